@@ -1,0 +1,45 @@
+// swift-tools-version:6.2
+// gscope: a workbench for analysing LLM unlearning objectives.
+// Layers (arrows point down only): gscope CLI → Unlearning → Model/Datasets → NumericCore → CBLAS;
+// Store → CHDF5. See ../shared/DESIGN.md §3.
+import PackageDescription
+
+let package = Package(
+    name: "gscope",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gscope", targets: ["gscope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config (Debian: libopenblas-dev, libhdf5-dev).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
+
+        // BLAS wrappers, SIMD element-wise kernels, reductions, the seeded RNG.
+        .target(name: "NumericCore", dependencies: ["CBLAS"]),
+        // Parameter store, GPT forward/backward, checkpoints (safetensors).
+        .target(name: "Model", dependencies: ["NumericCore"]),
+        // Corpora, tokenizers, QA data sets, batching.
+        .target(name: "Datasets", dependencies: ["NumericCore"]),
+        // Optimisers, objectives, training and unlearning loops.
+        .target(name: "Unlearning", dependencies: ["Model", "Datasets", "NumericCore"]),
+        // HDF5 files: groups, attributes, fixed and extendible datasets.
+        .target(name: "Store", dependencies: ["CHDF5"]),
+        // The command line.
+        .executableTarget(name: "gscope", dependencies: [
+            "NumericCore", "Model", "Datasets", "Unlearning", "Store",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "NumericCore"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

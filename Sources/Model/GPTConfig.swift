@@ -1,0 +1,58 @@
+/// The shape of a pre-LayerNorm GPT-2: `nLayer` blocks of width `nEmbd` with `nHead` attention
+/// heads, a vocabulary of `vocabSize` tokens and room for `blockSize` positions.
+public struct GPTConfig: Codable, Equatable, Sendable {
+    public var nLayer: Int
+    public var nHead: Int
+    public var nEmbd: Int
+    public var vocabSize: Int
+    public var blockSize: Int
+
+    public init(nLayer: Int, nHead: Int, nEmbd: Int, vocabSize: Int, blockSize: Int) {
+        self.nLayer = nLayer
+        self.nHead = nHead
+        self.nEmbd = nEmbd
+        self.vocabSize = vocabSize
+        self.blockSize = blockSize
+    }
+
+    /// Width of one attention head.
+    public var headSize: Int { nEmbd / nHead }
+
+    public static let tiny = GPTConfig(nLayer: 4, nHead: 4, nEmbd: 128, vocabSize: 512, blockSize: 64)
+    public static let small = GPTConfig(nLayer: 6, nHead: 8, nEmbd: 256, vocabSize: 2048, blockSize: 128)
+    public static let medium = GPTConfig(nLayer: 8, nHead: 8, nEmbd: 384, vocabSize: 4096, blockSize: 128)
+
+    /// The named configurations, by the names the command line uses.
+    public static let named: [String: GPTConfig] = ["tiny": .tiny, "small": .small, "medium": .medium]
+
+    /// Checks the invariants the engine relies on.
+    public func validate() throws(ModelError) {
+        guard nLayer > 0, nHead > 0, nEmbd > 0, vocabSize > 0, blockSize > 0 else {
+            throw .invalidConfig("all sizes must be positive: \(self)")
+        }
+        guard nEmbd % nHead == 0 else {
+            throw .invalidConfig("n_embd \(nEmbd) is not divisible by n_head \(nHead)")
+        }
+    }
+
+    // Hugging Face spelling in `config.json`.
+    enum CodingKeys: String, CodingKey {
+        case nLayer = "n_layer", nHead = "n_head", nEmbd = "n_embd"
+        case vocabSize = "vocab_size", blockSize = "block_size"
+    }
+}
+
+/// Errors of the model layer. Each names what was wrong in words a user can act on.
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    case invalidConfig(String)
+    case shapeMismatch(String)
+    case checkpoint(String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfig(let s): "invalid model configuration: \(s)"
+        case .shapeMismatch(let s): "shape mismatch: \(s)"
+        case .checkpoint(let s): "checkpoint: \(s)"
+        }
+    }
+}
