@@ -1,0 +1,275 @@
+import NumericCore
+
+/// A pre-LayerNorm GPT-2 with a tied output head, all parameters in one flat buffer.
+///
+///     x₀ = wte[tokens] + wpe[0..<T]
+///     xₗ₊₁ = xₗ′ + mlp(ln_2(xₗ′)),  xₗ′ = xₗ + attn(ln_1(xₗ))      for each block l
+///     logits = ln_f(x_L) · wteᵀ
+///
+/// `forward` keeps what `backward` needs; `backward` takes a gradient on the logits (from any
+/// objective) and accumulates into `gradients`, the twin of `parameters` (same layout).
+public final class GPT {
+    public let config: GPTConfig
+    public let layout: ParameterLayout
+    public let parameters: FloatBuffer
+    public let gradients: FloatBuffer
+
+    private let slots: Slots
+    private var acts: Activations?
+    private var lastMaskTotal = 0.0
+
+    /// A model with every parameter zero (load or initialise them next).
+    public init(config: GPTConfig) throws(ModelError) {
+        try config.validate()
+        self.config = config
+        layout = config.parameterLayout()
+        parameters = FloatBuffer(count: layout.count)
+        gradients = FloatBuffer(count: layout.count)
+        slots = Slots(layout: layout, nLayer: config.nLayer)
+    }
+
+    /// A model with the given flat parameters (in `config.parameterLayout()` order).
+    public convenience init(config: GPTConfig, parameters values: [Float]) throws(ModelError) {
+        try self.init(config: config)
+        guard values.count == layout.count else {
+            throw .shapeMismatch("\(values.count) parameter values for a model of \(layout.count)")
+        }
+        values.withUnsafeBufferPointer { parameters.base.update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    public var parameterCount: Int { layout.count }
+
+    /// GPT-2 initialisation: weights ~ N(0, 0.02), the two residual projections (`attn.c_proj`,
+    /// `mlp.c_proj`) ~ N(0, 0.02/√(2L)), biases 0, LayerNorm gains 1. Draws in buffer order.
+    public func initializeGPT2(rng: inout RNG) {
+        let residualStd = 0.02 / (2 * Double(config.nLayer)).squareRoot()
+        for slot in layout.slots {
+            let p = parameters.base + slot.offset
+            if slot.name.hasSuffix(".bias") {
+                p.update(repeating: 0, count: slot.count)
+            } else if slot.name.contains("ln_") {
+                p.update(repeating: 1, count: slot.count)
+            } else {
+                let std = slot.name.hasSuffix("c_proj.weight") ? residualStd : 0.02
+                for i in 0..<slot.count { p[i] = Float(rng.normal() * std) }
+            }
+        }
+    }
+
+    public func zeroGradients() { gradients.zero() }
+
+    // MARK: Forward
+
+    /// Runs the model on a batch and returns the masked token-mean NLL
+    /// `Σ m·(−log p(y)) / Σ m` (0 when the mask is empty).
+    ///
+    /// - tokens: (B,T) input ids in `0..<vocab`;
+    /// - targets: (B,T) next-token ids, or −1 where there is none;
+    /// - mask: (B,T) non-negative weights, 0 where a position must not count (questions, padding).
+    @discardableResult
+    public func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int)
+        throws(ModelError) -> Double
+    {
+        try validate(tokens: tokens, targets: targets, mask: mask, B: B, T: T)
+        let a = activations(B: B, T: T)
+        let N = B * T, C = config.nEmbd, V = config.vocabSize, NH = config.nHead
+        tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: N) }
+        targets.withUnsafeBufferPointer { a.targets.update(from: $0.baseAddress!, count: N) }
+        let w = parameters.base
+
+        Encoder.forward(out: a.encoded, tokens: a.tokens, wte: w + slots.wte, wpe: w + slots.wpe, B: B, T: T, C: C)
+        var residual = a.encoded
+        for (l, s) in slots.blocks.enumerated() {
+            let h = a.blocks[l]
+            LayerNorm.forward(out: h.ln1, mean: h.ln1Mean, rstd: h.ln1Rstd, inp: residual,
+                              weight: w + s.ln1w, bias: w + s.ln1b, N: N, C: C)
+            Linear.forward(out: h.qkv, inp: h.ln1, weight: w + s.attnW, bias: w + s.attnB, N: N, C: C, OC: 3 * C)
+            Attention.forward(out: h.atty, att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH)
+            Linear.forward(out: h.res2, inp: h.atty, weight: w + s.projW, bias: w + s.projB,
+                           residual: residual, N: N, C: C, OC: C)
+            LayerNorm.forward(out: h.ln2, mean: h.ln2Mean, rstd: h.ln2Rstd, inp: h.res2,
+                              weight: w + s.ln2w, bias: w + s.ln2b, N: N, C: C)
+            Linear.forward(out: h.fch, inp: h.ln2, weight: w + s.fcW, bias: w + s.fcB, N: N, C: C, OC: 4 * C)
+            GELU.forward(out: h.fchGelu, inp: h.fch, count: N * 4 * C)
+            Linear.forward(out: h.res3, inp: h.fchGelu, weight: w + s.mlpProjW, bias: w + s.mlpProjB,
+                           residual: h.res2, N: N, C: 4 * C, OC: C)
+            residual = h.res3
+        }
+        LayerNorm.forward(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual,
+                          weight: w + slots.lnfw, bias: w + slots.lnfb, N: N, C: C)
+        BLAS.gemm(transB: true, m: N, n: V, k: C, a.lnf, lda: C, w + slots.wte, ldb: C, beta: 0, a.logits, ldc: V)
+        LogSoftmax.forward(lse: a.lse, logp: a.logp, logits: a.logits, targets: a.targets, N: N, V: V)
+
+        var nll = 0.0, total = 0.0
+        for n in 0..<N where mask[n] != 0 {
+            nll -= Double(mask[n]) * Double(a.logp[n])
+            total += Double(mask[n])
+        }
+        lastMaskTotal = total
+        return total > 0 ? nll / total : 0
+    }
+
+    /// The logits of the last forward pass, (B·T, V) row-major.
+    public var logits: UnsafeMutableBufferPointer<Float> {
+        let a = current()
+        return .init(start: a.logits, count: a.B * a.T * config.vocabSize)
+    }
+
+    /// `log p(y[b,t])` of the last forward pass, (B·T); 0 where the target is −1.
+    public var targetLogProbs: UnsafeBufferPointer<Float> {
+        let a = current()
+        return .init(start: a.logp, count: a.B * a.T)
+    }
+
+    /// `log Σ_v exp(logits[n,v])` of the last forward pass, (B·T).
+    public var logSumExp: UnsafeBufferPointer<Float> {
+        let a = current()
+        return .init(start: a.lse, count: a.B * a.T)
+    }
+
+    /// The residual stream after block `block` (its output) in the last forward pass, (B·T, C).
+    public func hiddenState(afterBlock block: Int) -> UnsafeBufferPointer<Float> {
+        let a = current()
+        return .init(start: a.blocks[block].res3, count: a.B * a.T * config.nEmbd)
+    }
+
+    // MARK: Backward
+
+    /// A gradient to add on the residual stream after a block (e.g. RMU's representation loss).
+    public struct ResidualGradient {
+        public let block: Int
+        public let gradient: UnsafePointer<Float>   // (B·T, C)
+        public init(block: Int, gradient: UnsafePointer<Float>) {
+            self.block = block
+            self.gradient = gradient
+        }
+    }
+
+    /// A scratch (B·T, V) buffer for callers to build a logit gradient in.
+    public var logitGradientScratch: UnsafeMutableBufferPointer<Float> {
+        let a = current()
+        return .init(start: a.dlogits, count: a.B * a.T * config.vocabSize)
+    }
+
+    /// Fills `into` (B·T, V) with the gradient of `Σₙ cₙ·(−log p(yₙ))` on the logits,
+    /// `cₙ·(softmax − onehot(yₙ))`, for the last forward pass.
+    public func nllLogitGradient(coefficients: [Float], into: UnsafeMutablePointer<Float>) {
+        let a = current()
+        precondition(coefficients.count == a.B * a.T)
+        coefficients.withUnsafeBufferPointer { c in
+            LogSoftmax.nllBackward(dlogits: into, coefficients: c.baseAddress!, logits: a.logits,
+                                   lse: a.lse, targets: a.targets, N: a.B * a.T, V: config.vocabSize)
+        }
+    }
+
+    /// The coefficients that make `nllLogitGradient` the gradient of the masked token-mean NLL
+    /// that `forward` returned: `mask / Σ mask`.
+    public func meanNLLCoefficients(mask: [Float]) -> [Float] {
+        let total = mask.reduce(0.0) { $0 + Double($1) }
+        return total > 0 ? mask.map { Float(Double($0) / total) } : mask.map { _ in 0 }
+    }
+
+    /// Backpropagates `logitGradient` (B·T, V) through the last forward pass, accumulating into
+    /// `gradients`; `residualGradient`, if given, joins the gradient on the residual stream after
+    /// its block.
+    public func backward(logitGradient: UnsafePointer<Float>, residualGradient: ResidualGradient? = nil) {
+        let a = current()
+        let B = a.B, T = a.T, N = B * T, C = config.nEmbd, V = config.vocabSize, NH = config.nHead
+        let w = parameters.base, g = gradients.base
+
+        // Head (tied): logits = lnf·wteᵀ.
+        BLAS.gemm(m: N, n: C, k: V, logitGradient, lda: V, w + slots.wte, ldb: C, beta: 0, a.dln, ldc: C)
+        BLAS.gemm(transA: true, m: V, n: C, k: N, logitGradient, lda: V, a.lnf, ldb: C, beta: 1, g + slots.wte, ldc: C)
+        a.dres.update(repeating: 0, count: N * C)
+        let last = a.blocks.last?.res3 ?? a.encoded
+        LayerNorm.backward(dinp: a.dres, dweight: g + slots.lnfw, dbias: g + slots.lnfb, dout: a.dln,
+                           inp: last, weight: w + slots.lnfw, mean: a.lnfMean, rstd: a.lnfRstd, N: N, C: C)
+
+        for l in stride(from: config.nLayer - 1, through: 0, by: -1) {
+            let h = a.blocks[l], s = slots.blocks[l]
+            if let r = residualGradient, r.block == l { RowOps.add(r.gradient, into: a.dres, count: N * C) }
+            let residualIn = l == 0 ? a.encoded : a.blocks[l - 1].res3
+            // MLP: res3 = res2 + c_proj(gelu(c_fc(ln_2(res2)))).
+            Linear.backward(dinp: a.dfc, dweight: g + s.mlpProjW, dbias: g + s.mlpProjB, dout: a.dres,
+                            inp: h.fchGelu, weight: w + s.mlpProjW, ones: a.ones, N: N, C: 4 * C, OC: C)
+            GELU.backward(dinp: a.dfc, inp: h.fch, dout: a.dfc, count: N * 4 * C)
+            Linear.backward(dinp: a.dln, dweight: g + s.fcW, dbias: g + s.fcB, dout: a.dfc,
+                            inp: h.ln2, weight: w + s.fcW, ones: a.ones, N: N, C: C, OC: 4 * C)
+            LayerNorm.backward(dinp: a.dres, dweight: g + s.ln2w, dbias: g + s.ln2b, dout: a.dln,
+                               inp: h.res2, weight: w + s.ln2w, mean: h.ln2Mean, rstd: h.ln2Rstd, N: N, C: C)
+            // Attention: res2 = res + c_proj(attn(c_attn(ln_1(res)))).
+            Linear.backward(dinp: a.datty, dweight: g + s.projW, dbias: g + s.projB, dout: a.dres,
+                            inp: h.atty, weight: w + s.projW, ones: a.ones, N: N, C: C, OC: C)
+            Attention.backward(dqkv: a.dqkv, scratch: a.attScratch, dout: a.datty, att: h.att, qkv: h.qkv,
+                               B: B, T: T, C: C, NH: NH)
+            Linear.backward(dinp: a.dln, dweight: g + s.attnW, dbias: g + s.attnB, dout: a.dqkv,
+                            inp: h.ln1, weight: w + s.attnW, ones: a.ones, N: N, C: C, OC: 3 * C)
+            LayerNorm.backward(dinp: a.dres, dweight: g + s.ln1w, dbias: g + s.ln1b, dout: a.dln,
+                               inp: residualIn, weight: w + s.ln1w, mean: h.ln1Mean, rstd: h.ln1Rstd, N: N, C: C)
+        }
+        Encoder.backward(dwte: g + slots.wte, dwpe: g + slots.wpe, dout: a.dres, tokens: a.tokens, B: B, T: T, C: C)
+    }
+
+    // MARK: Plumbing
+
+    private func activations(B: Int, T: Int) -> Activations {
+        if let a = acts, a.B == B, a.T == T { return a }
+        acts = nil   // release the old arena before allocating the new one
+        let a = Activations(config: config, B: B, T: T, workers: Parallel.workers)
+        acts = a
+        return a
+    }
+
+    private func current() -> Activations {
+        guard let a = acts else { preconditionFailure("GPT: no forward pass has been run") }
+        return a
+    }
+
+    private func validate(tokens: [Int32], targets: [Int32], mask: [Float], B: Int, T: Int) throws(ModelError) {
+        let N = B * T
+        guard B > 0, T > 0 else { throw .shapeMismatch("batch \(B) × seq \(T) must be positive") }
+        guard T <= config.blockSize else {
+            throw .shapeMismatch("sequence length \(T) exceeds the block size \(config.blockSize)")
+        }
+        guard tokens.count == N, targets.count == N, mask.count == N else {
+            throw .shapeMismatch("tokens \(tokens.count), targets \(targets.count), mask \(mask.count); expected \(B)×\(T) = \(N) each")
+        }
+        let V = Int32(config.vocabSize)
+        for n in 0..<N {
+            guard tokens[n] >= 0, tokens[n] < V else {
+                throw .shapeMismatch("token \(tokens[n]) at row \(n / T), position \(n % T) is outside the vocabulary 0..<\(V)")
+            }
+            guard targets[n] >= -1, targets[n] < V, mask[n] >= 0, mask[n].isFinite,
+                  targets[n] >= 0 || mask[n] == 0 else {
+                throw .shapeMismatch("target \(targets[n]) with mask \(mask[n]) at row \(n / T), position \(n % T): targets are in 0..<\(V), or −1 with mask 0")
+            }
+        }
+    }
+}
+
+/// Offsets of every tensor in the flat buffer, resolved once from the layout.
+private struct Slots {
+    struct Block {
+        let ln1w, ln1b, attnW, attnB, projW, projB, ln2w, ln2b, fcW, fcB, mlpProjW, mlpProjB: Int
+    }
+    let wte, wpe, lnfw, lnfb: Int
+    let blocks: [Block]
+
+    init(layout: ParameterLayout, nLayer: Int) {
+        func at(_ name: String) -> Int {
+            guard let s = layout[name] else { preconditionFailure("layout has no \(name)") }
+            return s.offset
+        }
+        wte = at("wte.weight"); wpe = at("wpe.weight")
+        lnfw = at("ln_f.weight"); lnfb = at("ln_f.bias")
+        blocks = (0..<nLayer).map { l in
+            let p = "h.\(l)."
+            return Block(ln1w: at(p + "ln_1.weight"), ln1b: at(p + "ln_1.bias"),
+                         attnW: at(p + "attn.c_attn.weight"), attnB: at(p + "attn.c_attn.bias"),
+                         projW: at(p + "attn.c_proj.weight"), projB: at(p + "attn.c_proj.bias"),
+                         ln2w: at(p + "ln_2.weight"), ln2b: at(p + "ln_2.bias"),
+                         fcW: at(p + "mlp.c_fc.weight"), fcB: at(p + "mlp.c_fc.bias"),
+                         mlpProjW: at(p + "mlp.c_proj.weight"), mlpProjB: at(p + "mlp.c_proj.bias"))
+        }
+    }
+}

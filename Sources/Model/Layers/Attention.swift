@@ -1,0 +1,62 @@
+import NumericCore
+
+/// Causal multi-head self-attention on fused `q|k|v` rows.
+///
+/// For each batch row b and head h, with Q, K, V the (T, hs) slices of qkv (row stride 3C):
+/// `S = Q·Kᵀ/√hs`, `P = softmax(S)` over `j ≤ t` (zero above the diagonal), `O = P·V`,
+/// written into the head's columns of `out` (B,T,C). `att` keeps P (B,NH,T,T) for the backward.
+public enum Attention {
+    public static func forward(out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
+                        qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int) {
+        let hs = C / NH, C3 = 3 * C
+        let scale = 1 / Float(hs).squareRoot()
+        forEachHead(B: B, NH: NH) { b, h, _ in
+            let q = qkv + b * T * C3 + h * hs, k = q + C, v = q + 2 * C
+            let p = att + (b * NH + h) * T * T
+            BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, q, lda: C3, k, ldb: C3, beta: 0, p, ldc: T)
+            for t in 0..<T {
+                let row = p + t * T
+                let m = Reduce.max(row, count: t + 1)
+                let s = RowOps.expInPlace(row, count: t + 1, shift: m)
+                RowOps.scale(row, count: t + 1, by: 1 / s)
+                (row + t + 1).update(repeating: 0, count: T - t - 1)
+            }
+            BLAS.gemm(m: T, n: hs, k: T, p, lda: T, v, ldb: C3, beta: 0, out + b * T * C + h * hs, ldc: C)
+        }
+    }
+
+    /// Given `dO` (B,T,C), writes `dqkv` (B,T,3C):
+    /// `dV = Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ⊙ (dP − rowsum(P ⊙ dP))`, `dQ = dS·K/√hs`, `dK = dSᵀ·Q/√hs`.
+    /// `scratch` holds one (T,T) matrix per worker.
+    public static func backward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                         dout: UnsafePointer<Float>, att: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
+                         B: Int, T: Int, C: Int, NH: Int) {
+        let hs = C / NH, C3 = 3 * C
+        let scale = 1 / Float(hs).squareRoot()
+        forEachHead(B: B, NH: NH) { b, h, worker in
+            let off = b * T * C3 + h * hs
+            let q = qkv + off, k = q + C, v = q + 2 * C
+            let dq = dqkv + off, dk = dq + C, dv = dq + 2 * C
+            let dO = dout + b * T * C + h * hs
+            let p = att + (b * NH + h) * T * T
+            let ds = scratch + worker * T * T
+            BLAS.gemm(transA: true, m: T, n: hs, k: T, p, lda: T, dO, ldb: C, beta: 0, dv, ldc: C3)
+            BLAS.gemm(transB: true, m: T, n: T, k: hs, dO, lda: C, v, ldb: C3, beta: 0, ds, ldc: T)
+            for t in 0..<T {
+                let pr = p + t * T, dr = ds + t * T
+                let s = Reduce.dotF32(pr, dr, count: t + 1)
+                var j = 0
+                while j + 8 <= t + 1 { store8(load8(pr, j) * (load8(dr, j) - s), dr, j); j += 8 }
+                while j <= t { dr[j] = pr[j] * (dr[j] - s); j += 1 }
+                (dr + t + 1).update(repeating: 0, count: T - t - 1)
+            }
+            BLAS.gemm(m: T, n: hs, k: T, alpha: scale, ds, lda: T, k, ldb: C3, beta: 0, dq, ldc: C3)
+            BLAS.gemm(transA: true, m: T, n: hs, k: T, alpha: scale, ds, lda: T, q, ldb: C3, beta: 0, dk, ldc: C3)
+        }
+    }
+
+    /// Visits every (batch row, head) pair; `worker` indexes per-worker scratch.
+    private static func forEachHead(B: Int, NH: Int, _ body: (Int, Int, Int) -> Void) {
+        for b in 0..<B { for h in 0..<NH { body(b, h, 0) } }
+    }
+}

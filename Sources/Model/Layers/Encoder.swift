@@ -1,0 +1,39 @@
+import NumericCore
+
+/// Token plus position embedding.
+public enum Encoder {
+    /// `out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:]`; out is (B,T,C).
+    public static func forward(out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>,
+                        wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>, B: Int, T: Int, C: Int) {
+        for b in 0..<B {
+            for t in 0..<T {
+                let o = out + (b * T + t) * C
+                let e = wte + Int(tokens[b * T + t]) * C
+                let p = wpe + t * C
+                var i = 0
+                while i + 8 <= C { store8(load8(e, i) + load8(p, i), o, i); i += 8 }
+                while i < C { o[i] = e[i] + p[i]; i += 1 }
+            }
+        }
+    }
+
+    /// `dwte[tokens[b,t],:] += dout[b,t,:]`, `dwpe[t,:] += dout[b,t,:]`.
+    public static func backward(dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>,
+                         dout: UnsafePointer<Float>, tokens: UnsafePointer<Int32>, B: Int, T: Int, C: Int) {
+        for b in 0..<B {
+            for t in 0..<T {
+                let d = dout + (b * T + t) * C
+                let e = dwte + Int(tokens[b * T + t]) * C
+                let p = dwpe + t * C
+                var i = 0
+                while i + 8 <= C {
+                    let g = load8(d, i)
+                    store8(load8(e, i) + g, e, i)
+                    store8(load8(p, i) + g, p, i)
+                    i += 8
+                }
+                while i < C { e[i] += d[i]; p[i] += d[i]; i += 1 }
+            }
+        }
+    }
+}

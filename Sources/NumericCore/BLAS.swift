@@ -1,0 +1,42 @@
+import CBLAS
+
+/// Thin, row-major wrappers over OpenBLAS. Every matrix in gscope is row-major; `lda` etc. are
+/// row strides in elements, so sub-matrices (one attention head inside a fused q|k|v row) need no
+/// copy.
+public enum BLAS {
+    /// The number of threads OpenBLAS uses (process-wide).
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// Sets OpenBLAS's thread count. Results are bit-identical between runs with the same count,
+    /// not across counts, so the count is part of a run's configuration.
+    public static func setThreads(_ n: Int) {
+        openblas_set_num_threads(Int32(max(1, n)))
+    }
+
+    /// `C ← α·op(A)·op(B) + β·C` with `op(A)` of shape (m, k), `op(B)` of shape (k, n), C (m, n).
+    @inlinable
+    public static func gemm(
+        transA: Bool = false, transB: Bool = false,
+        m: Int, n: Int, k: Int, alpha: Float = 1,
+        _ a: UnsafePointer<Float>, lda: Int,
+        _ b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(CblasRowMajor,
+                    transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
+                    beta, c, Int32(ldc))
+    }
+
+    /// `y ← α·op(A)·x + β·y` for a row-major A of shape (m, n).
+    @inlinable
+    public static func gemv(
+        trans: Bool = false, m: Int, n: Int, alpha: Float = 1,
+        _ a: UnsafePointer<Float>, lda: Int, _ x: UnsafePointer<Float>,
+        beta: Float = 0, _ y: UnsafeMutablePointer<Float>
+    ) {
+        cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+    }
+}

@@ -1,0 +1,41 @@
+/// A fixed-size, 64-byte-aligned, zero-initialised Float32 buffer owned by a class instance.
+///
+/// The engine's big arrays (parameters, gradients, optimiser moments, activations) are these:
+/// kernels take their raw pointers, and nothing is copied behind the caller's back.
+public final class FloatBuffer {
+    public let count: Int
+    public let base: UnsafeMutablePointer<Float>
+
+    public init(count: Int) {
+        precondition(count >= 0)
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        base.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    public convenience init(_ values: [Float]) {
+        self.init(count: values.count)
+        values.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    deinit { base.deallocate() }
+
+    public var buffer: UnsafeMutableBufferPointer<Float> { .init(start: base, count: count) }
+
+    public subscript(i: Int) -> Float {
+        get { base[i] }
+        set { base[i] = newValue }
+    }
+
+    public func zero() { base.update(repeating: 0, count: count) }
+
+    /// A copy as a Swift array.
+    public var array: [Float] { Array(buffer) }
+
+    /// Copies `other` (same count) into this buffer.
+    public func copy(from other: FloatBuffer) {
+        precondition(other.count == count)
+        base.update(from: other.base, count: count)
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import NumericCore
+
+/// ‖a − b‖ / ‖b‖ (0 when both are zero).
+func relativeError(_ a: [Double], _ b: [Double]) -> Double {
+    precondition(a.count == b.count, "\(a.count) vs \(b.count)")
+    var d = 0.0, n = 0.0
+    for i in a.indices { d += (a[i] - b[i]) * (a[i] - b[i]); n += b[i] * b[i] }
+    return n == 0 ? d.squareRoot() : (d / n).squareRoot()
+}
+
+func relativeError(_ a: [Float], _ b: [Double]) -> Double { relativeError(a.map(Double.init), b) }
+
+/// Central finite differences of `f` at `x`, one coordinate at a time, step `h·max(1, |xᵢ|)`.
+func finiteDifferenceGradient(_ x: [Double], h: Double = 1e-5, _ f: ([Double]) -> Double) -> [Double] {
+    var x = x
+    return x.indices.map { i in
+        let xi = x[i], step = h * max(1, abs(xi))
+        x[i] = xi + step; let fp = f(x)
+        x[i] = xi - step; let fm = f(x)
+        x[i] = xi
+        return (fp - fm) / (2 * step)
+    }
+}
+
+func randomFloats(_ n: Int, std: Double = 1, mean: Double = 0, rng: inout RNG) -> [Float] {
+    (0..<n).map { _ in Float(mean + std * rng.normal()) }
+}
+
+extension Array where Element == Float {
+    var doubles: [Double] { map(Double.init) }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import NumericCore
+import Testing
+
+@Suite("Numeric kernels")
+struct NumericCoreTests {
+    @Test func vectorExpIsAccurate() {
+        var worst = 0.0
+        var x: Float = -87
+        while x < 88 {
+            let v = Float8((0..<8).map { x + Float($0) * 0.0137 })
+            let e = VectorMath.exp(v)
+            for j in 0..<8 {
+                let ref = Foundation.exp(Double(v[j]))
+                worst = max(worst, abs(Double(e[j]) - ref) / ref)
+            }
+            x += 0.11
+        }
+        #expect(worst < 3e-7, "worst relative error \(worst)")   // ≈ 2.5 ulp
+    }
+
+    @Test func vectorTanhIsAccurate() {
+        var worst = 0.0
+        for i in -2000...2000 {
+            let x = Float(i) * 0.005
+            let t = VectorMath.tanh(Float8(repeating: x))[0]
+            worst = max(worst, abs(Double(t) - Foundation.tanh(Double(x))))
+        }
+        #expect(worst < 2e-7, "worst absolute error \(worst)")
+    }
+
+    @Test func reductionsMatchFloat64() {
+        var rng = RNG(seed: 7)
+        for n in [0, 1, 7, 8, 15, 16, 17, 1000] {
+            let x = (0..<n).map { _ in Float(rng.normal()) }, y = (0..<n).map { _ in Float(rng.normal()) }
+            let dot = zip(x, y).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let sum = x.reduce(0.0) { $0 + Double($1) }
+            #expect(abs(Reduce.dot(x, y, count: n) - dot) <= 1e-12 * max(1, abs(dot)))
+            #expect(abs(Reduce.sum(x, count: n) - sum) <= 1e-12 * max(1, abs(sum)))
+            #expect(abs(Double(Reduce.dotF32(x, y, count: n)) - dot) <= 1e-5 * Double(max(n, 1)))
+            #expect(abs(Double(Reduce.sumF32(x, count: n)) - sum) <= 1e-5 * Double(max(n, 1)))
+            #expect(Reduce.max(x, count: n) == (x.max() ?? -.infinity))
+        }
+    }
+
+    @Test func gemmMatchesNaiveInEveryTransposition() {
+        var rng = RNG(seed: 8)
+        let m = 5, n = 6, k = 7
+        for transA in [false, true] { for transB in [false, true] {
+            let a = (0..<(m * k)).map { _ in Float(rng.normal()) }, b = (0..<(k * n)).map { _ in Float(rng.normal()) }
+            var c = (0..<(m * n)).map { _ in Float(rng.normal()) }
+            let c0 = c
+            BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a, lda: transA ? m : k,
+                      b, ldb: transB ? k : n, beta: 2, &c, ldc: n)
+            for i in 0..<m { for j in 0..<n {
+                var s = 0.0
+                for p in 0..<k {
+                    let av = transA ? a[p * m + i] : a[i * k + p], bv = transB ? b[j * k + p] : b[p * n + j]
+                    s += Double(av) * Double(bv)
+                }
+                #expect(abs(Double(c[i * n + j]) - (0.5 * s + 2 * Double(c0[i * n + j]))) < 1e-5)
+            } }
+        } }
+    }
+
+    @Test func rngIsDeterministicAndWellDistributed() {
+        var a = RNG(seed: 42), b = RNG(seed: 42), c = RNG(seed: 43)
+        let sa = (0..<100).map { _ in a.next() }
+        #expect(sa == (0..<100).map { _ in b.next() })
+        #expect(sa != (0..<100).map { _ in c.next() })
+        var r = RNG(seed: 1)
+        let n = 200_000
+        let z = (0..<n).map { _ in r.normal() }
+        let mean = z.reduce(0, +) / Double(n)
+        let variance = z.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)
+        // Standard errors: mean 1/√n ≈ 0.0022, variance √(2/n) ≈ 0.0032; allow 5 of them.
+        #expect(abs(mean) < 0.011)
+        #expect(abs(variance - 1) < 0.016)
+        let u = (0..<n).map { _ in r.uniform() }
+        #expect(u.allSatisfy { $0 >= 0 && $0 < 1 })
+        #expect(abs(u.reduce(0, +) / Double(n) - 0.5) < 0.0035)   // 5 × √(1/12n)
+        #expect((0..<1000).allSatisfy { _ in (0..<7).contains(r.below(7)) })
+    }
+
+    @Test func parallelRangesCoverEveryIndexOnce() {
+        for workers in [1, 2, 3] {
+            Parallel.configure(threads: workers)
+            for n in [0, 1, 5, 100] {
+                let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(n, 1))
+                hits.initialize(repeating: 0)
+                Parallel.forRanges(n) { r in for i in r { hits[i] += 1 } }
+                #expect(hits.prefix(n).allSatisfy { $0 == 1 })
+                hits.deallocate()
+            }
+        }
+        Parallel.configure(threads: 1)
+    }
+}
