@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// Thin, row-major wrappers over OpenBLAS. Every matrix in gscope is row-major; `lda` etc. are
 /// row strides in elements, so sub-matrices (one attention head inside a fused q|k|v row) need no
@@ -6,6 +7,22 @@ import CBLAS
 public enum BLAS {
     /// The number of threads OpenBLAS uses (process-wide).
     public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// The CPU kernel family OpenBLAS dispatched to (e.g. "Haswell"; "Prescott" means the
+    /// portable SSE3 kernels, several times slower on AVX2 machines).
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    /// The OpenBLAS kernel family for this CPU, judged from its feature flags: "SkylakeX" with
+    /// AVX-512 (F, BW, VL, DQ), "Haswell" with AVX2 and FMA, nil otherwise. OpenBLAS judges by
+    /// CPU model number instead, and falls back to its SSE3 kernels on models it does not know
+    /// (such as recent Xeons in VMs), several times slower.
+    public static func coreTypeForThisCPU(cpuinfo: String? = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) -> String? {
+        guard let line = cpuinfo?.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+        let flags = Set(line.split(separator: " ").map(String.init))
+        if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { return "SkylakeX" }
+        if flags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
+        return nil
+    }
 
     /// Sets OpenBLAS's thread count. Results are bit-identical between runs with the same count,
     /// not across counts, so the count is part of a run's configuration.

@@ -6,7 +6,10 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func exp(_ x: Float8) -> Float8 {
         let x = x.clamped(lowerBound: Float8(repeating: -87.3), upperBound: Float8(repeating: 88.7))
-        let n = (x * 1.44269504088896341 + 0.5).rounded(.down)
+        // n = round(x/ln2): adding 1.5·2²³ rounds to an integer held in the low mantissa bits
+        // (no SSE4.1 `roundps` needed), and those bits are n itself.
+        let shifted = x * 1.44269504088896341 + 12_582_912
+        let n = shifted - 12_582_912
         var r = x - n * 0.693359375
         r = r - n * -2.12194440e-4
         var p = Float8(repeating: 1.9875691500e-4)
@@ -16,8 +19,7 @@ public enum VectorMath {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         let y = p * (r * r) + r + 1
-        // n is an integer in [−126, 128]: adding 1.5·2²³ puts it in the low mantissa bits.
-        let ni = unsafeBitCast(n + 12_582_912, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        let ni = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         return y * unsafeBitCast((ni &+ 127) &<< 23, to: Float8.self)
     }
 

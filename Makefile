@@ -1,0 +1,49 @@
+# gscope — the two commands a researcher needs are `make demo` and `make test`.
+# On a fresh Debian machine they first install the system packages gscope links against.
+
+SWIFT        ?= swift
+DEB_PACKAGES := libhdf5-dev libopenblas-dev gnuplot-nox pkg-config hdf5-tools
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+GSCOPE       := .build/release/gscope
+THREADS      ?= 2
+
+.PHONY: all deps build test demo bench compare-torch parity-fixture clean
+
+all: build
+
+## deps: install the Debian packages (skipped when all are present)
+deps:
+	@if dpkg -s $(DEB_PACKAGES) >/dev/null 2>&1; then :; else \
+	  echo "== installing $(DEB_PACKAGES)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES); \
+	fi
+
+## build: the gscope binary, optimised (numeric code is 40–300× slower in debug builds)
+build: deps
+	$(SWIFT) build -c release
+
+## test: every test suite, optimised
+test: deps
+	$(SWIFT) test -c release
+
+## demo: train the tiny model on a generated corpus, show the loss falling, save a checkpoint
+demo: build
+	$(GSCOPE) train --corpus bigram --model tiny --steps 300 --batch 16 --seq 64 \
+	  --threads $(THREADS) --out runs/demo
+
+## bench: the engine's speed on this machine (JSON lines)
+bench: build
+	$(GSCOPE) bench --mode sgemm --threads $(THREADS) --json
+	for m in tiny small medium; do $(GSCOPE) bench --model $$m --batch 16 --seq 128 --steps 10 --threads $(THREADS) --json; done
+
+## compare-torch: gscope and PyTorch CPU side by side (needs torch==2.13.0+cpu)
+compare-torch: build
+	GSCOPE=$(GSCOPE) THREADS=$(THREADS) bash notebooks-scripts/bench/compare_torch.sh
+
+## parity-fixture: regenerate the committed PyTorch parity fixture (needs torch)
+parity-fixture:
+	python3 notebooks-scripts/parity/gpt_fixture.py
+
+clean:
+	rm -rf .build runs

@@ -1,0 +1,60 @@
+import Foundation
+import Model
+import NumericCore
+
+/// AdamW with PyTorch's semantics and order of operations (`torch.optim.AdamW`, foreach=False):
+///
+///     θ ← θ·(1 − lr·λ)                    decoupled weight decay, on `decayRanges` only
+///     m ← m + (1 − β₁)·(g − m)
+///     v ← β₂·v + (1 − β₂)·g²
+///     θ ← θ − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+public final class AdamW: Optimizer {
+    public var beta1: Float, beta2: Float, eps: Float, weightDecay: Float
+    public private(set) var stepCount = 0
+    private let m: FloatBuffer, v: FloatBuffer
+    private let decays: [Bool]   // per chunk of `chunks`
+    private let chunks: [Range<Int>]
+
+    public init(count: Int, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
+                weightDecay: Float = 0, decayRanges: [Range<Int>] = []) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.weightDecay = weightDecay
+        m = FloatBuffer(count: count)
+        v = FloatBuffer(count: count)
+        // Cut 0..<count into consecutive chunks that are entirely decayed or not.
+        var chunks: [Range<Int>] = [], decays: [Bool] = [], at = 0
+        for r in decayRanges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            precondition(r.lowerBound >= at && r.upperBound <= count, "decay ranges overlap or exceed the buffer")
+            if r.lowerBound > at { chunks.append(at..<r.lowerBound); decays.append(false) }
+            chunks.append(r); decays.append(true)
+            at = r.upperBound
+        }
+        if at < count { chunks.append(at..<count); decays.append(false) }
+        self.chunks = chunks
+        self.decays = decays
+    }
+
+    public func step(parameters: FloatBuffer, gradients: FloatBuffer, lr: Float) {
+        precondition(parameters.count == m.count && gradients.count == m.count)
+        stepCount += 1
+        let t = Double(stepCount)
+        // Scalars are formed in Float64 and rounded once, as PyTorch does with Python floats.
+        let stepSize = Float(Double(lr) / (1 - pow(Double(beta1), t)))
+        let bc2Sqrt = Float((1 - pow(Double(beta2), t)).squareRoot())
+        let (b1, b2, eps) = (beta1, beta2, self.eps)
+        let p = parameters.base, g = gradients.base, m = m.base, v = v.base
+        for (range, decay) in zip(chunks, decays) {
+            let keep = decay ? 1 - lr * weightDecay : 1
+            Parallel.forRanges(range.count, grain: 16_384) { sub in
+                for i in (range.lowerBound + sub.lowerBound)..<(range.lowerBound + sub.upperBound) {
+                    if decay { p[i] *= keep }
+                    m[i] += (1 - b1) * (g[i] - m[i])
+                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                    p[i] -= stepSize * (m[i] / (v[i].squareRoot() / bc2Sqrt + eps))
+                }
+            }
+        }
+    }
+}
