@@ -33,7 +33,10 @@ public final class H5File {
     }
 
     deinit {
-        if isOpen { _ = H5Fclose(id) }
+        if isOpen {
+            HDF5.silence()
+            _ = H5Fclose(id)
+        }
     }
 
     /// Creates an empty HDF5 file at `path`, replacing any file already there, open for writing.

@@ -2,7 +2,10 @@ import CHDF5
 
 /// What a member of a group is.
 public enum H5ObjectKind: Sendable {
-    case group, dataset
+    /// A group (``H5Group``).
+    case group
+    /// A dataset (``H5Dataset``).
+    case dataset
     /// A named datatype or anything else this layer does not handle.
     case other
 }

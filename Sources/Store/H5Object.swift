@@ -20,7 +20,10 @@ public class H5Object {
     }
 
     deinit {
-        if ownsID { _ = H5Oclose(id) }
+        if ownsID {
+            HDF5.silence()
+            _ = H5Oclose(id)
+        }
     }
 
     /// The absolute path of `name` taken relative to this object.

@@ -97,4 +97,24 @@ struct InteropTests {
             #expect(filters.output.contains("DEFLATE") && filters.output.contains("SHUFFLE") && filters.output.contains("CHUNKED"), "\(filters.output)")
         }
     }
+
+    @Test("another process can read a run file while it is still being appended to",
+          .enabled(if: h5dumpInstalled, "h5dump (Debian package hdf5-tools) is not installed"))
+    func readWhileWriting() throws {
+        try withTemporaryDirectory { directory in
+            let file = path(directory, "live.h5")
+            let h5 = try H5File.create(file)
+            let writer = try h5.root.createExtendible("loss", rowShape: [], of: Double.self)
+            for step in 0..<3 { try writer.append([Double(step) + 0.25]) }
+            // The writer holds HDF5's file lock; a reader must not take it (Store's read-only
+            // opens do not; h5dump and h5py need HDF5_USE_FILE_LOCKING=FALSE).
+            let (status, output) = try runH5dump(["-d", "/loss", file], environment: ["HDF5_USE_FILE_LOCKING": "FALSE"])
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("( 3 ) / ( H5S_UNLIMITED )") && output.contains("0.25, 1.25, 2.25"), "\(output)")
+            try writer.append([3.25])
+            #expect(try runH5dump(["-d", "/loss", file], environment: ["HDF5_USE_FILE_LOCKING": "FALSE"])
+                .output.contains("0.25, 1.25, 2.25, 3.25"))
+            try h5.close()
+        }
+    }
 }
