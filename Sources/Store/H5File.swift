@@ -1,0 +1,164 @@
+import CHDF5
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An open HDF5 file.
+///
+/// The file is closed by ``close()`` or, at the latest, when the last reference to it goes away.
+/// Groups and datasets keep their file alive. HDF5 closes the file on disk only once every group
+/// and dataset opened in it has been released too.
+///
+/// Files are written in the HDF5 1.8 object format (readable by HDF5 1.8 and later, h5py, h5dump)
+/// and without modification times, so the same sequence of calls produces byte-identical files.
+///
+/// Not thread-safe: use one file object from one thread at a time.
+public final class H5File {
+    /// The path as the caller gave it; error messages name the file by it.
+    public let path: String
+    /// Whether the file was created or opened for writing.
+    public let isWritable: Bool
+    let id: hid_t
+    private(set) var isOpen = true
+
+    private init(path: String, id: hid_t, isWritable: Bool) {
+        // Best effort: a failure here only means a child process could inherit the descriptor.
+        if gs_set_close_on_exec(id) < 0 { _ = H5Eclear2(gs_H5E_DEFAULT()) }
+        self.path = path
+        self.id = id
+        self.isWritable = isWritable
+    }
+
+    deinit {
+        if isOpen {
+            HDF5.silence()
+            _ = H5Fclose(id)
+        }
+    }
+
+    /// Creates an empty HDF5 file at `path`, replacing any file already there, open for writing.
+    public static func create(_ path: String) throws(StoreError) -> H5File {
+        HDF5.silence()
+        let fcpl = H5Pcreate(gs_H5P_FILE_CREATE())
+        let fapl = H5Pcreate(gs_H5P_FILE_ACCESS())
+        defer {
+            if fcpl >= 0 { _ = H5Pclose(fcpl) }
+            if fapl >= 0 { _ = H5Pclose(fapl) }
+        }
+        // The file-creation list also governs the root group: no modification times there either.
+        guard fcpl >= 0, fapl >= 0, H5Pset_obj_track_times(fcpl, false) >= 0,
+              H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) >= 0
+        else {
+            throw .library(file: path, object: "", operation: "H5Pcreate",
+                           detail: HDF5.takeErrorMessage())
+        }
+        let id = retryingWhileLocked { H5Fcreate(path, gs_H5F_ACC_TRUNC(), fcpl, fapl) }
+        guard id >= 0 else {
+            throw .cannotOpen(file: path, reason: "cannot create: \(HDF5.takeErrorMessage())")
+        }
+        return H5File(path: path, id: id, isWritable: true)
+    }
+
+    /// Opens an existing HDF5 file, read-only unless `writable` is true.
+    ///
+    /// A read-only open does not take HDF5's advisory file lock, so it can read a run file that
+    /// another process is still appending to (each append flushes the file). A writable open locks
+    /// the file as HDF5 normally does.
+    ///
+    /// Throws ``StoreError/cannotOpen(file:reason:)`` naming the path when the file is missing,
+    /// is not an HDF5 file, or cannot be opened.
+    public static func open(_ path: String, writable: Bool = false) throws(StoreError) -> H5File {
+        HDF5.silence()
+        guard access(path, F_OK) == 0 else {
+            throw .cannotOpen(file: path, reason: "no such file")
+        }
+        let isHDF5 = H5Fis_hdf5(path)
+        if isHDF5 == 0 {
+            throw .cannotOpen(file: path, reason: "not an HDF5 file")
+        }
+        if isHDF5 < 0 {
+            throw .cannotOpen(file: path, reason: "cannot read: \(HDF5.takeErrorMessage())")
+        }
+        let fapl = H5Pcreate(gs_H5P_FILE_ACCESS())
+        defer { if fapl >= 0 { _ = H5Pclose(fapl) } }
+        guard fapl >= 0, writable || H5Pset_file_locking(fapl, false, true) >= 0 else {
+            throw .library(file: path, object: "", operation: "H5Pcreate",
+                           detail: HDF5.takeErrorMessage())
+        }
+        let id = retryingWhileLocked { H5Fopen(path, writable ? gs_H5F_ACC_RDWR() : gs_H5F_ACC_RDONLY(), fapl) }
+        guard id >= 0 else {
+            throw .cannotOpen(file: path, reason: "cannot open: \(HDF5.takeErrorMessage())")
+        }
+        return H5File(path: path, id: id, isWritable: writable)
+    }
+
+    /// The root group `/`.
+    public var root: H5Group {
+        H5Group(file: self, id: id, path: "/", ownsID: false)
+    }
+
+    /// Writes everything buffered for this file to disk.
+    public func flush() throws(StoreError) {
+        try checkOpen(object: "/")
+        guard H5Fflush(id, H5F_SCOPE_LOCAL) >= 0 else {
+            throw .library(file: path, object: "", operation: "H5Fflush",
+                           detail: HDF5.takeErrorMessage())
+        }
+    }
+
+    /// Closes the file. Later calls on it, or on groups and datasets in it, throw; closing twice
+    /// does nothing.
+    public func close() throws(StoreError) {
+        guard isOpen else { return }
+        HDF5.silence()
+        isOpen = false
+        guard H5Fclose(id) >= 0 else {
+            throw .library(file: path, object: "", operation: "H5Fclose",
+                           detail: HDF5.takeErrorMessage())
+        }
+    }
+
+    /// Calls `open` until it succeeds or fails for a reason other than HDF5's file lock, for at
+    /// most about a second.
+    ///
+    /// HDF5 locks files with flock(2), and a child process forked by another thread (Foundation's
+    /// `Process`) shares the parent's open files, and so its locks, until it calls exec: a file
+    /// closed here a moment ago can look locked for a few milliseconds. A writer that really holds
+    /// the file still fails after the last attempt.
+    private static func retryingWhileLocked(_ open: () -> hid_t) -> hid_t {
+        var id = open()
+        var attempts = 1
+        while id < 0, attempts < 20, HDF5.errorIsLockFailure() {
+            _ = H5Eclear2(gs_H5E_DEFAULT())
+            usleep(50_000)
+            id = open()
+            attempts += 1
+        }
+        return id
+    }
+
+    /// How many HDF5 handles are open in this file: the file itself plus every group, dataset and
+    /// attribute handle. For tests that check nothing leaks.
+    var openHandleCount: Int {
+        Int(H5Fget_obj_count(id, gs_H5F_OBJ_ALL()))
+    }
+
+    /// Silences HDF5 on this thread and throws if the file has been closed.
+    func checkOpen(object: String) throws(StoreError) {
+        HDF5.silence()
+        guard isOpen else {
+            throw .invalidArgument(file: path, object: object, detail: "the file has been closed")
+        }
+    }
+
+    /// Throws unless the file is open for writing.
+    func checkWritable(object: String) throws(StoreError) {
+        try checkOpen(object: object)
+        guard isWritable else {
+            throw .invalidArgument(file: path, object: object, detail: "the file is open read-only")
+        }
+    }
+}
