@@ -113,7 +113,7 @@ public struct SafetensorsFile: Sendable {
 
         var infos: [String: SafetensorsTensorInfo] = [:]
         let dataSize = size - 8 - n
-        for (name, entry) in header.tensors {
+        for (name, entry) in header.tensors.sorted(by: { $0.0 < $1.0 }) {  // stable error messages
             guard entry.isObject else {
                 throw fail("entry of tensor '\(name)' is not a JSON object")
             }
