@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Compares training-step time of gscope against the PyTorch reference GPT, model by model.
+#
+#   notebooks-scripts/bench/compare_torch.sh
+#   MODELS="tiny small" THREADS=1 notebooks-scripts/bench/compare_torch.sh
+#
+# For each model in $MODELS (default: tiny small medium) it runs
+#   python3 notebooks-scripts/bench/torch_bench.py --model M --batch B --seq T --steps N --warmup W --threads K --json
+#   $GSCOPE bench --model M --mode train --batch B --seq T --steps N --threads K --json
+# and prints a table: model, seq, torch ms/step, gscope ms/step, ratio gscope/torch, and both GFLOP/s.
+#
+# Environment: MODELS, BATCH (16), SEQ (128, capped at each model's block size), STEPS (20),
+# WARMUP (3, torch only), THREADS (2), GSCOPE (default <repo>/.build/release/gscope; build it with
+# `swift build -c release`), PYTHON (python3), JSONL (if set, every JSON line is appended to it).
+# Both programs print one JSON line with the keys impl, model, params, batch, seq, threads, steps,
+# ms_per_step_median, tokens_per_s, gflops. A missing or failing gscope leaves its column "n/a".
+set -u
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+MODELS=${MODELS:-tiny small medium}
+BATCH=${BATCH:-16}
+SEQ=${SEQ:-128}
+STEPS=${STEPS:-20}
+WARMUP=${WARMUP:-3}
+THREADS=${THREADS:-2}
+GSCOPE=${GSCOPE:-$ROOT/.build/release/gscope}
+PYTHON=${PYTHON:-python3}
+JSONL=${JSONL:-}
+
+# Prints the value of key $1 from the last JSON object line on stdin, or "n/a".
+field() {
+    "$PYTHON" -c '
+import json, sys
+key, obj = sys.argv[1], None
+for line in sys.stdin:
+    line = line.strip()
+    if line.startswith("{"):
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            pass
+v = obj.get(key) if obj else None
+print("n/a" if v is None else (f"{v:.2f}" if isinstance(v, float) else v))
+' "$1"
+}
+
+# Prints the last JSON object line of $1 (a file), if any.
+json_line() { grep '^{' "$1" | tail -n 1; }
+
+have_gscope=1
+if [ ! -x "$GSCOPE" ]; then
+    echo "note: gscope binary not found at $GSCOPE (build it with 'swift build -c release' or set GSCOPE=...);" >&2
+    echo "      only the torch column will be filled." >&2
+    have_gscope=0
+fi
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+rows=()
+for model in $MODELS; do
+    echo "== $model: torch" >&2
+    if ! "$PYTHON" "$HERE/torch_bench.py" --model "$model" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" \
+            --warmup "$WARMUP" --threads "$THREADS" --json >"$tmp/torch.out" 2>"$tmp/torch.err"; then
+        echo "torch bench failed for $model:" >&2
+        tail -n 5 "$tmp/torch.err" >&2
+    fi
+    torch_json="$(json_line "$tmp/torch.out")"
+
+    gscope_json=""
+    if [ "$have_gscope" = 1 ]; then
+        echo "== $model: gscope" >&2
+        if "$GSCOPE" bench --model "$model" --mode train --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" \
+                --threads "$THREADS" --json >"$tmp/gscope.out" 2>"$tmp/gscope.err"; then
+            gscope_json="$(json_line "$tmp/gscope.out")"
+            [ -n "$gscope_json" ] || echo "gscope bench printed no JSON line for $model" >&2
+        else
+            echo "gscope bench failed for $model (exit $?); its last words:" >&2
+            tail -n 5 "$tmp/gscope.err" "$tmp/gscope.out" >&2
+        fi
+    fi
+    if [ -n "$JSONL" ]; then
+        [ -n "$torch_json" ] && echo "$torch_json" >>"$JSONL"
+        [ -n "$gscope_json" ] && echo "$gscope_json" >>"$JSONL"
+    fi
+
+    t_ms=$(echo "$torch_json" | field ms_per_step_median)
+    g_ms=$(echo "$gscope_json" | field ms_per_step_median)
+    seq=$(echo "$torch_json" | field seq)
+    t_gf=$(echo "$torch_json" | field gflops)
+    g_gf=$(echo "$gscope_json" | field gflops)
+    ratio=$("$PYTHON" -c '
+import sys
+try:
+    print(f"{float(sys.argv[2]) / float(sys.argv[1]):.2f}")
+except (ValueError, ZeroDivisionError):
+    print("n/a")
+' "$t_ms" "$g_ms")
+    rows+=("$model $seq $t_ms $g_ms $ratio $t_gf $g_gf")
+done
+
+echo
+echo "batch $BATCH, steps $STEPS, threads $THREADS"
+printf '%-8s %5s %15s %16s %14s %13s %14s\n' model seq "torch ms/step" "gscope ms/step" "gscope/torch" "torch GFLOP/s" "gscope GFLOP/s"
+for row in "${rows[@]}"; do
+    # shellcheck disable=SC2086
+    printf '%-8s %5s %15s %16s %14s %13s %14s\n' $row
+done
