@@ -28,6 +28,7 @@ final class Activations {
     let dfc: UnsafeMutablePointer<Float>                          // (N,4C)
     let dlogits: UnsafeMutablePointer<Float>                      // (N,V)
     let attScratch: UnsafeMutablePointer<Float>                   // (T,T) per worker
+    let attScratchSlots: Int
     let ones: UnsafeMutablePointer<Float>                         // (N) of 1, for bias gradients
     private let owned: [FloatBuffer]
     private let ownedIds: [UnsafeMutablePointer<Int32>]
@@ -56,6 +57,7 @@ final class Activations {
         dfc = take(4 * N * C)
         dlogits = take(N * V)
         attScratch = take(workers * T * T)
+        attScratchSlots = workers
         ones = take(N)
         ones.update(repeating: 1, count: N)
         self.owned = owned

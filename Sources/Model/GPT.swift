@@ -200,7 +200,7 @@ public final class GPT {
             // Attention: res2 = res + c_proj(attn(c_attn(ln_1(res)))).
             Linear.backward(dinp: a.datty, dweight: g + s.projW, dbias: g + s.projB, dout: a.dres,
                             inp: h.atty, weight: w + s.projW, ones: a.ones, N: N, C: C, OC: C)
-            Attention.backward(dqkv: a.dqkv, scratch: a.attScratch, dout: a.datty, att: h.att, qkv: h.qkv,
+            Attention.backward(dqkv: a.dqkv, scratch: a.attScratch, scratchSlots: a.attScratchSlots, dout: a.datty, att: h.att, qkv: h.qkv,
                                B: B, T: T, C: C, NH: NH)
             Linear.backward(dinp: a.dln, dweight: g + s.attnW, dbias: g + s.attnB, dout: a.dqkv,
                             inp: h.ln1, weight: w + s.attnW, ones: a.ones, N: N, C: C, OC: 3 * C)

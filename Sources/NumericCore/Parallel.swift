@@ -21,15 +21,29 @@ public enum Parallel {
     /// Runs `body` over `0..<n` split into at most `workers` contiguous ranges, each at least
     /// `grain` long; runs inline when one range suffices.
     public static func forRanges(_ n: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
-        let chunks = Swift.min(workers, Swift.max(1, n / Swift.max(grain, 1)))
-        if chunks <= 1 { if n > 0 { body(0..<n) }; return }
+        forChunks(n, grain: grain, maxChunks: workers) { _, range in body(range) }
+    }
+
+    /// Like `forRanges`, also passing the chunk's index (< `maxChunks`) for per-worker scratch.
+    public static func forChunks(_ n: Int, grain: Int = 1, maxChunks: Int, _ body: (Int, Range<Int>) -> Void) {
+        let chunks = Swift.min(workers, maxChunks, Swift.max(1, n / Swift.max(grain, 1)))
+        if chunks <= 1 { if n > 0 { body(0, 0..<n) }; return }
         withoutActuallyEscaping(body) { body in
             let box = UncheckedBox(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = n * c / chunks, hi = n * (c + 1) / chunks
-                box.value(lo..<hi)
+                box.value(c, (n * c / chunks)..<(n * (c + 1) / chunks))
             }
         }
+    }
+
+    /// Runs `body` in parallel chunks with OpenBLAS held to one thread, for work made of many
+    /// small matrix products (attention heads): the workers then share the cores instead of each
+    /// product splitting itself over them.
+    public static func forChunksWithSerialBLAS(_ n: Int, maxChunks: Int, _ body: (Int, Range<Int>) -> Void) {
+        let blasThreads = BLAS.threads
+        if workers > 1, blasThreads > 1 { BLAS.setThreads(1) }
+        forChunks(n, maxChunks: maxChunks, body)
+        if BLAS.threads != blasThreads { BLAS.setThreads(blasThreads) }
     }
 }
 

@@ -81,7 +81,7 @@ struct LayerGradientTests {
         }
 
         var dqkv = [Float](repeating: 0, count: qkv.count), scratch = [Float](repeating: 0, count: T * T)
-        Attention.backward(dqkv: &dqkv, scratch: &scratch, dout: g, att: att, qkv: qkv, B: B, T: T, C: C, NH: NH)
+        Attention.backward(dqkv: &dqkv, scratch: &scratch, scratchSlots: 1, dout: g, att: att, qkv: qkv, B: B, T: T, C: C, NH: NH)
         let fd = finiteDifferenceGradient(qkv.doubles) {
             zip(Ref.attention($0, B: B, T: T, C: C, NH: NH), g.doubles).reduce(0) { $0 + $1.0 * $1.1 }
         }

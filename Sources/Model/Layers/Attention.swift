@@ -10,7 +10,7 @@ public enum Attention {
                         qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int) {
         let hs = C / NH, C3 = 3 * C
         let scale = 1 / Float(hs).squareRoot()
-        forEachHead(B: B, NH: NH) { b, h, _ in
+        forEachHead(B: B, NH: NH, workers: Int.max) { b, h, _ in
             let q = qkv + b * T * C3 + h * hs, k = q + C, v = q + 2 * C
             let p = att + (b * NH + h) * T * T
             BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, q, lda: C3, k, ldb: C3, beta: 0, p, ldc: T)
@@ -27,13 +27,13 @@ public enum Attention {
 
     /// Given `dO` (B,T,C), writes `dqkv` (B,T,3C):
     /// `dV = Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ⊙ (dP − rowsum(P ⊙ dP))`, `dQ = dS·K/√hs`, `dK = dSᵀ·Q/√hs`.
-    /// `scratch` holds one (T,T) matrix per worker.
-    public static func backward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+    /// `scratch` holds `scratchSlots` (T,T) matrices, one per worker.
+    public static func backward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
                          dout: UnsafePointer<Float>, att: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
                          B: Int, T: Int, C: Int, NH: Int) {
         let hs = C / NH, C3 = 3 * C
         let scale = 1 / Float(hs).squareRoot()
-        forEachHead(B: B, NH: NH) { b, h, worker in
+        forEachHead(B: B, NH: NH, workers: scratchSlots) { b, h, worker in
             let off = b * T * C3 + h * hs
             let q = qkv + off, k = q + C, v = q + 2 * C
             let dq = dqkv + off, dk = dq + C, dv = dq + 2 * C
@@ -55,8 +55,11 @@ public enum Attention {
         }
     }
 
-    /// Visits every (batch row, head) pair; `worker` indexes per-worker scratch.
-    private static func forEachHead(B: Int, NH: Int, _ body: (Int, Int, Int) -> Void) {
-        for b in 0..<B { for h in 0..<NH { body(b, h, 0) } }
+    /// Visits every (batch row, head) pair, heads spread over at most `workers` workers;
+    /// `worker` indexes per-worker scratch. Each pair's arithmetic is the same whatever the split.
+    private static func forEachHead(B: Int, NH: Int, workers: Int, _ body: (Int, Int, Int) -> Void) {
+        Parallel.forChunksWithSerialBLAS(B * NH, maxChunks: workers) { worker, pairs in
+            for pair in pairs { body(pair / NH, pair % NH, worker) }
+        }
     }
 }

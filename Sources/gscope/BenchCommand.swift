@@ -1,0 +1,110 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Model
+import NumericCore
+import Unlearning
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the engine's speed and print one JSON line.",
+        discussion: """
+        Modes:
+          train   one AdamW training step (forward, backward, update) on random sparse-bigram
+                  batches; reports the median over --steps after --warmup steps, and
+                  gflops = (6·params·tokens + 12·n_layer·n_embd·seq·tokens) / step time.
+          sgemm   square single-precision matrix products through OpenBLAS (n = 256…2048).
+
+        Example: gscope bench --model small --mode train --batch 16 --seq 128 --steps 20 --threads 2 --json
+        Compare with PyTorch: notebooks-scripts/bench/compare_torch.sh
+        """)
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable { case train, sgemm }
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var threadOptions: ThreadOptions
+    @Option(help: "What to measure: \(Mode.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var mode: Mode = .train
+    @Option(help: "Sequences per batch.") var batch: Int = 16
+    @Option(help: "Tokens per sequence (at most the model's block size).") var seq: Int = 128
+    @Option(help: "Timed steps.") var steps: Int = 10
+    @Option(help: "Untimed steps first.") var warmup: Int = 2
+    @Flag(help: "With --mode train: also time each layer kind on the model's shapes (ms per step).")
+    var profile = false
+    @Flag(help: "Print only the JSON line (the default prints it too, after a human-readable line).")
+    var json = false
+
+    func run() throws {
+        try threadOptions.apply()
+        switch mode {
+        case .train: try benchTrain()
+        case .sgemm: benchSgemm()
+        }
+    }
+
+    private func benchTrain() throws {
+        let config = try modelOptions.config()
+        let T = min(seq, config.blockSize)
+        guard batch >= 1, T >= 1, steps >= 1 else { throw ValidationError("--batch, --seq and --steps must be positive") }
+        var rng = RNG(seed: 1)
+        let model = try GPT(config: config)
+        model.initializeGPT2(rng: &rng)
+        let corpus = SparseBigramCorpus(vocabSize: config.vocabSize, seed: 2)
+        let adam = AdamW(count: model.parameterCount, weightDecay: 0.1, decayRanges: matrixRanges(of: model.layout))
+        var times: [Double] = []
+        for i in 0..<(warmup + steps) {
+            let b = corpus.batch(B: batch, T: T, rng: &rng)
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try languageModelStep(model, optimizer: adam, lr: 1e-3, tokens: b.tokens, targets: b.targets,
+                                      mask: b.mask, batch: batch, seq: T)
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            if i >= warmup { times.append(ms) }
+        }
+        let median = times.sorted()[times.count / 2]
+        let tokens = Double(batch * T)
+        let flops = 6 * Double(model.parameterCount) * tokens + 12 * Double(config.nLayer * config.nEmbd * T) * tokens
+        var fields: [(String, String)] = [
+            ("impl", "\"gscope\""), ("mode", "\"train\""), ("model", "\"\(modelOptions.model)\""),
+            ("params", "\(model.parameterCount)"), ("batch", "\(batch)"), ("seq", "\(T)"),
+            ("threads", "\(threadOptions.threads)"), ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
+            ("ms_per_step_median", fmt(median)), ("ms_per_step_min", fmt(times.min()!)),
+            ("tokens_per_s", fmt(tokens / median * 1000)), ("gflops", fmt(flops / median / 1e6)),
+        ]
+        if profile {
+            let phases = LayerProfile(config: config, B: batch, T: T).measure()
+            let total = phases.reduce(0) { $0 + $1.ms }
+            if !json {
+                for p in phases { print(String(format: "  %-18@ %8.2f ms  %5.1f%%", p.phase as NSString, p.ms, p.ms / total * 100)) }
+                print(String(format: "  %-18@ %8.2f ms (sum of phases; the step measured %.2f ms)", "total" as NSString, total, median))
+            }
+            fields.append(("profile_ms", "{" + phases.map { "\"\($0.phase)\": \(fmt($0.ms))" }.joined(separator: ", ") + "}"))
+        }
+        if !json {
+            print("\(modelOptions.model): \(fmt(median)) ms/step, \(fmt(tokens / median * 1000)) tokens/s, \(fmt(flops / median / 1e6)) GFLOP/s")
+        }
+        print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+    }
+
+    private func benchSgemm() {
+        var rng = RNG(seed: 3)
+        var results: [String] = []
+        for n in [256, 512, 1024, 2048] {
+            let a = FloatBuffer((0..<(n * n)).map { _ in Float(rng.normal()) })
+            let b = FloatBuffer((0..<(n * n)).map { _ in Float(rng.normal()) })
+            let c = FloatBuffer(count: n * n)
+            let reps = max(3, Int(2e9 / (2 * Double(n * n * n))))
+            var best = Double.infinity
+            for _ in 0..<reps {
+                let start = DispatchTime.now().uptimeNanoseconds
+                BLAS.gemm(m: n, n: n, k: n, a.base, lda: n, b.base, ldb: n, c.base, ldc: n)
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start))
+            }
+            let gflops = 2 * Double(n * n * n) / best
+            if !json { print("sgemm n=\(n): \(fmt(gflops)) GFLOP/s") }
+            results.append("{\"n\": \(n), \"gflops\": \(fmt(gflops))}")
+        }
+        print("{\"impl\": \"gscope\", \"mode\": \"sgemm\", \"threads\": \(BLAS.threads), \"blas_core\": \"\(BLAS.coreName)\", \"results\": [\(results.joined(separator: ", "))]}")
+    }
+
+    private func fmt(_ x: Double) -> String { String(format: "%.2f", x) }
+}

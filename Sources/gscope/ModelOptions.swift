@@ -1,0 +1,44 @@
+import ArgumentParser
+import Model
+import NumericCore
+
+/// `--model NAME` with optional overrides of any size: the model flags every command shares.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "Named configuration: tiny (4×128, vocab 512), small (6×256, vocab 2048), medium (8×384, vocab 4096).")
+    var model: String = "tiny"
+    @Option(name: .customLong("n-layer"), help: "Override the number of transformer blocks.")
+    var nLayer: Int?
+    @Option(name: .customLong("n-head"), help: "Override the number of attention heads.")
+    var nHead: Int?
+    @Option(name: .customLong("n-embd"), help: "Override the width.")
+    var nEmbd: Int?
+    @Option(name: .customLong("vocab"), help: "Override the vocabulary size.")
+    var vocab: Int?
+    @Option(name: .customLong("block-size"), help: "Override the maximum sequence length.")
+    var blockSize: Int?
+
+    func config() throws -> GPTConfig {
+        guard var c = GPTConfig.named[model] else {
+            throw ValidationError("unknown model '\(model)'; choose one of \(GPTConfig.named.keys.sorted().joined(separator: ", "))")
+        }
+        if let v = nLayer { c.nLayer = v }
+        if let v = nHead { c.nHead = v }
+        if let v = nEmbd { c.nEmbd = v }
+        if let v = vocab { c.vocabSize = v }
+        if let v = blockSize { c.blockSize = v }
+        do { try c.validate() } catch { throw ValidationError(error.description) }
+        return c
+    }
+}
+
+/// `--threads K`: OpenBLAS threads and element-wise workers. Results are bit-identical for a
+/// given count, not across counts.
+struct ThreadOptions: ParsableArguments {
+    @Option(name: .long, help: "Threads for BLAS and element-wise kernels (results are reproducible for a fixed count).")
+    var threads: Int = 2
+
+    func apply() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        Parallel.configure(threads: threads)
+    }
+}
