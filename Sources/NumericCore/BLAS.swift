@@ -24,13 +24,17 @@ public enum BLAS {
         return nil
     }
 
-    /// Sets OpenBLAS's thread count. Results are bit-identical between runs with the same count,
-    /// not across counts, so the count is part of a run's configuration.
+    /// Sets OpenBLAS's own thread count (gscope keeps it at 1 and parallelises around it).
     public static func setThreads(_ n: Int) {
         openblas_set_num_threads(Int32(max(1, n)))
     }
 
     /// `C ← α·op(A)·op(B) + β·C` with `op(A)` of shape (m, k), `op(B)` of shape (k, n), C (m, n).
+    ///
+    /// OpenBLAS itself runs single-threaded (see `Parallel.configure`); a large product is split
+    /// into bands of C's rows, one per worker. Each element of C is computed by the same kernel
+    /// with the same order over k, whatever the split. Pass `parallel: false` from code that is
+    /// already running on the workers.
     @inlinable
     public static func gemm(
         transA: Bool = false, transB: Bool = false,
@@ -38,8 +42,27 @@ public enum BLAS {
         _ a: UnsafePointer<Float>, lda: Int,
         _ b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
-        _ c: UnsafeMutablePointer<Float>, ldc: Int
+        _ c: UnsafeMutablePointer<Float>, ldc: Int,
+        parallel: Bool = true
     ) {
+        let bands = parallel && m * n * k >= 1 << 21 ? min(Parallel.workers, m / 32) : 1
+        guard bands > 1 else {
+            sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        Parallel.forChunks(bands, maxChunks: bands) { band, _ in
+            // Bands of whole 16-row panels, so every band runs the kernel's full-width path.
+            let lo = (m * band / bands) & ~15, hi = band == bands - 1 ? m : (m * (band + 1) / bands) & ~15
+            // Row i of op(A) starts at a + i·lda, or at a + i when A is stored transposed.
+            let aBand = transA ? a + lo : a + lo * lda
+            sgemm(transA, transB, hi - lo, n, k, alpha, aBand, lda, b, ldb, beta, c + lo * ldc, ldc)
+        }
+    }
+
+    @inlinable
+    static func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                      _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                      _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         cblas_sgemm(CblasRowMajor,
                     transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),

@@ -74,8 +74,9 @@ public enum Reduce {
     public static func max(_ x: UnsafePointer<Float>, count n: Int) -> Float {
         var m8 = Float8(repeating: -.infinity)
         var i = 0
-        while i + 8 <= n { m8 = pointwiseMax(m8, load8(x, i)); i += 8 }
-        var m = m8.max()
+        while i + 8 <= n { m8 = vmax(m8, load8(x, i)); i += 8 }
+        var m = m8[0]   // lane by lane: SIMD's own `max()` is an out-of-line generic call
+        for j in 1..<8 { m = Swift.max(m, m8[j]) }
         while i < n { m = Swift.max(m, x[i]); i += 1 }
         return m
     }

@@ -5,7 +5,7 @@ public enum VectorMath {
     /// [−87.3, 88.7], so the result is finite and normal (exp(−87.3) ≈ 1.2e−38 stands for 0).
     @inlinable @inline(__always)
     public static func exp(_ x: Float8) -> Float8 {
-        let x = x.clamped(lowerBound: Float8(repeating: -87.3), upperBound: Float8(repeating: 88.7))
+        let x = vmin(vmax(x, Float8(repeating: -87.3)), Float8(repeating: 88.7))
         // n = round(x/ln2): adding 1.5·2²³ rounds to an integer held in the low mantissa bits
         // (no SSE4.1 `roundps` needed), and those bits are n itself.
         let shifted = x * 1.44269504088896341 + 12_582_912

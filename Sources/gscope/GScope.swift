@@ -13,7 +13,7 @@ struct GScope: ParsableCommand {
         subcommands: [Train.self, Bench.self])
 
     static func main() {
-        KernelSelection.reexecWithTunedBLASIfNeeded()
+        KernelSelection.reexecWithFastKernelsIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()

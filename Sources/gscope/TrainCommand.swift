@@ -38,7 +38,7 @@ struct Train: ParsableCommand {
         let T = min(seq, config.blockSize)
         guard steps >= 1, batch >= 1, logEvery >= 1 else { throw ValidationError("--steps, --batch and --log-every must be positive") }
 
-        var rng = RNG(seed: seed)
+        let rng = RNG(seed: seed)
         var initRNG = rng.fork(1), dataRNG = rng.fork(2)
         let model = try GPT(config: config)
         model.initializeGPT2(rng: &initRNG)

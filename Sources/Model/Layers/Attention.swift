@@ -13,7 +13,7 @@ public enum Attention {
         forEachHead(B: B, NH: NH, workers: Int.max) { b, h, _ in
             let q = qkv + b * T * C3 + h * hs, k = q + C, v = q + 2 * C
             let p = att + (b * NH + h) * T * T
-            BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, q, lda: C3, k, ldb: C3, beta: 0, p, ldc: T)
+            BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, q, lda: C3, k, ldb: C3, beta: 0, p, ldc: T, parallel: false)
             for t in 0..<T {
                 let row = p + t * T
                 let m = Reduce.max(row, count: t + 1)
@@ -21,7 +21,7 @@ public enum Attention {
                 RowOps.scale(row, count: t + 1, by: 1 / s)
                 (row + t + 1).update(repeating: 0, count: T - t - 1)
             }
-            BLAS.gemm(m: T, n: hs, k: T, p, lda: T, v, ldb: C3, beta: 0, out + b * T * C + h * hs, ldc: C)
+            BLAS.gemm(m: T, n: hs, k: T, p, lda: T, v, ldb: C3, beta: 0, out + b * T * C + h * hs, ldc: C, parallel: false)
         }
     }
 
@@ -40,8 +40,8 @@ public enum Attention {
             let dO = dout + b * T * C + h * hs
             let p = att + (b * NH + h) * T * T
             let ds = scratch + worker * T * T
-            BLAS.gemm(transA: true, m: T, n: hs, k: T, p, lda: T, dO, ldb: C, beta: 0, dv, ldc: C3)
-            BLAS.gemm(transB: true, m: T, n: T, k: hs, dO, lda: C, v, ldb: C3, beta: 0, ds, ldc: T)
+            BLAS.gemm(transA: true, m: T, n: hs, k: T, p, lda: T, dO, ldb: C, beta: 0, dv, ldc: C3, parallel: false)
+            BLAS.gemm(transB: true, m: T, n: T, k: hs, dO, lda: C, v, ldb: C3, beta: 0, ds, ldc: T, parallel: false)
             for t in 0..<T {
                 let pr = p + t * T, dr = ds + t * T
                 let s = Reduce.dotF32(pr, dr, count: t + 1)
@@ -50,15 +50,15 @@ public enum Attention {
                 while j <= t { dr[j] = pr[j] * (dr[j] - s); j += 1 }
                 (dr + t + 1).update(repeating: 0, count: T - t - 1)
             }
-            BLAS.gemm(m: T, n: hs, k: T, alpha: scale, ds, lda: T, k, ldb: C3, beta: 0, dq, ldc: C3)
-            BLAS.gemm(transA: true, m: T, n: hs, k: T, alpha: scale, ds, lda: T, q, ldb: C3, beta: 0, dk, ldc: C3)
+            BLAS.gemm(m: T, n: hs, k: T, alpha: scale, ds, lda: T, k, ldb: C3, beta: 0, dq, ldc: C3, parallel: false)
+            BLAS.gemm(transA: true, m: T, n: hs, k: T, alpha: scale, ds, lda: T, q, ldb: C3, beta: 0, dk, ldc: C3, parallel: false)
         }
     }
 
     /// Visits every (batch row, head) pair, heads spread over at most `workers` workers;
     /// `worker` indexes per-worker scratch. Each pair's arithmetic is the same whatever the split.
     private static func forEachHead(B: Int, NH: Int, workers: Int, _ body: (Int, Int, Int) -> Void) {
-        Parallel.forChunksWithSerialBLAS(B * NH, maxChunks: workers) { worker, pairs in
+        Parallel.forChunks(B * NH, maxChunks: workers) { worker, pairs in
             for pair in pairs { body(pair / NH, pair % NH, worker) }
         }
     }

@@ -1,0 +1,85 @@
+import Foundation
+import Synchronization
+
+/// A fixed team of threads for the engine's parallel loops, in the manner of OpenMP: the caller
+/// is participant 0 and `size − 1` persistent workers are participants 1…; job `i` of a parallel
+/// call always runs on participant `i`.
+///
+/// Between jobs the workers spin for a short while (`spinNanoseconds`) before sleeping, so a
+/// training step's hundreds of short parallel phases start in nanoseconds instead of waiting for
+/// a thread to be woken. A call made while the team is busy (from inside a job, or from a second
+/// thread) runs its jobs one after another on the calling thread: same results, no deadlock.
+final class WorkerPool: @unchecked Sendable {
+    let size: Int
+    private let spinNanoseconds: UInt64 = 200_000
+    private let generation = Atomic<Int>(0)
+    private let pending = Atomic<Int>(0)
+    private let busy = Atomic<Bool>(false)
+    private let wakeup = NSCondition()
+    private var job: ((Int) -> Void)?   // written before `generation` is bumped
+    private var jobCount = 0
+    private var stopping = false
+
+    init(size: Int) {
+        self.size = max(1, size)
+        for index in 1..<self.size {
+            // Workers keep the pool alive until `shutdown` lets them return.
+            let thread = Thread { self.workerLoop(index) }
+            thread.name = "gscope-worker-\(index)"
+            thread.start()
+        }
+    }
+
+    /// Runs `body(i)` for `i` in `0..<jobs` (`jobs ≤ size`), job 0 on the calling thread.
+    func run(jobs: Int, _ body: (Int) -> Void) {
+        precondition(jobs <= size)
+        guard jobs > 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            for i in 0..<jobs { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            wakeup.lock()
+            job = body
+            jobCount = jobs
+            pending.store(size - 1, ordering: .relaxed)
+            generation.add(1, ordering: .releasing)
+            wakeup.broadcast()
+            wakeup.unlock()
+            body(0)
+            while pending.load(ordering: .acquiring) > 0 {}
+            job = nil
+        }
+        busy.store(false, ordering: .releasing)
+    }
+
+    /// Lets the workers finish: the pool is released once they have returned.
+    func shutdown() {
+        wakeup.lock()
+        stopping = true
+        generation.add(1, ordering: .releasing)
+        wakeup.broadcast()
+        wakeup.unlock()
+    }
+
+    private func workerLoop(_ index: Int) {
+        var seen = 0
+        while true {
+            // Spin for new work, then sleep until it comes.
+            let spinStart = DispatchTime.now().uptimeNanoseconds
+            var spins = 0
+            while generation.load(ordering: .acquiring) == seen {
+                spins += 1
+                if spins & 1023 == 0, DispatchTime.now().uptimeNanoseconds - spinStart > spinNanoseconds {
+                    wakeup.lock()
+                    while generation.load(ordering: .acquiring) == seen { wakeup.wait() }
+                    wakeup.unlock()
+                }
+            }
+            seen = generation.load(ordering: .acquiring)
+            wakeup.lock(); let stop = stopping; wakeup.unlock()
+            if stop { return }
+            if index < jobCount, let job { job(index) }
+            pending.subtract(1, ordering: .releasing)
+        }
+    }
+}
