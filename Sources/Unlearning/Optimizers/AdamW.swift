@@ -48,11 +48,23 @@ public final class AdamW: Optimizer {
         for (range, decay) in zip(chunks, decays) {
             let keep = decay ? 1 - lr * weightDecay : 1
             Parallel.forRanges(range.count, grain: 16_384) { sub in
-                for i in (range.lowerBound + sub.lowerBound)..<(range.lowerBound + sub.upperBound) {
-                    if decay { p[i] *= keep }
+                var i = range.lowerBound + sub.lowerBound
+                let end = range.lowerBound + sub.upperBound
+                while i + 8 <= end {
+                    let gi = load8(g, i)
+                    let mi = load8(m, i) + (1 - b1) * (gi - load8(m, i))
+                    let vi = b2 * load8(v, i) + (1 - b2) * gi * gi
+                    let pi = load8(p, i) * keep
+                    store8(mi, m, i)
+                    store8(vi, v, i)
+                    store8(pi - stepSize * (mi / (vi.squareRoot() / bc2Sqrt + eps)), p, i)
+                    i += 8
+                }
+                while i < end {
                     m[i] += (1 - b1) * (g[i] - m[i])
                     v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                    p[i] -= stepSize * (m[i] / (v[i].squareRoot() / bc2Sqrt + eps))
+                    p[i] = p[i] * keep - stepSize * (m[i] / (v[i].squareRoot() / bc2Sqrt + eps))
+                    i += 1
                 }
             }
         }
