@@ -59,7 +59,6 @@ struct Bench: ParsableCommand {
                                       mask: b.mask, batch: batch, seq: T)
             let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             if i >= warmup { times.append(ms) }
-            if ProcessInfo.processInfo.environment["GSCOPE_BENCH_TRACE"] != nil { print("step", i, ms) }
         }
         let median = times.sorted()[times.count / 2]
         let tokens = Double(batch * T)
