@@ -16,11 +16,13 @@ public enum Parallel {
     /// the work; two pools on two cores would take turns stealing them from each other.
     public static func configure(threads: Int) {
         BLAS.setThreads(1)
-        team.withLock { pool in
-            guard pool.size != max(1, threads) else { return }
-            pool.shutdown()
-            pool = WorkerPool(size: threads)
+        let retired: WorkerPool? = team.withLock { pool in
+            guard pool.size != max(1, threads) else { return nil }
+            defer { pool = WorkerPool(size: threads) }
+            return pool
         }
+        // Outside the lock: a job still running on the old pool may take it for nested loops.
+        retired?.shutdown()
     }
 
     /// Runs `body` over `0..<n` split into at most `workers` contiguous ranges, each at least

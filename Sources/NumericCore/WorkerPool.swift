@@ -52,8 +52,10 @@ final class WorkerPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
-    /// Lets the workers finish: the pool is released once they have returned.
+    /// Lets the workers finish: the pool is released once they have returned. Waits for a job in
+    /// flight to end and keeps the pool marked busy, so later calls on it run serially.
     func shutdown() {
+        while !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {}
         wakeup.lock()
         stopping = true
         generation.add(1, ordering: .releasing)

@@ -9,14 +9,16 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine's speed and print one JSON line.",
         discussion: """
-        Modes:
-          train   one AdamW training step (forward, backward, update) on random sparse-bigram
-                  batches; reports the median over --steps after --warmup steps, and
-                  gflops = (6·params·tokens + 12·n_layer·n_embd·seq·tokens) / step time.
-          sgemm   square single-precision matrix products through OpenBLAS (n = 256…2048).
+        --mode train times one AdamW training step (forward, backward, update) on \
+        sparse-bigram batches and reports the median over --steps after --warmup steps, \
+        with gflops = (6·params·tokens + 12·n_layer·n_embd·seq·tokens) / step time. \
+        --profile adds the time of each layer kind on the model's shapes.
 
-        Example: gscope bench --model small --mode train --batch 16 --seq 128 --steps 20 --threads 2 --json
-        Compare with PyTorch: notebooks-scripts/bench/compare_torch.sh
+        --mode sgemm measures square matrix products through OpenBLAS (n = 256 to 2048).
+
+        Example:
+          gscope bench --model small --batch 16 --seq 128 --threads 2 --json
+        Side by side with PyTorch: notebooks-scripts/bench/compare_torch.sh
         """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case train, sgemm }

@@ -9,12 +9,16 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a GPT from scratch and save a checkpoint.",
         discussion: """
-        Corpora:
-          bigram   sequences from a seeded sparse bigram chain (4 successors per token); the best
-                   achievable loss (the chain's entropy, 1.28 nats) is printed beside the curve.
+        --corpus bigram trains on sequences from a seeded sparse bigram chain (4 successors \
+        per token, probabilities 0.4/0.3/0.2/0.1); the best achievable loss, the chain's \
+        entropy of 1.28 nats, is printed beside the curve. (QA data sets such as TOFU arrive \
+        with the data layer.)
 
-        Writes OUT/checkpoint/{model.safetensors,config.json} and OUT/losses.tsv (step, loss).
-        Example: gscope train --corpus bigram --model tiny --steps 300 --out runs/demo
+        Writes OUT/checkpoint/ (model.safetensors and config.json, loadable in PyTorch with \
+        notebooks-scripts/parity/gpt_torch.py) and OUT/losses.tsv (step, loss).
+
+        Example:
+          gscope train --corpus bigram --model tiny --steps 300 --out runs/demo
         """)
 
     enum Corpus: String, ExpressibleByArgument, CaseIterable { case bigram }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import NumericCore
 import Testing
 
@@ -94,5 +95,28 @@ struct NumericCoreTests {
             }
         }
         Parallel.configure(threads: 1)
+    }
+
+    /// Replacing the worker team while another thread is running parallel loops on it must
+    /// neither deadlock nor drop work (a retired team finishes its job first). Without that rule
+    /// this test hangs: a caller spins forever on a job its retired worker never finished.
+    @Test
+    func reconfiguringWhileBusyNeitherHangsNorLosesWork() {
+        let n = 4096
+        nonisolated(unsafe) let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: n)
+        defer { hits.deallocate(); Parallel.configure(threads: 1) }
+        let lost = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 2) { role in
+            if role == 0 {
+                for i in 0..<300 { Parallel.configure(threads: 1 + i % 3) }
+            } else {
+                for _ in 0..<3000 {
+                    hits.initialize(repeating: 0)
+                    Parallel.forRanges(n, grain: 64) { r in for i in r { hits[i] += 1 } }
+                    if !hits.allSatisfy({ $0 == 1 }) { lost.withLock { $0 += 1 } }
+                }
+            }
+        }
+        #expect(lost.withLock { $0 } == 0)
     }
 }
