@@ -14,7 +14,8 @@ struct Bench: ParsableCommand {
         with gflops = (6·params·tokens + 12·n_layer·n_embd·seq·tokens) / step time. \
         --profile adds the time of each layer kind on the model's shapes.
 
-        --mode sgemm measures square matrix products through OpenBLAS (n = 256 to 2048).
+        --mode sgemm measures square matrix products through OpenBLAS (n = 256 to 2048), \
+        split over the threads as the engine splits them.
 
         Example:
           gscope bench --model small --batch 16 --seq 128 --threads 2 --json
@@ -105,7 +106,7 @@ struct Bench: ParsableCommand {
             if !json { print("sgemm n=\(n): \(fmt(gflops)) GFLOP/s") }
             results.append("{\"n\": \(n), \"gflops\": \(fmt(gflops))}")
         }
-        print("{\"impl\": \"gscope\", \"mode\": \"sgemm\", \"threads\": \(BLAS.threads), \"blas_core\": \"\(BLAS.coreName)\", \"results\": [\(results.joined(separator: ", "))]}")
+        print("{\"impl\": \"gscope\", \"mode\": \"sgemm\", \"threads\": \(Parallel.workers), \"blas_core\": \"\(BLAS.coreName)\", \"results\": [\(results.joined(separator: ", "))]}")
     }
 
     private func fmt(_ x: Double) -> String { String(format: "%.2f", x) }
