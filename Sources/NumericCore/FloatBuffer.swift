@@ -1,3 +1,5 @@
+import Foundation
+
 /// A fixed-size, 64-byte-aligned, zero-initialised Float32 buffer owned by a class instance.
 ///
 /// The engine's big arrays (parameters, gradients, optimiser moments, activations) are these:
@@ -9,10 +11,17 @@ public final class FloatBuffer {
     public init(count: Int) {
         precondition(count >= 0)
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        let bytes = max(count, 1) * 4
+        // Large buffers sit on 2 MiB boundaries and ask for transparent huge pages (the kernel
+        // grants them only on request, `madvise` mode): fewer TLB misses in the big sweeps.
+        let huge = bytes >= Self.hugePageBytes
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: huge ? Self.hugePageBytes : 64)
+        if huge { _ = madvise(raw, bytes, MADV_HUGEPAGE) }
         base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         base.initialize(repeating: 0, count: max(count, 1))
     }
+
+    private static let hugePageBytes = 2 << 20
 
     public convenience init(_ values: [Float]) {
         self.init(count: values.count)
