@@ -46,6 +46,7 @@ let package = Package(
 
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "NumericCore", "Unlearning"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NumericCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore"]),
     ],

@@ -1,0 +1,25 @@
+/// One question–answer pair as TOFU stores it (`question`, `answer`), with the optional fields of
+/// the `*_perturbed.json` files.
+public struct QASample: Codable, Equatable, Sendable {
+    public var question: String
+    public var answer: String
+    public var paraphrasedAnswer: String?
+    public var perturbedAnswers: [String]?
+    public var paraphrasedQuestion: String?
+
+    public init(question: String, answer: String, paraphrasedAnswer: String? = nil,
+                perturbedAnswers: [String]? = nil, paraphrasedQuestion: String? = nil) {
+        self.question = question
+        self.answer = answer
+        self.paraphrasedAnswer = paraphrasedAnswer
+        self.perturbedAnswers = perturbedAnswers
+        self.paraphrasedQuestion = paraphrasedQuestion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case question, answer
+        case paraphrasedAnswer = "paraphrased_answer"
+        case perturbedAnswers = "perturbed_answer"
+        case paraphrasedQuestion = "paraphrased_question"
+    }
+}

@@ -1,0 +1,33 @@
+/// Ids of the special tokens every gscope tokenizer has.
+public struct SpecialTokens: Codable, Equatable, Sendable {
+    public var begin: Int32
+    public var end: Int32
+    public var padding: Int32
+
+    public init(begin: Int32, end: Int32, padding: Int32) {
+        self.begin = begin
+        self.end = end
+        self.padding = padding
+    }
+}
+
+/// Text ↔ token ids. `decode(encode(s)) == s` for every string (special tokens never appear in
+/// `encode`'s output unless asked for by the caller).
+public protocol TextTokenizer: Sendable {
+    var vocabSize: Int { get }
+    var special: SpecialTokens { get }
+    func encode(_ text: String) -> [Int32]
+    func decode(_ ids: [Int32]) -> String
+}
+
+/// The simplest tokenizer: one token per UTF-8 byte (ids 0–255), then begin, end and padding
+/// (256, 257, 258). A baseline, and a tokenizer for tests that need no training.
+public struct ByteTokenizer: TextTokenizer {
+    public init() {}
+    public var vocabSize: Int { 259 }
+    public var special: SpecialTokens { SpecialTokens(begin: 256, end: 257, padding: 258) }
+    public func encode(_ text: String) -> [Int32] { text.utf8.map { Int32($0) } }
+    public func decode(_ ids: [Int32]) -> String {
+        String(decoding: ids.filter { $0 < 256 }.map { UInt8($0) }, as: UTF8.self)
+    }
+}
