@@ -142,7 +142,7 @@ public final class H5File {
 
     /// How many HDF5 handles are open in this file: the file itself plus every group, dataset and
     /// attribute handle. For tests that check nothing leaks.
-    var openHandleCount: Int {
+    public var openHandleCount: Int {
         Int(H5Fget_obj_count(id, gs_H5F_OBJ_ALL()))
     }
 

@@ -151,7 +151,7 @@ extension H5Group {
     /// The chunk shape for rows of `rowShape`: `[rows] + rowShape`, with `rows` = `chunkRows` or
     /// as many as fit in ``defaultChunkBytes`` (≤ 1024), then cut down to ``maxChunkBytes`` by
     /// reducing the rows and, if one row is still too big, halving its largest dimensions.
-    static func chunkShape(rowShape: [Int], elementSize: Int, chunkRows: Int?) -> [Int] {
+    public static func chunkShape(rowShape: [Int], elementSize: Int, chunkRows: Int?) -> [Int] {
         let rowBytes = rowShape.reduce(elementSize, *)
         let rows = chunkRows ?? min(1024, max(1, defaultChunkBytes / rowBytes))
         var chunk = [max(1, min(rows, maxChunkBytes / rowBytes))] + rowShape

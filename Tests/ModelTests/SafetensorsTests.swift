@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Model
+import Model
 
 /// The safetensors reader/writer and GPT checkpoints, including files written by Python's
 /// reference implementation (`Tests/Fixtures/parity/gpt`, from `notebooks-scripts/parity/gpt_fixture.py`).

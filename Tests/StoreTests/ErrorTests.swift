@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Store
+import Store
 
 @Suite("Errors")
 struct ErrorTests {

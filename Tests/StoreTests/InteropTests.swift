@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Store
+import Store
 
 /// Writes a small run file: attributes of every kind, fixed datasets, extendible datasets grown
 /// over two sessions.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Store
+import Store
 
 /// A fresh directory under the system temporary directory, removed after `body` returns.
 func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {

@@ -11,7 +11,7 @@ struct TrainingTests {
 
     /// Trains a fresh model for `steps` AdamW steps on the bigram corpus; returns losses and weights.
     static func train(seed: UInt64, steps: Int) throws -> (losses: [Double], parameters: [Float]) {
-        var rng = RNG(seed: seed)
+        let rng = RNG(seed: seed)
         var initRNG = rng.fork(1), dataRNG = rng.fork(2)
         let model = try GPT(config: config)
         model.initializeGPT2(rng: &initRNG)

@@ -298,7 +298,7 @@ public struct SafetensorsFile: Sendable {
 
     /// IEEE binary16 → binary32, exactly (subnormals, infinities and NaN included). Written out
     /// because `Float16` is unavailable on some platforms.
-    static func halfToFloat(_ h: UInt16) -> Float {
+    public static func halfToFloat(_ h: UInt16) -> Float {
         let sign: Float = h & 0x8000 != 0 ? -1 : 1
         let exponent = Int((h >> 10) & 0x1f)
         let mantissa = UInt32(h & 0x3ff)
@@ -473,7 +473,7 @@ public struct SafetensorsWriter: Sendable {
 
     /// JSON string literal, escaped like serde_json (the reference writer): `"` `\` and control
     /// characters; everything else, non-ASCII included, verbatim UTF-8.
-    static func quoted(_ s: String) -> String {
+    public static func quoted(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
