@@ -5,9 +5,6 @@ import Foundation
 /// row strides in elements, so sub-matrices (one attention head inside a fused q|k|v row) need no
 /// copy.
 public enum BLAS {
-    /// The number of threads OpenBLAS uses (process-wide).
-    public static var threads: Int { Int(openblas_get_num_threads()) }
-
     /// The CPU kernel family OpenBLAS dispatched to (e.g. "Haswell"; "Prescott" means the
     /// portable SSE3 kernels, several times slower on AVX2 machines).
     public static var coreName: String { String(cString: openblas_get_corename()) }

@@ -41,10 +41,4 @@ public final class FloatBuffer {
 
     /// A copy as a Swift array.
     public var array: [Float] { Array(buffer) }
-
-    /// Copies `other` (same count) into this buffer.
-    public func copy(from other: FloatBuffer) {
-        precondition(other.count == count)
-        base.update(from: other.base, count: count)
-    }
 }

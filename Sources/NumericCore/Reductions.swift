@@ -19,12 +19,6 @@ public enum Reduce {
         return s
     }
 
-    /// `Σ x[i]²` in Float64.
-    @inlinable
-    public static func sumOfSquares(_ x: UnsafePointer<Float>, count n: Int) -> Double {
-        dot(x, x, count: n)
-    }
-
     /// `Σ x[i]` in Float64.
     @inlinable
     public static func sum(_ x: UnsafePointer<Float>, count n: Int) -> Double {

@@ -31,10 +31,10 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// `--threads K`: OpenBLAS threads and element-wise workers. Results are bit-identical for a
-/// given count, not across counts.
+/// `--threads K`: the workers that share all the engine's work. Every number is computed the same
+/// way whatever the count (a test compares 1 and 2 workers bit for bit); the count is recorded.
 struct ThreadOptions: ParsableArguments {
-    @Option(name: .long, help: "Threads for BLAS and element-wise kernels (results are reproducible for a fixed count).")
+    @Option(name: .long, help: "Worker threads for matrix products and element-wise kernels; results do not depend on the count.")
     var threads: Int = 2
 
     func apply() throws {

@@ -43,6 +43,14 @@ struct GPTGradientTests {
         #expect(relativeError(Array(gpt.logits), ref.logits) < 1e-6)
         let refLoss = Ref.loss(logits: ref.logits, targets: targets, mask: mask, V: Self.config.vocabSize)
         #expect(abs(loss - refLoss) / refLoss < 1e-6)
+        // Per-token target log-probabilities and log-normalisers, the objectives' inputs.
+        let V = Self.config.vocabSize
+        let logSoftmax = Ref.logSoftmax(ref.logits, N: tokens.count, V: V)
+        for n in tokens.indices {
+            let expected = targets[n] >= 0 ? logSoftmax[n * V + Int(targets[n])] : 0
+            #expect(abs(Double(gpt.targetLogProbs[n]) - expected) < 1e-5)
+            #expect(abs(Double(gpt.logSumExp[n]) - (ref.logits[n * V] - logSoftmax[n * V])) < 1e-5)
+        }
     }
 
     @Test func gradientsMatchFiniteDifferences() throws {
