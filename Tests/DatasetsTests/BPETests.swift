@@ -71,6 +71,46 @@ struct BPETests {
         #expect(t.decode(t.encode("aaaaaaa")) == "aaaaaaa")
     }
 
+    /// The incremental trainer learns the same merges as a naive one that recounts every pair
+    /// before each merge, on random corpora over a few letters (many ties, runs like "aaa").
+    @Test func matchesNaiveTraining() {
+        var rng = RNG(seed: 3)
+        for _ in 0..<30 {
+            let alphabet = Array("aabbc d'".unicodeScalars)
+            let texts = (0..<(1 + rng.below(30))).map { _ in
+                String(String.UnicodeScalarView((0..<rng.below(40)).map { _ in alphabet[rng.below(alphabet.count)] }))
+            }
+            let vocab = 259 + rng.below(80)
+            #expect(BPETrainer.train(texts: texts, vocabSize: vocab).merges == Self.naiveMerges(texts, vocabSize: vocab))
+        }
+    }
+
+    static func naiveMerges(_ texts: [String], vocabSize: Int) -> [BPEPair] {
+        var words: [[Int32]: Int] = [:]
+        for text in texts {
+            let bytes = Array(text.utf8)
+            for r in PreTokenizer.chunks(utf8: bytes) { words[bytes[r].map { Int32($0) }, default: 0] += 1 }
+        }
+        var merges: [BPEPair] = []
+        while merges.count < vocabSize - 259 {
+            var counts: [BPEPair: Int] = [:]
+            for (w, f) in words where w.count >= 2 { for i in 0..<(w.count - 1) { counts[BPEPair(w[i], w[i + 1]), default: 0] += f } }
+            guard let best = counts.max(by: { $0.value != $1.value ? $0.value < $1.value : $1.key < $0.key }), best.value >= 2 else { break }
+            let id = Int32(256 + merges.count)
+            merges.append(best.key)
+            var next: [[Int32]: Int] = [:]
+            for (w, f) in words {
+                var out: [Int32] = [], i = 0
+                while i < w.count {
+                    if i + 1 < w.count, BPEPair(w[i], w[i + 1]) == best.key { out.append(id); i += 2 } else { out.append(w[i]); i += 1 }
+                }
+                next[out, default: 0] += f
+            }
+            words = next
+        }
+        return merges
+    }
+
     @Test func trainingIsDeterministic() {
         let again = BPETrainer.train(texts: TOFUTokenizer.texts, vocabSize: 2048)
         #expect(again.jsonData() == TOFUTokenizer.tokenizer.jsonData())
