@@ -19,7 +19,7 @@ struct TokenizerTrain: ParsableCommand {
         --vocab give a byte-identical file.
 
         Example:
-          gscope tokenizer train --corpus ../shared/data/tofu/full.json --vocab 2048 --out tok.json
+          gscope tokenizer train --corpus tofu/full.json --vocab 2048 --out tok.json
         """)
 
     @Option(help: "Text file, JSON-lines file or directory of them.") var corpus: String

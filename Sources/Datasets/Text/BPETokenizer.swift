@@ -27,7 +27,9 @@ public struct BPEPair: Hashable, Comparable, Sendable {
 /// chunk boundary). Within a chunk, starting from one token per byte, the standard BPE loop runs:
 /// find the adjacent pair with the lowest merge rank, replace each of its non-overlapping
 /// occurrences (left to right) by the merged token, and repeat until no adjacent pair has a merge.
-/// The ids of each distinct chunk are cached, so repeated words cost one dictionary look-up.
+/// The ids of each distinct chunk are cached, so repeated words cost one dictionary look-up. The
+/// cache is shared by copies of the tokenizer and locked for the length of an `encode` call, so
+/// encoding from several threads is safe (the calls take turns).
 ///
 /// Decoding concatenates the bytes of each token (special and unknown ids are skipped) and reads
 /// them as UTF-8. Since every token stands for its exact bytes, `decode(encode(s)) == s` for every
