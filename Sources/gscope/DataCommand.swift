@@ -13,5 +13,5 @@ struct TokenizerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenizer",
         abstract: "Train and try byte-level BPE tokenizers.",
-        subcommands: [])
+        subcommands: [TokenizerTrain.self, TokenizerEncode.self])
 }
