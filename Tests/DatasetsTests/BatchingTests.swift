@@ -94,4 +94,29 @@ struct BatchingTests {
         #expect(summary.answer.min == 3 && summary.answer.max == 5 && summary.answer.mean == 4)
         #expect(summary.total.max - summary.total.min == 2)
     }
+
+    @Test func tofuForgetBatchesWithPairedRetainBatchesSatisfyTheModelContract() throws {
+        let tofu = try TOFUDirectory(path: TestData.tofu)
+        let (forget, retain) = try tofu.loadPair(.forget01)
+        let f = QAFormatter(tokenizer: t, maxLength: 256)
+        let forgetSet = f.format(forget), retainSet = f.format(retain)
+        let pairing = ForgetRetainPairing(forgetCount: forget.count, retainCount: retain.count, seed: 3)
+        let schedule = BatchSchedule(count: forget.count, batchSize: 8, seed: 3)
+        var seen: [Int] = []
+        for (_, indices) in schedule.batches(epochs: 2) {
+            let fb = TokenBatch(samples: forgetSet.samples, indices: indices, padding: t.special.padding)
+            let rb = TokenBatch(samples: retainSet.samples, indices: pairing.retain(for: indices), padding: t.special.padding)
+            for b in [fb, rb] {
+                #expect(b.seq <= 256 && b.tokens.count == b.batch * b.seq)
+                #expect(b.tokens.allSatisfy { $0 >= 0 && $0 < Int32(t.vocabSize) })
+                for n in 0..<b.targets.count {
+                    #expect(b.targets[n] >= -1 && b.targets[n] < Int32(t.vocabSize))
+                    if b.targets[n] == -1 { #expect(b.mask[n] == 0) }
+                }
+                #expect(b.maskedCount > 0)
+            }
+            seen += fb.indices
+        }
+        #expect(seen.count == 80 && Set(seen) == Set(0..<40))
+    }
 }

@@ -5,10 +5,15 @@
 public struct LengthStatistics: Codable, Equatable, Sendable {
     /// How many values.
     public let count: Int
+    /// The smallest value.
     public let min: Int
+    /// The arithmetic mean.
     public let mean: Double
+    /// The middle value (the mean of the two middle values for an even count).
     public let median: Double
+    /// The nearest-rank 95th percentile.
     public let p95: Int
+    /// The largest value.
     public let max: Int
 
     /// The statistics of `values` (all zero for an empty list).
