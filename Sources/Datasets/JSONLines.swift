@@ -38,6 +38,9 @@ public enum JSONLines {
             do {
                 values.append((number, try decoder.decode(T.self, from: bytes)))
             } catch let error as DecodingError {
+                if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
+                    throw DataError(file: file, line: number, "malformed JSON: \(syntaxProblem(bytes) ?? context.debugDescription)")
+                }
                 throw DataError(file: file, line: number, describe(error))
             } catch {
                 throw DataError(file: file, line: number, "malformed JSON: \(error)")
@@ -143,6 +146,16 @@ public enum JSONLines {
         }
     }
 
+    /// JSONDecoder says only "not valid JSON"; the parser of JSONSerialization says where.
+    private static func syntaxProblem(_ bytes: Data) -> String? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+        }
+    }
+
     /// Says what went wrong in a decoding error, naming the field.
     private static func describe(_ error: DecodingError) -> String {
         func path(_ keys: [any CodingKey]) -> String {
@@ -174,7 +187,7 @@ public enum JSONLines {
             return "missing field \"\(parent.isEmpty ? key.stringValue : parent + "." + key.stringValue)\""
         case .typeMismatch(let type, let context):
             let field = path(context.codingPath)
-            if field.isEmpty { return "wrong type: expected \(typeName(type)) (a JSON object per line)" }
+            if field.isEmpty { return "not a JSON object: every line must hold one object (found another JSON value)" }
             return "field \"\(field)\" has the wrong type: expected \(typeName(type))"
         case .valueNotFound(let type, let context):
             let field = path(context.codingPath)

@@ -25,7 +25,13 @@ struct DataErrorTests {
         let path = write("\(good)\n\(good)\n{\"question\": \"Q?\", \"answer\": \n\(good)\n", label: "malformed")
         let e = try #require(dataError { _ = try JSONLines.read(QASample.self, path: path) })
         #expect(e.file == path && e.line == 3)
-        #expect(e.message.contains("malformed JSON"), "\(e)")
+        #expect(e.message.hasPrefix("malformed JSON: Unexpected end of file"), "\(e)")
+        let notJSON = write("\(good)\nnot json\n", label: "notjson")
+        let n = try #require(dataError { _ = try JSONLines.read(QASample.self, path: notJSON) })
+        #expect(n.file == notJSON && n.line == 2 && n.message.hasPrefix("malformed JSON: Invalid value around character"), "\(n)")
+        let list = write("[1, 2]\n", label: "list")
+        let l = try #require(dataError { _ = try JSONLines.read(QASample.self, path: list) })
+        #expect(l.line == 1 && l.message.hasPrefix("not a JSON object"), "\(l)")
     }
 
     @Test func missingField() throws {
