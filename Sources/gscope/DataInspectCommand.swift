@@ -28,8 +28,8 @@ struct DataInspect: ParsableCommand {
     var directory: String
     @Option(help: "The tokenizer: `byte` (the only one this command accepts for now).")
     var tokenizer: String = "byte"
-    @Option(help: "The text before each answer; {question} stands for the question.")
-    var prefix: String = QATemplate.standard.prefix
+    @Option(help: "The text before each answer; {question} stands for the question and \\n for a line break (default: \"Question: {question}\\nAnswer: \").")
+    var prefix: String?
     @Option(help: "Cut every sample to this many input tokens (and count the cut ones); default: no limit.")
     var maxLength: Int?
     @Flag(help: "Print one JSON object instead of text.")
@@ -49,6 +49,7 @@ struct DataInspect: ParsableCommand {
             throw DataError(file: directory, "missing full.json: not a TOFU directory")
         }
         let tok = ByteTokenizer()
+        let prefix = self.prefix.map { $0.replacingOccurrences(of: "\\n", with: "\n") } ?? QATemplate.standard.prefix
         let formatter = QAFormatter(tokenizer: tok, template: QATemplate(prefix: prefix), maxLength: maxLength)
 
         var splits: [InspectReport.Split] = []
