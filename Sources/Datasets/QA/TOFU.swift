@@ -1,0 +1,167 @@
+import Foundation
+
+/// The TOFU splits gscope reads, named as the files are (`full.json`, `forget01_perturbed.json`, …).
+///
+/// Every split is a JSON-lines file of `QASample`s. The `*Perturbed` splits of the fictitious
+/// authors (forget01/05/10 and retain) also carry `paraphrased_answer`, `paraphrased_question` and
+/// five wrong `perturbed_answer`s; `realAuthorsPerturbed` and `worldFactsPerturbed` carry the
+/// three wrong answers of the multiple-choice question and no paraphrases.
+public enum TOFUSplit: String, CaseIterable, Codable, Sendable {
+    case full
+    case forget01, forget05, forget10
+    case retain90, retain95, retain99
+    case forget01Perturbed = "forget01_perturbed"
+    case forget05Perturbed = "forget05_perturbed"
+    case forget10Perturbed = "forget10_perturbed"
+    case retainPerturbed = "retain_perturbed"
+    case realAuthors = "real_authors"
+    case realAuthorsPerturbed = "real_authors_perturbed"
+    case worldFacts = "world_facts"
+    case worldFactsPerturbed = "world_facts_perturbed"
+
+    /// The file name inside a TOFU directory.
+    public var fileName: String { rawValue + ".json" }
+
+    /// Whether the split's items carry paraphrased and perturbed answers (and, for the fictitious
+    /// authors, a paraphrased question).
+    public var isPerturbed: Bool { rawValue.hasSuffix("_perturbed") }
+
+    /// Whether the split's perturbed items also carry `paraphrased_answer` and `paraphrased_question`
+    /// (the fictitious-author perturbed sets do; real authors and world facts do not).
+    public var hasParaphrases: Bool {
+        switch self {
+        case .forget01Perturbed, .forget05Perturbed, .forget10Perturbed, .retainPerturbed: return true
+        default: return false
+        }
+    }
+}
+
+/// The three forget sets of TOFU and the retain set that completes each to `full`: forget01 ↔
+/// retain99, forget05 ↔ retain95, forget10 ↔ retain90. The forget set is the last rows of `full`,
+/// the retain set the first.
+public enum TOFUForgetSet: String, CaseIterable, Codable, Sendable {
+    case forget01, forget05, forget10
+
+    /// The forget split itself.
+    public var split: TOFUSplit {
+        switch self {
+        case .forget01: return .forget01
+        case .forget05: return .forget05
+        case .forget10: return .forget10
+        }
+    }
+
+    /// The retain split that, with this forget split, makes up `full`.
+    public var retain: TOFUSplit {
+        switch self {
+        case .forget01: return .retain99
+        case .forget05: return .retain95
+        case .forget10: return .retain90
+        }
+    }
+
+    /// The forget split with paraphrased and perturbed answers (the same questions, same order).
+    public var perturbed: TOFUSplit {
+        switch self {
+        case .forget01: return .forget01Perturbed
+        case .forget05: return .forget05Perturbed
+        case .forget10: return .forget10Perturbed
+        }
+    }
+
+    /// The percentage of `full` that is forgotten (1, 5, 10).
+    public var percent: Int {
+        switch self {
+        case .forget01: return 1
+        case .forget05: return 5
+        case .forget10: return 10
+        }
+    }
+}
+
+/// A directory holding the TOFU files (as downloaded from Hugging Face `locuslab/TOFU`). Splits are
+/// read on demand; a missing file is a `DataError` naming the directory and the file.
+public struct TOFUDirectory: Sendable {
+    /// The directory path as given.
+    public let path: String
+
+    /// The file of refusal answers ("I'm not sure.", …), one per plain line.
+    public static let refusalsFileName = "idontknow.jsonl"
+
+    /// Checks that `path` is a directory (the files are read by `load`).
+    public init(path: String) throws(DataError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw DataError(file: path, "no such directory (expected the TOFU files, e.g. full.json)")
+        }
+        guard isDirectory.boolValue else {
+            throw DataError(file: path, "is a file, expected a directory holding the TOFU files (full.json, forget01.json, …)")
+        }
+        self.path = path
+    }
+
+    /// The path of a file inside the directory.
+    public func filePath(_ name: String) -> String {
+        URL(fileURLWithPath: path).appendingPathComponent(name).path
+    }
+
+    /// Whether the split's file is present.
+    public func contains(_ split: TOFUSplit) -> Bool {
+        FileManager.default.fileExists(atPath: filePath(split.fileName))
+    }
+
+    /// Reads one split. Perturbed splits must carry their extra fields (a missing
+    /// `perturbed_answer` is an error naming the line); plain splits need `question` and `answer`.
+    public func load(_ split: TOFUSplit) throws(DataError) -> [QASample] {
+        let file = try existingFile(split.fileName, what: "split \(split.rawValue)")
+        if split.hasParaphrases {
+            return try JSONLines.read(ParaphrasedRecord.self, path: file).map(\.sample)
+        } else if split.isPerturbed {
+            return try JSONLines.read(WrongAnswersRecord.self, path: file).map(\.sample)
+        } else {
+            return try JSONLines.read(QASample.self, path: file)
+        }
+    }
+
+    /// A forget split and its retain split (forget01 ↔ retain99, forget05 ↔ retain95,
+    /// forget10 ↔ retain90).
+    public func loadPair(_ forgetSet: TOFUForgetSet) throws(DataError) -> (forget: [QASample], retain: [QASample]) {
+        (try load(forgetSet.split), try load(forgetSet.retain))
+    }
+
+    /// The refusal answers of `idontknow.jsonl` (plain text, one per line — not JSON).
+    public func refusals() throws(DataError) -> [String] {
+        try JSONLines.readTextLines(path: existingFile(Self.refusalsFileName, what: "the refusal answers"))
+    }
+
+    private func existingFile(_ name: String, what: String) throws(DataError) -> String {
+        let file = filePath(name)
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw DataError(file: path, "missing \(name) (\(what)) in the TOFU directory")
+        }
+        return file
+    }
+}
+
+/// A perturbed item of the fictitious authors: every field required.
+private struct ParaphrasedRecord: Decodable {
+    let question: String
+    let answer: String
+    let paraphrased_answer: String
+    let perturbed_answer: [String]
+    let paraphrased_question: String
+
+    var sample: QASample {
+        QASample(question: question, answer: answer, paraphrasedAnswer: paraphrased_answer,
+                 perturbedAnswers: perturbed_answer, paraphrasedQuestion: paraphrased_question)
+    }
+}
+
+/// A perturbed item of the real authors or world facts: the wrong answers, no paraphrases.
+private struct WrongAnswersRecord: Decodable {
+    let question: String
+    let answer: String
+    let perturbed_answer: [String]
+
+    var sample: QASample { QASample(question: question, answer: answer, perturbedAnswers: perturbed_answer) }
+}
