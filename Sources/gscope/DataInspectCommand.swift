@@ -16,17 +16,17 @@ struct DataInspect: ParsableCommand {
         (1 on the answer and end tokens). Split files that are absent are listed as missing; a \
         directory without full.json, or a malformed file, is an error (exit status 2).
 
-        Tokenizer: only the byte tokenizer (one token per UTF-8 byte, plus begin, end and \
-        padding) is available to this command for now; --tokenizer accepts `byte`.
+        --tokenizer takes `byte` (one token per UTF-8 byte, plus begin, end and padding) or \
+        the path of a BPE tokenizer written by `gscope tokenizer train`.
 
         Example:
           gscope data inspect ../shared/data/tofu
-          gscope data inspect ../shared/data/tofu --json --max-length 256
+          gscope data inspect ../shared/data/tofu --tokenizer tok.json --json --max-length 256
         """)
 
     @Argument(help: "A directory holding the TOFU files (full.json, forget01.json, …).")
     var directory: String
-    @Option(help: "The tokenizer: `byte` (the only one this command accepts for now).")
+    @Option(help: "The tokenizer: `byte`, or a BPE tokenizer file (from `gscope tokenizer train`).")
     var tokenizer: String = "byte"
     @Option(help: "The text before each answer; {question} stands for the question and \\n for a line break (default: \"Question: {question}\\nAnswer: \").")
     var prefix: String?
@@ -36,9 +36,6 @@ struct DataInspect: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard tokenizer == "byte" else {
-            throw ValidationError("--tokenizer \(tokenizer): only the byte tokenizer (`byte`) is available to `data inspect` for now")
-        }
         if let maxLength, maxLength < 1 { throw ValidationError("--max-length must be at least 1") }
     }
 
@@ -48,7 +45,7 @@ struct DataInspect: ParsableCommand {
         guard tofu.contains(.full) else {
             throw DataError(file: directory, "missing full.json: not a TOFU directory")
         }
-        let tok = ByteTokenizer()
+        let tok: any TextTokenizer = tokenizer == "byte" ? ByteTokenizer() : try BPETokenizer.load(tokenizer)
         let prefix = self.prefix.map { $0.replacingOccurrences(of: "\\n", with: "\n") } ?? QATemplate.standard.prefix
         let formatter = QAFormatter(tokenizer: tok, template: QATemplate(prefix: prefix), maxLength: maxLength)
 
@@ -79,7 +76,7 @@ struct DataInspect: ParsableCommand {
             ids: sample.ids, answerStart: sample.answerRange.lowerBound, answerEnd: sample.answerRange.upperBound,
             mask: sample.mask.map { Int($0) }, truncated: sample.truncated)
         let report = InspectReport(
-            directory: directory, tokenizer: "byte", vocabSize: tok.vocabSize,
+            directory: directory, tokenizer: tokenizer, vocabSize: tok.vocabSize,
             special: tok.special, prefix: prefix, maxLength: maxLength, splits: splits, refusals: refusals,
             pairs: TOFUForgetSet.allCases.map { .init(forget: $0.split.rawValue, retain: $0.retain.rawValue) },
             firstSample: first)
@@ -94,7 +91,7 @@ struct DataInspect: ParsableCommand {
     }
 
     /// The sample's text with the answer in «…» and the end token as ⟨end⟩.
-    private func marked(_ s: FormattedSample, _ tok: ByteTokenizer) -> String {
+    private func marked(_ s: FormattedSample, _ tok: any TextTokenizer) -> String {
         let before = tok.decode(Array(s.ids[1..<s.answerRange.lowerBound]))
         var answerIDs = Array(s.ids[s.answerRange])
         let ended = answerIDs.last == tok.special.end
