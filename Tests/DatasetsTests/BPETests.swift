@@ -304,3 +304,13 @@ struct BPETests {
         }
     }
 }
+
+@Suite("Tokenizer corpora")
+struct TextCorpusTests {
+    /// A TOFU directory contributes full.json alone: its question and answer of 4,000 items.
+    @Test func aTOFUDirectoryReadsFullJSON() throws {
+        let texts = try TextCorpus.load(TestData.tofu)
+        #expect(texts.count == 8000)
+        #expect(texts == (try TextCorpus.load(TestData.tofu + "/full.json")))
+    }
+}

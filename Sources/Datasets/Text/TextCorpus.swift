@@ -2,8 +2,10 @@ import Foundation
 
 /// Reads the texts a tokenizer is trained on from a path.
 ///
-/// - A directory: every `*.json` and `*.jsonl` file directly in it, in sorted name order, each
-///   read as below.
+/// - A TOFU-shaped directory (one holding `full.json`): `full.json` alone, since every other split
+///   is a subset or a variant of it (and TOFU's `idontknow.jsonl` is plain text, not JSON lines).
+/// - Any other directory: every `*.json` and `*.jsonl` file directly in it, in sorted name order,
+///   each read as below.
 /// - A `*.json` or `*.jsonl` file: JSON lines, one object per non-empty line; its `question` and
 ///   `answer` string fields are the texts (in that order). Lines with neither field are skipped; a
 ///   line that is not a JSON object is a `DataError` with the file and line. A `.json` file whose
@@ -24,7 +26,8 @@ public enum TextCorpus {
             do { names = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
                 throw DataError(file: path, "cannot list the directory")
             }
-            let files = names.filter { $0.hasSuffix(".json") || $0.hasSuffix(".jsonl") }.sorted()
+            let files = names.contains("full.json") ? ["full.json"]
+                : names.filter { $0.hasSuffix(".json") || $0.hasSuffix(".jsonl") }.sorted()
             guard !files.isEmpty else { throw DataError(file: path, "no *.json or *.jsonl files in the directory") }
             var texts: [String] = []
             for name in files { texts += try jsonTexts(URL(fileURLWithPath: path).appendingPathComponent(name).path) }
