@@ -5,7 +5,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Generate and inspect data sets: synthetic TOFU-shaped benchmarks, Markov-chain mixtures, TOFU itself.",
-        subcommands: [MarkovDataCommand.self])
+        subcommands: [SynthDataCommand.self, MarkovDataCommand.self])
 }
 
 /// `gscope tokenizer …`: train and use byte-level BPE tokenizers.

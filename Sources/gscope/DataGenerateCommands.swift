@@ -56,3 +56,38 @@ struct MarkovDataCommand: ParsableCommand {
                      out, data.train.count, data.test.count, experiment.rawValue, Date().timeIntervalSince(start)))
     }
 }
+
+/// `gscope data synth`: the embedded synthetic fictitious-author benchmark, in TOFU's layout.
+struct SynthDataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth",
+        abstract: "Generate the synthetic fictitious-author benchmark (a TOFU-shaped directory).",
+        discussion: """
+        Invented authors (names from first-name and surname-syllable tables; birthplaces, dates, \
+        gender, parents' occupations, genre, awards, book titles, themes, influences from seeded \
+        tables), 20 templated QA pairs each, written with TOFU's file names, fields and splits: \
+        full.json, forget01/05/10.json (the last 1/5/10 % of authors), retain99/95/90.json, \
+        forget01/05/10_perturbed.json and retain_perturbed.json (first 10 % of authors) with \
+        paraphrased_question, paraphrased_answer and 5 perturbed_answer each, real_authors and \
+        world_facts (30 multiple-choice items each) with their perturbed files, and \
+        idontknow.jsonl (30 refusals, one per line). The same seed gives the same bytes.
+
+        Example:
+          gscope data synth --out data/generated/synth --authors 200 --seed 1
+        """)
+
+    @Option(help: "Output directory (must not exist or be empty, unless --force).") var out: String
+    @Option(help: "Number of authors (at least 10); 20 QA pairs each.") var authors: Int = 200
+    @Option(help: "Seed of the generated authors and phrasings.") var seed: UInt64 = 0
+    @Flag(help: "Replace a non-empty output directory.") var force = false
+
+    func run() throws {
+        guard authors >= 10 else { throw ValidationError("--authors must be at least 10") }
+        try GeneratedDirectory.checkWritable(out, force: force)
+        let start = Date()
+        let data = try SyntheticTOFU(authors: authors, seed: seed)
+        try data.write(to: out, force: force)
+        print(String(format: "wrote %@ (%d authors, %d QA pairs, %d files) in %.2f s", out, authors,
+                     authors * SyntheticTOFU.questionsPerAuthor, SyntheticTOFU.fileNames.count, Date().timeIntervalSince(start)))
+    }
+}
