@@ -149,6 +149,10 @@ struct MarkovTests {
         print(String(format: "Markov KL  A: %.4f %.4f %.4f  B: %.4f %.4f %.4f  retrained: %.4f (L20, exact %.4f) %.4f (L5, exact %.4f)",
                      a[.retain]!, a[.forget1]!, a[.forget2]!, b[.retain]!, b[.forget1]!, b[.forget2]!,
                      retrainedA[.forget1]!, exact20, retrainedA[.forget2]!, exact5))
+        // The plain prior n_c / Σ n at every position (not length-aware), for the report: only A differs.
+        let plain = Self.measure(A, .original(A, lengthAware: false), n: 20_000, seed: 12)
+        print(String(format: "Markov KL  A, plain prior: %.4f %.4f %.4f", plain[.retain]!, plain[.forget1]!, plain[.forget2]!))
+        #expect(abs(plain[.forget2]! - a[.forget2]!) < 1e-12 && plain[.retain]! > a[.retain]!)
         #expect(abs(a[.retain]! - 0.016) <= 0.005)
         #expect(abs(a[.forget1]! - 0.027) <= 0.005)
         // Check value 0.075; the Bayes-optimal predictor gives 0.068 under every prior convention

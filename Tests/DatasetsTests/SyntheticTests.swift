@@ -147,4 +147,14 @@ struct SyntheticTests {
             }
         }
     }
+
+    /// 3,500 authors need 7,000 titles, more than the title tables hold: part numbers take over.
+    @Test("names and book titles stay unique beyond the tables' size")
+    func uniqueAtScale() throws {
+        let data = try SyntheticTOFU(authors: 3500, seed: 9)
+        #expect(Set(data.authors.map(\.name)).count == 3500)
+        let titles = data.authors.flatMap(\.books)
+        #expect(Set(titles).count == 7000)
+        #expect(data.items.allSatisfy { $0.count == SyntheticTOFU.questionsPerAuthor })
+    }
 }

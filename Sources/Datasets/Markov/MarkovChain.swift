@@ -23,6 +23,7 @@ public struct MarkovChain: Equatable, Sendable {
         self.transition = transition
     }
 
+    /// S, the number of states.
     public var stateCount: Int { initial.count }
 
     /// The block chain of SimNPO's theory experiments (REFERENCE §4): the rows of the `home`
@@ -106,6 +107,7 @@ public struct MarkovSetup: Equatable, Sendable {
         Int((testFraction * Double(counts[group]!)).rounded())
     }
 
+    /// Number of training sequences of a group: `count − testCount`.
     public func trainCount(_ group: MarkovGroup) -> Int { counts[group]! - testCount(group) }
 }
 
@@ -113,6 +115,7 @@ public struct MarkovSetup: Equatable, Sendable {
 public struct MarkovSequence: Equatable, Sendable {
     public var chain: MarkovGroup
     public var tokens: [Int]
+    /// A sequence `tokens` (states in `0..<S`) sampled from the chain of `chain`.
     public init(chain: MarkovGroup, tokens: [Int]) { self.chain = chain; self.tokens = tokens }
 }
 

@@ -69,7 +69,7 @@ public enum GeneratedDirectory {
         } catch {
             throw DataError(file: parent.path, "cannot create the parent directory: \(error.localizedDescription)")
         }
-        let temp = parent.appendingPathComponent(".\(target.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
+        let temp = parent.appendingPathComponent(".\(target.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt64(Date().timeIntervalSince1970 * 1e6))")
         do {
             try fm.createDirectory(at: temp, withIntermediateDirectories: false)
             for file in files {

@@ -55,7 +55,8 @@ public struct SyntheticTOFU: Sendable {
     /// Authors in the forget split of `percent` % (TOFU: 1, 5, 10): `max(1, round(n · k / 100))`.
     public static func forgetAuthors(_ n: Int, percent: Int) -> Int { max(1, (n * percent + 50) / 100) }
 
-    /// Generates `authors` (at least 10) authors from `seed`.
+    /// Generates `authors` (at least 10) authors from `seed`. Attributes come from one stream
+    /// (`RNG(seed).fork(1)`), author a's template choices from `fork(1000 + a)`.
     public init(authors n: Int, seed: UInt64) throws {
         guard n >= 10 else { throw DataError(file: "synth", "need at least 10 authors (got \(n))") }
         self.seed = seed
@@ -87,7 +88,8 @@ public struct SyntheticTOFU: Sendable {
 
     static func makeTitle(_ rng: inout RNG) -> String {
         let T = SyntheticTables.self
-        switch rng.below(5) {
+        switch rng.below(6) {
+        case 5: return "The \(pick(T.titleAdjectives, &rng)) \(pick(T.titleNouns, &rng)) of \(pick(T.titlePlaces, &rng))"
         case 0: return "The \(pick(T.titleNouns, &rng)) of \(pick(T.titlePlaces, &rng))"
         case 1: return "\(pick(T.titleAdjectives, &rng)) \(pick(T.titleNouns, &rng))"
         case 2: return "The \(pick(T.titleAdjectives, &rng)) \(pick(T.titleNouns, &rng))"
@@ -100,13 +102,30 @@ public struct SyntheticTOFU: Sendable {
         let T = SyntheticTables.self
         let g = rng.below(10)
         let gender: SyntheticAuthor.Gender = g < 5 ? .male : (g < 9 ? .female : .nonbinary)
-        var name = makeName(gender, &rng)
-        while names.contains(name) { name = makeName(gender, &rng) }
+        // Names and titles are unique across authors. The tables hold about 10⁵ names and 6,000
+        // titles; once random draws keep colliding, a middle initial or a part number is added,
+        // so any number of authors terminates.
+        var name = makeName(gender, &rng), tries = 0
+        while names.contains(name) {
+            tries += 1
+            name = makeName(gender, &rng)
+            if tries > 64 {
+                let parts = name.split(separator: " ")
+                name = "\(parts[0]) \(Character(UnicodeScalar(UInt8(65 + rng.below(26))))). \(parts[1])"
+            }
+        }
         names.insert(name)
         var books = [String]()
+        tries = 0
         while books.count < 2 {
-            let t = makeTitle(&rng)
-            if !titles.contains(t) { titles.insert(t); books.append(t) }
+            var t = makeTitle(&rng)
+            tries += 1
+            if tries > 64 {
+                var part = 2
+                while titles.contains("\(t), Part \(part)") { part += 1 }
+                t = "\(t), Part \(part)"
+            }
+            if !titles.contains(t) { titles.insert(t); books.append(t); tries = 0 }
         }
         let place = pick(T.places, &rng)
         let year = 1935 + rng.below(61)
