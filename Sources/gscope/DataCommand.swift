@@ -5,7 +5,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Generate and inspect data sets: synthetic TOFU-shaped benchmarks, Markov-chain mixtures, TOFU itself.",
-        subcommands: [DataInspect.self])
+        subcommands: [SynthDataCommand.self, MarkovDataCommand.self, DataInspect.self])
 }
 
 /// `gscope tokenizer …`: train and use byte-level BPE tokenizers.
