@@ -27,8 +27,12 @@ build: deps
 test: deps
 	$(SWIFT) test -c release
 
-## demo: train the tiny model on a generated corpus, show the loss falling, save a checkpoint
+## demo: generate the synthetic TOFU-shaped benchmark, train a tokenizer on it and inspect it;
+## then train the tiny GPT on a generated corpus, show the loss falling, save a checkpoint
 demo: build
+	$(GSCOPE) data synth --out runs/demo/synthetic-tofu --authors 200 --seed 0 --force
+	$(GSCOPE) tokenizer train --corpus runs/demo/synthetic-tofu --vocab 2048 --out runs/demo/tokenizer.json
+	$(GSCOPE) data inspect runs/demo/synthetic-tofu --tokenizer runs/demo/tokenizer.json
 	$(GSCOPE) train --corpus bigram --model tiny --steps 300 --batch 16 --seq 64 \
 	  --threads $(THREADS) --out runs/demo
 
