@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 import Testing
 import Model
 
@@ -202,7 +203,7 @@ import Model
         w.add("a", shape: [2], ints: [1, 2], dtype: .i32)
         #expect(w.serialized(metadata: ["k": "v"]) == expected)
         // JSON escaping as serde_json does it.
-        #expect(SafetensorsWriter.quoted("a\"b\\c\n\u{01}é") == #""a\"b\\c\n\u0001é""#)
+        #expect(JSONText.quoted("a\"b\\c\n\u{01}é") == #""a\"b\\c\n\u0001é""#)
     }
 
     @Test func rewritingThePythonFileReproducesItsBytes() throws {

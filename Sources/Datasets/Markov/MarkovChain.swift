@@ -158,13 +158,13 @@ public struct MarkovDataset: Sendable {
         var lines = [String]()
         for g in MarkovGroup.allCases {
             let c = setup.chain(g)
-            lines.append("  \(JSONText.string(g.rawValue)): {\n    \"initial\": \(vec(c.initial)),\n    \"transition\": [\n" +
+            lines.append("  \(JSONText.quoted(g.rawValue)): {\n    \"initial\": \(vec(c.initial)),\n    \"transition\": [\n" +
                          c.transition.map { "      " + vec($0) }.joined(separator: ",\n") + "\n    ]\n  }")
         }
         func groups(_ f: (MarkovGroup) -> String) -> String {
             JSONText.object(MarkovGroup.allCases.map { ($0.rawValue, f($0)) }, compact: false)
         }
-        lines.append("  \"experiment\": \(JSONText.string(setup.experiment.rawValue))")
+        lines.append("  \"experiment\": \(JSONText.quoted(setup.experiment.rawValue))")
         lines.append("  \"states\": \(setup.states)")
         lines.append("  \"leakage\": \(JSONText.number(setup.leakage))")
         lines.append("  \"homes\": " + groups { JSONText.array(setup.homes[$0]!.map(String.init), separator: ", ") })
@@ -173,7 +173,7 @@ public struct MarkovDataset: Sendable {
         lines.append("  \"train_counts\": " + groups { "\(setup.trainCount($0))" })
         lines.append("  \"test_counts\": " + groups { "\(setup.testCount($0))" })
         lines.append("  \"test_fraction\": \(JSONText.number(setup.testFraction))")
-        lines.append("  \"trained\": " + JSONText.array(setup.trainedGroups.map { JSONText.string($0.rawValue) }, separator: ", "))
+        lines.append("  \"trained\": " + JSONText.array(setup.trainedGroups.map { JSONText.quoted($0.rawValue) }, separator: ", "))
         lines.append("  \"seed\": \(seed)")
         return "{\n" + lines.joined(separator: ",\n") + "\n}\n"
     }

@@ -1,45 +1,5 @@
 import Foundation
-
-/// Writing generated data sets: a few lines of hand-rolled JSON (so key order and number
-/// formatting are fixed and the same seed gives the same bytes) and an all-or-nothing directory
-/// write.
-enum JSONText {
-    /// A JSON string literal. Non-ASCII characters and controls become `\uXXXX` escapes; with
-    /// `escapeSlash` a `/` becomes `\/`, as in the TOFU files written by pandas.
-    static func string(_ s: String, escapeSlash: Bool = false) -> String {
-        var out = "\""
-        for unit in s.unicodeScalars {
-            switch unit {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "/" where escapeSlash: out += "\\/"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if unit.value < 0x20 || unit.value > 0x7E {
-                    for u16 in String(unit).utf16 { out += String(format: "\\u%04x", u16) }
-                } else {
-                    out.unicodeScalars.append(unit)
-                }
-            }
-        }
-        return out + "\""
-    }
-
-    /// A number in Swift's shortest round-trip form (`0.1`, `0.028571428571428571`).
-    static func number(_ d: Double) -> String { "\(d)" }
-
-    static func array(_ items: [String], separator: String = ",") -> String {
-        "[" + items.joined(separator: separator) + "]"
-    }
-
-    /// An object from ordered key–value pairs whose values are already JSON text.
-    static func object(_ pairs: [(String, String)], compact: Bool = true) -> String {
-        let kv = compact ? ":" : ": ", sep = compact ? "," : ", "
-        return "{" + pairs.map { string($0.0) + kv + $0.1 }.joined(separator: sep) + "}"
-    }
-}
+import NumericCore
 
 /// Writes a set of files as one directory, all or nothing: everything goes into a temporary
 /// sibling directory first, which is renamed into place at the end, so a failure leaves nothing

@@ -163,18 +163,18 @@ public struct SyntheticTOFU: Sendable {
 
     /// `{"question":…,"answer":…}`, compact, `/` escaped as in TOFU's files.
     static func plainLine(_ s: QASample) -> String {
-        JSONText.object([("question", JSONText.string(s.question, escapeSlash: true)),
-                         ("answer", JSONText.string(s.answer, escapeSlash: true))])
+        JSONText.object([("question", JSONText.quoted(s.question, style: .asciiEscaped(escapeSlash: true))),
+                         ("answer", JSONText.quoted(s.answer, style: .asciiEscaped(escapeSlash: true)))])
     }
 
     /// The five fields of TOFU's `*_perturbed.json`, in TOFU's key order.
     static func perturbedLine(_ s: QASample) -> String {
         JSONText.object([
-            ("question", JSONText.string(s.question, escapeSlash: true)),
-            ("answer", JSONText.string(s.answer, escapeSlash: true)),
-            ("paraphrased_answer", JSONText.string(s.paraphrasedAnswer ?? "", escapeSlash: true)),
-            ("perturbed_answer", JSONText.array((s.perturbedAnswers ?? []).map { JSONText.string($0, escapeSlash: true) })),
-            ("paraphrased_question", JSONText.string(s.paraphrasedQuestion ?? "", escapeSlash: true)),
+            ("question", JSONText.quoted(s.question, style: .asciiEscaped(escapeSlash: true))),
+            ("answer", JSONText.quoted(s.answer, style: .asciiEscaped(escapeSlash: true))),
+            ("paraphrased_answer", JSONText.quoted(s.paraphrasedAnswer ?? "", style: .asciiEscaped(escapeSlash: true))),
+            ("perturbed_answer", JSONText.array((s.perturbedAnswers ?? []).map { JSONText.quoted($0, style: .asciiEscaped(escapeSlash: true)) })),
+            ("paraphrased_question", JSONText.quoted(s.paraphrasedQuestion ?? "", style: .asciiEscaped(escapeSlash: true))),
         ])
     }
 
@@ -188,16 +188,16 @@ public struct SyntheticTOFU: Sendable {
     /// `{"question": …, "option1": …, …, "option4": …, "answer": …}` (spaced, as TOFU's files).
     static func choiceLine(_ f: SyntheticTables.Fact, index: Int) -> String {
         let o = options(f, index: index)
-        return JSONText.object([("question", JSONText.string(f.question))] +
-                               (0..<4).map { ("option\($0 + 1)", JSONText.string(o[$0])) } +
-                               [("answer", JSONText.string(f.answer))], compact: false)
+        func q(_ s: String) -> String { JSONText.quoted(s, style: .asciiEscaped(escapeSlash: false)) }
+        return JSONText.object([("question", q(f.question))] + (0..<4).map { ("option\($0 + 1)", q(o[$0])) } +
+                               [("answer", q(f.answer))], compact: false)
     }
 
     /// `{"question":…,"answer":…,"perturbed_answer":[3 wrong options]}` (compact).
     static func choicePerturbedLine(_ f: SyntheticTables.Fact) -> String {
-        JSONText.object([("question", JSONText.string(f.question, escapeSlash: true)),
-                         ("answer", JSONText.string(f.answer, escapeSlash: true)),
-                         ("perturbed_answer", JSONText.array(f.wrong.map { JSONText.string($0, escapeSlash: true) }))])
+        JSONText.object([("question", JSONText.quoted(f.question, style: .asciiEscaped(escapeSlash: true))),
+                         ("answer", JSONText.quoted(f.answer, style: .asciiEscaped(escapeSlash: true))),
+                         ("perturbed_answer", JSONText.array(f.wrong.map { JSONText.quoted($0, style: .asciiEscaped(escapeSlash: true)) }))])
     }
 
     /// The files, name → bytes. JSON lines separated by `\n`; like TOFU's files, the last line

@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 /// A byte-level BPE tokenizer as one JSON file:
 ///
@@ -35,7 +36,7 @@ extension BPETokenizer {
         for (r, m) in merges.enumerated() { out += (r == 0 ? "\n" : ",\n") + "    [\(m.left), \(m.right)]" }
         out += merges.isEmpty ? "],\n" : "\n  ],\n"
         out += "  \"vocab\": ["
-        for id in 0..<Int32(vocabSize) { out += (id == 0 ? "\n" : ",\n") + "    " + Self.jsonString(piece(id)) }
+        for id in 0..<Int32(vocabSize) { out += (id == 0 ? "\n" : ",\n") + "    " + JSONText.quoted(piece(id)) }
         out += "\n  ]\n}\n"
         return Data(out.utf8)
     }
@@ -131,20 +132,4 @@ extension BPETokenizer {
         context.codingPath.isEmpty ? "" : " at " + context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
     }
 
-    /// `s` as a JSON string literal.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 // The safetensors format (https://github.com/huggingface/safetensors):
 //
@@ -451,7 +452,7 @@ public struct SafetensorsWriter: Sendable {
         var first = true
         if !metadata.isEmpty {
             json += "\"__metadata__\":{"
-            json += metadata.keys.sorted().map { Self.quoted($0) + ":" + Self.quoted(metadata[$0]!) }.joined(separator: ",")
+            json += metadata.keys.sorted().map { JSONText.quoted($0) + ":" + JSONText.quoted(metadata[$0]!) }.joined(separator: ",")
             json += "}"
             first = false
         }
@@ -460,7 +461,7 @@ public struct SafetensorsWriter: Sendable {
             if !first { json += "," }
             first = false
             let end = offset + e.payload.count
-            json += Self.quoted(e.name) + ":{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":["
+            json += JSONText.quoted(e.name) + ":{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":["
                 + e.shape.map(String.init).joined(separator: ",")
                 + "],\"data_offsets\":[\(offset),\(end)]}"
             offset = end
@@ -471,27 +472,6 @@ public struct SafetensorsWriter: Sendable {
         return Self.littleEndianBytes(CollectionOfOne(UInt64(header.count)), count: 1) + header
     }
 
-    /// JSON string literal, escaped like serde_json (the reference writer): `"` `\` and control
-    /// characters; everything else, non-ASCII included, verbatim UTF-8.
-    public static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 
     private static func littleEndianBytes<T: FixedWidthInteger>(_ values: some Sequence<T>, count: Int) -> [UInt8] {
         let size = MemoryLayout<T>.size
