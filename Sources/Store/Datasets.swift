@@ -129,13 +129,7 @@ extension H5Group {
 
     /// Opens an existing dataset.
     public func dataset(_ name: String) throws(StoreError) -> H5Dataset {
-        let (objectID, kind) = try openObject(name)
-        guard kind == .dataset else {
-            _ = H5Oclose(objectID)
-            throw .typeMismatch(file: file.path, object: childPath(name), expected: "dataset",
-                                found: "\(kind)")
-        }
-        return H5Dataset(file: file, id: objectID, path: childPath(name))
+        H5Dataset(file: file, id: try openObject(name, expecting: .dataset), path: childPath(name))
     }
 
     /// Reads a numeric dataset: its elements in row-major order and its shape. See

@@ -27,13 +27,7 @@ public final class H5Group: H5Object {
 
     /// Opens an existing group.
     public func group(_ name: String) throws(StoreError) -> H5Group {
-        let (objectID, kind) = try openObject(name)
-        guard kind == .group else {
-            _ = H5Oclose(objectID)
-            throw .typeMismatch(file: file.path, object: childPath(name), expected: "group",
-                                found: "\(kind)")
-        }
-        return H5Group(file: file, id: objectID, path: childPath(name))
+        H5Group(file: file, id: try openObject(name, expecting: .group), path: childPath(name))
     }
 
     /// Opens the group `name`, creating it and any missing groups on its path.
@@ -94,6 +88,16 @@ public final class H5Group: H5Object {
     // MARK: Internals
 
     /// Opens the member `name` and tells its kind; the caller closes the returned handle.
+    /// Opens the child `name`, which must be of `kind` (a group or a dataset).
+    func openObject(_ name: String, expecting kind: H5ObjectKind) throws(StoreError) -> hid_t {
+        let (objectID, found) = try openObject(name)
+        guard found == kind else {
+            _ = H5Oclose(objectID)
+            throw .typeMismatch(file: file.path, object: childPath(name), expected: "\(kind)", found: "\(found)")
+        }
+        return objectID
+    }
+
     func openObject(_ name: String) throws(StoreError) -> (hid_t, H5ObjectKind) {
         try file.checkOpen(object: childPath(name))
         try validateName(name)
