@@ -28,7 +28,7 @@ public enum Parallel {
     /// Runs `body` over `0..<n` split into at most `workers` contiguous ranges, each at least
     /// `grain` long; runs inline when one range suffices.
     public static func forRanges(_ n: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
-        forChunks(n, grain: grain, maxChunks: workers) { _, range in body(range) }
+        forChunks(n, grain: grain, maxChunks: .max) { _, range in body(range) }
     }
 
     /// Like `forRanges`, also passing the chunk's index (< `maxChunks`) for per-worker scratch.
