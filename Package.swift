@@ -44,11 +44,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Shared by the test targets: the naive Float64 reference GPT, finite differences, fixture paths.
+        .target(name: "TestSupport", dependencies: ["Model", "NumericCore"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "NumericCore", "Unlearning"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "NumericCore", "Unlearning", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NumericCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore"]),
+        .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -170,9 +170,9 @@ public final class GPT {
     }
 
     /// Backpropagates `logitGradient` (B·T, V) through the last forward pass, accumulating into
-    /// `gradients`; `residualGradient`, if given, joins the gradient on the residual stream after
+    /// `gradients`; each of `residualGradients` joins the gradient on the residual stream after
     /// its block.
-    public func backward(logitGradient: UnsafePointer<Float>, residualGradient: ResidualGradient? = nil) {
+    public func backward(logitGradient: UnsafePointer<Float>, residualGradients: [ResidualGradient] = []) {
         let a = current()
         let B = a.B, T = a.T, N = B * T, C = config.nEmbd, V = config.vocabSize, NH = config.nHead
         let w = parameters.base, g = gradients.base
@@ -187,7 +187,7 @@ public final class GPT {
 
         for l in stride(from: config.nLayer - 1, through: 0, by: -1) {
             let h = a.blocks[l], s = slots.blocks[l]
-            if let r = residualGradient, r.block == l { RowOps.add(r.gradient, into: a.dres, count: N * C) }
+            for r in residualGradients where r.block == l { RowOps.add(r.gradient, into: a.dres, count: N * C) }
             let residualIn = l == 0 ? a.encoded : a.blocks[l - 1].res3
             // MLP: res3 = res2 + c_proj(gelu(c_fc(ln_2(res2)))).
             Linear.backward(dinp: a.dfc, dweight: g + s.mlpProjW, dbias: g + s.mlpProjB, dout: a.dres,

@@ -2,6 +2,7 @@ import Foundation
 import Model
 import NumericCore
 import Testing
+import TestSupport
 
 /// The whole Float32 model against the Float64 reference: logits and loss, and every parameter's
 /// gradient against central finite differences of the reference loss.
@@ -90,7 +91,7 @@ struct GPTGradientTests {
         gpt.nllLogitGradient(coefficients: gpt.meanNLLCoefficients(mask: mask), into: dlogits.baseAddress!)
         g.withUnsafeBufferPointer {
             gpt.backward(logitGradient: dlogits.baseAddress!,
-                         residualGradient: .init(block: 1, gradient: $0.baseAddress!))
+                         residualGradients: [.init(block: 1, gradient: $0.baseAddress!)])
         }
         let fd = finiteDifferenceGradient(gpt.parameters.array.doubles) { p in
             let r = Ref.gpt(Self.config, p, tokens: tokens, B: Self.B, T: Self.T)

@@ -2,6 +2,7 @@ import Foundation
 import Model
 import NumericCore
 import Testing
+import TestSupport
 
 /// Every layer's Float32 forward against the Float64 reference, and its Float32 backward against
 /// central finite differences of `f = Σ G ⊙ layer(…)` computed in Float64, G a random upstream

@@ -1,6 +1,7 @@
 import Foundation
 import NumericCore
 import Testing
+import TestSupport
 import Model
 
 /// The safetensors reader/writer and GPT checkpoints, including files written by Python's

@@ -2,6 +2,7 @@ import Foundation
 import Model
 import NumericCore
 import Testing
+import TestSupport
 import Unlearning
 
 /// The engine against PyTorch 2.13 (float32), from the committed fixture that

@@ -3,9 +3,9 @@ import Model
 
 /// A naive Float64 GPT-2, written for clarity, never for speed: the arithmetic that the Float32
 /// engine's forward pass is compared with and its backward pass is differentiated through.
-enum Ref {
+public enum Ref {
     /// out (N,OC) = x (N,C)·Wᵀ + b, W (OC,C).
-    static func linear(_ x: [Double], _ w: [Double], _ b: [Double], N: Int, C: Int, OC: Int) -> [Double] {
+    public static func linear(_ x: [Double], _ w: [Double], _ b: [Double], N: Int, C: Int, OC: Int) -> [Double] {
         var out = [Double](repeating: 0, count: N * OC)
         for n in 0..<N { for o in 0..<OC {
             var s = b[o]
@@ -15,7 +15,7 @@ enum Ref {
         return out
     }
 
-    static func layerNorm(_ x: [Double], _ w: [Double], _ b: [Double], N: Int, C: Int) -> [Double] {
+    public static func layerNorm(_ x: [Double], _ w: [Double], _ b: [Double], N: Int, C: Int) -> [Double] {
         var out = x
         for n in 0..<N {
             let row = x[(n * C)..<((n + 1) * C)]
@@ -27,12 +27,12 @@ enum Ref {
         return out
     }
 
-    static func gelu(_ x: [Double]) -> [Double] {
+    public static func gelu(_ x: [Double]) -> [Double] {
         x.map { 0.5 * $0 * (1 + tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }
     }
 
     /// Causal multi-head attention on fused q|k|v rows (B,T,3C) → (B,T,C).
-    static func attention(_ qkv: [Double], B: Int, T: Int, C: Int, NH: Int) -> [Double] {
+    public static func attention(_ qkv: [Double], B: Int, T: Int, C: Int, NH: Int) -> [Double] {
         let hs = C / NH
         var out = [Double](repeating: 0, count: B * T * C)
         for b in 0..<B { for h in 0..<NH { for t in 0..<T {
@@ -49,7 +49,7 @@ enum Ref {
     }
 
     /// Log-softmax rows of (N,V) logits.
-    static func logSoftmax(_ logits: [Double], N: Int, V: Int) -> [Double] {
+    public static func logSoftmax(_ logits: [Double], N: Int, V: Int) -> [Double] {
         var out = logits
         for n in 0..<N {
             let row = logits[(n * V)..<((n + 1) * V)]
@@ -61,7 +61,7 @@ enum Ref {
     }
 
     /// The whole model: logits (B·T, V) and every block's output, from Float64 parameters.
-    static func gpt(_ cfg: GPTConfig, _ p: [Double], tokens: [Int32], B: Int, T: Int)
+    public static func gpt(_ cfg: GPTConfig, _ p: [Double], tokens: [Int32], B: Int, T: Int)
         -> (logits: [Double], hidden: [[Double]])
     {
         let layout = cfg.parameterLayout()
@@ -93,7 +93,7 @@ enum Ref {
     }
 
     /// Masked token-mean NLL `Σ m·(−log p(y)) / Σ m`.
-    static func loss(logits: [Double], targets: [Int32], mask: [Float], V: Int) -> Double {
+    public static func loss(logits: [Double], targets: [Int32], mask: [Float], V: Int) -> Double {
         let lp = logSoftmax(logits, N: targets.count, V: V)
         var s = 0.0, m = 0.0
         for n in 0..<targets.count where mask[n] != 0 {

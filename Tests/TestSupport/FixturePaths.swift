@@ -2,11 +2,11 @@ import Foundation
 
 /// Where the committed test fixtures live, found from this source file's path (`#filePath`), so
 /// tests read `Tests/Fixtures/...` without bundle resources and from any working directory.
-enum FixturePaths {
+public enum FixturePaths {
     /// `Tests/Fixtures`.
-    static var root: String {
-        URL(fileURLWithPath: #filePath)   // Tests/ModelTests/FixturePaths.swift
-            .deletingLastPathComponent()  // Tests/ModelTests
+    public static var root: String {
+        URL(fileURLWithPath: #filePath)   // Tests/TestSupport/FixturePaths.swift
+            .deletingLastPathComponent()  // Tests/TestSupport
             .deletingLastPathComponent()  // Tests
             .appendingPathComponent("Fixtures")
             .path
@@ -14,8 +14,8 @@ enum FixturePaths {
 
     /// `Tests/Fixtures/parity/gpt`: the PyTorch GPT parity fixture
     /// (written by `notebooks-scripts/parity/gpt_fixture.py`).
-    static var parityGPT: String { root + "/parity/gpt" }
+    public static var parityGPT: String { root + "/parity/gpt" }
 
     /// A file of the GPT parity fixture.
-    static func parityGPT(_ name: String) -> String { parityGPT + "/" + name }
+    public static func parityGPT(_ name: String) -> String { parityGPT + "/" + name }
 }

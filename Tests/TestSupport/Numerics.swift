@@ -2,17 +2,17 @@ import Foundation
 import NumericCore
 
 /// ‖a − b‖ / ‖b‖ (0 when both are zero).
-func relativeError(_ a: [Double], _ b: [Double]) -> Double {
+public func relativeError(_ a: [Double], _ b: [Double]) -> Double {
     precondition(a.count == b.count, "\(a.count) vs \(b.count)")
     var d = 0.0, n = 0.0
     for i in a.indices { d += (a[i] - b[i]) * (a[i] - b[i]); n += b[i] * b[i] }
     return n == 0 ? d.squareRoot() : (d / n).squareRoot()
 }
 
-func relativeError(_ a: [Float], _ b: [Double]) -> Double { relativeError(a.map(Double.init), b) }
+public func relativeError(_ a: [Float], _ b: [Double]) -> Double { relativeError(a.map(Double.init), b) }
 
 /// Central finite differences of `f` at `x`, one coordinate at a time, step `h·max(1, |xᵢ|)`.
-func finiteDifferenceGradient(_ x: [Double], h: Double = 1e-5, _ f: ([Double]) -> Double) -> [Double] {
+public func finiteDifferenceGradient(_ x: [Double], h: Double = 1e-5, _ f: ([Double]) -> Double) -> [Double] {
     var x = x
     return x.indices.map { i in
         let xi = x[i], step = h * max(1, abs(xi))
@@ -23,10 +23,10 @@ func finiteDifferenceGradient(_ x: [Double], h: Double = 1e-5, _ f: ([Double]) -
     }
 }
 
-func randomFloats(_ n: Int, std: Double = 1, mean: Double = 0, rng: inout RNG) -> [Float] {
+public func randomFloats(_ n: Int, std: Double = 1, mean: Double = 0, rng: inout RNG) -> [Float] {
     (0..<n).map { _ in Float(mean + std * rng.normal()) }
 }
 
 extension Array where Element == Float {
-    var doubles: [Double] { map(Double.init) }
+    public var doubles: [Double] { map(Double.init) }
 }

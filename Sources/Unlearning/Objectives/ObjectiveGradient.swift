@@ -1,0 +1,86 @@
+import Foundation
+import NumericCore
+
+/// The gradient of an objective on the model's outputs, built up term by term: on the logits
+/// (B·T, V), and on the residual stream after chosen blocks (B·T, C). Starts at zero.
+public struct ObjectiveGradient {
+    /// (B·T, V), owned by the model (its logit-gradient scratch).
+    public let logits: UnsafeMutablePointer<Float>
+    /// Gradients on the residual stream after a block, by block.
+    public private(set) var hidden: [Int: FloatBuffer] = [:]
+    let vocabSize: Int, width: Int, positions: Int
+
+    /// Zeroes `logits` ((positions × vocabSize) floats) and starts with no hidden gradient.
+    public init(logits: UnsafeMutablePointer<Float>, positions: Int, vocabSize: Int, width: Int) {
+        logits.update(repeating: 0, count: positions * vocabSize)
+        self.logits = logits
+        self.positions = positions
+        self.vocabSize = vocabSize
+        self.width = width
+    }
+
+    /// Adds `Σₙ cₙ·∂log p(yₙ)/∂logits = cₙ·(onehot(yₙ) − softmax(logitsₙ))` for the positions of
+    /// `range` (`coefficients[i]` belongs to position `range.lowerBound + i`; zeros are skipped).
+    public mutating func addLogProbGradient(_ coefficients: [Double], positions range: Range<Int>,
+                                            results: ForwardResults, targets: [Int32]) {
+        precondition(coefficients.count == range.count)
+        let V = vocabSize, d = logits
+        Parallel.forRanges(range.count, grain: 4) { chunk in
+            for i in chunk where coefficients[i] != 0 {
+                let n = range.lowerBound + i
+                let c = Float(coefficients[i])
+                let row = results.logits.baseAddress! + n * V, out = d + n * V
+                let lse = results.logSumExp[n]
+                for v in 0..<V { out[v] -= c * Foundation.exp(row[v] - lse) }
+                out[Int(targets[n])] += c
+            }
+        }
+    }
+
+    /// For each position n of `range` with `scales[i] ≠ 0`, with `q = softmax(referenceLogitsₙ −
+    /// penalty·onehot(yₙ))`: adds `sₙ·(softmax(logitsₙ) − q)`, the gradient of `sₙ·CE(q, p)`, and
+    /// returns per position `(Σ_v q log q, Σ_v q log p)` (zeros where the scale is 0), from which
+    /// KL(q‖p) and CE(q, p) follow.
+    public mutating func addDistributionMatch(_ scales: [Double], positions range: Range<Int>,
+                                              current: ForwardResults, reference: ForwardResults,
+                                              targets: [Int32], penalty: Float = 0) -> [(qlogq: Double, qlogp: Double)] {
+        precondition(scales.count == range.count)
+        let V = vocabSize, d = logits
+        var sums = [(qlogq: Double, qlogp: Double)](repeating: (0, 0), count: range.count)
+        sums.withUnsafeMutableBufferPointer { out in
+            Parallel.forRanges(range.count, grain: 4) { chunk in
+                var shifted = [Float](repeating: 0, count: V)
+                for i in chunk where scales[i] != 0 {
+                    let n = range.lowerBound + i
+                    let s = Float(scales[i])
+                    let p = current.logits.baseAddress! + n * V, g = d + n * V
+                    let lseP = current.logSumExp[n]
+                    shifted.withUnsafeMutableBufferPointer { r in
+                        r.baseAddress!.update(from: reference.logits.baseAddress! + n * V, count: V)
+                        if penalty != 0 { r[Int(targets[n])] -= penalty }
+                        let m = Reduce.max(r.baseAddress!, count: V)
+                        let lseQ = m + Foundation.log(RowOps.expSum(r.baseAddress!, count: V, shift: m))
+                        var qlogq = 0.0, qlogp = 0.0
+                        for v in 0..<V {
+                            let lq = r[v] - lseQ, lp = p[v] - lseP
+                            let q = Foundation.exp(lq)
+                            qlogq += Double(q) * Double(lq)
+                            qlogp += Double(q) * Double(lp)
+                            g[v] += s * (Foundation.exp(lp) - q)
+                        }
+                        out[i] = (qlogq, qlogp)
+                    }
+                }
+            }
+        }
+        return sums
+    }
+
+    /// Adds `values` ((positions × width), the gradient on the residual stream after `block`).
+    public mutating func addHiddenGradient(_ values: [Float], block: Int) {
+        precondition(values.count == positions * width)
+        let buffer: FloatBuffer
+        if let b = hidden[block] { buffer = b } else { buffer = FloatBuffer(count: positions * width); hidden[block] = buffer }
+        values.withUnsafeBufferPointer { RowOps.add($0.baseAddress!, into: buffer.base, count: values.count) }
+    }
+}

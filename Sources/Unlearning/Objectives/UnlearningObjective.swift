@@ -1,0 +1,88 @@
+import Model
+
+/// An unlearning objective: a forget term and an optional retain term,
+///
+///     loss = γ·forget + α·retain
+///
+/// evaluated on one `ObjectiveBatch` with one forward and one backward pass of the model (and
+/// one forward pass of the frozen reference model when a term reads it).
+public struct UnlearningObjective: Sendable {
+    public var forget: any ObjectiveTerm
+    public var retain: (any ObjectiveTerm)?
+    /// γ.
+    public var forgetWeight: Double
+    /// α.
+    public var retainWeight: Double
+
+    public init(forget: any ObjectiveTerm, retain: (any ObjectiveTerm)? = nil, forgetWeight: Double = 1, retainWeight: Double = 1) {
+        self.forget = forget
+        self.retain = retain
+        self.forgetWeight = forgetWeight
+        self.retainWeight = retainWeight
+    }
+
+    /// A name such as "npo+kl".
+    public var name: String { retain.map { "\(forget.name)+\($0.name)" } ?? forget.name }
+
+    var terms: [any ObjectiveTerm] { [forget] + (retain.map { [$0] } ?? []) }
+
+    /// Whether any term reads the frozen reference model.
+    public var needsReference: Bool { terms.contains { $0.needsReference } }
+
+    /// The batch roles the objective reads.
+    public var roles: Set<BatchRole> { terms.reduce(into: []) { $0.formUnion($1.roles) } }
+
+    /// Runs `model` (and `reference`, if a term needs it) on `batch`, and leaves the gradient of
+    /// the loss in `model.gradients` (zeroed first). Returns the loss, its terms and weights.
+    public func evaluate(model: GPT, reference: GPT?, batch: ObjectiveBatch) throws -> ObjectiveEvaluation {
+        for role in roles where batch.rows[role] == nil {
+            throw ObjectiveError.missingRows(objective: name, role: role)
+        }
+        if needsReference && reference == nil { throw ObjectiveError.missingReference(objective: name) }
+        let layers = Set(terms.compactMap(\.hiddenLayer))
+        for l in layers where !(0..<model.config.nLayer).contains(l) {
+            throw ObjectiveError.layerOutOfRange(objective: name, layer: l, blocks: model.config.nLayer)
+        }
+        let tb = batch.tokens
+        model.zeroGradients()
+        try model.forward(tokens: tb.tokens, targets: tb.targets, mask: tb.mask, batch: tb.batch, seq: tb.seq)
+        var referenceResults: ForwardResults?
+        if needsReference, let reference {
+            try reference.forward(tokens: tb.tokens, targets: tb.targets, mask: tb.mask, batch: tb.batch, seq: tb.seq)
+            referenceResults = ForwardResults(model: reference, hiddenLayers: layers)
+        }
+        let context = ObjectiveContext(batch: batch, current: ForwardResults(model: model, hiddenLayers: layers),
+                                       reference: referenceResults, vocabSize: model.config.vocabSize,
+                                       width: model.config.nEmbd)
+        var gradient = ObjectiveGradient(logits: model.logitGradientScratch.baseAddress!, positions: tb.batch * tb.seq,
+                                         vocabSize: model.config.vocabSize, width: model.config.nEmbd)
+        let f = forget.evaluate(context, scale: forgetWeight, into: &gradient)
+        let r = retain?.evaluate(context, scale: retainWeight, into: &gradient)
+        let hidden = gradient.hidden.sorted { $0.key < $1.key }
+        model.backward(logitGradient: gradient.logits,
+                       residualGradients: hidden.map { GPT.ResidualGradient(block: $0.key, gradient: $0.value.base) })
+        return ObjectiveEvaluation(loss: forgetWeight * f.value + retainWeight * (r?.value ?? 0), forget: f, retain: r)
+    }
+}
+
+/// The result of evaluating an objective on a batch.
+public struct ObjectiveEvaluation: Sendable {
+    /// γ·forget + α·retain.
+    public let loss: Double
+    public let forget: TermValue
+    public let retain: TermValue?
+}
+
+public enum ObjectiveError: Error, CustomStringConvertible {
+    case missingRows(objective: String, role: BatchRole)
+    case missingReference(objective: String)
+    case layerOutOfRange(objective: String, layer: Int, blocks: Int)
+
+    public var description: String {
+        switch self {
+        case let .missingRows(o, role): "\(o) reads \(role.rawValue) rows, but the batch has none"
+        case let .missingReference(o): "\(o) needs the frozen reference model, but none was given"
+        case let .layerOutOfRange(o, l, n): "\(o): layer \(l) is outside the model's blocks 0..<\(n)"
+        }
+    }
+}
