@@ -45,9 +45,10 @@ bench: build
 compare-torch: build
 	GSCOPE=$(GSCOPE) THREADS=$(THREADS) bash notebooks-scripts/bench/compare_torch.sh
 
-## parity-fixture: regenerate the committed PyTorch parity fixture (needs torch)
+## parity-fixture: regenerate the committed PyTorch parity fixtures (needs torch)
 parity-fixture:
 	python3 notebooks-scripts/parity/gpt_fixture.py
+	python3 notebooks-scripts/parity/objectives_fixture.py
 
 clean:
 	rm -rf .build runs
