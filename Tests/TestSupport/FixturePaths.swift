@@ -19,3 +19,9 @@ public enum FixturePaths {
     /// A file of the GPT parity fixture.
     public static func parityGPT(_ name: String) -> String { parityGPT + "/" + name }
 }
+
+extension FixturePaths {
+    /// `Tests/Fixtures/parity/objectives`: the PyTorch objectives parity fixture
+    /// (written by `notebooks-scripts/parity/objectives_fixture.py`).
+    public static var parityObjectives: String { root + "/parity/objectives" }
+}
