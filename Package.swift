@@ -1,7 +1,7 @@
 // swift-tools-version:6.2
 // gscope: a workbench for analysing LLM unlearning objectives.
-// Layers (arrows point down only): gscope CLI → Unlearning → Model/Datasets → NumericCore → CBLAS;
-// Store → CHDF5. See ../shared/DESIGN.md §3.
+// Layers (arrows point down only): gscope CLI → Experiments (configs, runs) → Unlearning →
+// Model/Datasets → NumericCore → CBLAS; Store → CHDF5. See ../shared/DESIGN.md §3.
 import PackageDescription
 
 // The numeric kernels are written for 8-lane AVX2 vectors with FMA. Every x86 machine gscope
@@ -20,6 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libopenblas-dev, libhdf5-dev).
@@ -38,6 +39,10 @@ let package = Package(
         .target(name: "Unlearning", dependencies: ["Model", "Datasets", "NumericCore"], swiftSettings: kernelFlags),
         // HDF5 files: groups, attributes, fixed and extendible datasets.
         .target(name: "Store", dependencies: ["CHDF5"]),
+        // Experiment configurations (YAML files with overrides) and, later, runs.
+        .target(name: "Experiments", dependencies: [
+            .product(name: "Yams", package: "Yams"),
+        ]),
         // The command line.
         .executableTarget(name: "gscope", dependencies: [
             "NumericCore", "Model", "Datasets", "Unlearning", "Store",
@@ -51,6 +56,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NumericCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,107 @@
+/// One thing wrong with a decoded config: which key and what. `load` turns it into a
+/// `ConfigError` pointing at the key's line or override.
+struct ConfigProblem: Equatable, Sendable {
+    var kind: ConfigError.Kind
+    var keyPath: String
+    var message: String
+}
+
+extension ExperimentConfig {
+    /// Every range and combination problem, in schema order.
+    func problems() -> [ConfigProblem] {
+        var out: [ConfigProblem] = []
+        func fail(_ kind: ConfigError.Kind, _ keyPath: String, _ message: String) {
+            out.append(ConfigProblem(kind: kind, keyPath: keyPath, message: message))
+        }
+        func nonEmpty(_ value: String, _ keyPath: String) {
+            if value.isEmpty { fail(.outOfRange, keyPath, "must not be empty") }
+        }
+        func atLeast(_ value: Int, _ low: Int, _ keyPath: String) {
+            if value < low { fail(.outOfRange, keyPath, "must be at least \(low), got \(value)") }
+        }
+        func number(_ value: Double, _ keyPath: String, positive: Bool = false, nonNegative: Bool = false) {
+            if !value.isFinite { fail(.outOfRange, keyPath, "must be a finite number, got \(value)") }
+            else if positive && value <= 0 { fail(.outOfRange, keyPath, "must be > 0, got \(value)") }
+            else if nonNegative && value < 0 { fail(.outOfRange, keyPath, "must be ≥ 0, got \(value)") }
+        }
+
+        nonEmpty(name, "name")
+        atLeast(seed, 0, "seed")
+        atLeast(threads, 1, "threads")
+        nonEmpty(model.checkpoint, "model.checkpoint")
+
+        nonEmpty(data.dir, "data.dir")
+        nonEmpty(data.tokenizer, "data.tokenizer")
+        if data.retainSplit.percent + data.forgetSplit.percent > 100 {
+            fail(.conflict, "data.retain_split",
+                 "\(data.retainSplit.rawValue) overlaps \(data.forgetSplit.rawValue) (use \(data.forgetSplit.complement.rawValue) or a smaller retain split)")
+        }
+        atLeast(data.maxLength, 1, "data.max_length")
+
+        let forget = objective.forget
+        let set: [(ForgetParameter, Double?)] = [
+            (.beta, forget.beta), (.alpha, forget.alpha), (.gamma, forget.gamma), (.beta1, forget.beta1),
+            (.beta2, forget.beta2), (.layer, forget.layer.map(Double.init)), (.c, forget.c),
+        ]
+        let reads = forget.name.parameters
+        for (parameter, value) in set {
+            guard let value else { continue }
+            let keyPath = "objective.forget.\(parameter.rawValue)"
+            guard reads.contains(parameter) else {
+                let list = reads.isEmpty ? "it takes no hyper-parameters" : "it reads \(reads.map(\.rawValue).joined(separator: ", "))"
+                fail(.conflict, keyPath, "\(forget.name.rawValue) does not read \(parameter.rawValue) (\(list)); leave it null")
+                continue
+            }
+            switch parameter {
+            case .beta, .c: number(value, keyPath, positive: true)
+            case .layer: atLeast(forget.layer ?? 0, 0, keyPath)
+            case .alpha, .beta1, .beta2: number(value, keyPath, nonNegative: true)
+            case .gamma: number(value, keyPath)
+            }
+        }
+        if let layer = objective.retain.layer {
+            if !objective.retain.name.takesLayer {
+                fail(.conflict, "objective.retain.layer", "\(objective.retain.name.rawValue) does not read layer (only rr does); leave it null")
+            } else {
+                atLeast(layer, 0, "objective.retain.layer")
+            }
+        }
+        number(objective.forgetWeight, "objective.forget_weight", nonNegative: true)
+        number(objective.retainWeight, "objective.retain_weight", nonNegative: true)
+
+        number(optimizer.lr, "optimizer.lr", positive: true)
+        number(optimizer.weightDecay, "optimizer.weight_decay", nonNegative: true)
+        if optimizer.betas.count != 2 {
+            fail(.outOfRange, "optimizer.betas", "must be two numbers [β₁, β₂], got \(optimizer.betas.count)")
+        } else if !optimizer.betas.allSatisfy({ $0 >= 0 && $0 < 1 }) {
+            fail(.outOfRange, "optimizer.betas", "each must be in [0, 1), got \(optimizer.betas)")
+        }
+        number(optimizer.eps, "optimizer.eps", positive: true)
+        if let norm = optimizer.maxGradNorm { number(norm, "optimizer.max_grad_norm", positive: true) }
+
+        atLeast(schedule.warmupSteps, 0, "schedule.warmup_steps")
+        if schedule.warmupSteps > 0 && schedule.name != .linear {
+            fail(.conflict, "schedule.warmup_steps", "only the linear schedule warms up; set schedule.name to linear or this to 0")
+        }
+
+        switch (run.steps, run.epochs) {
+        case (nil, nil):
+            fail(.conflict, "run.steps", "set one of run.steps and run.epochs")
+        case (_?, _?):
+            fail(.conflict, "run.epochs", "set only one of run.steps and run.epochs (clear the other with null, e.g. --set run.steps=null)")
+        case let (steps?, nil):
+            atLeast(steps, 1, "run.steps")
+            if schedule.warmupSteps > steps {
+                fail(.outOfRange, "schedule.warmup_steps", "must not exceed run.steps (\(steps)), got \(schedule.warmupSteps)")
+            }
+        case let (nil, epochs?):
+            atLeast(epochs, 1, "run.epochs")
+        }
+        atLeast(run.forgetBatch, 1, "run.forget_batch")
+        atLeast(run.retainBatch, 1, "run.retain_batch")
+        atLeast(run.checkpointEvery, 0, "run.checkpoint_every")
+        atLeast(run.recordEvery, 1, "run.record_every")
+        nonEmpty(run.out, "run.out")
+        return out
+    }
+}

@@ -1,0 +1,259 @@
+/// One unlearning experiment, as written in a YAML file under `data/configs/`: the start model,
+/// the data, the objective, the optimiser, the schedule and the run's length and outputs.
+///
+/// YAML keys are the snake_case forms of the property names, in the order below. Every key may
+/// be left out and then takes its value from `ExperimentConfig.defaults`, except four whose
+/// default follows from other keys: `name` (the file name without extension), `data.retain_split`
+/// (the complement of `data.forget_split`), `run.steps` (20 unless `run.epochs` is set) and
+/// `run.out` (`runs/<name>`). Load with `ExperimentConfig.load(path:overrides:)`; store with
+/// `resolvedYAML`.
+public struct ExperimentConfig: Codable, Equatable, Sendable {
+    /// The run's name.
+    public var name: String
+    /// The seed for every random choice of the run (batch order, RMU's direction, …).
+    public var seed: Int
+    /// BLAS and worker threads; recorded in the run file.
+    public var threads: Int
+    public var model: ModelConfig
+    public var data: DataConfig
+    public var objective: ObjectiveConfig
+    public var optimizer: OptimizerConfig
+    public var schedule: ScheduleConfig
+    public var run: RunConfig
+
+    public init(name: String, seed: Int, threads: Int, model: ModelConfig, data: DataConfig,
+                objective: ObjectiveConfig, optimizer: OptimizerConfig, schedule: ScheduleConfig,
+                run: RunConfig) {
+        self.name = name
+        self.seed = seed
+        self.threads = threads
+        self.model = model
+        self.data = data
+        self.objective = objective
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.run = run
+    }
+
+    /// The values of keys left out of a file (the synthetic NPO run, named "experiment").
+    public static let defaults = ExperimentConfig(
+        name: "experiment", seed: 0, threads: 2,
+        model: ModelConfig(checkpoint: "runs/synthetic/target/checkpoint"),
+        data: DataConfig(kind: .qa, dir: "runs/synthetic/data", tokenizer: "runs/synthetic/tokenizer.json",
+                         forgetSplit: .forget01, retainSplit: .retain99, maxLength: 128, markov: .A),
+        objective: ObjectiveConfig(forget: ForgetObjective(name: .npo), retain: RetainTerm(name: .none),
+                                   forgetWeight: 1, retainWeight: 1),
+        optimizer: OptimizerConfig(name: .adamw, lr: 1e-5, weightDecay: 0.01, betas: [0.9, 0.999],
+                                   eps: 1e-8, maxGradNorm: nil),
+        schedule: ScheduleConfig(name: .constant, warmupSteps: 0),
+        run: RunConfig(steps: 20, epochs: nil, forgetBatch: 4, retainBatch: 4, checkpointEvery: 0,
+                       recordEvery: 1, out: "runs/experiment"))
+}
+
+extension ExperimentConfig {
+    /// `model:` — the start point, which is also the frozen reference model θ_o.
+    public struct ModelConfig: Codable, Equatable, Sendable {
+        /// A checkpoint directory (`model.safetensors` + `config.json`).
+        public var checkpoint: String
+
+        public init(checkpoint: String) { self.checkpoint = checkpoint }
+    }
+
+    /// `data:` — where the forget and retain sets come from.
+    public struct DataConfig: Codable, Equatable, Sendable {
+        public var kind: DataKind
+        /// A TOFU-shaped directory (TOFU itself or `gscope data synth` output), or for
+        /// `kind: markov` a `gscope data markov` directory.
+        public var dir: String
+        /// A BPE tokenizer JSON file, or "byte" for the byte tokenizer.
+        public var tokenizer: String
+        public var forgetSplit: ForgetSplitName
+        /// Defaults to `forgetSplit.complement`; must not overlap the forget split.
+        public var retainSplit: RetainSplitName
+        /// Samples are cut to this many tokens.
+        public var maxLength: Int
+        /// For `kind: markov`: which experiment (A or B).
+        public var markov: MarkovExperimentName
+
+        public init(kind: DataKind, dir: String, tokenizer: String, forgetSplit: ForgetSplitName,
+                    retainSplit: RetainSplitName, maxLength: Int, markov: MarkovExperimentName) {
+            self.kind = kind
+            self.dir = dir
+            self.tokenizer = tokenizer
+            self.forgetSplit = forgetSplit
+            self.retainSplit = retainSplit
+            self.maxLength = maxLength
+            self.markov = markov
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case kind, dir, tokenizer
+            case forgetSplit = "forget_split", retainSplit = "retain_split", maxLength = "max_length"
+            case markov
+        }
+    }
+
+    /// `objective:` — the loss `forget_weight · forget + retain_weight · retain`.
+    public struct ObjectiveConfig: Codable, Equatable, Sendable {
+        public var forget: ForgetObjective
+        public var retain: RetainTerm
+        /// γ in `γ·forget + α·retain`.
+        public var forgetWeight: Double
+        /// α in `γ·forget + α·retain`; unused when the retain term is `none`.
+        public var retainWeight: Double
+
+        public init(forget: ForgetObjective, retain: RetainTerm, forgetWeight: Double, retainWeight: Double) {
+            self.forget = forget
+            self.retain = retain
+            self.forgetWeight = forgetWeight
+            self.retainWeight = retainWeight
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case forget, retain
+            case forgetWeight = "forget_weight", retainWeight = "retain_weight"
+        }
+    }
+
+    /// `objective.forget:` — the forget-side objective and its hyper-parameters. A nil
+    /// hyper-parameter means the objective's own default; only those in `name.parameters` may be
+    /// set.
+    public struct ForgetObjective: Codable, Equatable, Sendable {
+        public var name: ForgetObjectiveName
+        public var beta: Double?
+        public var alpha: Double?
+        public var gamma: Double?
+        public var beta1: Double?
+        public var beta2: Double?
+        /// RMU's block index (0-based).
+        public var layer: Int?
+        /// RMU's steering coefficient.
+        public var c: Double?
+
+        public init(name: ForgetObjectiveName, beta: Double? = nil, alpha: Double? = nil,
+                    gamma: Double? = nil, beta1: Double? = nil, beta2: Double? = nil,
+                    layer: Int? = nil, c: Double? = nil) {
+            self.name = name
+            self.beta = beta
+            self.alpha = alpha
+            self.gamma = gamma
+            self.beta1 = beta1
+            self.beta2 = beta2
+            self.layer = layer
+            self.c = c
+        }
+    }
+
+    /// `objective.retain:` — the retain-side term.
+    public struct RetainTerm: Codable, Equatable, Sendable {
+        public var name: RetainTermName
+        /// RR's block index (0-based); nil = the term's default.
+        public var layer: Int?
+
+        public init(name: RetainTermName, layer: Int? = nil) {
+            self.name = name
+            self.layer = layer
+        }
+    }
+
+    /// `optimizer:`.
+    public struct OptimizerConfig: Codable, Equatable, Sendable {
+        public var name: OptimizerName
+        /// The peak learning rate.
+        public var lr: Double
+        /// AdamW's decoupled weight decay (unused by SGD).
+        public var weightDecay: Double
+        /// AdamW's (β₁, β₂) (unused by SGD).
+        public var betas: [Double]
+        /// AdamW's ε (unused by SGD).
+        public var eps: Double
+        /// Clip the global gradient norm to this; nil = no clipping.
+        public var maxGradNorm: Double?
+
+        public init(name: OptimizerName, lr: Double, weightDecay: Double, betas: [Double], eps: Double,
+                    maxGradNorm: Double?) {
+            self.name = name
+            self.lr = lr
+            self.weightDecay = weightDecay
+            self.betas = betas
+            self.eps = eps
+            self.maxGradNorm = maxGradNorm
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, lr
+            case weightDecay = "weight_decay"
+            case betas, eps
+            case maxGradNorm = "max_grad_norm"
+        }
+    }
+
+    /// `schedule:` — the learning rate over the run.
+    public struct ScheduleConfig: Codable, Equatable, Sendable {
+        public var name: ScheduleName
+        /// Steps of linear warm-up from 0 (linear schedule only).
+        public var warmupSteps: Int
+
+        public init(name: ScheduleName, warmupSteps: Int) {
+            self.name = name
+            self.warmupSteps = warmupSteps
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case warmupSteps = "warmup_steps"
+        }
+    }
+
+    /// `run:` — how long, in what batches, and where the outputs go.
+    public struct RunConfig: Codable, Equatable, Sendable {
+        /// Unlearning steps; exactly one of `steps` and `epochs` is set.
+        public var steps: Int?
+        /// Passes over the forget set; exactly one of `steps` and `epochs` is set.
+        public var epochs: Int?
+        public var forgetBatch: Int
+        public var retainBatch: Int
+        /// Save a checkpoint every this many steps; 0 = the final checkpoint only.
+        public var checkpointEvery: Int
+        /// Record the G-effects every this many steps.
+        public var recordEvery: Int
+        /// The output directory.
+        public var out: String
+
+        public init(steps: Int?, epochs: Int?, forgetBatch: Int, retainBatch: Int, checkpointEvery: Int,
+                    recordEvery: Int, out: String) {
+            self.steps = steps
+            self.epochs = epochs
+            self.forgetBatch = forgetBatch
+            self.retainBatch = retainBatch
+            self.checkpointEvery = checkpointEvery
+            self.recordEvery = recordEvery
+            self.out = out
+        }
+
+        /// The run's length, `.steps(n)` or `.epochs(n)` (nil only in a config that has not been
+        /// validated).
+        public var length: RunLength? {
+            switch (steps, epochs) {
+            case let (s?, nil): return .steps(s)
+            case let (nil, e?): return .epochs(e)
+            default: return nil
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case steps, epochs
+            case forgetBatch = "forget_batch", retainBatch = "retain_batch"
+            case checkpointEvery = "checkpoint_every", recordEvery = "record_every"
+            case out
+        }
+    }
+
+    /// How long a run is.
+    public enum RunLength: Equatable, Sendable {
+        /// This many optimiser steps.
+        case steps(Int)
+        /// This many passes over the forget set (in `forget_batch` batches).
+        case epochs(Int)
+    }
+}

@@ -1,0 +1,82 @@
+import Experiments
+import Foundation
+import Testing
+
+@Suite("The standard configs under data/configs/")
+struct StandardConfigTests {
+    static let objectives = ForgetObjectiveName.names + ["npo_kl", "ga_gd", "wga_kl"]
+
+    /// Every `.yaml` file under `data/configs/`, as paths relative to the repository root.
+    var files: [String] {
+        let root = ConfigTestSupport.repositoryRoot
+        let configs = root + "/data/configs"
+        let all = FileManager.default.enumerator(atPath: configs)?.compactMap { $0 as? String } ?? []
+        return all.filter { $0.hasSuffix(".yaml") }.sorted().map { "data/configs/" + $0 }
+    }
+
+    @Test func theExpectedFilesAreThere() {
+        var expected = Self.objectives.map { "data/configs/synthetic/\($0).yaml" }
+        for split in ["forget01", "forget05", "forget10"] {
+            expected += Self.objectives.map { "data/configs/tofu/\(split)/\($0).yaml" }
+        }
+        expected += ["A_npo", "A_simnpo", "B_npo", "B_simnpo"].map { "data/configs/markov/\($0).yaml" }
+        #expect(Set(files) == Set(expected))
+        #expect(files.count == 60)
+    }
+
+    @Test func everyFileLoadsValidatesAndRoundTrips() throws {
+        let root = ConfigTestSupport.repositoryRoot
+        for file in files {
+            let c = try ExperimentConfig.load(path: root + "/" + file)
+            try c.validate()
+            #expect(try ExperimentConfig.load(yaml: c.resolvedYAML) == c, "\(file) round-trips")
+
+            let text = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines[0].hasPrefix("# ") && lines[1].hasPrefix("# "), "\(file) starts with a comment")
+            #expect(lines[1].contains("gscope unlearn --config \(file) --set run.steps=5"), "\(file)")
+
+            let parts = file.dropFirst("data/configs/".count).dropLast(".yaml".count).split(separator: "/").map(String.init)
+            #expect(c.name == parts.joined(separator: "-").replacingOccurrences(of: "_", with: "-"), "\(file)")
+            #expect(c.run.out == "runs/\(c.name)")
+            switch parts[0] {
+            case "synthetic":
+                #expect(c.data.dir == "runs/synthetic/data" && c.model.checkpoint == "runs/synthetic/target/checkpoint")
+                #expect(c.data.tokenizer == "runs/synthetic/tokenizer.json" && c.data.forgetSplit == .forget01)
+                try checkObjective(c, file: parts[1], tofu: false)
+            case "tofu":
+                #expect(c.data.dir == "../shared/data/tofu" && c.model.checkpoint == "runs/tofu/target/checkpoint")
+                #expect(c.data.forgetSplit.rawValue == parts[1] && c.data.retainSplit == c.data.forgetSplit.complement)
+                try checkObjective(c, file: parts[2], tofu: true)
+            case "markov":
+                let experiment = parts[1].split(separator: "_").map(String.init)
+                #expect(c.data.kind == .markov && c.data.markov.rawValue == experiment[0])
+                #expect(c.optimizer.lr == 5e-4 && c.optimizer.eps == 1e-6 && c.optimizer.weightDecay == 0)
+                #expect(c.run.forgetBatch == 4 && c.run.length == .steps(50))
+                #expect(c.objective.forget.beta == (experiment[1] == "npo" ? 1 : 2.5))
+            default:
+                Issue.record("unexpected folder \(file)")
+            }
+        }
+    }
+
+    /// The objective and its hyper-parameters match the file name and REFERENCE.md §2.
+    func checkObjective(_ c: ExperimentConfig, file: String, tofu: Bool) throws {
+        let combos: [String: (ForgetObjectiveName, RetainTermName)] = ["npo_kl": (.npo, .kl), "ga_gd": (.ga, .gd), "wga_kl": (.wga, .kl)]
+        let (forget, retain) = try combos[file] ?? (#require(ForgetObjectiveName(rawValue: file)), .none)
+        #expect(c.objective.forget.name == forget && c.objective.retain.name == retain, "\(file)")
+        let f = c.objective.forget
+        switch forget {
+        case .npo: #expect(f.beta == (tofu ? 0.1 : 1))
+        case .simnpo: #expect((f.beta == 2.5 || (tofu && c.data.forgetSplit == .forget10 && f.beta == 4.5)) && f.gamma == 0)
+        case .wga: #expect(f.alpha == 1)
+        case .tnpo: #expect(f.beta == 4)
+        case .wtnpo: #expect(f.beta == 4 && f.alpha == 1.5)
+        case .satimp: #expect(f.beta1 == 5 && f.beta2 == 1)
+        case .idkdpo: #expect(f.beta == 0.1)
+        case .rmu: #expect(f.layer == nil && f.c == 2)
+        case .undial: #expect(f.beta == 10)
+        case .ga, .po: #expect(f == .init(name: forget))
+        }
+    }
+}
