@@ -21,9 +21,13 @@ public struct GPTConfig: Codable, Equatable, Sendable {
     public static let tiny = GPTConfig(nLayer: 4, nHead: 4, nEmbd: 128, vocabSize: 512, blockSize: 64)
     public static let small = GPTConfig(nLayer: 6, nHead: 8, nEmbd: 256, vocabSize: 2048, blockSize: 128)
     public static let medium = GPTConfig(nLayer: 8, nHead: 8, nEmbd: 384, vocabSize: 4096, blockSize: 128)
+    /// The mixture-of-Markov-chains model (REFERENCE §4): 10 states, sequences of at most 20; a
+    /// standard pre-LN GPT of the reference's depth and width (4 blocks of 128), in place of its
+    /// post-LN single-head variant.
+    public static let markov = GPTConfig(nLayer: 4, nHead: 4, nEmbd: 128, vocabSize: 10, blockSize: 32)
 
     /// The named configurations, by the names the command line uses.
-    public static let named: [String: GPTConfig] = ["tiny": .tiny, "small": .small, "medium": .medium]
+    public static let named: [String: GPTConfig] = ["tiny": .tiny, "small": .small, "medium": .medium, "markov": .markov]
 
     /// Checks the invariants the engine relies on.
     public func validate() throws(ModelError) {

@@ -4,8 +4,8 @@ import NumericCore
 
 /// `--model NAME` with optional overrides of any size: the model flags every command shares.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "Named configuration: tiny (4×128, vocab 512), small (6×256, vocab 2048), medium (8×384, vocab 4096).")
-    var model: String = "tiny"
+    @Option(name: .customLong("model"), help: "Named configuration: tiny (4×128, vocab 512; the default), small (6×256, vocab 2048), medium (8×384, vocab 4096), markov (4×128, vocab 10, block 32).")
+    var modelName: String?
     @Option(name: .customLong("n-layer"), help: "Override the number of transformer blocks.")
     var nLayer: Int?
     @Option(name: .customLong("n-head"), help: "Override the number of attention heads.")
@@ -17,7 +17,12 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("block-size"), help: "Override the maximum sequence length.")
     var blockSize: Int?
 
-    func config() throws -> GPTConfig {
+    /// The configuration's name: `--model`, or tiny.
+    var model: String { modelName ?? "tiny" }
+
+    /// The named configuration (`--model`, or `defaultName` when not given) with the overrides.
+    func config(defaultName: String = "tiny") throws -> GPTConfig {
+        let model = modelName ?? defaultName
         guard var c = GPTConfig.named[model] else {
             throw ValidationError("unknown model '\(model)'; choose one of \(GPTConfig.named.keys.sorted().joined(separator: ", "))")
         }

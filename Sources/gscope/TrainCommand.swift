@@ -5,19 +5,67 @@ import Model
 import NumericCore
 import Unlearning
 
+extension LearningRateSchedule {
+    /// The command line's names: constant, linear.
+    fileprivate enum Name: String, ExpressibleByArgument, CaseIterable { case constant, linear }
+}
+
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a GPT from scratch and save a checkpoint.",
+        abstract: "Train a GPT from scratch on QA data, Markov chains or a bigram corpus, and save a checkpoint.",
         discussion: """
-        --corpus bigram trains on sequences from a seeded sparse bigram chain (4 successors \
-        per token, probabilities 0.4/0.3/0.2/0.1); the best achievable loss, the chain's \
-        entropy of 1.28 nats, is printed beside the curve. (QA data sets such as TOFU arrive \
-        with the data layer.)
+        Three kinds of data; give one of --data, --markov or --corpus (the default is --corpus bigram).
 
-        Writes OUT/checkpoint/ (model.safetensors and config.json, loadable in PyTorch with \
-        notebooks-scripts/parity/gpt_torch.py) and OUT/losses.tsv (step, loss).
+        QA data (--data DIR --split NAME --tokenizer PATH|byte): DIR holds TOFU's JSON-lines \
+        files (the real TOFU, or `gscope data synth` output); --split names one of them \
+        (full, retain90, retain95, retain99, forget01, …). Each item becomes \
+        `Question: {q}\\nAnswer: {a}` framed by the tokenizer's begin and end tokens, and only \
+        the answer tokens and the end token count in the loss (the mask-weighted token mean \
+        over the batch). Items longer than the model's block size are cut, and those left \
+        with no answer token are left out (both counts are printed, with the --block-size \
+        that keeps every item whole: TOFU needs 639 with --tokenizer byte). --tokenizer is \
+        a file written by `gscope tokenizer train`, or `byte` (one token per byte, \
+        vocabulary 259). The model's vocabulary is set from the tokenizer; \
+        an explicit --vocab that differs is an error.
 
-        Example:
+        Markov chains (--markov A|B): SimNPO's mixtures of Markov chains (REFERENCE §4), \
+        sampled in memory exactly as `gscope data markov --experiment A --seed S` writes them \
+        (--markov-seed S). A trains on retain + forget1 + forget2, B on retain + forget1; \
+        --retrained trains on retain alone. The defaults are the paper's: the `markov` model \
+        (4 blocks of 128, 4 heads, vocabulary 10; a pre-LN GPT in place of the reference's \
+        post-LN variant), AdamW lr 5e-4, eps 1e-6, no weight decay, batch 128, 5 epochs, \
+        every label in the loss.
+
+        Bigram corpus (--corpus bigram): sequences from a seeded sparse bigram chain (4 \
+        successors per token, probabilities 0.4/0.3/0.2/0.1); the best achievable loss, the \
+        chain's entropy of 1.28 nats, is printed beside the curve. --seq sets the sequence length.
+
+        Every batch has the same shape: B rows (the last batch of an epoch is filled with \
+        empty rows, which do not count) of the longest sample's length. Batches are drawn in a \
+        seeded shuffled order, epoch after epoch; give --steps or --epochs, not both. \
+        --schedule linear is Hugging Face's get_linear_schedule_with_warmup: step s (from 1) \
+        uses lr·(s−1)/W during the --warmup W steps (so the first step's rate is 0 when W > 0), \
+        then lr·(N−s+1)/(N−W) over the N steps. --clip-grad-norm X scales the gradient to \
+        global norm X when it is larger (PyTorch's clip_grad_norm_). The same --seed gives \
+        bit-identical weights.
+
+        Writes, once training has finished (nothing is written when the input is bad): \
+        OUT/checkpoint/ (model.safetensors and config.json, loadable in PyTorch with \
+        notebooks-scripts/parity/gpt_torch.py), OUT/losses.tsv (step, epoch, lr, loss, \
+        grad_norm; the loss of each step's batch before its update, the gradient norm before \
+        clipping), OUT/train.json (the settings) and, for a BPE tokenizer, a copy of it as \
+        OUT/tokenizer.json. Other files in OUT are left alone.
+
+        Examples:
+          gscope data synth --out synth --authors 200
+          gscope tokenizer train --corpus synth --vocab 1024 --out tok.json
+          gscope train --data synth --split retain90 --tokenizer tok.json --model tiny \\
+            --block-size 128 --epochs 10 --batch 16 --lr 1e-3 --schedule linear --warmup 50 \\
+            --clip-grad-norm 1 --out runs/synth-tiny
+          gscope train --data ../shared/data/tofu --split full --tokenizer byte --model small \\
+            --block-size 256 --steps 2000 --out runs/tofu-small
+          gscope train --markov A --out runs/markov-A
+          gscope train --markov A --retrained --out runs/markov-A-retrained
           gscope train --corpus bigram --model tiny --steps 300 --out runs/demo
         """)
 
@@ -25,48 +73,303 @@ struct Train: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var threadOptions: ThreadOptions
-    @Option(help: "Training data: \(Corpus.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var corpus: Corpus = .bigram
-    @Option(help: "Optimiser steps.") var steps: Int = 300
-    @Option(help: "Sequences per batch.") var batch: Int = 16
-    @Option(help: "Tokens per sequence (at most the block size).") var seq: Int = 64
-    @Option(help: "AdamW learning rate.") var lr: Float = 3e-3
-    @Option(help: "AdamW weight decay (matrices only).") var weightDecay: Float = 0.1
-    @Option(help: "Seed of the run's random numbers (initialisation and data).") var seed: UInt64 = 0
-    @Option(help: "Print the loss every this many steps.") var logEvery: Int = 10
-    @Option(help: "Output directory.") var out: String
+
+    @Option(help: "QA data: a directory of TOFU-style JSON-lines files.") var data: String?
+    @Option(help: "QA data: the split to train on (\(TOFUSplit.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var split: String = "full"
+    @Option(help: "QA data: a tokenizer file from `gscope tokenizer train`, or `byte`; it sets the model's vocabulary.")
+    var tokenizer: String?
+    @Option(help: "Markov chains: experiment A or B.") var markov: MarkovExperiment?
+    @Flag(help: "Markov chains: train the reference model on retain sequences only.") var retrained = false
+    @Option(help: "Markov chains: the seed of the sampled sequences (as `gscope data markov --seed`).")
+    var markovSeed: UInt64 = 0
+    @Option(help: "Synthetic corpus: \(Corpus.allCases.map(\.rawValue).joined(separator: ", ")) (the default when neither --data nor --markov is given).")
+    var corpus: Corpus?
+
+    @Option(help: "Optimiser steps (default 300; Markov: 5 epochs).") var steps: Int?
+    @Option(help: "Passes over the data instead of --steps (not with --corpus).") var epochs: Int?
+    @Option(help: "Sequences per batch (default 16; Markov 128).") var batch: Int?
+    @Option(help: "Bigram corpus: tokens per sequence (at most the block size).") var seq: Int = 64
+    @Option(help: "AdamW base learning rate (default 3e-3; Markov 5e-4).") var lr: Float?
+    @Option(help: "Learning-rate schedule: constant or linear (warm-up, then linear decay).")
+    fileprivate var schedule: LearningRateSchedule.Name = .constant
+    @Option(help: "Warm-up steps of --schedule linear.") var warmup: Int = 0
+    @Option(help: "Clip the global gradient norm to this before each update (default: no clipping).")
+    var clipGradNorm: Double?
+    @Option(help: "AdamW weight decay, on matrices only (default 0.1; Markov 0).") var weightDecay: Float?
+    @Option(help: "AdamW epsilon (default 1e-8; Markov 1e-6).") var adamEps: Float?
+    @Option(help: "Seed of the run's random numbers (initialisation and batch order).") var seed: UInt64 = 0
+    @Option(help: "Print progress every this many steps.") var logEvery: Int = 10
+    @Option(help: "Output directory (created; the files named above are replaced).") var out: String
+
+    private enum Mode { case qa, markov, bigram }
+
+    private var mode: Mode { data != nil ? .qa : markov != nil ? .markov : .bigram }
+
+    func validate() throws {
+        let given = [data != nil, markov != nil, corpus != nil].filter { $0 }.count
+        guard given <= 1 else { throw ValidationError("give one of --data, --markov and --corpus") }
+        if data != nil, tokenizer == nil {
+            throw ValidationError("--data needs --tokenizer (a file from `gscope tokenizer train`, or byte)")
+        }
+        if data == nil, tokenizer != nil { throw ValidationError("--tokenizer goes with --data") }
+        if retrained, markov == nil { throw ValidationError("--retrained goes with --markov") }
+        if steps != nil, epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
+        if mode == .bigram, epochs != nil { throw ValidationError("the bigram corpus has no epochs: use --steps") }
+        if let s = steps, s < 1 { throw ValidationError("--steps must be at least 1") }
+        if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1") }
+        if let b = batch, b < 1 { throw ValidationError("--batch must be at least 1") }
+        if let r = lr, !(r.isFinite && r >= 0) { throw ValidationError("--lr must be a non-negative number") }
+        if let c = clipGradNorm, !(c.isFinite && c > 0) { throw ValidationError("--clip-grad-norm must be positive") }
+        if let e = adamEps, !(e.isFinite && e > 0) { throw ValidationError("--adam-eps must be positive") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more") }
+        if warmup > 0, schedule != .linear { throw ValidationError("--warmup goes with --schedule linear") }
+        guard logEvery >= 1, seq >= 1 else { throw ValidationError("--log-every and --seq must be positive") }
+    }
 
     func run() throws {
         try threadOptions.apply()
+        try TrainOutput.checkUsable(out)
+        switch mode {
+        case .qa: try runQA()
+        case .markov: try runMarkov()
+        case .bigram: try runBigram()
+        }
+    }
+
+    // MARK: The three kinds of data
+
+    private func runQA() throws {
+        // Everything that can be wrong with the input is checked before the model is built.
+        let directory = try TOFUDirectory(path: data!)
+        guard let split = TOFUSplit(rawValue: split) else {
+            throw ValidationError("unknown split '\(self.split)'; choose one of \(TOFUSplit.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let text: any TextTokenizer
+        var tokenizerFile: Data?
+        if tokenizer == "byte" {
+            text = ByteTokenizer()
+        } else {
+            let bpe = try BPETokenizer.load(tokenizer!)
+            text = bpe
+            tokenizerFile = bpe.jsonData()
+        }
+        if let v = modelOptions.vocab, v != text.vocabSize {
+            throw ValidationError("--vocab \(v) does not match the tokenizer's vocabulary of \(text.vocabSize) (leave --vocab out: it is set from the tokenizer)")
+        }
+        var config = try modelOptions.config()
+        config.vocabSize = text.vocabSize
+        let items = try directory.load(split)
+        guard !items.isEmpty else { throw DataError(file: directory.filePath(split.fileName), "the split has no items") }
+        let formatter = QAFormatter(tokenizer: text, template: .standard, maxLength: config.blockSize)
+        let formatted = formatter.format(items)
+        // Items whose answer the cut removed entirely have nothing to learn: leave them out.
+        let kept = formatted.samples.filter { !$0.maskedPositions.isEmpty }
+        if formatted.truncatedCount > 0 {
+            let longest = items.map { QAFormatter(tokenizer: text).format($0).length }.max()!
+            print("note: \(formatted.truncatedCount) of \(items.count) items are longer than the block size \(config.blockSize) and were cut; " +
+                  "\(formatted.samples.count - kept.count) of them lost their whole answer and are left out " +
+                  "(--block-size \(longest) keeps every item whole)")
+        }
+        guard !kept.isEmpty else {
+            throw ValidationError("no item of \(split.rawValue) keeps any answer token within the block size \(config.blockSize): raise --block-size")
+        }
+        let options = trainingOptions(defaultSteps: 300, defaultBatch: 16, defaultLR: 3e-3)
+        let loop = try TrainingLoop(samples: kept, padding: text.special.padding, options: options,
+                                    blockSize: config.blockSize)
+        let answerTokens = kept.reduce(0) { $0 + $1.answerTokenCount }
+        print("data: \(kept.count) items of \(split.rawValue) from \(directory.path); \(answerTokens) answer tokens in the loss; " +
+              "padded length \(loop.sequenceLength)")
+        let tokenizerName = tokenizerFile == nil ? "byte" : "tokenizer.json"
+        try train(config: config, loop: loop, optimizer: { adamW($0, decay: 0.1, eps: 1e-8) },
+                  what: "\(split.rawValue) (\(tokenizerName == "byte" ? "byte tokens" : "BPE \(text.vocabSize)"))",
+                  settings: [("data", JSONText.quoted(directory.path)), ("split", JSONText.quoted(split.rawValue)),
+                             ("tokenizer", JSONText.quoted(tokenizerName)),
+                             ("tokenizer_source", JSONText.quoted(tokenizer!)),
+                             ("template", JSONText.quoted(QATemplate.standard.prefix)),
+                             ("truncated_items", "\(formatted.truncatedCount)"),
+                             ("items_without_answer_left_out", "\(formatted.samples.count - kept.count)")],
+                  extraFiles: tokenizerFile.map { [("tokenizer.json", $0)] } ?? [])
+    }
+
+    private func runMarkov() throws {
+        let experiment = markov!
+        let setup = MarkovSetup.standard(experiment)
+        if let v = modelOptions.vocab, v != setup.states {
+            throw ValidationError("--vocab \(v) does not match the \(setup.states) Markov states (leave --vocab out)")
+        }
+        var config = try modelOptions.config(defaultName: "markov")
+        config.vocabSize = setup.states
+        let dataset = MarkovDataset.generate(setup, rng: RNG(seed: markovSeed))
+        var options = trainingOptions(defaultSteps: nil, defaultBatch: MarkovTraining.batchSize,
+                                      defaultLR: MarkovTraining.learningRate)
+        if steps == nil && epochs == nil { options.length = .epochs(MarkovTraining.epochs) }
+        let loop = try MarkovTraining.loop(dataset, retrained: retrained, options: options, blockSize: config.blockSize)
+        let groups = MarkovTraining.groups(setup, retrained: retrained)
+        print("data: experiment \(experiment.rawValue)\(retrained ? " (retrained)" : ""), \(loop.samples.count) training sequences of " +
+              groups.map(\.rawValue).joined(separator: " + ") + ", sampled with seed \(markovSeed); padded length \(loop.sequenceLength)")
+        try train(config: config, loop: loop,
+                  optimizer: { adamW($0, decay: 0, eps: MarkovTraining.adamEpsilon) },
+                  what: "Markov experiment \(experiment.rawValue)\(retrained ? " (retrained)" : "")",
+                  settings: [("markov_experiment", JSONText.quoted(experiment.rawValue)),
+                             ("retrained", retrained ? "true" : "false"),
+                             ("markov_seed", "\(markovSeed)"),
+                             ("groups", JSONText.array(groups.map { JSONText.quoted($0.rawValue) }))],
+                  extraFiles: [])
+    }
+
+    private func runBigram() throws {
         let config = try modelOptions.config()
         let T = min(seq, config.blockSize)
-        guard steps >= 1, batch >= 1, logEvery >= 1 else { throw ValidationError("--steps, --batch and --log-every must be positive") }
-
+        let steps = self.steps ?? 300, batch = self.batch ?? 16, lr = self.lr ?? 3e-3
         let rng = RNG(seed: seed)
         var initRNG = rng.fork(1), dataRNG = rng.fork(2)
         let model = try GPT(config: config)
         model.initializeGPT2(rng: &initRNG)
         let data = SparseBigramCorpus(vocabSize: config.vocabSize, seed: seed &+ 1)
-        let adam = AdamW(count: model.parameterCount, weightDecay: weightDecay, decayRanges: matrixRanges(of: model.layout))
-        print("training \(modelOptions.model) (\(model.parameterCount) parameters) on the \(corpus.rawValue) corpus: " +
+        let adam = adamW(model, decay: 0.1, eps: 1e-8)
+        print("training \(modelOptions.model) (\(model.parameterCount) parameters) on the bigram corpus: " +
               "\(steps) steps × \(batch)×\(T) tokens, lr \(lr), \(threadOptions.threads) threads")
         print(String(format: "best achievable loss (the chain's entropy): %.3f nats", data.entropyPerToken))
 
-        var log = "step\tloss\n"
-        let start = Date()
+        var log = TrainLog(totalSteps: steps, every: logEvery)
         for step in 1...steps {
             let b = data.batch(B: batch, T: T, rng: &dataRNG)
-            let loss = try languageModelStep(model, optimizer: adam, lr: lr, tokens: b.tokens, targets: b.targets,
-                                             mask: b.mask, batch: batch, seq: T)
-            log += "\(step)\t\(loss)\n"
-            if step % logEvery == 0 || step == 1 || step == steps {
-                let elapsed = Date().timeIntervalSince(start)
-                print(String(format: "step %5d/%d  loss %.4f  %6.1f ms/step", step, steps, loss, elapsed / Double(step) * 1000))
-            }
+            let rate = scheduleValue.rate(step: step, totalSteps: steps, base: lr)
+            let (loss, norm) = try trainingStep(model, optimizer: adam, lr: rate, tokens: b.tokens, targets: b.targets,
+                                                mask: b.mask, batch: batch, seq: T, maxGradientNorm: clipGradNorm)
+            log.record(TrainingStepRecord(step: step, totalSteps: steps, epoch: 0, learningRate: rate, loss: loss,
+                                          gradientNorm: norm, lossTokens: batch * T))
         }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        try Checkpoint.save(config: config, parameters: model.parameters.array, to: out + "/checkpoint")
-        try log.write(toFile: out + "/losses.tsv", atomically: true, encoding: .utf8)
-        print("wrote \(out)/checkpoint and \(out)/losses.tsv")
+        try TrainOutput.write(to: out, config: config, parameters: model.parameters.array, losses: log.tsv,
+                              settings: settingsJSON([("corpus", "\"bigram\""), ("seq", "\(T)")], config: config,
+                                                     steps: steps, batch: batch, lr: lr, decay: 0.1, eps: 1e-8, log: log),
+                              extraFiles: [])
+        print("wrote \(out)/checkpoint, \(out)/losses.tsv and \(out)/train.json")
+    }
+
+    // MARK: Shared
+
+    private var scheduleValue: LearningRateSchedule {
+        schedule == .linear ? .linearWarmupDecay(warmupSteps: warmup) : .constant
+    }
+
+    private func trainingOptions(defaultSteps: Int?, defaultBatch: Int, defaultLR: Float) -> TrainingOptions {
+        let length: TrainingLength = epochs.map { .epochs($0) } ?? .steps(steps ?? defaultSteps ?? 1)
+        // The batch order has its own stream, apart from the initialisation's.
+        var orderRNG = RNG(seed: seed).fork(2)
+        return TrainingOptions(length: length, batchSize: batch ?? defaultBatch, learningRate: lr ?? defaultLR,
+                               schedule: scheduleValue, maxGradientNorm: clipGradNorm, seed: orderRNG.next())
+    }
+
+    private func adamW(_ model: GPT, decay: Float, eps: Float) -> AdamW {
+        AdamW(count: model.parameterCount, eps: adamEps ?? eps, weightDecay: weightDecay ?? decay,
+              decayRanges: matrixRanges(of: model.layout))
+    }
+
+    private func train(config: GPTConfig, loop: TrainingLoop, optimizer makeOptimizer: (GPT) -> AdamW, what: String,
+                       settings: [(String, String)], extraFiles: [(name: String, data: Data)]) throws {
+        var initRNG = RNG(seed: seed).fork(1)
+        let model = try GPT(config: config)
+        model.initializeGPT2(rng: &initRNG)
+        let adam = makeOptimizer(model)
+        let o = loop.options
+        print("training \(modelOptions.modelName ?? (mode == .markov ? "markov" : "tiny")) (\(model.parameterCount) parameters, " +
+              "vocabulary \(config.vocabSize), block \(config.blockSize)) on \(what): \(loop.totalSteps) steps " +
+              "(\(loop.batches.batchesPerEpoch) per epoch) × \(o.batchSize)×\(loop.sequenceLength), lr \(o.learningRate) " +
+              "\(schedule.rawValue)\(schedule == .linear ? " (warm-up \(warmup))" : ""), weight decay \(adam.weightDecay), eps \(adam.eps)" +
+              (o.maxGradientNorm.map { ", clip \($0)" } ?? "") + ", \(threadOptions.threads) threads")
+        var log = TrainLog(totalSteps: loop.totalSteps, every: logEvery)
+        _ = try loop.run(model: model, optimizer: adam) { log.record($0) }
+        let epochsDone = Double(loop.totalSteps) / Double(loop.batches.batchesPerEpoch)
+        let settings = settings + [("epochs", JSONText.number(epochsDone)), ("sequence_length", "\(loop.sequenceLength)"),
+                                   ("training_samples", "\(loop.samples.count)")]
+        try TrainOutput.write(to: out, config: config, parameters: model.parameters.array, losses: log.tsv,
+                              settings: settingsJSON(settings, config: config, steps: loop.totalSteps, batch: o.batchSize,
+                                                     lr: o.learningRate, decay: adam.weightDecay, eps: adam.eps, log: log),
+                              extraFiles: extraFiles)
+        print("wrote \(out)/checkpoint, \(out)/losses.tsv, \(out)/train.json" +
+              extraFiles.map { ", \(out)/\($0.name)" }.joined())
+    }
+
+    private func settingsJSON(_ specific: [(String, String)], config: GPTConfig, steps: Int, batch: Int, lr: Float,
+                              decay: Float, eps: Float, log: TrainLog) -> String {
+        var pairs: [(String, String)] = [("model", JSONText.quoted(modelOptions.modelName ?? (mode == .markov ? "markov" : "tiny")))]
+        pairs += specific
+        pairs += [("steps", "\(steps)"), ("batch", "\(batch)"), ("lr", JSONText.number(Double(lr))),
+                  ("schedule", JSONText.quoted(schedule.rawValue)), ("warmup", "\(warmup)"),
+                  ("clip_grad_norm", clipGradNorm.map(JSONText.number) ?? "null"),
+                  ("weight_decay", JSONText.number(Double(decay))), ("adam_eps", JSONText.number(Double(eps))),
+                  ("seed", "\(seed)"), ("threads", "\(threadOptions.threads)"),
+                  ("first_loss", JSONText.number(log.first)), ("final_loss", JSONText.number(log.last)),
+                  ("seconds", JSONText.number((log.seconds * 1000).rounded() / 1000))]
+        return "{\n" + pairs.map { "  " + JSONText.quoted($0.0) + ": " + $0.1 }.joined(separator: ",\n") + "\n}\n"
+    }
+}
+
+/// The losses.tsv rows and the progress lines of a run.
+private struct TrainLog {
+    let totalSteps: Int, every: Int
+    let start = Date()
+    var tsv = "step\tepoch\tlr\tloss\tgrad_norm\n"
+    var first = Double.nan, last = Double.nan
+    var seconds: Double { Date().timeIntervalSince(start) }
+
+    init(totalSteps: Int, every: Int) {
+        self.totalSteps = totalSteps
+        self.every = every
+    }
+
+    mutating func record(_ r: TrainingStepRecord) {
+        tsv += "\(r.step)\t\(r.epoch)\t\(r.learningRate)\t\(r.loss)\t\(r.gradientNorm)\n"
+        if r.step == 1 { first = r.loss }
+        last = r.loss
+        if r.step % every == 0 || r.step == 1 || r.step == r.totalSteps {
+            let elapsed = seconds, perStep = elapsed / Double(r.step)
+            let eta = perStep * Double(r.totalSteps - r.step)
+            print(String(format: "step %5d/%d  epoch %3d  lr %.3e  loss %.4f  grad %.3f  %6.1f ms/step  ETA %@",
+                         r.step, r.totalSteps, r.epoch, Double(r.learningRate), r.loss, r.gradientNorm, perStep * 1000,
+                         Self.duration(eta)))
+        }
+    }
+
+    static func duration(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t / 60 % 60)
+             : t >= 60 ? String(format: "%dm%02ds", t / 60, t % 60) : "\(t)s"
+    }
+}
+
+/// Writing a run's files all at once: everything goes into a temporary sibling directory first;
+/// only when all of it is written are the entries moved into OUT (replacing older ones of the
+/// same names, leaving other files in OUT alone).
+enum TrainOutput {
+    /// OUT must be a directory or not exist (checked before training).
+    static func checkUsable(_ out: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ValidationError("--out \(out) exists and is not a directory")
+        }
+    }
+
+    static func write(to out: String, config: GPTConfig, parameters: [Float], losses: String, settings: String,
+                      extraFiles: [(name: String, data: Data)]) throws {
+        let fm = FileManager.default
+        let target = URL(fileURLWithPath: out).standardizedFileURL
+        let parent = target.deletingLastPathComponent()
+        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        let temp = parent.appendingPathComponent(".\(target.lastPathComponent).train-tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+        try fm.createDirectory(at: temp, withIntermediateDirectories: false)
+        defer { try? fm.removeItem(at: temp) }
+        try Checkpoint.save(config: config, parameters: parameters, to: temp.appendingPathComponent("checkpoint").path)
+        let files = [("losses.tsv", Data(losses.utf8)), ("train.json", Data(settings.utf8))] + extraFiles.map { ($0.name, $0.data) }
+        for (name, data) in files { try data.write(to: temp.appendingPathComponent(name)) }
+
+        try fm.createDirectory(at: target, withIntermediateDirectories: true)
+        for name in ["checkpoint"] + files.map(\.0) {
+            let destination = target.appendingPathComponent(name)
+            if fm.fileExists(atPath: destination.path) { try fm.removeItem(at: destination) }
+            try fm.moveItem(at: temp.appendingPathComponent(name), to: destination)
+        }
     }
 }

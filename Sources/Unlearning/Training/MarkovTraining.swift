@@ -1,0 +1,58 @@
+import Datasets
+import Model
+import NumericCore
+
+/// Pre-training on SimNPO's mixtures of Markov chains (REFERENCE §4).
+///
+/// A sequence `x₁…x_L` of states becomes inputs `x₁…x_{L−1}` and labels `x₂…x_L`, every label
+/// counting in the loss; rows are right-padded to the longest sequence (19 for length 20) with
+/// input 0, label −1 and mask 0. The vocabulary is the states themselves (no begin or end token).
+/// The recipe: AdamW lr 5e-4, ε 1e-6, no weight decay, batch 128, 5 epochs, token-mean cross
+/// entropy. Experiment A trains on retain + forget1 + forget2, B on retain + forget1; the
+/// "retrained" reference model on retain only.
+public enum MarkovTraining {
+    /// The input id of padding positions (any state would do: the mask is 0 there).
+    public static let padding: Int32 = 0
+    public static let learningRate: Float = 5e-4
+    public static let adamEpsilon: Float = 1e-6
+    public static let batchSize = 128
+    public static let epochs = 5
+
+    /// The groups a model is trained on: `setup.trainedGroups`, or retain alone for the retrained
+    /// reference model.
+    public static func groups(_ setup: MarkovSetup, retrained: Bool) -> [MarkovGroup] {
+        retrained ? [.retain] : setup.trainedGroups
+    }
+
+    /// The training sequences of those groups, in the data set's order.
+    public static func trainingSequences(_ data: MarkovDataset, retrained: Bool) -> [MarkovSequence] {
+        let keep = Set(groups(data.setup, retrained: retrained))
+        return data.train.filter { keep.contains($0.chain) }
+    }
+
+    /// One sample per sequence, every label in the loss (sequences need at least 2 states).
+    public static func samples(_ sequences: [MarkovSequence]) -> [FormattedSample] {
+        sequences.map { s in
+            FormattedSample(ids: s.tokens.map { Int32($0) }, answerRange: 1..<s.tokens.count)
+        }
+    }
+
+    /// The recipe's options: 5 epochs of batches of 128, constant lr 5e-4, no clipping.
+    public static func options(seed: UInt64) -> TrainingOptions {
+        TrainingOptions(length: .epochs(epochs), batchSize: batchSize, learningRate: learningRate,
+                        schedule: .constant, maxGradientNorm: nil, seed: seed)
+    }
+
+    /// AdamW with ε 1e-6 and no weight decay.
+    public static func optimizer(for model: GPT) -> AdamW {
+        AdamW(count: model.parameterCount, eps: adamEpsilon, weightDecay: 0)
+    }
+
+    /// The training loop over the sequences of `data` (all groups the experiment trains on, or
+    /// retain alone when `retrained`), with `options` (default: the recipe).
+    public static func loop(_ data: MarkovDataset, retrained: Bool, options: TrainingOptions,
+                            blockSize: Int) throws(TrainingError) -> TrainingLoop {
+        try TrainingLoop(samples: samples(trainingSequences(data, retrained: retrained)), padding: padding,
+                         options: options, blockSize: blockSize)
+    }
+}
