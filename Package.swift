@@ -39,13 +39,14 @@ let package = Package(
         .target(name: "Unlearning", dependencies: ["Model", "Datasets", "NumericCore"], swiftSettings: kernelFlags),
         // HDF5 files: groups, attributes, fixed and extendible datasets.
         .target(name: "Store", dependencies: ["CHDF5"]),
-        // Experiment configurations (YAML files with overrides) and, later, runs.
+        // Experiment configurations (YAML files with overrides) and the runs they describe.
         .target(name: "Experiments", dependencies: [
+            "Unlearning", "Model", "Datasets", "Store", "NumericCore",
             .product(name: "Yams", package: "Yams"),
         ]),
         // The command line.
         .executableTarget(name: "gscope", dependencies: [
-            "NumericCore", "Model", "Datasets", "Unlearning", "Store",
+            "NumericCore", "Model", "Datasets", "Unlearning", "Store", "Experiments",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -56,7 +57,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NumericCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Unlearning", "Model", "Datasets", "Store", "NumericCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,7 +8,9 @@ import Synchronization
 /// Between jobs the workers spin for a while (`spinNanoseconds`, 2 ms) before sleeping, so a
 /// training step's hundreds of short parallel phases start in nanoseconds instead of waiting for
 /// a thread to be woken; 2 ms outlasts the serial stretches between them (a `small` step: median
-/// 322–326 ms over four runs, against 330–358 ms with a 0.2 ms spin). A call made while the team is busy (from inside a job, or from a second
+/// 322–326 ms over four runs, against 330–358 ms with a 0.2 ms spin). Every spinning thread yields
+/// its core now and then, so that when other processes compete for the cores a thread with work is
+/// not kept waiting behind one that only spins. A call made while the team is busy (from inside a job, or from a second
 /// thread) runs its jobs one after another on the calling thread: same results, no deadlock.
 final class WorkerPool: @unchecked Sendable {
     let size: Int
@@ -47,7 +49,11 @@ final class WorkerPool: @unchecked Sendable {
             wakeup.broadcast()
             wakeup.unlock()
             body(0)
-            while pending.load(ordering: .acquiring) > 0 {}
+            var spins = 0
+            while pending.load(ordering: .acquiring) > 0 {
+                spins += 1
+                if spins & 255 == 0 { sched_yield() }   // a worker may be waiting for a core
+            }
             job = nil
         }
         busy.store(false, ordering: .releasing)
@@ -72,6 +78,7 @@ final class WorkerPool: @unchecked Sendable {
             var spins = 0
             while generation.load(ordering: .acquiring) == seen {
                 spins += 1
+                if spins & 255 == 0 { sched_yield() }   // let a thread that has work use this core
                 if spins & 1023 == 0, DispatchTime.now().uptimeNanoseconds - spinStart > spinNanoseconds {
                     wakeup.lock()
                     while generation.load(ordering: .acquiring) == seen { wakeup.wait() }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Datasets
+import Experiments
 import Foundation
 
 @main
@@ -12,15 +13,15 @@ struct GScope: ParsableCommand {
         forget set and records how every update moves every risk (the G-effect), into one \
         HDF5 file per run. Start with `make demo`; every subcommand has its own --help.
         """,
-        subcommands: [Train.self, DataCommand.self, TokenizerCommand.self, Bench.self])
+        subcommands: [Train.self, Unlearn.self, DataCommand.self, TokenizerCommand.self, Bench.self])
 
     static func main() {
         KernelSelection.reexecWithFastKernelsIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()
-        } catch let error as DataError {
-            // Bad input data: say where and what, exit 2 (usage errors exit 64, crashes differ).
+        } catch where error is DataError || error is ConfigError {
+            // Bad input data or configuration: say where and what, exit 2 (usage errors exit 64).
             FileHandle.standardError.write(Data("gscope: \(error)\n".utf8))
             Foundation.exit(2)
         } catch {

@@ -25,3 +25,11 @@ extension FixturePaths {
     /// (written by `notebooks-scripts/parity/objectives_fixture.py`).
     public static var parityObjectives: String { root + "/parity/objectives" }
 }
+
+/// A fresh empty directory under the system's temporary directory.
+public func temporaryDirectory(_ label: String) -> String {
+    let path = FileManager.default.temporaryDirectory
+        .appendingPathComponent("gscope-\(label)-\(UUID().uuidString.prefix(8))").path
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}

@@ -74,9 +74,12 @@ extension ExperimentConfig {
         public var maxLength: Int
         /// For `kind: markov`: which experiment (A or B).
         public var markov: MarkovExperimentName
+        /// For `kind: markov`: the seed the sequences are sampled with, as in
+        /// `gscope train --markov A --markov-seed S` (the sequences are regenerated, not read).
+        public var markovSeed: Int
 
         public init(kind: DataKind, dir: String, tokenizer: String, forgetSplit: ForgetSplitName,
-                    retainSplit: RetainSplitName, maxLength: Int, markov: MarkovExperimentName) {
+                    retainSplit: RetainSplitName, maxLength: Int, markov: MarkovExperimentName, markovSeed: Int = 0) {
             self.kind = kind
             self.dir = dir
             self.tokenizer = tokenizer
@@ -84,12 +87,13 @@ extension ExperimentConfig {
             self.retainSplit = retainSplit
             self.maxLength = maxLength
             self.markov = markov
+            self.markovSeed = markovSeed
         }
 
         enum CodingKeys: String, CodingKey {
             case kind, dir, tokenizer
             case forgetSplit = "forget_split", retainSplit = "retain_split", maxLength = "max_length"
-            case markov
+            case markov, markovSeed = "markov_seed"
         }
     }
 

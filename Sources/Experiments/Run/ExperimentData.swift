@@ -1,0 +1,62 @@
+import Datasets
+import NumericCore
+import Unlearning
+
+/// The forget, refusal and retain samples of an experiment, tokenized and formatted, with what a
+/// run file records about them.
+public struct ExperimentData: Sendable {
+    public let unlearning: UnlearningData
+    /// The vocabulary the samples are written in (the model must have the same).
+    public let vocabSize: Int
+    /// One line saying where the data came from.
+    public let summary: String
+
+    /// Loads the data a configuration names.
+    ///
+    /// - QA (`kind: qa`): the forget split and its retain split from a TOFU-shaped directory,
+    ///   formatted with the standard template (answer-only mask) and cut to `max_length` or the
+    ///   model's `blockSize`, whichever is shorter (a forget item cut before its answer stays, with
+    ///   no token in the loss, so that instance i is always item i of the split); with
+    ///   `refusals`, one refusal answer per forget question, drawn from the directory's
+    ///   `idontknow.jsonl` with `rng`.
+    /// - Markov (`kind: markov`): the forget1 ∪ forget2 and retain training sequences of
+    ///   experiment A or B, sampled with `markov_seed` exactly as `gscope train --markov` saw them.
+    public static func load(_ config: ExperimentConfig.DataConfig, blockSize: Int, refusals: Bool,
+                            rng: inout RNG) throws -> ExperimentData {
+        switch config.kind {
+        case .qa: return try loadQA(config, maxLength: min(config.maxLength, blockSize), refusals: refusals, rng: &rng)
+        case .markov: return loadMarkov(config)
+        }
+    }
+
+    static func loadQA(_ config: ExperimentConfig.DataConfig, maxLength: Int, refusals: Bool, rng: inout RNG) throws -> ExperimentData {
+        let dir = try TOFUDirectory(path: config.dir)
+        let forgetSplit = TOFUSplit(rawValue: config.forgetSplit.rawValue)!
+        let retainSplit = TOFUSplit(rawValue: config.retainSplit.rawValue)!
+        let forget = try dir.load(forgetSplit), retain = try dir.load(retainSplit)
+        let tokenizer: any TextTokenizer = config.tokenizer == "byte" ? ByteTokenizer() : try BPETokenizer.load(config.tokenizer)
+        let formatter = QAFormatter(tokenizer: tokenizer, maxLength: maxLength)
+        var refusalSamples: [FormattedSample] = []
+        if refusals {
+            let answers = try dir.refusals()
+            guard !answers.isEmpty else { throw DataError(file: dir.filePath(TOFUDirectory.refusalsFileName), "no refusal answers") }
+            refusalSamples = forget.map { formatter.format(question: $0.question, answer: answers[rng.below(answers.count)]) }
+        }
+        let data = UnlearningData(forget: formatter.format(forget).samples, refusal: refusalSamples,
+                                  retain: formatter.format(retain).samples, padding: tokenizer.special.padding)
+        return ExperimentData(unlearning: data, vocabSize: tokenizer.vocabSize,
+                              summary: "\(config.dir): \(forgetSplit.rawValue) (\(forget.count) items), \(retainSplit.rawValue) (\(retain.count) items)")
+    }
+
+    static func loadMarkov(_ config: ExperimentConfig.DataConfig) -> ExperimentData {
+        let experiment = MarkovExperiment(rawValue: config.markov.rawValue)!
+        let setup = MarkovSetup.standard(experiment)
+        let dataset = MarkovDataset.generate(setup, rng: RNG(seed: UInt64(config.markovSeed)))
+        let forget = dataset.train.filter { $0.chain == .forget1 || $0.chain == .forget2 }
+        let retain = dataset.train.filter { $0.chain == .retain }
+        let data = UnlearningData(forget: MarkovTraining.samples(forget), retain: MarkovTraining.samples(retain),
+                                  padding: MarkovTraining.padding)
+        return ExperimentData(unlearning: data, vocabSize: setup.states,
+                              summary: "Markov experiment \(experiment.rawValue) (seed \(config.markovSeed)): \(forget.count) forget, \(retain.count) retain sequences")
+    }
+}

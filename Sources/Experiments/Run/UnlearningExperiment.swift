@@ -1,0 +1,91 @@
+import Foundation
+import Model
+import NumericCore
+import Unlearning
+
+/// An unlearning run built from a configuration: the starting checkpoint (also the frozen
+/// reference θ_o), the data, the objective, the optimiser and the loop; `run` writes the run
+/// directory.
+public final class UnlearningExperiment {
+    public let config: ExperimentConfig
+    public let data: ExperimentData
+    public let unlearner: Unlearner
+
+    /// Retain samples whose NLL is reported before and after the run (the first of the split).
+    public static let retainReportCount = 200
+
+    public init(config: ExperimentConfig) throws {
+        let (modelConfig, parameters) = try Checkpoint.load(from: config.model.checkpoint)
+        let model = try GPT(config: modelConfig, parameters: parameters)
+        let rng = RNG(seed: UInt64(config.seed))
+        var objectiveRNG = rng.fork(1), dataRNG = rng.fork(2)
+        let objective = config.objective.makeObjective(width: modelConfig.nEmbd, blocks: modelConfig.nLayer, rng: &objectiveRNG)
+        data = try ExperimentData.load(config.data, blockSize: modelConfig.blockSize, refusals: objective.roles.contains(.refusal), rng: &dataRNG)
+        guard data.vocabSize == modelConfig.vocabSize else {
+            throw UnlearningError.invalid("the data's tokenizer has \(data.vocabSize) ids, the model \(config.model.checkpoint) has a vocabulary of \(modelConfig.vocabSize) (use the tokenizer it was trained with)")
+        }
+        let o = config.optimizer
+        let optimizer: Optimizer = switch o.name {
+        case .adamw: AdamW(count: model.parameterCount, beta1: Float(o.betas[0]), beta2: Float(o.betas[1]), eps: Float(o.eps),
+                           weightDecay: Float(o.weightDecay), decayRanges: matrixRanges(of: model.layout))
+        case .sgd: SGD()
+        }
+        let schedule: LearningRateSchedule = switch config.schedule.name {
+        case .constant: .constant
+        case .linear: .linearWarmupDecay(warmupSteps: config.schedule.warmupSteps)
+        }
+        let length: TrainingLength = switch config.run.length {
+        case .epochs(let e): .epochs(e)
+        case .steps(let n): .steps(n)
+        case nil: throw UnlearningError.invalid("the configuration sets neither run.steps nor run.epochs")
+        }
+        let options = UnlearningOptions(length: length,
+                                        forgetBatch: config.run.forgetBatch, retainBatch: config.run.retainBatch,
+                                        learningRate: Float(o.lr), schedule: schedule, maxGradientNorm: o.maxGradNorm,
+                                        seed: UInt64(config.seed))
+        unlearner = try Unlearner(model: model, objective: objective, optimizer: optimizer, data: data.unlearning, options: options)
+        self.config = config
+    }
+
+    /// The token-mean answer NLL of the whole forget set and of the first retain samples.
+    public func answerNLL() throws -> (forget: Double, retain: Double) {
+        let d = data.unlearning, model = unlearner.model
+        let retain = Array(d.retain.prefix(Self.retainReportCount))
+        return (try meanAnswerNLL(model, samples: d.forget, padding: d.padding, length: d.sequenceLength),
+                retain.isEmpty ? .nan : try meanAnswerNLL(model, samples: retain, padding: d.padding, length: d.sequenceLength))
+    }
+
+    /// Runs every step into `directory`: `run.h5` (one row per step, flushed each step),
+    /// `checkpoints/step-NNNNNN/` every `run.checkpoint_every` steps, and the final `checkpoint/`.
+    /// Returns the answer NLLs before and after.
+    public func run(into directory: String, progress: (UnlearningStepRecord) -> Void) throws
+        -> (before: (forget: Double, retain: Double), after: (forget: Double, retain: Double))
+    {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let runFile = try UnlearningRunFile(path: directory + "/run.h5", config: config, model: unlearner.model,
+                                            objective: unlearner.objective, data: data.unlearning,
+                                            forgetBatch: config.run.forgetBatch)
+        let before = try answerNLL()
+        try runFile.setAttribute("forget_nll_before", before.forget)
+        try runFile.setAttribute("retain_nll_before", before.retain)
+        let every = config.run.checkpointEvery
+        try unlearner.run { record in
+            try runFile.append(record)
+            if every > 0, record.step % every == 0, record.step < record.totalSteps {
+                try saveCheckpoint(directory + "/checkpoints/" + String(format: "step-%06d", record.step))
+            }
+            progress(record)
+        }
+        let after = try answerNLL()
+        try runFile.setAttribute("forget_nll_after", after.forget)
+        try runFile.setAttribute("retain_nll_after", after.retain)
+        try runFile.close()
+        try saveCheckpoint(directory + "/checkpoint")
+        return (before, after)
+    }
+
+    private func saveCheckpoint(_ path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Checkpoint.save(config: unlearner.model.config, parameters: unlearner.model.parameters.array, to: path)
+    }
+}

@@ -1,0 +1,175 @@
+import Datasets
+import Model
+import NumericCore
+
+/// The samples an unlearning run draws its batches from.
+public struct UnlearningData: Sendable {
+    /// The forget set (questions with their true answers), in a fixed order: instance i is
+    /// `forget[i]` everywhere in a run file.
+    public let forget: [FormattedSample]
+    /// Empty, or one refusal-answer sample per forget sample (PO, IdkDPO).
+    public let refusal: [FormattedSample]
+    /// The retain set the retain term draws from (may be empty when there is no retain term).
+    public let retain: [FormattedSample]
+    /// The input id of padding positions.
+    public let padding: Int32
+
+    public init(forget: [FormattedSample], refusal: [FormattedSample] = [], retain: [FormattedSample] = [], padding: Int32) {
+        self.forget = forget
+        self.refusal = refusal
+        self.retain = retain
+        self.padding = padding
+    }
+
+    /// The length every batch is padded to: the longest sample of the three sets.
+    public var sequenceLength: Int { (forget + refusal + retain).map(\.length).max() ?? 1 }
+}
+
+/// The settings of an unlearning run (everything but model, objective, optimiser and data).
+public struct UnlearningOptions: Sendable {
+    /// Steps, or epochs over the forget set.
+    public var length: TrainingLength
+    public var forgetBatch: Int
+    public var retainBatch: Int
+    public var learningRate: Float
+    public var schedule: LearningRateSchedule
+    /// Clip the global gradient norm to this before each update; nil: never.
+    public var maxGradientNorm: Double?
+    /// Seeds the forget and retain batch orders.
+    public var seed: UInt64
+
+    public init(length: TrainingLength, forgetBatch: Int = 4, retainBatch: Int = 4, learningRate: Float,
+                schedule: LearningRateSchedule = .constant, maxGradientNorm: Double? = nil, seed: UInt64 = 0) {
+        self.length = length
+        self.forgetBatch = forgetBatch
+        self.retainBatch = retainBatch
+        self.learningRate = learningRate
+        self.schedule = schedule
+        self.maxGradientNorm = maxGradientNorm
+        self.seed = seed
+    }
+}
+
+/// What one unlearning step did (the values before its update).
+public struct UnlearningStepRecord: Sendable {
+    /// 1-based step, of `totalSteps`.
+    public let step: Int, totalSteps: Int, epoch: Int
+    public let learningRate: Float
+    /// The objective on this step's batch, with its terms and weights.
+    public let evaluation: ObjectiveEvaluation
+    /// The global gradient norm before clipping.
+    public let gradientNorm: Double
+    /// The forget-set index of each forget row of the batch.
+    public let forgetIndices: [Int]
+}
+
+/// The unlearning loop: from the model's current parameters, `totalSteps` updates of an
+/// objective on batches of forget (and refusal) samples plus retain samples, against a frozen
+/// copy of the starting model θ_o.
+///
+/// Forget batches follow a seeded `BatchSchedule` over the forget set (each epoch reshuffled);
+/// retain batches follow their own schedule over the retain set. Every batch is padded to the
+/// data's longest sample, so the same data, options and seed give bit-identical parameters.
+public final class Unlearner {
+    public let model: GPT
+    /// θ_o, the frozen starting point (nil when no term needs it).
+    public let reference: GPT?
+    public let objective: UnlearningObjective
+    public let optimizer: Optimizer
+    public let data: UnlearningData
+    public let options: UnlearningOptions
+    public let totalSteps: Int
+    private let forgetSchedule: BatchSchedule
+    private let retainSchedule: BatchSchedule?
+    private var forgetEpochCache: (epoch: Int, batches: [[Int]])?
+    private var retainEpochCache: (epoch: Int, batches: [[Int]])?
+
+    public init(model: GPT, objective: UnlearningObjective, optimizer: Optimizer, data: UnlearningData,
+                options: UnlearningOptions) throws {
+        let roles = objective.roles
+        guard !data.forget.isEmpty else { throw UnlearningError.invalid("the forget set is empty") }
+        guard !roles.contains(.refusal) || data.refusal.count == data.forget.count else {
+            throw UnlearningError.invalid("\(objective.name) needs one refusal answer per forget sample")
+        }
+        guard !roles.contains(.retain) || !data.retain.isEmpty else {
+            throw UnlearningError.invalid("\(objective.name) has a retain term but the retain set is empty")
+        }
+        guard options.forgetBatch >= 1, options.retainBatch >= 1 else {
+            throw UnlearningError.invalid("batch sizes must be at least 1 (forget \(options.forgetBatch), retain \(options.retainBatch))")
+        }
+        guard options.learningRate.isFinite, options.learningRate >= 0 else {
+            throw UnlearningError.invalid("the learning rate must be finite and non-negative, not \(options.learningRate)")
+        }
+        guard data.sequenceLength <= model.config.blockSize else {
+            throw UnlearningError.invalid("samples have up to \(data.sequenceLength) positions, the model's block size is \(model.config.blockSize)")
+        }
+        let rng = RNG(seed: options.seed)
+        func seed(_ label: UInt64) -> UInt64 { var r = rng.fork(label); return r.next() }
+        forgetSchedule = BatchSchedule(count: data.forget.count, batchSize: min(options.forgetBatch, data.forget.count),
+                                       seed: seed(1))
+        retainSchedule = roles.contains(.retain)
+            ? BatchSchedule(count: data.retain.count, batchSize: min(options.retainBatch, data.retain.count), seed: seed(2))
+            : nil
+        switch options.length {
+        case .steps(let n): totalSteps = n
+        case .epochs(let e): totalSteps = e * forgetSchedule.batchesPerEpoch
+        }
+        guard totalSteps >= 1 else { throw UnlearningError.invalid("the run must have at least one step") }
+        self.model = model
+        self.reference = objective.needsReference ? try GPT(config: model.config, parameters: model.parameters.array) : nil
+        self.objective = objective
+        self.optimizer = optimizer
+        self.data = data
+        self.options = options
+    }
+
+    /// The epoch (0-based, over the forget set) of 1-based step `step`.
+    public func epoch(ofStep step: Int) -> Int { (step - 1) / forgetSchedule.batchesPerEpoch }
+
+    /// The batch of 1-based step `step`: its forget rows (with their refusals) and retain rows.
+    public func batch(step: Int) -> ObjectiveBatch {
+        let forget = Self.indices(step: step, schedule: forgetSchedule, cache: &forgetEpochCache)
+        let retain = retainSchedule.map { Self.indices(step: step, schedule: $0, cache: &retainEpochCache) } ?? []
+        let roles = objective.roles
+        return ObjectiveBatch(forget: forget.map { data.forget[$0] }, forgetIndices: forget,
+                              refusal: roles.contains(.refusal) ? forget.map { data.refusal[$0] } : [],
+                              retain: retain.map { data.retain[$0] }, padding: data.padding,
+                              fixedLength: data.sequenceLength)
+    }
+
+    /// One step: the objective's gradient on the step's batch, optional clipping, one update.
+    public func step(_ step: Int) throws -> UnlearningStepRecord {
+        let batch = batch(step: step)
+        let evaluation = try objective.evaluate(model: model, reference: reference, batch: batch)
+        guard evaluation.loss.isFinite else { throw UnlearningError.diverged(step: step, loss: evaluation.loss) }
+        let norm = options.maxGradientNorm.map { clipGradientNorm(model.gradients, maxNorm: $0) } ?? gradientNorm(model.gradients)
+        let lr = options.schedule.rate(step: step, totalSteps: totalSteps, base: options.learningRate)
+        optimizer.step(parameters: model.parameters, gradients: model.gradients, lr: lr)
+        return UnlearningStepRecord(step: step, totalSteps: totalSteps, epoch: epoch(ofStep: step), learningRate: lr,
+                                    evaluation: evaluation, gradientNorm: norm, forgetIndices: batch.forgetIndices)
+    }
+
+    /// Runs every step, calling `progress` after each.
+    public func run(progress: (UnlearningStepRecord) throws -> Void = { _ in }) throws {
+        for s in 1...totalSteps { try progress(try step(s)) }
+    }
+
+    /// The indices of the step's batch under a cycling schedule (epochs reshuffled).
+    private static func indices(step: Int, schedule: BatchSchedule, cache: inout (epoch: Int, batches: [[Int]])?) -> [Int] {
+        let epoch = (step - 1) / schedule.batchesPerEpoch
+        if cache?.epoch != epoch { cache = (epoch, schedule.batches(epoch: epoch)) }
+        return cache!.batches[(step - 1) % schedule.batchesPerEpoch]
+    }
+}
+
+public enum UnlearningError: Error, CustomStringConvertible {
+    case invalid(String)
+    case diverged(step: Int, loss: Double)
+
+    public var description: String {
+        switch self {
+        case .invalid(let what): what
+        case let .diverged(step, loss): "the objective became \(loss) at step \(step); lower the learning rate or clip gradients"
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import NumericCore
+import Unlearning
+
+struct Unlearn: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Unlearn a forget set from a trained checkpoint with one objective, and write a run file.",
+        discussion: """
+        An experiment is a YAML file (the standard ones are under data/configs/); every key can be \
+        overridden with --set key.path=value, and the main knobs have flags of their own, which \
+        win over both. Without --config the built-in defaults are used.
+
+        The starting checkpoint is also kept, frozen, as the reference model θ_o that NPO, TNPO, \
+        WTNPO, IdkDPO, UNDIAL and the KL and RR retain terms compare with. The loss is \
+        γ·forget + α·retain (objective.forget_weight, objective.retain_weight).
+
+        Forget objectives: ga wga npo simnpo tnpo wtnpo satimp po idkdpo rmu undial.
+        Retain terms: none gd kl rr.
+
+        Writes OUT/run.h5 (resolved config, model tensor table, the forget set's tokens and mask, \
+        and per step: lr, gradient norm, loss terms, the batch's forget indices and instance \
+        weights; flushed every step), OUT/checkpoint/ (final) and, with run.checkpoint_every, \
+        OUT/checkpoints/step-NNNNNN/.
+
+        Examples:
+          gscope unlearn --config data/configs/synthetic/npo.yaml --set run.steps=5
+          gscope unlearn --config data/configs/tofu/forget01/npo.yaml --retain kl --lr 1e-5 --out runs/npo-kl
+          gscope unlearn --config data/configs/markov/A_simnpo.yaml --set objective.forget.beta=5
+        """)
+
+    @Option(help: "Experiment YAML file (default: the built-in defaults).") var config: String?
+    @Option(name: .customLong("set"), help: "Override a configuration key, e.g. --set objective.forget.beta=0.5 (repeatable).")
+    var overrides: [String] = []
+    @Option(help: "Forget objective (objective.forget.name).") var objective: String?
+    @Option(help: "Retain term: none, gd, kl, rr (objective.retain.name).") var retain: String?
+    @Option(help: "Starting checkpoint directory (model.checkpoint).") var checkpoint: String?
+    @Option(help: "TOFU-shaped data directory (data.dir).") var data: String?
+    @Option(help: "Tokenizer JSON, or 'byte' (data.tokenizer).") var tokenizer: String?
+    @Option(help: "forget01, forget05 or forget10 (data.forget_split; the retain split follows).") var forgetSplit: String?
+    @Option(help: "Optimiser steps (run.steps).") var steps: Int?
+    @Option(help: "Base learning rate (optimizer.lr).") var lr: Double?
+    @Option(help: "Seed of the run (batch order, refusal draws, RMU's direction).") var seed: Int?
+    @Option(help: "Worker threads (threads); results do not depend on the count.") var threads: Int?
+    @Option(help: "Output directory (run.out).") var out: String?
+    @Flag(help: "Replace an existing run in the output directory.") var force = false
+    @Flag(help: "Print only the first, every 10th and the last step.") var quiet = false
+
+    /// The flags as `--set` overrides, after the explicit ones so that they win.
+    var flagOverrides: [String] {
+        var o: [String] = []
+        if let v = objective { o.append("objective.forget.name=\(v)") }
+        if let v = retain { o.append("objective.retain.name=\(v)") }
+        if let v = checkpoint { o.append("model.checkpoint=\(v)") }
+        if let v = data { o.append("data.dir=\(v)") }
+        if let v = tokenizer { o.append("data.tokenizer=\(v)") }
+        if let v = forgetSplit { o.append("data.forget_split=\(v)") }
+        if let v = steps { o.append("run.steps=\(v)") }
+        if let v = lr { o.append("optimizer.lr=\(v)") }
+        if let v = seed { o.append("seed=\(v)") }
+        if let v = threads { o.append("threads=\(v)") }
+        if let v = out { o.append("run.out=\(v)") }
+        return o
+    }
+
+    func run() throws {
+        let all = overrides + flagOverrides
+        let resolved = try config.map { try ExperimentConfig.load(path: $0, overrides: all) }
+            ?? ExperimentConfig.load(yaml: ExperimentConfig.defaults.resolvedYAML, file: "<defaults>", overrides: all)
+        Parallel.configure(threads: resolved.threads)
+        let outDir = resolved.run.out
+        let exists = FileManager.default.fileExists(atPath: outDir + "/run.h5")
+        guard !exists || force else { throw ValidationError("\(outDir) already holds a run; choose another --out or pass --force") }
+        let experiment = try UnlearningExperiment(config: resolved)   // checks everything before touching OUT
+        if exists { try? FileManager.default.removeItem(atPath: outDir + "/checkpoints") }
+        let u = experiment.unlearner
+        print("unlearning \(resolved.model.checkpoint) (\(u.model.parameterCount) parameters) with \(u.objective.name): "
+              + "\(u.totalSteps) steps, forget batch \(resolved.run.forgetBatch), lr \(resolved.optimizer.lr), \(resolved.threads) threads")
+        print("data: \(experiment.data.summary)")
+        let start = Date()
+        let nll = try experiment.run(into: outDir) { r in
+            guard !quiet || r.step == 1 || r.step % 10 == 0 || r.step == r.totalSteps else { return }
+            let e = r.evaluation
+            var line = String(format: "step %4d/%d  loss %+.4f  forget %+.4f", r.step, r.totalSteps, e.loss, e.forget.value)
+            if let retain = e.retain { line += String(format: "  retain %.4f", retain.value) }
+            let elapsed = Date().timeIntervalSince(start), perStep = elapsed / Double(r.step)
+            line += String(format: "  |g| %.3g  lr %.2e  %.0f ms/step  ETA %.0f s", r.gradientNorm, r.learningRate,
+                           perStep * 1000, perStep * Double(r.totalSteps - r.step))
+            print(line)
+        }
+        print(String(format: "answer NLL  forget %.4f → %.4f   retain %.4f → %.4f", nll.before.forget, nll.after.forget,
+                     nll.before.retain, nll.after.retain))
+        print("wrote \(outDir)/run.h5 and \(outDir)/checkpoint")
+    }
+}
