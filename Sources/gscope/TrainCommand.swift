@@ -23,7 +23,7 @@ struct Train: ParsableCommand {
         the answer tokens and the end token count in the loss (the mask-weighted token mean \
         over the batch). Items longer than the model's block size are cut, and those left \
         with no answer token are left out (both counts are printed, with the --block-size \
-        that keeps every item whole: TOFU needs 639 with --tokenizer byte). --tokenizer is \
+        that keeps every item whole: TOFU needs about 640 with --tokenizer byte). --tokenizer is \
         a file written by `gscope tokenizer train`, or `byte` (one token per byte, \
         vocabulary 259). The model's vocabulary is set from the tokenizer; \
         an explicit --vocab that differs is an error.
@@ -59,11 +59,12 @@ struct Train: ParsableCommand {
         Examples:
           gscope data synth --out synth --authors 200
           gscope tokenizer train --corpus synth --vocab 1024 --out tok.json
-          gscope train --data synth --split retain90 --tokenizer tok.json --model tiny \\
-            --block-size 128 --epochs 10 --batch 16 --lr 1e-3 --schedule linear --warmup 50 \\
-            --clip-grad-norm 1 --out runs/synth-tiny
-          gscope train --data ../shared/data/tofu --split full --tokenizer byte --model small \\
-            --block-size 256 --steps 2000 --out runs/tofu-small
+          gscope train --data synth --split retain90 --tokenizer tok.json \\
+            --model tiny --block-size 256 --epochs 5 --batch 16 --lr 1e-3 \\
+            --schedule linear --warmup 50 --clip-grad-norm 1 --out runs/qa
+          gscope train --data ../shared/data/tofu --split retain99 \\
+            --tokenizer byte --model small --block-size 640 --steps 2000 \\
+            --out runs/tofu-small
           gscope train --markov A --out runs/markov-A
           gscope train --markov A --retrained --out runs/markov-A-retrained
           gscope train --corpus bigram --model tiny --steps 300 --out runs/demo
@@ -208,12 +209,15 @@ struct Train: ParsableCommand {
         let groups = MarkovTraining.groups(setup, retrained: retrained)
         print("data: experiment \(experiment.rawValue)\(retrained ? " (retrained)" : ""), \(loop.samples.count) training sequences of " +
               groups.map(\.rawValue).joined(separator: " + ") + ", sampled with seed \(markovSeed); padded length \(loop.sequenceLength)")
+        let floor = MarkovTraining.bayesLoss(MarkovTraining.trainingSequences(dataset, retrained: retrained), setup: setup, groups: groups)
+        print(String(format: "best achievable loss (the Bayes-optimal predictor on these sequences): %.4f nats", floor))
         try train(config: config, loop: loop,
                   optimizer: { adamW($0, decay: 0, eps: MarkovTraining.adamEpsilon) },
                   what: "Markov experiment \(experiment.rawValue)\(retrained ? " (retrained)" : "")",
                   settings: [("markov_experiment", JSONText.quoted(experiment.rawValue)),
                              ("retrained", retrained ? "true" : "false"),
                              ("markov_seed", "\(markovSeed)"),
+                             ("bayes_loss", JSONText.number(floor)),
                              ("groups", JSONText.array(groups.map { JSONText.quoted($0.rawValue) }))],
                   extraFiles: [])
     }

@@ -169,5 +169,9 @@ struct MarkovTrainingTests {
         #expect(abs(losses[0] - Foundation.log(10.0)) < 0.1)
         let last = losses.suffix(5).reduce(0, +) / 5
         #expect(last < losses[0] - 0.2, "first \(losses[0]), last five \(last)")
+        let floor = MarkovTraining.bayesLoss(MarkovTraining.trainingSequences(data, retrained: false), setup: Self.setup,
+                                             groups: Self.setup.trainedGroups)
+        #expect(floor > 1.5 && floor < 2.1)
+        #expect(last > floor - 0.05, "last five \(last) below the Bayes floor \(floor)")
     }
 }

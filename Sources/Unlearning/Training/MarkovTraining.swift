@@ -1,4 +1,5 @@
 import Datasets
+import Foundation
 import Model
 import NumericCore
 
@@ -46,6 +47,21 @@ public enum MarkovTraining {
     /// AdamW with ε 1e-6 and no weight decay.
     public static func optimizer(for model: GPT) -> AdamW {
         AdamW(count: model.parameterCount, eps: adamEpsilon, weightDecay: 0)
+    }
+
+    /// The token-mean cross entropy of the Bayes-optimal predictor of a model trained on `groups`
+    /// (`MarkovBayesPredictor(setup:trainedOn:)`) over every label of `sequences`: the floor the
+    /// training loss approaches.
+    public static func bayesLoss(_ sequences: [MarkovSequence], setup: MarkovSetup, groups: [MarkovGroup]) -> Double {
+        let bayes = MarkovBayesPredictor(setup: setup, trainedOn: groups)
+        var total = 0.0, count = 0
+        for s in sequences {
+            for (t, q) in bayes.predictions(s.tokens).enumerated() {
+                total -= log(q[s.tokens[t + 1]])
+                count += 1
+            }
+        }
+        return count > 0 ? total / Double(count) : 0
     }
 
     /// The training loop over the sequences of `data` (all groups the experiment trains on, or
