@@ -1,0 +1,83 @@
+import Datasets
+import Experiments
+import Foundation
+import Model
+import NumericCore
+import Store
+import Testing
+import TestSupport
+import Unlearning
+
+/// `gscope unlearn`'s engine end to end on a generated TOFU-shaped directory: the run file holds
+/// what it promises, and the same configuration and seed give the same bytes.
+@Suite("Unlearning runs")
+struct UnlearningRunTests {
+    /// A generated benchmark (20 authors) and a small random checkpoint for the byte tokenizer.
+    static let setup: (data: String, checkpoint: String) = {
+        let root = temporaryDirectory("unlearn-run")
+        try! SyntheticTOFU(authors: 20, seed: 3).write(to: root + "/data", force: false)
+        let config = GPTConfig(nLayer: 2, nHead: 2, nEmbd: 32, vocabSize: ByteTokenizer().vocabSize, blockSize: 48)
+        let model = try! GPT(config: config)
+        var rng = RNG(seed: 1)
+        model.initializeGPT2(rng: &rng)
+        try! Checkpoint.save(config: config, parameters: model.parameters.array, to: root + "/checkpoint")
+        return (root + "/data", root + "/checkpoint")
+    }()
+
+    static func run(_ objective: [String], steps: Int = 3, out: String = temporaryDirectory("unlearn-out")) throws
+        -> (String, UnlearningExperiment)
+    {
+        let config = try ExperimentConfig.load(yaml: "", overrides: [
+            "model.checkpoint=\(setup.checkpoint)", "data.dir=\(setup.data)", "data.tokenizer=byte",
+            "data.forget_split=forget10", "run.steps=\(steps)", "optimizer.lr=1.0e-3", "run.out=\(out)",
+        ] + objective)
+        let experiment = try UnlearningExperiment(config: config)
+        _ = try experiment.run(into: out) { _ in }
+        return (out, experiment)
+    }
+
+    @Test func theRunFileHoldsEveryStep() throws {
+        let (out, experiment) = try Self.run(["objective.forget.name=npo", "objective.retain.name=kl"])
+        let file = try H5File.open(out + "/run.h5")
+        let root = file.root
+        #expect(try root.read("steps", as: Int64.self).values == [1, 2, 3])
+        let total = try root.read("loss/total", as: Double.self).values
+        let forget = try root.read("loss/forget", as: Double.self).values, retain = try root.read("loss/retain", as: Double.self).values
+        #expect(total.count == 3 && total.allSatisfy(\.isFinite))
+        for i in 0..<3 { #expect(abs(total[i] - (forget[i] + retain[i])) < 1e-12) }
+        // θ = θ_o at step 1: NPO's loss is (2/β)·log 2 and every instance weight is 1.
+        #expect(abs(forget[0] - 2 / 0.1 * log(2.0)) < 1e-9)
+        let weights = try root.read("batch/instance_weight", as: Double.self)
+        #expect(weights.shape == [3, 4] && weights.values[0..<4].allSatisfy { abs($0 - 1) < 1e-12 })
+        let indices = try root.read("batch/forget_index", as: Int64.self).values
+        #expect(Set(indices).isSubset(of: Set((0..<40).map(Int64.init))))
+        let tokens = try root.read("data/forget/tokens", as: Int32.self)
+        #expect(tokens.shape == [40, experiment.data.unlearning.sequenceLength])
+        #expect(try root.readStrings("model/tensor_names") == experiment.unlearner.model.layout.slots.map(\.name))
+        let config = try ExperimentConfig.load(yaml: try root.stringAttribute("config"))
+        #expect(config.objective.retain.name == .kl)
+        #expect(try root.stringAttribute("objective") == "npo+kl")
+        #expect(FileManager.default.fileExists(atPath: out + "/checkpoint/model.safetensors"))
+        #expect(try root.doubleAttribute("forget_nll_after").isFinite)
+    }
+
+    @Test func sameConfigurationSameBytes() throws {
+        let out = temporaryDirectory("unlearn-same")
+        func files() throws -> [Data] {
+            _ = try Self.run(["objective.forget.name=idkdpo"], out: out)
+            let bytes = try ["run.h5", "checkpoint/model.safetensors"].map { try Data(contentsOf: URL(fileURLWithPath: out + "/" + $0)) }
+            try FileManager.default.removeItem(atPath: out)
+            return bytes
+        }
+        let first = try files(), second = try files()
+        #expect(first[0] == second[0], "run.h5 differs")
+        #expect(first[1] == second[1], "checkpoint differs")
+    }
+
+    @Test func rmuStoresItsDirection() throws {
+        let (out, experiment) = try Self.run(["objective.forget.name=rmu", "objective.forget.layer=1"], steps: 2)
+        let u = try H5File.open(out + "/run.h5").root.read("objective/rmu_u", as: Float.self).values
+        #expect(u == (experiment.unlearner.objective.forget as! RMU).u)
+        #expect(u.count == 32 && u.allSatisfy { $0 >= 0 && $0 < 1 })
+    }
+}
