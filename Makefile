@@ -27,14 +27,16 @@ build: deps
 test: deps
 	$(SWIFT) test -c release
 
-## demo: generate the synthetic TOFU-shaped benchmark, train a tokenizer on it and inspect it;
-## then train the tiny GPT on a generated corpus, show the loss falling, save a checkpoint
+## demo: generate the synthetic TOFU-shaped benchmark, train a tokenizer and the tiny GPT on it,
+## then unlearn its forget01 authors with NPO (the paths are those of data/configs/synthetic/)
 demo: build
-	$(GSCOPE) data synth --out runs/demo/synthetic-tofu --authors 200 --seed 0 --force
-	$(GSCOPE) tokenizer train --corpus runs/demo/synthetic-tofu --vocab 2048 --out runs/demo/tokenizer.json
-	$(GSCOPE) data inspect runs/demo/synthetic-tofu --tokenizer runs/demo/tokenizer.json
-	$(GSCOPE) train --corpus bigram --model tiny --steps 300 --batch 16 --seq 64 \
-	  --threads $(THREADS) --out runs/demo
+	$(GSCOPE) data synth --out runs/synthetic/data --authors 200 --seed 0 --force
+	$(GSCOPE) tokenizer train --corpus runs/synthetic/data --vocab 2048 --out runs/synthetic/tokenizer.json
+	$(GSCOPE) data inspect runs/synthetic/data --tokenizer runs/synthetic/tokenizer.json
+	$(GSCOPE) train --data runs/synthetic/data --split full --tokenizer runs/synthetic/tokenizer.json \
+	  --model tiny --epochs 4 --batch 16 --lr 3e-3 --schedule linear --warmup 20 \
+	  --threads $(THREADS) --log-every 100 --out runs/synthetic/target
+	$(GSCOPE) unlearn --config data/configs/synthetic/npo.yaml --threads $(THREADS) --force
 
 ## bench: the engine's speed on this machine (JSON lines)
 bench: build

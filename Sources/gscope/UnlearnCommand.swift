@@ -78,15 +78,19 @@ struct Unlearn: ParsableCommand {
         print("unlearning \(resolved.model.checkpoint) (\(u.model.parameterCount) parameters) with \(u.objective.name): "
               + "\(u.totalSteps) steps, forget batch \(resolved.run.forgetBatch), lr \(resolved.optimizer.lr), \(resolved.threads) threads")
         print("data: \(experiment.data.summary)")
-        let start = Date()
+        // Timing starts when step 1 is done (before it: the answer NLLs of the forget and retain sets).
+        var firstStepDone: Date?
         let nll = try experiment.run(into: outDir) { r in
+            if r.step == 1 { firstStepDone = Date() }
             guard !quiet || r.step == 1 || r.step % 10 == 0 || r.step == r.totalSteps else { return }
             let e = r.evaluation
             var line = String(format: "step %4d/%d  loss %+.4f  forget %+.4f", r.step, r.totalSteps, e.loss, e.forget.value)
             if let retain = e.retain { line += String(format: "  retain %.4f", retain.value) }
-            let elapsed = Date().timeIntervalSince(start), perStep = elapsed / Double(r.step)
-            line += String(format: "  |g| %.3g  lr %.2e  %.0f ms/step  ETA %.0f s", r.gradientNorm, r.learningRate,
-                           perStep * 1000, perStep * Double(r.totalSteps - r.step))
+            line += String(format: "  |g| %.3g  lr %.2e", r.gradientNorm, r.learningRate)
+            if r.step > 1, let t = firstStepDone {
+                let perStep = Date().timeIntervalSince(t) / Double(r.step - 1)
+                line += String(format: "  %.0f ms/step  ETA %.0f s", perStep * 1000, perStep * Double(r.totalSteps - r.step))
+            }
             print(line)
         }
         print(String(format: "answer NLL  forget %.4f → %.4f   retain %.4f → %.4f", nll.before.forget, nll.after.forget,

@@ -72,6 +72,11 @@ def render(header, name, model, data, forget, params, retain, optimizer, run):
 
 ADAMW_QA = [("name", "adamw"), ("lr", "1.0e-5"), ("weight_decay", "0.01"), ("betas", "[0.9, 0.999]"),
             ("eps", "1.0e-8"), ("max_grad_norm", "null")]
+# The synthetic benchmark's models are small and trained from scratch: they need a larger step than
+# the 1e-5 the TOFU papers use for 7B models (measured on `tiny`: 20 NPO steps at 1e-4 raise the
+# forget NLL from 0.57 to 0.88, at 1e-5 hardly at all).
+ADAMW_SYNTHETIC = [("name", "adamw"), ("lr", "1.0e-4"), ("weight_decay", "0.01"), ("betas", "[0.9, 0.999]"),
+                   ("eps", "1.0e-8"), ("max_grad_norm", "null")]
 ADAMW_MARKOV = [("name", "adamw"), ("lr", "5.0e-4"), ("weight_decay", "0.0"), ("betas", "[0.9, 0.999]"),
                 ("eps", "1.0e-6"), ("max_grad_norm", "null")]
 RUN_QA = [("steps", 20), ("forget_batch", 4), ("retain_batch", 4), ("checkpoint_every", 0), ("record_every", 1)]
@@ -100,7 +105,8 @@ def qa_files():
                       f"Run: gscope unlearn --config data/configs/{path} --set run.steps=5")
             data = [("kind", "qa"), ("dir", data_dir), ("tokenizer", tokenizer), ("forget_split", split),
                     ("retain_split", "null   # the complement"), ("max_length", 128)]
-            out.append((path, render(header, name, checkpoint, data, forget, params, retain, ADAMW_QA, RUN_QA)))
+            out.append((path, render(header, name, checkpoint, data, forget, params, retain,
+                                     ADAMW_QA if tofu else ADAMW_SYNTHETIC, RUN_QA)))
     return out
 
 
