@@ -41,6 +41,23 @@ public enum RowOps {
         return s
     }
 
+    /// `y[i] ← y[i] + c·exp(x[i] − shift)` for `i < n`.
+    @inlinable
+    public static func addScaledExp(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int,
+                                    shift: Float, scale c: Float) {
+        var i = 0
+        while i + 8 <= n {
+            store8(load8(y, i) + c * VectorMath.exp(load8(x, i) - shift), y, i)
+            i += 8
+        }
+        if i < n {
+            var v = Float8()
+            for j in i..<n { v[j - i] = x[j] }
+            let e = VectorMath.exp(v - shift)
+            for j in i..<n { y[j] += c * e[j - i] }
+        }
+    }
+
     /// `x[i] ← x[i]·c` for `i < n`.
     @inlinable
     public static func scale(_ x: UnsafeMutablePointer<Float>, count n: Int, by c: Float) {

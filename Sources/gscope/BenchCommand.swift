@@ -58,8 +58,8 @@ struct Bench: ParsableCommand {
         for i in 0..<(warmup + steps) {
             let b = corpus.batch(B: batch, T: T, rng: &rng)
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = try languageModelStep(model, optimizer: adam, lr: 1e-3, tokens: b.tokens, targets: b.targets,
-                                      mask: b.mask, batch: batch, seq: T)
+            _ = try trainingStep(model, optimizer: adam, lr: 1e-3, tokens: b.tokens, targets: b.targets,
+                                      mask: b.mask, batch: batch, seq: T).loss
             let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             if i >= warmup { times.append(ms) }
         }

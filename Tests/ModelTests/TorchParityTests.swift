@@ -65,8 +65,8 @@ struct TorchParityTests {
     private func checkTrajectory(_ f: Fixture, optimizer: Optimizer, lr: Float, expected: [Double]) throws {
         #expect(expected.count == 5)
         for (step, torchLoss) in expected.enumerated() {
-            let loss = try languageModelStep(f.model, optimizer: optimizer, lr: lr, tokens: f.tokens,
-                                             targets: f.targets, mask: f.mask, batch: f.B, seq: f.T)
+            let loss = try trainingStep(f.model, optimizer: optimizer, lr: lr, tokens: f.tokens,
+                                             targets: f.targets, mask: f.mask, batch: f.B, seq: f.T).loss
             #expect(abs(loss - torchLoss) / torchLoss < 1e-5, "step \(step + 1): \(loss) vs torch \(torchLoss)")
         }
     }

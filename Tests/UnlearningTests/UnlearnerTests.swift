@@ -34,8 +34,8 @@ struct UnlearnerTests {
         for step in 0..<30 {
             let b = TokenBatch(samples: all, indices: (0..<8).map { (step * 8 + $0) % all.count }, padding: 0,
                                fixedLength: data.sequenceLength)
-            _ = try languageModelStep(model, optimizer: adam, lr: 1e-2, tokens: b.tokens, targets: b.targets, mask: b.mask,
-                                      batch: b.batch, seq: b.seq)
+            _ = try trainingStep(model, optimizer: adam, lr: 1e-2, tokens: b.tokens, targets: b.targets, mask: b.mask,
+                                      batch: b.batch, seq: b.seq).loss
         }
         return model
     }

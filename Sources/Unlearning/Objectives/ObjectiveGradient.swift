@@ -29,9 +29,9 @@ public struct ObjectiveGradient {
             for i in chunk where coefficients[i] != 0 {
                 let n = range.lowerBound + i
                 let c = Float(coefficients[i])
-                let row = results.logits.baseAddress! + n * V, out = d + n * V
-                let lse = results.logSumExp[n]
-                for v in 0..<V { out[v] -= c * Foundation.exp(row[v] - lse) }
+                let out = d + n * V
+                RowOps.addScaledExp(results.logits.baseAddress! + n * V, into: out, count: V,
+                                    shift: results.logSumExp[n], scale: -c)
                 out[Int(targets[n])] += c
             }
         }
@@ -60,20 +60,37 @@ public struct ObjectiveGradient {
                         if penalty != 0 { r[Int(targets[n])] -= penalty }
                         let m = Reduce.max(r.baseAddress!, count: V)
                         let lseQ = m + Foundation.log(RowOps.expSum(r.baseAddress!, count: V, shift: m))
-                        var qlogq = 0.0, qlogp = 0.0
-                        for v in 0..<V {
-                            let lq = r[v] - lseQ, lp = p[v] - lseP
-                            let q = Foundation.exp(lq)
-                            qlogq += Double(q) * Double(lq)
-                            qlogp += Double(q) * Double(lp)
-                            g[v] += s * (Foundation.exp(lp) - q)
-                        }
-                        out[i] = (qlogq, qlogp)
+                        out[i] = Self.matchRow(g, logits: p, lse: lseP, reference: r.baseAddress!, referenceLSE: lseQ,
+                                               scale: s, count: V)
                     }
                 }
             }
         }
         return sums
+    }
+
+    /// One row of `addDistributionMatch`: `g += s·(exp(p − lse) − exp(r − lseR))`, and the row's
+    /// `(Σ q log q, Σ q log p)` (Float64 over 8-lane Float32 partial products).
+    private static func matchRow(_ g: UnsafeMutablePointer<Float>, logits p: UnsafePointer<Float>, lse: Float,
+                                 reference r: UnsafePointer<Float>, referenceLSE: Float, scale s: Float,
+                                 count V: Int) -> (qlogq: Double, qlogp: Double) {
+        var qlogq = 0.0, qlogp = 0.0, v = 0
+        while v + 8 <= V {
+            let lq = load8(r, v) - referenceLSE, lp = load8(p, v) - lse
+            let q = VectorMath.exp(lq)
+            qlogq += Double((q * lq).sum())
+            qlogp += Double((q * lp).sum())
+            store8(load8(g, v) + s * (VectorMath.exp(lp) - q), g, v)
+            v += 8
+        }
+        while v < V {
+            let lq = r[v] - referenceLSE, lp = p[v] - lse, q = Foundation.exp(lq)
+            qlogq += Double(q) * Double(lq)
+            qlogp += Double(q) * Double(lp)
+            g[v] += s * (Foundation.exp(lp) - q)
+            v += 1
+        }
+        return (qlogq, qlogp)
     }
 
     /// Adds `values` ((positions × width), the gradient on the residual stream after `block`).

@@ -10,12 +10,12 @@ import NumericCore
 /// so after clipping the norm is `maxNorm · norm / (norm + 1e-6)`, within 1e-6 relative of
 /// `maxNorm` for any norm above about 1. A gradient whose norm is not finite is left untouched
 /// (PyTorch would zero or poison it); the returned norm tells the caller. Returns the norm before
-/// clipping.
+/// clipping. With `maxNorm` nil the gradient is only measured.
 @discardableResult
-public func clipGradientNorm(_ gradients: FloatBuffer, maxNorm: Double) -> Double {
-    precondition(maxNorm > 0, "maxNorm must be positive")
+public func clipGradientNorm(_ gradients: FloatBuffer, maxNorm: Double?) -> Double {
+    precondition(maxNorm.map { $0 > 0 } ?? true, "maxNorm must be positive")
     let norm = gradientNorm(gradients)
-    guard norm.isFinite else { return norm }
+    guard let maxNorm, norm.isFinite else { return norm }
     let coefficient = maxNorm / (norm + 1e-6)
     if coefficient < 1 {
         let c = Float(coefficient), g = gradients.base

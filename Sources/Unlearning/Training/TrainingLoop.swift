@@ -98,14 +98,9 @@ public func trainingStep(_ model: GPT, optimizer: Optimizer, lr: Float,
     let dlogits = model.logitGradientScratch.baseAddress!
     model.nllLogitGradient(coefficients: model.meanNLLCoefficients(mask: mask), into: dlogits)
     model.backward(logitGradient: dlogits)
-    let norm = clipOrMeasure(model.gradients, maxGradientNorm)
+    let norm = clipGradientNorm(model.gradients, maxNorm: maxGradientNorm)
     optimizer.step(parameters: model.parameters, gradients: model.gradients, lr: lr)
     return (loss, norm)
-}
-
-private func clipOrMeasure(_ gradients: FloatBuffer, _ maxGradientNorm: Double?) -> Double {
-    if let m = maxGradientNorm { return clipGradientNorm(gradients, maxNorm: m) }
-    return gradientNorm(gradients)
 }
 
 /// Next-token training of a GPT on formatted samples (QA items with their answer-only mask, or

@@ -142,7 +142,7 @@ public final class Unlearner {
         let batch = batch(step: step)
         let evaluation = try objective.evaluate(model: model, reference: reference, batch: batch)
         guard evaluation.loss.isFinite else { throw UnlearningError.diverged(step: step, loss: evaluation.loss) }
-        let norm = options.maxGradientNorm.map { clipGradientNorm(model.gradients, maxNorm: $0) } ?? gradientNorm(model.gradients)
+        let norm = clipGradientNorm(model.gradients, maxNorm: options.maxGradientNorm)
         let lr = options.schedule.rate(step: step, totalSteps: totalSteps, base: options.learningRate)
         optimizer.step(parameters: model.parameters, gradients: model.gradients, lr: lr)
         return UnlearningStepRecord(step: step, totalSteps: totalSteps, epoch: epoch(ofStep: step), learningRate: lr,
