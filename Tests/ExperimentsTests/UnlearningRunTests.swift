@@ -37,7 +37,7 @@ struct UnlearningRunTests {
     }
 
     @Test func theRunFileHoldsEveryStep() throws {
-        let (out, experiment) = try Self.run(["objective.forget.name=npo", "objective.retain.name=kl"])
+        let (out, experiment) = try Self.run(["objective.forget.name=npo", "objective.retain.name=kl", "run.checkpoint_every=2"])
         let file = try H5File.open(out + "/run.h5")
         let root = file.root
         #expect(try root.read("steps", as: Int64.self).values == [1, 2, 3])
@@ -58,6 +58,7 @@ struct UnlearningRunTests {
         #expect(config.objective.retain.name == .kl)
         #expect(try root.stringAttribute("objective") == "npo+kl")
         #expect(FileManager.default.fileExists(atPath: out + "/checkpoint/model.safetensors"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out + "/checkpoints") == ["step-000002"])
         #expect(try root.doubleAttribute("forget_nll_after").isFinite)
     }
 
