@@ -30,6 +30,12 @@ struct ObjectiveGradientTests {
 
     /// Two forget rows (one shorter, so padded), their refusals, two retain rows; T = 7.
     static func batch() -> ObjectiveBatch {
+        let (forget, refusal, retain) = samples()
+        return ObjectiveBatch(forget: forget, forgetIndices: [0, 1], refusal: refusal, retain: retain,
+                              padding: 0, fixedLength: T)
+    }
+
+    static func samples() -> (forget: [FormattedSample], refusal: [FormattedSample], retain: [FormattedSample]) {
         var rng = RNG(seed: 7)
         func ids(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(rng.below(config.vocabSize)) } }
         let q1 = ids(3), q2 = ids(2)
@@ -39,8 +45,7 @@ struct ObjectiveGradientTests {
                        FormattedSample(ids: q2 + ids(6), answerRange: 2..<8)]
         let retain = [FormattedSample(ids: ids(8), answerRange: 4..<8),
                       FormattedSample(ids: ids(7), answerRange: 2..<7)]
-        return ObjectiveBatch(forget: forget, forgetIndices: [0, 1], refusal: refusal, retain: retain,
-                              padding: 0, fixedLength: T)
+        return (forget, refusal, retain)
     }
 
     struct Case: Sendable {
@@ -152,6 +157,43 @@ struct ObjectiveGradientTests {
         #expect(result.forget.instanceWeights.count == 2)
     }
 
+    /// A set evaluated in chunks, each dividing by the whole set's totals and adding into the
+    /// gradients, gives the whole set's value, gradient and weights.
+    @Test(arguments: cases.keys.sorted())
+    func chunksAddUpToTheWholeSet(_ name: String) throws {
+        let objective = Self.cases[name]!.objective
+        let (p, po) = Self.parameters(seed: 4)
+        let model = try GPT(config: Self.config, parameters: p), reference = try GPT(config: Self.config, parameters: po)
+        let whole = Self.batch()
+        let expected = try objective.evaluate(model: model, reference: reference, batch: whole)
+        let expectedGradient = model.gradients.array.doubles
+
+        let (forget, refusal, retain) = Self.samples()
+        var totals: [BatchRole: ObjectiveBatch.Denominator] = [:]
+        for role in BatchRole.allCases { totals[role] = .init(answerTokens: RefLoss.count(whole, role), instances: 2) }
+        var loss = 0.0, instance: [Double] = [], forgetWeights: [Double] = []
+        for i in 0..<2 {
+            var chunk = ObjectiveBatch(forget: [forget[i]], forgetIndices: [i], refusal: [refusal[i]], retain: [retain[i]],
+                                       padding: 0, fixedLength: Self.T)
+            chunk.denominators = totals
+            let part = try objective.evaluate(model: model, reference: reference, batch: chunk, accumulate: i > 0)
+            loss += part.loss
+            instance += part.forget.instanceWeights
+            forgetWeights += part.forget.tokenWeights[.forget] ?? []
+        }
+        // Float32 forward passes of two batch shapes round differently (~1e-6); a wrong normaliser
+        // would be off by tens of percent.
+        #expect(abs(loss - expected.loss) <= 1e-5 * max(abs(expected.loss), 1e-6), "\(name): \(loss) vs \(expected.loss)")
+        #expect(relativeError(model.gradients.array, expectedGradient) < 1e-5)
+        // Per-instance numbers only differ by the rounding of the two batch shapes' forward passes.
+        #expect(instance.count == expected.forget.instanceWeights.count)
+        #expect(zip(instance, expected.forget.instanceWeights).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+        if let w = expected.forget.tokenWeights[.forget] {
+            #expect(forgetWeights.count == w.count)
+            #expect(zip(forgetWeights, w).allSatisfy { abs($0 - $1) <= 1e-5 * max(1e-3, abs($1)) })
+        }
+    }
+
     @Test func missingReferenceAndRowsAreErrors() throws {
         let model = try GPT(config: Self.config, parameters: Self.parameters(seed: 3).current)
         let batch = Self.batch()
@@ -194,6 +236,11 @@ enum RefLoss {
     static func positions(_ b: ObjectiveBatch, _ role: BatchRole) -> Range<Int> {
         let r = b.rows[role]!
         return r.lowerBound * b.seq..<r.upperBound * b.seq
+    }
+
+    /// The answer-token count of the rows of `role`.
+    static func count(_ b: ObjectiveBatch, _ role: BatchRole) -> Double {
+        positions(b, role).reduce(0.0) { $0 + Double(b.tokens.mask[$1]) }
     }
 
     static func count(row r: Int, _ b: ObjectiveBatch) -> Double {

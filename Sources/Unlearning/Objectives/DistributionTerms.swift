@@ -10,7 +10,7 @@ public struct UNDIAL: ObjectiveTerm {
     public var beta: Double
     public init(beta: Double = 10) { self.beta = beta }
     public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
-        let positions = ctx.positions(.forget), N = ctx.maskTotal(.forget)
+        let positions = ctx.positions(.forget), N = ctx.tokenDenominator(.forget)
         guard N > 0 else { return TermValue(value: 0, instanceWeights: Array(repeating: 1, count: ctx.rows(.forget).count)) }
         let m = positions.map { Double(ctx.mask[$0]) / N }
         let sums = gradient.addDistributionMatch(m.map { $0 * scale }, positions: positions, current: ctx.current,
@@ -32,7 +32,7 @@ public struct RetainKL: ObjectiveTerm {
     public let needsReference = true
     public init() {}
     public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
-        let positions = ctx.positions(.retain), N = ctx.maskTotal(.retain)
+        let positions = ctx.positions(.retain), N = ctx.tokenDenominator(.retain)
         guard N > 0 else { return TermValue(value: 0) }
         let m = positions.map { Double(ctx.mask[$0]) / N }
         let sums = gradient.addDistributionMatch(m.map { $0 * scale }, positions: positions, current: ctx.current,

@@ -20,6 +20,22 @@ public struct ObjectiveBatch: Sendable {
     public let rows: [BatchRole: Range<Int>]
     /// The forget-set index of each forget row (and so of each refusal row).
     public let forgetIndices: [Int]
+    /// When the batch is one chunk of a larger set: the set's totals, which the terms' means
+    /// divide by instead of the batch's own, so that the chunks' values and gradients add up to
+    /// the whole set's.
+    public var denominators: [BatchRole: Denominator] = [:]
+
+    /// The totals a term's mean divides by.
+    public struct Denominator: Sendable {
+        /// N: answer tokens (mask total).
+        public var answerTokens: Double
+        /// S: instances (rows).
+        public var instances: Int
+        public init(answerTokens: Double, instances: Int) {
+            self.answerTokens = answerTokens
+            self.instances = instances
+        }
+    }
 
     /// - forget: the forget samples of this batch (true answers), `forgetIndices` their indices in
     ///   the forget set;

@@ -57,6 +57,17 @@ public struct ObjectiveContext {
         positions(role).reduce(0.0) { $0 + Double(mask[$1]) }
     }
 
+    /// The N of a term's token mean over the rows of `role`: the batch's answer-token count, or
+    /// the whole set's when the batch is one chunk of it (`ObjectiveBatch.denominators`).
+    public func tokenDenominator(_ role: BatchRole) -> Double {
+        batch.denominators[role]?.answerTokens ?? maskTotal(role)
+    }
+
+    /// The S of a term's instance mean over the rows of `role` (as `tokenDenominator`).
+    public func instanceDenominator(_ role: BatchRole) -> Double {
+        Double(batch.denominators[role]?.instances ?? rows(role).count)
+    }
+
     /// `ℓ_b = −Σ_t m[b,t]·log p(y[b,t])`, the summed answer NLL of row `b` under `results`.
     public func sequenceNLL(_ results: ForwardResults, row b: Int) -> Double {
         var s = 0.0

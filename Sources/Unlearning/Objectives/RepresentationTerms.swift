@@ -27,7 +27,7 @@ public struct RMU: ObjectiveTerm {
     }
 
     public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
-        let C = ctx.width, N = ctx.maskTotal(.forget)
+        let C = ctx.width, N = ctx.tokenDenominator(.forget)
         precondition(u.count == C, "RMU direction has \(u.count) values for a hidden width of \(C)")
         let ones = Array(repeating: 1.0, count: ctx.rows(.forget).count)
         guard N > 0, let h = ctx.current.hidden[layer] else { return TermValue(value: 0, instanceWeights: ones) }
@@ -62,7 +62,7 @@ public struct RepresentationRetention: ObjectiveTerm {
     public init(layer: Int) { self.layer = layer }
 
     public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
-        let C = ctx.width, N = ctx.maskTotal(.retain)
+        let C = ctx.width, N = ctx.tokenDenominator(.retain)
         guard N > 0, let h = ctx.current.hidden[layer], let ho = ctx.referenceResults.hidden[layer] else {
             return TermValue(value: 0)
         }

@@ -38,7 +38,7 @@ public struct NPO: ObjectiveTerm {
     public var beta: Double
     public init(beta: Double = 0.1) { self.beta = beta }
     public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
-        let rows = ctx.rows(.forget), S = Double(rows.count)
+        let rows = ctx.rows(.forget), S = ctx.instanceDenominator(.forget)
         var value = 0.0, instance: [Double] = [], coefficients: [Double] = []
         for b in rows {
             let x = beta * (ctx.sequenceNLL(ctx.current, row: b) - ctx.sequenceNLL(ctx.referenceResults, row: b))
@@ -63,7 +63,7 @@ public struct SimNPO: ObjectiveTerm {
     public var beta: Double, gamma: Double
     public init(beta: Double = 2.5, gamma: Double = 0) { self.beta = beta; self.gamma = gamma }
     public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
-        let rows = ctx.rows(.forget), S = Double(rows.count)
+        let rows = ctx.rows(.forget), S = ctx.instanceDenominator(.forget)
         var value = 0.0, instance: [Double] = [], coefficients: [Double] = []
         for b in rows {
             let count = ctx.answerCount(row: b)
@@ -94,7 +94,7 @@ public struct IdkDPO: ObjectiveTerm {
     public var beta: Double
     public init(beta: Double = 0.1) { self.beta = beta }
     public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
-        let forget = ctx.rows(.forget), refusal = ctx.rows(.refusal), S = Double(forget.count)
+        let forget = ctx.rows(.forget), refusal = ctx.rows(.refusal), S = ctx.instanceDenominator(.forget)
         precondition(refusal.count == forget.count, "IdkDPO needs one refusal row per forget row")
         let ref = ctx.referenceResults
         var value = 0.0, instance: [Double] = [], lose: [Double] = []

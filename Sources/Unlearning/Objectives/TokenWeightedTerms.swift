@@ -9,7 +9,7 @@ import Foundation
 func tokenWeightedAscent(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient,
                          factor: (_ p: Double, _ position: Int) -> Double) -> TermValue {
     let positions = ctx.positions(.forget), T = ctx.seq, mask = ctx.mask
-    let N = ctx.maskTotal(.forget)
+    let N = ctx.tokenDenominator(.forget)
     var weights = [Double](repeating: 0, count: positions.count)
     var instance = [Double](repeating: 0, count: ctx.rows(.forget).count)
     guard N > 0 else { return TermValue(value: 0, tokenWeights: [.forget: weights], instanceWeights: instance) }
@@ -120,7 +120,7 @@ public struct RefusalTuning: ObjectiveTerm {
 /// `−m/N` (0 when the rows hold no answer token).
 func tokenMeanNLL(_ ctx: ObjectiveContext, role: BatchRole, scale: Double,
                   into gradient: inout ObjectiveGradient) -> TermValue {
-    let positions = ctx.positions(role), mask = ctx.mask, N = ctx.maskTotal(role)
+    let positions = ctx.positions(role), mask = ctx.mask, N = ctx.tokenDenominator(role)
     var weights = [Double](repeating: 0, count: positions.count), value = 0.0
     guard N > 0 else { return TermValue(value: 0, tokenWeights: [role: weights]) }
     for (i, n) in positions.enumerated() where mask[n] != 0 {

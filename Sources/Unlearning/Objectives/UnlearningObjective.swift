@@ -32,19 +32,28 @@ public struct UnlearningObjective: Sendable {
     /// The batch roles the objective reads.
     public var roles: Set<BatchRole> { terms.reduce(into: []) { $0.formUnion($1.roles) } }
 
+    /// Which terms an evaluation covers.
+    public enum Part: Sendable { case all, forget, retain }
+
     /// Runs `model` (and `reference`, if a term needs it) on `batch`, and leaves the gradient of
-    /// the loss in `model.gradients` (zeroed first). Returns the loss, its terms and weights.
-    public func evaluate(model: GPT, reference: GPT?, batch: ObjectiveBatch) throws -> ObjectiveEvaluation {
-        for role in roles where batch.rows[role] == nil {
+    /// the loss in `model.gradients` — zeroed first, or added to with `accumulate` (to sum the
+    /// chunks of a set, see `ObjectiveBatch.denominators`). `part` limits the evaluation to the
+    /// (scaled) forget or retain term. Returns the loss, its terms and weights.
+    public func evaluate(model: GPT, reference: GPT?, batch: ObjectiveBatch, part: Part = .all,
+                         accumulate: Bool = false) throws -> ObjectiveEvaluation {
+        let f = part == .retain ? nil : forget, r = part == .forget ? nil : retain
+        let selected = [f, r].compactMap { $0 }
+        for role in selected.reduce(into: Set<BatchRole>(), { $0.formUnion($1.roles) }) where batch.rows[role] == nil {
             throw ObjectiveError.missingRows(objective: name, role: role)
         }
+        let needsReference = selected.contains { $0.needsReference }
         if needsReference && reference == nil { throw ObjectiveError.missingReference(objective: name) }
-        let layers = Set(terms.compactMap(\.hiddenLayer))
+        let layers = Set(selected.compactMap(\.hiddenLayer))
         for l in layers where !(0..<model.config.nLayer).contains(l) {
             throw ObjectiveError.layerOutOfRange(objective: name, layer: l, blocks: model.config.nLayer)
         }
         let tb = batch.tokens
-        model.zeroGradients()
+        if !accumulate { model.zeroGradients() }
         try model.forward(tokens: tb.tokens, targets: tb.targets, mask: tb.mask, batch: tb.batch, seq: tb.seq)
         var referenceResults: ForwardResults?
         if needsReference, let reference {
@@ -56,19 +65,21 @@ public struct UnlearningObjective: Sendable {
                                        width: model.config.nEmbd)
         var gradient = ObjectiveGradient(logits: model.logitGradientScratch.baseAddress!, positions: tb.batch * tb.seq,
                                          vocabSize: model.config.vocabSize, width: model.config.nEmbd)
-        let f = forget.evaluate(context, scale: forgetWeight, into: &gradient)
-        let r = retain?.evaluate(context, scale: retainWeight, into: &gradient)
+        let fv = f?.evaluate(context, scale: forgetWeight, into: &gradient)
+        let rv = r?.evaluate(context, scale: retainWeight, into: &gradient)
         let hidden = gradient.hidden.sorted { $0.key < $1.key }
         model.backward(logitGradient: gradient.logits,
                        residualGradients: hidden.map { GPT.ResidualGradient(block: $0.key, gradient: $0.value.base) })
-        return ObjectiveEvaluation(loss: forgetWeight * f.value + retainWeight * (r?.value ?? 0), forget: f, retain: r)
+        return ObjectiveEvaluation(loss: forgetWeight * (fv?.value ?? 0) + retainWeight * (rv?.value ?? 0),
+                                   forget: fv ?? TermValue(value: 0), retain: rv)
     }
 }
 
 /// The result of evaluating an objective on a batch.
 public struct ObjectiveEvaluation: Sendable {
-    /// γ·forget + α·retain.
+    /// γ·forget + α·retain (of the evaluated terms).
     public let loss: Double
+    /// The forget term (value 0 and no weights when only the retain term was evaluated).
     public let forget: TermValue
     public let retain: TermValue?
 }
