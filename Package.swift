@@ -1,6 +1,7 @@
 // swift-tools-version:6.2
 // gscope: a workbench for analysing LLM unlearning objectives.
-// Layers (arrows point down only): gscope CLI → Experiments (configs, runs) → Unlearning →
+// Layers (arrows point down only): gscope CLI → Experiments (configs, runs) → Instrumentation →
+// Unlearning →
 // Model/Datasets → NumericCore → CBLAS; Store → CHDF5. See ../shared/DESIGN.md §3.
 import PackageDescription
 
@@ -37,11 +38,14 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["NumericCore"]),
         // Optimisers, objectives, training and unlearning loops.
         .target(name: "Unlearning", dependencies: ["Model", "Datasets", "NumericCore"], swiftSettings: kernelFlags),
+        // G-effects: risk sets, full-set gradients, per-tensor/term inner products, update effects.
+        .target(name: "Instrumentation", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore"],
+                swiftSettings: kernelFlags),
         // HDF5 files: groups, attributes, fixed and extendible datasets.
         .target(name: "Store", dependencies: ["CHDF5"]),
         // Experiment configurations (YAML files with overrides) and the runs they describe.
         .target(name: "Experiments", dependencies: [
-            "Unlearning", "Model", "Datasets", "Store", "NumericCore",
+            "Instrumentation", "Unlearning", "Model", "Datasets", "Store", "NumericCore",
             .product(name: "Yams", package: "Yams"),
         ]),
         // The command line.
@@ -57,6 +61,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NumericCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),
+        .testTarget(name: "InstrumentationTests", dependencies: ["Instrumentation", "Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Unlearning", "Model", "Datasets", "Store", "NumericCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

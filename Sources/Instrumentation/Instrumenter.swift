@@ -1,0 +1,97 @@
+import Datasets
+import Model
+import NumericCore
+import Unlearning
+
+/// Measures the G-effects of an unlearning run: at a recorded step θ_t, the value and full
+/// gradient of each risk set, the objective's full gradient (its forget term over the whole
+/// forget set, its retain term over a fixed retain set) and their inner products per tensor and
+/// per term; after the optimiser's update, the update effect per tensor.
+///
+/// It borrows the unlearner's model, reference and data and uses the model's gradient buffer as
+/// scratch: call `measure` before an update and `updateEffects` after it.
+public final class Instrumenter {
+    public let unlearner: Unlearner
+    public let riskSets: [RiskSet]
+    /// The fixed retain samples the objective's retain term is measured on.
+    public let retainSet: [FormattedSample]
+    /// Rows per forward/backward pass.
+    public let chunk: Int
+    private let riskGradients: [FloatBuffer]
+    private let forgetGradient: FloatBuffer, retainGradient: FloatBuffer
+    private let parametersBefore: FloatBuffer
+    private var measured = false
+
+    public init(unlearner: Unlearner, riskSets: [RiskSet], retainSet: [FormattedSample], chunk: Int = 16) {
+        precondition(chunk >= 1)
+        let P = unlearner.model.parameterCount
+        self.unlearner = unlearner
+        self.riskSets = riskSets
+        self.retainSet = retainSet
+        self.chunk = chunk
+        riskGradients = riskSets.map { _ in FloatBuffer(count: P) }
+        forgetGradient = FloatBuffer(count: P)
+        retainGradient = FloatBuffer(count: P)
+        parametersBefore = FloatBuffer(count: P)
+    }
+
+    /// The padded length of every pass: the longest sample of the run's data and risk sets.
+    public var length: Int {
+        max(unlearner.data.sequenceLength, riskSets.flatMap(\.samples).map(\.length).max() ?? 1,
+            retainSet.map(\.length).max() ?? 1)
+    }
+
+    /// Measures at the model's current parameters θ_t (after `step` updates).
+    public func measure(step: Int) throws -> StepMeasurement {
+        let model = unlearner.model, objective = unlearner.objective, data = unlearner.data
+        let T = length, P = model.parameterCount
+        var values: [Double] = []
+        for (set, g) in zip(riskSets, riskGradients) {
+            values.append(try SetGradients.risk(model, set, padding: data.padding, length: T, chunk: chunk))
+            g.base.update(from: model.gradients.base, count: P)
+        }
+        let forget = try SetGradients.forgetTerm(objective, model: model, reference: unlearner.reference, data: data,
+                                                 length: T, chunk: chunk)
+        forgetGradient.base.update(from: model.gradients.base, count: P)
+        var retainValue: Double?
+        if objective.retain != nil {
+            retainValue = try SetGradients.retainTerm(objective, model: model, reference: unlearner.reference,
+                                                      retain: retainSet, padding: data.padding, length: T, chunk: chunk)
+            retainGradient.base.update(from: model.gradients.base, count: P)
+        } else {
+            retainGradient.zero()
+        }
+        model.zeroGradients()
+        parametersBefore.base.update(from: model.parameters.base, count: P)
+        measured = true
+
+        let slots = model.layout.slots
+        let risks = zip(riskSets, zip(values, riskGradients)).map { set, vg in
+            let (value, g) = vg
+            let f = slots.map { Reduce.dot(g.base + $0.offset, forgetGradient.base + $0.offset, count: $0.count) }
+            let r = slots.map { Reduce.dot(g.base + $0.offset, retainGradient.base + $0.offset, count: $0.count) }
+            return RiskMeasurement(name: set.name, value: value, gradNorm2: Reduce.dot(g.base, g.base, count: P),
+                                   tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +))
+        }
+        return StepMeasurement(step: step, risks: risks,
+                               loss: objective.forgetWeight * forget.value + objective.retainWeight * (retainValue ?? 0),
+                               forget: forget.value, retain: retainValue, instanceWeights: forget.instanceWeights,
+                               instanceNLL: forget.instanceNLL, tokenWeights: forget.tokenWeights)
+    }
+
+    /// After the update that followed `measure`, with learning rate `lr`:
+    /// `u_p = ⟨∇_p R(θ_t), θ_t − θ_{t+1}⟩ / η` for each risk set and tensor.
+    public func updateEffects(lr: Float) -> [UpdateEffect] {
+        precondition(measured, "updateEffects needs a measure before the update")
+        measured = false
+        let model = unlearner.model, P = model.parameterCount
+        let delta = FloatBuffer(count: P)
+        for i in 0..<P { delta[i] = parametersBefore[i] - model.parameters[i] }
+        let scale = lr > 0 ? 1 / Double(lr) : .nan
+        return zip(riskSets, riskGradients).map { set, g in
+            UpdateEffect(name: set.name, tensor: model.layout.slots.map {
+                Reduce.dot(g.base + $0.offset, delta.base + $0.offset, count: $0.count) * scale
+            })
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Model
+
+/// What gscope measures at the parameters θ_t of one recorded step, for one risk set R.
+public struct RiskMeasurement: Sendable {
+    public let name: String
+    /// R(θ_t), the token-mean answer NLL of the set.
+    public let value: Double
+    /// ‖∇R(θ_t)‖².
+    public let gradNorm2: Double
+    /// The G-effect per parameter tensor, `e_p = ⟨∇_p R, ∇_p L⟩` with L the objective over the whole
+    /// forget set (γ·forget) plus its retain term over the fixed retain set (α·retain). Float64
+    /// dot products of Float32 gradients; in layout order.
+    public let tensor: [Double]
+    /// The G-effect of each scaled term: `⟨∇R, γ∇L_f⟩` and `⟨∇R, α∇L_r⟩` (0 without a retain term).
+    public let forgetTerm: Double, retainTerm: Double
+
+    /// e = Σ_p e_p = forget term + retain term.
+    public var total: Double { tensor.reduce(0, +) }
+}
+
+/// The optimiser's real update seen through one risk: `u = ⟨∇R(θ_t), θ_t − θ_{t+1}⟩ / η`, per
+/// tensor; for plain SGD it equals the G-effect, and `R(θ_{t+1}) − R(θ_t) ≈ −η·u`.
+public struct UpdateEffect: Sendable {
+    public let name: String
+    public let tensor: [Double]
+    public var total: Double { tensor.reduce(0, +) }
+}
+
+/// Everything measured at one recorded step θ_t.
+public struct StepMeasurement: Sendable {
+    /// t: the number of updates made before θ_t (0 = the starting model).
+    public let step: Int
+    public let risks: [RiskMeasurement]
+    /// The objective over the whole forget set (and the fixed retain set) at θ_t: γ·forget +
+    /// α·retain, and the two unscaled terms.
+    public let loss: Double, forget: Double, retain: Double?
+    /// Per forget instance: the objective's instance weight and the answer NLL; (N, T) token
+    /// weights (0 off the mask and where the objective has none on the true answers).
+    public let instanceWeights: [Double], instanceNLL: [Double], tokenWeights: [Double]
+}
+
+extension ParameterLayout {
+    /// Sums per-tensor values into per-block values (blocks 0..<`blocks`; tensors outside any
+    /// block are left out).
+    public func blockSums(_ perTensor: [Double], blocks: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: blocks)
+        for (slot, v) in zip(slots, perTensor) { if let b = slot.block { out[b] += v } }
+        return out
+    }
+
+    /// Sums per-tensor values into the layer groups, in `LayerGroup.allCases` order.
+    public func groupSums(_ perTensor: [Double]) -> [Double] {
+        var out = [Double](repeating: 0, count: LayerGroup.allCases.count)
+        for (slot, v) in zip(slots, perTensor) { out[LayerGroup.allCases.firstIndex(of: slot.group)!] += v }
+        return out
+    }
+}

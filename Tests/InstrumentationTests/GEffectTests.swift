@@ -1,0 +1,100 @@
+import Datasets
+import Instrumentation
+import Model
+import NumericCore
+import Testing
+import TestSupport
+import Unlearning
+
+/// The G-effect measurements on a tiny random model: the paper's identity for GA, additivity,
+/// independence of the chunk size, and the first-order meaning of e and of the update effect.
+@Suite("G-effects")
+struct GEffectTests {
+    static let config = GPTConfig(nLayer: 3, nHead: 2, nEmbd: 16, vocabSize: 23, blockSize: 16)
+
+    static func samples(_ count: Int, seed: UInt64) -> [FormattedSample] {
+        var rng = RNG(seed: seed)
+        return (0..<count).map { _ in
+            let question = 2 + rng.below(3), answer = 3 + rng.below(6)
+            return FormattedSample(ids: (0..<(question + answer)).map { _ in Int32(1 + rng.below(config.vocabSize - 1)) },
+                                   answerRange: question..<(question + answer))
+        }
+    }
+
+    static let data = UnlearningData(forget: samples(7, seed: 1), refusal: samples(7, seed: 2), retain: samples(9, seed: 3), padding: 0)
+
+    static func instrumenter(_ objective: UnlearningObjective, optimizer: Optimizer? = nil, lr: Float = 1e-3,
+                             forgetBatch: Int = 7, chunk: Int = 16) throws -> Instrumenter {
+        let model = try GPT(config: config)
+        var rng = RNG(seed: 4)
+        model.initializeGPT2(rng: &rng)
+        for i in 0..<model.parameterCount { model.parameters[i] *= 5 }   // sharper, less uniform predictions
+        let unlearner = try Unlearner(model: model, objective: objective,
+                                      optimizer: optimizer ?? SGD(), data: data,
+                                      options: UnlearningOptions(length: .steps(3), forgetBatch: forgetBatch,
+                                                                 retainBatch: data.retain.count, learningRate: lr))
+        return Instrumenter(unlearner: unlearner,
+                            riskSets: [RiskSet(name: "forget", samples: data.forget), RiskSet(name: "retain", samples: data.retain)],
+                            retainSet: data.retain, chunk: chunk)
+    }
+
+    /// [GE]: for GA and the risk set equal to the forget set, e_u = −‖∇R_u‖² exactly.
+    @Test func gradientAscentOnTheForgetSetIsMinusTheSquaredNorm() throws {
+        let m = try Self.instrumenter(.init(forget: GradientAscent()), chunk: 3).measure(step: 0)
+        let forget = m.risks[0]
+        #expect(abs(forget.total + forget.gradNorm2) <= 1e-6 * forget.gradNorm2, "\(forget.total) vs −\(forget.gradNorm2)")
+        #expect(abs(m.forget + forget.value) < 1e-6 * forget.value)   // GA's loss is −R_u
+    }
+
+    /// Tensors add up to the total, the total to its terms; blocks and groups partition the tensors.
+    @Test func decompositionsAddUp() throws {
+        let inst = try Self.instrumenter(.init(forget: NPO(beta: 0.5), retain: RetainKL(), retainWeight: 2))
+        let m = try inst.measure(step: 0)
+        let layout = inst.unlearner.model.layout
+        for r in m.risks {
+            #expect(abs(r.total - (r.forgetTerm + r.retainTerm)) <= 1e-9 * abs(r.total))
+            #expect(abs(layout.groupSums(r.tensor).reduce(0, +) - r.total) <= 1e-9 * abs(r.total))
+            let outside = zip(layout.slots, r.tensor).filter { $0.0.block == nil }.reduce(0.0) { $0 + $1.1 }
+            #expect(abs(layout.blockSums(r.tensor, blocks: 3).reduce(0, +) + outside - r.total) <= 1e-9 * abs(r.total))
+        }
+        #expect(m.instanceWeights.count == 7 && m.instanceWeights.allSatisfy { abs($0 - 1) < 1e-12 })   // θ = θ_o
+        #expect(m.tokenWeights.count == 7 * inst.length)
+        #expect(m.retain != nil && abs(m.loss - (m.forget + 2 * m.retain!)) < 1e-12)
+    }
+
+    /// The chunk size is an implementation detail: 2 rows or 16 give the same measurement.
+    @Test(arguments: ["ga", "npo+kl", "idkdpo", "rmu+rr"])
+    func chunkSizeDoesNotMatter(_ name: String) throws {
+        let objective: UnlearningObjective = switch name {
+        case "ga": .init(forget: GradientAscent())
+        case "npo+kl": .init(forget: NPO(beta: 0.5), retain: RetainKL())
+        case "idkdpo": .init(forget: IdkDPO(beta: 0.5))
+        default: .init(forget: RMU(layer: 1, u: Array(repeating: 0.5, count: 16)), retain: RepresentationRetention(layer: 2))
+        }
+        let a = try Self.instrumenter(objective, chunk: 2).measure(step: 0)
+        let b = try Self.instrumenter(objective, chunk: 16).measure(step: 0)
+        for (x, y) in zip(a.risks, b.risks) {
+            #expect(abs(x.value - y.value) <= 1e-6 * y.value)
+            #expect(relativeError(x.tensor, y.tensor) < 1e-5, "\(name) \(x.name): \(relativeError(x.tensor, y.tensor))")
+        }
+        #expect(abs(a.loss - b.loss) <= 1e-5 * max(1, abs(b.loss)))
+        #expect(zip(a.instanceNLL, b.instanceNLL).allSatisfy { abs($0 - $1) < 1e-5 })
+    }
+
+    /// First order: one plain SGD step of η on the whole forget and retain sets changes R by
+    /// −η·e (within 1 %), and its update effect is e.
+    @Test func sgdStepMovesTheRiskByMinusEtaTimesE() throws {
+        let eta: Float = 1e-5
+        let inst = try Self.instrumenter(.init(forget: GradientAscent(), retain: RetainNLL()), lr: eta)
+        let before = try inst.measure(step: 0)
+        _ = try inst.unlearner.step(1)
+        let update = inst.updateEffects(lr: eta)
+        let after = try inst.measure(step: 1)
+        for (i, r) in before.risks.enumerated() {
+            let realised = after.risks[i].value - r.value, predicted = -Double(eta) * r.total
+            print("\(r.name): e \(r.total), update effect \(update[i].total), ΔR \(realised), −η·e \(predicted)")
+            #expect(abs(realised - predicted) <= 0.01 * abs(predicted), "\(r.name): ΔR \(realised) vs −η·e \(predicted)")
+            #expect(abs(update[i].total - r.total) <= 1e-3 * abs(r.total), "\(r.name): u \(update[i].total) vs e \(r.total)")
+        }
+    }
+}
