@@ -6,7 +6,12 @@ import Synchronization
 /// the chunking, so results do not depend on the thread count. Reductions across chunks are never
 /// done here; callers that need one combine per-chunk partials in a fixed order.
 public enum Parallel {
-    private static let team = Mutex(WorkerPool(size: 1))
+    /// OpenBLAS is held to one thread from the first parallel call on (and by `configure`): its own
+    /// spinning threads would compete with the team for the cores.
+    private static let team: Mutex<WorkerPool> = {
+        BLAS.setThreads(1)
+        return Mutex(WorkerPool(size: 1))
+    }()
 
     /// Threads that share the engine's work (process-wide).
     public static var workers: Int { team.withLock { $0.size } }

@@ -16,7 +16,8 @@ final class WorkerPool: @unchecked Sendable {
     let size: Int
     private let spinNanoseconds: UInt64 = 2_000_000
     private let generation = Atomic<Int>(0)
-    private let pending = Atomic<Int>(0)
+    private let done = Atomic<Int>(0)
+    private let claimed = Atomic<UInt64>(0)   // bit i: job i of the current call taken (by worker i or the caller)
     private let busy = Atomic<Bool>(false)
     private let wakeup = NSCondition()
     private var job: ((Int) -> Void)?   // written before `generation` is bumped
@@ -25,6 +26,7 @@ final class WorkerPool: @unchecked Sendable {
 
     init(size: Int) {
         self.size = max(1, size)
+        precondition(self.size <= 64, "at most 64 threads")
         for index in 1..<self.size {
             // Workers keep the pool alive until `shutdown` lets them return.
             let thread = Thread { self.workerLoop(index) }
@@ -33,7 +35,10 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Runs `body(i)` for `i` in `0..<jobs` (`jobs ≤ size`), job 0 on the calling thread.
+    /// Runs `body(i)` for `i` in `0..<jobs` (`jobs ≤ size`): job 0 on the calling thread, job i
+    /// on worker i — unless worker i has not started it by the time the caller is free, in which
+    /// case the caller runs it (a worker that other processes keep off the cores must not hold the
+    /// team up). Each job is claimed exactly once, so which thread runs it changes nothing.
     func run(jobs: Int, _ body: (Int) -> Void) {
         precondition(jobs <= size)
         guard jobs > 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
@@ -44,19 +49,30 @@ final class WorkerPool: @unchecked Sendable {
             wakeup.lock()
             job = body
             jobCount = jobs
-            pending.store(size - 1, ordering: .relaxed)
+            done.store(0, ordering: .relaxed)
+            claimed.store(0, ordering: .releasing)
             generation.add(1, ordering: .releasing)
             wakeup.broadcast()
             wakeup.unlock()
             body(0)
+            for i in 1..<jobs where claim(i) {
+                body(i)
+                done.add(1, ordering: .releasing)
+            }
             var spins = 0
-            while pending.load(ordering: .acquiring) > 0 {
+            while done.load(ordering: .acquiring) < jobs - 1 {
                 spins += 1
-                if spins & 255 == 0 { sched_yield() }   // a worker may be waiting for a core
+                if spins & 255 == 0 { sched_yield() }   // the worker that claimed a job may be waiting for a core
             }
             job = nil
         }
         busy.store(false, ordering: .releasing)
+    }
+
+    /// Takes job `i` of the current call if nobody has.
+    private func claim(_ i: Int) -> Bool {
+        let bit = UInt64(1) << UInt64(i)
+        return claimed.bitwiseOr(bit, ordering: .acquiringAndReleasing).oldValue & bit == 0
     }
 
     /// Lets the workers finish: the pool is released once they have returned. Waits for a job in
@@ -88,8 +104,10 @@ final class WorkerPool: @unchecked Sendable {
             seen = generation.load(ordering: .acquiring)
             wakeup.lock(); let stop = stopping; wakeup.unlock()
             if stop { return }
-            if index < jobCount, let job { job(index) }
-            pending.subtract(1, ordering: .releasing)
+            if index < jobCount, claim(index) {
+                if let job { job(index) }   // the closure is released before `done` lets the caller go
+                done.add(1, ordering: .releasing)
+            }
         }
     }
 }

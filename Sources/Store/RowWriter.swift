@@ -24,11 +24,13 @@ public final class H5RowWriter<T: H5Element> {
         self.rowCount = rowCount
     }
 
-    /// Appends one row of ``rowLength`` values in row-major order, then flushes the file.
+    /// Appends one row of ``rowLength`` values in row-major order, then flushes the file — or,
+    /// with `flush: false`, leaves the flush to the caller (a writer that appends to many
+    /// datasets per step flushes once, after the last).
     ///
     /// A row of the wrong length throws ``StoreError/shapeMismatch(file:object:detail:)`` and
     /// writes nothing. If HDF5 fails to write, the dataset is shrunk back to its old row count.
-    public func append(_ row: [T]) throws(StoreError) {
+    public func append(_ row: [T], flush: Bool = true) throws(StoreError) {
         let file = dataset.file
         try file.checkWritable(object: dataset.path)
         guard row.count == rowLength else {
@@ -47,7 +49,7 @@ public final class H5RowWriter<T: H5Element> {
             throw error
         }
         rowCount += 1
-        guard H5Fflush(dataset.id, H5F_SCOPE_LOCAL) >= 0 else { throw dataset.libraryError("H5Fflush") }
+        if flush { guard H5Fflush(dataset.id, H5F_SCOPE_LOCAL) >= 0 else { throw dataset.libraryError("H5Fflush") } }
     }
 
     /// Writes `row` into the last row of a dataset whose dimensions are now `dims`.

@@ -16,7 +16,7 @@ struct UnlearningRunTests {
     static let setup: (data: String, checkpoint: String) = {
         let root = temporaryDirectory("unlearn-run")
         try! SyntheticTOFU(authors: 20, seed: 3).write(to: root + "/data", force: false)
-        let config = GPTConfig(nLayer: 2, nHead: 2, nEmbd: 32, vocabSize: ByteTokenizer().vocabSize, blockSize: 48)
+        let config = GPTConfig(nLayer: 2, nHead: 2, nEmbd: 32, vocabSize: ByteTokenizer().vocabSize, blockSize: 320)
         let model = try! GPT(config: config)
         var rng = RNG(seed: 1)
         model.initializeGPT2(rng: &rng)
@@ -29,10 +29,10 @@ struct UnlearningRunTests {
     {
         let config = try ExperimentConfig.load(yaml: "", overrides: [
             "model.checkpoint=\(setup.checkpoint)", "data.dir=\(setup.data)", "data.tokenizer=byte",
-            "data.forget_split=forget10", "run.steps=\(steps)", "optimizer.lr=1.0e-3", "run.out=\(out)",
+            "data.forget_split=forget10", "data.max_length=320", "run.geffect_retain_size=8", "run.steps=\(steps)", "optimizer.lr=1.0e-3", "run.out=\(out)",
         ] + objective)
         let experiment = try UnlearningExperiment(config: config)
-        _ = try experiment.run(into: out) { _ in }
+        _ = try experiment.run(into: out) { _, _ in }
         return (out, experiment)
     }
 
@@ -40,17 +40,39 @@ struct UnlearningRunTests {
         let (out, experiment) = try Self.run(["objective.forget.name=npo", "objective.retain.name=kl", "run.checkpoint_every=2"])
         let file = try H5File.open(out + "/run.h5")
         let root = file.root
-        #expect(try root.read("steps", as: Int64.self).values == [1, 2, 3])
-        let total = try root.read("loss/total", as: Double.self).values
-        let forget = try root.read("loss/forget", as: Double.self).values, retain = try root.read("loss/retain", as: Double.self).values
+        // Every optimiser step, about its own batch.
+        #expect(try root.read("train/step", as: Int64.self).values == [1, 2, 3])
+        let total = try root.read("train/loss/total", as: Double.self).values
+        let forget = try root.read("train/loss/forget", as: Double.self).values
+        let retain = try root.read("train/loss/retain", as: Double.self).values
         #expect(total.count == 3 && total.allSatisfy(\.isFinite))
         for i in 0..<3 { #expect(abs(total[i] - (forget[i] + retain[i])) < 1e-12) }
         // θ = θ_o at step 1: NPO's loss is (2/β)·log 2 and every instance weight is 1.
         #expect(abs(forget[0] - 2 / 0.1 * log(2.0)) < 1e-9)
-        let weights = try root.read("batch/instance_weight", as: Double.self)
+        let weights = try root.read("train/instance_weight", as: Double.self)
         #expect(weights.shape == [3, 4] && weights.values[0..<4].allSatisfy { abs($0 - 1) < 1e-12 })
-        let indices = try root.read("batch/forget_index", as: Int64.self).values
+        let indices = try root.read("train/forget_index", as: Int64.self).values
         #expect(Set(indices).isSubset(of: Set((0..<40).map(Int64.init))))
+
+        // The recorded steps θ_0 … θ_3: the whole forget set, both risk sets.
+        #expect(try root.read("steps", as: Int64.self).values == [0, 1, 2, 3])
+        #expect(abs(try root.read("loss/forget", as: Double.self).values[0] - 2 / 0.1 * log(2.0)) < 1e-9)
+        let all = try root.read("weights/instance", as: Double.self)
+        #expect(all.shape == [4, 40] && all.values[0..<40].allSatisfy { abs($0 - 1) < 1e-12 })
+        for set in ["forget", "retain"] {
+            let e = try root.read("geffect/\(set)/total", as: Double.self).values
+            let tensor = try root.read("geffect/\(set)/tensor", as: Double.self)
+            let groups = try root.read("geffect/\(set)/group", as: Double.self)
+            #expect(tensor.shape == [4, experiment.unlearner.model.layout.slots.count] && groups.shape == [4, 6])
+            for row in 0..<4 {
+                let sum = tensor.values[(row * tensor.shape[1])..<((row + 1) * tensor.shape[1])].reduce(0, +)
+                #expect(abs(sum - e[row]) <= 1e-9 * abs(e[row]))
+            }
+            let u = try root.read("update_effect/\(set)/total", as: Double.self).values
+            #expect(u.count == 4 && u[0..<3].allSatisfy(\.isFinite) && u[3].isNaN)
+            #expect(try root.read("risk/\(set)/value", as: Double.self).values.allSatisfy { $0 > 0 })
+        }
+        #expect(try root.read("geffect/retain/total", as: Double.self).shape == [4])
         let tokens = try root.read("data/forget/tokens", as: Int32.self)
         #expect(tokens.shape == [40, experiment.data.unlearning.sequenceLength])
         #expect(try root.readStrings("model/tensor_names") == experiment.unlearner.model.layout.slots.map(\.name))
@@ -59,7 +81,8 @@ struct UnlearningRunTests {
         #expect(try root.stringAttribute("objective") == "npo+kl")
         #expect(FileManager.default.fileExists(atPath: out + "/checkpoint/model.safetensors"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: out + "/checkpoints") == ["step-000002"])
-        #expect(try root.doubleAttribute("forget_nll_after").isFinite)
+        #expect(try root.doubleAttribute("forget_nll_after") > 0)
+        #expect(try H5File.open(out + "/run.h5").root.read("data/forget/mask", as: Float.self).values.contains(1))
     }
 
     @Test func sameConfigurationSameBytes() throws {

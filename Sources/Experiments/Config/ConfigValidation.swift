@@ -100,7 +100,9 @@ extension ExperimentConfig {
         atLeast(run.forgetBatch, 1, "run.forget_batch")
         atLeast(run.retainBatch, 1, "run.retain_batch")
         atLeast(run.checkpointEvery, 0, "run.checkpoint_every")
-        atLeast(run.recordEvery, 1, "run.record_every")
+        atLeast(run.recordEvery, 0, "run.record_every")
+        atLeast(run.geffectRetainSize, 0, "run.geffect_retain_size")
+        atLeast(run.chunk, 1, "run.chunk")
         nonEmpty(run.out, "run.out")
         return out
     }

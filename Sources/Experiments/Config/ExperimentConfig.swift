@@ -219,19 +219,26 @@ extension ExperimentConfig {
         public var retainBatch: Int
         /// Save a checkpoint every this many steps; 0 = the final checkpoint only.
         public var checkpointEvery: Int
-        /// Record the G-effects every this many steps.
+        /// Record the G-effects every this many steps (and at step 0 and the last step); 0: never.
         public var recordEvery: Int
+        /// The retain risk set, which the objective's retain term is also measured on: this many
+        /// retain samples drawn with the run's seed (0: the whole retain split).
+        public var geffectRetainSize: Int
+        /// Rows per forward/backward pass when measuring over whole sets.
+        public var chunk: Int
         /// The output directory.
         public var out: String
 
         public init(steps: Int?, epochs: Int?, forgetBatch: Int, retainBatch: Int, checkpointEvery: Int,
-                    recordEvery: Int, out: String) {
+                    recordEvery: Int, geffectRetainSize: Int = 100, chunk: Int = 16, out: String) {
             self.steps = steps
             self.epochs = epochs
             self.forgetBatch = forgetBatch
             self.retainBatch = retainBatch
             self.checkpointEvery = checkpointEvery
             self.recordEvery = recordEvery
+            self.geffectRetainSize = geffectRetainSize
+            self.chunk = chunk
             self.out = out
         }
 
@@ -249,6 +256,7 @@ extension ExperimentConfig {
             case steps, epochs
             case forgetBatch = "forget_batch", retainBatch = "retain_batch"
             case checkpointEvery = "checkpoint_every", recordEvery = "record_every"
+            case geffectRetainSize = "geffect_retain_size", chunk
             case out
         }
     }

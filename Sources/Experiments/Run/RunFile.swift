@@ -1,37 +1,25 @@
 import Datasets
 import Foundation
+import Instrumentation
 import Model
 import Store
 import Unlearning
 
 /// The version written into every run file.
-public let gscopeVersion = "0.4.0"
+public let gscopeVersion = "0.5.0"
 
-/// The HDF5 run file of an unlearning run, written as the run goes: one row per step in every
-/// extendible dataset, flushed each step, so a killed run keeps every finished step.
-///
-/// Layout (see docs/run-file.md once the instrumentation lands):
-/// - root attributes `gscope_version`, `config` (resolved YAML), `seed`, `blas_threads`, `objective`;
-/// - `/model/tensor_names`, `/model/tensor_block` (−1 where none), `/model/tensor_group`;
-///   attribute `config` (the model's config.json);
-/// - `/data/forget/tokens` [N, T] (inputs, padding after each sample), `/data/forget/mask` [N, T]
-///   (1 on answer targets);
-/// - `/objective`: attributes `forget`, `retain`, `forget_weight`, `retain_weight`; `rmu_u` [C]
-///   for RMU;
-/// - per step: `/steps` [S], `/lr` [S], `/grad_norm` [S] (before clipping), `/loss/total` [S],
-///   `/loss/forget` [S], `/loss/retain` [S] (with a retain term), `/batch/forget_index` [S, B_f]
-///   and `/batch/instance_weight` [S, B_f] (−1 and NaN in rows a short last batch leaves empty).
+/// The HDF5 run file of an unlearning run, written as the run goes: every extendible dataset grows
+/// by one row per step and the file is flushed once the step's rows are all written (its step
+/// number last), so a killed run keeps every finished step. The layout is documented in docs/run-file.md.
 public final class UnlearningRunFile {
     public let file: H5File
-    private let steps: H5RowWriter<Int64>
-    private let lr: H5RowWriter<Double>, gradNorm: H5RowWriter<Double>
-    private let total: H5RowWriter<Double>, forget: H5RowWriter<Double>, retain: H5RowWriter<Double>?
-    private let forgetIndex: H5RowWriter<Int64>, instanceWeight: H5RowWriter<Double>
-    private let forgetBatch: Int
+    private let train: TrainRows
+    private let record: RecordRows?
 
     /// Creates the file (replacing one at `path`) and writes everything known before step 1.
+    /// `riskSets` names the recorded risk sets (none: no G-effects are recorded).
     public init(path: String, config: ExperimentConfig, model: GPT, objective: UnlearningObjective,
-                data: UnlearningData, forgetBatch: Int) throws {
+                data: UnlearningData, forgetBatch: Int, riskSets: [String], length T: Int) throws {
         file = try H5File.create(path)
         let root = file.root
         try root.setAttribute("gscope_version", gscopeVersion)
@@ -49,7 +37,6 @@ public final class UnlearningRunFile {
         encoder.outputFormatting = [.sortedKeys]
         try m.setAttribute("config", String(decoding: try encoder.encode(model.config), as: UTF8.self))
 
-        let T = data.sequenceLength
         let batch = TokenBatch(samples: data.forget, indices: Array(data.forget.indices), padding: data.padding, fixedLength: T)
         let d = try root.createGroup("data").createGroup("forget")
         try d.write("tokens", batch.tokens, shape: [batch.batch, T])
@@ -62,33 +49,126 @@ public final class UnlearningRunFile {
         try o.setAttribute("retain_weight", objective.retainWeight)
         if let rmu = objective.forget as? RMU { try o.write("rmu_u", rmu.u) }
 
-        steps = try root.createExtendible("steps", rowShape: [])
-        lr = try root.createExtendible("lr", rowShape: [])
-        gradNorm = try root.createExtendible("grad_norm", rowShape: [])
-        total = try root.createExtendible("loss/total", rowShape: [])
-        forget = try root.createExtendible("loss/forget", rowShape: [])
-        retain = objective.retain == nil ? nil : try root.createExtendible("loss/retain", rowShape: [])
-        let fb = min(forgetBatch, data.forget.count)
-        forgetIndex = try root.createExtendible("batch/forget_index", rowShape: [fb])
-        instanceWeight = try root.createExtendible("batch/instance_weight", rowShape: [fb])
-        self.forgetBatch = fb
+        train = try TrainRows(root, forgetBatch: min(forgetBatch, data.forget.count), retainTerm: objective.retain != nil)
+        record = riskSets.isEmpty ? nil
+            : try RecordRows(root, sets: riskSets, layout: model.layout, blocks: model.config.nLayer,
+                             instances: data.forget.count, length: T, retainTerm: objective.retain != nil)
         try file.flush()
     }
 
-    /// Appends one step's row to every per-step dataset (each append flushes).
-    public func append(_ r: UnlearningStepRecord) throws {
-        let missing = forgetBatch - r.forgetIndices.count
-        try forgetIndex.append(r.forgetIndices.map(Int64.init) + Array(repeating: -1, count: missing))
-        try instanceWeight.append(r.evaluation.forget.instanceWeights + Array(repeating: .nan, count: missing))
-        try lr.append([Double(r.learningRate)])
-        try gradNorm.append([r.gradientNorm])
-        try total.append([r.evaluation.loss])
-        try forget.append([r.evaluation.forget.value])
-        try retain?.append([r.evaluation.retain?.value ?? .nan])
-        try steps.append([Int64(r.step)])   // last: a step is complete once its number is written
+    /// Appends one optimiser step to `/train/…`.
+    public func append(_ r: UnlearningStepRecord) throws { try train.append(r) }
+
+    /// Appends one recorded step θ_t: its measurement and, when the update θ_t → θ_{t+1} was made,
+    /// its update effects (NaN otherwise).
+    public func append(_ m: StepMeasurement, updateEffects: [UpdateEffect]?) throws {
+        try record?.append(m, updateEffects)
     }
 
     public func setAttribute(_ name: String, _ value: Double) throws { try file.root.setAttribute(name, value) }
 
     public func close() throws { try file.close() }
+}
+
+/// `/train/…`: one row per optimiser step, about the step's own batch.
+private struct TrainRows {
+    let step: H5RowWriter<Int64>
+    let lr, gradNorm, total, forget: H5RowWriter<Double>
+    let retain: H5RowWriter<Double>?
+    let forgetIndex: H5RowWriter<Int64>, instanceWeight: H5RowWriter<Double>
+    let forgetBatch: Int
+
+    init(_ root: H5Group, forgetBatch: Int, retainTerm: Bool) throws {
+        let g = try root.createGroup("train")
+        lr = try g.createExtendible("lr", rowShape: [])
+        gradNorm = try g.createExtendible("grad_norm", rowShape: [])
+        total = try g.createExtendible("loss/total", rowShape: [])
+        forget = try g.createExtendible("loss/forget", rowShape: [])
+        retain = retainTerm ? try g.createExtendible("loss/retain", rowShape: []) : nil
+        forgetIndex = try g.createExtendible("forget_index", rowShape: [forgetBatch])
+        instanceWeight = try g.createExtendible("instance_weight", rowShape: [forgetBatch])
+        step = try g.createExtendible("step", rowShape: [])
+        self.forgetBatch = forgetBatch
+    }
+
+    func append(_ r: UnlearningStepRecord) throws {
+        let missing = forgetBatch - r.forgetIndices.count
+        try forgetIndex.append(r.forgetIndices.map(Int64.init) + Array(repeating: -1, count: missing), flush: false)
+        try instanceWeight.append(r.evaluation.forget.instanceWeights + Array(repeating: .nan, count: missing), flush: false)
+        try lr.append([Double(r.learningRate)], flush: false)
+        try gradNorm.append([r.gradientNorm], flush: false)
+        try total.append([r.evaluation.loss], flush: false)
+        try forget.append([r.evaluation.forget.value], flush: false)
+        try retain?.append([r.evaluation.retain?.value ?? .nan], flush: false)
+        try step.append([Int64(r.step)])   // last, and flushes: a row is complete once its step is written
+    }
+}
+
+/// The recorded steps: one row per measurement θ_t.
+private struct RecordRows {
+    struct PerSet {
+        let value, gradNorm2, total, termForget, termRetain, updateTotal: H5RowWriter<Double>
+        let tensor, block, group, updateTensor: H5RowWriter<Double>
+    }
+    let steps: H5RowWriter<Int64>
+    let total, forget: H5RowWriter<Double>
+    let retain: H5RowWriter<Double>?
+    let sets: [PerSet]
+    let instanceWeight, tokenWeight, instanceNLL: H5RowWriter<Double>
+    let layout: ParameterLayout, blocks: Int
+
+    init(_ root: H5Group, sets names: [String], layout: ParameterLayout, blocks: Int, instances N: Int,
+         length T: Int, retainTerm: Bool) throws {
+        let P = layout.slots.count
+        total = try root.createExtendible("loss/total", rowShape: [])
+        forget = try root.createExtendible("loss/forget", rowShape: [])
+        retain = retainTerm ? try root.createExtendible("loss/retain", rowShape: []) : nil
+        sets = try names.map { name in
+            let risk = try root.groupCreatingIfNeeded("risk").createGroup(name)
+            let ge = try root.groupCreatingIfNeeded("geffect").createGroup(name)
+            let up = try root.groupCreatingIfNeeded("update_effect").createGroup(name)
+            let group = try ge.createExtendible("group", rowShape: [LayerGroup.allCases.count], of: Double.self)
+            try group.dataset.setAttribute("names", LayerGroup.allCases.map(\.rawValue))
+            return PerSet(value: try risk.createExtendible("value", rowShape: []),
+                          gradNorm2: try risk.createExtendible("grad_norm2", rowShape: []),
+                          total: try ge.createExtendible("total", rowShape: []),
+                          termForget: try ge.createExtendible("term/forget", rowShape: []),
+                          termRetain: try ge.createExtendible("term/retain", rowShape: []),
+                          updateTotal: try up.createExtendible("total", rowShape: []),
+                          tensor: try ge.createExtendible("tensor", rowShape: [P]),
+                          block: try ge.createExtendible("block", rowShape: [max(blocks, 1)]),
+                          group: group,
+                          updateTensor: try up.createExtendible("tensor", rowShape: [P]))
+        }
+        let w = try root.createGroup("weights")
+        instanceWeight = try w.createExtendible("instance", rowShape: [N])
+        tokenWeight = try w.createExtendible("token", rowShape: [N, T])
+        instanceNLL = try root.createExtendible("instance_nll", rowShape: [N])
+        steps = try root.createExtendible("steps", rowShape: [])
+        self.layout = layout
+        self.blocks = blocks
+    }
+
+    func append(_ m: StepMeasurement, _ updates: [UpdateEffect]?) throws {
+        try total.append([m.loss], flush: false)
+        try forget.append([m.forget], flush: false)
+        try retain?.append([m.retain ?? .nan], flush: false)
+        for (i, (rows, r)) in zip(sets, m.risks).enumerated() {
+            try rows.value.append([r.value], flush: false)
+            try rows.gradNorm2.append([r.gradNorm2], flush: false)
+            try rows.total.append([r.total], flush: false)
+            try rows.termForget.append([r.forgetTerm], flush: false)
+            try rows.termRetain.append([r.retainTerm], flush: false)
+            try rows.tensor.append(r.tensor, flush: false)
+            try rows.block.append(blocks > 0 ? layout.blockSums(r.tensor, blocks: blocks) : [.nan], flush: false)
+            try rows.group.append(layout.groupSums(r.tensor), flush: false)
+            let u = updates?[i]
+            try rows.updateTotal.append([u?.total ?? .nan], flush: false)
+            try rows.updateTensor.append(u?.tensor ?? Array(repeating: .nan, count: r.tensor.count), flush: false)
+        }
+        try instanceWeight.append(m.instanceWeights, flush: false)
+        try tokenWeight.append(m.tokenWeights, flush: false)
+        try instanceNLL.append(m.instanceNLL, flush: false)
+        try steps.append([Int64(m.step)])   // last, and flushes: a row is complete once its step is written
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Instrumentation
 import Model
 import NumericCore
 import Unlearning
@@ -55,27 +56,54 @@ public final class UnlearningExperiment {
                 retain.isEmpty ? .nan : try meanAnswerNLL(model, samples: retain, padding: d.padding, length: d.sequenceLength))
     }
 
-    /// Runs every step into `directory`: `run.h5` (one row per step, flushed each step),
-    /// `checkpoints/step-NNNNNN/` every `run.checkpoint_every` steps, and the final `checkpoint/`.
-    /// Returns the answer NLLs before and after.
-    public func run(into directory: String, progress: (UnlearningStepRecord) -> Void) throws
+    /// The G-effect instrumentation of the run: risk sets `forget` (the whole forget set) and
+    /// `retain` (`run.geffect_retain_size` retain samples, drawn with the run's seed, on which the
+    /// objective's retain term is also measured); nil when `run.record_every` is 0.
+    public lazy var instrumenter: Instrumenter? = {
+        guard config.run.recordEvery > 0 else { return nil }
+        let d = data.unlearning, size = config.run.geffectRetainSize
+        var rng = RNG(seed: UInt64(config.seed)).fork(3)
+        let retain = RiskSet(name: "retain", from: d.retain, size: size == 0 ? nil : size, seed: rng.next())
+        return Instrumenter(unlearner: unlearner, riskSets: [RiskSet(name: "forget", samples: d.forget), retain],
+                            retainSet: retain.samples, chunk: config.run.chunk)
+    }()
+
+    /// What one step reports: the update's record and, at a recorded step, the measurement at the
+    /// parameters it produced.
+    public typealias Progress = (_ step: UnlearningStepRecord, _ measurement: StepMeasurement?) -> Void
+
+    /// Runs every step into `directory`: `run.h5`, `checkpoints/step-NNNNNN/` every
+    /// `run.checkpoint_every` steps, and the final `checkpoint/`. G-effects are measured at step 0,
+    /// every `run.record_every` steps and at the last step. Returns the answer NLLs before and after.
+    public func run(into directory: String, progress: Progress) throws
         -> (before: (forget: Double, retain: Double), after: (forget: Double, retain: Double))
     {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let inst = instrumenter
         let runFile = try UnlearningRunFile(path: directory + "/run.h5", config: config, model: unlearner.model,
                                             objective: unlearner.objective, data: data.unlearning,
-                                            forgetBatch: config.run.forgetBatch)
+                                            forgetBatch: config.run.forgetBatch,
+                                            riskSets: inst?.riskSets.map(\.name) ?? [],
+                                            length: inst?.length ?? data.unlearning.sequenceLength)
         let before = try answerNLL()
         try runFile.setAttribute("forget_nll_before", before.forget)
         try runFile.setAttribute("retain_nll_before", before.retain)
-        let every = config.run.checkpointEvery
-        try unlearner.run { record in
+        let total = unlearner.totalSteps, every = config.run.recordEvery, checkpointEvery = config.run.checkpointEvery
+        var pending = try inst?.measure(step: 0)
+        for s in 1...total {
+            let record = try unlearner.step(s)
             try runFile.append(record)
-            if every > 0, record.step % every == 0, record.step < record.totalSteps {
-                try saveCheckpoint(directory + "/checkpoints/" + String(format: "step-%06d", record.step))
+            if let m = pending, let inst {
+                try runFile.append(m, updateEffects: inst.updateEffects(lr: record.learningRate))
+                pending = nil
             }
-            progress(record)
+            if let inst, s % every == 0 || s == total { pending = try inst.measure(step: s) }
+            if checkpointEvery > 0, s % checkpointEvery == 0, s < total {
+                try saveCheckpoint(directory + "/checkpoints/" + String(format: "step-%06d", s))
+            }
+            progress(record, pending)
         }
+        if let m = pending { try runFile.append(m, updateEffects: nil) }
         let after = try answerNLL()
         try runFile.setAttribute("forget_nll_after", after.forget)
         try runFile.setAttribute("retain_nll_after", after.retain)
