@@ -283,7 +283,8 @@ struct DirectionalDerivativeParallelTests {
     }
 
     /// Forward vs forward-mode time on the `small` model, batch 16 × 128, two workers. Opt in
-    /// with `GSCOPE_TIMING=1` (it takes a few seconds).
+    /// with `GSCOPE_TIMING=1` (it takes a few seconds), and set `OPENBLAS_CORETYPE` as `gscope`
+    /// does (e.g. `SkylakeX`), else OpenBLAS may pick its slow SSE3 kernels in the test process.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["GSCOPE_TIMING"] != nil))
     func timingOnTheSmallModel() throws {
         Parallel.configure(threads: 2)
@@ -310,6 +311,6 @@ struct DirectionalDerivativeParallelTests {
             backward.append(ms { gpt.backward(logitGradient: d) })
         }
         func median(_ x: [Double]) -> Double { let s = x.dropFirst().sorted(); return s[s.count / 2] }
-        print("small B=16 T=128, 2 workers (median of 5): forward \(median(forward)) ms, directional derivative \(median(jvp)) ms, backward \(median(backward)) ms")
+        print("small B=16 T=128, 2 workers, OpenBLAS \(BLAS.coreName) (median of 5): forward \(median(forward)) ms, directional derivative \(median(jvp)) ms, backward \(median(backward)) ms")
     }
 }
