@@ -30,6 +30,8 @@ final class Activations {
     let attScratch: UnsafeMutablePointer<Float>                   // (T,T) per worker
     let attScratchSlots: Int
     let ones: UnsafeMutablePointer<Float>                         // (N) of 1, for bias gradients
+    /// Scratch of `directionalDerivative`, allocated by its first call for this shape.
+    var tangents: TangentScratch?
     private let owned: [FloatBuffer]
     private let ownedIds: [UnsafeMutablePointer<Int32>]
 

@@ -14,7 +14,7 @@ public final class GPT {
     public let parameters: FloatBuffer
     public let gradients: FloatBuffer
 
-    private let slots: Slots
+    let slots: Slots
     private var acts: Activations?
     private var lastMaskTotal = 0.0
 
@@ -220,7 +220,7 @@ public final class GPT {
         return a
     }
 
-    private func current() -> Activations {
+    func current() -> Activations {
         guard let a = acts else { preconditionFailure("GPT: no forward pass has been run") }
         return a
     }
@@ -248,7 +248,7 @@ public final class GPT {
 }
 
 /// Offsets of every tensor in the flat buffer, resolved once from the layout.
-private struct Slots {
+struct Slots {
     struct Block {
         let ln1w, ln1b, attnW, attnB, projW, projB, ln2w, ln2b, fcW, fcB, mlpProjW, mlpProjB: Int
     }

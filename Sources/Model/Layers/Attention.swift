@@ -55,6 +55,41 @@ public enum Attention {
         }
     }
 
+    /// Forward-mode derivative along `q̇kv` (B,T,3C), per batch row and head, with P = `att`
+    /// saved by `forward`:
+    ///
+    ///     Ṡ = (Q̇·Kᵀ + Q·K̇ᵀ)/√hs,   Ṗ = P ⊙ (Ṡ − rowsum(P ⊙ Ṡ)) (causal: 0 above the diagonal),
+    ///     Ȯ = Ṗ·V + P·V̇
+    ///
+    /// written into the head's columns of `out` (B,T,C). `scratch` holds `scratchSlots` (T,T)
+    /// matrices, one per worker.
+    public static func tangent(out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
+                               qkvTangent: UnsafePointer<Float>, att: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
+                               B: Int, T: Int, C: Int, NH: Int) {
+        let hs = C / NH, C3 = 3 * C
+        let scale = 1 / Float(hs).squareRoot()
+        forEachHead(B: B, NH: NH, workers: scratchSlots) { b, h, worker in
+            let off = b * T * C3 + h * hs
+            let q = qkv + off, k = q + C, v = q + 2 * C
+            let dq = qkvTangent + off, dk = dq + C, dv = dq + 2 * C
+            let p = att + (b * NH + h) * T * T
+            let ds = scratch + worker * T * T
+            BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, dq, lda: C3, k, ldb: C3, beta: 0, ds, ldc: T, parallel: false)
+            BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, q, lda: C3, dk, ldb: C3, beta: 1, ds, ldc: T, parallel: false)
+            for t in 0..<T {
+                let pr = p + t * T, dr = ds + t * T
+                let s = Reduce.dotF32(pr, dr, count: t + 1)
+                var j = 0
+                while j + 8 <= t + 1 { store8(load8(pr, j) * (load8(dr, j) - s), dr, j); j += 8 }
+                while j <= t { dr[j] = pr[j] * (dr[j] - s); j += 1 }
+                (dr + t + 1).update(repeating: 0, count: T - t - 1)
+            }
+            let o = out + b * T * C + h * hs
+            BLAS.gemm(m: T, n: hs, k: T, ds, lda: T, v, ldb: C3, beta: 0, o, ldc: C, parallel: false)
+            BLAS.gemm(m: T, n: hs, k: T, p, lda: T, dv, ldb: C3, beta: 1, o, ldc: C, parallel: false)
+        }
+    }
+
     /// Visits every (batch row, head) pair, heads spread over at most `workers` workers;
     /// `worker` indexes per-worker scratch. Each pair's arithmetic is the same whatever the split.
     private static func forEachHead(B: Int, NH: Int, workers: Int, _ body: (Int, Int, Int) -> Void) {

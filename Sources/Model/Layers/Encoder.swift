@@ -36,4 +36,12 @@ public enum Encoder {
             }
         }
     }
+
+    /// Forward-mode derivative along tangent embeddings (v_wte, v_wpe):
+    /// `ẋ[b,t,:] = v_wte[tokens[b,t],:] + v_wpe[t,:]` (the encoder is linear in its tables).
+    public static func tangent(out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>,
+                               wteTangent: UnsafePointer<Float>, wpeTangent: UnsafePointer<Float>,
+                               B: Int, T: Int, C: Int) {
+        forward(out: out, tokens: tokens, wte: wteTangent, wpe: wpeTangent, B: B, T: T, C: C)
+    }
 }

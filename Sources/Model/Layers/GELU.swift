@@ -49,4 +49,12 @@ public enum GELU {
             }
         }
     }
+
+    /// Forward-mode derivative: `ẏ = gelu′(x)·ẋ` (gelu′ as in `backward`; the Jacobian is
+    /// diagonal, so this is the backward kernel with ẋ in place of dout). `out` may alias
+    /// `inpTangent`.
+    public static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                               inpTangent: UnsafePointer<Float>, count n: Int) {
+        backward(dinp: out, inp: inp, dout: inpTangent, count: n)
+    }
 }

@@ -67,4 +67,45 @@ public enum LayerNorm {
             }
         }
     }
+
+    /// Forward-mode derivative along (ẋ, v_γ, v_β), with `x̂ = (x − μ)·r` (μ, r = rstd saved by
+    /// `forward`) and γ = weight:
+    ///
+    ///     ẏ = γ·r·(ẋ − mean(ẋ) − x̂·mean(ẋ·x̂)) + x̂·v_γ + v_β
+    ///
+    /// (ṙ = −r²·mean(ẋ·x̂)·r, so the derivative of x̂ is r·(ẋ − mean(ẋ)) − x̂·r·mean(ẋ·x̂)).
+    /// out, inp, inpTangent are (N,C); weightTangent, biasTangent (C).
+    public static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                               inpTangent: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                               weightTangent: UnsafePointer<Float>, biasTangent: UnsafePointer<Float>,
+                               mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int) {
+        Parallel.forRanges(N, grain: 16) { rows in
+            for n in rows {
+                let x = inp + n * C, dx = inpTangent + n * C, y = out + n * C
+                let m = mean[n], r = rstd[n]
+                var s8 = Float8(), sx8 = Float8(), i = 0
+                while i + 8 <= C {
+                    let d = load8(dx, i)
+                    s8 += d
+                    sx8 += d * ((load8(x, i) - m) * r)
+                    i += 8
+                }
+                var s = s8.sum(), sx = sx8.sum()
+                while i < C { s += dx[i]; sx += dx[i] * ((x[i] - m) * r); i += 1 }
+                let md = s / Float(C), mdx = sx / Float(C)
+                i = 0
+                while i + 8 <= C {
+                    let xh = (load8(x, i) - m) * r
+                    let dxh = r * (load8(dx, i) - md - xh * mdx)
+                    store8(load8(weight, i) * dxh + xh * load8(weightTangent, i) + load8(biasTangent, i), y, i)
+                    i += 8
+                }
+                while i < C {
+                    let xh = (x[i] - m) * r
+                    y[i] = weight[i] * (r * (dx[i] - md - xh * mdx)) + xh * weightTangent[i] + biasTangent[i]
+                    i += 1
+                }
+            }
+        }
+    }
 }

@@ -33,4 +33,40 @@ public enum Linear {
         BLAS.gemm(transA: true, m: OC, n: C, k: N, dout, lda: OC, inp, ldb: C, beta: 1, dweight, ldc: C)
         BLAS.gemv(trans: true, m: N, n: OC, dout, lda: OC, ones, beta: 1, dbias)
     }
+
+    /// Forward-mode derivative along a direction (ẋ, V_W, v_b) of the input and the parameters:
+    ///
+    ///     ẏ = [ṙ +] ẋ·Wᵀ + x·V_Wᵀ + v_b      (two sgemms)
+    ///
+    /// out (N,OC); inp = x and inpTangent = ẋ (N,C); weight = W and weightTangent = V_W (OC,C);
+    /// biasTangent = v_b (OC), nil for a layer without bias (the tied head); residualTangent = ṙ
+    /// (N,OC), the tangent of a residual that `forward` adds, may be `out` itself (in place).
+    public static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                               inpTangent: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                               weightTangent: UnsafePointer<Float>, biasTangent: UnsafePointer<Float>?,
+                               residualTangent: UnsafePointer<Float>? = nil, N: Int, C: Int, OC: Int) {
+        var beta: Float = 1
+        switch (residualTangent, biasTangent) {
+        case (nil, nil):
+            beta = 0
+        case (let r?, nil):
+            if r != UnsafePointer(out) { out.update(from: r, count: N * OC) }
+        case (let r, let b?):
+            Parallel.forRanges(N, grain: 64) { rows in
+                for n in rows {
+                    let o = out + n * OC
+                    if let r {
+                        let rr = r + n * OC
+                        var i = 0
+                        while i + 8 <= OC { store8(load8(rr, i) + load8(b, i), o, i); i += 8 }
+                        while i < OC { o[i] = rr[i] + b[i]; i += 1 }
+                    } else {
+                        o.update(from: b, count: OC)
+                    }
+                }
+            }
+        }
+        BLAS.gemm(transB: true, m: N, n: OC, k: C, inpTangent, lda: C, weight, ldb: C, beta: beta, out, ldc: OC)
+        BLAS.gemm(transB: true, m: N, n: OC, k: C, inp, lda: C, weightTangent, ldb: C, beta: 1, out, ldc: OC)
+    }
 }

@@ -36,4 +36,36 @@ public enum LogSoftmax {
             }
         }
     }
+
+    /// Forward-mode derivative of `log p(yₙ) = logits[n,yₙ] − lse[n]` along a logit tangent ṫ:
+    ///
+    ///     (log p(yₙ))˙ = ṫ[n,yₙ] − Σ_v softmax(logits[n,:])_v·ṫ[n,v]
+    ///
+    /// out (N); 0 where the target is −1.
+    public static func tangent(out: UnsafeMutablePointer<Float>, logitTangent: UnsafePointer<Float>,
+                               logits: UnsafePointer<Float>, lse: UnsafePointer<Float>,
+                               targets: UnsafePointer<Int32>, N: Int, V: Int) {
+        Parallel.forRanges(N, grain: 8) { rows in
+            for n in rows {
+                let y = Int(targets[n])
+                guard y >= 0 else { out[n] = 0; continue }
+                let row = logits + n * V, dt = logitTangent + n * V
+                let shift = lse[n]
+                var s0 = Float8(), s1 = Float8(), i = 0
+                while i + 16 <= V {
+                    s0 += VectorMath.exp(load8(row, i) - shift) * load8(dt, i)
+                    s1 += VectorMath.exp(load8(row, i + 8) - shift) * load8(dt, i + 8)
+                    i += 16
+                }
+                if i + 8 <= V { s0 += VectorMath.exp(load8(row, i) - shift) * load8(dt, i); i += 8 }
+                var s = (s0 + s1).sum()
+                if i < V {
+                    var l = Float8(repeating: shift), d = Float8()
+                    for j in i..<V { l[j - i] = row[j]; d[j - i] = dt[j] }
+                    s += (VectorMath.exp(l - shift) * d).sum()
+                }
+                out[n] = dt[y] - s
+            }
+        }
+    }
 }
