@@ -51,7 +51,7 @@ public final class Instrumenter {
             g.base.update(from: model.gradients.base, count: P)
         }
         let forget = try SetGradients.forgetTerm(objective, model: model, reference: unlearner.reference, data: data,
-                                                 length: T, chunk: chunk)
+                                                 length: T, chunk: chunk, directions: riskGradients)
         forgetGradient.base.update(from: model.gradients.base, count: P)
         var retainValue: Double?
         if objective.retain != nil {
@@ -66,12 +66,17 @@ public final class Instrumenter {
         measured = true
 
         let slots = model.layout.slots
-        let risks = zip(riskSets, zip(values, riskGradients)).map { set, vg in
-            let (value, g) = vg
+        let risks = riskSets.indices.map { k in
+            let g = riskGradients[k]
             let f = slots.map { Reduce.dot(g.base + $0.offset, forgetGradient.base + $0.offset, count: $0.count) }
             let r = slots.map { Reduce.dot(g.base + $0.offset, retainGradient.base + $0.offset, count: $0.count) }
-            return RiskMeasurement(name: set.name, value: value, gradNorm2: Reduce.dot(g.base, g.base, count: P),
-                                   tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +))
+            let token = forget.tokenShares[k], refusal = forget.refusalShares[k]
+            let instance = (0..<data.forget.count).map { i in
+                token[(i * T)..<((i + 1) * T)].reduce(0, +) + (refusal.isEmpty ? 0 : refusal[(i * T)..<((i + 1) * T)].reduce(0, +))
+            }
+            return RiskMeasurement(name: riskSets[k].name, value: values[k], gradNorm2: Reduce.dot(g.base, g.base, count: P),
+                                   tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +),
+                                   token: token, refusalToken: refusal, instance: instance, pgEffect: forget.pgEffects[k])
         }
         return StepMeasurement(step: step, risks: risks,
                                loss: objective.forgetWeight * forget.value + objective.retainWeight * (retainValue ?? 0),

@@ -13,6 +13,14 @@ public struct RiskMeasurement: Sendable {
     public let tensor: [Double]
     /// The G-effect of each scaled term: `⟨∇R, γ∇L_f⟩` and `⟨∇R, α∇L_r⟩` (0 without a retain term).
     public let forgetTerm: Double, retainTerm: Double
+    /// The forget term's G-effect split additively by output position: (N, T) on each forget
+    /// instance's row and, for objectives that read refusal answers (PO, IdkDPO), (N, T) on its
+    /// refusal row (empty otherwise). Position n's share is `⟨∂(γL_f)/∂outputs_n, J_n·∇R⟩`.
+    public let token: [Double], refusalToken: [Double]
+    /// Per forget instance: the sum of its shares; the instances sum to `forgetTerm`.
+    public let instance: [Double]
+    /// Per forget instance: the PG-effect `⟨∇R, ∇log p(s_i)⟩` ([GE] Eq. 5).
+    public let pgEffect: [Double]
 
     /// e = Σ_p e_p = forget term + retain term.
     public var total: Double { tensor.reduce(0, +) }

@@ -31,12 +31,17 @@ enum SetGradients {
         var instanceWeights: [Double] = [], instanceNLL: [Double] = []
         /// (N, T) token weights on the true answers (0 where the objective has none there).
         var tokenWeights: [Double] = []
+        /// Per direction v (risk gradient): the forget term's G-effect `⟨v, γ∇L_f⟩` split by
+        /// position, (N, T) on the true-answer rows and (N, T) on the refusal rows (empty when the
+        /// objective reads none); and the PG-effect `⟨v, ∇log p(s_i)⟩` of each instance.
+        var tokenShares: [[Double]] = [], refusalShares: [[Double]] = [], pgEffects: [[Double]] = []
     }
 
     /// The objective's scaled forget term `γ·L_f` over every forget instance (with its refusal),
-    /// its gradient left in `model.gradients`.
+    /// its gradient left in `model.gradients`, and its G-effect along each of `directions` split by
+    /// instance and token (one forward-mode pass per direction and chunk, `PositionShares`).
     static func forgetTerm(_ objective: UnlearningObjective, model: GPT, reference: GPT?, data: UnlearningData,
-                           length T: Int, chunk: Int) throws -> ForgetPass {
+                           length T: Int, chunk: Int, directions: [FloatBuffer]) throws -> ForgetPass {
         model.zeroGradients()
         let needsRefusal = objective.forget.roles.contains(.refusal)
         var totals: [BatchRole: ObjectiveBatch.Denominator] = [
@@ -47,6 +52,9 @@ enum SetGradients {
                                      instances: data.refusal.count)
         }
         var pass = ForgetPass()
+        pass.tokenShares = directions.map { _ in [] }
+        pass.refusalShares = directions.map { _ in [] }
+        pass.pgEffects = directions.map { _ in [] }
         for start in stride(from: 0, to: data.forget.count, by: chunk) {
             let rows = Array(start..<min(start + chunk, data.forget.count))
             var batch = ObjectiveBatch(forget: rows.map { data.forget[$0] }, forgetIndices: rows,
@@ -65,6 +73,18 @@ enum SetGradients {
                     nll -= Double(mask[n]) * Double(logp[n]); count += Double(mask[n])
                 }
                 pass.instanceNLL.append(count > 0 ? nll / count : .nan)
+            }
+            let forgetRows = batch.rows[.forget]!, refusalRows = batch.rows[.refusal]
+            for (k, v) in directions.enumerated() {
+                let (shares, lpTangents) = PositionShares.compute(model, direction: v, logitGradient: model.logitGradientScratch.baseAddress!,
+                                                                  hiddenGradients: e.hiddenGradients)
+                pass.tokenShares[k] += shares[(forgetRows.lowerBound * T)..<(forgetRows.upperBound * T)]
+                if let r = refusalRows { pass.refusalShares[k] += shares[(r.lowerBound * T)..<(r.upperBound * T)] }
+                for b in forgetRows {
+                    var pg = 0.0
+                    for n in (b * T)..<((b + 1) * T) where mask[n] != 0 { pg += Double(mask[n]) * Double(lpTangents[n]) }
+                    pass.pgEffects[k].append(pg)
+                }
             }
         }
         return pass

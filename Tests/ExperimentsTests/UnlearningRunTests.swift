@@ -68,6 +68,15 @@ struct UnlearningRunTests {
                 let sum = tensor.values[(row * tensor.shape[1])..<((row + 1) * tensor.shape[1])].reduce(0, +)
                 #expect(abs(sum - e[row]) <= 1e-9 * abs(e[row]))
             }
+            let instance = try root.read("geffect/\(set)/instance", as: Double.self)
+            let token = try root.read("geffect/\(set)/token", as: Double.self)
+            let forgetTerm = try root.read("geffect/\(set)/term/forget", as: Double.self).values
+            #expect(instance.shape == [4, 40] && token.shape == [4, 40, experiment.data.unlearning.sequenceLength])
+            for row in 0..<4 {
+                let sum = instance.values[(row * 40)..<((row + 1) * 40)].reduce(0, +)
+                #expect(abs(sum - forgetTerm[row]) <= 1e-5 * abs(forgetTerm[row]))
+            }
+            #expect(try root.read("pgeffect/\(set)/instance", as: Double.self).shape == [4, 40])
             let u = try root.read("update_effect/\(set)/total", as: Double.self).values
             #expect(u.count == 4 && u[0..<3].allSatisfy(\.isFinite) && u[3].isNaN)
             #expect(try root.read("risk/\(set)/value", as: Double.self).values.allSatisfy { $0 > 0 })

@@ -98,3 +98,75 @@ struct GEffectTests {
         }
     }
 }
+
+/// Per-instance and per-token G-effects and PG-effects from forward-mode passes inside the
+/// batched evaluation, against the slow path: one backward pass per instance.
+@Suite("G-effects per instance and token")
+struct InstanceGEffectTests {
+    typealias G = GEffectTests
+
+    static let objectives: [String: UnlearningObjective] = [
+        "ga": .init(forget: GradientAscent()),
+        "npo+kl": .init(forget: NPO(beta: 0.5), retain: RetainKL(), forgetWeight: 0.7),
+        "simnpo": .init(forget: SimNPO(beta: 2.5, gamma: 0.3)),
+        "wtnpo": .init(forget: WTNPO(beta: 2, alpha: 1)),
+        "po": .init(forget: RefusalTuning()),
+        "idkdpo": .init(forget: IdkDPO(beta: 0.5)),
+        "rmu": .init(forget: RMU(layer: 1, u: Array(repeating: 0.5, count: 16))),
+        "undial": .init(forget: UNDIAL(beta: 3)),
+    ]
+
+    /// ∇R of the whole set, by one plain backward pass.
+    static func riskGradient(_ model: GPT, _ samples: [FormattedSample], length: Int) throws -> [Float] {
+        let b = TokenBatch(samples: samples, indices: Array(samples.indices), padding: 0, fixedLength: length)
+        model.zeroGradients()
+        try model.forward(tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq)
+        model.nllLogitGradient(coefficients: model.meanNLLCoefficients(mask: b.mask), into: model.logitGradientScratch.baseAddress!)
+        model.backward(logitGradient: model.logitGradientScratch.baseAddress!)
+        return model.gradients.array
+    }
+
+    @Test(arguments: objectives.keys.sorted())
+    func instancesMatchTheSlowPath(_ name: String) throws {
+        let objective = Self.objectives[name]!
+        let inst = try G.instrumenter(objective, chunk: 3)
+        let m = try inst.measure(step: 0)
+        let model = inst.unlearner.model, data = G.data, T = inst.length
+        let reference = inst.unlearner.reference
+        let needsRefusal = objective.forget.roles.contains(.refusal)
+        var totals: [BatchRole: ObjectiveBatch.Denominator] = [
+            .forget: .init(answerTokens: Double(RiskSet(name: "f", samples: data.forget).answerTokens), instances: data.forget.count),
+        ]
+        if needsRefusal {
+            totals[.refusal] = .init(answerTokens: Double(RiskSet(name: "r", samples: data.refusal).answerTokens), instances: data.forget.count)
+        }
+        for (k, set) in [data.forget, data.retain].enumerated() {
+            let v = try Self.riskGradient(model, set, length: T)
+            let r = m.risks[k]
+            // The instances add up to the forget term's G-effect, the tokens to their instance.
+            #expect(abs(r.instance.reduce(0, +) - r.forgetTerm) <= 1e-5 * max(abs(r.forgetTerm), 1e-9), "\(name) \(r.name)")
+            var slow: [Double] = [], slowPG: [Double] = []
+            for i in data.forget.indices {
+                var batch = ObjectiveBatch(forget: [data.forget[i]], forgetIndices: [i],
+                                           refusal: needsRefusal ? [data.refusal[i]] : [], padding: 0, fixedLength: T)
+                batch.denominators = totals
+                _ = try objective.evaluate(model: model, reference: reference, batch: batch, part: .forget)
+                slow.append(zip(model.gradients.array, v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) })
+                // PG-effect: the gradient of log p(s_i), i.e. of −(summed answer NLL).
+                let one = TokenBatch(samples: data.forget, indices: [i], padding: 0, fixedLength: T)
+                model.zeroGradients()
+                try model.forward(tokens: one.tokens, targets: one.targets, mask: one.mask, batch: 1, seq: T)
+                model.nllLogitGradient(coefficients: one.mask.map { -$0 }, into: model.logitGradientScratch.baseAddress!)
+                model.backward(logitGradient: model.logitGradientScratch.baseAddress!)
+                slowPG.append(zip(model.gradients.array, v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) })
+            }
+            let scale = slow.map(abs).max()!, pgScale = slowPG.map(abs).max()!
+            let err = zip(r.instance, slow).map { abs($0 - $1) }.max()! / scale
+            let pgErr = zip(r.pgEffect, slowPG).map { abs($0 - $1) }.max()! / pgScale
+            print("\(name) \(r.name): per-instance error \(err), PG error \(pgErr) (relative to the largest magnitude)")
+            #expect(err < 1e-5, "\(name) \(r.name): \(r.instance) vs \(slow)")
+            #expect(pgErr < 1e-5, "\(name) \(r.name): PG \(r.pgEffect) vs \(slowPG)")
+            #expect(r.token.count == data.forget.count * T && r.refusalToken.count == (needsRefusal ? data.forget.count * T : 0))
+        }
+    }
+}

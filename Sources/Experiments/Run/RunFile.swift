@@ -52,7 +52,8 @@ public final class UnlearningRunFile {
         train = try TrainRows(root, forgetBatch: min(forgetBatch, data.forget.count), retainTerm: objective.retain != nil)
         record = riskSets.isEmpty ? nil
             : try RecordRows(root, sets: riskSets, layout: model.layout, blocks: model.config.nLayer,
-                             instances: data.forget.count, length: T, retainTerm: objective.retain != nil)
+                             instances: data.forget.count, length: T, retainTerm: objective.retain != nil,
+                             refusals: objective.forget.roles.contains(.refusal))
         try file.flush()
     }
 
@@ -109,6 +110,8 @@ private struct RecordRows {
     struct PerSet {
         let value, gradNorm2, total, termForget, termRetain, updateTotal: H5RowWriter<Double>
         let tensor, block, group, updateTensor: H5RowWriter<Double>
+        let instance, token, pg: H5RowWriter<Double>
+        let refusalToken: H5RowWriter<Double>?
     }
     let steps: H5RowWriter<Int64>
     let total, forget: H5RowWriter<Double>
@@ -118,7 +121,7 @@ private struct RecordRows {
     let layout: ParameterLayout, blocks: Int
 
     init(_ root: H5Group, sets names: [String], layout: ParameterLayout, blocks: Int, instances N: Int,
-         length T: Int, retainTerm: Bool) throws {
+         length T: Int, retainTerm: Bool, refusals: Bool) throws {
         let P = layout.slots.count
         total = try root.createExtendible("loss/total", rowShape: [])
         forget = try root.createExtendible("loss/forget", rowShape: [])
@@ -138,7 +141,11 @@ private struct RecordRows {
                           tensor: try ge.createExtendible("tensor", rowShape: [P]),
                           block: try ge.createExtendible("block", rowShape: [max(blocks, 1)]),
                           group: group,
-                          updateTensor: try up.createExtendible("tensor", rowShape: [P]))
+                          updateTensor: try up.createExtendible("tensor", rowShape: [P]),
+                          instance: try ge.createExtendible("instance", rowShape: [N]),
+                          token: try ge.createExtendible("token", rowShape: [N, T]),
+                          pg: try root.groupCreatingIfNeeded("pgeffect").createGroup(name).createExtendible("instance", rowShape: [N]),
+                          refusalToken: refusals ? try ge.createExtendible("refusal_token", rowShape: [N, T]) : nil)
         }
         let w = try root.createGroup("weights")
         instanceWeight = try w.createExtendible("instance", rowShape: [N])
@@ -165,6 +172,10 @@ private struct RecordRows {
             let u = updates?[i]
             try rows.updateTotal.append([u?.total ?? .nan], flush: false)
             try rows.updateTensor.append(u?.tensor ?? Array(repeating: .nan, count: r.tensor.count), flush: false)
+            try rows.instance.append(r.instance, flush: false)
+            try rows.token.append(r.token, flush: false)
+            try rows.refusalToken?.append(r.refusalToken, flush: false)
+            try rows.pg.append(r.pgEffect, flush: false)
         }
         try instanceWeight.append(m.instanceWeights, flush: false)
         try tokenWeight.append(m.tokenWeights, flush: false)

@@ -71,7 +71,8 @@ public struct UnlearningObjective: Sendable {
         model.backward(logitGradient: gradient.logits,
                        residualGradients: hidden.map { GPT.ResidualGradient(block: $0.key, gradient: $0.value.base) })
         return ObjectiveEvaluation(loss: forgetWeight * (fv?.value ?? 0) + retainWeight * (rv?.value ?? 0),
-                                   forget: fv ?? TermValue(value: 0), retain: rv)
+                                   forget: fv ?? TermValue(value: 0), retain: rv,
+                                   hiddenGradients: gradient.hidden.mapValues(\.array))
     }
 }
 
@@ -82,6 +83,10 @@ public struct ObjectiveEvaluation: Sendable {
     /// The forget term (value 0 and no weights when only the retain term was evaluated).
     public let forget: TermValue
     public let retain: TermValue?
+    /// The loss's gradient on the residual stream after each block a term reads, (B·T, C); its
+    /// gradient on the logits stays in the model's `logitGradientScratch` until the next
+    /// evaluation.
+    public let hiddenGradients: [Int: [Float]]
 }
 
 public enum ObjectiveError: Error, CustomStringConvertible {
