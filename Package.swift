@@ -50,7 +50,7 @@ let package = Package(
         ]),
         // The command line.
         .executableTarget(name: "gscope", dependencies: [
-            "NumericCore", "Model", "Datasets", "Unlearning", "Store", "Experiments",
+            "NumericCore", "Model", "Datasets", "Unlearning", "Instrumentation", "Store", "Experiments",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

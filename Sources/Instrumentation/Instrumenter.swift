@@ -9,7 +9,8 @@ import Unlearning
 /// per term; after the optimiser's update, the update effect per tensor.
 ///
 /// It borrows the unlearner's model, reference and data and uses the model's gradient buffer as
-/// scratch: call `measure` before an update and `updateEffects` after it.
+/// scratch: call `measure` before an update and `updateEffects` after it. `measure` leaves the
+/// objective's full-set gradient in the gradient buffer.
 public final class Instrumenter {
     public let unlearner: Unlearner
     public let riskSets: [RiskSet]
@@ -21,6 +22,16 @@ public final class Instrumenter {
     private let forgetGradient: FloatBuffer, retainGradient: FloatBuffer
     private let parametersBefore: FloatBuffer
     private var measured = false
+    /// The objective over the whole sets at the last measured θ_t, whose gradient `measure` leaves
+    /// in `model.gradients`.
+    public private(set) var lastEvaluation: ObjectiveEvaluation?
+
+    /// Whether the update that follows `measure` can use the gradient it leaves: the run's
+    /// batches are the whole forget set (and whole retain set), and the objective's retain term
+    /// is measured on that whole retain set.
+    public var measuresTheUpdate: Bool {
+        unlearner.batchesAreWholeSets && (unlearner.objective.retain == nil || retainSet.count == unlearner.data.retain.count)
+    }
 
     public init(unlearner: Unlearner, riskSets: [RiskSet], retainSet: [FormattedSample], chunk: Int = 16) {
         precondition(chunk >= 1)
@@ -61,7 +72,9 @@ public final class Instrumenter {
         } else {
             retainGradient.zero()
         }
-        model.zeroGradients()
+        // Leave the objective's full-set gradient γ∇L_f + α∇L_r for an update that can use it.
+        model.gradients.base.update(from: forgetGradient.base, count: P)
+        RowOps.add(retainGradient.base, into: model.gradients.base, count: P)
         parametersBefore.base.update(from: model.parameters.base, count: P)
         measured = true
 
@@ -78,8 +91,13 @@ public final class Instrumenter {
                                    tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +),
                                    token: token, refusalToken: refusal, instance: instance, pgEffect: forget.pgEffects[k])
         }
+        let loss = objective.forgetWeight * forget.value + objective.retainWeight * (retainValue ?? 0)
+        lastEvaluation = ObjectiveEvaluation(
+            loss: loss, forget: TermValue(value: forget.value, tokenWeights: [.forget: forget.tokenWeights],
+                                          instanceWeights: forget.instanceWeights),
+            retain: retainValue.map { TermValue(value: $0) }, hiddenGradients: [:])
         return StepMeasurement(step: step, risks: risks,
-                               loss: objective.forgetWeight * forget.value + objective.retainWeight * (retainValue ?? 0),
+                               loss: loss,
                                forget: forget.value, retain: retainValue, instanceWeights: forget.instanceWeights,
                                instanceNLL: forget.instanceNLL, tokenWeights: forget.tokenWeights)
     }

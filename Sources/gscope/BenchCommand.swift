@@ -17,12 +17,18 @@ struct Bench: ParsableCommand {
         --mode sgemm measures square matrix products through OpenBLAS (n = 256 to 2048), \
         split over the threads as the engine splits them.
 
+        --mode geffect times one fully instrumented NPO unlearning step: the forget (--batch \
+        sequences of --seq tokens) and retain (--batch) risk gradients, the objective over the \
+        whole forget set with per-tensor, per-instance and per-token G-effects, one AdamW update \
+        and its update effects. --mode pg times the PG-effects of --instances sequences for a \
+        given risk gradient (one forward and one forward-mode pass per --batch rows).
+
         Example:
           gscope bench --model small --batch 16 --seq 128 --threads 2 --json
         Side by side with PyTorch: notebooks-scripts/bench/compare_torch.sh
         """)
 
-    enum Mode: String, ExpressibleByArgument, CaseIterable { case train, sgemm }
+    enum Mode: String, ExpressibleByArgument, CaseIterable { case train, sgemm, geffect, pg }
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var threadOptions: ThreadOptions
@@ -32,6 +38,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Tokens per sequence (at most the model's block size).") var seq: Int = 128
     @Option(help: "Timed steps.") var steps: Int = 10
     @Option(help: "Untimed steps first.") var warmup: Int = 2
+    @Option(help: "With --mode pg: the number of instances.") var instances: Int = 32
     @Flag(help: "With --mode train: also time each layer kind on the model's shapes (ms per step).")
     var profile = false
     @Flag(help: "Print only the JSON line (the default prints it too, after a human-readable line).")
@@ -42,6 +49,8 @@ struct Bench: ParsableCommand {
         switch mode {
         case .train: try benchTrain()
         case .sgemm: benchSgemm()
+        case .geffect: try benchGEffect()
+        case .pg: try benchPG()
         }
     }
 

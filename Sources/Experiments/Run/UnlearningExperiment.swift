@@ -91,7 +91,8 @@ public final class UnlearningExperiment {
         let total = unlearner.totalSteps, every = config.run.recordEvery, checkpointEvery = config.run.checkpointEvery
         var pending = try inst?.measure(step: 0)
         for s in 1...total {
-            let record = try unlearner.step(s)
+            let record = try pending != nil && inst!.measuresTheUpdate
+                ? unlearner.step(s, precomputed: inst!.lastEvaluation!) : unlearner.step(s)
             try runFile.append(record)
             if let m = pending, let inst {
                 try runFile.append(m, updateEffects: inst.updateEffects(lr: record.learningRate))

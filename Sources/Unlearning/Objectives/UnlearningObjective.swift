@@ -87,6 +87,13 @@ public struct ObjectiveEvaluation: Sendable {
     /// gradient on the logits stays in the model's `logitGradientScratch` until the next
     /// evaluation.
     public let hiddenGradients: [Int: [Float]]
+
+    public init(loss: Double, forget: TermValue, retain: TermValue?, hiddenGradients: [Int: [Float]] = [:]) {
+        self.loss = loss
+        self.forget = forget
+        self.retain = retain
+        self.hiddenGradients = hiddenGradients
+    }
 }
 
 public enum ObjectiveError: Error, CustomStringConvertible {

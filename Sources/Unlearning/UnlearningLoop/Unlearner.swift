@@ -141,12 +141,31 @@ public final class Unlearner {
     public func step(_ step: Int) throws -> UnlearningStepRecord {
         let batch = batch(step: step)
         let evaluation = try objective.evaluate(model: model, reference: reference, batch: batch)
+        return try update(step: step, evaluation: evaluation, forgetIndices: batch.forgetIndices)
+    }
+
+    /// Whether one batch holds the whole forget set and, with a retain term, the whole retain set:
+    /// then every step's gradient is the objective's full-set gradient.
+    public var batchesAreWholeSets: Bool {
+        options.forgetBatch >= data.forget.count && (objective.retain == nil || options.retainBatch >= data.retain.count)
+    }
+
+    /// One step whose objective gradient is already in `model.gradients`, evaluated on the whole
+    /// forget (and retain) set — as the instrumentation leaves it — when `batchesAreWholeSets`:
+    /// the same update as `step(_:)` without computing the gradient twice.
+    public func step(_ step: Int, precomputed evaluation: ObjectiveEvaluation) throws -> UnlearningStepRecord {
+        precondition(batchesAreWholeSets, "a precomputed full-set gradient is this step's gradient only when batches are whole sets")
+        return try update(step: step, evaluation: evaluation, forgetIndices: Array(data.forget.indices))
+    }
+
+    /// Clipping and the optimiser's update from the gradient in `model.gradients`.
+    private func update(step: Int, evaluation: ObjectiveEvaluation, forgetIndices: [Int]) throws -> UnlearningStepRecord {
         guard evaluation.loss.isFinite else { throw UnlearningError.diverged(step: step, loss: evaluation.loss) }
         let norm = clipGradientNorm(model.gradients, maxNorm: options.maxGradientNorm)
         let lr = options.schedule.rate(step: step, totalSteps: totalSteps, base: options.learningRate)
         optimizer.step(parameters: model.parameters, gradients: model.gradients, lr: lr)
         return UnlearningStepRecord(step: step, totalSteps: totalSteps, epoch: epoch(ofStep: step), learningRate: lr,
-                                    evaluation: evaluation, gradientNorm: norm, forgetIndices: batch.forgetIndices)
+                                    evaluation: evaluation, gradientNorm: norm, forgetIndices: forgetIndices)
     }
 
     /// Runs every step, calling `progress` after each.

@@ -1,0 +1,83 @@
+import Datasets
+import Foundation
+import Instrumentation
+import Model
+import NumericCore
+import Unlearning
+
+/// `gscope bench --mode geffect` and `--mode pg`: the instrumentation's cost on random bigram data.
+extension Bench {
+    /// `n` bigram sequences of `T` inputs with every target in the loss, as formatted samples.
+    private func bigramSamples(_ n: Int, T: Int, vocab: Int, rng: inout RNG) -> [FormattedSample] {
+        let corpus = SparseBigramCorpus(vocabSize: vocab, seed: 2)
+        let b = corpus.batch(B: n, T: T, rng: &rng)
+        return (0..<n).map { r in
+            let ids = Array(b.tokens[(r * T)..<((r + 1) * T)]) + [b.targets[(r + 1) * T - 1]]
+            return FormattedSample(ids: ids, answerRange: 1..<(T + 1))
+        }
+    }
+
+    private func startModel() throws -> (GPT, Int, RNG) {
+        let config = try modelOptions.config()
+        let T = min(seq, config.blockSize)
+        var rng = RNG(seed: 1)
+        let model = try GPT(config: config)
+        model.initializeGPT2(rng: &rng)
+        return (model, T, rng)
+    }
+
+    /// One fully instrumented NPO step: the forget (`--batch` × `--seq`) and retain (`--batch`)
+    /// risk gradients, the objective over the whole forget set with per-tensor, per-instance and
+    /// per-token G-effects, one AdamW update on the forget set and the update effects.
+    func benchGEffect() throws {
+        var (model, T, rng) = try startModel()
+        let data = UnlearningData(forget: bigramSamples(batch, T: T, vocab: model.config.vocabSize, rng: &rng),
+                                  retain: bigramSamples(batch, T: T, vocab: model.config.vocabSize, rng: &rng), padding: 0)
+        let unlearner = try Unlearner(model: model, objective: .init(forget: NPO(beta: 0.1)),
+                                      optimizer: AdamW(count: model.parameterCount), data: data,
+                                      options: .init(length: .steps(warmup + steps), forgetBatch: batch, learningRate: 1e-5))
+        let inst = Instrumenter(unlearner: unlearner, riskSets: [RiskSet(name: "forget", samples: data.forget),
+                                                                 RiskSet(name: "retain", samples: data.retain)],
+                                retainSet: data.retain, chunk: batch)
+        precondition(inst.measuresTheUpdate)
+        let times = try timed { i in
+            _ = try inst.measure(step: i)
+            let record = try unlearner.step(i + 1, precomputed: inst.lastEvaluation!)
+            _ = inst.updateEffects(lr: record.learningRate)
+        }
+        report(mode: "geffect", model: model, T: T, times: times, extra: [("instances", "\(batch)"), ("objective", "\"npo\"")])
+    }
+
+    /// PG-effects of `--instances` instances of `--seq` tokens for a given risk gradient.
+    func benchPG() throws {
+        var (model, T, rng) = try startModel()
+        let samples = bigramSamples(instances, T: T, vocab: model.config.vocabSize, rng: &rng)
+        let direction = FloatBuffer((0..<model.parameterCount).map { _ in Float(rng.normal() * 1e-3) })
+        let times = try timed { _ in
+            _ = try PGEffects.compute(model, samples: samples, direction: direction, padding: 0, length: T, chunk: batch)
+        }
+        report(mode: "pg", model: model, T: T, times: times, extra: [("instances", "\(instances)")])
+    }
+
+    /// Runs `body` `warmup + steps` times and returns the timed milliseconds.
+    private func timed(_ body: (Int) throws -> Void) throws -> [Double] {
+        var times: [Double] = []
+        for i in 0..<(warmup + steps) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body(i)
+            if i >= warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
+        }
+        return times
+    }
+
+    private func report(mode: String, model: GPT, T: Int, times: [Double], extra: [(String, String)]) {
+        let median = times.sorted()[times.count / 2]
+        let fields: [(String, String)] = [
+            ("impl", "\"gscope\""), ("mode", "\"\(mode)\""), ("model", "\"\(modelOptions.model)\""),
+            ("params", "\(model.parameterCount)"), ("batch", "\(batch)"), ("seq", "\(T)"),
+            ("threads", "\(threadOptions.threads)"), ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
+        ] + extra + [("ms_median", String(format: "%.2f", median)), ("ms_min", String(format: "%.2f", times.min()!))]
+        if !json { print("\(modelOptions.model) \(mode): \(String(format: "%.1f", median)) ms (median of \(steps))") }
+        print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+    }
+}
