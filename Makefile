@@ -23,8 +23,9 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-## test: every test suite, optimised
+## test: every test suite, optimised (the binary first: a test runs it and kills it)
 test: deps
+	$(SWIFT) build -c release
 	$(SWIFT) test -c release
 
 ## demo: generate the synthetic TOFU-shaped benchmark, train a tokenizer and the tiny GPT on it,

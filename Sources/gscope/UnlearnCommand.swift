@@ -67,7 +67,7 @@ struct Unlearn: ParsableCommand {
     func run() throws {
         let all = overrides + flagOverrides
         let resolved = try config.map { try ExperimentConfig.load(path: $0, overrides: all) }
-            ?? ExperimentConfig.load(yaml: ExperimentConfig.defaults.resolvedYAML, file: "<defaults>", overrides: all)
+            ?? ExperimentConfig.load(yaml: "", file: "<defaults>", overrides: all)
         Parallel.configure(threads: resolved.threads)
         let outDir = resolved.run.out
         let exists = FileManager.default.fileExists(atPath: outDir + "/run.h5")
