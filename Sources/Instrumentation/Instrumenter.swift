@@ -20,6 +20,9 @@ public final class Instrumenter {
     public let chunk: Int
     private let riskGradients: [FloatBuffer]
     private let forgetGradient: FloatBuffer, retainGradient: FloatBuffer
+    /// The input-embedding side of the forget and retain terms' tied-embedding gradients.
+    private let forgetInputSide: FloatBuffer?, retainInputSide: FloatBuffer?
+    private let tiedSlot: TensorSlot?
     private let parametersBefore: FloatBuffer
     private var measured = false
     /// The objective over the whole sets at the last measured θ_t, whose gradient `measure` leaves
@@ -44,6 +47,9 @@ public final class Instrumenter {
         forgetGradient = FloatBuffer(count: P)
         retainGradient = FloatBuffer(count: P)
         parametersBefore = FloatBuffer(count: P)
+        tiedSlot = unlearner.model.layout.slots.first { $0.group == .tied }
+        forgetInputSide = tiedSlot.map { FloatBuffer(count: $0.count) }
+        retainInputSide = tiedSlot.map { FloatBuffer(count: $0.count) }
     }
 
     /// The padded length of every pass: the longest sample of the run's data and risk sets.
@@ -61,10 +67,14 @@ public final class Instrumenter {
             values.append(try SetGradients.risk(model, set, padding: data.padding, length: T, chunk: chunk))
             g.base.update(from: model.gradients.base, count: P)
         }
+        forgetInputSide?.zero()
+        model.inputEmbeddingGradient = forgetInputSide
         let forget = try SetGradients.forgetTerm(objective, model: model, reference: unlearner.reference, data: data,
                                                  length: T, chunk: chunk, directions: riskGradients)
         forgetGradient.base.update(from: model.gradients.base, count: P)
         var retainValue: Double?
+        retainInputSide?.zero()
+        model.inputEmbeddingGradient = retainInputSide
         if objective.retain != nil {
             retainValue = try SetGradients.retainTerm(objective, model: model, reference: unlearner.reference,
                                                       retain: retainSet, padding: data.padding, length: T, chunk: chunk)
@@ -72,6 +82,7 @@ public final class Instrumenter {
         } else {
             retainGradient.zero()
         }
+        model.inputEmbeddingGradient = nil
         // Leave the objective's full-set gradient γ∇L_f + α∇L_r for an update that can use it.
         model.gradients.base.update(from: forgetGradient.base, count: P)
         RowOps.add(retainGradient.base, into: model.gradients.base, count: P)
@@ -87,9 +98,14 @@ public final class Instrumenter {
             let instance = (0..<data.forget.count).map { i in
                 token[(i * T)..<((i + 1) * T)].reduce(0, +) + (refusal.isEmpty ? 0 : refusal[(i * T)..<((i + 1) * T)].reduce(0, +))
             }
+            let tiedInput = tiedSlot.map { s in
+                Reduce.dot(g.base + s.offset, forgetInputSide!.base, count: s.count)
+                    + Reduce.dot(g.base + s.offset, retainInputSide!.base, count: s.count)
+            }
             return RiskMeasurement(name: riskSets[k].name, value: values[k], gradNorm2: Reduce.dot(g.base, g.base, count: P),
                                    tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +),
-                                   token: token, refusalToken: refusal, instance: instance, pgEffect: forget.pgEffects[k])
+                                   token: token, refusalToken: refusal, instance: instance, pgEffect: forget.pgEffects[k],
+                                   tiedInput: tiedInput, layout: model.layout)
         }
         let loss = objective.forgetWeight * forget.value + objective.retainWeight * (retainValue ?? 0)
         lastEvaluation = ObjectiveEvaluation(

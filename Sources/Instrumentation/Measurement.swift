@@ -22,8 +22,52 @@ public struct RiskMeasurement: Sendable {
     /// Per forget instance: the PG-effect `⟨∇R, ∇log p(s_i)⟩` ([GE] Eq. 5).
     public let pgEffect: [Double]
 
+    /// For a tied embedding (`wte.weight` in the `tied` group): its G-effect through the input
+    /// embedding and through the output head; they sum to the tensor's value. nil when untied.
+    public let tiedInput: Double?, tiedOutput: Double?
+    /// Per layer group (`groupNames`): embed, shallow, middle, deep, lm — a tied embedding's
+    /// input side counted in embed, its output side in lm. Sums to `total`.
+    public let groups: [Double]
+
+    /// The names of `groups`.
+    public static let groupNames = ["embed", "shallow", "middle", "deep", "lm"]
+
     /// e = Σ_p e_p = forget term + retain term.
     public var total: Double { tensor.reduce(0, +) }
+
+    init(name: String, value: Double, gradNorm2: Double, tensor: [Double], forgetTerm: Double, retainTerm: Double,
+         token: [Double], refusalToken: [Double], instance: [Double], pgEffect: [Double], tiedInput: Double?,
+         layout: ParameterLayout) {
+        self.name = name
+        self.value = value
+        self.gradNorm2 = gradNorm2
+        self.tensor = tensor
+        self.forgetTerm = forgetTerm
+        self.retainTerm = retainTerm
+        self.token = token
+        self.refusalToken = refusalToken
+        self.instance = instance
+        self.pgEffect = pgEffect
+        var groups = [Double](repeating: 0, count: Self.groupNames.count)
+        var tiedTotal: Double?
+        for (slot, v) in zip(layout.slots, tensor) {
+            switch slot.group {
+            case .tied: tiedTotal = v
+            default: groups[Self.groupNames.firstIndex(of: slot.group.rawValue)!] += v
+            }
+        }
+        if let tiedTotal {
+            let input = tiedInput ?? 0
+            groups[0] += input
+            groups[4] += tiedTotal - input
+            self.tiedInput = input
+            self.tiedOutput = tiedTotal - input
+        } else {
+            self.tiedInput = nil
+            self.tiedOutput = nil
+        }
+        self.groups = groups
+    }
 }
 
 /// The optimiser's real update seen through one risk: `u = ⟨∇R(θ_t), θ_t − θ_{t+1}⟩ / η`, per
@@ -56,10 +100,4 @@ extension ParameterLayout {
         return out
     }
 
-    /// Sums per-tensor values into the layer groups, in `LayerGroup.allCases` order.
-    public func groupSums(_ perTensor: [Double]) -> [Double] {
-        var out = [Double](repeating: 0, count: LayerGroup.allCases.count)
-        for (slot, v) in zip(slots, perTensor) { out[LayerGroup.allCases.firstIndex(of: slot.group)!] += v }
-        return out
-    }
 }

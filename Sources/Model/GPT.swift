@@ -13,6 +13,10 @@ public final class GPT {
     public let layout: ParameterLayout
     public let parameters: FloatBuffer
     public let gradients: FloatBuffer
+    /// When set (V·C floats), `backward` also accumulates here the input side of the tied
+    /// embedding's gradient — the encoder's share of `wte.weight`'s; the rest is the output
+    /// head's. Instrumentation uses it to split the tied matrix's G-effect.
+    public var inputEmbeddingGradient: FloatBuffer?
 
     let slots: Slots
     private var acts: Activations?
@@ -208,6 +212,9 @@ public final class GPT {
                                inp: residualIn, weight: w + s.ln1w, mean: h.ln1Mean, rstd: h.ln1Rstd, N: N, C: C)
         }
         Encoder.backward(dwte: g + slots.wte, dwpe: g + slots.wpe, dout: a.dres, tokens: a.tokens, B: B, T: T, C: C)
+        if let input = inputEmbeddingGradient {
+            Encoder.tokenEmbeddingBackward(dwte: input.base, dout: a.dres, tokens: a.tokens, N: N, C: C)
+        }
     }
 
     // MARK: Plumbing

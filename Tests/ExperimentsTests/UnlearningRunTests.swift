@@ -63,10 +63,11 @@ struct UnlearningRunTests {
             let e = try root.read("geffect/\(set)/total", as: Double.self).values
             let tensor = try root.read("geffect/\(set)/tensor", as: Double.self)
             let groups = try root.read("geffect/\(set)/group", as: Double.self)
-            #expect(tensor.shape == [4, experiment.unlearner.model.layout.slots.count] && groups.shape == [4, 6])
+            #expect(tensor.shape == [4, experiment.unlearner.model.layout.slots.count] && groups.shape == [4, 5])
             for row in 0..<4 {
                 let sum = tensor.values[(row * tensor.shape[1])..<((row + 1) * tensor.shape[1])].reduce(0, +)
                 #expect(abs(sum - e[row]) <= 1e-9 * abs(e[row]))
+                #expect(abs(groups.values[(row * 5)..<((row + 1) * 5)].reduce(0, +) - e[row]) <= 1e-9 * abs(e[row]))
             }
             let instance = try root.read("geffect/\(set)/instance", as: Double.self)
             let token = try root.read("geffect/\(set)/token", as: Double.self)

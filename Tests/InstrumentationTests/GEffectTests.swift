@@ -53,7 +53,9 @@ struct GEffectTests {
         let layout = inst.unlearner.model.layout
         for r in m.risks {
             #expect(abs(r.total - (r.forgetTerm + r.retainTerm)) <= 1e-9 * abs(r.total))
-            #expect(abs(layout.groupSums(r.tensor).reduce(0, +) - r.total) <= 1e-9 * abs(r.total))
+            #expect(abs(r.groups.reduce(0, +) - r.total) <= 1e-9 * abs(r.total))
+            let wte = r.tensor[layout.slots.firstIndex { $0.name == "wte.weight" }!]
+            #expect(abs(r.tiedInput! + r.tiedOutput! - wte) <= 1e-12 * abs(wte))
             let outside = zip(layout.slots, r.tensor).filter { $0.0.block == nil }.reduce(0.0) { $0 + $1.1 }
             #expect(abs(layout.blockSums(r.tensor, blocks: 3).reduce(0, +) + outside - r.total) <= 1e-9 * abs(r.total))
         }

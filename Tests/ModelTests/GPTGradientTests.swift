@@ -76,6 +76,26 @@ struct GPTGradientTests {
         #expect(relativeError(grads, fd) < 2e-5)
     }
 
+    /// The input side of the tied embedding's gradient (`inputEmbeddingGradient`) is the gradient
+    /// through the input lookup alone; the rest of `wte.weight`'s gradient is the head's.
+    @Test func tiedEmbeddingInputSide() throws {
+        let gpt = try Self.model(seed: 41)
+        let (tokens, targets, mask) = Self.batch(seed: 42)
+        let V = Self.config.vocabSize, C = Self.config.nEmbd
+        gpt.inputEmbeddingGradient = FloatBuffer(count: V * C)
+        gpt.zeroGradients()
+        try gpt.forward(tokens: tokens, targets: targets, mask: mask, batch: Self.B, seq: Self.T)
+        gpt.nllLogitGradient(coefficients: gpt.meanNLLCoefficients(mask: mask), into: gpt.logitGradientScratch.baseAddress!)
+        gpt.backward(logitGradient: gpt.logitGradientScratch.baseAddress!)
+        let p = gpt.parameters.array.doubles, wte = gpt.layout["wte.weight"]!
+        let fd = finiteDifferenceGradient(Array(p[wte.range])) { e in
+            let r = Ref.gpt(Self.config, p, tokens: tokens, B: Self.B, T: Self.T, inputEmbedding: e)
+            return Ref.loss(logits: r.logits, targets: targets, mask: mask, V: V)
+        }
+        #expect(relativeError(gpt.inputEmbeddingGradient!.array, fd) < 2e-5)
+        #expect(relativeError(gpt.inputEmbeddingGradient!.array, Array(gpt.gradients.array[wte.range]).doubles) > 1e-2)
+    }
+
     /// RMU-style: a gradient G injected on the residual stream after block 1 must equal the
     /// gradient of `loss + Σ G ⊙ h₁`.
     @Test func residualGradientInjection() throws {

@@ -61,15 +61,18 @@ public enum Ref {
     }
 
     /// The whole model: logits (B·T, V) and every block's output, from Float64 parameters.
-    public static func gpt(_ cfg: GPTConfig, _ p: [Double], tokens: [Int32], B: Int, T: Int)
-        -> (logits: [Double], hidden: [[Double]])
+    /// `inputEmbedding`, when given, replaces `wte` in the input lookup only (the head keeps
+    /// `wte`): the way to differentiate the two sides of the tied matrix separately.
+    public static func gpt(_ cfg: GPTConfig, _ p: [Double], tokens: [Int32], B: Int, T: Int,
+                           inputEmbedding: [Double]? = nil) -> (logits: [Double], hidden: [[Double]])
     {
         let layout = cfg.parameterLayout()
         func t(_ name: String) -> [Double] { let s = layout[name]!; return Array(p[s.range]) }
         let C = cfg.nEmbd, N = B * T
         let wte = t("wte.weight"), wpe = t("wpe.weight")
         var x = [Double](repeating: 0, count: N * C)
-        for n in 0..<N { for c in 0..<C { x[n * C + c] = wte[Int(tokens[n]) * C + c] + wpe[(n % T) * C + c] } }
+        let lookup = inputEmbedding ?? wte
+        for n in 0..<N { for c in 0..<C { x[n * C + c] = lookup[Int(tokens[n]) * C + c] + wpe[(n % T) * C + c] } }
         var hidden: [[Double]] = []
         for l in 0..<cfg.nLayer {
             let h = "h.\(l)."

@@ -110,7 +110,7 @@ private struct RecordRows {
     struct PerSet {
         let value, gradNorm2, total, termForget, termRetain, updateTotal: H5RowWriter<Double>
         let tensor, block, group, updateTensor: H5RowWriter<Double>
-        let instance, token, pg: H5RowWriter<Double>
+        let instance, tiedInput, tiedOutput, token, pg: H5RowWriter<Double>
         let refusalToken: H5RowWriter<Double>?
     }
     let steps: H5RowWriter<Int64>
@@ -130,8 +130,9 @@ private struct RecordRows {
             let risk = try root.groupCreatingIfNeeded("risk").createGroup(name)
             let ge = try root.groupCreatingIfNeeded("geffect").createGroup(name)
             let up = try root.groupCreatingIfNeeded("update_effect").createGroup(name)
-            let group = try ge.createExtendible("group", rowShape: [LayerGroup.allCases.count], of: Double.self)
-            try group.dataset.setAttribute("names", LayerGroup.allCases.map(\.rawValue))
+            let group = try ge.createExtendible("group", rowShape: [RiskMeasurement.groupNames.count], of: Double.self)
+            try group.dataset.setAttribute("names", RiskMeasurement.groupNames)
+            try group.dataset.setAttribute("tied_embedding", "a tied wte.weight is split: its input side counts in embed, its output side in lm (see tied_input, tied_output)")
             return PerSet(value: try risk.createExtendible("value", rowShape: []),
                           gradNorm2: try risk.createExtendible("grad_norm2", rowShape: []),
                           total: try ge.createExtendible("total", rowShape: []),
@@ -143,6 +144,8 @@ private struct RecordRows {
                           group: group,
                           updateTensor: try up.createExtendible("tensor", rowShape: [P]),
                           instance: try ge.createExtendible("instance", rowShape: [N]),
+                          tiedInput: try ge.createExtendible("tied_input", rowShape: []),
+                          tiedOutput: try ge.createExtendible("tied_output", rowShape: []),
                           token: try ge.createExtendible("token", rowShape: [N, T]),
                           pg: try root.groupCreatingIfNeeded("pgeffect").createGroup(name).createExtendible("instance", rowShape: [N]),
                           refusalToken: refusals ? try ge.createExtendible("refusal_token", rowShape: [N, T]) : nil)
@@ -168,7 +171,9 @@ private struct RecordRows {
             try rows.termRetain.append([r.retainTerm], flush: false)
             try rows.tensor.append(r.tensor, flush: false)
             try rows.block.append(blocks > 0 ? layout.blockSums(r.tensor, blocks: blocks) : [.nan], flush: false)
-            try rows.group.append(layout.groupSums(r.tensor), flush: false)
+            try rows.group.append(r.groups, flush: false)
+            try rows.tiedInput.append([r.tiedInput ?? .nan], flush: false)
+            try rows.tiedOutput.append([r.tiedOutput ?? .nan], flush: false)
             let u = updates?[i]
             try rows.updateTotal.append([u?.total ?? .nan], flush: false)
             try rows.updateTensor.append(u?.tensor ?? Array(repeating: .nan, count: r.tensor.count), flush: false)

@@ -17,6 +17,12 @@ public enum Encoder {
         }
     }
 
+    /// `dwte[tokens[b,t],:] += dout[b,t,:]` alone: the token embedding's share of `backward`.
+    public static func tokenEmbeddingBackward(dwte: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                                              tokens: UnsafePointer<Int32>, N: Int, C: Int) {
+        for n in 0..<N { RowOps.add(dout + n * C, into: dwte + Int(tokens[n]) * C, count: C) }
+    }
+
     /// `dwte[tokens[b,t],:] += dout[b,t,:]`, `dwpe[t,:] += dout[b,t,:]`.
     public static func backward(dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>,
                          dout: UnsafePointer<Float>, tokens: UnsafePointer<Int32>, B: Int, T: Int, C: Int) {
