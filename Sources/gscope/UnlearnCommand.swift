@@ -87,7 +87,7 @@ struct Unlearn: ParsableCommand {
             var line = String(format: "step %4d/%d  loss %+.4f  forget %+.4f", r.step, r.totalSteps, e.loss, e.forget.value)
             if let retain = e.retain { line += String(format: "  retain %.4f", retain.value) }
             line += String(format: "  |g| %.3g  lr %.2e", r.gradientNorm, r.learningRate)
-            if let m = measured, m.risks.count == 2 {
+            if let m = measured, m.risks.count >= 2 {
                 line += String(format: "  e_u %+.3g  e_r %+.3g", m.risks[0].total, m.risks[1].total)
             }
             if r.step > 1, let t = firstStepDone {

@@ -37,7 +37,8 @@ struct UnlearningRunTests {
     }
 
     @Test func theRunFileHoldsEveryStep() throws {
-        let (out, experiment) = try Self.run(["objective.forget.name=npo", "objective.retain.name=kl", "run.checkpoint_every=2"])
+        let (out, experiment) = try Self.run(["objective.forget.name=npo", "objective.retain.name=kl", "run.checkpoint_every=2",
+                                              "run.risk_sets=[world_facts]"])
         let file = try H5File.open(out + "/run.h5")
         let root = file.root
         // Every optimiser step, about its own batch.
@@ -83,6 +84,8 @@ struct UnlearningRunTests {
             #expect(try root.read("risk/\(set)/value", as: Double.self).values.allSatisfy { $0 > 0 })
         }
         #expect(try root.read("geffect/retain/total", as: Double.self).shape == [4])
+        #expect(try root.group("risk").memberNames().sorted() == ["forget", "retain", "world_facts"])
+        #expect(try root.read("geffect/world_facts/instance", as: Double.self).shape == [4, 40])
         let tokens = try root.read("data/forget/tokens", as: Int32.self)
         #expect(tokens.shape == [40, experiment.data.unlearning.sequenceLength])
         #expect(try root.readStrings("model/tensor_names") == experiment.unlearner.model.layout.slots.map(\.name))

@@ -224,13 +224,16 @@ extension ExperimentConfig {
         /// The retain risk set, which the objective's retain term is also measured on: this many
         /// retain samples drawn with the run's seed (0: the whole retain split).
         public var geffectRetainSize: Int
+        /// More risk sets to follow besides forget and retain: TOFU split names such as
+        /// `real_authors` or `world_facts`, each capped at `geffect_retain_size` items.
+        public var riskSets: [String]
         /// Rows per forward/backward pass when measuring over whole sets.
         public var chunk: Int
         /// The output directory.
         public var out: String
 
         public init(steps: Int?, epochs: Int?, forgetBatch: Int, retainBatch: Int, checkpointEvery: Int,
-                    recordEvery: Int, geffectRetainSize: Int = 100, chunk: Int = 16, out: String) {
+                    recordEvery: Int, geffectRetainSize: Int = 100, riskSets: [String] = [], chunk: Int = 16, out: String) {
             self.steps = steps
             self.epochs = epochs
             self.forgetBatch = forgetBatch
@@ -238,6 +241,7 @@ extension ExperimentConfig {
             self.checkpointEvery = checkpointEvery
             self.recordEvery = recordEvery
             self.geffectRetainSize = geffectRetainSize
+            self.riskSets = riskSets
             self.chunk = chunk
             self.out = out
         }
@@ -256,7 +260,7 @@ extension ExperimentConfig {
             case steps, epochs
             case forgetBatch = "forget_batch", retainBatch = "retain_batch"
             case checkpointEvery = "checkpoint_every", recordEvery = "record_every"
-            case geffectRetainSize = "geffect_retain_size", chunk
+            case geffectRetainSize = "geffect_retain_size", riskSets = "risk_sets", chunk
             case out
         }
     }

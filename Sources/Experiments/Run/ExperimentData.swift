@@ -10,6 +10,8 @@ public struct ExperimentData: Sendable {
     public let vocabSize: Int
     /// One line saying where the data came from.
     public let summary: String
+    /// The extra risk sets the configuration names (`run.risk_sets`), formatted like the rest.
+    public var extraRiskSets: [(name: String, samples: [FormattedSample])] = []
 
     /// Loads the data a configuration names.
     ///
@@ -21,15 +23,20 @@ public struct ExperimentData: Sendable {
     ///   `idontknow.jsonl` with `rng`.
     /// - Markov (`kind: markov`): the forget1 ∪ forget2 and retain training sequences of
     ///   experiment A or B, sampled with `markov_seed` exactly as `gscope train --markov` saw them.
-    public static func load(_ config: ExperimentConfig.DataConfig, blockSize: Int, refusals: Bool,
+    /// `riskSets` names more splits to load as risk sets (QA only).
+    public static func load(_ config: ExperimentConfig.DataConfig, blockSize: Int, refusals: Bool, riskSets: [String] = [],
                             rng: inout RNG) throws -> ExperimentData {
         switch config.kind {
-        case .qa: return try loadQA(config, maxLength: min(config.maxLength, blockSize), refusals: refusals, rng: &rng)
-        case .markov: return loadMarkov(config)
+        case .qa:
+            return try loadQA(config, maxLength: min(config.maxLength, blockSize), refusals: refusals, riskSets: riskSets, rng: &rng)
+        case .markov:
+            guard riskSets.isEmpty else { throw UnlearningError.invalid("run.risk_sets names TOFU splits; Markov runs follow forget and retain") }
+            return loadMarkov(config)
         }
     }
 
-    static func loadQA(_ config: ExperimentConfig.DataConfig, maxLength: Int, refusals: Bool, rng: inout RNG) throws -> ExperimentData {
+    static func loadQA(_ config: ExperimentConfig.DataConfig, maxLength: Int, refusals: Bool, riskSets: [String],
+                       rng: inout RNG) throws -> ExperimentData {
         let dir = try TOFUDirectory(path: config.dir)
         let forgetSplit = TOFUSplit(rawValue: config.forgetSplit.rawValue)!
         let retainSplit = TOFUSplit(rawValue: config.retainSplit.rawValue)!
@@ -44,8 +51,15 @@ public struct ExperimentData: Sendable {
         }
         let data = UnlearningData(forget: formatter.format(forget).samples, refusal: refusalSamples,
                                   retain: formatter.format(retain).samples, padding: tokenizer.special.padding)
-        return ExperimentData(unlearning: data, vocabSize: tokenizer.vocabSize,
-                              summary: "\(config.dir): \(forgetSplit.rawValue) (\(forget.count) items), \(retainSplit.rawValue) (\(retain.count) items)")
+        var result = ExperimentData(unlearning: data, vocabSize: tokenizer.vocabSize,
+                                    summary: "\(config.dir): \(forgetSplit.rawValue) (\(forget.count) items), \(retainSplit.rawValue) (\(retain.count) items)")
+        result.extraRiskSets = try riskSets.map { name in
+            guard let split = TOFUSplit(rawValue: name), !split.isPerturbed else {
+                throw DataError(file: dir.path, "run.risk_sets: '\(name)' is not a TOFU split (e.g. real_authors, world_facts, retain90)")
+            }
+            return (name, formatter.format(try dir.load(split)).samples)
+        }
+        return result
     }
 
     static func loadMarkov(_ config: ExperimentConfig.DataConfig) -> ExperimentData {

@@ -21,7 +21,8 @@ public final class UnlearningExperiment {
         let rng = RNG(seed: UInt64(config.seed))
         var objectiveRNG = rng.fork(1), dataRNG = rng.fork(2)
         let objective = config.objective.makeObjective(width: modelConfig.nEmbd, blocks: modelConfig.nLayer, rng: &objectiveRNG)
-        data = try ExperimentData.load(config.data, blockSize: modelConfig.blockSize, refusals: objective.roles.contains(.refusal), rng: &dataRNG)
+        data = try ExperimentData.load(config.data, blockSize: modelConfig.blockSize, refusals: objective.roles.contains(.refusal),
+                                       riskSets: config.run.riskSets, rng: &dataRNG)
         guard data.vocabSize == modelConfig.vocabSize else {
             throw UnlearningError.invalid("the data's tokenizer has \(data.vocabSize) ids, the model \(config.model.checkpoint) has a vocabulary of \(modelConfig.vocabSize) (use the tokenizer it was trained with)")
         }
@@ -56,15 +57,17 @@ public final class UnlearningExperiment {
                 retain.isEmpty ? .nan : try meanAnswerNLL(model, samples: retain, padding: d.padding, length: d.sequenceLength))
     }
 
-    /// The G-effect instrumentation of the run: risk sets `forget` (the whole forget set) and
+    /// The G-effect instrumentation of the run: risk sets `forget` (the whole forget set),
     /// `retain` (`run.geffect_retain_size` retain samples, drawn with the run's seed, on which the
-    /// objective's retain term is also measured); nil when `run.record_every` is 0.
+    /// objective's retain term is also measured) and those of `run.risk_sets` (capped alike);
+    /// nil when `run.record_every` is 0.
     public lazy var instrumenter: Instrumenter? = {
         guard config.run.recordEvery > 0 else { return nil }
         let d = data.unlearning, size = config.run.geffectRetainSize
         var rng = RNG(seed: UInt64(config.seed)).fork(3)
         let retain = RiskSet(name: "retain", from: d.retain, size: size == 0 ? nil : size, seed: rng.next())
-        return Instrumenter(unlearner: unlearner, riskSets: [RiskSet(name: "forget", samples: d.forget), retain],
+        let extra = data.extraRiskSets.map { RiskSet(name: $0.name, from: $0.samples, size: size == 0 ? nil : size, seed: rng.next()) }
+        return Instrumenter(unlearner: unlearner, riskSets: [RiskSet(name: "forget", samples: d.forget), retain] + extra,
                             retainSet: retain.samples, chunk: config.run.chunk)
     }()
 
