@@ -9,6 +9,12 @@
 #   $GSCOPE bench --model M --mode train --batch B --seq T --steps N --threads K --json
 # and prints a table: model, seq, torch ms/step, gscope ms/step, ratio gscope/torch, and both GFLOP/s.
 #
+# Then (unless GEFFECT=0) the instrumentation on the small model, beside
+#   python3 notebooks-scripts/bench/torch_geffect_bench.py --mode geffect|pg ...
+# geffect: one fully instrumented NPO step (gscope: per-tensor, per-instance and per-token values;
+# PyTorch: totals only, three backward passes); pg: PG-effects of 32 instances (gscope: forward-mode
+# passes; PyTorch: one backward per instance, and one batched forward+backward for comparison).
+#
 # Environment: MODELS, BATCH (16), SEQ (128, capped at each model's block size), STEPS (20),
 # WARMUP (3, torch only), THREADS (2), GSCOPE (default <repo>/.build/release/gscope; build it with
 # `swift build -c release`), PYTHON (python3), JSONL (if set, every JSON line is appended to it).
@@ -105,4 +111,35 @@ printf '%-8s %5s %15s %16s %14s %13s %14s\n' model seq "torch ms/step" "gscope m
 for row in "${rows[@]}"; do
     # shellcheck disable=SC2086
     printf '%-8s %5s %15s %16s %14s %13s %14s\n' $row
+done
+
+[ "${GEFFECT:-1}" = 1 ] || exit 0
+echo
+echo "instrumentation, small model, batch $BATCH, seq $SEQ, threads $THREADS (ms, median)"
+printf '%-8s %12s %12s %14s %s\n' mode torch gscope gscope/torch "torch batched fwd+bwd (pg)"
+for mode in geffect pg; do
+    "$PYTHON" "$HERE/torch_geffect_bench.py" --mode "$mode" --model small --batch "$BATCH" --seq "$SEQ" \
+        --instances 32 --steps 3 --warmup 1 --threads "$THREADS" --json >"$tmp/t.out" 2>"$tmp/t.err" || tail -n 3 "$tmp/t.err" >&2
+    t_json="$(json_line "$tmp/t.out")"
+    g_json=""
+    if [ "$have_gscope" = 1 ]; then
+        "$GSCOPE" bench --mode "$mode" --model small --batch "$BATCH" --seq "$SEQ" --instances 32 --steps 3 --warmup 1 \
+            --threads "$THREADS" --json >"$tmp/g.out" 2>"$tmp/g.err" || tail -n 3 "$tmp/g.err" >&2
+        g_json="$(json_line "$tmp/g.out")"
+    fi
+    if [ -n "$JSONL" ]; then
+        [ -n "$t_json" ] && echo "$t_json" >>"$JSONL"
+        [ -n "$g_json" ] && echo "$g_json" >>"$JSONL"
+    fi
+    t_ms=$(echo "$t_json" | field ms_median)
+    g_ms=$(echo "$g_json" | field ms_median)
+    b_ms=$(echo "$t_json" | field batched_fwd_bwd_ms)
+    ratio=$("$PYTHON" -c '
+import sys
+try:
+    print(f"{float(sys.argv[2]) / float(sys.argv[1]):.2f}")
+except (ValueError, ZeroDivisionError):
+    print("n/a")
+' "$t_ms" "$g_ms")
+    printf '%-8s %12s %12s %14s %s\n' "$mode" "$t_ms" "$g_ms" "$ratio" "$b_ms"
 done
