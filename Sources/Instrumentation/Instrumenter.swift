@@ -69,7 +69,8 @@ public final class Instrumenter {
         }
         forgetInputSide?.zero()
         model.inputEmbeddingGradient = forgetInputSide
-        let forget = try SetGradients.forgetTerm(objective, model: model, reference: unlearner.reference, data: data,
+        let forget = try SetGradients.forgetTerm(objective, model: model, reference: unlearner.reference,
+                                                 referenceCache: unlearner.referenceCache, data: data,
                                                  length: T, chunk: chunk, directions: riskGradients)
         forgetGradient.base.update(from: model.gradients.base, count: P)
         var retainValue: Double?

@@ -40,8 +40,8 @@ enum SetGradients {
     /// The objective's scaled forget term `γ·L_f` over every forget instance (with its refusal),
     /// its gradient left in `model.gradients`, and its G-effect along each of `directions` split by
     /// instance and token (one forward-mode pass per direction and chunk, `PositionShares`).
-    static func forgetTerm(_ objective: UnlearningObjective, model: GPT, reference: GPT?, data: UnlearningData,
-                           length T: Int, chunk: Int, directions: [FloatBuffer]) throws -> ForgetPass {
+    static func forgetTerm(_ objective: UnlearningObjective, model: GPT, reference: GPT?, referenceCache: ReferenceCache,
+                           data: UnlearningData, length T: Int, chunk: Int, directions: [FloatBuffer]) throws -> ForgetPass {
         model.zeroGradients()
         let needsRefusal = objective.forget.roles.contains(.refusal)
         var totals: [BatchRole: ObjectiveBatch.Denominator] = [
@@ -61,7 +61,8 @@ enum SetGradients {
                                        refusal: needsRefusal ? rows.map { data.refusal[$0] } : [],
                                        padding: data.padding, fixedLength: T)
             batch.denominators = totals
-            let e = try objective.evaluate(model: model, reference: reference, batch: batch, part: .forget, accumulate: true)
+            let e = try objective.evaluate(model: model, reference: reference, batch: batch, part: .forget, accumulate: true,
+                                           referenceCache: referenceCache)
             pass.value += e.forget.value
             pass.instanceWeights += e.forget.instanceWeights.isEmpty ? Array(repeating: .nan, count: rows.count)
                                                                     : e.forget.instanceWeights

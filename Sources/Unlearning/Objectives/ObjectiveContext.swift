@@ -12,6 +12,15 @@ public struct ForwardResults {
     /// The residual stream after each requested block, (B·T, C).
     public let hidden: [Int: UnsafeBufferPointer<Float>]
 
+    /// Target log-probabilities alone (logits, log-normalisers and hidden states empty), e.g.
+    /// the reference's from a `ReferenceCache`.
+    public init(targetLogProbs: UnsafeBufferPointer<Float>) {
+        logits = UnsafeBufferPointer(start: nil, count: 0)
+        logSumExp = UnsafeBufferPointer(start: nil, count: 0)
+        self.targetLogProbs = targetLogProbs
+        hidden = [:]
+    }
+
     /// The results of `model`'s last forward pass, with the hidden states after `hiddenLayers`.
     public init(model: GPT, hiddenLayers: Set<Int>) {
         logits = UnsafeBufferPointer(model.logits)

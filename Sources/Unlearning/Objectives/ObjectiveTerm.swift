@@ -10,6 +10,9 @@ public protocol ObjectiveTerm: Sendable {
     var roles: Set<BatchRole> { get }
     /// Whether the term reads the frozen reference model θ_o.
     var needsReference: Bool { get }
+    /// Whether all it reads of θ_o is `targetLogProbs` on its forget and refusal rows — which
+    /// never change, so a `ReferenceCache` can serve them without a reference forward pass.
+    var readsOnlyReferenceLogProbs: Bool { get }
     /// The block whose output (residual stream) the term reads, for representation terms.
     var hiddenLayer: Int? { get }
     /// The term's value on the batch; adds `scale · ∂term/∂(logits, hidden)` into `gradient`.
@@ -18,6 +21,7 @@ public protocol ObjectiveTerm: Sendable {
 
 extension ObjectiveTerm {
     public var needsReference: Bool { false }
+    public var readsOnlyReferenceLogProbs: Bool { false }
     public var hiddenLayer: Int? { nil }
 }
 

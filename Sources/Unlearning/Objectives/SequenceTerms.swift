@@ -35,6 +35,7 @@ public struct NPO: ObjectiveTerm {
     public let name = "npo"
     public let roles: Set<BatchRole> = [.forget]
     public let needsReference = true
+    public let readsOnlyReferenceLogProbs = true
     public var beta: Double
     public init(beta: Double = 0.1) { self.beta = beta }
     public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
@@ -91,6 +92,7 @@ public struct IdkDPO: ObjectiveTerm {
     public let name = "idkdpo"
     public let roles: Set<BatchRole> = [.forget, .refusal]
     public let needsReference = true
+    public let readsOnlyReferenceLogProbs = true
     public var beta: Double
     public init(beta: Double = 0.1) { self.beta = beta }
     public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {

@@ -60,6 +60,7 @@ public struct TNPO: ObjectiveTerm {
     public let name = "tnpo"
     public let roles: Set<BatchRole> = [.forget]
     public let needsReference = true
+    public let readsOnlyReferenceLogProbs = true
     public var beta: Double
     public init(beta: Double = 4) { self.beta = beta }
     public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
@@ -77,6 +78,7 @@ public struct WTNPO: ObjectiveTerm {
     public let name = "wtnpo"
     public let roles: Set<BatchRole> = [.forget]
     public let needsReference = true
+    public let readsOnlyReferenceLogProbs = true
     public var beta: Double, alpha: Double
     public init(beta: Double = 4, alpha: Double = 1.5) { self.beta = beta; self.alpha = alpha }
     public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {

@@ -1,4 +1,5 @@
 import Model
+import NumericCore
 
 /// An unlearning objective: a forget term and an optional retain term,
 ///
@@ -39,8 +40,12 @@ public struct UnlearningObjective: Sendable {
     /// the loss in `model.gradients` — zeroed first, or added to with `accumulate` (to sum the
     /// chunks of a set, see `ObjectiveBatch.denominators`). `part` limits the evaluation to the
     /// (scaled) forget or retain term. Returns the loss, its terms and weights.
+    ///
+    /// With a `referenceCache`, terms that read only the reference's target log-probabilities on
+    /// forget and refusal rows take them from the cache (filled by the first reference forward
+    /// pass over each instance) instead of running θ_o again.
     public func evaluate(model: GPT, reference: GPT?, batch: ObjectiveBatch, part: Part = .all,
-                         accumulate: Bool = false) throws -> ObjectiveEvaluation {
+                         accumulate: Bool = false, referenceCache: ReferenceCache? = nil) throws -> ObjectiveEvaluation {
         let f = part == .retain ? nil : forget, r = part == .forget ? nil : retain
         let selected = [f, r].compactMap { $0 }
         for role in selected.reduce(into: Set<BatchRole>(), { $0.formUnion($1.roles) }) where batch.rows[role] == nil {
@@ -56,10 +61,17 @@ public struct UnlearningObjective: Sendable {
         if !accumulate { model.zeroGradients() }
         try model.forward(tokens: tb.tokens, targets: tb.targets, mask: tb.mask, batch: tb.batch, seq: tb.seq)
         var referenceResults: ForwardResults?
-        if needsReference, let reference {
+        let cacheable = selected.allSatisfy { !$0.needsReference || $0.readsOnlyReferenceLogProbs }
+        let cachedRoles = selected.filter(\.needsReference).reduce(into: Set<BatchRole>()) { $0.formUnion($1.roles) }
+        let cached = cacheable ? referenceCache?.logProbs(for: batch, roles: cachedRoles).map(FloatBuffer.init) : nil
+        if needsReference, let cached {
+            referenceResults = ForwardResults(targetLogProbs: UnsafeBufferPointer(cached.buffer))
+        } else if needsReference, let reference {
             try reference.forward(tokens: tb.tokens, targets: tb.targets, mask: tb.mask, batch: tb.batch, seq: tb.seq)
             referenceResults = ForwardResults(model: reference, hiddenLayers: layers)
+            if cacheable { referenceCache?.store(reference.targetLogProbs, for: batch, roles: cachedRoles) }
         }
+        defer { withExtendedLifetime(cached) {} }
         let context = ObjectiveContext(batch: batch, current: ForwardResults(model: model, hiddenLayers: layers),
                                        reference: referenceResults, vocabSize: model.config.vocabSize,
                                        width: model.config.nEmbd)

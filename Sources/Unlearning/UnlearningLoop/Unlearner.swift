@@ -74,6 +74,8 @@ public final class Unlearner {
     public let model: GPT
     /// θ_o, the frozen starting point (nil when no term needs it).
     public let reference: GPT?
+    /// θ_o's target log-probabilities on the forget (and refusal) samples, filled as the run goes.
+    public let referenceCache = ReferenceCache()
     public let objective: UnlearningObjective
     public let optimizer: Optimizer
     public let data: UnlearningData
@@ -140,7 +142,7 @@ public final class Unlearner {
     /// One step: the objective's gradient on the step's batch, optional clipping, one update.
     public func step(_ step: Int) throws -> UnlearningStepRecord {
         let batch = batch(step: step)
-        let evaluation = try objective.evaluate(model: model, reference: reference, batch: batch)
+        let evaluation = try objective.evaluate(model: model, reference: reference, batch: batch, referenceCache: referenceCache)
         return try update(step: step, evaluation: evaluation, forgetIndices: batch.forgetIndices)
     }
 
