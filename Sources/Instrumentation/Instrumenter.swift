@@ -33,11 +33,26 @@ public final class Instrumenter {
     /// batches are the whole forget set (and whole retain set), and the objective's retain term
     /// is measured on that whole retain set.
     public var measuresTheUpdate: Bool {
-        unlearner.batchesAreWholeSets && (unlearner.objective.retain == nil || retainSet.count == unlearner.data.retain.count)
+        unlearner.batchesAreWholeSets && measuredForget.count == unlearner.data.forget.count
+            && (unlearner.objective.retain == nil || retainSet.count == unlearner.data.retain.count)
     }
 
-    public init(unlearner: Unlearner, riskSets: [RiskSet], retainSet: [FormattedSample], chunk: Int = 16) {
+    /// The forget instances the objective is measured on (indices into the forget set, in order):
+    /// all of them, or a fixed subset when the forget set is large.
+    public let measuredForget: [Int]
+    private let measuredData: UnlearningData
+
+    /// - measuredForget: the forget instances to measure the objective on (nil: all); their
+    ///   per-instance and per-token values are what `measure` reports.
+    public init(unlearner: Unlearner, riskSets: [RiskSet], retainSet: [FormattedSample], chunk: Int = 16,
+                measuredForget: [Int]? = nil) {
         precondition(chunk >= 1)
+        let data = unlearner.data
+        self.measuredForget = measuredForget ?? Array(data.forget.indices)
+        measuredData = measuredForget.map { m in
+            UnlearningData(forget: m.map { data.forget[$0] }, refusal: data.refusal.isEmpty ? [] : m.map { data.refusal[$0] },
+                           retain: data.retain, padding: data.padding)
+        } ?? data
         let P = unlearner.model.parameterCount
         self.unlearner = unlearner
         self.riskSets = riskSets
@@ -60,7 +75,7 @@ public final class Instrumenter {
 
     /// Measures at the model's current parameters θ_t (after `step` updates).
     public func measure(step: Int) throws -> StepMeasurement {
-        let model = unlearner.model, objective = unlearner.objective, data = unlearner.data
+        let model = unlearner.model, objective = unlearner.objective, data = measuredData
         let T = length, P = model.parameterCount
         var values: [Double] = []
         for (set, g) in zip(riskSets, riskGradients) {

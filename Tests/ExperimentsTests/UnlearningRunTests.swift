@@ -112,8 +112,15 @@ struct UnlearningRunTests {
     }
 
     @Test func rmuStoresItsDirection() throws {
-        let (out, experiment) = try Self.run(["objective.forget.name=rmu", "objective.forget.layer=1"], steps: 2)
-        let u = try H5File.open(out + "/run.h5").root.read("objective/rmu_u", as: Float.self).values
+        let (out, experiment) = try Self.run(["objective.forget.name=rmu", "objective.forget.layer=1",
+                                              "run.geffect_forget_size=8"], steps: 2)
+        let root = try H5File.open(out + "/run.h5").root
+        // G-effects on a fixed subset of 8 of the 40 forget instances.
+        let index = try root.read("data/forget/index", as: Int64.self).values
+        #expect(index.count == 8 && index == index.sorted() && Set(index).count == 8 && index.allSatisfy { $0 >= 0 && $0 < 40 })
+        #expect(try root.read("geffect/forget/instance", as: Double.self).shape == [3, 8])
+        #expect(try root.read("weights/instance", as: Double.self).shape == [3, 8])
+        let u = try root.read("objective/rmu_u", as: Float.self).values
         #expect(u == (experiment.unlearner.objective.forget as! RMU).u)
         #expect(u.count == 32 && u.allSatisfy { $0 >= 0 && $0 < 1 })
     }

@@ -102,6 +102,7 @@ extension ExperimentConfig {
         atLeast(run.checkpointEvery, 0, "run.checkpoint_every")
         atLeast(run.recordEvery, 0, "run.record_every")
         atLeast(run.geffectRetainSize, 0, "run.geffect_retain_size")
+        atLeast(run.geffectForgetSize, 0, "run.geffect_forget_size")
         atLeast(run.chunk, 1, "run.chunk")
         nonEmpty(run.out, "run.out")
         return out

@@ -224,6 +224,9 @@ extension ExperimentConfig {
         /// The retain risk set, which the objective's retain term is also measured on: this many
         /// retain samples drawn with the run's seed (0: the whole retain split).
         public var geffectRetainSize: Int
+        /// The forget instances the G-effects are measured on: this many, drawn with the run's
+        /// seed (0: the whole forget set).
+        public var geffectForgetSize: Int
         /// More risk sets to follow besides forget and retain: TOFU split names such as
         /// `real_authors` or `world_facts`, each capped at `geffect_retain_size` items.
         public var riskSets: [String]
@@ -233,7 +236,8 @@ extension ExperimentConfig {
         public var out: String
 
         public init(steps: Int?, epochs: Int?, forgetBatch: Int, retainBatch: Int, checkpointEvery: Int,
-                    recordEvery: Int, geffectRetainSize: Int = 100, riskSets: [String] = [], chunk: Int = 16, out: String) {
+                    recordEvery: Int, geffectRetainSize: Int = 100, geffectForgetSize: Int = 0, riskSets: [String] = [],
+                    chunk: Int = 16, out: String) {
             self.steps = steps
             self.epochs = epochs
             self.forgetBatch = forgetBatch
@@ -241,6 +245,7 @@ extension ExperimentConfig {
             self.checkpointEvery = checkpointEvery
             self.recordEvery = recordEvery
             self.geffectRetainSize = geffectRetainSize
+            self.geffectForgetSize = geffectForgetSize
             self.riskSets = riskSets
             self.chunk = chunk
             self.out = out
@@ -260,7 +265,8 @@ extension ExperimentConfig {
             case steps, epochs
             case forgetBatch = "forget_batch", retainBatch = "retain_batch"
             case checkpointEvery = "checkpoint_every", recordEvery = "record_every"
-            case geffectRetainSize = "geffect_retain_size", riskSets = "risk_sets", chunk
+            case geffectRetainSize = "geffect_retain_size", geffectForgetSize = "geffect_forget_size"
+            case riskSets = "risk_sets", chunk
             case out
         }
     }

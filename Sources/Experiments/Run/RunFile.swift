@@ -18,8 +18,10 @@ public final class UnlearningRunFile {
 
     /// Creates the file (replacing one at `path`) and writes everything known before step 1.
     /// `riskSets` names the recorded risk sets (none: no G-effects are recorded).
+    /// `measuredForget` are the forget instances (indices into the forget split) whose per-instance
+    /// values the run records; `/data/forget` holds those.
     public init(path: String, config: ExperimentConfig, model: GPT, objective: UnlearningObjective,
-                data: UnlearningData, forgetBatch: Int, riskSets: [String], length T: Int) throws {
+                data: UnlearningData, measuredForget: [Int], forgetBatch: Int, riskSets: [String], length T: Int) throws {
         file = try H5File.create(path)
         let root = file.root
         try root.setAttribute("gscope_version", gscopeVersion)
@@ -37,10 +39,12 @@ public final class UnlearningRunFile {
         encoder.outputFormatting = [.sortedKeys]
         try m.setAttribute("config", String(decoding: try encoder.encode(model.config), as: UTF8.self))
 
-        let batch = TokenBatch(samples: data.forget, indices: Array(data.forget.indices), padding: data.padding, fixedLength: T)
+        let batch = TokenBatch(samples: data.forget, indices: measuredForget, padding: data.padding, fixedLength: T)
         let d = try root.createGroup("data").createGroup("forget")
         try d.write("tokens", batch.tokens, shape: [batch.batch, T])
         try d.write("mask", batch.mask, shape: [batch.batch, T])
+        try d.write("index", measuredForget.map(Int64.init))
+        try d.setAttribute("split_size", data.forget.count)
 
         let o = try root.createGroup("objective")
         try o.setAttribute("forget", objective.forget.name)
@@ -52,7 +56,7 @@ public final class UnlearningRunFile {
         train = try TrainRows(root, forgetBatch: min(forgetBatch, data.forget.count), retainTerm: objective.retain != nil)
         record = riskSets.isEmpty ? nil
             : try RecordRows(root, sets: riskSets, layout: model.layout, blocks: model.config.nLayer,
-                             instances: data.forget.count, length: T, retainTerm: objective.retain != nil,
+                             instances: measuredForget.count, length: T, retainTerm: objective.retain != nil,
                              refusals: objective.forget.roles.contains(.refusal))
         try file.flush()
     }

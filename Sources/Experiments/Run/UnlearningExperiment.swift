@@ -1,4 +1,5 @@
 import Foundation
+import Datasets
 import Instrumentation
 import Model
 import NumericCore
@@ -60,6 +61,7 @@ public final class UnlearningExperiment {
     /// The G-effect instrumentation of the run: risk sets `forget` (the whole forget set),
     /// `retain` (`run.geffect_retain_size` retain samples, drawn with the run's seed, on which the
     /// objective's retain term is also measured) and those of `run.risk_sets` (capped alike);
+    /// the forget set and objective reduced to `run.geffect_forget_size` instances when that is set;
     /// nil when `run.record_every` is 0.
     public lazy var instrumenter: Instrumenter? = {
         guard config.run.recordEvery > 0 else { return nil }
@@ -67,8 +69,13 @@ public final class UnlearningExperiment {
         var rng = RNG(seed: UInt64(config.seed)).fork(3)
         let retain = RiskSet(name: "retain", from: d.retain, size: size == 0 ? nil : size, seed: rng.next())
         let extra = data.extraRiskSets.map { RiskSet(name: $0.name, from: $0.samples, size: size == 0 ? nil : size, seed: rng.next()) }
-        return Instrumenter(unlearner: unlearner, riskSets: [RiskSet(name: "forget", samples: d.forget), retain] + extra,
-                            retainSet: retain.samples, chunk: config.run.chunk)
+        let forgetSize = config.run.geffectForgetSize
+        var forgetRNG = RNG(seed: rng.next())
+        let measured = forgetSize == 0 || forgetSize >= d.forget.count ? nil
+            : Array(IndexOrder.shuffled(count: d.forget.count, rng: &forgetRNG).prefix(forgetSize)).sorted()
+        let forget = RiskSet(name: "forget", samples: measured.map { $0.map { d.forget[$0] } } ?? d.forget)
+        return Instrumenter(unlearner: unlearner, riskSets: [forget, retain] + extra, retainSet: retain.samples,
+                            chunk: config.run.chunk, measuredForget: measured)
     }()
 
     /// What one step reports: the update's record and, at a recorded step, the measurement at the
@@ -85,6 +92,7 @@ public final class UnlearningExperiment {
         let inst = instrumenter
         let runFile = try UnlearningRunFile(path: directory + "/run.h5", config: config, model: unlearner.model,
                                             objective: unlearner.objective, data: data.unlearning,
+                                            measuredForget: inst?.measuredForget ?? Array(data.unlearning.forget.indices),
                                             forgetBatch: config.run.forgetBatch,
                                             riskSets: inst?.riskSets.map(\.name) ?? [],
                                             length: inst?.length ?? data.unlearning.sequenceLength)
