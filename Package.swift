@@ -55,7 +55,7 @@ let package = Package(
         ]),
 
         // Shared by the test targets: the naive Float64 reference GPT, finite differences, fixture paths.
-        .target(name: "TestSupport", dependencies: ["Model", "NumericCore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Model", "Datasets", "NumericCore"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "NumericCore", "Unlearning", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NumericCore"]),

@@ -12,12 +12,7 @@ struct UnlearnerTests {
     static let config = GPTConfig(nLayer: 2, nHead: 2, nEmbd: 16, vocabSize: 23, blockSize: 16)
 
     static func samples(_ count: Int, seed: UInt64) -> [FormattedSample] {
-        var rng = RNG(seed: seed)
-        return (0..<count).map { _ in
-            let question = 2 + rng.below(3), answer = 3 + rng.below(6)
-            return FormattedSample(ids: (0..<(question + answer)).map { _ in Int32(1 + rng.below(config.vocabSize - 1)) },
-                                   answerRange: question..<(question + answer))
-        }
+        randomQASamples(count, vocab: config.vocabSize, seed: seed)
     }
 
     static let data = UnlearningData(forget: samples(10, seed: 1), refusal: samples(10, seed: 2),

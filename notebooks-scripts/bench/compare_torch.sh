@@ -51,6 +51,17 @@ print("n/a" if v is None else (f"{v:.2f}" if isinstance(v, float) else v))
 ' "$1"
 }
 
+# Prints $2 / $1 with two decimals, or "n/a".
+ratio() {
+    "$PYTHON" -c '
+import sys
+try:
+    print(f"{float(sys.argv[2]) / float(sys.argv[1]):.2f}")
+except (ValueError, ZeroDivisionError):
+    print("n/a")
+' "$1" "$2"
+}
+
 # Prints the last JSON object line of $1 (a file), if any.
 json_line() { grep '^{' "$1" | tail -n 1; }
 
@@ -95,13 +106,7 @@ for model in $MODELS; do
     seq=$(echo "$torch_json" | field seq)
     t_gf=$(echo "$torch_json" | field gflops)
     g_gf=$(echo "$gscope_json" | field gflops)
-    ratio=$("$PYTHON" -c '
-import sys
-try:
-    print(f"{float(sys.argv[2]) / float(sys.argv[1]):.2f}")
-except (ValueError, ZeroDivisionError):
-    print("n/a")
-' "$t_ms" "$g_ms")
+    ratio=$(ratio "$t_ms" "$g_ms")
     rows+=("$model $seq $t_ms $g_ms $ratio $t_gf $g_gf")
 done
 
@@ -134,12 +139,6 @@ for mode in geffect pg; do
     t_ms=$(echo "$t_json" | field ms_median)
     g_ms=$(echo "$g_json" | field ms_median)
     b_ms=$(echo "$t_json" | field batched_fwd_bwd_ms)
-    ratio=$("$PYTHON" -c '
-import sys
-try:
-    print(f"{float(sys.argv[2]) / float(sys.argv[1]):.2f}")
-except (ValueError, ZeroDivisionError):
-    print("n/a")
-' "$t_ms" "$g_ms")
+    ratio=$(ratio "$t_ms" "$g_ms")
     printf '%-8s %12s %12s %14s %s\n' "$mode" "$t_ms" "$g_ms" "$ratio" "$b_ms"
 done
