@@ -7,7 +7,7 @@ struct DataErrorTests {
     /// Writes `bytes` to a new file and returns its path.
     func write(_ bytes: [UInt8], name: String = "split.json", label: String) -> String {
         let path = URL(fileURLWithPath: TestData.temporaryDirectory(label)).appendingPathComponent(name).path
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         return path
     }
     func write(_ text: String, name: String = "split.json", label: String) -> String {
@@ -54,7 +54,7 @@ struct DataErrorTests {
     @Test func missingPerturbedFieldInAPerturbedSplit() throws {
         let dir = TestData.temporaryDirectory("perturbed")
         let path = URL(fileURLWithPath: dir).appendingPathComponent("forget01_perturbed.json").path
-        FileManager.default.createFile(atPath: path, contents: Data(good.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(good.utf8))
         let e = try #require(dataError { _ = try TOFUDirectory(path: dir).load(.forget01Perturbed) })
         #expect(e.file == path && e.line == 1)
         #expect(e.message.hasPrefix("missing field \"paraphrased_answer\"") || e.message.hasPrefix("missing field \"perturbed_answer\""), "\(e)")
@@ -94,7 +94,7 @@ struct DataErrorTests {
         #expect(e.file == dir && e.line == nil)
         #expect(e.message.contains("missing forget05.json"), "\(e)")
         // A pair whose forget file is there but whose retain file is not names the retain file.
-        FileManager.default.createFile(atPath: tofu.filePath("forget10.json"), contents: Data(good.utf8))
+        _ = FileManager.default.createFile(atPath: tofu.filePath("forget10.json"), contents: Data(good.utf8))
         let r = try #require(dataError { _ = try tofu.loadPair(.forget10) })
         #expect(r.file == dir && r.message.contains("missing retain90.json"), "\(r)")
         let gone = dir + "/does-not-exist"

@@ -15,7 +15,7 @@ struct ReferenceCacheTests {
         let objective = O.cases[name]!.objective
         let (p, po) = O.parameters(seed: 6)
         let model = try GPT(config: O.config, parameters: p), reference = try GPT(config: O.config, parameters: po)
-        let (forget, refusal, retain) = O.samples()
+        let (forget, refusal, _) = O.samples()
         let cache = ReferenceCache(), refusals = objective.forget.roles.contains(.refusal)
         // Fill the cache from single-instance batches (another batch shape than the one reused).
         for i in 0..<2 {
