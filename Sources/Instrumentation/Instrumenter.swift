@@ -24,6 +24,7 @@ public final class Instrumenter {
     private let forgetInputSide: FloatBuffer?, retainInputSide: FloatBuffer?
     private let tiedSlot: TensorSlot?
     private let parametersBefore: FloatBuffer
+    private let parameterStep: FloatBuffer   // θ_t − θ_{t+1}, reused every step
     private var measured = false
     /// The objective over the whole sets at the last measured θ_t, whose gradient `measure` leaves
     /// in `model.gradients`.
@@ -62,6 +63,7 @@ public final class Instrumenter {
         forgetGradient = FloatBuffer(count: P)
         retainGradient = FloatBuffer(count: P)
         parametersBefore = FloatBuffer(count: P)
+        parameterStep = FloatBuffer(count: P)
         tiedSlot = unlearner.model.layout.slots.first { $0.group == .tied }
         forgetInputSide = tiedSlot.map { FloatBuffer(count: $0.count) }
         retainInputSide = tiedSlot.map { FloatBuffer(count: $0.count) }
@@ -140,8 +142,8 @@ public final class Instrumenter {
         precondition(measured, "updateEffects needs a measure before the update")
         measured = false
         let model = unlearner.model, P = model.parameterCount
-        let delta = FloatBuffer(count: P)
-        for i in 0..<P { delta[i] = parametersBefore[i] - model.parameters[i] }
+        let delta = parameterStep, before = parametersBefore.base, after = model.parameters.base
+        for i in 0..<P { delta.base[i] = before[i] - after[i] }
         let scale = lr > 0 ? 1 / Double(lr) : .nan
         return zip(riskSets, riskGradients).map { set, g in
             UpdateEffect(name: set.name, tensor: model.layout.slots.map {

@@ -1,5 +1,6 @@
 import Datasets
 import NumericCore
+import Unlearning
 
 /// A named set whose risk — the token-mean answer NLL `R(D;θ) = Σ m·(−log p(y)) / Σ m` — gscope
 /// follows: `forget`, `retain`, or any other split (`holdout`, `real_authors`, …).
@@ -25,5 +26,5 @@ public struct RiskSet: Sendable {
     }
 
     /// N, the answer tokens the risk averages over.
-    public var answerTokens: Int { samples.reduce(0) { $0 + $1.maskedPositions.count } }
+    public var answerTokens: Int { Int(ObjectiveBatch.Denominator(of: samples).answerTokens) }
 }

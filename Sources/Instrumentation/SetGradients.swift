@@ -45,11 +45,10 @@ enum SetGradients {
         model.zeroGradients()
         let needsRefusal = objective.forget.roles.contains(.refusal)
         var totals: [BatchRole: ObjectiveBatch.Denominator] = [
-            .forget: .init(answerTokens: Double(data.forget.reduce(0) { $0 + $1.maskedPositions.count }), instances: data.forget.count),
+            .forget: .init(of: data.forget),
         ]
         if needsRefusal {
-            totals[.refusal] = .init(answerTokens: Double(data.refusal.reduce(0) { $0 + $1.maskedPositions.count }),
-                                     instances: data.refusal.count)
+            totals[.refusal] = .init(of: data.refusal)
         }
         var pass = ForgetPass()
         pass.tokenShares = directions.map { _ in [] }
@@ -97,7 +96,7 @@ enum SetGradients {
                            padding: Int32, length: Int, chunk: Int) throws -> Double {
         model.zeroGradients()
         let totals: [BatchRole: ObjectiveBatch.Denominator] = [
-            .retain: .init(answerTokens: Double(retain.reduce(0) { $0 + $1.maskedPositions.count }), instances: retain.count),
+            .retain: .init(of: retain),
         ]
         var value = 0.0
         for start in stride(from: 0, to: retain.count, by: chunk) {

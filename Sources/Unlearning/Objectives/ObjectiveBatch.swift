@@ -35,6 +35,11 @@ public struct ObjectiveBatch: Sendable {
             self.answerTokens = answerTokens
             self.instances = instances
         }
+
+        /// The totals of a whole set of samples.
+        public init(of samples: [FormattedSample]) {
+            self.init(answerTokens: Double(samples.reduce(0) { $0 + $1.maskedPositions.count }), instances: samples.count)
+        }
     }
 
     /// - forget: the forget samples of this batch (true answers), `forgetIndices` their indices in
