@@ -33,7 +33,8 @@ def summary(path):
             print("no G-effects recorded (run.record_every = 0)")
             return
         steps = f["steps"][:]
-        print(f"recorded steps: {len(steps)} ({steps[0]} ... {steps[-1]}); objective over the whole sets "
+        mode = f.attrs.get("geffect_mode", "exact")
+        print(f"recorded steps: {len(steps)} ({steps[0]} ... {steps[-1]}), {mode} G-effects; objective "
               f"{first_last(f['loss/total'][:])}")
         for name in f["risk"]:
             r, g = f[f"risk/{name}"], f[f"geffect/{name}"]
@@ -41,7 +42,7 @@ def summary(path):
             last = g["group"][-1]
             print(f"  {name:7s} R {first_last(r['value'][:])}   e {first_last(g['total'][:])}   "
                   f"last e by group: " + ", ".join(f"{n} {v:+.3g}" for n, v in zip(groups, last)))
-            u = f[f"update_effect/{name}/total"][:]
+            u = f[f"update_effect/{name}/total"][:] if "update_effect" in f else np.array([np.nan])
             if np.isfinite(u).any():
                 print(f"          update effect {first_last(u[np.isfinite(u)])}   "
                       f"PG-effect mean {first_last(f[f'pgeffect/{name}/instance'][:].mean(axis=1))}")

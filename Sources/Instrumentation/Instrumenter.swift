@@ -18,35 +18,39 @@ public final class Instrumenter {
     public let retainSet: [FormattedSample]
     /// Rows per forward/backward pass.
     public let chunk: Int
-    private let riskGradients: [FloatBuffer]
-    private let forgetGradient: FloatBuffer, retainGradient: FloatBuffer
+    /// How the gradients are taken: exactly over whole sets, or as the G-effect paper's code does.
+    public let mode: GEffectMode
+    let riskGradients: [FloatBuffer]
+    let forgetGradient: FloatBuffer, retainGradient: FloatBuffer
     /// The input-embedding side of the forget and retain terms' tied-embedding gradients.
-    private let forgetInputSide: FloatBuffer?, retainInputSide: FloatBuffer?
-    private let tiedSlot: TensorSlot?
+    let forgetInputSide: FloatBuffer?, retainInputSide: FloatBuffer?
+    let tiedSlot: TensorSlot?
     private let parametersBefore: FloatBuffer
     private let parameterStep: FloatBuffer   // θ_t − θ_{t+1}, reused every step
-    private var measured = false
+    var measured = false
     /// The objective over the whole sets at the last measured θ_t, whose gradient `measure` leaves
     /// in `model.gradients`.
-    public private(set) var lastEvaluation: ObjectiveEvaluation?
+    public internal(set) var lastEvaluation: ObjectiveEvaluation?
 
     /// Whether the update that follows `measure` can use the gradient it leaves: the run's
     /// batches are the whole forget set (and whole retain set), and the objective's retain term
     /// is measured on that whole retain set.
     public var measuresTheUpdate: Bool {
-        unlearner.batchesAreWholeSets && measuredForget.count == unlearner.data.forget.count
+        mode == .exact && unlearner.batchesAreWholeSets && measuredForget.count == unlearner.data.forget.count
             && (unlearner.objective.retain == nil || retainSet.count == unlearner.data.retain.count)
     }
 
     /// The forget instances the objective is measured on (indices into the forget set, in order):
     /// all of them, or a fixed subset when the forget set is large.
     public let measuredForget: [Int]
-    private let measuredData: UnlearningData
+    let measuredData: UnlearningData
 
     /// - measuredForget: the forget instances to measure the objective on (nil: all); their
     ///   per-instance and per-token values are what `measure` reports.
+    /// - mode: `.paper` draws its retain micro-batches from the risk sets after the first, `forget`
+    ///   (which must be the measured forget instances).
     public init(unlearner: Unlearner, riskSets: [RiskSet], retainSet: [FormattedSample], chunk: Int = 16,
-                measuredForget: [Int]? = nil) {
+                measuredForget: [Int]? = nil, mode: GEffectMode = .exact) {
         precondition(chunk >= 1)
         let data = unlearner.data
         self.measuredForget = measuredForget ?? Array(data.forget.indices)
@@ -59,6 +63,7 @@ public final class Instrumenter {
         self.riskSets = riskSets
         self.retainSet = retainSet
         self.chunk = chunk
+        self.mode = mode
         riskGradients = riskSets.map { _ in FloatBuffer(count: P) }
         forgetGradient = FloatBuffer(count: P)
         retainGradient = FloatBuffer(count: P)
@@ -77,6 +82,14 @@ public final class Instrumenter {
 
     /// Measures at the model's current parameters θ_t (after `step` updates).
     public func measure(step: Int) throws -> StepMeasurement {
+        switch mode {
+        case .exact: return try measureExactly(step: step)
+        case .paper(let protocol_): return try measureAsThePaper(step: step, protocol_)
+        }
+    }
+
+    /// The exact G-effects: full-set gradients, per-instance and per-token shares, PG-effects.
+    private func measureExactly(step: Int) throws -> StepMeasurement {
         let model = unlearner.model, objective = unlearner.objective, data = measuredData
         let T = length, P = model.parameterCount
         var values: [Double] = []
@@ -88,7 +101,7 @@ public final class Instrumenter {
         model.inputEmbeddingGradient = forgetInputSide
         let forget = try SetGradients.forgetTerm(objective, model: model, reference: unlearner.reference,
                                                  referenceCache: unlearner.referenceCache, data: data,
-                                                 length: T, chunk: chunk, directions: riskGradients)
+                                                 forgetIndices: measuredForget, length: T, chunk: chunk, directions: riskGradients)
         forgetGradient.base.update(from: model.gradients.base, count: P)
         var retainValue: Double?
         retainInputSide?.zero()
@@ -137,10 +150,12 @@ public final class Instrumenter {
     }
 
     /// After the update that followed `measure`, with learning rate `lr`:
-    /// `u_p = ⟨∇_p R(θ_t), θ_t − θ_{t+1}⟩ / η` for each risk set and tensor.
-    public func updateEffects(lr: Float) -> [UpdateEffect] {
+    /// `u_p = ⟨∇_p R(θ_t), θ_t − θ_{t+1}⟩ / η` for each risk set and tensor (nil in paper mode,
+    /// which has no full-set risk gradient).
+    public func updateEffects(lr: Float) -> [UpdateEffect]? {
         precondition(measured, "updateEffects needs a measure before the update")
         measured = false
+        guard mode == .exact else { return nil }
         let model = unlearner.model, P = model.parameterCount
         let delta = parameterStep, before = parametersBefore.base, after = model.parameters.base
         for i in 0..<P { delta.base[i] = before[i] - after[i] }

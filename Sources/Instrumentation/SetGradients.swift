@@ -40,8 +40,12 @@ enum SetGradients {
     /// The objective's scaled forget term `γ·L_f` over every forget instance (with its refusal),
     /// its gradient left in `model.gradients`, and its G-effect along each of `directions` split by
     /// instance and token (one forward-mode pass per direction and chunk, `PositionShares`).
+    /// `forgetIndices` are the rows' indices in the run's forget split: the reference cache keys
+    /// its rows by them.
     static func forgetTerm(_ objective: UnlearningObjective, model: GPT, reference: GPT?, referenceCache: ReferenceCache,
-                           data: UnlearningData, length T: Int, chunk: Int, directions: [FloatBuffer]) throws -> ForgetPass {
+                           data: UnlearningData, forgetIndices: [Int], length T: Int, chunk: Int,
+                           directions: [FloatBuffer]) throws -> ForgetPass {
+        precondition(forgetIndices.count == data.forget.count)
         model.zeroGradients()
         let needsRefusal = objective.forget.roles.contains(.refusal)
         var totals: [BatchRole: ObjectiveBatch.Denominator] = [
@@ -56,7 +60,7 @@ enum SetGradients {
         pass.pgEffects = directions.map { _ in [] }
         for start in stride(from: 0, to: data.forget.count, by: chunk) {
             let rows = Array(start..<min(start + chunk, data.forget.count))
-            var batch = ObjectiveBatch(forget: rows.map { data.forget[$0] }, forgetIndices: rows,
+            var batch = ObjectiveBatch(forget: rows.map { data.forget[$0] }, forgetIndices: rows.map { forgetIndices[$0] },
                                        refusal: needsRefusal ? rows.map { data.refusal[$0] } : [],
                                        padding: data.padding, fixedLength: T)
             batch.denominators = totals

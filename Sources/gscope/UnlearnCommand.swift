@@ -44,6 +44,8 @@ struct Unlearn: ParsableCommand {
     @Option(help: "Seed of the run (batch order, refusal draws, RMU's direction).") var seed: Int?
     @Option(help: "Worker threads (threads); results do not depend on the count.") var threads: Int?
     @Option(help: "Output directory (run.out).") var out: String?
+    @Option(help: "exact (full-set gradients, per instance and token) or paper (micro-batches of 4 with smoothed gradients, as the G-effect paper's code) (run.geffect_mode).")
+    var geffectMode: String?
     @Flag(help: "Replace an existing run in the output directory.") var force = false
     @Flag(help: "Print only the first, every 10th and the last step.") var quiet = false
 
@@ -61,6 +63,7 @@ struct Unlearn: ParsableCommand {
         if let v = seed { o.append("seed=\(v)") }
         if let v = threads { o.append("threads=\(v)") }
         if let v = out { o.append("run.out=\(v)") }
+        if let v = geffectMode { o.append("run.geffect_mode=\(v)") }
         return o
     }
 

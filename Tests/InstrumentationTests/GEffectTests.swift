@@ -18,19 +18,23 @@ struct GEffectTests {
 
     static let data = UnlearningData(forget: samples(7, seed: 1), refusal: samples(7, seed: 2), retain: samples(9, seed: 3), padding: 0)
 
+    /// An instrumenter on a fresh copy of the sharpened random model; risk sets `forget` and
+    /// `retain` of `data` unless given.
     static func instrumenter(_ objective: UnlearningObjective, optimizer: Optimizer? = nil, lr: Float = 1e-3,
-                             forgetBatch: Int = 7, chunk: Int = 16) throws -> Instrumenter {
+                             forgetBatch: Int = 7, chunk: Int = 16, data: UnlearningData = data,
+                             riskSets: [RiskSet]? = nil, mode: GEffectMode = .exact) throws -> Instrumenter {
         let model = try GPT(config: config)
         var rng = RNG(seed: 4)
         model.initializeGPT2(rng: &rng)
         for i in 0..<model.parameterCount { model.parameters[i] *= 5 }   // sharper, less uniform predictions
         let unlearner = try Unlearner(model: model, objective: objective,
                                       optimizer: optimizer ?? SGD(), data: data,
-                                      options: UnlearningOptions(length: .steps(3), forgetBatch: forgetBatch,
+                                      options: UnlearningOptions(length: .steps(3), forgetBatch: min(forgetBatch, data.forget.count),
                                                                  retainBatch: data.retain.count, learningRate: lr))
         return Instrumenter(unlearner: unlearner,
-                            riskSets: [RiskSet(name: "forget", samples: data.forget), RiskSet(name: "retain", samples: data.retain)],
-                            retainSet: data.retain, chunk: chunk)
+                            riskSets: riskSets ?? [RiskSet(name: "forget", samples: data.forget),
+                                                   RiskSet(name: "retain", samples: data.retain)],
+                            retainSet: data.retain, chunk: chunk, mode: mode)
     }
 
     /// [GE]: for GA and the risk set equal to the forget set, e_u = −‖∇R_u‖² exactly.
@@ -107,7 +111,7 @@ struct GEffectTests {
         let inst = try Self.instrumenter(.init(forget: GradientAscent(), retain: RetainNLL()), lr: eta)
         let before = try inst.measure(step: 0)
         _ = try inst.unlearner.step(1)
-        let update = inst.updateEffects(lr: eta)
+        let update = try #require(inst.updateEffects(lr: eta))
         let after = try inst.measure(step: 1)
         for (i, r) in before.risks.enumerated() {
             let realised = after.risks[i].value - r.value, predicted = -Double(eta) * r.total

@@ -134,3 +134,12 @@ public enum MarkovExperimentName: String, ConfigChoice {
     public static let kind = "Markov experiment"
     public init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
 }
+
+/// How G-effects are measured: `exact` (full-set gradients, per instance and token) or `paper`
+/// (micro-batches of 4 with smoothed gradients, as the G-effect paper's code; see
+/// `Instrumentation.PaperProtocol`).
+public enum GEffectModeName: String, ConfigChoice {
+    case exact, paper
+    public static let kind = "G-effect mode"
+    public init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
+}

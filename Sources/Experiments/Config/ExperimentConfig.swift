@@ -230,6 +230,9 @@ extension ExperimentConfig {
         /// More risk sets to follow besides forget and retain: TOFU split names such as
         /// `real_authors` or `world_facts`, each capped at `geffect_retain_size` items.
         public var riskSets: [String]
+        /// `exact`, or `paper`: as the G-effect paper's public code (micro-batches of 4, smoothed
+        /// gradients, retain samples drawn at random from the retain split after its first 400).
+        public var geffectMode: GEffectModeName
         /// Rows per forward/backward pass when measuring over whole sets.
         public var chunk: Int
         /// The output directory.
@@ -237,7 +240,7 @@ extension ExperimentConfig {
 
         public init(steps: Int?, epochs: Int?, forgetBatch: Int, retainBatch: Int, checkpointEvery: Int,
                     recordEvery: Int, geffectRetainSize: Int = 100, geffectForgetSize: Int = 0, riskSets: [String] = [],
-                    chunk: Int = 16, out: String) {
+                    geffectMode: GEffectModeName = .exact, chunk: Int = 16, out: String) {
             self.steps = steps
             self.epochs = epochs
             self.forgetBatch = forgetBatch
@@ -247,6 +250,7 @@ extension ExperimentConfig {
             self.geffectRetainSize = geffectRetainSize
             self.geffectForgetSize = geffectForgetSize
             self.riskSets = riskSets
+            self.geffectMode = geffectMode
             self.chunk = chunk
             self.out = out
         }
@@ -266,7 +270,7 @@ extension ExperimentConfig {
             case forgetBatch = "forget_batch", retainBatch = "retain_batch"
             case checkpointEvery = "checkpoint_every", recordEvery = "record_every"
             case geffectRetainSize = "geffect_retain_size", geffectForgetSize = "geffect_forget_size"
-            case riskSets = "risk_sets", chunk
+            case riskSets = "risk_sets", geffectMode = "geffect_mode", chunk
             case out
         }
     }

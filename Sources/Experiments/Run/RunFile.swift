@@ -19,16 +19,20 @@ public final class UnlearningRunFile {
     /// Creates the file (replacing one at `path`) and writes everything known before step 1.
     /// `riskSets` names the recorded risk sets (none: no G-effects are recorded).
     /// `measuredForget` are the forget instances (indices into the forget split) whose per-instance
-    /// values the run records; `/data/forget` holds those.
+    /// values the run records; `/data/forget` holds those. `exact`: whether the G-effects are
+    /// split by instance and token and update effects recorded (false in the paper's mode).
     public init(path: String, config: ExperimentConfig, model: GPT, objective: UnlearningObjective,
-                data: UnlearningData, measuredForget: [Int], forgetBatch: Int, riskSets: [String], length T: Int) throws {
+                data: UnlearningData, measuredForget: [Int], forgetBatch: Int, riskSets: [String], exact: Bool,
+                length T: Int) throws {
         file = try H5File.create(path)
         let root = file.root
         try root.setAttribute("gscope_version", gscopeVersion)
         try root.setAttribute("config", config.resolvedYAML)
         try root.setAttribute("seed", config.seed)
         try root.setAttribute("blas_threads", config.threads)
+        try root.setAttribute("created", Self.creationTime())
         try root.setAttribute("objective", objective.name)
+        if !riskSets.isEmpty { try root.setAttribute("geffect_mode", exact ? "exact" : "paper") }
 
         let m = try root.createGroup("model")
         let slots = model.layout.slots
@@ -57,7 +61,7 @@ public final class UnlearningRunFile {
         record = riskSets.isEmpty ? nil
             : try RecordRows(root, sets: riskSets, layout: model.layout, blocks: model.config.nLayer,
                              instances: measuredForget.count, length: T, retainTerm: objective.retain != nil,
-                             refusals: objective.forget.roles.contains(.refusal))
+                             refusals: objective.forget.roles.contains(.refusal), exact: exact)
         try file.flush()
     }
 
@@ -68,6 +72,16 @@ public final class UnlearningRunFile {
     /// its update effects (NaN otherwise).
     public func append(_ m: StepMeasurement, updateEffects: [UpdateEffect]?) throws {
         try record?.append(m, updateEffects)
+    }
+
+    /// The time the run started, ISO 8601 in UTC. When `SOURCE_DATE_EPOCH` (seconds since 1970)
+    /// is set it replaces the clock, as in reproducible builds: two runs of the same configuration
+    /// and seed then give the same bytes.
+    static func creationTime() -> String {
+        let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(TimeInterval.init)
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: epoch.map(Date.init(timeIntervalSince1970:)) ?? Date())
     }
 
     public func setAttribute(_ name: String, _ value: Double) throws { try file.root.setAttribute(name, value) }
@@ -112,10 +126,14 @@ private struct TrainRows {
 /// The recorded steps: one row per measurement θ_t.
 private struct RecordRows {
     struct PerSet {
-        let value, gradNorm2, total, termForget, termRetain, updateTotal: H5RowWriter<Double>
-        let tensor, block, group, updateTensor: H5RowWriter<Double>
-        let instance, tiedInput, tiedOutput, token, pg: H5RowWriter<Double>
-        let refusalToken: H5RowWriter<Double>?
+        let value, gradNorm2, total, termForget, termRetain: H5RowWriter<Double>
+        let tensor, block, group, tiedInput, tiedOutput: H5RowWriter<Double>
+        /// Exact mode only.
+        let exact: Exact?
+        struct Exact {
+            let updateTotal, updateTensor, instance, token, pg: H5RowWriter<Double>
+            let refusalToken: H5RowWriter<Double>?
+        }
     }
     let steps: H5RowWriter<Int64>
     let total, forget: H5RowWriter<Double>
@@ -125,7 +143,7 @@ private struct RecordRows {
     let layout: ParameterLayout, blocks: Int
 
     init(_ root: H5Group, sets names: [String], layout: ParameterLayout, blocks: Int, instances N: Int,
-         length T: Int, retainTerm: Bool, refusals: Bool) throws {
+         length T: Int, retainTerm: Bool, refusals: Bool, exact: Bool) throws {
         let P = layout.slots.count
         total = try root.createExtendible("loss/total", rowShape: [])
         forget = try root.createExtendible("loss/forget", rowShape: [])
@@ -133,26 +151,31 @@ private struct RecordRows {
         sets = try names.map { name in
             let risk = try root.groupCreatingIfNeeded("risk").createGroup(name)
             let ge = try root.groupCreatingIfNeeded("geffect").createGroup(name)
-            let up = try root.groupCreatingIfNeeded("update_effect").createGroup(name)
             let group = try ge.createExtendible("group", rowShape: [RiskMeasurement.groupNames.count], of: Double.self)
             try group.dataset.setAttribute("names", RiskMeasurement.groupNames)
             try group.dataset.setAttribute("tied_embedding", "a tied wte.weight is split: its input side counts in embed, its output side in lm (see tied_input, tied_output)")
+            var perInstance: PerSet.Exact?
+            if exact {
+                let up = try root.groupCreatingIfNeeded("update_effect").createGroup(name)
+                perInstance = PerSet.Exact(
+                    updateTotal: try up.createExtendible("total", rowShape: []),
+                    updateTensor: try up.createExtendible("tensor", rowShape: [P]),
+                    instance: try ge.createExtendible("instance", rowShape: [N]),
+                    token: try ge.createExtendible("token", rowShape: [N, T]),
+                    pg: try root.groupCreatingIfNeeded("pgeffect").createGroup(name).createExtendible("instance", rowShape: [N]),
+                    refusalToken: refusals ? try ge.createExtendible("refusal_token", rowShape: [N, T]) : nil)
+            }
             return PerSet(value: try risk.createExtendible("value", rowShape: []),
                           gradNorm2: try risk.createExtendible("grad_norm2", rowShape: []),
                           total: try ge.createExtendible("total", rowShape: []),
                           termForget: try ge.createExtendible("term/forget", rowShape: []),
                           termRetain: try ge.createExtendible("term/retain", rowShape: []),
-                          updateTotal: try up.createExtendible("total", rowShape: []),
                           tensor: try ge.createExtendible("tensor", rowShape: [P]),
                           block: try ge.createExtendible("block", rowShape: [max(blocks, 1)]),
                           group: group,
-                          updateTensor: try up.createExtendible("tensor", rowShape: [P]),
-                          instance: try ge.createExtendible("instance", rowShape: [N]),
                           tiedInput: try ge.createExtendible("tied_input", rowShape: []),
                           tiedOutput: try ge.createExtendible("tied_output", rowShape: []),
-                          token: try ge.createExtendible("token", rowShape: [N, T]),
-                          pg: try root.groupCreatingIfNeeded("pgeffect").createGroup(name).createExtendible("instance", rowShape: [N]),
-                          refusalToken: refusals ? try ge.createExtendible("refusal_token", rowShape: [N, T]) : nil)
+                          exact: perInstance)
         }
         let w = try root.createGroup("weights")
         instanceWeight = try w.createExtendible("instance", rowShape: [N])
@@ -178,13 +201,15 @@ private struct RecordRows {
             try rows.group.append(r.groups, flush: false)
             try rows.tiedInput.append([r.tiedInput ?? .nan], flush: false)
             try rows.tiedOutput.append([r.tiedOutput ?? .nan], flush: false)
-            let u = updates?[i]
-            try rows.updateTotal.append([u?.total ?? .nan], flush: false)
-            try rows.updateTensor.append(u?.tensor ?? Array(repeating: .nan, count: r.tensor.count), flush: false)
-            try rows.instance.append(r.instance, flush: false)
-            try rows.token.append(r.token, flush: false)
-            try rows.refusalToken?.append(r.refusalToken, flush: false)
-            try rows.pg.append(r.pgEffect, flush: false)
+            if let exact = rows.exact {
+                let u = updates?[i]
+                try exact.updateTotal.append([u?.total ?? .nan], flush: false)
+                try exact.updateTensor.append(u?.tensor ?? Array(repeating: .nan, count: r.tensor.count), flush: false)
+                try exact.instance.append(r.instance, flush: false)
+                try exact.token.append(r.token, flush: false)
+                try exact.refusalToken?.append(r.refusalToken, flush: false)
+                try exact.pg.append(r.pgEffect, flush: false)
+            }
         }
         try instanceWeight.append(m.instanceWeights, flush: false)
         try tokenWeight.append(m.tokenWeights, flush: false)

@@ -37,7 +37,8 @@ public enum RunSummary {
             return out.joined(separator: "\n")
         }
         let steps = try root.read("steps", as: Int64.self).values
-        out.append("recorded steps: \(steps.count) (\(steps.first ?? 0) ... \(steps.last ?? 0)); objective over the whole sets "
+        let mode = root.hasAttribute("geffect_mode") ? try root.stringAttribute("geffect_mode") : "exact"
+        out.append("recorded steps: \(steps.count) (\(steps.first ?? 0) ... \(steps.last ?? 0)), \(mode) G-effects; objective "
                    + fl(try root.read("loss/total", as: Double.self).values))
         for name in try root.group("risk").memberNames() {
             let groupSet = try root.group("geffect/\(name)")
@@ -47,7 +48,8 @@ public enum RunSummary {
             out.append("  " + name.padding(toLength: 7, withPad: " ", startingAt: 0)
                        + " R \(fl(try root.read("risk/\(name)/value", as: Double.self).values))   e \(fl(try groupSet.read("total", as: Double.self).values))   "
                        + "last e by group: " + zip(groupNames, last).map { String(format: "%@ %+.3g", $0.0, $0.1) }.joined(separator: ", "))
-            let u = try root.read("update_effect/\(name)/total", as: Double.self).values.filter(\.isFinite)
+            let u = root.contains("update_effect")
+                ? try root.read("update_effect/\(name)/total", as: Double.self).values.filter(\.isFinite) : []
             if !u.isEmpty {
                 out.append("          update effect \(fl(u))   PG-effect mean \(fl(try rowMeans("pgeffect/\(name)/instance")))")
             }

@@ -62,21 +62,29 @@ public final class UnlearningExperiment {
     /// `retain` (`run.geffect_retain_size` retain samples, drawn with the run's seed, on which the
     /// objective's retain term is also measured) and those of `run.risk_sets` (capped alike);
     /// the forget set and objective reduced to `run.geffect_forget_size` instances when that is set;
-    /// nil when `run.record_every` is 0.
+    /// nil when `run.record_every` is 0. In the paper's mode (`run.geffect_mode: paper`) the
+    /// retain and other risk sets are the pools its micro-batches are drawn from: the retain split
+    /// after its first `paperRetainOffset` samples, and the other splits whole.
     public lazy var instrumenter: Instrumenter? = {
         guard config.run.recordEvery > 0 else { return nil }
-        let d = data.unlearning, size = config.run.geffectRetainSize
+        let d = data.unlearning, paper = config.run.geffectMode == .paper
+        let size = paper || config.run.geffectRetainSize == 0 ? nil : config.run.geffectRetainSize
         var rng = RNG(seed: UInt64(config.seed)).fork(3)
-        let retain = RiskSet(name: "retain", from: d.retain, size: size == 0 ? nil : size, seed: rng.next())
-        let extra = data.extraRiskSets.map { RiskSet(name: $0.name, from: $0.samples, size: size == 0 ? nil : size, seed: rng.next()) }
+        let retainPool = paper && d.retain.count > Self.paperRetainOffset ? Array(d.retain.dropFirst(Self.paperRetainOffset)) : d.retain
+        let retain = RiskSet(name: "retain", from: retainPool, size: size, seed: rng.next())
+        let extra = data.extraRiskSets.map { RiskSet(name: $0.name, from: $0.samples, size: size, seed: rng.next()) }
         let forgetSize = config.run.geffectForgetSize
         var forgetRNG = RNG(seed: rng.next())
         let measured = forgetSize == 0 || forgetSize >= d.forget.count ? nil
             : Array(IndexOrder.shuffled(count: d.forget.count, rng: &forgetRNG).prefix(forgetSize)).sorted()
         let forget = RiskSet(name: "forget", samples: measured.map { $0.map { d.forget[$0] } } ?? d.forget)
+        let mode: GEffectMode = paper ? .paper(PaperProtocol(seed: rng.next())) : .exact
         return Instrumenter(unlearner: unlearner, riskSets: [forget, retain] + extra, retainSet: retain.samples,
-                            chunk: config.run.chunk, measuredForget: measured)
+                            chunk: config.run.chunk, measuredForget: measured, mode: mode)
     }()
+
+    /// The paper's code draws its retain micro-batches from `retain[400:]`.
+    public static let paperRetainOffset = 400
 
     /// What one step reports: the update's record and, at a recorded step, the measurement at the
     /// parameters it produced.
@@ -94,7 +102,7 @@ public final class UnlearningExperiment {
                                             objective: unlearner.objective, data: data.unlearning,
                                             measuredForget: inst?.measuredForget ?? Array(data.unlearning.forget.indices),
                                             forgetBatch: config.run.forgetBatch,
-                                            riskSets: inst?.riskSets.map(\.name) ?? [],
+                                            riskSets: inst?.riskSets.map(\.name) ?? [], exact: inst?.mode == .exact,
                                             length: inst?.length ?? data.unlearning.sequenceLength)
         let before = try answerNLL()
         try runFile.setAttribute("forget_nll_before", before.forget)
