@@ -2,7 +2,7 @@
 # On a fresh Debian machine they first install the system packages gscope links against.
 
 SWIFT        ?= swift
-DEB_PACKAGES := libhdf5-dev libopenblas-dev gnuplot-nox pkg-config hdf5-tools
+DEB_PACKAGES := libhdf5-dev libopenblas-dev zlib1g-dev gnuplot-nox pkg-config hdf5-tools
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GSCOPE       := .build/release/gscope
 THREADS      ?= 2
@@ -48,10 +48,12 @@ bench: build
 compare-torch: build
 	GSCOPE=$(GSCOPE) THREADS=$(THREADS) bash notebooks-scripts/bench/compare_torch.sh
 
-## parity-fixture: regenerate the committed PyTorch parity fixtures (needs torch)
+## parity-fixture: regenerate the committed parity fixtures (needs torch; the metrics fixture needs
+## scipy, scikit-learn, rouge_score and nltk)
 parity-fixture:
 	python3 notebooks-scripts/parity/gpt_fixture.py
 	python3 notebooks-scripts/parity/objectives_fixture.py
+	python3 notebooks-scripts/parity/metrics_fixture.py
 
 clean:
 	rm -rf .build runs

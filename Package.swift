@@ -2,7 +2,8 @@
 // gscope: a workbench for analysing LLM unlearning objectives.
 // Layers (arrows point down only): gscope CLI → Experiments (configs, runs) → Instrumentation →
 // Unlearning →
-// Model/Datasets → NumericCore → CBLAS; Store → CHDF5. See ../shared/DESIGN.md §3.
+// Model/Datasets → NumericCore → CBLAS; Store → CHDF5. Evaluation (TOFU metrics) → Model/Datasets →
+// NumericCore, and → CZlib. See ../shared/DESIGN.md §3.
 import PackageDescription
 
 // The numeric kernels are written for 8-lane AVX2 vectors with FMA. Every x86 machine gscope
@@ -24,11 +25,13 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // System libraries, found through pkg-config (Debian: libopenblas-dev, libhdf5-dev).
+        // System libraries, found through pkg-config (Debian: libopenblas-dev, libhdf5-dev, zlib1g-dev).
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5",
                        providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
 
         // BLAS wrappers, SIMD element-wise kernels, reductions, the seeded RNG.
         .target(name: "NumericCore", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
@@ -41,6 +44,8 @@ let package = Package(
         // G-effects: risk sets, full-set gradients, per-tensor/term inner products, update effects.
         .target(name: "Instrumentation", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore"],
                 swiftSettings: kernelFlags),
+        // TOFU evaluation: KS forget quality, ROUGE, AUC/privleak, membership scores, truth-ratio aggregates.
+        .target(name: "Evaluation", dependencies: ["Model", "Datasets", "NumericCore", "CZlib"]),
         // HDF5 files: groups, attributes, fixed and extendible datasets.
         .target(name: "Store", dependencies: ["CHDF5"]),
         // Experiment configurations (YAML files with overrides) and the runs they describe.
@@ -62,6 +67,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),
         .testTarget(name: "InstrumentationTests", dependencies: ["Instrumentation", "Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "NumericCore", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Unlearning", "Model", "Datasets", "Store", "NumericCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

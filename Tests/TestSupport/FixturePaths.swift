@@ -24,6 +24,10 @@ extension FixturePaths {
     /// `Tests/Fixtures/parity/objectives`: the PyTorch objectives parity fixture
     /// (written by `notebooks-scripts/parity/objectives_fixture.py`).
     public static var parityObjectives: String { root + "/parity/objectives" }
+
+    /// `Tests/Fixtures/parity/metrics/metrics.json`: the TOFU-metrics parity fixture (scipy,
+    /// scikit-learn, rouge_score, nltk; written by `notebooks-scripts/parity/metrics_fixture.py`).
+    public static var parityMetrics: String { root + "/parity/metrics/metrics.json" }
 }
 
 /// A fresh empty directory under the system's temporary directory.
