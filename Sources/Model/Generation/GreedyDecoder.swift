@@ -92,7 +92,7 @@ public struct GreedyDecoder {
     }
 
     /// The index of the largest of `count` values, the first one on a tie.
-    static func argmax(_ x: UnsafePointer<Float>, count: Int) -> Int32 {
+    public static func argmax(_ x: UnsafePointer<Float>, count: Int) -> Int32 {
         var best = 0
         for v in 1..<count where x[v] > x[best] { best = v }
         return Int32(best)
