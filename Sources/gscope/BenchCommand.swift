@@ -23,12 +23,19 @@ struct Bench: ParsableCommand {
         and its update effects. --mode pg times the PG-effects of --instances sequences for a \
         given risk gradient (one forward and one forward-mode pass per --batch rows).
 
+        --mode generate times greedy decoding of --batch random prompts (--prompt-tokens ± 4 \
+        tokens) for --new-tokens tokens each, with the key/value cache (prefill, then one \
+        batched token per row per step) and by full recompute (every step runs the same \
+        kernels on every row's whole context), and reports both in new tokens per second. The \
+        block size is raised, when needed, to hold prompt and continuation (random weights).
+
         Example:
           gscope bench --model small --batch 16 --seq 128 --threads 2 --json
+          gscope bench --mode generate --model small --steps 3 --warmup 1
         Side by side with PyTorch: notebooks-scripts/bench/compare_torch.sh
         """)
 
-    enum Mode: String, ExpressibleByArgument, CaseIterable { case train, sgemm, geffect, pg }
+    enum Mode: String, ExpressibleByArgument, CaseIterable { case train, sgemm, geffect, pg, generate }
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var threadOptions: ThreadOptions
@@ -39,6 +46,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed steps.") var steps: Int = 10
     @Option(help: "Untimed steps first.") var warmup: Int = 2
     @Option(help: "With --mode pg: the number of instances.") var instances: Int = 32
+    @Option(help: "With --mode generate: the mean prompt length (prompts have this ± 4 tokens).") var promptTokens: Int = 40
+    @Option(help: "With --mode generate: new tokens per prompt.") var newTokens: Int = 64
     @Flag(help: "With --mode train: also time each layer kind on the model's shapes (ms per step).")
     var profile = false
     @Flag(help: "Print only the JSON line (the default prints it too, after a human-readable line).")
@@ -51,6 +60,7 @@ struct Bench: ParsableCommand {
         case .sgemm: benchSgemm()
         case .geffect: try benchGEffect()
         case .pg: try benchPG()
+        case .generate: try benchGenerate()
         }
     }
 
@@ -118,5 +128,5 @@ struct Bench: ParsableCommand {
         print("{\"impl\": \"gscope\", \"mode\": \"sgemm\", \"threads\": \(Parallel.workers), \"blas_core\": \"\(BLAS.coreName)\", \"results\": [\(results.joined(separator: ", "))]}")
     }
 
-    private func fmt(_ x: Double) -> String { String(format: "%.2f", x) }
+    func fmt(_ x: Double) -> String { String(format: "%.2f", x) }
 }

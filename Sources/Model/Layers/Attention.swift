@@ -16,13 +16,49 @@ public enum Attention {
             BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, q, lda: C3, k, ldb: C3, beta: 0, p, ldc: T, parallel: false)
             for t in 0..<T {
                 let row = p + t * T
-                let m = Reduce.max(row, count: t + 1)
-                let s = RowOps.expInPlace(row, count: t + 1, shift: m)
-                RowOps.scale(row, count: t + 1, by: 1 / s)
+                softmaxInPlace(row, count: t + 1)
                 (row + t + 1).update(repeating: 0, count: T - t - 1)
             }
             BLAS.gemm(m: T, n: hs, k: T, p, lda: T, v, ldb: C3, beta: 0, out + b * T * C + h * hs, ldc: C, parallel: false)
         }
+    }
+
+    /// One query position per row, over keys and values kept from earlier positions (incremental
+    /// decoding with a key/value cache). Query n is the q part of row n of `qkv` (N,3C); its
+    /// sequence's keys and values start at `contextOffsets[n]` in `keys` and `values`, one
+    /// position every C floats, and it sees the first `contextLengths[n]` of them (its own
+    /// position included). For each query and head h, with K, V the (Lₙ, hs) head slices:
+    ///
+    ///     s = K·q/√hs,   p = softmax(s),   o = pᵀ·V
+    ///
+    /// written into the head's columns of row n of `out` (N,C): row t of `forward`'s causal
+    /// softmax for a sequence whose keys and values are the cached ones. `scratch` holds
+    /// `scratchSlots` rows of max(contextLengths) floats, one per worker.
+    public static func forwardCached(out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
+                                     qkv: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                                     contextOffsets: UnsafePointer<Int>, contextLengths: UnsafePointer<Int>,
+                                     N: Int, C: Int, NH: Int) {
+        let hs = C / NH, C3 = 3 * C
+        let scale = 1 / Float(hs).squareRoot()
+        let longest = (0..<N).reduce(0) { Swift.max($0, contextLengths[$1]) }
+        forEachHead(B: N, NH: NH, workers: scratchSlots) { n, h, worker in
+            let q = qkv + n * C3 + h * hs
+            let k = keys + contextOffsets[n] + h * hs, v = values + contextOffsets[n] + h * hs
+            let L = contextLengths[n]
+            let p = scratch + worker * longest
+            BLAS.gemv(m: L, n: hs, alpha: scale, k, lda: C, q, beta: 0, p)
+            softmaxInPlace(p, count: L)
+            BLAS.gemv(trans: true, m: L, n: hs, v, lda: C, p, beta: 0, out + n * C + h * hs)
+        }
+    }
+
+    /// `row ← softmax(row)` over `count` scores: shift by the maximum, exponentiate, divide by
+    /// the sum (the one softmax of `forward` and `forwardCached`).
+    @inline(__always)
+    private static func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count: Int) {
+        let m = Reduce.max(row, count: count)
+        let s = RowOps.expInPlace(row, count: count, shift: m)
+        RowOps.scale(row, count: count, by: 1 / s)
     }
 
     /// Given `dO` (B,T,C), writes `dqkv` (B,T,3C):

@@ -7,14 +7,27 @@ public enum Encoder {
                         wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>, B: Int, T: Int, C: Int) {
         for b in 0..<B {
             for t in 0..<T {
-                let o = out + (b * T + t) * C
-                let e = wte + Int(tokens[b * T + t]) * C
-                let p = wpe + t * C
-                var i = 0
-                while i + 8 <= C { store8(load8(e, i) + load8(p, i), o, i); i += 8 }
-                while i < C { o[i] = e[i] + p[i]; i += 1 }
+                addRow(wte + Int(tokens[b * T + t]) * C, wpe + t * C, into: out + (b * T + t) * C, C: C)
             }
         }
+    }
+
+    /// The same sum for N tokens at arbitrary positions (incremental decoding, where each row's
+    /// new token sits after its own cached prefix): `out[n,:] = wte[tokens[n],:] + wpe[positions[n],:]`;
+    /// out is (N,C).
+    public static func forward(out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>, positions: UnsafePointer<Int>,
+                               wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>, N: Int, C: Int) {
+        for n in 0..<N {
+            addRow(wte + Int(tokens[n]) * C, wpe + positions[n] * C, into: out + n * C, C: C)
+        }
+    }
+
+    /// `o = e + p` over C floats.
+    @inline(__always)
+    private static func addRow(_ e: UnsafePointer<Float>, _ p: UnsafePointer<Float>, into o: UnsafeMutablePointer<Float>, C: Int) {
+        var i = 0
+        while i + 8 <= C { store8(load8(e, i) + load8(p, i), o, i); i += 8 }
+        while i < C { o[i] = e[i] + p[i]; i += 1 }
     }
 
     /// `dwte[tokens[b,t],:] += dout[b,t,:]` alone: the token embedding's share of `backward`.

@@ -1,0 +1,126 @@
+import NumericCore
+
+/// What greedy decoding produced for one prompt: the new tokens (the stop token left out) and
+/// why it ended.
+public struct GeneratedSequence: Equatable, Sendable {
+    public enum Finish: String, Equatable, Sendable {
+        /// The model chose the stop token (not included in `tokens`).
+        case stopToken = "stop_token"
+        /// `maxNewTokens` tokens were generated.
+        case maxNewTokens = "max_new_tokens"
+        /// Prompt and new tokens fill the block size: the next token would need a position the
+        /// model has not learned.
+        case blockSize = "block_size"
+    }
+
+    public var tokens: [Int32]
+    public var finish: Finish
+
+    public init(tokens: [Int32], finish: Finish) {
+        self.tokens = tokens
+        self.finish = finish
+    }
+}
+
+/// One step of decoding as an observer sees it: the logits from which row `rows[i]`'s next
+/// token is chosen are row i of `logits` (rows.count, V), valid during the call only. Step 0 is
+/// the prompts' last position; step s > 0 follows the s-th generated token.
+public struct DecodingStep {
+    public let step: Int
+    public let rows: [Int]
+    public let logits: UnsafeBufferPointer<Float>
+}
+
+/// Greedy decoding with a key/value cache, many prompts at once.
+///
+/// Every prompt is run through the model once (all prompts together), then each step feeds the
+/// last chosen token of every unfinished row, all rows in one batch, and picks
+///
+///     yₜ = argmax_v logits[v]        (the smallest such v on a tie)
+///
+/// until the row chooses `stopToken`, has `maxNewTokens` new tokens, or its sequence reaches the
+/// block size (a context of `blockSize` tokens still predicts one more token, which is never fed
+/// back). The result does not depend on which other prompts share the batch (up to the rounding
+/// of batched matmuls).
+public struct GreedyDecoder {
+    public let model: GPT
+    public var maxNewTokens: Int
+    public var stopToken: Int32?
+
+    public init(model: GPT, maxNewTokens: Int = 200, stopToken: Int32?) {
+        self.model = model
+        self.maxNewTokens = maxNewTokens
+        self.stopToken = stopToken
+    }
+
+    /// The continuation of each prompt (each non-empty, at most the block size, ids in the
+    /// vocabulary), in the prompts' order. `observe` sees every step's logits.
+    public func generate(prompts: [[Int32]], observe: ((DecodingStep) -> Void)? = nil) throws(ModelError) -> [GeneratedSequence] {
+        try validate(prompts: prompts)
+        var results = prompts.map { _ in GeneratedSequence(tokens: [], finish: .maxNewTokens) }
+        guard maxNewTokens > 0 else { return results }
+        let blockSize = model.config.blockSize, V = model.config.vocabSize
+        // The last chosen token is never fed: no row stores more than prompt + maxNewTokens − 1 positions.
+        let longestPrompt = prompts.map(\.count).max()!
+        let forward = try IncrementalForward(model: model, rows: prompts.count,
+                                             maxLength: min(blockSize, longestPrompt + maxNewTokens - 1))
+        var active = Array(prompts.indices)
+        var logits = try forward.extend(rows: active, with: prompts)
+        for step in 0... {
+            observe?(DecodingStep(step: step, rows: active, logits: logits))
+            var continuing: [Int] = [], fed: [[Int32]] = []
+            for (i, row) in active.enumerated() {
+                let token = Self.argmax(logits.baseAddress! + i * V, count: V)
+                if token == stopToken {
+                    results[row].finish = .stopToken
+                    continue
+                }
+                results[row].tokens.append(token)
+                if results[row].tokens.count == maxNewTokens { continue }   // finish stays .maxNewTokens
+                if forward.cache.lengths[row] == blockSize {
+                    results[row].finish = .blockSize
+                    continue
+                }
+                continuing.append(row)
+                fed.append([token])
+            }
+            if continuing.isEmpty { break }
+            active = continuing
+            logits = try forward.extend(rows: active, with: fed)
+        }
+        return results
+    }
+
+    /// The index of the largest of `count` values, the first one on a tie.
+    public static func argmax(_ x: UnsafePointer<Float>, count: Int) -> Int32 {
+        var best = 0
+        for v in 1..<count where x[v] > x[best] { best = v }
+        return Int32(best)
+    }
+
+    private func validate(prompts: [[Int32]]) throws(ModelError) {
+        let config = model.config
+        guard !prompts.isEmpty else { throw .shapeMismatch("no prompt to continue") }
+        guard maxNewTokens >= 0 else { throw .shapeMismatch("maxNewTokens \(maxNewTokens) is negative") }
+        if let stop = stopToken, stop < 0 || stop >= config.vocabSize {
+            throw .shapeMismatch("stop token \(stop) is outside the vocabulary 0..<\(config.vocabSize)")
+        }
+        for (i, prompt) in prompts.enumerated() {
+            guard !prompt.isEmpty else { throw .shapeMismatch("prompt \(i) is empty: greedy decoding needs at least one token to continue") }
+            guard prompt.count <= config.blockSize else {
+                throw .shapeMismatch("prompt \(i) has \(prompt.count) tokens, more than the model's block size \(config.blockSize)")
+            }
+            if let bad = prompt.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
+                throw .shapeMismatch("prompt \(i) holds token \(bad), outside the vocabulary 0..<\(config.vocabSize)")
+            }
+        }
+    }
+}
+
+extension GPT {
+    /// Greedy continuations of `prompts` (see `GreedyDecoder`): the new tokens of each prompt,
+    /// the stop token left out.
+    public func generateGreedy(prompts: [[Int32]], maxNewTokens: Int = 200, stopToken: Int32?) throws(ModelError) -> [[Int32]] {
+        try GreedyDecoder(model: self, maxNewTokens: maxNewTokens, stopToken: stopToken).generate(prompts: prompts).map(\.tokens)
+    }
+}

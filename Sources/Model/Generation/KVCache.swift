@@ -1,0 +1,53 @@
+import NumericCore
+
+/// The keys and values every attention layer has computed so far, for `rows` sequences of up to
+/// `maxLength` positions each: two (layers, rows, maxLength, C) arrays, row-major, so that one
+/// sequence's keys (or values) in one layer are `maxLength` consecutive rows of C floats — the
+/// layout `Attention.forwardCached` reads. Head h of a key is its columns h·hs..<(h+1)·hs, as
+/// in the fused q|k|v rows.
+///
+/// `lengths[r]` counts the positions of row r whose keys and values are stored (in every layer).
+public final class KVCache {
+    public let layers: Int
+    public let rows: Int
+    public let maxLength: Int
+    /// C, the model's width.
+    public let width: Int
+    /// Stored positions per row.
+    public private(set) var lengths: [Int]
+    private let keys: FloatBuffer
+    private let values: FloatBuffer
+
+    /// An empty cache for `rows` sequences of at most `maxLength` positions of a model of
+    /// `layers` blocks and width `width`.
+    public init(layers: Int, rows: Int, maxLength: Int, width: Int) {
+        precondition(layers > 0 && rows > 0 && maxLength > 0 && width > 0, "KVCache sizes must be positive")
+        self.layers = layers
+        self.rows = rows
+        self.maxLength = maxLength
+        self.width = width
+        lengths = [Int](repeating: 0, count: rows)
+        keys = FloatBuffer(count: layers * rows * maxLength * width)
+        values = FloatBuffer(count: layers * rows * maxLength * width)
+    }
+
+    /// Forgets every row (the memory is kept).
+    public func reset() { lengths = [Int](repeating: 0, count: rows) }
+
+    /// Offset of (layer, row, position) in the key and value arrays, in floats.
+    func offset(layer: Int, row: Int, position: Int) -> Int {
+        ((layer * rows + row) * maxLength + position) * width
+    }
+
+    /// The start of layer `layer`'s keys; `offset(layer: 0, row:, position:)` indexes into it.
+    func keys(layer: Int) -> UnsafeMutablePointer<Float> { keys.base + offset(layer: layer, row: 0, position: 0) }
+
+    /// The start of layer `layer`'s values, laid out as `keys(layer:)`.
+    func values(layer: Int) -> UnsafeMutablePointer<Float> { values.base + offset(layer: layer, row: 0, position: 0) }
+
+    /// Marks `count` more positions of `row` as stored (after every layer has written them).
+    func advance(row: Int, by count: Int) {
+        precondition(lengths[row] + count <= maxLength, "KVCache row \(row) would exceed \(maxLength) positions")
+        lengths[row] += count
+    }
+}
