@@ -44,18 +44,19 @@ let package = Package(
         // G-effects: risk sets, full-set gradients, per-tensor/term inner products, update effects.
         .target(name: "Instrumentation", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore"],
                 swiftSettings: kernelFlags),
-        // TOFU evaluation: KS forget quality, ROUGE, AUC/privleak, membership scores, truth-ratio aggregates.
+        // Evaluation: the TOFU metric suite (teacher-forced scores, generations, ROUGE, truth ratio,
+        // forget quality, model utility, memorisation, membership inference) and the Markov KL metrics.
         .target(name: "Evaluation", dependencies: ["Model", "Datasets", "NumericCore", "CZlib"]),
         // HDF5 files: groups, attributes, fixed and extendible datasets.
         .target(name: "Store", dependencies: ["CHDF5"]),
         // Experiment configurations (YAML files with overrides) and the runs they describe.
         .target(name: "Experiments", dependencies: [
-            "Instrumentation", "Unlearning", "Model", "Datasets", "Store", "NumericCore",
+            "Instrumentation", "Evaluation", "Unlearning", "Model", "Datasets", "Store", "NumericCore",
             .product(name: "Yams", package: "Yams"),
         ]),
         // The command line.
         .executableTarget(name: "gscope", dependencies: [
-            "NumericCore", "Model", "Datasets", "Unlearning", "Instrumentation", "Store", "Experiments",
+            "NumericCore", "Model", "Datasets", "Unlearning", "Instrumentation", "Evaluation", "Store", "Experiments",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -67,7 +68,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),
         .testTarget(name: "InstrumentationTests", dependencies: ["Instrumentation", "Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "NumericCore", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Model", "Datasets", "NumericCore", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Unlearning", "Model", "Datasets", "Store", "NumericCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -45,7 +45,7 @@ struct DataInspect: ParsableCommand {
         guard tofu.contains(.full) else {
             throw DataError(file: directory, "missing full.json: not a TOFU directory")
         }
-        let tok: any TextTokenizer = tokenizer == "byte" ? ByteTokenizer() : try BPETokenizer.load(tokenizer)
+        let tok = try loadTokenizer(tokenizer)
         let prefix = self.prefix.map { $0.replacingOccurrences(of: "\\n", with: "\n") } ?? QATemplate.standard.prefix
         let formatter = QAFormatter(tokenizer: tok, template: QATemplate(prefix: prefix), maxLength: maxLength)
 

@@ -13,14 +13,14 @@ struct GScope: ParsableCommand {
         forget set and records how every update moves every risk (the G-effect), into one \
         HDF5 file per run. Start with `make demo`; every subcommand has its own --help.
         """,
-        subcommands: [Train.self, Unlearn.self, Generate.self, Inspect.self, DataCommand.self, TokenizerCommand.self, Bench.self])
+        subcommands: [Train.self, Unlearn.self, Eval.self, Generate.self, Inspect.self, DataCommand.self, TokenizerCommand.self, Bench.self])
 
     static func main() {
         KernelSelection.reexecWithFastKernelsIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()
-        } catch where error is DataError || error is ConfigError {
+        } catch where error is DataError || error is ConfigError || error is EvaluationError {
             // Bad input data or configuration: say where and what, exit 2 (usage errors exit 64).
             FileHandle.standardError.write(Data("gscope: \(error)\n".utf8))
             Foundation.exit(2)

@@ -46,6 +46,10 @@ struct Unlearn: ParsableCommand {
     @Option(help: "Output directory (run.out).") var out: String?
     @Option(help: "exact (full-set gradients, per instance and token) or paper (micro-batches of 4 with smoothed gradients, as the G-effect paper's code) (run.geffect_mode).")
     var geffectMode: String?
+    @Option(help: "Evaluate every K steps and at steps 0 and the last (eval.every): TOFU's metric suite for QA data (trajectories of forget quality and model utility in /eval), the KL metrics for Markov data.")
+    var evalEvery: Int?
+    @Option(help: "Checkpoint of the retain model, for forget quality and privleak (eval.retain_model).")
+    var retainModel: String?
     @Flag(help: "Replace an existing run in the output directory.") var force = false
     @Flag(help: "Print only the first, every 10th and the last step.") var quiet = false
 
@@ -64,6 +68,8 @@ struct Unlearn: ParsableCommand {
         if let v = threads { o.append("threads=\(v)") }
         if let v = out { o.append("run.out=\(v)") }
         if let v = geffectMode { o.append("run.geffect_mode=\(v)") }
+        if let v = evalEvery { o.append("eval.every=\(v)") }
+        if let v = retainModel { o.append("eval.retain_model=\(v)") }
         return o
     }
 
@@ -83,8 +89,9 @@ struct Unlearn: ParsableCommand {
         print("data: \(experiment.data.summary)")
         // Timing starts when step 1 is done (before it: the answer NLLs of the forget and retain sets).
         var firstStepDone: Date?
-        let nll = try experiment.run(into: outDir) { r, measured in
+        let nll = try experiment.run(into: outDir) { r, measured, evaluated in
             if r.step == 1 { firstStepDone = Date() }
+            if let evaluated { print("  eval at step \(r.step): " + Self.evaluationLine(evaluated)) }
             guard !quiet || r.step == 1 || r.step % 10 == 0 || r.step == r.totalSteps else { return }
             let e = r.evaluation
             var line = String(format: "step %4d/%d  loss %+.4f  forget %+.4f", r.step, r.totalSteps, e.loss, e.forget.value)
@@ -102,5 +109,11 @@ struct Unlearn: ParsableCommand {
         print(String(format: "answer NLL  forget %.4f → %.4f   retain %.4f → %.4f", nll.before.forget, nll.after.forget,
                      nll.before.retain, nll.after.retain))
         print("wrote \(outDir)/run.h5 and \(outDir)/checkpoint")
+    }
+
+    /// The headline values of an evaluation: forget quality and model utility, or the Markov KLs.
+    static func evaluationLine(_ values: [(String, Double)]) -> String {
+        let wanted = ["forget_quality", "model_utility", "forget_Q_A_Prob", "kl_retain", "kl_forget1", "kl_forget2"]
+        return values.filter { wanted.contains($0.0) }.map { "\($0.0) " + String(format: "%.4g", $0.1) }.joined(separator: "  ")
     }
 }

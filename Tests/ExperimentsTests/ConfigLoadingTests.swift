@@ -87,14 +87,15 @@ struct ConfigLoadingTests {
     @Test func resolvedYAMLListsEveryKeyInSchemaOrder() throws {
         let text = ExperimentConfig.defaults.resolvedYAML
         let topLevel = text.split(separator: "\n").filter { !$0.hasPrefix(" ") }.map { $0.split(separator: ":")[0] }
-        #expect(topLevel == ["name", "seed", "threads", "model", "data", "objective", "optimizer", "schedule", "run"])
+        #expect(topLevel == ["name", "seed", "threads", "model", "data", "objective", "optimizer", "schedule", "run", "eval"])
         for line in ["  retain_split: retain99", "    beta: null", "    c: null", "  lr: 1.0e-05",
                      "  betas: [0.9, 0.999]", "  eps: 1.0e-08", "  max_grad_norm: null", "  epochs: null",
                      "  forget_weight: 1.0", "  out: runs/experiment", "  markov_seed: 0"] {
             #expect(text.contains(line + "\n"), "missing \(line)")
         }
-        #expect(text.hasSuffix("run:\n  steps: 20\n  epochs: null\n  forget_batch: 4\n  retain_batch: 4\n  checkpoint_every: 0\n  record_every: 1\n  geffect_retain_size: 100\n  geffect_forget_size: 0\n  risk_sets: []\n  geffect_mode: exact\n  chunk: 16\n  out: runs/experiment\n"))
-        #expect(text.split(separator: "\n").count == 52, "one line per key and section")
+        #expect(text.contains("run:\n  steps: 20\n  epochs: null\n  forget_batch: 4\n  retain_batch: 4\n  checkpoint_every: 0\n  record_every: 1\n  geffect_retain_size: 100\n  geffect_forget_size: 0\n  risk_sets: []\n  geffect_mode: exact\n  chunk: 16\n  out: runs/experiment\n"))
+        #expect(text.hasSuffix("eval:\n  every: 0\n  generate: true\n  retain_model: null\n  holdout_split: null\n  max_new_tokens: 200\n  markov_test_size: 256\n"))
+        #expect(text.split(separator: "\n").count == 59, "one line per key and section")
     }
 
     @Test func aFullFileRoundTripsThroughResolvedYAML() throws {

@@ -32,7 +32,7 @@ struct UnlearningRunTests {
             "data.forget_split=forget10", "data.max_length=320", "run.geffect_retain_size=8", "run.steps=\(steps)", "optimizer.lr=1.0e-3", "run.out=\(out)",
         ] + objective)
         let experiment = try UnlearningExperiment(config: config)
-        _ = try experiment.run(into: out) { _, _ in }
+        _ = try experiment.run(into: out) { _, _, _ in }
         return (out, experiment)
     }
 
@@ -149,6 +149,42 @@ struct UnlearningRunTests {
         #expect(try root.read("weights/instance", as: Double.self).shape == [3, 40])
         let geffect = try root.group("geffect/forget")
         #expect(!geffect.contains("instance") && !geffect.contains("token") && !root.contains("update_effect") && !root.contains("pgeffect"))
+    }
+
+    /// `eval.every`: TOFU's suite at steps 0, every k and the last, one row each under /eval, and
+    /// each report's JSON under /eval/step-NNNNNN.
+    @Test func evaluationDuringTheRun() throws {
+        let (out, _) = try Self.run(["objective.forget.name=ga", "eval.every=2", "eval.generate=false",
+                                     "eval.retain_model=\(Self.setup.checkpoint)", "run.record_every=0"], steps: 3)
+        let root = try H5File.open(out + "/run.h5").root
+        #expect(try root.read("eval/steps", as: Int64.self).values == [0, 2, 3])
+        let quality = try root.read("eval/forget_quality", as: Double.self).values
+        #expect(quality.count == 3 && quality[0] == 1)   // θ_0 is the retain model here
+        #expect(try root.read("eval/forget_Q_A_Prob", as: Double.self).values.allSatisfy { $0 > 0 && $0 < 1 })
+        let json = try root.readStrings("eval/step-000003/eval_json")[0]
+        #expect(json.contains("\"forget_truth_ratio\"") && !json.contains("ROUGE"))
+    }
+
+    /// Markov runs record SimNPO's KL metric per group, with the Bayes-optimal and retrained references.
+    @Test func markovRunsRecordTheKLMetric() throws {
+        let root = temporaryDirectory("markov-eval")
+        let config = GPTConfig(nLayer: 1, nHead: 1, nEmbd: 16, vocabSize: 10, blockSize: 32)
+        let model = try GPT(config: config)
+        var rng = RNG(seed: 5)
+        model.initializeGPT2(rng: &rng)
+        try Checkpoint.save(config: config, parameters: model.parameters.array, to: root + "/checkpoint")
+        let experiment = try UnlearningExperiment(config: try ExperimentConfig.load(yaml: "", overrides: [
+            "model.checkpoint=\(root)/checkpoint", "data.kind=markov", "data.markov=A", "run.steps=2", "run.record_every=0",
+            "eval.every=1", "eval.markov_test_size=8", "optimizer.lr=1e-3",
+        ]))
+        _ = try experiment.run(into: root + "/run") { _, _, _ in }
+        let file = try H5File.open(root + "/run/run.h5").root
+        #expect(try file.read("eval/steps", as: Int64.self).values == [0, 1, 2])
+        for group in ["retain", "forget1", "forget2"] {
+            #expect(try file.read("eval/kl_\(group)", as: Double.self).values.allSatisfy { $0 > 0 })
+            #expect(try file.group("eval").doubleAttribute("bayes_kl_\(group)") > 0)
+        }
+        #expect(try file.group("eval").doubleAttribute("retrained_kl_retain") == 0)
     }
 
     @Test func rmuStoresItsDirection() throws {

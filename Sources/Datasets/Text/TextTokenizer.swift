@@ -31,3 +31,9 @@ public struct ByteTokenizer: TextTokenizer {
         String(decoding: ids.filter { $0 < 256 }.map { UInt8($0) }, as: UTF8.self)
     }
 }
+
+/// The tokenizer a command-line or configuration value names: `byte` for `ByteTokenizer`,
+/// otherwise the path of a BPE tokenizer file written by `gscope tokenizer train`.
+public func loadTokenizer(_ spec: String) throws -> any TextTokenizer {
+    spec == "byte" ? ByteTokenizer() : try BPETokenizer.load(spec)
+}

@@ -105,6 +105,9 @@ extension ExperimentConfig {
         atLeast(run.geffectForgetSize, 0, "run.geffect_forget_size")
         atLeast(run.chunk, 1, "run.chunk")
         nonEmpty(run.out, "run.out")
+        atLeast(eval.every, 0, "eval.every")
+        atLeast(eval.maxNewTokens, 1, "eval.max_new_tokens")
+        atLeast(eval.markovTestSize, 0, "eval.markov_test_size")
         return out
     }
 }

@@ -20,10 +20,11 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     public var optimizer: OptimizerConfig
     public var schedule: ScheduleConfig
     public var run: RunConfig
+    public var eval: EvalConfig
 
     public init(name: String, seed: Int, threads: Int, model: ModelConfig, data: DataConfig,
                 objective: ObjectiveConfig, optimizer: OptimizerConfig, schedule: ScheduleConfig,
-                run: RunConfig) {
+                run: RunConfig, eval: EvalConfig = EvalConfig()) {
         self.name = name
         self.seed = seed
         self.threads = threads
@@ -33,6 +34,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         self.optimizer = optimizer
         self.schedule = schedule
         self.run = run
+        self.eval = eval
     }
 
     /// The values of keys left out of a file (the synthetic NPO run, named "experiment").
@@ -272,6 +274,40 @@ extension ExperimentConfig {
             case geffectRetainSize = "geffect_retain_size", geffectForgetSize = "geffect_forget_size"
             case riskSets = "risk_sets", geffectMode = "geffect_mode", chunk
             case out
+        }
+    }
+
+    /// `eval:` — evaluation during the run (TOFU's metric suite, or the Markov KL metrics).
+    public struct EvalConfig: Codable, Equatable, Sendable {
+        /// Evaluate every this many steps, and at step 0 and the last step; 0: never.
+        public var every: Int
+        /// QA runs: whether to generate answers for the ROUGE metrics (and so model utility).
+        public var generate: Bool
+        /// QA runs: the checkpoint of a model trained without the forget set, for forget quality
+        /// and privleak (null: those are not computed).
+        public var retainModel: String?
+        /// QA runs: a split of the data directory the model never saw (e.g. `holdout01`), the
+        /// negatives of the membership-inference AUCs (null: no MIA metrics).
+        public var holdoutSplit: String?
+        /// QA runs: the longest greedy answer.
+        public var maxNewTokens: Int
+        /// Markov runs: test sequences per group the KL metric averages over (0: all).
+        public var markovTestSize: Int
+
+        public init(every: Int = 0, generate: Bool = true, retainModel: String? = nil, holdoutSplit: String? = nil,
+                    maxNewTokens: Int = 200, markovTestSize: Int = 256) {
+            self.every = every
+            self.generate = generate
+            self.retainModel = retainModel
+            self.holdoutSplit = holdoutSplit
+            self.maxNewTokens = maxNewTokens
+            self.markovTestSize = markovTestSize
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case every, generate
+            case retainModel = "retain_model", holdoutSplit = "holdout_split"
+            case maxNewTokens = "max_new_tokens", markovTestSize = "markov_test_size"
         }
     }
 

@@ -12,6 +12,8 @@ public struct ExperimentData: Sendable {
     public let summary: String
     /// The extra risk sets the configuration names (`run.risk_sets`), formatted like the rest.
     public var extraRiskSets: [(name: String, samples: [FormattedSample])] = []
+    /// QA data: the tokenizer the samples were written with (nil for Markov sequences).
+    public var tokenizer: (any TextTokenizer)?
 
     /// Loads the data a configuration names.
     ///
@@ -41,7 +43,7 @@ public struct ExperimentData: Sendable {
         let forgetSplit = TOFUSplit(rawValue: config.forgetSplit.rawValue)!
         let retainSplit = TOFUSplit(rawValue: config.retainSplit.rawValue)!
         let forget = try dir.load(forgetSplit), retain = try dir.load(retainSplit)
-        let tokenizer: any TextTokenizer = config.tokenizer == "byte" ? ByteTokenizer() : try BPETokenizer.load(config.tokenizer)
+        let tokenizer = try loadTokenizer(config.tokenizer)
         let formatter = QAFormatter(tokenizer: tokenizer, maxLength: maxLength)
         var refusalSamples: [FormattedSample] = []
         if refusals {
@@ -53,6 +55,7 @@ public struct ExperimentData: Sendable {
                                   retain: formatter.format(retain).samples, padding: tokenizer.special.padding)
         var result = ExperimentData(unlearning: data, vocabSize: tokenizer.vocabSize,
                                     summary: "\(config.dir): \(forgetSplit.rawValue) (\(forget.count) items), \(retainSplit.rawValue) (\(retain.count) items)")
+        result.tokenizer = tokenizer
         result.extraRiskSets = try riskSets.map { name in
             guard let split = TOFUSplit(rawValue: name), !split.isPerturbed else {
                 throw DataError(file: dir.path, "run.risk_sets: '\(name)' is not a TOFU split (e.g. real_authors, world_facts, retain90)")

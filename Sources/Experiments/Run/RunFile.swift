@@ -15,6 +15,7 @@ public final class UnlearningRunFile {
     public let file: H5File
     private let train: TrainRows
     private let record: RecordRows?
+    private var evaluation: EvalRows?
 
     /// Creates the file (replacing one at `path`) and writes everything known before step 1.
     /// `riskSets` names the recorded risk sets (none: no G-effects are recorded).
@@ -82,6 +83,17 @@ public final class UnlearningRunFile {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: epoch.map(Date.init(timeIntervalSince1970:)) ?? Date())
+    }
+
+    /// Appends one evaluation at step `step`: its values as one row of `/eval/<name>` (the
+    /// datasets and `attributes` of `/eval` made at the first call) and its report's JSON, if any,
+    /// as `/eval/step-NNNNNN/eval_json`.
+    func appendEvaluation(step: Int, values: [(String, Double)], evalJSON: String?, attributes: () -> [(String, Double)]) throws {
+        if evaluation == nil { evaluation = try EvalRows(file.root, names: values.map(\.0), attributes: attributes()) }
+        if let evalJSON {
+            try file.root.group("eval").createGroup(String(format: "step-%06d", step)).write("eval_json", [evalJSON])
+        }
+        try evaluation!.append(step: step, values: values)
     }
 
     public func setAttribute(_ name: String, _ value: Double) throws { try file.root.setAttribute(name, value) }
@@ -215,5 +227,23 @@ private struct RecordRows {
         try tokenWeight.append(m.tokenWeights, flush: false)
         try instanceNLL.append(m.instanceNLL, flush: false)
         try steps.append([Int64(m.step)])   // last, and flushes: a row is complete once its step is written
+    }
+}
+
+/// `/eval/…`: one row per evaluation.
+private struct EvalRows {
+    let steps: H5RowWriter<Int64>
+    let values: [String: H5RowWriter<Double>]
+
+    init(_ root: H5Group, names: [String], attributes: [(String, Double)]) throws {
+        let g = try root.groupCreatingIfNeeded("eval")
+        values = Dictionary(uniqueKeysWithValues: try names.map { ($0, try g.createExtendible($0, rowShape: [], of: Double.self)) })
+        for (name, value) in attributes { try g.setAttribute(name, value) }
+        steps = try g.createExtendible("steps", rowShape: [])
+    }
+
+    func append(step: Int, values row: [(String, Double)]) throws {
+        for (name, value) in row { try values[name]?.append([value], flush: false) }
+        try steps.append([Int64(step)])   // last, and flushes
     }
 }

@@ -12,6 +12,8 @@ public final class UnlearningExperiment {
     public let config: ExperimentConfig
     public let data: ExperimentData
     public let unlearner: Unlearner
+    /// Evaluation every `eval.every` steps (nil when 0).
+    let evaluation: RunEvaluation?
 
     /// Retain samples whose NLL is reported before and after the run (the first of the split).
     public static let retainReportCount = 200
@@ -47,6 +49,7 @@ public final class UnlearningExperiment {
                                         learningRate: Float(o.lr), schedule: schedule, maxGradientNorm: o.maxGradNorm,
                                         seed: UInt64(config.seed))
         unlearner = try Unlearner(model: model, objective: objective, optimizer: optimizer, data: data.unlearning, options: options)
+        evaluation = try RunEvaluation(config: config, data: data, blockSize: modelConfig.blockSize)
         self.config = config
     }
 
@@ -87,8 +90,9 @@ public final class UnlearningExperiment {
     public static let paperRetainOffset = 400
 
     /// What one step reports: the update's record and, at a recorded step, the measurement at the
-    /// parameters it produced.
-    public typealias Progress = (_ step: UnlearningStepRecord, _ measurement: StepMeasurement?) -> Void
+    /// parameters it produced; at an evaluated step, the evaluation's summary values.
+    public typealias Progress = (_ step: UnlearningStepRecord, _ measurement: StepMeasurement?,
+                                 _ evaluation: [(String, Double)]?) -> Void
 
     /// Runs every step into `directory`: `run.h5`, `checkpoints/step-NNNNNN/` every
     /// `run.checkpoint_every` steps, and the final `checkpoint/`. G-effects are measured at step 0,
@@ -109,6 +113,14 @@ public final class UnlearningExperiment {
         try runFile.setAttribute("retain_nll_before", before.retain)
         let total = unlearner.totalSteps, every = config.run.recordEvery, checkpointEvery = config.run.checkpointEvery
         var pending = try inst?.measure(step: 0)
+        let evaluateEvery = config.eval.every
+        func evaluate(_ step: Int) throws -> [(String, Double)]? {
+            guard let evaluation else { return nil }
+            let result = try evaluation.evaluate(unlearner.model)
+            try runFile.appendEvaluation(step: step, values: result.values, evalJSON: result.evalJSON) { evaluation.attributes }
+            return result.values
+        }
+        _ = try evaluate(0)
         for s in 1...total {
             let record = try pending != nil && inst!.measuresTheUpdate
                 ? unlearner.step(s, precomputed: inst!.lastEvaluation!) : unlearner.step(s)
@@ -121,7 +133,8 @@ public final class UnlearningExperiment {
             if checkpointEvery > 0, s % checkpointEvery == 0, s < total {
                 try saveCheckpoint(directory + "/checkpoints/" + String(format: "step-%06d", s))
             }
-            progress(record, pending)
+            let evaluated = s % max(evaluateEvery, 1) == 0 || s == total ? try evaluate(s) : nil
+            progress(record, pending, evaluated)
         }
         if let m = pending { try runFile.append(m, updateEffects: nil) }
         let after = try answerNLL()

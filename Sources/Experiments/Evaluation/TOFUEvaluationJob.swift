@@ -1,0 +1,55 @@
+import Datasets
+import Evaluation
+import Foundation
+import Model
+
+/// The TOFU metric suite with everything it needs loaded once: the evaluation sets, the tokenizer
+/// and template, and the retain model's reference values (forget-set truth ratios, Min-K% AUC).
+public final class TOFUEvaluationJob {
+    public let sets: TOFUEvalSets
+    public let scorer: TOFUScorer
+    /// Whether the ROUGE metrics (and with them model utility) are computed: greedy generations of
+    /// every question of the forget, retain, real-authors and world-facts sets.
+    public let generate: Bool
+    public let retain: RetainReference?
+
+    /// - retainModel: a checkpoint of the model trained without the forget set (nil: no forget
+    ///   quality, no privleak).
+    public init(dataDir: String, tokenizer: any TextTokenizer, forgetSplit: TOFUForgetSet, holdout: String?,
+                retainModel: String?, maxLength: Int, maxNewTokens: Int, generate: Bool) throws {
+        let sets = try TOFUEvalSets.load(try TOFUDirectory(path: dataDir), forget: forgetSplit, holdout: holdout)
+        var scorer = TOFUScorer(formatter: QAFormatter(tokenizer: tokenizer, maxLength: maxLength))
+        scorer.maxNewTokens = maxNewTokens
+        self.sets = sets
+        self.scorer = scorer
+        self.generate = generate
+        retain = try retainModel.map { path in
+            let model = try Self.loadModel(path, vocabSize: tokenizer.vocabSize)
+            return RetainReference(try scorer.evaluate(model, sets, generate: nil, retain: nil))
+        }
+    }
+
+    /// The report of one model.
+    public func evaluate(_ model: GPT) throws -> TOFUReport {
+        let end = scorer.formatter.tokenizer.special.end, limit = model.config.blockSize
+        let greedy: GreedyGenerate = { prompts, maxNewTokens in
+            try model.generateGreedy(prompts: prompts.map { Array($0.prefix(limit)) }, maxNewTokens: maxNewTokens, stopToken: end)
+        }
+        return try scorer.evaluate(model, sets, generate: generate ? greedy : nil, retain: retain)
+    }
+
+    /// A checkpoint's model, checked against the tokenizer's vocabulary.
+    public static func loadModel(_ path: String, vocabSize: Int) throws -> GPT {
+        let (config, parameters) = try Checkpoint.load(from: path)
+        guard config.vocabSize == vocabSize else {
+            throw EvaluationError("the tokenizer has \(vocabSize) ids, the model in \(path) a vocabulary of \(config.vocabSize): use the tokenizer it was trained with")
+        }
+        return try GPT(config: config, parameters: parameters)
+    }
+}
+
+/// A bad input to an evaluation.
+public struct EvaluationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
