@@ -58,10 +58,15 @@ struct SyntheticTests {
             "forget01_perturbed.json": 40, "forget05_perturbed.json": 200, "forget10_perturbed.json": 400,
             "retain_perturbed.json": 400, "real_authors.json": 30, "real_authors_perturbed.json": 30,
             "world_facts.json": 30, "world_facts_perturbed.json": 30, "idontknow.jsonl": 30,
+            "holdout01.json": 40, "holdout05.json": 200, "holdout10.json": 400,
         ]
         #expect(Set(expected.keys) == Set(SyntheticTOFU.fileNames))
         for (name, n) in expected { #expect(try Self.lines(dir, name).count == n, "\(name)") }
         let full = try Self.samples(dir, "full.json")
+        // Holdout authors are in no other split; the smaller holdout splits are prefixes of holdout10.
+        let holdout = try Self.samples(dir, "holdout10.json")
+        #expect(Set(holdout.map(\.question)).isDisjoint(with: Set(full.map(\.question))))
+        #expect(try Self.samples(dir, "holdout05.json") == Array(holdout.prefix(200)))
         for (p, r) in [(1, 99), (5, 95), (10, 90)] {
             let forget = try Self.samples(dir, String(format: "forget%02d.json", p))
             let retain = try Self.samples(dir, "retain\(r).json")
@@ -77,7 +82,8 @@ struct SyntheticTests {
     @Test("every line is a JSON object with TOFU's fields")
     func jsonFields() throws {
         let (dir, _) = try Self.generate(seed: 2)
-        let qa = ["full.json", "forget01.json", "forget05.json", "forget10.json", "retain90.json", "retain95.json", "retain99.json"]
+        let qa = ["full.json", "forget01.json", "forget05.json", "forget10.json", "retain90.json", "retain95.json", "retain99.json",
+                  "holdout01.json", "holdout05.json", "holdout10.json"]
         for name in qa {
             for o in try Self.objects(dir, name) {
                 #expect(Set(o.keys) == ["question", "answer"] && o["question"] is String && o["answer"] is String, "\(name)")
@@ -104,9 +110,10 @@ struct SyntheticTests {
         let refusals = try Self.lines(dir, "idontknow.jsonl")
         #expect(Set(refusals).count == refusals.count)
 
-        // Where the real TOFU files are present, every file's first line has the same keys.
+        // Where the real TOFU files are present, every file's first line has the same keys (the
+        // copy here has no holdout splits).
         if FileManager.default.fileExists(atPath: TestData.tofu + "/full.json") {
-            for name in SyntheticTOFU.fileNames where name.hasSuffix(".json") {
+            for name in SyntheticTOFU.fileNames where name.hasSuffix(".json") && FileManager.default.fileExists(atPath: TestData.tofu + "/" + name) {
                 let ours = try Self.objects(dir, name)[0], theirs = try Self.objects(TestData.tofu, name)[0]
                 #expect(Set(ours.keys) == Set(theirs.keys), "\(name)")
             }

@@ -18,7 +18,7 @@ struct TOFUSuiteTests {
     }()
 
     static func setup() -> (sets: TOFUEvalSets, model: GPT, scorer: TOFUScorer) {
-        let sets = try! TOFUEvalSets.load(try! TOFUDirectory(path: data), forget: .forget05)
+        let sets = try! TOFUEvalSets.load(try! TOFUDirectory(path: data), forget: .forget05, holdout: "holdout05")
         let model = try! GPT(config: GPTConfig(nLayer: 2, nHead: 2, nEmbd: 32, vocabSize: ByteTokenizer().vocabSize, blockSize: 400))
         var rng = RNG(seed: 2)
         model.initializeGPT2(rng: &rng)
@@ -63,8 +63,18 @@ struct TOFUSuiteTests {
         let report = try scorer.evaluate(model, sets, generate: generate, retain: nil)
         let self_ = RetainReference(report)
         let withRetain = try scorer.evaluate(model, sets, generate: nil, retain: self_)
-        // Against itself, the truth ratios are identical: the KS p-value is 1.
+        // Against itself, the truth ratios are identical: the KS p-value is 1, privleak 0.
         #expect(withRetain["forget_quality"]!.aggValue == 1)
+        #expect(withRetain["privleak"]!.aggValue == 0)
+        for name in ["mia_loss", "mia_zlib", "mia_min_k", "mia_min_k_plus_plus"] {
+            let auc = report[name]!.aggValue
+            #expect(auc >= 0 && auc <= 1, "\(name) \(auc)")
+        }
+        // LOSS: the AUC from the per-item scores (forget items are label 0, holdout items label 1).
+        let holdout = try scorer.answerScores(model, sets.holdout!) { $0.answer }.map(\.meanNLL)
+        let forgetLoss = report["mia_loss"]!.valueByIndex!.map { $0["score"]!.number! }
+        let pairs = forgetLoss.flatMap { f in holdout.map { h in h > f ? 1.0 : (h == f ? 0.5 : 0) } }
+        #expect(abs(report["mia_loss"]!.aggValue - pairs.reduce(0, +) / Double(pairs.count)) <= 1e-12)
         #expect(withRetain["model_utility"] == nil && withRetain["forget_Q_A_ROUGE"] == nil)
 
         let forget = try scorer.scores(model, sets.forget, generate: nil)

@@ -34,12 +34,16 @@ public struct SyntheticAuthor: Equatable, Sendable {
 /// `paraphrased_question` and `paraphrased_answer` from a different template than the original,
 /// and 5 `perturbed_answer`s: the paraphrased answer with the attribute swapped for other values
 /// of the same kind. `real_authors` and `world_facts` have 30 multiple-choice items each
-/// (TOFU: 100 and 117) and `idontknow.jsonl` 30 refusals (TOFU: 100).
+/// (TOFU: 100 and 117) and `idontknow.jsonl` 30 refusals (TOFU: 100). `holdout01/05/10` hold
+/// further authors who are in no other split, as many as the forget split of the same percentage
+/// (TOFU publishes such holdout splits for its membership-inference metrics).
 public struct SyntheticTOFU: Sendable {
     public let seed: UInt64
     public let authors: [SyntheticAuthor]
     /// `items[a]` holds author a's 20 QA pairs with every perturbed field set.
     public let items: [[QASample]]
+    /// The holdout authors' QA pairs (`forgetAuthors(n, percent: 10)` authors, after the others).
+    public let holdoutItems: [[QASample]]
 
     public static let questionsPerAuthor = 20
 
@@ -49,7 +53,7 @@ public struct SyntheticTOFU: Sendable {
         "retain90.json", "retain95.json", "retain99.json",
         "forget01_perturbed.json", "forget05_perturbed.json", "forget10_perturbed.json", "retain_perturbed.json",
         "real_authors.json", "real_authors_perturbed.json", "world_facts.json", "world_facts_perturbed.json",
-        "idontknow.jsonl",
+        "idontknow.jsonl", "holdout01.json", "holdout05.json", "holdout10.json",
     ]
 
     /// Authors in the forget split of `percent` % (TOFU: 1, 5, 10): `max(1, round(n · k / 100))`.
@@ -65,11 +69,15 @@ public struct SyntheticTOFU: Sendable {
         var names = Set<String>(), titles = Set<String>()
         var authors = [SyntheticAuthor]()
         for _ in 0..<n { authors.append(Self.makeAuthor(&rng, names: &names, titles: &titles)) }
+        // The holdout authors continue the same streams, so the first n authors do not depend on them.
+        let holdout = (0..<Self.forgetAuthors(n, percent: 10)).map { _ in Self.makeAuthor(&rng, names: &names, titles: &titles) }
         self.authors = authors
-        items = authors.enumerated().map { a, author in
+        let all = (authors + holdout).enumerated().map { a, author in
             var r = root.fork(UInt64(1000 + a))
             return SyntheticTemplates.all.map { $0.sample(author, rng: &r) }
         }
+        items = Array(all.prefix(n))
+        holdoutItems = Array(all.dropFirst(n))
     }
 
     static func pick<T>(_ table: [T], _ rng: inout RNG) -> T { table[rng.below(table.count)] }
@@ -220,6 +228,10 @@ public struct SyntheticTOFU: Sendable {
         out.append(("world_facts.json", lines(T.worldFacts.enumerated().map { Self.choiceLine($1, index: $0 + 2) })))
         out.append(("world_facts_perturbed.json", lines(T.worldFacts.map(Self.choicePerturbedLine), trailingNewline: true)))
         out.append(("idontknow.jsonl", lines(T.idontknow)))
+        for p in [1, 5, 10] {
+            let k = Self.forgetAuthors(authors.count, percent: p)
+            out.append((String(format: "holdout%02d.json", p), lines(Array(holdoutItems.prefix(k).joined()).map(Self.plainLine))))
+        }
         return out
     }
 
