@@ -77,7 +77,7 @@ struct Generate: ParsableCommand {
             print(JSONText.object([
                 ("checkpoint", JSONText.quoted(checkpoint)), ("tokenizer", JSONText.quoted(tokenizer)),
                 ("max_new_tokens", "\(maxNewTokens)"), ("stop_token", "\(text.special.end)"),
-                ("results", JSONText.array(items, separator: ",\n  ")),
+                ("results", JSONText.array(items, separator: ", ")),
             ], compact: false))
             return
         }

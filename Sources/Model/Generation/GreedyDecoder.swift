@@ -63,7 +63,7 @@ public struct GreedyDecoder {
         // The last chosen token is never fed: no row stores more than prompt + maxNewTokens − 1 positions.
         let longestPrompt = prompts.map(\.count).max()!
         let forward = try IncrementalForward(model: model, rows: prompts.count,
-                                             maxLength: min(blockSize, longestPrompt + maxNewTokens - 1))
+                                             maxLength: longestPrompt + min(maxNewTokens - 1, blockSize - longestPrompt))
         var active = Array(prompts.indices)
         var logits = try forward.extend(rows: active, with: prompts)
         for step in 0... {

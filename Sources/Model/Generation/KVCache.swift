@@ -15,8 +15,8 @@ public final class KVCache {
     public let width: Int
     /// Stored positions per row.
     public private(set) var lengths: [Int]
-    private let keys: FloatBuffer
-    private let values: FloatBuffer
+    private let keyStore: FloatBuffer
+    private let valueStore: FloatBuffer
 
     /// An empty cache for `rows` sequences of at most `maxLength` positions of a model of
     /// `layers` blocks and width `width`.
@@ -27,8 +27,8 @@ public final class KVCache {
         self.maxLength = maxLength
         self.width = width
         lengths = [Int](repeating: 0, count: rows)
-        keys = FloatBuffer(count: layers * rows * maxLength * width)
-        values = FloatBuffer(count: layers * rows * maxLength * width)
+        keyStore = FloatBuffer(count: layers * rows * maxLength * width)
+        valueStore = FloatBuffer(count: layers * rows * maxLength * width)
     }
 
     /// Forgets every row (the memory is kept).
@@ -40,10 +40,10 @@ public final class KVCache {
     }
 
     /// The start of layer `layer`'s keys; `offset(layer: 0, row:, position:)` indexes into it.
-    func keys(layer: Int) -> UnsafeMutablePointer<Float> { keys.base + offset(layer: layer, row: 0, position: 0) }
+    func keys(layer: Int) -> UnsafeMutablePointer<Float> { keyStore.base + offset(layer: layer, row: 0, position: 0) }
 
     /// The start of layer `layer`'s values, laid out as `keys(layer:)`.
-    func values(layer: Int) -> UnsafeMutablePointer<Float> { values.base + offset(layer: layer, row: 0, position: 0) }
+    func values(layer: Int) -> UnsafeMutablePointer<Float> { valueStore.base + offset(layer: layer, row: 0, position: 0) }
 
     /// Marks `count` more positions of `row` as stored (after every layer has written them).
     func advance(row: Int, by count: Int) {
