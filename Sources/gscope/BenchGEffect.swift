@@ -40,7 +40,7 @@ extension Bench {
                                                                  RiskSet(name: "retain", samples: data.retain)],
                                 retainSet: data.retain, chunk: batch)
         precondition(inst.measuresTheUpdate)
-        let times = try timed { i in
+        let times = try millisecondsPerRun { i, _ in
             _ = try inst.measure(step: i)
             let record = try unlearner.step(i + 1, precomputed: inst.lastEvaluation!)
             _ = inst.updateEffects(lr: record.learningRate)
@@ -53,21 +53,10 @@ extension Bench {
         var (model, T, rng) = try startModel()
         let samples = bigramSamples(instances, T: T, vocab: model.config.vocabSize, rng: &rng)
         let direction = FloatBuffer((0..<model.parameterCount).map { _ in Float(rng.normal() * 1e-3) })
-        let times = try timed { _ in
+        let times = try millisecondsPerRun { _, _ in
             _ = try PGEffects.compute(model, samples: samples, direction: direction, padding: 0, length: T, chunk: batch)
         }
         report(mode: "pg", model: model, T: T, times: times, extra: [("instances", "\(instances)")])
-    }
-
-    /// Runs `body` `warmup + steps` times and returns the timed milliseconds.
-    private func timed(_ body: (Int) throws -> Void) throws -> [Double] {
-        var times: [Double] = []
-        for i in 0..<(warmup + steps) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body(i)
-            if i >= warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
-        }
-        return times
     }
 
     private func report(mode: String, model: GPT, T: Int, times: [Double], extra: [(String, String)]) {

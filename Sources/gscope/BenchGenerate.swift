@@ -24,13 +24,13 @@ extension Bench {
 
         let decoder = GreedyDecoder(model: model, maxNewTokens: newTokens, stopToken: nil)
         var cached: [GeneratedSequence] = [], prefillMs: [Double] = []
-        let cachedMs = try millisecondsPerRun { start in
+        let cachedMs = try millisecondsPerRun { _, start in
             cached = try decoder.generate(prompts: prompts) { step in
                 if step.step == 0 { prefillMs.append(Self.milliseconds(since: start)) }
             }
         }
         var recomputed: [[Int32]] = []
-        let recomputeMs = try millisecondsPerRun { _ in recomputed = try recomputeGreedy(model, prompts: prompts) }
+        let recomputeMs = try millisecondsPerRun { _, _ in recomputed = try recomputeGreedy(model, prompts: prompts) }
 
         let tokens = Double(batch * newTokens)
         let agree = zip(cached, recomputed).reduce(0) { sum, pair in sum + zip(pair.0.tokens, pair.1).filter { $0 == $1 }.count }
@@ -70,18 +70,18 @@ extension Bench {
     }
 
     /// The milliseconds of each of `--steps` runs of `body` after `--warmup` untimed ones;
-    /// `body` gets its start time.
-    private func millisecondsPerRun(_ body: (UInt64) throws -> Void) throws -> [Double] {
+    /// `body` gets the run's number and its start time.
+    func millisecondsPerRun(_ body: (_ run: Int, _ start: UInt64) throws -> Void) throws -> [Double] {
         var times: [Double] = []
         for i in 0..<(warmup + steps) {
             let start = DispatchTime.now().uptimeNanoseconds
-            try body(start)
+            try body(i, start)
             if i >= warmup { times.append(Self.milliseconds(since: start)) }
         }
         return times
     }
 
-    private static func milliseconds(since start: UInt64) -> Double {
+    static func milliseconds(since start: UInt64) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
     }
 
