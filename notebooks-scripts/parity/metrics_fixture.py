@@ -247,6 +247,7 @@ def membership_cases(rng, forget):
         if T == 15:
             logits[3] = 0.0  # uniform row
             logits[4, 0] = 60.0  # near one-hot row: variance below the 1e-6 clamp
+        logits = np.round(logits, 6)  # the stored logits are the computed ones
         labels = rng.integers(0, V, T)
         lp = log_softmax(logits, axis=-1)
         token_lp = lp[np.arange(T), labels]
@@ -255,7 +256,7 @@ def membership_cases(rng, forget):
         mu = (np.exp(lp) * lp).sum(-1)
         var = (np.exp(lp) * np.square(lp)).sum(-1) - np.square(mu)
         out.append({
-            "logits": np.round(logits, 6).tolist() if T != 15 else logits.tolist(),
+            "logits": logits.tolist(),
             "labels": labels.tolist(), "text": text,
             "token_log_probs": token_lp.tolist(), "mu": mu.tolist(), "variance": var.tolist(),
             "loss": avg_loss,

@@ -61,7 +61,7 @@ public enum KolmogorovDistribution {
 
     // MARK: - scipy's _kolmogn (survival branch)
 
-    /// cephes' MINLOG = log(2⁻¹⁰⁷⁵)-ish: below it exp underflows.
+    /// cephes' MINLOG = log(2⁻¹⁰⁷⁵): exp underflows to 0 below it.
     static let cephesMinLog = -7.451332191019412076235e2
     static let e128 = 0x1p128, em128 = 0x1p-128
 
@@ -94,6 +94,7 @@ public enum KolmogorovDistribution {
         return clip(1 - cdf)
     }
 
+    /// p clipped to [0, 1] (`np.clip(p, 0, 1)`).
     static func clip(_ p: Double) -> Double { min(max(p, 0), 1) }
 
     /// log(n!/nⁿ) by Stirling's series with n log n removed up front (`_log_nfactorial_div_n_pow_n`).

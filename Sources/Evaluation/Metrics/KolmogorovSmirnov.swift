@@ -55,7 +55,7 @@ public enum KolmogorovSmirnov {
         let m = Double(max(n1, n2)), n = Double(min(n1, n2))
         let effectiveSize = Int((m * n / (m + n)).rounded(.toNearestOrEven))
         let p = KolmogorovDistribution.survival(d, n: effectiveSize)
-        return Result(statistic: d, pValue: min(max(p, 0), 1), method: .asymptotic)
+        return Result(statistic: d, pValue: KolmogorovDistribution.clip(p), method: .asymptotic)
     }
 
     /// D = max(max(F₁ − F₂), max(0, max(F₂ − F₁))) over the pooled values, with each difference
@@ -68,7 +68,7 @@ public enum KolmogorovSmirnov {
             largest = max(largest, difference)
             smallest = min(smallest, difference)
         }
-        let minS = min(max(-smallest, 0), 1)
+        let minS = KolmogorovDistribution.clip(-smallest)
         return minS > largest ? minS : largest
     }
 

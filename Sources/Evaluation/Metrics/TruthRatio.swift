@@ -12,8 +12,7 @@ public enum TruthRatio {
     /// R for one item from the paraphrased answer's mean NLL and each perturbed answer's mean NLL.
     public static func ratio(paraphrasedAverageLoss: Double, perturbedAverageLosses: [Double]) -> Double {
         precondition(!perturbedAverageLosses.isEmpty, "at least one perturbed answer")
-        let wrongLoss = perturbedAverageLosses.reduce(0, +) / Double(perturbedAverageLosses.count)
-        return exp(-wrongLoss) / (exp(-paraphrasedAverageLoss) + 1e-10)
+        return exp(-mean(perturbedAverageLosses)) / (exp(-paraphrasedAverageLoss) + 1e-10)
     }
 
     /// The forget-set aggregate (`closer_to_1_better`): mean over items of min(R, 1/(R + 10⁻¹⁰)).
