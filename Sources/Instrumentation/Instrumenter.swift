@@ -92,16 +92,18 @@ public final class Instrumenter {
     private func measureExactly(step: Int) throws -> StepMeasurement {
         let model = unlearner.model, objective = unlearner.objective, data = measuredData
         let T = length, P = model.parameterCount
-        var values: [Double] = []
-        for (set, g) in zip(riskSets, riskGradients) {
-            values.append(try SetGradients.risk(model, set, padding: data.padding, length: T, chunk: chunk))
-            g.base.update(from: model.gradients.base, count: P)
+        // The forget risk last: the objective's first chunk reuses its forward pass when it has the same inputs.
+        var values = [Double](repeating: 0, count: riskSets.count)
+        for k in riskSets.indices.reversed() {
+            values[k] = try SetGradients.risk(model, riskSets[k], padding: data.padding, length: T, chunk: chunk)
+            riskGradients[k].base.update(from: model.gradients.base, count: P)
         }
         forgetInputSide?.zero()
         model.inputEmbeddingGradient = forgetInputSide
         let forget = try SetGradients.forgetTerm(objective, model: model, reference: unlearner.reference,
                                                  referenceCache: unlearner.referenceCache, data: data,
-                                                 forgetIndices: measuredForget, length: T, chunk: chunk, directions: riskGradients)
+                                                 forgetIndices: measuredForget, length: T, chunk: chunk, directions: riskGradients,
+                                                 reuseForward: true)
         forgetGradient.base.update(from: model.gradients.base, count: P)
         var retainValue: Double?
         retainInputSide?.zero()

@@ -7,12 +7,14 @@ import Unlearning
 enum SetGradients {
     /// The risk of `set` and its gradient `∇R` left in `model.gradients`:
     /// `R = Σ_chunks Σ m·(−log p(y)) / N`, each chunk's logit gradient scaled by the set's N.
+    /// The chunks run last to first, so that the model's last forward pass is on the first chunk
+    /// (which an objective pass over the same samples can reuse).
     static func risk(_ model: GPT, _ set: RiskSet, padding: Int32, length: Int, chunk: Int) throws -> Double {
         model.zeroGradients()
         let N = Double(set.answerTokens)
         guard N > 0 else { return 0 }
         var total = 0.0
-        for start in stride(from: 0, to: set.samples.count, by: chunk) {
+        for start in stride(from: 0, to: set.samples.count, by: chunk).reversed() {
             let b = TokenBatch(samples: set.samples, indices: Array(start..<min(start + chunk, set.samples.count)),
                                padding: padding, fixedLength: length)
             let chunkMean = try model.forward(tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq)
@@ -41,10 +43,11 @@ enum SetGradients {
     /// its gradient left in `model.gradients`, and its G-effect along each of `directions` split by
     /// instance and token (one forward-mode pass per direction and chunk, `PositionShares`).
     /// `forgetIndices` are the rows' indices in the run's forget split: the reference cache keys
-    /// its rows by them.
+    /// its rows by them. `reuseForward`: the parameters have not changed since the model's last
+    /// forward pass, which the first chunk reuses if it ran on the same inputs.
     static func forgetTerm(_ objective: UnlearningObjective, model: GPT, reference: GPT?, referenceCache: ReferenceCache,
                            data: UnlearningData, forgetIndices: [Int], length T: Int, chunk: Int,
-                           directions: [FloatBuffer]) throws -> ForgetPass {
+                           directions: [FloatBuffer], reuseForward: Bool = false) throws -> ForgetPass {
         precondition(forgetIndices.count == data.forget.count)
         model.zeroGradients()
         let needsRefusal = objective.forget.roles.contains(.refusal)
@@ -65,7 +68,7 @@ enum SetGradients {
                                        padding: data.padding, fixedLength: T)
             batch.denominators = totals
             let e = try objective.evaluate(model: model, reference: reference, batch: batch, part: .forget, accumulate: true,
-                                           referenceCache: referenceCache)
+                                           referenceCache: referenceCache, reuseForward: reuseForward && start == 0)
             pass.value += e.forget.value
             pass.instanceWeights += e.forget.instanceWeights.isEmpty ? Array(repeating: .nan, count: rows.count)
                                                                     : e.forget.instanceWeights

@@ -20,7 +20,6 @@ public final class GPT {
 
     let slots: Slots
     private var acts: Activations?
-    private var lastMaskTotal = 0.0
 
     /// A model with every parameter zero (load or initialise them next).
     public init(config: GPTConfig) throws(ModelError) {
@@ -109,8 +108,15 @@ public final class GPT {
             nll -= Double(mask[n]) * Double(a.logp[n])
             total += Double(mask[n])
         }
-        lastMaskTotal = total
         return total > 0 ? nll / total : 0
+    }
+
+    /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
+    /// activations then stand for a new pass on them, as long as the parameters have not changed.
+    public func lastForwardRan(tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int) -> Bool {
+        guard let a = acts, a.B == B, a.T == T, tokens.count == B * T, targets.count == B * T else { return false }
+        for n in 0..<(B * T) where a.tokens[n] != tokens[n] || a.targets[n] != targets[n] { return false }
+        return true
     }
 
     /// The logits of the last forward pass, (B·T, V) row-major.

@@ -50,7 +50,7 @@ def describe(params):
     return f" ({', '.join(shown)})" if shown else ""
 
 
-def render(header, name, model, data, forget, params, retain, optimizer, run):
+def render(header, name, model, data, forget, params, retain, optimizer, run, evaluation=()):
     """The YAML text of one config: a two-line header, then the keys in schema order."""
     lines = [f"# {header[0]}", f"# {header[1]}", f"name: {name}", "seed: 0", "threads: 2",
              "model:", f"  checkpoint: {model}", "data:"]
@@ -67,6 +67,8 @@ def render(header, name, model, data, forget, params, retain, optimizer, run):
     lines += ["optimizer:"] + [f"  {k}: {v}" for k, v in optimizer]
     lines += ["schedule:", "  name: constant", "  warmup_steps: 0"]
     lines += ["run:"] + [f"  {k}: {v}" for k, v in run] + [f"  out: runs/{name}"]
+    if evaluation:
+        lines += ["eval:"] + [f"  {k}: {v}" for k, v in evaluation]
     return "\n".join(lines) + "\n"
 
 
@@ -83,6 +85,8 @@ RUN_QA = [("steps", 20), ("forget_batch", 4), ("retain_batch", 4), ("checkpoint_
 # Markov forget sets hold 8,000 sequences: G-effects are measured on a fixed 256 of them.
 RUN_MARKOV = [("steps", 50), ("forget_batch", 4), ("retain_batch", 4), ("checkpoint_every", 0), ("record_every", 1),
               ("geffect_forget_size", 256)]
+# SimNPO evaluates after every iteration: the KL metrics on 256 test sequences per group.
+EVAL_MARKOV = [("every", 1), ("markov_test_size", 256)]
 
 
 def qa_files():
@@ -125,7 +129,8 @@ def markov_files():
                       f"Run: gscope unlearn --config data/configs/{path} --set run.steps=5")
             data = [("kind", "markov"), ("dir", f"runs/markov/{experiment}"), ("tokenizer", "byte"),
                     ("max_length", 20), ("markov", experiment)]
-            out.append((path, render(header, name, checkpoint, data, forget, params, "none", ADAMW_MARKOV, RUN_MARKOV)))
+            out.append((path, render(header, name, checkpoint, data, forget, params, "none", ADAMW_MARKOV, RUN_MARKOV,
+                                     EVAL_MARKOV)))
     return out
 
 

@@ -44,8 +44,12 @@ public struct UnlearningObjective: Sendable {
     /// With a `referenceCache`, terms that read only the reference's target log-probabilities on
     /// forget and refusal rows take them from the cache (filled by the first reference forward
     /// pass over each instance) instead of running θ_o again.
+    ///
+    /// `reuseForward`: the caller vouches that the parameters have not changed since the model's
+    /// last forward pass; if that pass ran on this batch's inputs, it is not run again.
     public func evaluate(model: GPT, reference: GPT?, batch: ObjectiveBatch, part: Part = .all,
-                         accumulate: Bool = false, referenceCache: ReferenceCache? = nil) throws -> ObjectiveEvaluation {
+                         accumulate: Bool = false, referenceCache: ReferenceCache? = nil,
+                         reuseForward: Bool = false) throws -> ObjectiveEvaluation {
         let f = part == .retain ? nil : forget, r = part == .forget ? nil : retain
         let selected = [f, r].compactMap { $0 }
         for role in selected.reduce(into: Set<BatchRole>(), { $0.formUnion($1.roles) }) where batch.rows[role] == nil {
@@ -59,7 +63,9 @@ public struct UnlearningObjective: Sendable {
         }
         let tb = batch.tokens
         if !accumulate { model.zeroGradients() }
-        try model.forward(tokens: tb.tokens, targets: tb.targets, mask: tb.mask, batch: tb.batch, seq: tb.seq)
+        if !(reuseForward && model.lastForwardRan(tokens: tb.tokens, targets: tb.targets, batch: tb.batch, seq: tb.seq)) {
+            try model.forward(tokens: tb.tokens, targets: tb.targets, mask: tb.mask, batch: tb.batch, seq: tb.seq)
+        }
         var referenceResults: ForwardResults?
         let cacheable = selected.allSatisfy { !$0.needsReference || $0.readsOnlyReferenceLogProbs }
         let cachedRoles = selected.filter(\.needsReference).reduce(into: Set<BatchRole>()) { $0.formUnion($1.roles) }
