@@ -12,17 +12,7 @@ struct GPTGradientTests {
     static let config = GPTConfig(nLayer: 3, nHead: 2, nEmbd: 12, vocabSize: 19, blockSize: 8)
     static let B = 2, T = 7
 
-    /// Random non-trivial parameters: every gradient is then non-zero.
-    static func model(seed: UInt64) throws -> GPT {
-        var rng = RNG(seed: seed)
-        let gpt = try GPT(config: config)
-        for slot in gpt.layout.slots {
-            let isGain = slot.name.contains("ln_") && slot.name.hasSuffix(".weight")
-            let v = randomFloats(slot.count, std: slot.name.hasSuffix(".bias") ? 0.1 : 0.3, mean: isGain ? 1 : 0, rng: &rng)
-            for i in 0..<slot.count { gpt.parameters[slot.offset + i] = v[i] }
-        }
-        return gpt
-    }
+    static func model(seed: UInt64) throws -> GPT { try randomGPT(config, seed: seed) }
 
     static func batch(seed: UInt64) -> (tokens: [Int32], targets: [Int32], mask: [Float]) {
         var rng = RNG(seed: seed)

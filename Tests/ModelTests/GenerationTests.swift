@@ -14,17 +14,6 @@ struct GenerationTests {
         GPTConfig(nLayer: 3, nHead: 4, nEmbd: 32, vocabSize: 53, blockSize: 24),
     ]
 
-    /// Weights of std 0.3 (gains around 1): attention far from uniform, logits far from flat.
-    static func randomModel(_ config: GPTConfig, seed: UInt64) throws -> GPT {
-        var rng = RNG(seed: seed)
-        let gpt = try GPT(config: config)
-        for slot in gpt.layout.slots {
-            let isGain = slot.name.contains("ln_") && slot.name.hasSuffix(".weight")
-            let v = randomFloats(slot.count, std: slot.name.hasSuffix(".bias") ? 0.1 : 0.3, mean: isGain ? 1 : 0, rng: &rng)
-            for i in 0..<slot.count { gpt.parameters[slot.offset + i] = v[i] }
-        }
-        return gpt
-    }
 
     /// A model trained (AdamW, 60 steps) on sequences that follow a fixed permutation of the
     /// vocabulary, `next = successor[current]`: its next-token distributions are peaked.
@@ -118,7 +107,7 @@ struct GenerationTests {
     @Test(arguments: configs.indices)
     func randomModelMatchesFullRecompute(_ c: Int) throws {
         let config = Self.configs[c]
-        let gpt = try Self.randomModel(config, seed: 40 + UInt64(c))
+        let gpt = try randomGPT(config, seed: 40 + UInt64(c))
         // Lengths 1…block size: rows run out of positions at different steps, the last at once.
         let prompts = Self.randomPrompts(lengths: [6, 1, 13, 20, 9, 24], vocab: config.vocabSize, seed: 41)
         let results = try Self.checkAgainstFullRecompute(gpt, prompts: prompts, maxNewTokens: 8, stopToken: nil)
@@ -145,7 +134,7 @@ struct GenerationTests {
 
     @Test func batchedEqualsOneRowAtATime() throws {
         let config = Self.configs[0]
-        let gpt = try Self.randomModel(config, seed: 60)
+        let gpt = try randomGPT(config, seed: 60)
         let prompts = Self.randomPrompts(lengths: [2, 17, 5, 11, 23, 8, 1], vocab: config.vocabSize, seed: 61)
         let decoder = GreedyDecoder(model: gpt, maxNewTokens: 10, stopToken: Int32(7))
         let batched = try decoder.generate(prompts: prompts)
@@ -158,7 +147,7 @@ struct GenerationTests {
 
     @Test func limits() throws {
         let config = Self.configs[0]
-        let gpt = try Self.randomModel(config, seed: 70)
+        let gpt = try randomGPT(config, seed: 70)
         let prompt = Self.randomPrompts(lengths: [4], vocab: config.vocabSize, seed: 71)[0]
         let B = config.blockSize
         let decode = { (prompts: [[Int32]], max: Int) throws(ModelError) -> [GeneratedSequence] in
@@ -189,7 +178,7 @@ struct GenerationTests {
     /// full forward's logits at the end of each piece.
     @Test func incrementalPiecesMatchFullForward() throws {
         let config = Self.configs[1]
-        let gpt = try Self.randomModel(config, seed: 80)
+        let gpt = try randomGPT(config, seed: 80)
         let sequences = Self.randomPrompts(lengths: [20, 14], vocab: config.vocabSize, seed: 81)
         let forward = try IncrementalForward(model: gpt, rows: 2)
         let V = config.vocabSize
@@ -213,7 +202,7 @@ struct GenerationTests {
     /// backward) and the gradients are as they were.
     @Test func leavesTrainingStateAlone() throws {
         let config = Self.configs[0]
-        let gpt = try Self.randomModel(config, seed: 90)
+        let gpt = try randomGPT(config, seed: 90)
         let tokens = Self.randomPrompts(lengths: [2 * 12], vocab: config.vocabSize, seed: 91)[0]
         let targets = Array(tokens.dropFirst()) + [0], mask = [Float](repeating: 1, count: tokens.count)
         gpt.zeroGradients()
