@@ -62,6 +62,8 @@ struct TOFUSuiteTests {
         let generate: GreedyGenerate = { prompts, max in try model.generateGreedy(prompts: prompts, maxNewTokens: max, stopToken: 257) }
         let report = try scorer.evaluate(model, sets, generate: generate, retain: nil)
         let self_ = RetainReference(report)
+        let direct = try scorer.retainReference(model, sets)   // scores the forget set and the holdout only
+        #expect(direct.forgetTruthRatios == self_.forgetTruthRatios && direct.minKAUC == self_.minKAUC && direct.minKAUC != nil)
         let withRetain = try scorer.evaluate(model, sets, generate: nil, retain: self_)
         // Against itself, the truth ratios are identical: the KS p-value is 1, privleak 0.
         #expect(withRetain["forget_quality"]!.aggValue == 1)

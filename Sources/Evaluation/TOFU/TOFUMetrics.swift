@@ -34,9 +34,7 @@ public enum TOFUMetrics {
             report.add("\(k)_Q_A_Prob", probability(s.answer))
             if set.paraphrased { report.add("\(k)_Q_A_PARA_Prob", probability(s.paraphrased)) }
             report.add("\(k)_Q_A_PERT_Prob", perturbedProbability(s.perturbed))
-            let ratios = zip(set.paraphrased ? s.paraphrased : s.answer, s.perturbed).map { correct, wrong in
-                TruthRatio.ratio(paraphrasedAverageLoss: correct.meanNLL, perturbedAverageLosses: wrong.map(\.meanNLL))
-            }
+            let ratios = truthRatios(correct: set.paraphrased ? s.paraphrased : s.answer, wrong: s.perturbed)
             let isForget = set.key == "forget"
             report.add(isForget ? "forget_truth_ratio" : "\(k)_Truth_Ratio", MetricResult(
                 aggValue: isForget ? TruthRatio.closerToOneBetter(ratios) : TruthRatio.trueBetter(ratios),
@@ -68,7 +66,7 @@ public enum TOFUMetrics {
             let attacks: [(String, (AnswerScore, QASample) -> Double)] = [
                 ("mia_loss", { s, _ in MembershipScores.loss(tokenLogProbabilities: s.logProbs) }),
                 ("mia_zlib", { s, item in MembershipScores.zlib(averageLoss: s.meanNLL, text: item.answer) }),
-                ("mia_min_k", { s, _ in MembershipScores.minK(tokenLogProbabilities: Array(s.logProbs.dropLast())) }),
+                ("mia_min_k", { s, _ in minK(s) }),
                 ("mia_min_k_plus_plus", { s, _ in
                     MembershipScores.minKPlusPlus(tokenLogProbabilities: Array(s.logProbs.dropLast()), moments: Array(s.moments.dropLast()))
                 }),
@@ -84,6 +82,18 @@ public enum TOFUMetrics {
             }
         }
         return report
+    }
+
+    /// Per item the truth ratio `p_wrong / p_correct` (`TruthRatio.ratio`).
+    static func truthRatios(correct: [AnswerScore], wrong: [[AnswerScore]]) -> [Double] {
+        zip(correct, wrong).map { c, w in
+            TruthRatio.ratio(paraphrasedAverageLoss: c.meanNLL, perturbedAverageLosses: w.map(\.meanNLL))
+        }
+    }
+
+    /// The Min-K% attack score of an answer: its label tokens without the end-of-sequence one.
+    static func minK(_ s: AnswerScore) -> Double {
+        MembershipScores.minK(tokenLogProbabilities: Array(s.logProbs.dropLast()))
     }
 
     /// Per item `prob = exp(−avg_loss)`; the mean over items.

@@ -72,6 +72,18 @@ public struct TOFUScorer: Sendable {
 }
 
 extension TOFUScorer {
+    /// What forget quality and privleak need of the retain model: its forget-set truth ratios
+    /// and its Min-K% AUC against the holdout items (only those two sets are scored).
+    public func retainReference(_ model: GPT, _ sets: TOFUEvalSets) throws -> RetainReference {
+        let forget = try scores(model, sets.forget, generate: nil)
+        let auc = try sets.holdout.map { holdout in
+            ROC.membershipAUC(forgetScores: forget.answer.map(TOFUMetrics.minK),
+                              holdoutScores: try answerScores(model, holdout) { $0.answer }.map(TOFUMetrics.minK))
+        }
+        return RetainReference(forgetTruthRatios: TOFUMetrics.truthRatios(correct: forget.paraphrased, wrong: forget.perturbed),
+                               minKAUC: auc)
+    }
+
     /// The whole suite for one model: every set of `sets` scored (and generated from, when
     /// `generate` is given), the holdout items scored, and the metrics computed.
     public func evaluate(_ model: GPT, _ sets: TOFUEvalSets, generate: GreedyGenerate?, retain: RetainReference?) throws -> TOFUReport {

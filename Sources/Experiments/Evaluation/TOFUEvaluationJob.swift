@@ -25,7 +25,7 @@ public final class TOFUEvaluationJob {
         self.generate = generate
         retain = try retainModel.map { path in
             let model = try Self.loadModel(path, vocabSize: tokenizer.vocabSize)
-            return RetainReference(try scorer.evaluate(model, sets, generate: nil, retain: nil))
+            return try scorer.retainReference(model, sets)
         }
     }
 
