@@ -11,11 +11,21 @@ struct Inspect: ParsableCommand {
         notebooks-scripts/read_run.py prints the same with h5py; docs/run-file.md describes \
         every dataset. Works on a run that is still going.
 
-        Example:
+        With --table and several files: one line per run — objective, forget and retain answer         NLL before → after, the last evaluation's forget quality and model utility, and the last         recorded unlearning and retaining G-effects.
+
+        Examples:
           gscope inspect runs/synthetic-npo/run.h5
+          gscope inspect --table runs/demo/*/run.h5
         """)
 
-    @Argument(help: "A run.h5 written by gscope unlearn.") var path: String
+    @Argument(help: "One or more run.h5 files written by gscope unlearn.") var paths: [String]
+    @Flag(help: "One line per run instead of a summary of each.") var table = false
 
-    func run() throws { print(try RunSummary.text(of: path)) }
+    func run() throws {
+        if table {
+            print(try RunTable.text(of: paths))
+        } else {
+            print(try paths.map { try RunSummary.text(of: $0) }.joined(separator: "\n\n"))
+        }
+    }
 }

@@ -163,6 +163,10 @@ struct UnlearningRunTests {
         #expect(try root.read("eval/forget_Q_A_Prob", as: Double.self).values.allSatisfy { $0 > 0 && $0 < 1 })
         let json = try root.readStrings("eval/step-000003/eval_json")[0]
         #expect(json.contains("\"forget_truth_ratio\"") && !json.contains("ROUGE"))
+        // The table line reads the last evaluation (no G-effects were recorded).
+        let row = try RunTable.row(of: out + "/run.h5")
+        #expect(row.objective == "ga" && row.forgetQuality == quality.last && row.modelUtility == nil && row.forgetGEffect == nil)
+        #expect(row.forgetNLL.after > row.forgetNLL.before)
     }
 
     /// Markov runs record SimNPO's KL metric per group, with the Bayes-optimal and retrained references.
