@@ -311,17 +311,17 @@ struct Train: ParsableCommand {
     }
 }
 
-/// The losses.tsv rows and the progress lines of a run.
+/// The losses.tsv rows and the progress of a run.
 private struct TrainLog {
-    let totalSteps: Int, every: Int
-    let start = Date()
+    let every: Int
+    var bar: ProgressBar
     var tsv = "step\tepoch\tlr\tloss\tgrad_norm\n"
     var first = Double.nan, last = Double.nan
-    var seconds: Double { Date().timeIntervalSince(start) }
+    var seconds: Double { bar.elapsed }
 
     init(totalSteps: Int, every: Int) {
-        self.totalSteps = totalSteps
         self.every = every
+        bar = ProgressBar(total: totalSteps)
     }
 
     mutating func record(_ r: TrainingStepRecord) {
@@ -329,18 +329,11 @@ private struct TrainLog {
         if r.step == 1 { first = r.loss }
         last = r.loss
         if r.step % every == 0 || r.step == 1 || r.step == r.totalSteps {
-            let elapsed = seconds, perStep = elapsed / Double(r.step)
-            let eta = perStep * Double(r.totalSteps - r.step)
-            print(String(format: "step %5d/%d  epoch %3d  lr %.3e  loss %.4f  grad %.3f  %6.1f ms/step  ETA %@",
-                         r.step, r.totalSteps, r.epoch, Double(r.learningRate), r.loss, r.gradientNorm, perStep * 1000,
-                         Self.duration(eta)))
+            bar.log(String(format: "step %5d/%d  epoch %3d  lr %.3e  loss %.4f  grad %.3f  %6.1f ms/step  ETA ",
+                           r.step, r.totalSteps, r.epoch, Double(r.learningRate), r.loss, r.gradientNorm,
+                           seconds / Double(r.step) * 1000) + ProgressBar.duration(bar.remaining(after: r.step)))
         }
-    }
-
-    static func duration(_ s: Double) -> String {
-        let t = Int(s.rounded())
-        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t / 60 % 60)
-             : t >= 60 ? String(format: "%dm%02ds", t / 60, t % 60) : "\(t)s"
+        bar.update(r.step)
     }
 }
 

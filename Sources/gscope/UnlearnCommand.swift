@@ -87,24 +87,21 @@ struct Unlearn: ParsableCommand {
         print("unlearning \(resolved.model.checkpoint) (\(u.model.parameterCount) parameters) with \(u.objective.name): "
               + "\(u.totalSteps) steps, forget batch \(resolved.run.forgetBatch), lr \(resolved.optimizer.lr), \(resolved.threads) threads")
         print("data: \(experiment.data.summary)")
-        // Timing starts when step 1 is done (before it: the answer NLLs of the forget and retain sets).
-        var firstStepDone: Date?
+        var bar = ProgressBar(total: u.totalSteps)
         let nll = try experiment.run(into: outDir) { r, measured, evaluated in
-            if r.step == 1 { firstStepDone = Date() }
-            if let evaluated { print("  eval at step \(r.step): " + Self.evaluationLine(evaluated)) }
-            guard !quiet || r.step == 1 || r.step % 10 == 0 || r.step == r.totalSteps else { return }
-            let e = r.evaluation
-            var line = String(format: "step %4d/%d  loss %+.4f  forget %+.4f", r.step, r.totalSteps, e.loss, e.forget.value)
-            if let retain = e.retain { line += String(format: "  retain %.4f", retain.value) }
-            line += String(format: "  |g| %.3g  lr %.2e", r.gradientNorm, r.learningRate)
-            if let m = measured, m.risks.count >= 2 {
-                line += String(format: "  e_u %+.3g  e_r %+.3g", m.risks[0].total, m.risks[1].total)
+            if let evaluated { bar.log("  eval at step \(r.step): " + Self.evaluationLine(evaluated)) }
+            if !quiet || r.step == 1 || r.step % 10 == 0 || r.step == r.totalSteps {
+                let e = r.evaluation
+                var line = String(format: "step %4d/%d  loss %+.4f  forget %+.4f", r.step, r.totalSteps, e.loss, e.forget.value)
+                if let retain = e.retain { line += String(format: "  retain %.4f", retain.value) }
+                line += String(format: "  |g| %.3g  lr %.2e", r.gradientNorm, r.learningRate)
+                if let m = measured, m.risks.count >= 2 {
+                    line += String(format: "  e_u %+.3g  e_r %+.3g", m.risks[0].total, m.risks[1].total)
+                }
+                bar.log(line + String(format: "  %.0f ms/step  ETA ", bar.elapsed / Double(r.step) * 1000)
+                        + ProgressBar.duration(bar.remaining(after: r.step)))
             }
-            if r.step > 1, let t = firstStepDone {
-                let perStep = Date().timeIntervalSince(t) / Double(r.step - 1)
-                line += String(format: "  %.0f ms/step  ETA %.0f s", perStep * 1000, perStep * Double(r.totalSteps - r.step))
-            }
-            print(line)
+            bar.update(r.step)
         }
         print(String(format: "answer NLL  forget %.4f → %.4f   retain %.4f → %.4f", nll.before.forget, nll.after.forget,
                      nll.before.retain, nll.after.retain))
