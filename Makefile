@@ -28,16 +28,10 @@ test: deps
 	$(SWIFT) build -c release
 	$(SWIFT) test -c release
 
-## demo: generate the synthetic TOFU-shaped benchmark, train a tokenizer and the tiny GPT on it,
-## then unlearn its forget01 authors with NPO (the paths are those of data/configs/synthetic/)
+## demo: the synthetic benchmark, target and retain models, six objectives unlearned with G-effects
+## and evaluation, every figure into plots/, a summary table (notebooks-scripts/demo.sh)
 demo: build
-	$(GSCOPE) data synth --out runs/synthetic/data --authors 200 --seed 0 --force
-	$(GSCOPE) tokenizer train --corpus runs/synthetic/data --vocab 2048 --out runs/synthetic/tokenizer.json
-	$(GSCOPE) data inspect runs/synthetic/data --tokenizer runs/synthetic/tokenizer.json
-	$(GSCOPE) train --data runs/synthetic/data --split full --tokenizer runs/synthetic/tokenizer.json \
-	  --model tiny --epochs 4 --batch 16 --lr 3e-3 --schedule linear --warmup 20 \
-	  --threads $(THREADS) --log-every 100 --out runs/synthetic/target
-	$(GSCOPE) unlearn --config data/configs/synthetic/npo.yaml --threads $(THREADS) --force
+	GSCOPE=$(GSCOPE) THREADS=$(THREADS) bash notebooks-scripts/demo.sh
 
 ## bench: the engine's speed on this machine (JSON lines)
 bench: build

@@ -88,8 +88,7 @@ struct Unlearn: ParsableCommand {
               + "\(u.totalSteps) steps, forget batch \(resolved.run.forgetBatch), lr \(resolved.optimizer.lr), \(resolved.threads) threads")
         print("data: \(experiment.data.summary)")
         var bar = ProgressBar(total: u.totalSteps)
-        let nll = try experiment.run(into: outDir) { r, measured, evaluated in
-            if let evaluated { bar.log("  eval at step \(r.step): " + Self.evaluationLine(evaluated)) }
+        let nll = try experiment.run(into: outDir, progress: { r, measured in
             if !quiet || r.step == 1 || r.step % 10 == 0 || r.step == r.totalSteps {
                 let e = r.evaluation
                 var line = String(format: "step %4d/%d  loss %+.4f  forget %+.4f", r.step, r.totalSteps, e.loss, e.forget.value)
@@ -102,7 +101,7 @@ struct Unlearn: ParsableCommand {
                         + ProgressBar.duration(bar.remaining(after: r.step)))
             }
             bar.update(r.step)
-        }
+        }, evaluated: { step, values in bar.log("  eval at step \(step): " + Self.evaluationLine(values)) })
         print(String(format: "answer NLL  forget %.4f → %.4f   retain %.4f → %.4f", nll.before.forget, nll.after.forget,
                      nll.before.retain, nll.after.retain))
         print("wrote \(outDir)/run.h5 and \(outDir)/checkpoint")

@@ -32,7 +32,7 @@ struct UnlearningRunTests {
             "data.forget_split=forget10", "data.max_length=320", "run.geffect_retain_size=8", "run.steps=\(steps)", "optimizer.lr=1.0e-3", "run.out=\(out)",
         ] + objective)
         let experiment = try UnlearningExperiment(config: config)
-        _ = try experiment.run(into: out) { _, _, _ in }
+        _ = try experiment.run(into: out) { _, _ in }
         return (out, experiment)
     }
 
@@ -181,7 +181,7 @@ struct UnlearningRunTests {
             "model.checkpoint=\(root)/checkpoint", "data.kind=markov", "data.markov=A", "run.steps=2", "run.record_every=0",
             "eval.every=1", "eval.markov_test_size=8", "optimizer.lr=1e-3",
         ]))
-        _ = try experiment.run(into: root + "/run") { _, _, _ in }
+        _ = try experiment.run(into: root + "/run") { _, _ in }
         let file = try H5File.open(root + "/run/run.h5").root
         #expect(try file.read("eval/steps", as: Int64.self).values == [0, 1, 2])
         for group in ["retain", "forget1", "forget2"] {

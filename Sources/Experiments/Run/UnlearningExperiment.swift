@@ -90,14 +90,15 @@ public final class UnlearningExperiment {
     public static let paperRetainOffset = 400
 
     /// What one step reports: the update's record and, at a recorded step, the measurement at the
-    /// parameters it produced; at an evaluated step, the evaluation's summary values.
-    public typealias Progress = (_ step: UnlearningStepRecord, _ measurement: StepMeasurement?,
-                                 _ evaluation: [(String, Double)]?) -> Void
+    /// parameters it produced.
+    public typealias Progress = (_ step: UnlearningStepRecord, _ measurement: StepMeasurement?) -> Void
+    /// What an evaluation reports: the step and the summary values.
+    public typealias EvaluationProgress = (_ step: Int, _ values: [(String, Double)]) -> Void
 
     /// Runs every step into `directory`: `run.h5`, `checkpoints/step-NNNNNN/` every
     /// `run.checkpoint_every` steps, and the final `checkpoint/`. G-effects are measured at step 0,
     /// every `run.record_every` steps and at the last step. Returns the answer NLLs before and after.
-    public func run(into directory: String, progress: Progress) throws
+    public func run(into directory: String, progress: Progress, evaluated: EvaluationProgress = { _, _ in }) throws
         -> (before: (forget: Double, retain: Double), after: (forget: Double, retain: Double))
     {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -114,13 +115,13 @@ public final class UnlearningExperiment {
         let total = unlearner.totalSteps, every = config.run.recordEvery, checkpointEvery = config.run.checkpointEvery
         var pending = try inst?.measure(step: 0)
         let evaluateEvery = config.eval.every
-        func evaluate(_ step: Int) throws -> [(String, Double)]? {
-            guard let evaluation else { return nil }
+        func evaluate(_ step: Int) throws {
+            guard let evaluation else { return }
             let result = try evaluation.evaluate(unlearner.model)
             try runFile.appendEvaluation(step: step, values: result.values, evalJSON: result.evalJSON) { evaluation.attributes }
-            return result.values
+            evaluated(step, result.values)
         }
-        _ = try evaluate(0)
+        try evaluate(0)
         for s in 1...total {
             let record = try pending != nil && inst!.measuresTheUpdate
                 ? unlearner.step(s, precomputed: inst!.lastEvaluation!) : unlearner.step(s)
@@ -133,8 +134,8 @@ public final class UnlearningExperiment {
             if checkpointEvery > 0, s % checkpointEvery == 0, s < total {
                 try saveCheckpoint(directory + "/checkpoints/" + String(format: "step-%06d", s))
             }
-            let evaluated = s % max(evaluateEvery, 1) == 0 || s == total ? try evaluate(s) : nil
-            progress(record, pending, evaluated)
+            progress(record, pending)
+            if s % max(evaluateEvery, 1) == 0 || s == total { try evaluate(s) }
         }
         if let m = pending { try runFile.append(m, updateEffects: nil) }
         let after = try answerNLL()
