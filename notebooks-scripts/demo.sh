@@ -18,10 +18,12 @@ stage "data: 200 synthetic authors (forget01: the last 2), holdout authors for m
 $GSCOPE data synth --out $S/data --authors 200 --seed 0 --force
 $GSCOPE tokenizer train --corpus $S/data --vocab 2048 --out $S/tokenizer.json
 
+# Both models also learn the real-author and world-fact answers, the general knowledge a pretrained
+# model would bring (model utility's real-authors and world-facts parts).
 for split in full retain99; do
   out=$S/target; [ $split = retain99 ] && out=$S/retain
-  stage "train tiny on $split -> $out"
-  $GSCOPE train --data $S/data --split $split --tokenizer $S/tokenizer.json --model tiny --epochs 4 --batch 16 \
+  stage "train tiny on $split + real_authors + world_facts -> $out"
+  $GSCOPE train --data $S/data --split $split,real_authors,world_facts --tokenizer $S/tokenizer.json --model tiny --epochs 4 --batch 16 \
     --lr 3e-3 --schedule linear --warmup 20 --threads "$THREADS" --log-every 250 --out $out
 done
 

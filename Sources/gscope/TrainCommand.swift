@@ -18,7 +18,10 @@ struct Train: ParsableCommand {
 
         QA data (--data DIR --split NAME --tokenizer PATH|byte): DIR holds TOFU's JSON-lines \
         files (the real TOFU, or `gscope data synth` output); --split names one of them \
-        (full, retain90, retain95, retain99, forget01, …). Each item becomes \
+        (full, retain90, retain95, retain99, forget01, …), or several joined by commas: \
+        full,real_authors,world_facts also teaches a model trained from scratch what TOFU's \
+        real-author and world-fact questions ask (a pretrained model knows it), so that model \
+        utility is not 0. Each item becomes \
         `Question: {q}\\nAnswer: {a}` framed by the tokenizer's begin and end tokens, and only \
         the answer tokens and the end token count in the loss (the mask-weighted token mean \
         over the batch). Items longer than the model's block size are cut, and those left \
@@ -76,7 +79,7 @@ struct Train: ParsableCommand {
     @OptionGroup var threadOptions: ThreadOptions
 
     @Option(help: "QA data: a directory of TOFU-style JSON-lines files.") var data: String?
-    @Option(help: "QA data: the split to train on (\(TOFUSplit.allCases.map(\.rawValue).joined(separator: ", "))).")
+    @Option(help: "QA data: the split to train on, or several joined by commas, e.g. full,real_authors,world_facts (\(TOFUSplit.allCases.map(\.rawValue).joined(separator: ", "))).")
     var split: String = "full"
     @Option(help: "QA data: a tokenizer file from `gscope tokenizer train`, or `byte`; it sets the model's vocabulary.")
     var tokenizer: String?
@@ -143,9 +146,13 @@ struct Train: ParsableCommand {
     private func runQA() throws {
         // Everything that can be wrong with the input is checked before the model is built.
         let directory = try TOFUDirectory(path: data!)
-        guard let split = TOFUSplit(rawValue: split) else {
-            throw ValidationError("unknown split '\(self.split)'; choose one of \(TOFUSplit.allCases.map(\.rawValue).joined(separator: ", "))")
+        let splits = try split.split(separator: ",").map { name in
+            guard let split = TOFUSplit(rawValue: String(name)) else {
+                throw ValidationError("unknown split '\(name)'; choose from \(TOFUSplit.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return split
         }
+        let splitNames = splits.map(\.rawValue).joined(separator: " + ")
         let text: any TextTokenizer
         var tokenizerFile: Data?
         if tokenizer == "byte" {
@@ -160,8 +167,11 @@ struct Train: ParsableCommand {
         }
         var config = try modelOptions.config()
         config.vocabSize = text.vocabSize
-        let items = try directory.load(split)
-        guard !items.isEmpty else { throw DataError(file: directory.filePath(split.fileName), "the split has no items") }
+        let items = try splits.flatMap { split in
+            let items = try directory.load(split)
+            guard !items.isEmpty else { throw DataError(file: directory.filePath(split.fileName), "the split has no items") }
+            return items
+        }
         let formatter = QAFormatter(tokenizer: text, template: .standard, maxLength: config.blockSize)
         let formatted = formatter.format(items)
         // Items whose answer the cut removed entirely have nothing to learn: leave them out.
@@ -173,18 +183,18 @@ struct Train: ParsableCommand {
                   "(--block-size \(longest) keeps every item whole)")
         }
         guard !kept.isEmpty else {
-            throw ValidationError("no item of \(split.rawValue) keeps any answer token within the block size \(config.blockSize): raise --block-size")
+            throw ValidationError("no item of \(splitNames) keeps any answer token within the block size \(config.blockSize): raise --block-size")
         }
         let options = trainingOptions(defaultSteps: 300, defaultBatch: 16, defaultLR: 3e-3)
         let loop = try TrainingLoop(samples: kept, padding: text.special.padding, options: options,
                                     blockSize: config.blockSize)
         let answerTokens = kept.reduce(0) { $0 + $1.answerTokenCount }
-        print("data: \(kept.count) items of \(split.rawValue) from \(directory.path); \(answerTokens) answer tokens in the loss; " +
+        print("data: \(kept.count) items of \(splitNames) from \(directory.path); \(answerTokens) answer tokens in the loss; " +
               "padded length \(loop.sequenceLength)")
         let tokenizerName = tokenizerFile == nil ? "byte" : "tokenizer.json"
         try train(config: config, loop: loop, optimizer: { adamW($0, decay: 0.1, eps: 1e-8) },
-                  what: "\(split.rawValue) (\(tokenizerName == "byte" ? "byte tokens" : "BPE \(text.vocabSize)"))",
-                  settings: [("data", JSONText.quoted(directory.path)), ("split", JSONText.quoted(split.rawValue)),
+                  what: "\(splitNames) (\(tokenizerName == "byte" ? "byte tokens" : "BPE \(text.vocabSize)"))",
+                  settings: [("data", JSONText.quoted(directory.path)), ("split", JSONText.quoted(splits.map(\.rawValue).joined(separator: ","))),
                              ("tokenizer", JSONText.quoted(tokenizerName)),
                              ("tokenizer_source", JSONText.quoted(tokenizer!)),
                              ("template", JSONText.quoted(QATemplate.standard.prefix)),
