@@ -14,7 +14,6 @@ enum BlocksFigure {
         }
         var table = DataTable()
         var body = PlotParts.multiplot(columns: sets.count, title: "G-effect per transformer block: \(run.label)") + [
-            GnuplotScript.divergingPalette,
             "set xlabel \(GnuplotScript.quoted(GnuplotScript.stepLabel))",
             "set ylabel \"transformer block\"",
             "set cblabel \(GnuplotScript.quoted(GnuplotScript.geffectLabel))",
@@ -35,7 +34,7 @@ enum BlocksFigure {
             let index = table.add("\(set): G-effect per block (step position, block, step, G-effect)",
                                   columns: ["position", "block", "step", "geffect"], rows: rows, scanLength: blocks.columns)
             body.append("set title \(GnuplotScript.literal(PlotParts.title(ofRiskSet: set)))")
-            body.append("set cbrange \(GnuplotScript.symmetricRange(blocks.values))")
+            body += GnuplotScript.colourScale(blocks.values)
             body.append(PlotParts.plot([PlotParts.series(index: index, using: "1:2:4", with: "image", title: nil)]))
         }
         return Figure(name: name, data: table.text, script: GnuplotScript.make(

@@ -19,9 +19,10 @@ enum CompareFigure {
         }
         var body = PlotParts.multiplot(columns: sets.count, title: "G-effects compared") + [
             "set xlabel \(GnuplotScript.quoted(GnuplotScript.stepLabel))",
+            PlotParts.stepAxis(runs.flatMap(\.steps)),
             "set ylabel \(GnuplotScript.quoted(GnuplotScript.geffectLabel))",
             "set xzeroaxis linetype -1 linewidth 0.5",
-            "set key below horizontal",
+            GnuplotScript.keyRight,
         ]
         for (column, set) in sets.enumerated() {
             body.append("set title \(GnuplotScript.literal(PlotParts.title(ofRiskSet: set)))")
@@ -34,6 +35,6 @@ enum CompareFigure {
         let name = "compare"
         return Figure(name: name, data: table.text, script: GnuplotScript.make(
             name: name, description: "forget and retain G-effect totals of several runs",
-            width: 4.4 * Double(sets.count), height: 3.8, body: body))
+            width: 5.6 * Double(sets.count), height: 3.8, body: body))
     }
 }

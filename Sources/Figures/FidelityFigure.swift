@@ -47,7 +47,7 @@ enum FidelityFigure {
             "set size ratio -1",
             "set xzeroaxis linetype -1 linewidth 0.5",
             "set yzeroaxis linetype -1 linewidth 0.5",
-            "set key outside right top vertical",
+            GnuplotScript.keyRight,
             PlotParts.plot(clauses + ["x with lines linecolor rgb \"#000000\" dashtype 2 linewidth 1 title \"y = x\""]),
         ]
         return Figure(name: name, data: table.text, script: GnuplotScript.make(

@@ -14,9 +14,10 @@ enum GEffectFigure {
             : []
         body += [
             "set xlabel \(GnuplotScript.quoted(GnuplotScript.stepLabel))",
+            PlotParts.stepAxis(usable.flatMap(\.steps)),
             "set ylabel \(GnuplotScript.quoted((cumulative ? "cumulative " : "") + GnuplotScript.geffectLabel))",
             "set xzeroaxis linetype -1 linewidth 0.5",
-            "set key below horizontal",
+            GnuplotScript.keyRight,
         ]
         for run in usable {
             let sets = run.riskSets.filter { run.geffectTotal[$0] != nil }
@@ -37,7 +38,7 @@ enum GEffectFigure {
         let name = "geffect"
         return Figure(name: name, data: table.text, script: GnuplotScript.make(
             name: name, description: "G-effect totals per risk set against the step",
-            width: max(5.5, 4.2 * Double(usable.count)), height: 3.6, body: body))
+            width: 6.0 * Double(usable.count), height: 3.6, body: body))
     }
 
     /// The running sums of `values` (NaN stays NaN and adds nothing).

@@ -17,6 +17,12 @@ enum GnuplotScript {
     /// A diverging blue–white–vermillion palette for signed values centred on zero.
     static let divergingPalette = ##"set palette defined (0 "#0072B2", 0.5 "#FFFFFF", 1 "#D55E00")"##
 
+    /// A white–orange–vermillion palette for values from zero up.
+    static let sequentialPalette = ##"set palette defined (0 "#FFFFFF", 0.5 "#E69F00", 1 "#D55E00")"##
+    /// The legend outside the plot, on the right, samples after the text, so it never covers data
+    /// or axis labels.
+    static let keyRight = "set key outside right top vertical Left reverse"
+
     /// The y-axis label of G-effects.
     static let geffectLabel = "G-effect e = ⟨∇R, ∇L⟩"
     /// The x-axis label of recorded steps.
@@ -70,6 +76,15 @@ enum GnuplotScript {
 
     /// A number as written in a script.
     static func format(_ value: Double) -> String { DataTable.format(value) }
+
+    /// The palette and `set cbrange` for a heat map of `values`: white to vermillion from zero
+    /// when none is negative, else blue–white–vermillion centred on zero.
+    static func colourScale(_ values: [Double]) -> [String] {
+        let finite = values.filter(\.isFinite)
+        guard finite.allSatisfy({ $0 >= 0 }) else { return [divergingPalette, "set cbrange \(symmetricRange(finite))"] }
+        let top = finite.max() ?? 0
+        return [sequentialPalette, "set cbrange [0:\(format(top > 0 ? top : 1))]"]
+    }
 
     /// `[lo:hi]` covering ±the largest magnitude in `values` (a colour range centred on zero).
     static func symmetricRange(_ values: [Double]) -> String {

@@ -42,7 +42,7 @@ enum InstancesFigure {
         let edges = [minimum] + cuts + [maximum]
         for (band, rows) in bands.enumerated() where !rows.isEmpty {
             let title = weighted
-                ? "weight in quartile \(band + 1) [\(short(edges[band])), \(short(edges[band + 1]))]"
+                ? "Q\(band + 1): \(short(edges[band]))–\(short(edges[band + 1]))"
                 : "no instance weights"
             let index = table.add(title, columns: ["step", "instance", "pg_forget", "pg_retain", "instance_weight"], rows: rows)
             clauses.append(PlotParts.series(index: index, using: "3:4",

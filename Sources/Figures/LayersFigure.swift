@@ -11,9 +11,10 @@ enum LayersFigure {
         var table = DataTable()
         var body = PlotParts.multiplot(columns: sets.count, title: "G-effect per layer group: \(run.label)") + [
             "set xlabel \(GnuplotScript.quoted(GnuplotScript.stepLabel))",
+            PlotParts.stepAxis(run.steps),
             "set ylabel \(GnuplotScript.quoted(GnuplotScript.geffectLabel))",
             "set xzeroaxis linetype -1 linewidth 0.5",
-            "set key below horizontal",
+            GnuplotScript.keyRight,
         ]
         for set in sets {
             let groups = run.geffectGroups[set]!
@@ -26,6 +27,6 @@ enum LayersFigure {
         }
         return Figure(name: name, data: table.text, script: GnuplotScript.make(
             name: name, description: "G-effect per layer group against the step (\(run.label))",
-            width: 4.2 * Double(sets.count), height: 3.6, body: body))
+            width: 5.2 * Double(sets.count), height: 3.6, body: body))
     }
 }

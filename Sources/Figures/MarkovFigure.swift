@@ -47,7 +47,7 @@ enum MarkovFigure {
             "set title \"Forget vs retain KL along the unlearning path\"",
             "set xlabel \"retain KL(true ‖ model) (nats/token)\"",
             "set ylabel \"forget KL(true ‖ model) (nats/token)\"",
-            "set key outside right top vertical",
+            GnuplotScript.keyRight,
             "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05",
             PlotParts.plot(clauses),
         ]

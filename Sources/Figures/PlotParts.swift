@@ -35,6 +35,12 @@ enum PlotParts {
         ["set multiplot layout \(rows),\(columns) title \(GnuplotScript.literal(title)) font \",12\""]
     }
 
+    /// The x tics of a step axis: every step when the steps span at most ten, else gnuplot's.
+    static func stepAxis(_ steps: [Int]) -> String {
+        guard let first = steps.min(), let last = steps.max(), last - first <= 10 else { return "set xtics autofreq" }
+        return "set xtics 1"
+    }
+
     /// Explicit x tics naming recorded steps at positions 0, 1, … (for heat maps over steps),
     /// at most about eight of them.
     static func stepTics(_ steps: [Int]) -> String {

@@ -31,7 +31,7 @@ enum TradeoffFigure {
             "set ylabel \"forget quality (KS-test p-value)\"",
             "set logscale y",
             "set format y \"10^{%L}\"",
-            "set key outside right top vertical",
+            GnuplotScript.keyRight,
             "set label 1 \"open: first evaluation, filled: last\" at graph 0.02, graph 0.05 font \",9\"",
             PlotParts.plot(clauses),
         ]

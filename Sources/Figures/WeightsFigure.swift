@@ -22,8 +22,9 @@ enum WeightsFigure {
                 "set title \"Instance weights\"",
                 "set yrange [\(GnuplotScript.format(lowest - pad)):\(GnuplotScript.format(highest + pad))]",
                 "set xlabel \(GnuplotScript.quoted(GnuplotScript.stepLabel))",
+            PlotParts.stepAxis(run.steps),
                 "set ylabel \"instance weight\"",
-                "set key below horizontal",
+                GnuplotScript.keyRight,
                 "set style fill transparent solid 0.25 noborder",
                 PlotParts.plot([
                     PlotParts.series(index: index, using: "1:2:6", with: "filledcurves linecolor rgb \"#56B4E9\"", title: "min–max"),
@@ -53,13 +54,14 @@ enum WeightsFigure {
                     "set xlabel \"position in the sequence\"",
                     "set ylabel \"forget instance\"",
                     "set cblabel \"token weight\"",
-                    GnuplotScript.divergingPalette,
-                    "set cbrange \(GnuplotScript.symmetricRange(rows.map { $0[2] }))",
+                    "set style fill solid 1.0 noborder",
+                    "set xtics autofreq",
                     "set xrange [\(first) - 0.5:\(last) + 0.5]",
-                    "set yrange [-0.5:\(tokens.rows) - 0.5] reverse",
+                    "set yrange [-0.5:\(tokens.rows) - 0.5]",
                     "set grid noxtics noytics",
                     "set tics front",
                     "unset key",
+                ] + GnuplotScript.colourScale(rows.map { $0[2] }) + [
                     PlotParts.plot([PlotParts.series(index: index, using: "1:2:3", with: "image", title: nil)]),
                 ])
             }
@@ -71,6 +73,6 @@ enum WeightsFigure {
             + panels.flatMap { $0 }
         return Figure(name: name, data: table.text, script: GnuplotScript.make(
             name: name, description: "instance-weight quantiles against the step and token weights at one step (\(run.label))",
-            width: 4.6 * Double(panels.count), height: 3.8, body: body))
+            width: 5.2 * Double(panels.count), height: 3.8, body: body))
     }
 }
