@@ -3,7 +3,7 @@
 // Layers (arrows point down only): gscope CLI → Experiments (configs, runs) → Instrumentation →
 // Unlearning →
 // Model/Datasets → NumericCore → CBLAS; Store → CHDF5. Evaluation (TOFU metrics) → Model/Datasets →
-// NumericCore, and → CZlib. See ../shared/DESIGN.md §3.
+// NumericCore, and → CZlib. Figures (gnuplot figures from run files) → Store. See ../shared/DESIGN.md §3.
 import PackageDescription
 
 // The numeric kernels are written for 8-lane AVX2 vectors with FMA. Every x86 machine gscope

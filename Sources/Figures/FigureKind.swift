@@ -12,7 +12,7 @@ public enum FigureKind: String, CaseIterable, Sendable {
             return "G-effect per layer group (embed, shallow, middle, deep, lm) vs step, forget and retain panels: "
                 + "where in the network unlearning acts and where the damage lands. Curves sum to the total."
         case .blocks:
-            return "Heat map step x transformer block of the forget and retain G-effect (blue negative, vermillion positive)."
+            return "Heat map step x transformer block of the forget and retain G-effect (blue negative, vermillion positive; white to vermillion when none is negative)."
         case .instances:
             return "Per-instance unlearning PG-effect (x) vs retaining PG-effect (y), pooled over --steps, coloured by "
                 + "instance-weight quartile. Lower-left points: forgetting them also raises the retain risk."

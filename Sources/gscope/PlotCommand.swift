@@ -79,7 +79,10 @@ struct Plot: ParsableCommand {
             }
         }
         guard !skipped.isEmpty else { return }
-        if figure != "all" { throw ValidationError("cannot draw " + skipped.joined(separator: "; ")) }
+        if figure != "all" {
+            FileHandle.standardError.write(Data(("gscope plot: cannot draw " + skipped.joined(separator: "; ") + "\n").utf8))
+            throw ExitCode(2)
+        }
         print("skipped:\n" + skipped.map { "  " + $0 }.joined(separator: "\n"))
     }
 }
