@@ -3,7 +3,7 @@
 // Layers (arrows point down only): gscope CLI → Experiments (configs, runs) → Instrumentation →
 // Unlearning →
 // Model/Datasets → NumericCore → CBLAS; Store → CHDF5. Evaluation (TOFU metrics) → Model/Datasets →
-// NumericCore, and → CZlib. See ../shared/DESIGN.md §3.
+// NumericCore, and → CZlib. Figures (gnuplot figures from run files) → Store. See ../shared/DESIGN.md §3.
 import PackageDescription
 
 // The numeric kernels are written for 8-lane AVX2 vectors with FMA. Every x86 machine gscope
@@ -54,9 +54,11 @@ let package = Package(
             "Instrumentation", "Evaluation", "Unlearning", "Model", "Datasets", "Store", "NumericCore",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // gnuplot figures from run files: the figure specs, the .dat/.gp beside each PNG and PDF.
+        .target(name: "Figures", dependencies: ["Store"]),
         // The command line.
         .executableTarget(name: "gscope", dependencies: [
-            "NumericCore", "Model", "Datasets", "Unlearning", "Instrumentation", "Evaluation", "Store", "Experiments",
+            "NumericCore", "Model", "Datasets", "Unlearning", "Instrumentation", "Evaluation", "Store", "Experiments", "Figures",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -69,6 +71,7 @@ let package = Package(
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),
         .testTarget(name: "InstrumentationTests", dependencies: ["Instrumentation", "Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Model", "Datasets", "NumericCore", "TestSupport"]),
+        .testTarget(name: "FiguresTests", dependencies: ["Figures", "Experiments", "Model", "Datasets", "Store", "NumericCore", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Unlearning", "Model", "Datasets", "Store", "NumericCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,179 @@
+import Foundation
+import Store
+
+/// What the figures need from one run file (docs/run-file.md), read once.
+///
+/// Every per-step dataset is cut to the rows of `/steps`, so a run that is still being written
+/// reads consistently (a row is complete once its step is written). Whatever the file lacks is
+/// empty or nil: the figure builders say what is missing.
+public struct RunData: Sendable {
+    /// The file as the caller named it.
+    public let path: String
+    /// The name shown in legends and titles: `--label`, else the root attribute `objective`,
+    /// else the file name.
+    public var label: String
+    /// The root attribute `objective` (e.g. `npo+kl`), or nil.
+    public let objective: String?
+    /// The recorded steps t (`/steps`).
+    public let steps: [Int]
+    /// The risk sets in plotting order: `forget`, `retain`, then the others sorted.
+    public let riskSets: [String]
+    /// R(θ_t) per risk set (`/risk/<set>/value`).
+    public let risk: [String: [Double]]
+    /// The G-effect totals per risk set (`/geffect/<set>/total`).
+    public let geffectTotal: [String: [Double]]
+    /// The G-effect per layer group, [S, groups], per risk set (`/geffect/<set>/group`).
+    public let geffectGroups: [String: Matrix]
+    /// The names of the layer groups (the `names` attribute of `/geffect/<set>/group`).
+    public let groupNames: [String]
+    /// The G-effect per transformer block, [S, L], per risk set (`/geffect/<set>/block`).
+    public let geffectBlocks: [String: Matrix]
+    /// The per-instance PG-effects, [S, N], per risk set (`/pgeffect/<set>/instance`).
+    public let pgeffectInstance: [String: Matrix]
+    /// The objective's instance weights, [S, N] (`/weights/instance`; NaN where none).
+    public let instanceWeights: Matrix?
+    /// The token weights, one [N, T] matrix per recorded step (`/weights/token`).
+    public let tokenWeights: [Matrix]
+    /// The update effects u per risk set (`/update_effect/<set>/total`; NaN in the last row).
+    public let updateEffect: [String: [Double]]
+    /// The update numbers of `/train/step` and their learning rates (`/train/lr`).
+    public let trainSteps: [Int]
+    /// The learning rate of each update in `trainSteps`.
+    public let learningRates: [Double]
+    /// The evaluations (`/eval`), or nil when the run has none.
+    public let evaluation: Evaluation?
+
+    /// `/eval`: the evaluated steps, every metric's trajectory and the group's numeric attributes.
+    public struct Evaluation: Sendable {
+        /// The evaluated steps (`/eval/steps`).
+        public let steps: [Int]
+        /// Every 1-D metric beside `/eval/steps`, by name (`forget_quality`, `kl_retain`, …).
+        public let metrics: [String: [Double]]
+        /// The numeric attributes of `/eval` (`bayes_kl_<group>`, `retrained_kl_<group>`, …).
+        public let attributes: [String: Double]
+    }
+
+    /// The realised change R(θ_{t'}) − R(θ_t) of `set` between consecutive recorded steps t < t'.
+    public func realisedRiskChange(_ set: String) -> [Double] {
+        guard let values = risk[set], values.count >= 2 else { return [] }
+        return (1..<values.count).map { values[$0] - values[$0 - 1] }
+    }
+
+    /// The summed learning rate of the updates that lead from recorded step `steps[k]` to
+    /// `steps[k + 1]` (the updates numbered steps[k]+1 … steps[k+1]), or nil when `/train` lacks one.
+    public func learningRateSum(fromRecordedIndex k: Int) -> Double? {
+        guard k + 1 < steps.count else { return nil }
+        var sum = 0.0
+        for update in (steps[k] + 1)...max(steps[k + 1], steps[k] + 1) {
+            guard let position = trainSteps.firstIndex(of: update) else { return nil }
+            sum += learningRates[position]
+        }
+        return sum
+    }
+
+    /// Reads `path`. Throws ``StoreError`` when it is not a readable HDF5 file.
+    public init(path: String, label: String? = nil) throws {
+        let file = try H5File.open(path)
+        defer { try? file.close() }
+        let root = file.root
+        let reader = NumberReader(root: root)
+        self.path = path
+        objective = root.hasAttribute("objective") ? try root.stringAttribute("objective") : nil
+        self.label = label ?? objective ?? URL(fileURLWithPath: path).lastPathComponent
+        steps = root.contains("steps") ? try reader.numbers("steps").values.map { Int($0) } : []
+        let rows = steps.count
+
+        let found = root.contains("risk") ? try root.group("risk").memberNames() : []
+        riskSets = found.filter { $0 == "forget" } + found.filter { $0 == "retain" }
+            + found.filter { $0 != "forget" && $0 != "retain" }
+        var risk: [String: [Double]] = [:], total: [String: [Double]] = [:], update: [String: [Double]] = [:]
+        var groups: [String: Matrix] = [:], blocks: [String: Matrix] = [:], pg: [String: Matrix] = [:]
+        var groupNames: [String] = []
+        for set in riskSets {
+            risk[set] = try reader.vector("risk/\(set)/value", rows: rows)
+            total[set] = try reader.vector("geffect/\(set)/total", rows: rows)
+            update[set] = try reader.vector("update_effect/\(set)/total", rows: rows)
+            groups[set] = try reader.matrix("geffect/\(set)/group", rows: rows)
+            blocks[set] = try reader.matrix("geffect/\(set)/block", rows: rows)
+            pg[set] = try reader.matrix("pgeffect/\(set)/instance", rows: rows)
+            if groupNames.isEmpty, root.contains("geffect/\(set)/group") {
+                groupNames = try root.dataset("geffect/\(set)/group").stringArrayAttribute("names")
+            }
+        }
+        self.risk = risk.filter { !$0.value.isEmpty }
+        geffectTotal = total.filter { !$0.value.isEmpty }
+        updateEffect = update.filter { !$0.value.isEmpty }
+        geffectGroups = groups.compactMapValues { $0 }
+        geffectBlocks = blocks.compactMapValues { $0 }
+        pgeffectInstance = pg.compactMapValues { $0 }
+        self.groupNames = groupNames
+        instanceWeights = try reader.matrix("weights/instance", rows: rows)
+        tokenWeights = try reader.slices("weights/token", rows: rows)
+        trainSteps = root.contains("train/step") ? try reader.numbers("train/step").values.map { Int($0) } : []
+        learningRates = root.contains("train/lr") ? try reader.numbers("train/lr").values : []
+        evaluation = try Self.readEvaluation(root, reader: reader)
+    }
+
+    private static func readEvaluation(_ root: H5Group, reader: NumberReader) throws -> Evaluation? {
+        guard root.contains("eval/steps") else { return nil }
+        let group = try root.group("eval")
+        let steps = try reader.numbers("eval/steps").values.map { Int($0) }
+        var metrics: [String: [Double]] = [:]
+        for name in try group.memberNames() where name != "steps" {
+            guard try group.kind(of: name) == .dataset,
+                  let type = try group.dataset(name).elementType(), type != .string,
+                  try group.dataset(name).shape().count == 1
+            else { continue }
+            metrics[name] = try reader.vector("eval/\(name)", rows: steps.count)
+        }
+        var attributes: [String: Double] = [:]
+        for name in try group.attributeNames() {
+            if let value = try? group.doubleAttribute(name) { attributes[name] = value }
+        }
+        return Evaluation(steps: steps, metrics: metrics, attributes: attributes)
+    }
+}
+
+/// Reads numeric datasets of any stored numeric type as `Double`, cut to a number of rows.
+private struct NumberReader {
+    let root: H5Group
+
+    /// Every value of the dataset at `path`, converted to Double, with its shape.
+    func numbers(_ path: String) throws -> (values: [Double], shape: [Int]) {
+        let dataset = try root.dataset(path)
+        switch try dataset.elementType() {
+        case .float64: return try dataset.read(as: Double.self)
+        case .float32: let r = try dataset.read(as: Float.self); return (r.values.map(Double.init), r.shape)
+        case .int64: let r = try dataset.read(as: Int64.self); return (r.values.map(Double.init), r.shape)
+        case .int32: let r = try dataset.read(as: Int32.self); return (r.values.map(Double.init), r.shape)
+        case .uint8: let r = try dataset.read(as: UInt8.self); return (r.values.map(Double.init), r.shape)
+        case .string, nil: throw StoreError.typeMismatch(file: root.file.path, object: "/" + path, expected: "numbers", found: "other")
+        }
+    }
+
+    /// The first `rows` values of a 1-D dataset, or [] when it is missing.
+    func vector(_ path: String, rows: Int) throws -> [Double] {
+        guard root.contains(path) else { return [] }
+        return Array(try numbers(path).values.prefix(rows))
+    }
+
+    /// The first `rows` rows of a 2-D dataset, or nil when it is missing.
+    func matrix(_ path: String, rows: Int) throws -> Matrix? {
+        guard root.contains(path) else { return nil }
+        let (values, shape) = try numbers(path)
+        guard shape.count == 2 else { return nil }
+        let kept = min(rows, shape[0])
+        return Matrix(rows: kept, columns: shape[1], values: Array(values.prefix(kept * shape[1])))
+    }
+
+    /// The first `rows` [N, T] slices of a 3-D dataset, or [] when it is missing.
+    func slices(_ path: String, rows: Int) throws -> [Matrix] {
+        guard root.contains(path) else { return [] }
+        let (values, shape) = try numbers(path)
+        guard shape.count == 3 else { return [] }
+        let size = shape[1] * shape[2]
+        return (0..<min(rows, shape[0])).map {
+            Matrix(rows: shape[1], columns: shape[2], values: Array(values[($0 * size)..<(($0 + 1) * size)]))
+        }
+    }
+}
