@@ -30,7 +30,7 @@ enum FigureFixtures {
             "data.forget_split=forget10", "data.max_length=320", "run.geffect_retain_size=8", "run.steps=3",
             "optimizer.lr=1.0e-3", "run.out=\(out)", "run.geffect_forget_size=16",
         ] + objective)
-        _ = try! UnlearningExperiment(config: config).run(into: out) { _, _, _ in }
+        _ = try! UnlearningExperiment(config: config).run(into: out) { _, _ in }
         return out + "/run.h5"
     }
 
