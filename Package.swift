@@ -64,7 +64,7 @@ let package = Package(
 
         // Shared by the test targets: the naive Float64 reference GPT, finite differences, fixture paths.
         .target(name: "TestSupport", dependencies: ["Model", "Datasets", "NumericCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
+        .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "TestSupport"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "NumericCore", "Unlearning", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NumericCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),

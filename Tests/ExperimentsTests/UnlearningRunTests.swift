@@ -100,40 +100,44 @@ struct UnlearningRunTests {
 
     /// With `SOURCE_DATE_EPOCH` fixing the `created` attribute, as in reproducible builds.
     @Test func sameConfigurationSameBytes() throws {
-        setenv("SOURCE_DATE_EPOCH", "1764460800", 1)
-        let out = temporaryDirectory("unlearn-same")
-        func files() throws -> [Data] {
-            _ = try Self.run(["objective.forget.name=idkdpo"], out: out)
-            let bytes = try ["run.h5", "checkpoint/model.safetensors"].map { try Data(contentsOf: URL(fileURLWithPath: out + "/" + $0)) }
-            try FileManager.default.removeItem(atPath: out)
-            return bytes
+        try withFixedThreadCount {
+            setenv("SOURCE_DATE_EPOCH", "1764460800", 1)
+            let out = temporaryDirectory("unlearn-same")
+            func files() throws -> [Data] {
+                _ = try Self.run(["objective.forget.name=idkdpo"], out: out)
+                let bytes = try ["run.h5", "checkpoint/model.safetensors"].map { try Data(contentsOf: URL(fileURLWithPath: out + "/" + $0)) }
+                try FileManager.default.removeItem(atPath: out)
+                return bytes
+            }
+            let first = try files(), second = try files()
+            #expect(first[0] == second[0], "run.h5 differs")
+            #expect(first[1] == second[1], "checkpoint differs")
+            let created = try H5File.open(try Self.run(["objective.forget.name=ga"], steps: 1).0 + "/run.h5").root.stringAttribute("created")
+            #expect(created == "2025-11-30T00:00:00Z")
         }
-        let first = try files(), second = try files()
-        #expect(first[0] == second[0], "run.h5 differs")
-        #expect(first[1] == second[1], "checkpoint differs")
-        let created = try H5File.open(try Self.run(["objective.forget.name=ga"], steps: 1).0 + "/run.h5").root.stringAttribute("created")
-        #expect(created == "2025-11-30T00:00:00Z")
     }
 
     /// Measuring G-effects on a subset of the forget set changes neither the run nor what is
     /// measured on those instances: the reference model's cached log-probabilities stay keyed by
     /// forget-split index.
     @Test func measuringASubsetChangesNothing() throws {
-        func run(_ extra: [String]) throws -> H5Group {
-            let (out, _) = try Self.run(["objective.forget.name=npo", "run.forget_batch=8"] + extra, steps: 4)
-            return try H5File.open(out + "/run.h5").root
-        }
-        let all = try run([]), subset = try run(["run.geffect_forget_size=8"])
-        let loss = try all.read("train/loss/total", as: Double.self).values
-        let subsetLoss = try subset.read("train/loss/total", as: Double.self).values
-        #expect(loss.count == 4 && loss == subsetLoss)
-        let index = try subset.read("data/forget/index", as: Int64.self).values.map(Int.init)
-        let weights = try all.read("weights/instance", as: Double.self), measured = try subset.read("weights/instance", as: Double.self)
-        #expect(measured.shape == [5, 8])
-        for step in 0..<5 {
-            for (k, i) in index.enumerated() {
-                let w = weights.values[step * 40 + i], v = measured.values[step * 8 + k]
-                #expect(abs(w - v) <= 1e-6 * abs(w), "step \(step), instance \(i): \(v) vs \(w)")
+        try withFixedThreadCount {
+            func run(_ extra: [String]) throws -> H5Group {
+                let (out, _) = try Self.run(["objective.forget.name=npo", "run.forget_batch=8"] + extra, steps: 4)
+                return try H5File.open(out + "/run.h5").root
+            }
+            let all = try run([]), subset = try run(["run.geffect_forget_size=8"])
+            let loss = try all.read("train/loss/total", as: Double.self).values
+            let subsetLoss = try subset.read("train/loss/total", as: Double.self).values
+            #expect(loss.count == 4 && loss == subsetLoss)
+            let index = try subset.read("data/forget/index", as: Int64.self).values.map(Int.init)
+            let weights = try all.read("weights/instance", as: Double.self), measured = try subset.read("weights/instance", as: Double.self)
+            #expect(measured.shape == [5, 8])
+            for step in 0..<5 {
+                for (k, i) in index.enumerated() {
+                    let w = weights.values[step * 40 + i], v = measured.values[step * 8 + k]
+                    #expect(abs(w - v) <= 1e-6 * abs(w), "step \(step), instance \(i): \(v) vs \(w)")
+                }
             }
         }
     }

@@ -260,26 +260,28 @@ struct DirectionalDerivativeTests {
 @Suite("Directional derivative, parallel execution", .serialized)
 struct DirectionalDerivativeParallelTests {
     @Test func twoWorkersGiveTheSameBitsAsOne() throws {
-        let config = GPTConfig(nLayer: 2, nHead: 4, nEmbd: 128, vocabSize: 300, blockSize: 64)
-        let B = 4, T = 64
-        var rng = RNG(seed: 241)
-        let tokens = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
-        let targets = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
-        let mask = [Float](repeating: 1, count: B * T)
-        func run(workers: Int) throws -> DirectionalDerivative {
-            Parallel.configure(threads: workers)
-            defer { Parallel.configure(threads: 1) }
-            var initRNG = RNG(seed: 242)
-            let gpt = try GPT(config: config)
-            gpt.initializeGPT2(rng: &initRNG)
-            try gpt.forward(tokens: tokens, targets: targets, mask: mask, batch: B, seq: T)
-            var vRNG = RNG(seed: 243)
-            return gpt.directionalDerivative(along: randomFloats(gpt.parameterCount, std: 0.01, rng: &vRNG), hiddenBlocks: [0, 1])
+        try withFixedThreadCount {
+            let config = GPTConfig(nLayer: 2, nHead: 4, nEmbd: 128, vocabSize: 300, blockSize: 64)
+            let B = 4, T = 64
+            var rng = RNG(seed: 241)
+            let tokens = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
+            let targets = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
+            let mask = [Float](repeating: 1, count: B * T)
+            func run(workers: Int) throws -> DirectionalDerivative {
+                Parallel.configure(threads: workers)
+                defer { Parallel.configure(threads: 1) }
+                var initRNG = RNG(seed: 242)
+                let gpt = try GPT(config: config)
+                gpt.initializeGPT2(rng: &initRNG)
+                try gpt.forward(tokens: tokens, targets: targets, mask: mask, batch: B, seq: T)
+                var vRNG = RNG(seed: 243)
+                return gpt.directionalDerivative(along: randomFloats(gpt.parameterCount, std: 0.01, rng: &vRNG), hiddenBlocks: [0, 1])
+            }
+            let one = try run(workers: 1), two = try run(workers: 2)
+            #expect(one.logits == two.logits)
+            #expect(one.targetLogProbs == two.targetLogProbs)
+            #expect(one.hidden == two.hidden)
         }
-        let one = try run(workers: 1), two = try run(workers: 2)
-        #expect(one.logits == two.logits)
-        #expect(one.targetLogProbs == two.targetLogProbs)
-        #expect(one.hidden == two.hidden)
     }
 
     /// Forward vs forward-mode time on the `small` model, batch 16 × 128, two workers. Opt in
@@ -287,30 +289,32 @@ struct DirectionalDerivativeParallelTests {
     /// does (e.g. `SkylakeX`), else OpenBLAS may pick its slow SSE3 kernels in the test process.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["GSCOPE_TIMING"] != nil))
     func timingOnTheSmallModel() throws {
-        Parallel.configure(threads: 2)
-        defer { Parallel.configure(threads: 1) }
-        let config = GPTConfig.small, B = 16, T = 128
-        var rng = RNG(seed: 251)
-        let gpt = try GPT(config: config)
-        gpt.initializeGPT2(rng: &rng)
-        let tokens = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
-        let mask = [Float](repeating: 1, count: B * T)
-        let v = randomFloats(gpt.parameterCount, std: 0.01, rng: &rng)
-        func ms(_ body: () throws -> Void) rethrows -> Double {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        try withFixedThreadCount {
+            Parallel.configure(threads: 2)
+            defer { Parallel.configure(threads: 1) }
+            let config = GPTConfig.small, B = 16, T = 128
+            var rng = RNG(seed: 251)
+            let gpt = try GPT(config: config)
+            gpt.initializeGPT2(rng: &rng)
+            let tokens = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
+            let mask = [Float](repeating: 1, count: B * T)
+            let v = randomFloats(gpt.parameterCount, std: 0.01, rng: &rng)
+            func ms(_ body: () throws -> Void) rethrows -> Double {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try body()
+                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            }
+            var forward: [Double] = [], jvp: [Double] = [], backward: [Double] = []
+            let d = UnsafeMutablePointer<Float>.allocate(capacity: B * T * config.vocabSize)
+            defer { d.deallocate() }
+            d.initialize(repeating: 1e-4, count: B * T * config.vocabSize)
+            for _ in 0..<6 {
+                forward.append(try ms { try gpt.forward(tokens: tokens, targets: tokens, mask: mask, batch: B, seq: T) })
+                jvp.append(ms { _ = gpt.directionalDerivative(along: v, hiddenBlocks: [3]) })
+                backward.append(ms { gpt.backward(logitGradient: d) })
+            }
+            func median(_ x: [Double]) -> Double { let s = x.dropFirst().sorted(); return s[s.count / 2] }
+            print("small B=16 T=128, 2 workers, OpenBLAS \(BLAS.coreName) (median of 5): forward \(median(forward)) ms, directional derivative \(median(jvp)) ms, backward \(median(backward)) ms")
         }
-        var forward: [Double] = [], jvp: [Double] = [], backward: [Double] = []
-        let d = UnsafeMutablePointer<Float>.allocate(capacity: B * T * config.vocabSize)
-        defer { d.deallocate() }
-        d.initialize(repeating: 1e-4, count: B * T * config.vocabSize)
-        for _ in 0..<6 {
-            forward.append(try ms { try gpt.forward(tokens: tokens, targets: tokens, mask: mask, batch: B, seq: T) })
-            jvp.append(ms { _ = gpt.directionalDerivative(along: v, hiddenBlocks: [3]) })
-            backward.append(ms { gpt.backward(logitGradient: d) })
-        }
-        func median(_ x: [Double]) -> Double { let s = x.dropFirst().sorted(); return s[s.count / 2] }
-        print("small B=16 T=128, 2 workers, OpenBLAS \(BLAS.coreName) (median of 5): forward \(median(forward)) ms, directional derivative \(median(jvp)) ms, backward \(median(backward)) ms")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import NumericCore
 import Testing
+import TestSupport
 
 @Suite("Numeric kernels")
 struct NumericCoreTests {
@@ -84,17 +85,19 @@ struct NumericCoreTests {
     }
 
     @Test func parallelRangesCoverEveryIndexOnce() {
-        for workers in [1, 2, 3] {
-            Parallel.configure(threads: workers)
-            for n in [0, 1, 5, 100] {
-                let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(n, 1))
-                hits.initialize(repeating: 0)
-                Parallel.forRanges(n) { r in for i in r { hits[i] += 1 } }
-                #expect(hits.prefix(n).allSatisfy { $0 == 1 })
-                hits.deallocate()
+        withFixedThreadCount {
+            for workers in [1, 2, 3] {
+                Parallel.configure(threads: workers)
+                for n in [0, 1, 5, 100] {
+                    let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(n, 1))
+                    hits.initialize(repeating: 0)
+                    Parallel.forRanges(n) { r in for i in r { hits[i] += 1 } }
+                    #expect(hits.prefix(n).allSatisfy { $0 == 1 })
+                    hits.deallocate()
+                }
             }
+            Parallel.configure(threads: 1)
         }
-        Parallel.configure(threads: 1)
     }
 
     /// Replacing the worker team while another thread is running parallel loops on it must
@@ -102,21 +105,23 @@ struct NumericCoreTests {
     /// this test hangs: a caller spins forever on a job its retired worker never finished.
     @Test
     func reconfiguringWhileBusyNeitherHangsNorLosesWork() {
-        let n = 4096
-        nonisolated(unsafe) let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: n)
-        defer { hits.deallocate(); Parallel.configure(threads: 1) }
-        let lost = Mutex(0)
-        DispatchQueue.concurrentPerform(iterations: 2) { role in
-            if role == 0 {
-                for i in 0..<300 { Parallel.configure(threads: 1 + i % 3) }
-            } else {
-                for _ in 0..<3000 {
-                    hits.initialize(repeating: 0)
-                    Parallel.forRanges(n, grain: 64) { r in for i in r { hits[i] += 1 } }
-                    if !hits.allSatisfy({ $0 == 1 }) { lost.withLock { $0 += 1 } }
+        withFixedThreadCount {
+            let n = 4096
+            nonisolated(unsafe) let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: n)
+            defer { hits.deallocate(); Parallel.configure(threads: 1) }
+            let lost = Mutex(0)
+            DispatchQueue.concurrentPerform(iterations: 2) { role in
+                if role == 0 {
+                    for i in 0..<300 { Parallel.configure(threads: 1 + i % 3) }
+                } else {
+                    for _ in 0..<3000 {
+                        hits.initialize(repeating: 0)
+                        Parallel.forRanges(n, grain: 64) { r in for i in r { hits[i] += 1 } }
+                        if !hits.allSatisfy({ $0 == 1 }) { lost.withLock { $0 += 1 } }
+                    }
                 }
             }
+            #expect(lost.withLock { $0 } == 0)
         }
-        #expect(lost.withLock { $0 } == 0)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Model
 import NumericCore
 import Testing
+import TestSupport
 import Unlearning
 
 /// A fresh empty directory under the system's temporary directory.
@@ -65,11 +66,13 @@ struct TrainingLoopTests {
     }
 
     @Test func sameSeedSameBits() throws {
-        let a = try Self.train(seed: 5, steps: 6), b = try Self.train(seed: 5, steps: 6)
-        #expect(a.losses == b.losses)
-        #expect(a.parameters == b.parameters)
-        let c = try Self.train(seed: 6, steps: 6)
-        #expect(a.parameters != c.parameters)
+        try withFixedThreadCount {
+            let a = try Self.train(seed: 5, steps: 6), b = try Self.train(seed: 5, steps: 6)
+            #expect(a.losses == b.losses)
+            #expect(a.parameters == b.parameters)
+            let c = try Self.train(seed: 6, steps: 6)
+            #expect(a.parameters != c.parameters)
+        }
     }
 
     /// Every batch has the run's shape; the last batch of an epoch is filled with empty rows,
