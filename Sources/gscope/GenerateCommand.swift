@@ -47,7 +47,7 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         try threadOptions.apply()
-        let text: any TextTokenizer = tokenizer == "byte" ? ByteTokenizer() : try BPETokenizer.load(tokenizer)
+        let text = try loadTokenizer(tokenizer)
         let (config, parameters) = try Checkpoint.load(from: checkpoint)
         guard text.vocabSize == config.vocabSize else {
             throw ValidationError("the tokenizer \(tokenizer) has \(text.vocabSize) ids, the model in \(checkpoint) a vocabulary of \(config.vocabSize): use the tokenizer it was trained with")
