@@ -17,7 +17,7 @@ struct ROUGETests {
         }
     }
 
-    @Test("nltk PorterStemmer parity on the fixture vocabulary (TOFU forget01 words and rule examples)")
+    @Test("nltk PorterStemmer parity on the fixture vocabulary (synthetic forget01 words and rule examples)")
     func porterParity() {
         let stemmer = PorterStemmer()
         let pairs = MetricsFixture.shared.porter
@@ -47,7 +47,7 @@ struct ROUGETests {
 
     @Test("identical texts score 1; a disjoint or empty generation scores 0")
     func extremes() {
-        let answer = "Basil Mahfouz Al-Kuwaiti was born in Kuwait City, Kuwait."
+        let answer = "Mirela Castavon was born in Porto Vell, Ardania, in 1961."
         let same = ROUGE.score(groundTruth: answer, generation: answer)
         #expect(same.rouge1.recall == 1 && same.rougeL.recall == 1 && same.rougeL.fmeasure == 1)
         let disjoint = ROUGE.score(groundTruth: answer, generation: "zebra quantum")

@@ -5,7 +5,11 @@ Run from the repository root (needs scipy, scikit-learn, rouge_score and nltk; a
     pip install scipy scikit-learn rouge_score nltk
     python3 notebooks-scripts/parity/metrics_fixture.py            # writes Tests/Fixtures/parity/metrics/
     python3 notebooks-scripts/parity/metrics_fixture.py --out DIR  # somewhere else
-    python3 notebooks-scripts/parity/metrics_fixture.py --tofu PATH/TO/tofu
+    python3 notebooks-scripts/parity/metrics_fixture.py --qa DIR     # another TOFU-shaped directory
+
+The question-answer texts come from gscope's synthetic benchmark (`--qa`, default
+runs/synthetic/data, written by `gscope data synth --out runs/synthetic/data --authors 200 --seed 0`),
+never from TOFU itself: the fixture is committed, and TOFU's text must not be.
 
 Every reference value comes from the real library (scipy.stats.ks_2samp and kstwo, rouge_score's
 RougeScorer with nltk's PorterStemmer, sklearn.metrics.roc_auc_score, scipy.stats.hmean, Python's
@@ -39,7 +43,7 @@ from sklearn.metrics import roc_auc_score
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 DEFAULT_OUT = os.path.join(REPO, "Tests", "Fixtures", "parity", "metrics")
-DEFAULT_TOFU = os.path.abspath(os.path.join(REPO, "..", "shared", "data", "tofu"))
+DEFAULT_QA = os.path.join(REPO, "runs", "synthetic", "data")
 SEED = 1618
 
 # Generated KS samples (too large to store): x_i = frac(i * c) * scale + offset, i = 1..n, in float64.
@@ -114,7 +118,7 @@ def kstwo_cases():
     return out
 
 
-def rouge_pairs(tofu):
+def rouge_pairs(qa):
     pairs = [
         ("The cat sat on the mat.", "the cat is sitting on a mat"),
         ("Running, runners and runs!", "He runs; she ran; they were running."),
@@ -148,7 +152,7 @@ def rouge_pairs(tofu):
         ("probate rate cease controll roll", "probat rate ceas control roll"),
         ("yyyy syzygy toy enjoy enjoyment spying flies", "yyyy syzygi toy enjoy enjoy spi fli"),
     ]
-    forget = [json.loads(line) for line in open(os.path.join(tofu, "forget01_perturbed.json"))]
+    forget = [json.loads(line) for line in open(os.path.join(qa, "forget01_perturbed.json"))]
     for row in forget[:6]:
         pairs.append((row["answer"], row["perturbed_answer"][0]))
         pairs.append((row["answer"], row["paraphrased_answer"]))
@@ -184,11 +188,13 @@ def porter_cases(forget):
     syzygy toy yyyy yyy yay eyes ied dies lies cries ringing generalizations oscillators fulli
     hopefulli logi analogi apologies ab is as us ion tion ation ational ing ed ies sses s y
     abbreviated abilities ability agreement ableness archaeology biology biological""".split())
-    for row in forget:
-        for text in [row["answer"], row["paraphrased_answer"]] + row["perturbed_answer"]:
-            for token in rouge_score.tokenize.tokenize(text, None):
-                if len(token) > 3:
-                    words.add(token)
+    texts = [t for row in forget for t in [row["answer"], row["paraphrased_answer"]] + row["perturbed_answer"]]
+    # More English words: the docstrings of scipy.stats (BSD-licensed; fixed for a scipy version).
+    texts += [getattr(stats, name).__doc__ or "" for name in sorted(dir(stats)) if not name.startswith("_")]
+    for text in texts:
+        for token in rouge_score.tokenize.tokenize(text, None):
+            if len(token) > 3 and token.isalpha():   # no digits: a docstring may show an address
+                words.add(token)
     words = sorted(words)
     return [[w, stemmer.stem(w)] for w in words]
 
@@ -317,10 +323,10 @@ def hmean_cases(rng):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=DEFAULT_OUT)
-    parser.add_argument("--tofu", default=DEFAULT_TOFU)
+    parser.add_argument("--qa", default=DEFAULT_QA, help="a TOFU-shaped directory of synthetic text (gscope data synth)")
     args = parser.parse_args()
     rng = np.random.default_rng(SEED)
-    pairs, forget = rouge_pairs(args.tofu)
+    pairs, forget = rouge_pairs(args.qa)
     auc = auc_cases(rng)
     fixture = {
         "meta": {"seed": SEED, "python": platform.python_version(), "numpy": np.__version__,
