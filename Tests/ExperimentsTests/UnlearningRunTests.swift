@@ -13,16 +13,7 @@ import Unlearning
 @Suite("Unlearning runs")
 struct UnlearningRunTests {
     /// A generated benchmark (20 authors) and a small random checkpoint for the byte tokenizer.
-    static let setup: (data: String, checkpoint: String) = {
-        let root = temporaryDirectory("unlearn-run")
-        try! SyntheticTOFU(authors: 20, seed: 3).write(to: root + "/data", force: false)
-        let config = GPTConfig(nLayer: 2, nHead: 2, nEmbd: 32, vocabSize: ByteTokenizer().vocabSize, blockSize: 320)
-        let model = try! GPT(config: config)
-        var rng = RNG(seed: 1)
-        model.initializeGPT2(rng: &rng)
-        try! Checkpoint.save(config: config, parameters: model.parameters.array, to: root + "/checkpoint")
-        return (root + "/data", root + "/checkpoint")
-    }()
+    static let setup = syntheticRunSetup("unlearn-run")
 
     static func run(_ objective: [String], steps: Int = 3, out: String = temporaryDirectory("unlearn-out")) throws
         -> (String, UnlearningExperiment)

@@ -1,0 +1,16 @@
+import Datasets
+import Model
+import NumericCore
+
+/// A generated benchmark (20 authors, seed 3) and a small random checkpoint for the byte
+/// tokenizer, written under a fresh temporary directory: what the run-file tests unlearn from.
+public func syntheticRunSetup(_ label: String) -> (data: String, checkpoint: String) {
+    let root = temporaryDirectory(label)
+    try! SyntheticTOFU(authors: 20, seed: 3).write(to: root + "/data", force: false)
+    let config = GPTConfig(nLayer: 2, nHead: 2, nEmbd: 32, vocabSize: ByteTokenizer().vocabSize, blockSize: 320)
+    let model = try! GPT(config: config)
+    var rng = RNG(seed: 1)
+    model.initializeGPT2(rng: &rng)
+    try! Checkpoint.save(config: config, parameters: model.parameters.array, to: root + "/checkpoint")
+    return (root + "/data", root + "/checkpoint")
+}
