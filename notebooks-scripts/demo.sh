@@ -19,11 +19,13 @@ $GSCOPE data synth --out $S/data --authors 200 --seed 0 --force
 $GSCOPE tokenizer train --corpus $S/data --vocab 2048 --out $S/tokenizer.json
 
 # Both models also learn the real-author and world-fact answers, the general knowledge a pretrained
-# model would bring (model utility's real-authors and world-facts parts).
+# model would bring (model utility's real-authors and world-facts parts); the 60 items are repeated
+# 10 times, else a model this small cannot answer them (measured: ROUGE 0 once, 1 with 10 copies).
+general=$(printf ',real_authors,world_facts%.0s' $(seq 10))
 for split in full retain99; do
   out=$S/target; [ $split = retain99 ] && out=$S/retain
-  stage "train tiny on $split + real_authors + world_facts -> $out"
-  $GSCOPE train --data $S/data --split $split,real_authors,world_facts --tokenizer $S/tokenizer.json --model tiny --epochs 4 --batch 16 \
+  stage "train tiny on $split + 10 × (real_authors + world_facts) -> $out"
+  $GSCOPE train --data $S/data --split $split$general --tokenizer $S/tokenizer.json --model tiny --epochs 4 --batch 16 \
     --lr 3e-3 --schedule linear --warmup 20 --threads "$THREADS" --log-every 250 --out $out
 done
 
