@@ -78,14 +78,7 @@ public enum Attention {
             let ds = scratch + worker * T * T
             BLAS.gemm(transA: true, m: T, n: hs, k: T, p, lda: T, dO, ldb: C, beta: 0, dv, ldc: C3, parallel: false)
             BLAS.gemm(transB: true, m: T, n: T, k: hs, dO, lda: C, v, ldb: C3, beta: 0, ds, ldc: T, parallel: false)
-            for t in 0..<T {
-                let pr = p + t * T, dr = ds + t * T
-                let s = Reduce.dotF32(pr, dr, count: t + 1)
-                var j = 0
-                while j + 8 <= t + 1 { store8(load8(pr, j) * (load8(dr, j) - s), dr, j); j += 8 }
-                while j <= t { dr[j] = pr[j] * (dr[j] - s); j += 1 }
-                (dr + t + 1).update(repeating: 0, count: T - t - 1)
-            }
+            softmaxJacobian(p, times: ds, T: T)
             BLAS.gemm(m: T, n: hs, k: T, alpha: scale, ds, lda: T, k, ldb: C3, beta: 0, dq, ldc: C3, parallel: false)
             BLAS.gemm(transA: true, m: T, n: hs, k: T, alpha: scale, ds, lda: T, q, ldb: C3, beta: 0, dk, ldc: C3, parallel: false)
         }
@@ -112,17 +105,24 @@ public enum Attention {
             let ds = scratch + worker * T * T
             BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, dq, lda: C3, k, ldb: C3, beta: 0, ds, ldc: T, parallel: false)
             BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, q, lda: C3, dk, ldb: C3, beta: 1, ds, ldc: T, parallel: false)
-            for t in 0..<T {
-                let pr = p + t * T, dr = ds + t * T
-                let s = Reduce.dotF32(pr, dr, count: t + 1)
-                var j = 0
-                while j + 8 <= t + 1 { store8(load8(pr, j) * (load8(dr, j) - s), dr, j); j += 8 }
-                while j <= t { dr[j] = pr[j] * (dr[j] - s); j += 1 }
-                (dr + t + 1).update(repeating: 0, count: T - t - 1)
-            }
+            softmaxJacobian(p, times: ds, T: T)
             let o = out + b * T * C + h * hs
             BLAS.gemm(m: T, n: hs, k: T, ds, lda: T, v, ldb: C3, beta: 0, o, ldc: C, parallel: false)
             BLAS.gemm(m: T, n: hs, k: T, p, lda: T, dv, ldb: C3, beta: 1, o, ldc: C, parallel: false)
+        }
+    }
+
+    /// The causal softmax's Jacobian applied row by row, in place: for each row t of P (T,T) and
+    /// of D, `D_t ← P_t ⊙ (D_t − ⟨P_t, D_t⟩)` over columns 0…t, and 0 above the diagonal. Backward
+    /// uses it for dS from dP, forward mode for Ṗ from Ṡ.
+    private static func softmaxJacobian(_ p: UnsafePointer<Float>, times d: UnsafeMutablePointer<Float>, T: Int) {
+        for t in 0..<T {
+            let pr = p + t * T, dr = d + t * T
+            let s = Reduce.dotF32(pr, dr, count: t + 1)
+            var j = 0
+            while j + 8 <= t + 1 { store8(load8(pr, j) * (load8(dr, j) - s), dr, j); j += 8 }
+            while j <= t { dr[j] = pr[j] * (dr[j] - s); j += 1 }
+            (dr + t + 1).update(repeating: 0, count: T - t - 1)
         }
     }
 
