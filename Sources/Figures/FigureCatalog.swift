@@ -45,7 +45,7 @@ public enum FigureCatalog {
         case .compare: return try CompareFigure.build(runs)
         case .tradeoff: return try TradeoffFigure.build(runs)
         case .markov: return try MarkovFigure.build(runs)
-        case .layers, .blocks, .instances, .weights, .fidelity:
+        case .layers, .blocks, .instances, .weights, .groups, .fidelity:
             preconditionFailure("\(kind) is drawn per run")
         }
     }
@@ -56,6 +56,7 @@ public enum FigureCatalog {
         case .blocks: return try BlocksFigure.build(run, name: name)
         case .instances: return try InstancesFigure.build(run, name: name, steps: options.steps)
         case .weights: return try WeightsFigure.build(run, name: name, step: options.step)
+        case .groups: return try GroupsFigure.build(run, name: name)
         case .fidelity: return try FidelityFigure.build(run, name: name)
         case .geffect, .compare, .tradeoff, .markov:
             preconditionFailure("\(kind) draws all runs together")

@@ -1,6 +1,6 @@
 /// The figures `gscope plot` draws, with what each one shows.
 public enum FigureKind: String, CaseIterable, Sendable {
-    case geffect, layers, blocks, instances, weights, fidelity, compare, tradeoff, markov
+    case geffect, layers, blocks, instances, weights, groups, fidelity, compare, tradeoff, markov
 
     /// One line on what the figure shows and how to read it (for `--help`).
     public var summary: String {
@@ -19,6 +19,9 @@ public enum FigureKind: String, CaseIterable, Sendable {
         case .weights:
             return "Instance-weight quantiles (min, 10/50/90 %, max) vs step, and the token weights (instance x position) "
                 + "at --step (default: the last recorded step)."
+        case .groups:
+            return "Markov runs: the G-effect each forget group's instances contribute (forget1, forget2; solid e_u, dashed e_r) "
+                + "and each group's median instance weight vs step: which sequences carry the update."
         case .fidelity:
             return "Predicted risk change -eta*e (filled) and -eta*u (open, the optimiser's real update) vs the realised "
                 + "change between recorded steps; points on y = x are predicted exactly."
@@ -37,7 +40,7 @@ public enum FigureKind: String, CaseIterable, Sendable {
     /// rather than all runs together.
     var isPerRun: Bool {
         switch self {
-        case .layers, .blocks, .instances, .weights, .fidelity: return true
+        case .layers, .blocks, .instances, .weights, .groups, .fidelity: return true
         case .geffect, .compare, .tradeoff, .markov: return false
         }
     }

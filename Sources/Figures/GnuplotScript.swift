@@ -79,11 +79,14 @@ enum GnuplotScript {
 
     /// The palette and `set cbrange` for a heat map of `values`: white to vermillion from zero
     /// when none is negative, else blue–white–vermillion centred on zero.
+    /// Colour-box labels are short (`%.2g`) and the panel keeps 12 characters on its right for the
+    /// box, its labels and its title, which gnuplot does not reserve inside a multiplot.
     static func colourScale(_ values: [Double]) -> [String] {
         let finite = values.filter(\.isFinite)
-        guard finite.allSatisfy({ $0 >= 0 }) else { return [divergingPalette, "set cbrange \(symmetricRange(finite))"] }
+        let box = ["set format cb \"%.2g\"", "set rmargin 12"]
+        guard finite.allSatisfy({ $0 >= 0 }) else { return [divergingPalette, "set cbrange \(symmetricRange(finite))"] + box }
         let top = finite.max() ?? 0
-        return [sequentialPalette, "set cbrange [0:\(format(top > 0 ? top : 1))]"]
+        return [sequentialPalette, "set cbrange [0:\(format(top > 0 ? top : 1))]"] + box
     }
 
     /// `[lo:hi]` covering ±the largest magnitude in `values` (a colour range centred on zero).

@@ -49,6 +49,8 @@ enum MarkovFigure {
             "set ylabel \"forget KL(true ‖ model) (nats/token)\"",
             GnuplotScript.keyRight,
             "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05",
+            "set xrange [0:*]",   // a KL is never negative
+            "set yrange [0:*]",
             PlotParts.plot(clauses),
         ]
         let name = "markov"

@@ -30,6 +30,11 @@ public struct RunData: Sendable {
     public let geffectBlocks: [String: Matrix]
     /// The per-instance PG-effects, [S, N], per risk set (`/pgeffect/<set>/instance`).
     public let pgeffectInstance: [String: Matrix]
+    /// The forget term's G-effect split by instance, [S, N], per risk set (`/geffect/<set>/instance`).
+    public let geffectInstance: [String: Matrix]
+    /// The group of every measured forget instance (`/data/forget/group`: Markov's forget1,
+    /// forget2), or nil.
+    public let forgetGroups: [String]?
     /// The objective's instance weights, [S, N] (`/weights/instance`; NaN where none).
     public let instanceWeights: Matrix?
     /// The token weights, one [N, T] matrix per recorded step (`/weights/token`).
@@ -88,6 +93,7 @@ public struct RunData: Sendable {
             + found.filter { $0 != "forget" && $0 != "retain" }
         var risk: [String: [Double]] = [:], total: [String: [Double]] = [:], update: [String: [Double]] = [:]
         var groups: [String: Matrix] = [:], blocks: [String: Matrix] = [:], pg: [String: Matrix] = [:]
+        var instance: [String: Matrix] = [:]
         var groupNames: [String] = []
         for set in riskSets {
             risk[set] = try reader.vector("risk/\(set)/value", rows: rows)
@@ -96,6 +102,7 @@ public struct RunData: Sendable {
             groups[set] = try reader.matrix("geffect/\(set)/group", rows: rows)
             blocks[set] = try reader.matrix("geffect/\(set)/block", rows: rows)
             pg[set] = try reader.matrix("pgeffect/\(set)/instance", rows: rows)
+            instance[set] = try reader.matrix("geffect/\(set)/instance", rows: rows)
             if groupNames.isEmpty, root.contains("geffect/\(set)/group") {
                 groupNames = try root.dataset("geffect/\(set)/group").stringArrayAttribute("names")
             }
@@ -106,6 +113,8 @@ public struct RunData: Sendable {
         geffectGroups = groups.compactMapValues { $0 }
         geffectBlocks = blocks.compactMapValues { $0 }
         pgeffectInstance = pg.compactMapValues { $0 }
+        geffectInstance = instance.compactMapValues { $0 }
+        forgetGroups = root.contains("data/forget/group") ? try root.readStrings("data/forget/group") : nil
         self.groupNames = groupNames
         instanceWeights = try reader.matrix("weights/instance", rows: rows)
         tokenWeights = try reader.slices("weights/token", rows: rows)

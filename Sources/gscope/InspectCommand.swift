@@ -11,7 +11,10 @@ struct Inspect: ParsableCommand {
         notebooks-scripts/read_run.py prints the same with h5py; docs/run-file.md describes \
         every dataset. Works on a run that is still going.
 
-        With --table and several files: one line per run — objective, forget and retain answer         NLL before → after, the last evaluation's forget quality and model utility, and the last         recorded unlearning and retaining G-effects.
+        With --table: one line per run — its name and objective, forget and retain answer NLL \
+        before → after, the last evaluation's headline metrics (TOFU: forget quality and model \
+        utility; Markov: the KL of each group) and the last recorded unlearning and retaining \
+        G-effects.
 
         Examples:
           gscope inspect runs/synthetic-npo/run.h5

@@ -9,7 +9,7 @@ struct Plot: ParsableCommand {
         Reads one or more run files (docs/run-file.md) and writes, per figure, NAME.png, NAME.pdf \
         and beside them NAME.dat (the numbers plotted, with a commented header per block) and \
         NAME.gp (a standalone gnuplot script: edit it and run `gnuplot NAME.gp` in --out to redraw). \
-        Figures that draw one run at a time (layers, blocks, instances, weights, fidelity) are \
+        Figures that draw one run at a time (layers, blocks, instances, weights, groups, fidelity) are \
         written as NAME-1, NAME-2, … when several runs are given. A G-effect e = <grad R, grad L> \
         is the first-order change of risk R per unit learning rate, with the sign flipped: \
         e > 0 means a step on the objective lowers R. Unlearning wants e < 0 on the forget set and \

@@ -21,6 +21,7 @@ struct ProgressBar {
     mutating func log(_ line: String) {
         if shown { print("\r\u{1B}[K", terminator: "") }
         print(line)
+        fflush(nil)   // a log file or pipe sees each line as it happens
         shown = false
     }
 

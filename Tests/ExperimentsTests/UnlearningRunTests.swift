@@ -160,7 +160,8 @@ struct UnlearningRunTests {
         #expect(json.contains("\"forget_truth_ratio\"") && !json.contains("ROUGE"))
         // The table line reads the last evaluation (no G-effects were recorded).
         let row = try RunTable.row(of: out + "/run.h5")
-        #expect(row.objective == "ga" && row.forgetQuality == quality.last && row.modelUtility == nil && row.forgetGEffect == nil)
+        #expect(row.objective == "ga" && row.lastEvaluation["forget_quality"] == quality.last)
+        #expect(row.lastEvaluation["model_utility"] == nil && row.forgetGEffect == nil)
         #expect(row.forgetNLL.after > row.forgetNLL.before)
     }
 
@@ -184,6 +185,12 @@ struct UnlearningRunTests {
             #expect(try file.group("eval").doubleAttribute("bayes_kl_\(group)") > 0)
         }
         #expect(try file.group("eval").doubleAttribute("retrained_kl_retain") == 0)
+        // The table shows the last KLs, and no TOFU columns.
+        let row = try RunTable.row(of: root + "/run/run.h5")
+        #expect(row.lastEvaluation["kl_forget2"] == (try file.read("eval/kl_forget2", as: Double.self).values.last))
+        #expect(row.lastEvaluation["forget_quality"] == nil)
+        let header = try RunTable.text(of: [root + "/run/run.h5"]).split(separator: "\n")[0]
+        #expect(header.contains("kl forget1") && !header.contains("model utility"))
     }
 
     @Test func rmuStoresItsDirection() throws {

@@ -87,6 +87,31 @@ struct FigureDataTests {
         #expect(built.data.contains("token weights at step 2"))
     }
 
+    /// Markov runs name each forget instance's chain; `groups` sums the instances' G-effects per
+    /// chain (adding up to the forget term) and takes each chain's median weight.
+    @Test func theGroupTableSplitsTheForgetTermByChain() throws {
+        let run = try RunData(path: FigureFixtures.markovNPO)
+        let groups = try #require(run.forgetGroups)
+        #expect(groups.count == 12 && Set(groups) == ["forget1", "forget2"])
+        let built = try figure(.groups, [run])
+        #expect(built.data.contains("forget_forget1\tforget_forget2\tretain_forget1\tretain_forget2"))
+        let sums = dataBlock(built.data, index: 0), medians = dataBlock(built.data, index: 1)
+        let root = try H5File.open(FigureFixtures.markovNPO).root
+        let term = try root.read("geffect/forget/term/forget", as: Double.self).values
+        let weights = run.instanceWeights!
+        for k in 0..<3 {
+            #expect(abs(sums[k][1] + sums[k][2] - term[k]) <= 1e-5 * max(1, abs(term[k])))
+            let forget2 = groups.indices.filter { groups[$0] == "forget2" }.map { weights[k, $0] }.sorted()
+            let median = forget2.count % 2 == 1 ? forget2[forget2.count / 2]
+                : (forget2[forget2.count / 2 - 1] + forget2[forget2.count / 2]) / 2
+            #expect(agrees(medians[k][2], median))
+        }
+        // QA runs have no groups.
+        if case .failure(let why) = FigureCatalog.build(.groups, runs: [npo])[0].result {
+            #expect(why.reason.contains("data/forget/group"))
+        } else { Issue.record("groups of a QA run was drawn") }
+    }
+
     @Test func evaluationsGiveTradeoffAndMarkov() throws {
         let run = try RunData(path: FigureFixtures.evaluations)
         let tradeoff = dataBlock(try figure(.tradeoff, [run]).data, index: 0)

@@ -30,6 +30,23 @@ enum FigureFixtures {
     /// Plain gradient ascent.
     static let ga = run(["objective.forget.name=ga"])
 
+    /// NPO on Markov experiment A (forget1 and forget2 instances) with a one-block random model,
+    /// two updates, every step recorded on 12 forget and 8 retain sequences.
+    static let markovNPO: String = {
+        let root = temporaryDirectory("figures-markov")
+        let config = GPTConfig(nLayer: 1, nHead: 1, nEmbd: 16, vocabSize: 10, blockSize: 32)
+        let model = try! GPT(config: config)
+        var rng = RNG(seed: 7)
+        model.initializeGPT2(rng: &rng)
+        try! Checkpoint.save(config: config, parameters: model.parameters.array, to: root + "/checkpoint")
+        let experiment = try! UnlearningExperiment(config: try! ExperimentConfig.load(yaml: "", overrides: [
+            "model.checkpoint=\(root)/checkpoint", "data.kind=markov", "data.markov=A", "objective.forget.name=npo",
+            "run.steps=2", "run.geffect_forget_size=12", "run.geffect_retain_size=8", "optimizer.lr=1e-3",
+        ]))
+        _ = try! experiment.run(into: root + "/run") { _, _ in }
+        return root + "/run/run.h5"
+    }()
+
     /// A file with only `/eval`: TOFU's forget quality and model utility and the Markov KL metrics
     /// with their reference attributes, at steps 0, 5, 10.
     static let evaluations: String = {

@@ -34,7 +34,12 @@ struct RenderingTests {
     @Test func oneRunDrawsItsFigures() throws {
         let (_, drawn, skipped) = try renderAll([try RunData(path: FigureFixtures.npo)], label: "npo")
         #expect(drawn == ["geffect", "layers", "blocks", "instances", "weights", "fidelity"])
-        #expect(skipped == ["compare", "tradeoff", "markov"])
+        #expect(skipped == ["groups", "compare", "tradeoff", "markov"])
+    }
+
+    @Test func aMarkovRunDrawsItsGroups() throws {
+        let (_, drawn, _) = try renderAll([try RunData(path: FigureFixtures.markovNPO)], label: "markov")
+        #expect(drawn.contains("groups") && drawn.contains("weights"))
     }
 
     @Test func twoRunsDrawSideBySide() throws {

@@ -14,6 +14,8 @@ public struct ExperimentData: Sendable {
     public var extraRiskSets: [(name: String, samples: [FormattedSample])] = []
     /// QA data: the tokenizer the samples were written with (nil for Markov sequences).
     public var tokenizer: (any TextTokenizer)?
+    /// Markov data: the group (`forget1`, `forget2`) of every forget sample; nil for QA data.
+    public var forgetGroups: [String]?
 
     /// Loads the data a configuration names.
     ///
@@ -73,7 +75,9 @@ public struct ExperimentData: Sendable {
         let retain = dataset.train.filter { $0.chain == .retain }
         let data = UnlearningData(forget: MarkovTraining.samples(forget), retain: MarkovTraining.samples(retain),
                                   padding: MarkovTraining.padding)
-        return ExperimentData(unlearning: data, vocabSize: setup.states,
-                              summary: "Markov experiment \(experiment.rawValue) (seed \(config.markovSeed)): \(forget.count) forget, \(retain.count) retain sequences")
+        var result = ExperimentData(unlearning: data, vocabSize: setup.states,
+                                    summary: "Markov experiment \(experiment.rawValue) (seed \(config.markovSeed)): \(forget.count) forget, \(retain.count) retain sequences")
+        result.forgetGroups = forget.map(\.chain.rawValue)
+        return result
     }
 }

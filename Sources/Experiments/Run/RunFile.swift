@@ -20,10 +20,11 @@ public final class UnlearningRunFile {
     /// Creates the file (replacing one at `path`) and writes everything known before step 1.
     /// `riskSets` names the recorded risk sets (none: no G-effects are recorded).
     /// `measuredForget` are the forget instances (indices into the forget split) whose per-instance
-    /// values the run records; `/data/forget` holds those. `exact`: whether the G-effects are
+    /// values the run records; `/data/forget` holds those, with their group names (`forgetGroups`,
+    /// one per forget-split sample, when the data has groups: Markov's forget1 and forget2). `exact`: whether the G-effects are
     /// split by instance and token and update effects recorded (false in the paper's mode).
     public init(path: String, config: ExperimentConfig, model: GPT, objective: UnlearningObjective,
-                data: UnlearningData, measuredForget: [Int], forgetBatch: Int, riskSets: [String], exact: Bool,
+                data: UnlearningData, measuredForget: [Int], forgetGroups: [String]? = nil, forgetBatch: Int, riskSets: [String], exact: Bool,
                 length T: Int) throws {
         file = try H5File.create(path)
         let root = file.root
@@ -49,6 +50,7 @@ public final class UnlearningRunFile {
         try d.write("tokens", batch.tokens, shape: [batch.batch, T])
         try d.write("mask", batch.mask, shape: [batch.batch, T])
         try d.write("index", measuredForget.map(Int64.init))
+        if let groups = forgetGroups { try d.write("group", measuredForget.map { groups[$0] }) }
         try d.setAttribute("split_size", data.forget.count)
 
         let o = try root.createGroup("objective")

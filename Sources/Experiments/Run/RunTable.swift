@@ -1,14 +1,21 @@
 import Foundation
 import Store
 
-/// One line per run file, the headline numbers side by side (`gscope inspect --table`): the
-/// objective, the answer NLL of the forget set and of the first retain items before → after, the
-/// last evaluation's forget quality and model utility, and the last recorded e_u and e_r.
+/// One line per run file, the headline numbers side by side (`gscope inspect --table`): the run's
+/// name and objective, the answer NLL of the forget set and of the first retain items before →
+/// after, the last evaluation's headline metrics (TOFU: forget quality and model utility; Markov:
+/// the KL of each group) and the last recorded e_u and e_r.
 public enum RunTable {
+    /// The evaluation metrics a table shows, in this order, when any run has them.
+    public static let headlineMetrics = ["forget_quality", "model_utility", "kl_forget1", "kl_forget2", "kl_retain"]
+
     public struct Row: Sendable {
+        /// The configuration's `name`.
+        public let name: String
         public let objective: String
         public let forgetNLL: (before: Double, after: Double), retainNLL: (before: Double, after: Double)
-        public let forgetQuality: Double?, modelUtility: Double?
+        /// The last evaluated value of each of `headlineMetrics` the run has.
+        public let lastEvaluation: [String: Double]
         public let forgetGEffect: Double?, retainGEffect: Double?
     }
 
@@ -21,22 +28,28 @@ public enum RunTable {
             guard root.contains(dataset.components(separatedBy: "/")[0]) else { return nil }
             return (try? root.read(dataset, as: Double.self).values.last) ?? nil
         }
-        return Row(objective: try root.stringAttribute("objective"),
+        let config = try ExperimentConfig.load(yaml: try root.stringAttribute("config"), file: path + ":/config")
+        var evaluation: [String: Double] = [:]
+        for metric in headlineMetrics { evaluation[metric] = last("eval/" + metric) }
+        return Row(name: config.name, objective: try root.stringAttribute("objective"),
                    forgetNLL: (attribute("forget_nll_before"), attribute("forget_nll_after")),
                    retainNLL: (attribute("retain_nll_before"), attribute("retain_nll_after")),
-                   forgetQuality: last("eval/forget_quality"), modelUtility: last("eval/model_utility"),
+                   lastEvaluation: evaluation,
                    forgetGEffect: last("geffect/forget/total"), retainGEffect: last("geffect/retain/total"))
     }
 
-    /// The table, a header and one aligned line per run.
+    /// The table, a header and one aligned line per run; an evaluation column appears when some
+    /// run has the metric.
     public static func text(of paths: [String]) throws -> String {
         func cell(_ v: Double?, _ format: String = "%.4g") -> String { v.map { String(format: format, $0) } ?? "—" }
-        let header = ["objective", "forget NLL", "retain NLL", "forget quality", "model utility", "e_u (last)", "e_r (last)"]
-        let rows = try paths.map { path -> [String] in
-            let r = try row(of: path)
-            return [r.objective, String(format: "%.3f → %.3f", r.forgetNLL.before, r.forgetNLL.after),
-                    String(format: "%.3f → %.3f", r.retainNLL.before, r.retainNLL.after),
-                    cell(r.forgetQuality), cell(r.modelUtility), cell(r.forgetGEffect, "%+.4g"), cell(r.retainGEffect, "%+.4g")]
+        let table = try paths.map(row(of:))
+        let metrics = headlineMetrics.filter { m in table.contains { $0.lastEvaluation[m] != nil } }
+        let header = ["run", "objective", "forget NLL", "retain NLL"] + metrics.map { $0.replacingOccurrences(of: "_", with: " ") }
+            + ["e_u (last)", "e_r (last)"]
+        let rows = table.map { r -> [String] in
+            [r.name, r.objective, String(format: "%.3f → %.3f", r.forgetNLL.before, r.forgetNLL.after),
+             String(format: "%.3f → %.3f", r.retainNLL.before, r.retainNLL.after)]
+                + metrics.map { cell(r.lastEvaluation[$0]) } + [cell(r.forgetGEffect, "%+.4g"), cell(r.retainGEffect, "%+.4g")]
         }
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
         return ([header] + rows).map { line in

@@ -106,7 +106,7 @@ public final class UnlearningExperiment {
         let runFile = try UnlearningRunFile(path: directory + "/run.h5", config: config, model: unlearner.model,
                                             objective: unlearner.objective, data: data.unlearning,
                                             measuredForget: inst?.measuredForget ?? Array(data.unlearning.forget.indices),
-                                            forgetBatch: config.run.forgetBatch,
+                                            forgetGroups: data.forgetGroups, forgetBatch: config.run.forgetBatch,
                                             riskSets: inst?.riskSets.map(\.name) ?? [], exact: inst?.mode == .exact,
                                             length: inst?.length ?? data.unlearning.sequenceLength)
         let before = try answerNLL()
