@@ -6,7 +6,7 @@ import NumericCore
 /// `PG(s_i) = ⟨v, ∇log p(s_i)⟩ = Σ_{t ∈ answer(s_i)} ⟨v, ∇log p(y_t)⟩`, from one forward pass and
 /// one forward-mode pass per chunk of rows — never one backward pass per instance.
 public enum PGEffects {
-    public static func compute(_ model: GPT, samples: [FormattedSample], direction: FloatBuffer, padding: Int32,
+    public static func compute(_ model: any CausalLanguageModel, samples: [FormattedSample], direction: FloatBuffer, padding: Int32,
                                length: Int, chunk: Int = 16) throws -> [Double] {
         precondition(direction.count == model.parameterCount)
         var out: [Double] = []

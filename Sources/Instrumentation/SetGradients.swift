@@ -9,7 +9,7 @@ enum SetGradients {
     /// `R = Σ_chunks Σ m·(−log p(y)) / N`, each chunk's logit gradient scaled by the set's N.
     /// The chunks run last to first, so that the model's last forward pass is on the first chunk
     /// (which an objective pass over the same samples can reuse).
-    static func risk(_ model: GPT, _ set: RiskSet, padding: Int32, length: Int, chunk: Int) throws -> Double {
+    static func risk(_ model: any CausalLanguageModel, _ set: RiskSet, padding: Int32, length: Int, chunk: Int) throws -> Double {
         model.zeroGradients()
         let N = Double(set.answerTokens)
         guard N > 0 else { return 0 }
@@ -45,7 +45,7 @@ enum SetGradients {
     /// `forgetIndices` are the rows' indices in the run's forget split: the reference cache keys
     /// its rows by them. `reuseForward`: the parameters have not changed since the model's last
     /// forward pass, which the first chunk reuses if it ran on the same inputs.
-    static func forgetTerm(_ objective: UnlearningObjective, model: GPT, reference: GPT?, referenceCache: ReferenceCache,
+    static func forgetTerm(_ objective: UnlearningObjective, model: any CausalLanguageModel, reference: (any CausalLanguageModel)?, referenceCache: ReferenceCache,
                            data: UnlearningData, forgetIndices: [Int], length T: Int, chunk: Int,
                            directions: [FloatBuffer], reuseForward: Bool = false) throws -> ForgetPass {
         precondition(forgetIndices.count == data.forget.count)
@@ -99,7 +99,7 @@ enum SetGradients {
 
     /// The objective's scaled retain term `α·L_r` over the fixed retain set, its gradient left in
     /// `model.gradients`; returns its value.
-    static func retainTerm(_ objective: UnlearningObjective, model: GPT, reference: GPT?, retain: [FormattedSample],
+    static func retainTerm(_ objective: UnlearningObjective, model: any CausalLanguageModel, reference: (any CausalLanguageModel)?, retain: [FormattedSample],
                            padding: Int32, length: Int, chunk: Int) throws -> Double {
         model.zeroGradients()
         let totals: [BatchRole: ObjectiveBatch.Denominator] = [

@@ -8,7 +8,7 @@ import NumericCore
 ///
 /// `forward` keeps what `backward` needs; `backward` takes a gradient on the logits (from any
 /// objective) and accumulates into `gradients`, the twin of `parameters` (same layout).
-public final class GPT {
+public final class GPT: CausalLanguageModel {
     public let config: GPTConfig
     public let layout: ParameterLayout
     public let parameters: FloatBuffer
@@ -40,7 +40,19 @@ public final class GPT {
         values.withUnsafeBufferPointer { parameters.base.update(from: $0.baseAddress!, count: values.count) }
     }
 
-    public var parameterCount: Int { layout.count }
+    public var vocabSize: Int { config.vocabSize }
+    public var contextLength: Int { config.blockSize }
+    public var blockCount: Int { config.nLayer }
+    public var width: Int { config.nEmbd }
+
+    /// A model with the same configuration and a copy of the parameters.
+    public func copy() throws(ModelError) -> GPT { try GPT(config: config, parameters: parameters.array) }
+    /// `config.json` of a checkpoint (`Checkpoint.configJSON`).
+    public var configurationJSON: String { Checkpoint.configJSON(config) }
+    /// `Checkpoint.save` of the configuration and parameters.
+    public func saveCheckpoint(to directory: String) throws(ModelError) {
+        try Checkpoint.save(config: config, parameters: UnsafeBufferPointer(parameters.buffer), to: directory)
+    }
 
     /// GPT-2 initialisation: weights ~ N(0, 0.02), the two residual projections (`attn.c_proj`,
     /// `mlp.c_proj`) ~ N(0, 0.02/√(2L)), biases 0, LayerNorm gains 1. Draws in buffer order.
@@ -145,16 +157,6 @@ public final class GPT {
 
     // MARK: Backward
 
-    /// A gradient to add on the residual stream after a block (e.g. RMU's representation loss).
-    public struct ResidualGradient {
-        public let block: Int
-        public let gradient: UnsafePointer<Float>   // (B·T, C)
-        public init(block: Int, gradient: UnsafePointer<Float>) {
-            self.block = block
-            self.gradient = gradient
-        }
-    }
-
     /// A scratch (B·T, V) buffer for callers to build a logit gradient in.
     public var logitGradientScratch: UnsafeMutableBufferPointer<Float> {
         let a = current()
@@ -172,17 +174,10 @@ public final class GPT {
         }
     }
 
-    /// The coefficients that make `nllLogitGradient` the gradient of the masked token-mean NLL
-    /// that `forward` returned: `mask / Σ mask`.
-    public func meanNLLCoefficients(mask: [Float]) -> [Float] {
-        let total = mask.reduce(0.0) { $0 + Double($1) }
-        return total > 0 ? mask.map { Float(Double($0) / total) } : mask.map { _ in 0 }
-    }
-
     /// Backpropagates `logitGradient` (B·T, V) through the last forward pass, accumulating into
     /// `gradients`; each of `residualGradients` joins the gradient on the residual stream after
     /// its block.
-    public func backward(logitGradient: UnsafePointer<Float>, residualGradients: [ResidualGradient] = []) {
+    public func backward(logitGradient: UnsafePointer<Float>, residualGradients: [ResidualGradient]) {
         let a = current()
         let B = a.B, T = a.T, N = B * T, C = config.nEmbd, V = config.vocabSize, NH = config.nHead
         let w = parameters.base, g = gradients.base

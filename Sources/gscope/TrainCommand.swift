@@ -152,7 +152,12 @@ struct Train: ParsableCommand {
             }
             return split
         }
-        let splitNames = splits.map(\.rawValue).joined(separator: " + ")
+        // `full + 10 × real_authors + 10 × world_facts`: repeated splits counted, in first-seen order.
+        let distinct = splits.reduce(into: [TOFUSplit]()) { if !$0.contains($1) { $0.append($1) } }
+        let splitNames = distinct.map { split in
+            let n = splits.filter { $0 == split }.count
+            return n == 1 ? split.rawValue : "\(n) × \(split.rawValue)"
+        }.joined(separator: " + ")
         let text: any TextTokenizer
         var tokenizerFile: Data?
         if tokenizer == "byte" {

@@ -140,7 +140,7 @@ struct InstanceGEffectTests {
     ]
 
     /// ∇R of the whole set, by one plain backward pass.
-    static func riskGradient(_ model: GPT, _ samples: [FormattedSample], length: Int) throws -> [Float] {
+    static func riskGradient(_ model: any CausalLanguageModel, _ samples: [FormattedSample], length: Int) throws -> [Float] {
         let b = TokenBatch(samples: samples, indices: Array(samples.indices), padding: 0, fixedLength: length)
         model.zeroGradients()
         try model.forward(tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq)

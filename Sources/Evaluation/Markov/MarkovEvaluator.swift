@@ -27,7 +27,7 @@ public struct MarkovEvaluator: Sendable {
     }
 
     /// The model's KL on each group's test sequences (one forward pass per chunk of sequences).
-    public func kl(_ model: GPT, chunk: Int = 256) throws -> [MarkovGroup: Double] {
+    public func kl(_ model: any CausalLanguageModel, chunk: Int = 256) throws -> [MarkovGroup: Double] {
         var out: [MarkovGroup: Double] = [:]
         for (group, sequences) in test {
             let predictions = try Self.predictions(model, sequences, chunk: chunk)
@@ -47,10 +47,10 @@ public struct MarkovEvaluator: Sendable {
     }
 
     /// The model's predictive rows `softmax(logits)` at positions 1…L−1 of every sequence.
-    static func predictions(_ model: GPT, _ sequences: [MarkovSequence], chunk: Int) throws -> [[[Double]]] {
+    static func predictions(_ model: any CausalLanguageModel, _ sequences: [MarkovSequence], chunk: Int) throws -> [[[Double]]] {
         guard let longest = sequences.map({ $0.tokens.count - 1 }).max() else { return [] }
         let samples = sequences.map { FormattedSample(ids: $0.tokens.map(Int32.init), answerRange: 1..<$0.tokens.count) }
-        let V = model.config.vocabSize
+        let V = model.vocabSize
         var out: [[[Double]]] = []
         for start in stride(from: 0, to: samples.count, by: chunk) {
             let b = TokenBatch(samples: samples, indices: Array(start..<min(start + chunk, samples.count)),

@@ -24,9 +24,9 @@ public struct AnswerScore: Sendable, Equatable {
 public enum AnswerScorer {
     /// The `AnswerScore` of every sample, in order; chunks of `chunk` rows padded to the longest
     /// sample of the set (so every chunk has the same length).
-    public static func score(_ model: GPT, samples: [FormattedSample], padding: Int32, chunk: Int = 16) throws -> [AnswerScore] {
+    public static func score(_ model: any CausalLanguageModel, samples: [FormattedSample], padding: Int32, chunk: Int = 16) throws -> [AnswerScore] {
         guard let longest = samples.map(\.length).max() else { return [] }
-        let V = model.config.vocabSize
+        let V = model.vocabSize
         var out: [AnswerScore] = []
         out.reserveCapacity(samples.count)
         for start in stride(from: 0, to: samples.count, by: chunk) {

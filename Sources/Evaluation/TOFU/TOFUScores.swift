@@ -35,13 +35,13 @@ public struct TOFUScorer: Sendable {
     var padding: Int32 { formatter.tokenizer.special.padding }
 
     /// Teacher-forced scores of `answer(item)` for every item.
-    public func answerScores(_ model: GPT, _ items: [QASample], answer: (QASample) -> String) throws -> [AnswerScore] {
+    public func answerScores(_ model: any CausalLanguageModel, _ items: [QASample], answer: (QASample) -> String) throws -> [AnswerScore] {
         try AnswerScorer.score(model, samples: items.map { formatter.format(question: $0.question, answer: answer($0)) },
                                padding: padding, chunk: chunk)
     }
 
     /// Everything of `set`; generations only when `generate` is given.
-    public func scores(_ model: GPT, _ set: TOFUEvalSets.Set, generate: GreedyGenerate?) throws -> TOFUSetScores {
+    public func scores(_ model: any CausalLanguageModel, _ set: TOFUEvalSets.Set, generate: GreedyGenerate?) throws -> TOFUSetScores {
         let items = set.items
         let answer = try answerScores(model, items) { $0.answer }
         let paraphrased = set.paraphrased ? try answerScores(model, items) { $0.paraphrasedAnswer ?? "" } : []
@@ -74,7 +74,7 @@ public struct TOFUScorer: Sendable {
 extension TOFUScorer {
     /// What forget quality and privleak need of the retain model: its forget-set truth ratios
     /// and its Min-K% AUC against the holdout items (only those two sets are scored).
-    public func retainReference(_ model: GPT, _ sets: TOFUEvalSets) throws -> RetainReference {
+    public func retainReference(_ model: any CausalLanguageModel, _ sets: TOFUEvalSets) throws -> RetainReference {
         let forget = try scores(model, sets.forget, generate: nil)
         let auc = try sets.holdout.map { holdout in
             ROC.membershipAUC(forgetScores: forget.answer.map(TOFUMetrics.minK),
@@ -86,7 +86,7 @@ extension TOFUScorer {
 
     /// The whole suite for one model: every set of `sets` scored (and generated from, when
     /// `generate` is given), the holdout items scored, and the metrics computed.
-    public func evaluate(_ model: GPT, _ sets: TOFUEvalSets, generate: GreedyGenerate?, retain: RetainReference?) throws -> TOFUReport {
+    public func evaluate(_ model: any CausalLanguageModel, _ sets: TOFUEvalSets, generate: GreedyGenerate?, retain: RetainReference?) throws -> TOFUReport {
         let scores = try sets.all.map { try self.scores(model, $0, generate: generate) }
         let holdout = try sets.holdout.map { try answerScores(model, $0) { $0.answer } }
         return TOFUMetrics.report(sets: sets, scores: scores, holdout: holdout, retain: retain)

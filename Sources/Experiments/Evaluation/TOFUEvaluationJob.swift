@@ -30,8 +30,8 @@ public final class TOFUEvaluationJob {
     }
 
     /// The report of one model.
-    public func evaluate(_ model: GPT) throws -> TOFUReport {
-        let end = scorer.formatter.tokenizer.special.end, limit = model.config.blockSize
+    public func evaluate(_ model: any CausalLanguageModel) throws -> TOFUReport {
+        let end = scorer.formatter.tokenizer.special.end, limit = model.contextLength
         let greedy: GreedyGenerate = { prompts, maxNewTokens in
             try model.generateGreedy(prompts: prompts.map { Array($0.prefix(limit)) }, maxNewTokens: maxNewTokens, stopToken: end)
         }

@@ -35,7 +35,7 @@ final class RunEvaluation {
         }
     }
 
-    func evaluate(_ model: GPT) throws -> Result {
+    func evaluate(_ model: any CausalLanguageModel) throws -> Result {
         switch suite {
         case .tofu(let job):
             let report = try job.evaluate(model)

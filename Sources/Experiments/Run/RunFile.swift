@@ -23,7 +23,7 @@ public final class UnlearningRunFile {
     /// values the run records; `/data/forget` holds those, with their group names (`forgetGroups`,
     /// one per forget-split sample, when the data has groups: Markov's forget1 and forget2). `exact`: whether the G-effects are
     /// split by instance and token and update effects recorded (false in the paper's mode).
-    public init(path: String, config: ExperimentConfig, model: GPT, objective: UnlearningObjective,
+    public init(path: String, config: ExperimentConfig, model: any CausalLanguageModel, objective: UnlearningObjective,
                 data: UnlearningData, measuredForget: [Int], forgetGroups: [String]? = nil, forgetBatch: Int, riskSets: [String], exact: Bool,
                 length T: Int) throws {
         file = try H5File.create(path)
@@ -41,9 +41,7 @@ public final class UnlearningRunFile {
         try m.write("tensor_names", slots.map(\.name))
         try m.write("tensor_block", slots.map { Int64($0.block ?? -1) })
         try m.write("tensor_group", slots.map(\.group.rawValue))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try m.setAttribute("config", String(decoding: try encoder.encode(model.config), as: UTF8.self))
+        try m.setAttribute("config", model.configurationJSON)
 
         let batch = TokenBatch(samples: data.forget, indices: measuredForget, padding: data.padding, fixedLength: T)
         let d = try root.createGroup("data").createGroup("forget")
@@ -62,7 +60,7 @@ public final class UnlearningRunFile {
 
         train = try TrainRows(root, forgetBatch: min(forgetBatch, data.forget.count), retainTerm: objective.retain != nil)
         record = riskSets.isEmpty ? nil
-            : try RecordRows(root, sets: riskSets, layout: model.layout, blocks: model.config.nLayer,
+            : try RecordRows(root, sets: riskSets, layout: model.layout, blocks: model.blockCount,
                              instances: measuredForget.count, length: T, retainTerm: objective.retain != nil,
                              refusals: objective.forget.roles.contains(.refusal), exact: exact)
         try file.flush()

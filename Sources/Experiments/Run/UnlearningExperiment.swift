@@ -148,6 +148,6 @@ public final class UnlearningExperiment {
 
     private func saveCheckpoint(_ path: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try Checkpoint.save(config: unlearner.model.config, parameters: unlearner.model.parameters.array, to: path)
+        try unlearner.model.saveCheckpoint(to: path)
     }
 }

@@ -22,7 +22,7 @@ public struct ForwardResults {
     }
 
     /// The results of `model`'s last forward pass, with the hidden states after `hiddenLayers`.
-    public init(model: GPT, hiddenLayers: Set<Int>) {
+    public init(model: any CausalLanguageModel, hiddenLayers: Set<Int>) {
         logits = UnsafeBufferPointer(model.logits)
         logSumExp = model.logSumExp
         targetLogProbs = model.targetLogProbs

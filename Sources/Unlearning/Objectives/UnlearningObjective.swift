@@ -47,7 +47,7 @@ public struct UnlearningObjective: Sendable {
     ///
     /// `reuseForward`: the caller vouches that the parameters have not changed since the model's
     /// last forward pass; if that pass ran on this batch's inputs, it is not run again.
-    public func evaluate(model: GPT, reference: GPT?, batch: ObjectiveBatch, part: Part = .all,
+    public func evaluate(model: any CausalLanguageModel, reference: (any CausalLanguageModel)?, batch: ObjectiveBatch, part: Part = .all,
                          accumulate: Bool = false, referenceCache: ReferenceCache? = nil,
                          reuseForward: Bool = false) throws -> ObjectiveEvaluation {
         let f = part == .retain ? nil : forget, r = part == .forget ? nil : retain
@@ -58,8 +58,8 @@ public struct UnlearningObjective: Sendable {
         let needsReference = selected.contains { $0.needsReference }
         if needsReference && reference == nil { throw ObjectiveError.missingReference(objective: name) }
         let layers = Set(selected.compactMap(\.hiddenLayer))
-        for l in layers where !(0..<model.config.nLayer).contains(l) {
-            throw ObjectiveError.layerOutOfRange(objective: name, layer: l, blocks: model.config.nLayer)
+        for l in layers where !(0..<model.blockCount).contains(l) {
+            throw ObjectiveError.layerOutOfRange(objective: name, layer: l, blocks: model.blockCount)
         }
         let tb = batch.tokens
         if !accumulate { model.zeroGradients() }
@@ -79,15 +79,15 @@ public struct UnlearningObjective: Sendable {
         }
         defer { withExtendedLifetime(cached) {} }
         let context = ObjectiveContext(batch: batch, current: ForwardResults(model: model, hiddenLayers: layers),
-                                       reference: referenceResults, vocabSize: model.config.vocabSize,
-                                       width: model.config.nEmbd)
+                                       reference: referenceResults, vocabSize: model.vocabSize,
+                                       width: model.width)
         var gradient = ObjectiveGradient(logits: model.logitGradientScratch.baseAddress!, positions: tb.batch * tb.seq,
-                                         vocabSize: model.config.vocabSize, width: model.config.nEmbd)
+                                         vocabSize: model.vocabSize, width: model.width)
         let fv = f?.evaluate(context, scale: forgetWeight, into: &gradient)
         let rv = r?.evaluate(context, scale: retainWeight, into: &gradient)
         let hidden = gradient.hidden.sorted { $0.key < $1.key }
         model.backward(logitGradient: gradient.logits,
-                       residualGradients: hidden.map { GPT.ResidualGradient(block: $0.key, gradient: $0.value.base) })
+                       residualGradients: hidden.map { ResidualGradient(block: $0.key, gradient: $0.value.base) })
         return ObjectiveEvaluation(loss: forgetWeight * (fv?.value ?? 0) + retainWeight * (rv?.value ?? 0),
                                    forget: fv ?? TermValue(value: 0), retain: rv,
                                    hiddenGradients: gradient.hidden.mapValues(\.array))

@@ -45,7 +45,7 @@ public enum MarkovTraining {
     }
 
     /// AdamW with ε 1e-6 and no weight decay.
-    public static func optimizer(for model: GPT) -> AdamW {
+    public static func optimizer(for model: any CausalLanguageModel) -> AdamW {
         AdamW(count: model.parameterCount, eps: adamEpsilon, weightDecay: 0)
     }
 

@@ -90,7 +90,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
 /// One update on a batch: forward, the gradient of the mask-weighted token-mean NLL
 /// `Σ m·(−log p(y)) / Σ m` on the logits, backward, optional clipping of the global gradient norm,
 /// optimiser step. Returns the loss (before the update) and the gradient norm (before clipping).
-public func trainingStep(_ model: GPT, optimizer: Optimizer, lr: Float,
+public func trainingStep(_ model: any CausalLanguageModel, optimizer: Optimizer, lr: Float,
                          tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int,
                          maxGradientNorm: Double? = nil) throws(ModelError) -> (loss: Double, gradientNorm: Double) {
     model.zeroGradients()
@@ -178,14 +178,14 @@ public struct TrainingLoop: Sendable {
     /// returns the per-step losses (each measured before its update). Throws before any update
     /// when a token id is outside the model's vocabulary, and stops with `.diverged` at the first
     /// loss that is not finite.
-    public func run(model: GPT, optimizer: Optimizer,
+    public func run(model: any CausalLanguageModel, optimizer: Optimizer,
                     progress: (TrainingStepRecord) -> Void = { _ in }) throws -> [Double] {
-        let V = Int32(model.config.vocabSize)
+        let V = Int32(model.vocabSize)
         guard padding >= 0, padding < V else {
             throw TrainingError.vocabularyMismatch("the padding id \(padding) is outside the model's vocabulary 0..<\(V)")
         }
-        guard sequenceLength <= model.config.blockSize else {
-            throw TrainingError.sampleTooLong("samples have up to \(sequenceLength) positions, the model's block size is \(model.config.blockSize)")
+        guard sequenceLength <= model.contextLength else {
+            throw TrainingError.sampleTooLong("samples have up to \(sequenceLength) positions, the model's block size is \(model.contextLength)")
         }
         if let (i, id) = samples.enumerated().lazy.compactMap({ (i, s) in s.ids.first { $0 < 0 || $0 >= V }.map { (i, $0) } }).first {
             throw TrainingError.vocabularyMismatch("sample \(i) holds token id \(id), the model's vocabulary is 0..<\(V) (build the model with the tokenizer's vocabulary size)")

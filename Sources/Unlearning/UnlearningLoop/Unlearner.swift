@@ -71,9 +71,9 @@ public struct UnlearningStepRecord: Sendable {
 /// retain batches follow their own schedule over the retain set. Every batch is padded to the
 /// data's longest sample, so the same data, options and seed give bit-identical parameters.
 public final class Unlearner {
-    public let model: GPT
+    public let model: any CausalLanguageModel
     /// θ_o, the frozen starting point (nil when no term needs it).
-    public let reference: GPT?
+    public let reference: (any CausalLanguageModel)?
     /// θ_o's target log-probabilities on the forget (and refusal) samples, filled as the run goes.
     public let referenceCache = ReferenceCache()
     public let objective: UnlearningObjective
@@ -86,7 +86,7 @@ public final class Unlearner {
     private var forgetEpochCache: (epoch: Int, batches: [[Int]])?
     private var retainEpochCache: (epoch: Int, batches: [[Int]])?
 
-    public init(model: GPT, objective: UnlearningObjective, optimizer: Optimizer, data: UnlearningData,
+    public init(model: any CausalLanguageModel, objective: UnlearningObjective, optimizer: Optimizer, data: UnlearningData,
                 options: UnlearningOptions) throws {
         let roles = objective.roles
         guard !data.forget.isEmpty else { throw UnlearningError.invalid("the forget set is empty") }
@@ -102,8 +102,8 @@ public final class Unlearner {
         guard options.learningRate.isFinite, options.learningRate >= 0 else {
             throw UnlearningError.invalid("the learning rate must be finite and non-negative, not \(options.learningRate)")
         }
-        guard data.sequenceLength <= model.config.blockSize else {
-            throw UnlearningError.invalid("samples have up to \(data.sequenceLength) positions, the model's block size is \(model.config.blockSize)")
+        guard data.sequenceLength <= model.contextLength else {
+            throw UnlearningError.invalid("samples have up to \(data.sequenceLength) positions, the model's block size is \(model.contextLength)")
         }
         let rng = RNG(seed: options.seed)
         func seed(_ label: UInt64) -> UInt64 { var r = rng.fork(label); return r.next() }
@@ -118,7 +118,7 @@ public final class Unlearner {
         }
         guard totalSteps >= 1 else { throw UnlearningError.invalid("the run must have at least one step") }
         self.model = model
-        self.reference = objective.needsReference ? try GPT(config: model.config, parameters: model.parameters.array) : nil
+        self.reference = objective.needsReference ? try model.copy() : nil
         self.objective = objective
         self.optimizer = optimizer
         self.data = data

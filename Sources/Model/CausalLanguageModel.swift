@@ -1,0 +1,103 @@
+import NumericCore
+
+/// What the layers above the model — training, unlearning objectives, instrumentation and
+/// evaluation — need from a causal language model. `GPT` conforms; another architecture that
+/// conforms (with its own forward, backward and forward-mode passes) works with every objective
+/// and every G-effect unchanged.
+///
+/// All parameters live in one flat buffer, `parameters`, described by `layout`; `backward`
+/// accumulates into its twin `gradients`. The model keeps the activations of the last `forward`
+/// pass; the accessors below read them.
+public protocol CausalLanguageModel: AnyObject {
+    /// The tensor table of `parameters` and `gradients`: names, shapes, blocks and layer groups.
+    var layout: ParameterLayout { get }
+    /// The parameters, in `layout` order.
+    var parameters: FloatBuffer { get }
+    /// The gradient accumulator, the twin of `parameters`.
+    var gradients: FloatBuffer { get }
+    /// When set (V·C floats), `backward` also accumulates here the input side of a tied
+    /// embedding's gradient (the rest is the output head's), to split its G-effect.
+    var inputEmbeddingGradient: FloatBuffer? { get set }
+
+    /// The vocabulary size V.
+    var vocabSize: Int { get }
+    /// The most positions a sequence may have.
+    var contextLength: Int { get }
+    /// The number of transformer blocks.
+    var blockCount: Int { get }
+    /// The width C of the residual stream.
+    var width: Int { get }
+
+    /// Sets every gradient to 0.
+    func zeroGradients()
+
+    /// Runs the model on a (B,T) batch and returns the masked token-mean NLL
+    /// `Σ m·(−log p(y)) / Σ m`; targets are −1 where there is none.
+    @discardableResult
+    func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch: Int, seq: Int) throws(ModelError) -> Double
+    /// Whether the last forward pass ran on exactly these inputs.
+    func lastForwardRan(tokens: [Int32], targets: [Int32], batch: Int, seq: Int) -> Bool
+    /// The logits of the last forward pass, (B·T, V).
+    var logits: UnsafeMutableBufferPointer<Float> { get }
+    /// `log p(y[b,t])` of the last forward pass, (B·T); 0 where the target is −1.
+    var targetLogProbs: UnsafeBufferPointer<Float> { get }
+    /// `log Σ_v exp(logits[n,v])` of the last forward pass, (B·T).
+    var logSumExp: UnsafeBufferPointer<Float> { get }
+    /// The residual stream after block `block` in the last forward pass, (B·T, C).
+    func hiddenState(afterBlock block: Int) -> UnsafeBufferPointer<Float>
+
+    /// A scratch (B·T, V) buffer for callers to build a logit gradient in.
+    var logitGradientScratch: UnsafeMutableBufferPointer<Float> { get }
+    /// Fills `into` (B·T, V) with `cₙ·(softmax − onehot(yₙ))`, the logit gradient of
+    /// `Σₙ cₙ·(−log p(yₙ))`, for the last forward pass.
+    func nllLogitGradient(coefficients: [Float], into: UnsafeMutablePointer<Float>)
+    /// Backpropagates `logitGradient` (B·T, V) through the last forward pass into `gradients`,
+    /// adding each of `residualGradients` on the residual stream after its block.
+    func backward(logitGradient: UnsafePointer<Float>, residualGradients: [ResidualGradient])
+
+    /// The forward-mode derivative of the last forward pass along a direction in parameter space
+    /// (the logits', target log-probabilities' and chosen hidden states' changes per unit step).
+    func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int>) -> DirectionalDerivative
+
+    /// A model of the same architecture holding a copy of the parameters (the frozen reference).
+    func copy() throws(ModelError) -> Self
+    /// The architecture and its sizes as JSON (what a run file records of the model).
+    var configurationJSON: String { get }
+    /// Writes a checkpoint of the current parameters to `directory` (atomically per file).
+    func saveCheckpoint(to directory: String) throws(ModelError)
+
+    /// Greedy continuations of `prompts`: the new tokens of each, the stop token left out.
+    func generateGreedy(prompts: [[Int32]], maxNewTokens: Int, stopToken: Int32?) throws(ModelError) -> [[Int32]]
+}
+
+extension CausalLanguageModel {
+    /// The number of parameters.
+    public var parameterCount: Int { layout.count }
+
+    /// `directionalDerivative` with no hidden state.
+    public func directionalDerivative(along direction: UnsafePointer<Float>) -> DirectionalDerivative {
+        directionalDerivative(along: direction, hiddenBlocks: [])
+    }
+
+    /// The coefficients that make `nllLogitGradient` the gradient of the masked token-mean NLL
+    /// that `forward` returned: `mask / Σ mask`.
+    public func meanNLLCoefficients(mask: [Float]) -> [Float] {
+        let total = mask.reduce(0.0) { $0 + Double($1) }
+        return total > 0 ? mask.map { Float(Double($0) / total) } : mask.map { _ in 0 }
+    }
+
+    /// `backward` with no residual gradient.
+    public func backward(logitGradient: UnsafePointer<Float>) {
+        backward(logitGradient: logitGradient, residualGradients: [])
+    }
+}
+
+/// A gradient to add on the residual stream after a block (e.g. RMU's representation loss).
+public struct ResidualGradient {
+    public let block: Int
+    public let gradient: UnsafePointer<Float>   // (B·T, C)
+    public init(block: Int, gradient: UnsafePointer<Float>) {
+        self.block = block
+        self.gradient = gradient
+    }
+}
