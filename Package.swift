@@ -2,7 +2,7 @@
 // gscope: a workbench for analysing LLM unlearning objectives.
 // Layers (arrows point down only): gscope CLI → Experiments (configs, runs) → Instrumentation →
 // Unlearning →
-// Model/Datasets → NumericCore → CBLAS; Store → CHDF5. Evaluation (TOFU metrics) → Model/Datasets →
+// Model/Datasets → NumericCore → CBLAS; Datasets → GGUF; Store → CHDF5. Evaluation (TOFU metrics) → Model/Datasets →
 // NumericCore, and → CZlib. Figures (gnuplot figures from run files) → Store. See ../shared/DESIGN.md §3.
 import PackageDescription
 

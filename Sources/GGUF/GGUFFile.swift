@@ -116,9 +116,10 @@ public struct GGUFFile: Sendable {
                 guard !overflow, p <= Int(Int32.max) * 64 else { throw fail("tensor \(name): shape \(dimensions) is too large") }
                 elements = p
             }
-            guard offset % UInt64(alignment) == 0, offset <= UInt64(bytes.count) else {
-                throw fail("tensor \(name): data offset \(offset) is not a multiple of the alignment \(alignment) or lies beyond the file (\(bytes.count) bytes)")
+            guard offset % UInt64(alignment) == 0 else {
+                throw fail("tensor \(name): data offset \(offset) is not a multiple of the alignment \(alignment)")
             }
+            guard offset <= UInt64(Int.max / 4) else { throw fail("tensor \(name): data offset \(offset) is too large") }
             guard index.updateValue(tensors.count, forKey: name) == nil else { throw fail("tensor \(name) appears twice") }
             tensors.append(GGUFTensorInfo(name: name, dimensions: dimensions, type: type, offset: Int(offset)))
         }
