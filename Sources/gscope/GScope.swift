@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Experiments
 import Foundation
+import GGUF
 
 @main
 struct GScope: ParsableCommand {
@@ -13,14 +14,14 @@ struct GScope: ParsableCommand {
         forget set and records how every update moves every risk (the G-effect), into one \
         HDF5 file per run. Start with `make demo`; every subcommand has its own --help.
         """,
-        subcommands: [Train.self, Unlearn.self, Eval.self, Generate.self, Inspect.self, Plot.self, DataCommand.self, TokenizerCommand.self, Bench.self])
+        subcommands: [Train.self, Unlearn.self, Eval.self, Generate.self, Inspect.self, Plot.self, DataCommand.self, TokenizerCommand.self, ModelCommand.self, Bench.self])
 
     static func main() {
         KernelSelection.reexecWithFastKernelsIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()
-        } catch where error is DataError || error is ConfigError || error is EvaluationError {
+        } catch where error is DataError || error is ConfigError || error is EvaluationError || error is GGUFError {
             // Bad input data or configuration: say where and what, exit 2 (usage errors exit 64).
             FileHandle.standardError.write(Data("gscope: \(error)\n".utf8))
             Foundation.exit(2)

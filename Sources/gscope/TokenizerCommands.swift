@@ -66,15 +66,23 @@ struct TokenizerEncode: ParsableCommand {
           gscope tokenizer encode --tokenizer tok.json --text "Who is Jaime Vasquez?"
         """)
 
-    @Option(help: "A tokenizer file written by `gscope tokenizer train`.") var tokenizer: String
+    @Option(help: "A tokenizer file written by `gscope tokenizer train`, or a GGUF model file (its tokenizer).") var tokenizer: String
     @Option(help: "The text to encode.") var text: String
 
     func run() throws {
-        let t = try BPETokenizer.load(tokenizer)
+        let t: any TextTokenizer
+        let piece: (Int32) -> String
+        if tokenizer.hasSuffix(".gguf") {
+            let pretrained = try PretrainedBPETokenizer(gguf: tokenizer)
+            (t, piece) = (pretrained, pretrained.piece)
+        } else {
+            let bpe = try BPETokenizer.load(tokenizer)
+            (t, piece) = (bpe, bpe.piece)
+        }
         let ids = t.encode(text)
         print("\(ids.count) tokens for \(text.utf8.count) bytes")
         print("ids: " + ids.map(String.init).joined(separator: " "))
-        print("pieces: " + ids.map { "[" + t.piece($0) + "]" }.joined(separator: " "))
+        print("pieces: " + ids.map { "[" + piece($0) + "]" }.joined(separator: " "))
         if t.decode(ids) != text { print("warning: the ids do not decode to the text") }
     }
 }

@@ -114,3 +114,43 @@ public enum PreTokenizer {
 
     static let asciiClass: [ScalarClass] = (0..<128).map { classify(Unicode.Scalar(UInt8($0))) }
 }
+
+extension PreTokenizer {
+    /// Calls `body` with each chunk of `bytes` (valid UTF-8) when digits are split first, as Hugging
+    /// Face's `Sequence([Digits(individual_digits=True), ByteLevel(use_regex=True)])` does (SmolLM2's
+    /// pre-tokenizer; llama.cpp's `smollm`: the regex `\p{N}`, then GPT-2's): every number scalar
+    /// (`\p{N}`) is a chunk of its own, and each maximal run of other scalars is split by the GPT-2
+    /// rules above as if it were the whole text (so a space before a digit is a chunk of its own:
+    /// `"a 12"` gives `"a"`, `" "`, `"1"`, `"2"`).
+    public static func forEachChunkSplittingDigits(in bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
+        let n = bytes.count
+        var runStart = 0
+        var i = 0
+        func flushRun(upTo end: Int) {
+            guard end > runStart else { return }
+            let run = UnsafeBufferPointer(rebasing: bytes[runStart..<end])
+            let offset = runStart
+            forEachChunk(in: run) { body(($0.lowerBound + offset)..<($0.upperBound + offset)) }
+        }
+        while i < n {
+            let (cls, next) = scalar(bytes, at: i)
+            if cls == .number {
+                flushRun(upTo: i)
+                body(i..<next)
+                runStart = next
+            }
+            i = next
+        }
+        flushRun(upTo: n)
+    }
+
+    /// The chunks of `text` with digits split first (see `forEachChunkSplittingDigits`), as strings.
+    public static func piecesSplittingDigits(_ text: String) -> [String] {
+        let bytes = Array(text.utf8)
+        var result: [String] = []
+        bytes.withUnsafeBufferPointer { buffer in
+            forEachChunkSplittingDigits(in: buffer) { result.append(String(decoding: bytes[$0], as: UTF8.self)) }
+        }
+        return result
+    }
+}

@@ -32,8 +32,11 @@ public struct ByteTokenizer: TextTokenizer {
     }
 }
 
-/// The tokenizer a command-line or configuration value names: `byte` for `ByteTokenizer`,
-/// otherwise the path of a BPE tokenizer file written by `gscope tokenizer train`.
+/// The tokenizer a command-line or configuration value names: `byte` for `ByteTokenizer`, a
+/// `*.gguf` path for the tokenizer stored in that model file (`PretrainedBPETokenizer`), otherwise
+/// the path of a BPE tokenizer file written by `gscope tokenizer train`.
 public func loadTokenizer(_ spec: String) throws -> any TextTokenizer {
-    spec == "byte" ? ByteTokenizer() : try BPETokenizer.load(spec)
+    if spec == "byte" { return ByteTokenizer() }
+    if spec.hasSuffix(".gguf") { return try PretrainedBPETokenizer(gguf: spec) }
+    return try BPETokenizer.load(spec)
 }
