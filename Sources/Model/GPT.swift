@@ -103,12 +103,7 @@ public final class GPT {
         BLAS.gemm(transB: true, m: N, n: V, k: C, a.lnf, lda: C, w + slots.wte, ldb: C, beta: 0, a.logits, ldc: V)
         LogSoftmax.forward(lse: a.lse, logp: a.logp, logits: a.logits, targets: a.targets, N: N, V: V)
 
-        var nll = 0.0, total = 0.0
-        for n in 0..<N where mask[n] != 0 {
-            nll -= Double(mask[n]) * Double(a.logp[n])
-            total += Double(mask[n])
-        }
-        return total > 0 ? nll / total : 0
+        return TokenBatch.meanNLL(targetLogProbs: a.logp, mask: mask)
     }
 
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
@@ -174,10 +169,7 @@ public final class GPT {
 
     /// The coefficients that make `nllLogitGradient` the gradient of the masked token-mean NLL
     /// that `forward` returned: `mask / Σ mask`.
-    public func meanNLLCoefficients(mask: [Float]) -> [Float] {
-        let total = mask.reduce(0.0) { $0 + Double($1) }
-        return total > 0 ? mask.map { Float(Double($0) / total) } : mask.map { _ in 0 }
-    }
+    public func meanNLLCoefficients(mask: [Float]) -> [Float] { TokenBatch.meanNLLCoefficients(mask: mask) }
 
     /// Backpropagates `logitGradient` (B·T, V) through the last forward pass, accumulating into
     /// `gradients`; each of `residualGradients` joins the gradient on the residual stream after
@@ -239,24 +231,8 @@ public final class GPT {
     }
 
     private func validate(tokens: [Int32], targets: [Int32], mask: [Float], B: Int, T: Int) throws(ModelError) {
-        let N = B * T
-        guard B > 0, T > 0 else { throw .shapeMismatch("batch \(B) × seq \(T) must be positive") }
-        guard T <= config.blockSize else {
-            throw .shapeMismatch("sequence length \(T) exceeds the block size \(config.blockSize)")
-        }
-        guard tokens.count == N, targets.count == N, mask.count == N else {
-            throw .shapeMismatch("tokens \(tokens.count), targets \(targets.count), mask \(mask.count); expected \(B)×\(T) = \(N) each")
-        }
-        let V = Int32(config.vocabSize)
-        for n in 0..<N {
-            guard tokens[n] >= 0, tokens[n] < V else {
-                throw .shapeMismatch("token \(tokens[n]) at row \(n / T), position \(n % T) is outside the vocabulary 0..<\(V)")
-            }
-            guard targets[n] >= -1, targets[n] < V, mask[n] >= 0, mask[n].isFinite,
-                  targets[n] >= 0 || mask[n] == 0 else {
-                throw .shapeMismatch("target \(targets[n]) with mask \(mask[n]) at row \(n / T), position \(n % T): targets are in 0..<\(V), or −1 with mask 0")
-            }
-        }
+        try TokenBatch.validate(tokens: tokens, targets: targets, mask: mask, B: B, T: T,
+                                vocabSize: config.vocabSize, blockSize: config.blockSize)
     }
 }
 
