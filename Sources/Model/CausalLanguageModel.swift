@@ -81,10 +81,7 @@ extension CausalLanguageModel {
 
     /// The coefficients that make `nllLogitGradient` the gradient of the masked token-mean NLL
     /// that `forward` returned: `mask / Σ mask`.
-    public func meanNLLCoefficients(mask: [Float]) -> [Float] {
-        let total = mask.reduce(0.0) { $0 + Double($1) }
-        return total > 0 ? mask.map { Float(Double($0) / total) } : mask.map { _ in 0 }
-    }
+    public func meanNLLCoefficients(mask: [Float]) -> [Float] { ForwardInputs.meanNLLCoefficients(mask: mask) }
 
     /// `backward` with no residual gradient.
     public func backward(logitGradient: UnsafePointer<Float>) {

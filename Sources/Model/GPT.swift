@@ -115,12 +115,7 @@ public final class GPT: CausalLanguageModel {
         BLAS.gemm(transB: true, m: N, n: V, k: C, a.lnf, lda: C, w + slots.wte, ldb: C, beta: 0, a.logits, ldc: V)
         LogSoftmax.forward(lse: a.lse, logp: a.logp, logits: a.logits, targets: a.targets, N: N, V: V)
 
-        var nll = 0.0, total = 0.0
-        for n in 0..<N where mask[n] != 0 {
-            nll -= Double(mask[n]) * Double(a.logp[n])
-            total += Double(mask[n])
-        }
-        return total > 0 ? nll / total : 0
+        return ForwardInputs.meanNLL(targetLogProbs: a.logp, mask: mask)
     }
 
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
@@ -234,24 +229,8 @@ public final class GPT: CausalLanguageModel {
     }
 
     private func validate(tokens: [Int32], targets: [Int32], mask: [Float], B: Int, T: Int) throws(ModelError) {
-        let N = B * T
-        guard B > 0, T > 0 else { throw .shapeMismatch("batch \(B) × seq \(T) must be positive") }
-        guard T <= config.blockSize else {
-            throw .shapeMismatch("sequence length \(T) exceeds the block size \(config.blockSize)")
-        }
-        guard tokens.count == N, targets.count == N, mask.count == N else {
-            throw .shapeMismatch("tokens \(tokens.count), targets \(targets.count), mask \(mask.count); expected \(B)×\(T) = \(N) each")
-        }
-        let V = Int32(config.vocabSize)
-        for n in 0..<N {
-            guard tokens[n] >= 0, tokens[n] < V else {
-                throw .shapeMismatch("token \(tokens[n]) at row \(n / T), position \(n % T) is outside the vocabulary 0..<\(V)")
-            }
-            guard targets[n] >= -1, targets[n] < V, mask[n] >= 0, mask[n].isFinite,
-                  targets[n] >= 0 || mask[n] == 0 else {
-                throw .shapeMismatch("target \(targets[n]) with mask \(mask[n]) at row \(n / T), position \(n % T): targets are in 0..<\(V), or −1 with mask 0")
-            }
-        }
+        try ForwardInputs.validate(tokens: tokens, targets: targets, mask: mask, B: B, T: T,
+                                vocabSize: config.vocabSize, blockSize: config.blockSize)
     }
 }
 

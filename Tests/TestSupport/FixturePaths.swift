@@ -37,3 +37,9 @@ public func temporaryDirectory(_ label: String) -> String {
     try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
+
+extension FixturePaths {
+    /// `Tests/Fixtures/parity/llama`: the Hugging Face Llama parity fixture
+    /// (written by `notebooks-scripts/parity/llama_fixture.py`).
+    public static var parityLlama: String { root + "/parity/llama" }
+}

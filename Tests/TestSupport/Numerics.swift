@@ -30,3 +30,26 @@ public func randomFloats(_ n: Int, std: Double = 1, mean: Double = 0, rng: inout
 extension Array where Element == Float {
     public var doubles: [Double] { map(Double.init) }
 }
+
+/// Central finite differences of `f` at `x` along the coordinates `indices` only (in their
+/// order), step `h·max(1, |xᵢ|)`: for models too large to difference every coordinate.
+public func finiteDifferenceGradient(_ x: [Double], at indices: [Int], h: Double = 1e-5,
+                                     _ f: ([Double]) -> Double) -> [Double] {
+    var x = x
+    return indices.map { i in
+        let xi = x[i], step = h * max(1, abs(xi))
+        x[i] = xi + step; let fp = f(x)
+        x[i] = xi - step; let fm = f(x)
+        x[i] = xi
+        return (fp - fm) / (2 * step)
+    }
+}
+
+/// `count` distinct indices of `range` drawn at random (all of them when the range is smaller),
+/// in increasing order.
+public func sampleIndices(_ range: Range<Int>, count: Int, rng: inout RNG) -> [Int] {
+    guard range.count > count else { return Array(range) }
+    var chosen = Set<Int>()
+    while chosen.count < count { chosen.insert(range.lowerBound + rng.below(range.count)) }
+    return chosen.sorted()
+}

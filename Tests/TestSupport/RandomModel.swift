@@ -13,3 +13,15 @@ public func randomGPT(_ config: GPTConfig, seed: UInt64) throws -> GPT {
     }
     return gpt
 }
+
+/// A Llama with random non-trivial parameters: matrices of std 0.2, RMSNorm gains 1 + N(0, 0.1²)
+/// — attention far from uniform, logits far from flat, every gradient non-zero.
+public func randomLlama(_ config: LlamaConfig, seed: UInt64) throws -> Llama {
+    var rng = RNG(seed: seed)
+    let model = try Llama(config: config)
+    for slot in model.layout.slots {
+        let v = randomFloats(slot.count, std: slot.isMatrix ? 0.2 : 0.1, mean: slot.isMatrix ? 0 : 1, rng: &rng)
+        for i in 0..<slot.count { model.parameters[slot.offset + i] = v[i] }
+    }
+    return model
+}

@@ -1,25 +1,53 @@
 import NumericCore
 
-/// Causal multi-head self-attention on fused `q|k|v` rows.
+/// Causal multi-head self-attention on fused `q|k|v` rows, with grouped-query attention (GQA).
 ///
-/// For each batch row b and head h, with Q, K, V the (T, hs) slices of qkv (row stride 3C):
-/// `S = Q·Kᵀ/√hs`, `P = softmax(S)` over `j ≤ t` (zero above the diagonal), `O = P·V`,
-/// written into the head's columns of `out` (B,T,C). `att` keeps P (B,NH,T,T) for the backward.
+/// A row of `qkv` holds `q` (C = NH·hs floats: NH query heads), then `k` and `v` (NKV·hs floats
+/// each: NKV key/value heads), so its stride is `C + 2·NKV·hs` (3C when NKV = NH, plain
+/// multi-head attention). Query head h reads key/value head `h / (NH/NKV)`.
+///
+/// For each batch row b and query head h, with Q the (T, hs) slice of head h and K, V those of
+/// its key/value head: `S = Q·Kᵀ/√hs`, `P = softmax(S)` over `j ≤ t` (zero above the diagonal),
+/// `O = P·V`, written into the head's columns of `out` (B,T,C). `att` keeps P (B,NH,T,T) for the
+/// backward. `kvHeads` is NKV, nil meaning NH; it must divide NH.
 public enum Attention {
+    /// The geometry of one fused row: stride, where k and v start, and the query heads per
+    /// key/value head.
+    struct Rows {
+        let hs: Int, stride: Int, kOffset: Int, vOffset: Int, group: Int, NKV: Int
+
+        init(C: Int, NH: Int, kvHeads: Int?) {
+            let NKV = kvHeads ?? NH
+            precondition(NKV > 0 && NH % NKV == 0, "\(NKV) key/value heads do not divide \(NH) query heads")
+            hs = C / NH
+            stride = C + 2 * NKV * hs
+            kOffset = C
+            vOffset = C + NKV * hs
+            group = NH / NKV
+            self.NKV = NKV
+        }
+
+        /// Offset in a row of query head h's q, and of its key/value head's k.
+        func q(_ h: Int) -> Int { h * hs }
+        func k(_ h: Int) -> Int { kOffset + h / group * hs }
+        func v(_ h: Int) -> Int { vOffset + h / group * hs }
+    }
+
     public static func forward(out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
-                        qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int) {
-        let hs = C / NH, C3 = 3 * C
+                        qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int, kvHeads: Int? = nil) {
+        let r = Rows(C: C, NH: NH, kvHeads: kvHeads), hs = r.hs, ld = r.stride
         let scale = 1 / Float(hs).squareRoot()
         forEachHead(B: B, NH: NH, workers: Int.max) { b, h, _ in
-            let q = qkv + b * T * C3 + h * hs, k = q + C, v = q + 2 * C
+            let row = qkv + b * T * ld
+            let q = row + r.q(h), k = row + r.k(h), v = row + r.v(h)
             let p = att + (b * NH + h) * T * T
-            BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, q, lda: C3, k, ldb: C3, beta: 0, p, ldc: T, parallel: false)
+            BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, q, lda: ld, k, ldb: ld, beta: 0, p, ldc: T, parallel: false)
             for t in 0..<T {
                 let row = p + t * T
                 softmaxInPlace(row, count: t + 1)
                 (row + t + 1).update(repeating: 0, count: T - t - 1)
             }
-            BLAS.gemm(m: T, n: hs, k: T, p, lda: T, v, ldb: C3, beta: 0, out + b * T * C + h * hs, ldc: C, parallel: false)
+            BLAS.gemm(m: T, n: hs, k: T, p, lda: T, v, ldb: ld, beta: 0, out + b * T * C + h * hs, ldc: C, parallel: false)
         }
     }
 
@@ -61,31 +89,36 @@ public enum Attention {
         RowOps.scale(row, count: count, by: 1 / s)
     }
 
-    /// Given `dO` (B,T,C), writes `dqkv` (B,T,3C):
-    /// `dV = Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ⊙ (dP − rowsum(P ⊙ dP))`, `dQ = dS·K/√hs`, `dK = dSᵀ·Q/√hs`.
+    /// Given `dO` (B,T,C), writes `dqkv` (B,T,C + 2·NKV·hs), per query head h:
+    /// `dP = dO·Vᵀ`, `dS = P ⊙ (dP − rowsum(P ⊙ dP))`, `dQ = dS·K/√hs`, and summed over the
+    /// query heads h that share a key/value head: `dV = Σ_h Pₕᵀ·dOₕ`, `dK = Σ_h dSₕᵀ·Qₕ/√hs`.
+    /// Each key/value head's group is handled by one worker, so the sums need no locks.
     /// `scratch` holds `scratchSlots` (T,T) matrices, one per worker.
     public static func backward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
                          dout: UnsafePointer<Float>, att: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
-                         B: Int, T: Int, C: Int, NH: Int) {
-        let hs = C / NH, C3 = 3 * C
+                         B: Int, T: Int, C: Int, NH: Int, kvHeads: Int? = nil) {
+        let r = Rows(C: C, NH: NH, kvHeads: kvHeads), hs = r.hs, ld = r.stride
         let scale = 1 / Float(hs).squareRoot()
-        forEachHead(B: B, NH: NH, workers: scratchSlots) { b, h, worker in
-            let off = b * T * C3 + h * hs
-            let q = qkv + off, k = q + C, v = q + 2 * C
-            let dq = dqkv + off, dk = dq + C, dv = dq + 2 * C
-            let dO = dout + b * T * C + h * hs
-            let p = att + (b * NH + h) * T * T
+        forEachHead(B: B, NH: r.NKV, workers: scratchSlots) { b, kvh, worker in
+            let row = qkv + b * T * ld, drow = dqkv + b * T * ld
             let ds = scratch + worker * T * T
-            BLAS.gemm(transA: true, m: T, n: hs, k: T, p, lda: T, dO, ldb: C, beta: 0, dv, ldc: C3, parallel: false)
-            BLAS.gemm(transB: true, m: T, n: T, k: hs, dO, lda: C, v, ldb: C3, beta: 0, ds, ldc: T, parallel: false)
-            softmaxJacobian(p, times: ds, T: T)
-            BLAS.gemm(m: T, n: hs, k: T, alpha: scale, ds, lda: T, k, ldb: C3, beta: 0, dq, ldc: C3, parallel: false)
-            BLAS.gemm(transA: true, m: T, n: hs, k: T, alpha: scale, ds, lda: T, q, ldb: C3, beta: 0, dk, ldc: C3, parallel: false)
+            for h in (kvh * r.group)..<((kvh + 1) * r.group) {
+                let q = row + r.q(h), k = row + r.k(h), v = row + r.v(h)
+                let dq = drow + r.q(h), dk = drow + r.k(h), dv = drow + r.v(h)
+                let dO = dout + b * T * C + h * hs
+                let p = att + (b * NH + h) * T * T
+                let beta: Float = h == kvh * r.group ? 0 : 1   // the group's first head overwrites
+                BLAS.gemm(transA: true, m: T, n: hs, k: T, p, lda: T, dO, ldb: C, beta: beta, dv, ldc: ld, parallel: false)
+                BLAS.gemm(transB: true, m: T, n: T, k: hs, dO, lda: C, v, ldb: ld, beta: 0, ds, ldc: T, parallel: false)
+                softmaxJacobian(p, times: ds, T: T)
+                BLAS.gemm(m: T, n: hs, k: T, alpha: scale, ds, lda: T, k, ldb: ld, beta: 0, dq, ldc: ld, parallel: false)
+                BLAS.gemm(transA: true, m: T, n: hs, k: T, alpha: scale, ds, lda: T, q, ldb: ld, beta: beta, dk, ldc: ld, parallel: false)
+            }
         }
     }
 
-    /// Forward-mode derivative along `q̇kv` (B,T,3C), per batch row and head, with P = `att`
-    /// saved by `forward`:
+    /// Forward-mode derivative along `q̇kv` (B,T,C + 2·NKV·hs), per batch row and query head, with
+    /// P = `att` saved by `forward` and K, V (K̇, V̇) those of the head's key/value head:
     ///
     ///     Ṡ = (Q̇·Kᵀ + Q·K̇ᵀ)/√hs,   Ṗ = P ⊙ (Ṡ − rowsum(P ⊙ Ṡ)) (causal: 0 above the diagonal),
     ///     Ȯ = Ṗ·V + P·V̇
@@ -94,21 +127,21 @@ public enum Attention {
     /// matrices, one per worker.
     public static func tangent(out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
                                qkvTangent: UnsafePointer<Float>, att: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
-                               B: Int, T: Int, C: Int, NH: Int) {
-        let hs = C / NH, C3 = 3 * C
+                               B: Int, T: Int, C: Int, NH: Int, kvHeads: Int? = nil) {
+        let r = Rows(C: C, NH: NH, kvHeads: kvHeads), hs = r.hs, ld = r.stride
         let scale = 1 / Float(hs).squareRoot()
         forEachHead(B: B, NH: NH, workers: scratchSlots) { b, h, worker in
-            let off = b * T * C3 + h * hs
-            let q = qkv + off, k = q + C, v = q + 2 * C
-            let dq = qkvTangent + off, dk = dq + C, dv = dq + 2 * C
+            let row = qkv + b * T * ld, trow = qkvTangent + b * T * ld
+            let q = row + r.q(h), k = row + r.k(h), v = row + r.v(h)
+            let dq = trow + r.q(h), dk = trow + r.k(h), dv = trow + r.v(h)
             let p = att + (b * NH + h) * T * T
             let ds = scratch + worker * T * T
-            BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, dq, lda: C3, k, ldb: C3, beta: 0, ds, ldc: T, parallel: false)
-            BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, q, lda: C3, dk, ldb: C3, beta: 1, ds, ldc: T, parallel: false)
+            BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, dq, lda: ld, k, ldb: ld, beta: 0, ds, ldc: T, parallel: false)
+            BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, q, lda: ld, dk, ldb: ld, beta: 1, ds, ldc: T, parallel: false)
             softmaxJacobian(p, times: ds, T: T)
             let o = out + b * T * C + h * hs
-            BLAS.gemm(m: T, n: hs, k: T, ds, lda: T, v, ldb: C3, beta: 0, o, ldc: C, parallel: false)
-            BLAS.gemm(m: T, n: hs, k: T, p, lda: T, dv, ldb: C3, beta: 1, o, ldc: C, parallel: false)
+            BLAS.gemm(m: T, n: hs, k: T, ds, lda: T, v, ldb: ld, beta: 0, o, ldc: C, parallel: false)
+            BLAS.gemm(m: T, n: hs, k: T, p, lda: T, dv, ldb: ld, beta: 1, o, ldc: C, parallel: false)
         }
     }
 
@@ -126,7 +159,8 @@ public enum Attention {
         }
     }
 
-    /// Visits every (batch row, head) pair, heads spread over at most `workers` workers;
+    /// Visits every (batch row, head) pair (NH heads: query heads, or key/value heads in the
+    /// backward), pairs spread over at most `workers` workers;
     /// `worker` indexes per-worker scratch. Each pair's arithmetic is the same whatever the split.
     private static func forEachHead(B: Int, NH: Int, workers: Int, _ body: (Int, Int, Int) -> Void) {
         Parallel.forChunks(B * NH, maxChunks: workers) { worker, pairs in

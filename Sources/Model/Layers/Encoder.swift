@@ -1,6 +1,6 @@
 import NumericCore
 
-/// Token plus position embedding.
+/// Token plus position embedding (GPT), or token embedding alone (Llama).
 public enum Encoder {
     /// `out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:]`; out is (B,T,C).
     public static func forward(out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>,
@@ -28,6 +28,14 @@ public enum Encoder {
         var i = 0
         while i + 8 <= C { store8(load8(e, i) + load8(p, i), o, i); i += 8 }
         while i < C { o[i] = e[i] + p[i]; i += 1 }
+    }
+
+    /// `out[n,:] = wte[tokens[n],:]` alone: a token embedding without positions (Llama, whose
+    /// positions enter through rotary embeddings); out is (N,C). Linear in `wte`, so it is also
+    /// its own tangent (pass the tangent table as `wte`).
+    public static func tokenEmbeddingForward(out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>,
+                                             wte: UnsafePointer<Float>, N: Int, C: Int) {
+        for n in 0..<N { (out + n * C).update(from: wte + Int(tokens[n]) * C, count: C) }
     }
 
     /// `dwte[tokens[b,t],:] += dout[b,t,:]` alone: the token embedding's share of `backward`.

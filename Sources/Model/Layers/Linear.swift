@@ -2,36 +2,49 @@ import NumericCore
 
 /// A fully connected layer, `out = inp·Wᵀ + b` with W of shape (OC, C) as in `torch.nn.Linear`.
 public enum Linear {
-    /// out (N,OC) = [residual +] inp (N,C)·Wᵀ + b. The bias (and residual) are laid down first and
-    /// the matmul accumulates onto them, so a residual connection costs no extra pass.
+    /// out (N,OC) = [residual +] inp (N,C)·Wᵀ [+ b]. The bias (and residual) are laid down first and
+    /// the matmul accumulates onto them, so a residual connection costs no extra pass. `bias` is nil
+    /// for a layer without one (Llama's projections).
     public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         residual: UnsafePointer<Float>? = nil, N: Int, C: Int, OC: Int) {
-        Parallel.forRanges(N, grain: 64) { rows in
-            for n in rows {
-                let o = out + n * OC
-                if let residual {
-                    let r = residual + n * OC
-                    var i = 0
-                    while i + 8 <= OC { store8(load8(r, i) + load8(bias, i), o, i); i += 8 }
-                    while i < OC { o[i] = r[i] + bias[i]; i += 1 }
-                } else {
-                    o.update(from: bias, count: OC)
+        var beta: Float = 1
+        switch (residual, bias) {
+        case (nil, nil):
+            beta = 0
+        case (let r?, nil):
+            if r != UnsafePointer(out) { out.update(from: r, count: N * OC) }
+        case (let residual, let bias?):
+            Parallel.forRanges(N, grain: 64) { rows in
+                for n in rows {
+                    let o = out + n * OC
+                    if let residual {
+                        let r = residual + n * OC
+                        var i = 0
+                        while i + 8 <= OC { store8(load8(r, i) + load8(bias, i), o, i); i += 8 }
+                        while i < OC { o[i] = r[i] + bias[i]; i += 1 }
+                    } else {
+                        o.update(from: bias, count: OC)
+                    }
                 }
             }
         }
-        BLAS.gemm(transB: true, m: N, n: OC, k: C, inp, lda: C, weight, ldb: C, beta: 1, out, ldc: OC)
+        BLAS.gemm(transB: true, m: N, n: OC, k: C, inp, lda: C, weight, ldb: C, beta: beta, out, ldc: OC)
     }
 
     /// Given `dout = ∂L/∂out` (N,OC):
-    /// `dinp = dout·W` (overwritten), `dweight += doutᵀ·inp`, `dbias += doutᵀ·1`.
+    /// `dinp = dout·W` (overwritten), `dweight += doutᵀ·inp`, `dbias += doutᵀ·1`. `dbias` and
+    /// `ones` (N floats of 1) are nil for a layer without bias.
     public static func backward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
-                         dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                         dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
                          inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                         ones: UnsafePointer<Float>, N: Int, C: Int, OC: Int) {
+                         ones: UnsafePointer<Float>?, N: Int, C: Int, OC: Int) {
         BLAS.gemm(m: N, n: C, k: OC, dout, lda: OC, weight, ldb: C, beta: 0, dinp, ldc: C)
         BLAS.gemm(transA: true, m: OC, n: C, k: N, dout, lda: OC, inp, ldb: C, beta: 1, dweight, ldc: C)
-        BLAS.gemv(trans: true, m: N, n: OC, dout, lda: OC, ones, beta: 1, dbias)
+        if let dbias {
+            guard let ones else { preconditionFailure("Linear.backward: a bias gradient needs the ones vector") }
+            BLAS.gemv(trans: true, m: N, n: OC, dout, lda: OC, ones, beta: 1, dbias)
+        }
     }
 
     /// Forward-mode derivative along a direction (ẋ, V_W, v_b) of the input and the parameters:

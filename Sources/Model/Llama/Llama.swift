@@ -1,0 +1,224 @@
+import NumericCore
+
+/// A Llama (SmolLM2's architecture): pre-RMSNorm blocks with rotary embeddings, grouped-query
+/// causal attention and a SwiGLU MLP, all parameters in one flat buffer:
+///
+///     x₀ = E[tokens]
+///     xₗ′ = xₗ + o_proj(attn(rope(q_proj(n₁)), rope(k_proj(n₁)), v_proj(n₁))),  n₁ = rms₁(xₗ)
+///     xₗ₊₁ = xₗ′ + down_proj(silu(gate_proj(n₂)) ⊙ up_proj(n₂)),                n₂ = rms₂(xₗ′)
+///     logits = rms_f(x_L) · Hᵀ,   H = E when the embeddings are tied, else lm_head
+///
+/// The public interface is `GPT`'s, member for member, so that objectives and instrumentation
+/// can drive either. `forward` keeps what `backward` needs; `backward` takes a gradient on the
+/// logits (from any objective) and accumulates into `gradients`, the twin of `parameters`.
+public final class Llama {
+    public let config: LlamaConfig
+    public let layout: ParameterLayout
+    public let parameters: FloatBuffer
+    public let gradients: FloatBuffer
+    /// When set (V·C floats), `backward` also accumulates here the input side of the embedding's
+    /// gradient — the lookup's share of `model.embed_tokens.weight`'s; with tied embeddings the
+    /// rest is the output head's. Instrumentation uses it to split the tied matrix's G-effect.
+    public var inputEmbeddingGradient: FloatBuffer?
+
+    let slots: LlamaSlots
+    private var acts: LlamaActivations?
+
+    /// A model with every parameter zero (load or initialise them next).
+    public init(config: LlamaConfig) throws(ModelError) {
+        try config.validate()
+        self.config = config
+        layout = config.parameterLayout()
+        parameters = FloatBuffer(count: layout.count)
+        gradients = FloatBuffer(count: layout.count)
+        slots = LlamaSlots(layout: layout, config: config)
+    }
+
+    /// A model with the given flat parameters (in `config.parameterLayout()` order).
+    public convenience init(config: LlamaConfig, parameters values: [Float]) throws(ModelError) {
+        try self.init(config: config)
+        guard values.count == layout.count else {
+            throw .shapeMismatch("\(values.count) parameter values for a model of \(layout.count)")
+        }
+        values.withUnsafeBufferPointer { parameters.base.update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    public var parameterCount: Int { layout.count }
+
+    /// Hugging Face's Llama initialisation: every matrix ~ N(0, std²) (`initializer_range`,
+    /// 0.02), RMSNorm gains 1. Draws in buffer order.
+    public func initializeLlama(rng: inout RNG, std: Double = 0.02) {
+        for slot in layout.slots {
+            let p = parameters.base + slot.offset
+            if slot.isMatrix {
+                for i in 0..<slot.count { p[i] = Float(rng.normal() * std) }
+            } else {
+                p.update(repeating: 1, count: slot.count)
+            }
+        }
+    }
+
+    public func zeroGradients() { gradients.zero() }
+
+    // MARK: Forward
+
+    /// Runs the model on a batch and returns the masked token-mean NLL
+    /// `Σ m·(−log p(y)) / Σ m` (0 when the mask is empty).
+    ///
+    /// - tokens: (B,T) input ids in `0..<vocab`, at positions 0..<T;
+    /// - targets: (B,T) next-token ids, or −1 where there is none;
+    /// - mask: (B,T) non-negative weights, 0 where a position must not count (questions, padding).
+    @discardableResult
+    public func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int)
+        throws(ModelError) -> Double
+    {
+        try ForwardInputs.validate(tokens: tokens, targets: targets, mask: mask, B: B, T: T,
+                                vocabSize: config.vocabSize, blockSize: config.blockSize)
+        let a = activations(B: B, T: T)
+        let N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
+        let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, eps = Float(config.rmsNormEps)
+        tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: N) }
+        targets.withUnsafeBufferPointer { a.targets.update(from: $0.baseAddress!, count: N) }
+        let w = parameters.base
+
+        Encoder.tokenEmbeddingForward(out: a.encoded, tokens: a.tokens, wte: w + slots.embed, N: N, C: C)
+        var residual = a.encoded
+        for (l, s) in slots.blocks.enumerated() {
+            let h = a.blocks[l]
+            // Attention: res2 = res + o_proj(attn(rope(qkv(rms₁(res))))).
+            RMSNorm.forward(out: h.attnNorm, rstd: h.attnRstd, inp: residual, weight: w + s.attnNorm, eps: eps, N: N, C: C)
+            Linear.forward(out: h.qkv, inp: h.attnNorm, weight: w + s.qkv, bias: nil, N: N, C: C, OC: QKV)
+            RotaryEmbedding.forward(h.qkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
+                                    ld: QKV, B: B, T: T)
+            Attention.forward(out: h.atty, att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH, kvHeads: NKV)
+            Linear.forward(out: h.res2, inp: h.atty, weight: w + s.o, bias: nil, residual: residual, N: N, C: C, OC: C)
+            // MLP: res3 = res2 + down(silu(gate(rms₂(res2))) ⊙ up(rms₂(res2))).
+            RMSNorm.forward(out: h.mlpNorm, rstd: h.mlpRstd, inp: h.res2, weight: w + s.mlpNorm, eps: eps, N: N, C: C)
+            Linear.forward(out: h.gateUp, inp: h.mlpNorm, weight: w + s.gateUp, bias: nil, N: N, C: C, OC: 2 * F)
+            SwiGLU.forward(out: h.act, inp: h.gateUp, N: N, F: F)
+            Linear.forward(out: h.res3, inp: h.act, weight: w + s.down, bias: nil, residual: h.res2, N: N, C: F, OC: C)
+            residual = h.res3
+        }
+        RMSNorm.forward(out: a.norm, rstd: a.normRstd, inp: residual, weight: w + slots.norm, eps: eps, N: N, C: C)
+        BLAS.gemm(transB: true, m: N, n: V, k: C, a.norm, lda: C, w + slots.head, ldb: C, beta: 0, a.logits, ldc: V)
+        LogSoftmax.forward(lse: a.lse, logp: a.logp, logits: a.logits, targets: a.targets, N: N, V: V)
+        return ForwardInputs.meanNLL(targetLogProbs: a.logp, mask: mask)
+    }
+
+    /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
+    /// activations then stand for a new pass on them, as long as the parameters have not changed.
+    public func lastForwardRan(tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int) -> Bool {
+        guard let a = acts, a.B == B, a.T == T, tokens.count == B * T, targets.count == B * T else { return false }
+        for n in 0..<(B * T) where a.tokens[n] != tokens[n] || a.targets[n] != targets[n] { return false }
+        return true
+    }
+
+    /// The logits of the last forward pass, (B·T, V) row-major.
+    public var logits: UnsafeMutableBufferPointer<Float> {
+        let a = current()
+        return .init(start: a.logits, count: a.B * a.T * config.vocabSize)
+    }
+
+    /// `log p(y[b,t])` of the last forward pass, (B·T); 0 where the target is −1.
+    public var targetLogProbs: UnsafeBufferPointer<Float> {
+        let a = current()
+        return .init(start: a.logp, count: a.B * a.T)
+    }
+
+    /// `log Σ_v exp(logits[n,v])` of the last forward pass, (B·T).
+    public var logSumExp: UnsafeBufferPointer<Float> {
+        let a = current()
+        return .init(start: a.lse, count: a.B * a.T)
+    }
+
+    /// The residual stream after block `block` (its output) in the last forward pass, (B·T, C).
+    public func hiddenState(afterBlock block: Int) -> UnsafeBufferPointer<Float> {
+        let a = current()
+        return .init(start: a.blocks[block].res3, count: a.B * a.T * config.nEmbd)
+    }
+
+    // MARK: Backward
+
+    /// A scratch (B·T, V) buffer for callers to build a logit gradient in.
+    public var logitGradientScratch: UnsafeMutableBufferPointer<Float> {
+        let a = current()
+        return .init(start: a.dlogits, count: a.B * a.T * config.vocabSize)
+    }
+
+    /// Fills `into` (B·T, V) with the gradient of `Σₙ cₙ·(−log p(yₙ))` on the logits,
+    /// `cₙ·(softmax − onehot(yₙ))`, for the last forward pass.
+    public func nllLogitGradient(coefficients: [Float], into: UnsafeMutablePointer<Float>) {
+        let a = current()
+        precondition(coefficients.count == a.B * a.T)
+        coefficients.withUnsafeBufferPointer { c in
+            LogSoftmax.nllBackward(dlogits: into, coefficients: c.baseAddress!, logits: a.logits,
+                                   lse: a.lse, targets: a.targets, N: a.B * a.T, V: config.vocabSize)
+        }
+    }
+
+    /// The coefficients that make `nllLogitGradient` the gradient of the masked token-mean NLL
+    /// that `forward` returned: `mask / Σ mask`.
+    public func meanNLLCoefficients(mask: [Float]) -> [Float] { ForwardInputs.meanNLLCoefficients(mask: mask) }
+
+    /// Backpropagates `logitGradient` (B·T, V) through the last forward pass, accumulating into
+    /// `gradients`; each of `residualGradients` joins the gradient on the residual stream after
+    /// its block.
+    public func backward(logitGradient: UnsafePointer<Float>, residualGradients: [ResidualGradient] = []) {
+        let a = current()
+        let B = a.B, T = a.T, N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
+        let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim
+        let w = parameters.base, g = gradients.base
+
+        // Head: logits = norm·Hᵀ.
+        BLAS.gemm(m: N, n: C, k: V, logitGradient, lda: V, w + slots.head, ldb: C, beta: 0, a.dln, ldc: C)
+        BLAS.gemm(transA: true, m: V, n: C, k: N, logitGradient, lda: V, a.norm, ldb: C, beta: 1, g + slots.head, ldc: C)
+        a.dres.update(repeating: 0, count: N * C)
+        let last = a.blocks.last?.res3 ?? a.encoded
+        RMSNorm.backward(dinp: a.dres, dweight: g + slots.norm, dout: a.dln, inp: last, weight: w + slots.norm,
+                         rstd: a.normRstd, N: N, C: C)
+
+        for l in stride(from: config.nLayer - 1, through: 0, by: -1) {
+            let h = a.blocks[l], s = slots.blocks[l]
+            for r in residualGradients where r.block == l { RowOps.add(r.gradient, into: a.dres, count: N * C) }
+            let residualIn = l == 0 ? a.encoded : a.blocks[l - 1].res3
+            // MLP: res3 = res2 + down(silu(gate(rms₂(res2))) ⊙ up(rms₂(res2))).
+            Linear.backward(dinp: a.dact, dweight: g + s.down, dbias: nil, dout: a.dres,
+                            inp: h.act, weight: w + s.down, ones: nil, N: N, C: F, OC: C)
+            SwiGLU.backward(dinp: a.dgateUp, inp: h.gateUp, dout: a.dact, N: N, F: F)
+            Linear.backward(dinp: a.dln, dweight: g + s.gateUp, dbias: nil, dout: a.dgateUp,
+                            inp: h.mlpNorm, weight: w + s.gateUp, ones: nil, N: N, C: C, OC: 2 * F)
+            RMSNorm.backward(dinp: a.dres, dweight: g + s.mlpNorm, dout: a.dln, inp: h.res2, weight: w + s.mlpNorm,
+                             rstd: h.mlpRstd, N: N, C: C)
+            // Attention: res2 = res + o_proj(attn(rope(qkv(rms₁(res))))).
+            Linear.backward(dinp: a.datty, dweight: g + s.o, dbias: nil, dout: a.dres,
+                            inp: h.atty, weight: w + s.o, ones: nil, N: N, C: C, OC: C)
+            Attention.backward(dqkv: a.dqkv, scratch: a.attScratch, scratchSlots: a.attScratchSlots, dout: a.datty,
+                               att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH, kvHeads: NKV)
+            RotaryEmbedding.backward(a.dqkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
+                                     ld: QKV, B: B, T: T)
+            Linear.backward(dinp: a.dln, dweight: g + s.qkv, dbias: nil, dout: a.dqkv,
+                            inp: h.attnNorm, weight: w + s.qkv, ones: nil, N: N, C: C, OC: QKV)
+            RMSNorm.backward(dinp: a.dres, dweight: g + s.attnNorm, dout: a.dln, inp: residualIn, weight: w + s.attnNorm,
+                             rstd: h.attnRstd, N: N, C: C)
+        }
+        Encoder.tokenEmbeddingBackward(dwte: g + slots.embed, dout: a.dres, tokens: a.tokens, N: N, C: C)
+        if let input = inputEmbeddingGradient {
+            Encoder.tokenEmbeddingBackward(dwte: input.base, dout: a.dres, tokens: a.tokens, N: N, C: C)
+        }
+    }
+
+    // MARK: Plumbing
+
+    private func activations(B: Int, T: Int) -> LlamaActivations {
+        if let a = acts, a.B == B, a.T == T { return a }
+        acts = nil   // release the old arena before allocating the new one
+        let a = LlamaActivations(config: config, B: B, T: T, workers: Parallel.workers)
+        acts = a
+        return a
+    }
+
+    func current() -> LlamaActivations {
+        guard let a = acts else { preconditionFailure("Llama: no forward pass has been run") }
+        return a
+    }
+}

@@ -1,0 +1,77 @@
+extension LlamaConfig {
+    /// The Llama parameter tensors in buffer order, with Hugging Face's names:
+    ///
+    ///     model.embed_tokens.weight (V,C)
+    ///     model.layers.{l}.input_layernorm.weight (C)
+    ///     model.layers.{l}.self_attn.q_proj.weight (C,C)      head h at rows h·hs..<(h+1)·hs
+    ///     model.layers.{l}.self_attn.k_proj.weight (KV,C)     KV = nKVHead·hs
+    ///     model.layers.{l}.self_attn.v_proj.weight (KV,C)
+    ///     model.layers.{l}.self_attn.o_proj.weight (C,C)
+    ///     model.layers.{l}.post_attention_layernorm.weight (C)
+    ///     model.layers.{l}.mlp.gate_proj.weight (F,C)
+    ///     model.layers.{l}.mlp.up_proj.weight (F,C)
+    ///     model.layers.{l}.mlp.down_proj.weight (C,F)
+    ///     model.norm.weight (C)
+    ///     lm_head.weight (V,C)                                 only when the head is not tied
+    ///
+    /// Linear weights are `(out, in)` as in `torch.nn.Linear`; no layer has a bias. `q_proj`,
+    /// `k_proj`, `v_proj` lie back to back, so together they are one (C + 2·KV, C) matrix whose
+    /// product gives fused `q|k|v` rows in one sgemm; `gate_proj`, `up_proj` likewise give `gate|up`.
+    ///
+    /// Groups follow `GPTConfig.parameterLayout`: blocks by thirds, the final norm `deep`; the
+    /// token embedding is `tied` when it is also the head, else `embed` and `lm_head` is `lm`.
+    public func parameterLayout() -> ParameterLayout {
+        let c = nEmbd, kv = kvDim, f = ffnHidden
+        var layout = ParameterLayout()
+        layout.add("model.embed_tokens.weight", [vocabSize, c], block: nil, group: tiedEmbeddings ? .tied : .embed)
+        for l in 0..<nLayer {
+            let g = LayerGroup.ofBlock(l, nLayer: nLayer)
+            let p = "model.layers.\(l)."
+            layout.add(p + "input_layernorm.weight", [c], block: l, group: g)
+            layout.add(p + "self_attn.q_proj.weight", [c, c], block: l, group: g)
+            layout.add(p + "self_attn.k_proj.weight", [kv, c], block: l, group: g)
+            layout.add(p + "self_attn.v_proj.weight", [kv, c], block: l, group: g)
+            layout.add(p + "self_attn.o_proj.weight", [c, c], block: l, group: g)
+            layout.add(p + "post_attention_layernorm.weight", [c], block: l, group: g)
+            layout.add(p + "mlp.gate_proj.weight", [f, c], block: l, group: g)
+            layout.add(p + "mlp.up_proj.weight", [f, c], block: l, group: g)
+            layout.add(p + "mlp.down_proj.weight", [c, f], block: l, group: g)
+        }
+        layout.add("model.norm.weight", [c], block: nil, group: .deep)
+        if !tiedEmbeddings { layout.add("lm_head.weight", [vocabSize, c], block: nil, group: .lm) }
+        return layout
+    }
+}
+
+/// Offsets of every Llama tensor in the flat buffer, resolved once from the layout.
+struct LlamaSlots {
+    struct Block {
+        /// `qkv` is `q_proj`'s offset, the start of the fused (C + 2·KV, C) q|k|v matrix;
+        /// `gateUp` is `gate_proj`'s, the start of the fused (2F, C) gate|up matrix.
+        let attnNorm, qkv, o, mlpNorm, gateUp, down: Int
+    }
+    /// `head` is `lm_head.weight`, or `embed` itself when tied.
+    let embed, norm, head: Int
+    let blocks: [Block]
+
+    init(layout: ParameterLayout, config: LlamaConfig) {
+        func at(_ name: String) -> Int {
+            guard let s = layout[name] else { preconditionFailure("layout has no \(name)") }
+            return s.offset
+        }
+        embed = at("model.embed_tokens.weight")
+        norm = at("model.norm.weight")
+        head = config.tiedEmbeddings ? embed : at("lm_head.weight")
+        let c = config.nEmbd, kv = config.kvDim, f = config.ffnHidden
+        blocks = (0..<config.nLayer).map { l in
+            let p = "model.layers.\(l)."
+            let q = at(p + "self_attn.q_proj.weight"), gate = at(p + "mlp.gate_proj.weight")
+            precondition(at(p + "self_attn.k_proj.weight") == q + c * c && at(p + "self_attn.v_proj.weight") == q + (c + kv) * c,
+                         "q_proj, k_proj, v_proj must be adjacent")
+            precondition(at(p + "mlp.up_proj.weight") == gate + f * c, "gate_proj and up_proj must be adjacent")
+            return Block(attnNorm: at(p + "input_layernorm.weight"), qkv: q, o: at(p + "self_attn.o_proj.weight"),
+                         mlpNorm: at(p + "post_attention_layernorm.weight"), gateUp: gate,
+                         down: at(p + "mlp.down_proj.weight"))
+        }
+    }
+}
