@@ -36,7 +36,7 @@ let package = Package(
         // BLAS wrappers, SIMD element-wise kernels, reductions, the seeded RNG.
         .target(name: "NumericCore", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
         // Parameter store, GPT forward/backward, checkpoints (safetensors).
-        .target(name: "Model", dependencies: ["NumericCore"], swiftSettings: kernelFlags),
+        .target(name: "Model", dependencies: ["NumericCore", "GGUF"], swiftSettings: kernelFlags),
         // GGUF files (llama.cpp's model format): metadata, tensor table, dequantization to Float.
         .target(name: "GGUF", swiftSettings: kernelFlags),
         // Corpora, tokenizers (also from GGUF metadata), QA data sets, batching.
@@ -67,7 +67,7 @@ let package = Package(
         // Shared by the test targets: the naive Float64 reference GPT, finite differences, fixture paths.
         .target(name: "TestSupport", dependencies: ["Model", "Datasets", "NumericCore"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "TestSupport"]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "NumericCore", "Unlearning", "TestSupport"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "NumericCore", "Unlearning", "Datasets", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NumericCore"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),

@@ -43,3 +43,19 @@ extension FixturePaths {
     /// (written by `notebooks-scripts/parity/llama_fixture.py`).
     public static var parityLlama: String { root + "/parity/llama" }
 }
+
+extension FixturePaths {
+    /// `Tests/Fixtures/parity/smollm2/logprobs.json`: SmolLM2's token ids and log-probabilities
+    /// from transformers (written by `notebooks-scripts/parity/smollm2_logprobs_fixture.py`).
+    public static var paritySmolLM2: String { root + "/parity/smollm2/logprobs.json" }
+
+    /// `models/SmolLM2-135M-Instruct.Q4_1.gguf` (fetched by `make model`, never committed), or nil
+    /// with a printed note when it is missing.
+    public static var smolLM2Model: String? {
+        let path = URL(fileURLWithPath: root).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        if FileManager.default.fileExists(atPath: path) { return path }
+        print("note: \(path) is missing (make model fetches it): the SmolLM2 tests are skipped")
+        return nil
+    }
+}
