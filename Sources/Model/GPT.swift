@@ -121,28 +121,17 @@ public final class GPT: CausalLanguageModel {
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.
     public func lastForwardRan(tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int) -> Bool {
-        guard let a = acts, a.B == B, a.T == T, tokens.count == B * T, targets.count == B * T else { return false }
-        for n in 0..<(B * T) where a.tokens[n] != tokens[n] || a.targets[n] != targets[n] { return false }
-        return true
+        acts?.ran(tokens: tokens, targets: targets, B: B, T: T) ?? false
     }
 
     /// The logits of the last forward pass, (B·T, V) row-major.
-    public var logits: UnsafeMutableBufferPointer<Float> {
-        let a = current()
-        return .init(start: a.logits, count: a.B * a.T * config.vocabSize)
-    }
+    public var logits: UnsafeMutableBufferPointer<Float> { current().logitRows(vocabSize: config.vocabSize) }
 
     /// `log p(y[b,t])` of the last forward pass, (B·T); 0 where the target is −1.
-    public var targetLogProbs: UnsafeBufferPointer<Float> {
-        let a = current()
-        return .init(start: a.logp, count: a.B * a.T)
-    }
+    public var targetLogProbs: UnsafeBufferPointer<Float> { current().targetLogProbRows }
 
     /// `log Σ_v exp(logits[n,v])` of the last forward pass, (B·T).
-    public var logSumExp: UnsafeBufferPointer<Float> {
-        let a = current()
-        return .init(start: a.lse, count: a.B * a.T)
-    }
+    public var logSumExp: UnsafeBufferPointer<Float> { current().logSumExpRows }
 
     /// The residual stream after block `block` (its output) in the last forward pass, (B·T, C).
     public func hiddenState(afterBlock block: Int) -> UnsafeBufferPointer<Float> {
@@ -153,20 +142,12 @@ public final class GPT: CausalLanguageModel {
     // MARK: Backward
 
     /// A scratch (B·T, V) buffer for callers to build a logit gradient in.
-    public var logitGradientScratch: UnsafeMutableBufferPointer<Float> {
-        let a = current()
-        return .init(start: a.dlogits, count: a.B * a.T * config.vocabSize)
-    }
+    public var logitGradientScratch: UnsafeMutableBufferPointer<Float> { current().logitGradientRows(vocabSize: config.vocabSize) }
 
     /// Fills `into` (B·T, V) with the gradient of `Σₙ cₙ·(−log p(yₙ))` on the logits,
     /// `cₙ·(softmax − onehot(yₙ))`, for the last forward pass.
     public func nllLogitGradient(coefficients: [Float], into: UnsafeMutablePointer<Float>) {
-        let a = current()
-        precondition(coefficients.count == a.B * a.T)
-        coefficients.withUnsafeBufferPointer { c in
-            LogSoftmax.nllBackward(dlogits: into, coefficients: c.baseAddress!, logits: a.logits,
-                                   lse: a.lse, targets: a.targets, N: a.B * a.T, V: config.vocabSize)
-        }
+        current().nllLogitGradient(coefficients: coefficients, into: into, vocabSize: config.vocabSize)
     }
 
     /// Backpropagates `logitGradient` (B·T, V) through the last forward pass, accumulating into

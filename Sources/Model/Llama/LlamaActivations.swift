@@ -2,7 +2,7 @@ import NumericCore
 
 /// Everything one Llama forward pass keeps for its backward pass, plus the backward scratch, for
 /// one batch shape (B,T). Arrays are row-major; N = B·T rows. Allocated once per shape.
-final class LlamaActivations {
+final class LlamaActivations: OutputArena {
     /// One transformer block's saved tensors. QKV = C + 2·KV, F = the MLP width.
     struct Block {
         let attnNorm, attnRstd: UnsafeMutablePointer<Float>      // (N,C), (N): input_layernorm

@@ -1,0 +1,42 @@
+/// The output side that every model's activation arena holds for one batch shape (B,T): the
+/// inputs, the logits with their log-softmax statistics, and the logit-gradient scratch. The
+/// models' accessors of the last forward pass (`logits`, `targetLogProbs`, `nllLogitGradient`, …)
+/// are these, once for every architecture.
+protocol OutputArena: AnyObject {
+    var B: Int { get }
+    var T: Int { get }
+    var tokens: UnsafeMutablePointer<Int32> { get }    // (N)
+    var targets: UnsafeMutablePointer<Int32> { get }   // (N)
+    var logits: UnsafeMutablePointer<Float> { get }    // (N,V)
+    var lse: UnsafeMutablePointer<Float> { get }       // (N)
+    var logp: UnsafeMutablePointer<Float> { get }      // (N)
+    var dlogits: UnsafeMutablePointer<Float> { get }   // (N,V)
+}
+
+extension OutputArena {
+    /// Whether the pass that filled the arena ran on exactly these inputs (shape, tokens, targets).
+    func ran(tokens: [Int32], targets: [Int32], B: Int, T: Int) -> Bool {
+        guard self.B == B, self.T == T, tokens.count == B * T, targets.count == B * T else { return false }
+        for n in 0..<(B * T) where self.tokens[n] != tokens[n] || self.targets[n] != targets[n] { return false }
+        return true
+    }
+
+    /// The logits, (B·T, V).
+    func logitRows(vocabSize V: Int) -> UnsafeMutableBufferPointer<Float> { .init(start: logits, count: B * T * V) }
+    /// `log p(y)` per position, (B·T).
+    var targetLogProbRows: UnsafeBufferPointer<Float> { .init(start: logp, count: B * T) }
+    /// `log Σ exp(logits)` per position, (B·T).
+    var logSumExpRows: UnsafeBufferPointer<Float> { .init(start: lse, count: B * T) }
+    /// The logit-gradient scratch, (B·T, V).
+    func logitGradientRows(vocabSize V: Int) -> UnsafeMutableBufferPointer<Float> { .init(start: dlogits, count: B * T * V) }
+
+    /// Fills `into` (B·T, V) with `cₙ·(softmax − onehot(yₙ))`, the logit gradient of
+    /// `Σₙ cₙ·(−log p(yₙ))`.
+    func nllLogitGradient(coefficients: [Float], into: UnsafeMutablePointer<Float>, vocabSize V: Int) {
+        precondition(coefficients.count == B * T)
+        coefficients.withUnsafeBufferPointer { c in
+            LogSoftmax.nllBackward(dlogits: into, coefficients: c.baseAddress!, logits: logits,
+                                   lse: lse, targets: targets, N: B * T, V: V)
+        }
+    }
+}
