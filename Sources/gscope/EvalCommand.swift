@@ -59,7 +59,7 @@ struct Eval: ParsableCommand {
         let evaluated = try TOFUEvaluationJob.loadModel(model, vocabSize: text.vocabSize)
         if retainModel != nil { print("scoring the retain model \(retainModel!) ...") }
         let job = try TOFUEvaluationJob(dataDir: data, tokenizer: text, forgetSplit: forget, holdout: holdout,
-                                        retainModel: retainModel, maxLength: evaluated.config.blockSize,
+                                        retainModel: retainModel, maxLength: evaluated.contextLength,
                                         maxNewTokens: maxNewTokens, generate: !noGenerate)
         print("evaluating \(model) on \(data) (\(forget.rawValue): \(job.sets.forget.items.count) items; retain \(job.sets.retain.items.count), "
               + "real authors \(job.sets.realAuthors.items.count), world facts \(job.sets.worldFacts.items.count)"

@@ -12,7 +12,7 @@ extension LearningRateSchedule {
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a GPT from scratch on QA data, Markov chains or a bigram corpus, and save a checkpoint.",
+        abstract: "Train a GPT from scratch on QA data, Markov chains or a bigram corpus, or fine-tune a pretrained model on QA data; save a checkpoint.",
         discussion: """
         Three kinds of data; give one of --data, --markov or --corpus (the default is --corpus bigram).
 
@@ -30,6 +30,13 @@ struct Train: ParsableCommand {
         a file written by `gscope tokenizer train`, or `byte` (one token per byte, \
         vocabulary 259). The model's vocabulary is set from the tokenizer; \
         an explicit --vocab that differs is an error.
+
+        Fine-tuning a pretrained model (--from PATH with QA data): PATH is a .gguf file (e.g. \
+        SmolLM2-135M-Instruct from `make model`) or a checkpoint directory; give the model's own \
+        tokenizer (--tokenizer PATH.gguf). A GGUF tokenizer formats each item in the model's chat \
+        format (`<|im_start|>system …<|im_end|>` … `<|im_start|>assistant` then the answer and \
+        `<|im_end|>`), with the same answer-only loss. A Llama's checkpoint is written in Hugging \
+        Face's layout: transformers' LlamaForCausalLM.from_pretrained loads OUT/checkpoint.
 
         Markov chains (--markov A|B): SimNPO's mixtures of Markov chains (REFERENCE §4), \
         sampled in memory exactly as `gscope data markov --experiment A --seed S` writes them \
@@ -68,6 +75,8 @@ struct Train: ParsableCommand {
           gscope train --data ../shared/data/tofu --split retain99 \\
             --tokenizer byte --model small --block-size 640 --steps 2000 \\
             --out runs/tofu-small
+          gscope train --data synth20 --split full --tokenizer models/SmolLM2-135M-Instruct.Q4_1.gguf \\
+            --from models/SmolLM2-135M-Instruct.Q4_1.gguf --batch 4 --lr 2e-5 --epochs 2 --out runs/smollm2
           gscope train --markov A --out runs/markov-A
           gscope train --markov A --retrained --out runs/markov-A-retrained
           gscope train --corpus bigram --model tiny --steps 300 --out runs/demo
@@ -81,8 +90,10 @@ struct Train: ParsableCommand {
     @Option(help: "QA data: a directory of TOFU-style JSON-lines files.") var data: String?
     @Option(help: "QA data: the split to train on, or several joined by commas, e.g. full,real_authors,world_facts (\(TOFUSplit.allCases.map(\.rawValue).joined(separator: ", "))).")
     var split: String = "full"
-    @Option(help: "QA data: a tokenizer file from `gscope tokenizer train`, or `byte`; it sets the model's vocabulary.")
+    @Option(help: "QA data: a tokenizer file from `gscope tokenizer train`, `byte`, or a model's .gguf file (its own tokenizer and chat format); it sets the model's vocabulary.")
     var tokenizer: String?
+    @Option(help: "QA data: fine-tune this pretrained model (a .gguf file such as models/SmolLM2-135M-Instruct.Q4_1.gguf, or a checkpoint directory) instead of training a fresh GPT; --model and its size options do not apply.")
+    var from: String?
     @Option(help: "Markov chains: experiment A or B.") var markov: MarkovExperiment?
     @Flag(help: "Markov chains: train the reference model on retain sequences only.") var retrained = false
     @Option(help: "Markov chains: the seed of the sampled sequences (as `gscope data markov --seed`).")
@@ -118,6 +129,11 @@ struct Train: ParsableCommand {
         }
         if data == nil, tokenizer != nil { throw ValidationError("--tokenizer goes with --data") }
         if retrained, markov == nil { throw ValidationError("--retrained goes with --markov") }
+        if from != nil, data == nil { throw ValidationError("--from fine-tunes on QA data: give --data and --split") }
+        if from != nil, modelOptions.modelName != nil || modelOptions.nLayer != nil || modelOptions.nHead != nil
+            || modelOptions.nEmbd != nil || modelOptions.blockSize != nil {
+            throw ValidationError("--from brings its own architecture: leave out --model, --n-layer, --n-head, --n-embd and --block-size")
+        }
         if steps != nil, epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
         if mode == .bigram, epochs != nil { throw ValidationError("the bigram corpus has no epochs: use --steps") }
         if let s = steps, s < 1 { throw ValidationError("--steps must be at least 1") }
@@ -158,51 +174,55 @@ struct Train: ParsableCommand {
             let n = splits.filter { $0 == split }.count
             return n == 1 ? split.rawValue : "\(n) × \(split.rawValue)"
         }.joined(separator: " + ")
-        let text: any TextTokenizer
-        var tokenizerFile: Data?
-        if tokenizer == "byte" {
-            text = ByteTokenizer()
-        } else {
-            let bpe = try BPETokenizer.load(tokenizer!)
-            text = bpe
-            tokenizerFile = bpe.jsonData()
-        }
+        let text = try loadTokenizer(tokenizer!)
+        let tokenizerFile = (text as? BPETokenizer)?.jsonData()
         if let v = modelOptions.vocab, v != text.vocabSize {
             throw ValidationError("--vocab \(v) does not match the tokenizer's vocabulary of \(text.vocabSize) (leave --vocab out: it is set from the tokenizer)")
         }
-        var config = try modelOptions.config()
-        config.vocabSize = text.vocabSize
+        let model: any CausalLanguageModel
+        if let from {
+            model = try Checkpoint.loadModel(from: from)
+            guard model.vocabSize == text.vocabSize else {
+                throw ValidationError("--tokenizer \(tokenizer!) has \(text.vocabSize) ids, the model in --from \(from) a vocabulary of \(model.vocabSize): use the model's own tokenizer")
+            }
+        } else {
+            var config = try modelOptions.config()
+            config.vocabSize = text.vocabSize
+            model = try freshGPT(config)
+        }
+        let blockSize = model.contextLength
         let items = try splits.flatMap { split in
             let items = try directory.load(split)
             guard !items.isEmpty else { throw DataError(file: directory.filePath(split.fileName), "the split has no items") }
             return items
         }
-        let formatter = QAFormatter(tokenizer: text, template: .standard, maxLength: config.blockSize)
+        let formatter = QAFormatter(tokenizer: text, maxLength: blockSize)
         let formatted = formatter.format(items)
         // Items whose answer the cut removed entirely have nothing to learn: leave them out.
         let kept = formatted.samples.filter { !$0.maskedPositions.isEmpty }
         if formatted.truncatedCount > 0 {
             let longest = items.map { QAFormatter(tokenizer: text).format($0).length }.max()!
-            print("note: \(formatted.truncatedCount) of \(items.count) items are longer than the block size \(config.blockSize) and were cut; " +
+            print("note: \(formatted.truncatedCount) of \(items.count) items are longer than the block size \(blockSize) and were cut; " +
                   "\(formatted.samples.count - kept.count) of them lost their whole answer and are left out " +
                   "(--block-size \(longest) keeps every item whole)")
         }
         guard !kept.isEmpty else {
-            throw ValidationError("no item of \(splitNames) keeps any answer token within the block size \(config.blockSize): raise --block-size")
+            throw ValidationError("no item of \(splitNames) keeps any answer token within the block size \(blockSize): raise --block-size")
         }
         let options = trainingOptions(defaultSteps: 300, defaultBatch: 16, defaultLR: 3e-3)
-        let loop = try TrainingLoop(samples: kept, padding: text.special.padding, options: options,
-                                    blockSize: config.blockSize)
+        let loop = try TrainingLoop(samples: kept, padding: text.special.padding, options: options, blockSize: blockSize)
         let answerTokens = kept.reduce(0) { $0 + $1.answerTokenCount }
         print("data: \(kept.count) items of \(splitNames) from \(directory.path); \(answerTokens) answer tokens in the loss; " +
               "padded length \(loop.sequenceLength)")
-        let tokenizerName = tokenizerFile == nil ? "byte" : "tokenizer.json"
-        try train(config: config, loop: loop, optimizer: { adamW($0, decay: 0.1, eps: 1e-8) },
-                  what: "\(splitNames) (\(tokenizerName == "byte" ? "byte tokens" : "BPE \(text.vocabSize)"))",
+        let tokenizerName = tokenizerFile != nil ? "tokenizer.json" : tokenizer!
+        let tokens = text is ByteTokenizer ? "byte tokens" : "BPE \(text.vocabSize)"
+        try train(model, loop: loop, optimizer: { adamW($0, decay: 0.1, eps: 1e-8) },
+                  what: "\(splitNames) (\(tokens))",
                   settings: [("data", JSONText.quoted(directory.path)), ("split", JSONText.quoted(splits.map(\.rawValue).joined(separator: ","))),
                              ("tokenizer", JSONText.quoted(tokenizerName)),
                              ("tokenizer_source", JSONText.quoted(tokenizer!)),
-                             ("template", JSONText.quoted(QATemplate.standard.prefix)),
+                             ("template", JSONText.quoted(formatter.template.prefix)),
+                             ("from", from.map { JSONText.quoted($0) } ?? "null"),
                              ("truncated_items", "\(formatted.truncatedCount)"),
                              ("items_without_answer_left_out", "\(formatted.samples.count - kept.count)")],
                   extraFiles: tokenizerFile.map { [("tokenizer.json", $0)] } ?? [])
@@ -226,7 +246,7 @@ struct Train: ParsableCommand {
               groups.map(\.rawValue).joined(separator: " + ") + ", sampled with seed \(markovSeed); padded length \(loop.sequenceLength)")
         let floor = MarkovTraining.bayesLoss(MarkovTraining.trainingSequences(dataset, retrained: retrained), setup: setup, groups: groups)
         print(String(format: "best achievable loss (the Bayes-optimal predictor on these sequences): %.4f nats", floor))
-        try train(config: config, loop: loop,
+        try train(try freshGPT(config), loop: loop,
                   optimizer: { adamW($0, decay: 0, eps: MarkovTraining.adamEpsilon) },
                   what: "Markov experiment \(experiment.rawValue)\(retrained ? " (retrained)" : "")",
                   settings: [("markov_experiment", JSONText.quoted(experiment.rawValue)),
@@ -241,10 +261,8 @@ struct Train: ParsableCommand {
         let config = try modelOptions.config()
         let T = min(seq, config.blockSize)
         let steps = self.steps ?? 300, batch = self.batch ?? 16, lr = self.lr ?? 3e-3
-        let rng = RNG(seed: seed)
-        var initRNG = rng.fork(1), dataRNG = rng.fork(2)
-        let model = try GPT(config: config)
-        model.initializeGPT2(rng: &initRNG)
+        var dataRNG = RNG(seed: seed).fork(2)
+        let model = try freshGPT(config)
         let data = SparseBigramCorpus(vocabSize: config.vocabSize, seed: seed &+ 1)
         let adam = adamW(model, decay: 0.1, eps: 1e-8)
         print("training \(modelOptions.model) (\(model.parameterCount) parameters) on the bigram corpus: " +
@@ -260,8 +278,8 @@ struct Train: ParsableCommand {
             log.record(TrainingStepRecord(step: step, totalSteps: steps, epoch: 0, learningRate: rate, loss: loss,
                                           gradientNorm: norm, lossTokens: batch * T))
         }
-        try TrainOutput.write(to: out, config: config, parameters: model.parameters.array, losses: log.tsv,
-                              settings: settingsJSON([("corpus", "\"bigram\""), ("seq", "\(T)")], config: config,
+        try TrainOutput.write(to: out, model: model, losses: log.tsv,
+                              settings: settingsJSON([("corpus", "\"bigram\""), ("seq", "\(T)")],
                                                      steps: steps, batch: batch, lr: lr, decay: 0.1, eps: 1e-8, log: log),
                               extraFiles: [])
         print("wrote \(out)/checkpoint, \(out)/losses.tsv and \(out)/train.json")
@@ -281,20 +299,28 @@ struct Train: ParsableCommand {
                                schedule: scheduleValue, maxGradientNorm: clipGradNorm, seed: orderRNG.next())
     }
 
-    private func adamW(_ model: GPT, decay: Float, eps: Float) -> AdamW {
+    private func adamW(_ model: any CausalLanguageModel, decay: Float, eps: Float) -> AdamW {
         AdamW(count: model.parameterCount, eps: adamEps ?? eps, weightDecay: weightDecay ?? decay,
               decayRanges: matrixRanges(of: model.layout))
     }
 
-    private func train(config: GPTConfig, loop: TrainingLoop, optimizer makeOptimizer: (GPT) -> AdamW, what: String,
-                       settings: [(String, String)], extraFiles: [(name: String, data: Data)]) throws {
+    /// A GPT of `config`, GPT-2-initialised from the run's seed.
+    private func freshGPT(_ config: GPTConfig) throws -> GPT {
         var initRNG = RNG(seed: seed).fork(1)
         let model = try GPT(config: config)
         model.initializeGPT2(rng: &initRNG)
+        return model
+    }
+
+    /// What the settings and progress call the model: the --from path, or the configuration's name.
+    private var modelLabel: String { from ?? modelOptions.modelName ?? (mode == .markov ? "markov" : "tiny") }
+
+    private func train(_ model: any CausalLanguageModel, loop: TrainingLoop, optimizer makeOptimizer: (any CausalLanguageModel) -> AdamW,
+                       what: String, settings: [(String, String)], extraFiles: [(name: String, data: Data)]) throws {
         let adam = makeOptimizer(model)
         let o = loop.options
-        print("training \(modelOptions.modelName ?? (mode == .markov ? "markov" : "tiny")) (\(model.parameterCount) parameters, " +
-              "vocabulary \(config.vocabSize), block \(config.blockSize)) on \(what): \(loop.totalSteps) steps " +
+        print("training \(modelLabel) (\(model.parameterCount) parameters, " +
+              "vocabulary \(model.vocabSize), block \(model.contextLength)) on \(what): \(loop.totalSteps) steps " +
               "(\(loop.batches.batchesPerEpoch) per epoch) × \(o.batchSize)×\(loop.sequenceLength), lr \(o.learningRate) " +
               "\(schedule.rawValue)\(schedule == .linear ? " (warm-up \(warmup))" : ""), weight decay \(adam.weightDecay), eps \(adam.eps)" +
               (o.maxGradientNorm.map { ", clip \($0)" } ?? "") + ", \(threadOptions.threads) threads")
@@ -303,17 +329,17 @@ struct Train: ParsableCommand {
         let epochsDone = Double(loop.totalSteps) / Double(loop.batches.batchesPerEpoch)
         let settings = settings + [("epochs", JSONText.number(epochsDone)), ("sequence_length", "\(loop.sequenceLength)"),
                                    ("training_samples", "\(loop.samples.count)")]
-        try TrainOutput.write(to: out, config: config, parameters: model.parameters.array, losses: log.tsv,
-                              settings: settingsJSON(settings, config: config, steps: loop.totalSteps, batch: o.batchSize,
+        try TrainOutput.write(to: out, model: model, losses: log.tsv,
+                              settings: settingsJSON(settings, steps: loop.totalSteps, batch: o.batchSize,
                                                      lr: o.learningRate, decay: adam.weightDecay, eps: adam.eps, log: log),
                               extraFiles: extraFiles)
         print("wrote \(out)/checkpoint, \(out)/losses.tsv, \(out)/train.json" +
               extraFiles.map { ", \(out)/\($0.name)" }.joined())
     }
 
-    private func settingsJSON(_ specific: [(String, String)], config: GPTConfig, steps: Int, batch: Int, lr: Float,
+    private func settingsJSON(_ specific: [(String, String)], steps: Int, batch: Int, lr: Float,
                               decay: Float, eps: Float, log: TrainLog) -> String {
-        var pairs: [(String, String)] = [("model", JSONText.quoted(modelOptions.modelName ?? (mode == .markov ? "markov" : "tiny")))]
+        var pairs: [(String, String)] = [("model", JSONText.quoted(modelLabel))]
         pairs += specific
         pairs += [("steps", "\(steps)"), ("batch", "\(batch)"), ("lr", JSONText.number(Double(lr))),
                   ("schedule", JSONText.quoted(schedule.rawValue)), ("warmup", "\(warmup)"),
@@ -364,7 +390,7 @@ enum TrainOutput {
         }
     }
 
-    static func write(to out: String, config: GPTConfig, parameters: [Float], losses: String, settings: String,
+    static func write(to out: String, model: any CausalLanguageModel, losses: String, settings: String,
                       extraFiles: [(name: String, data: Data)]) throws {
         let fm = FileManager.default
         let target = URL(fileURLWithPath: out).standardizedFileURL
@@ -373,7 +399,7 @@ enum TrainOutput {
         let temp = parent.appendingPathComponent(".\(target.lastPathComponent).train-tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
         try fm.createDirectory(at: temp, withIntermediateDirectories: false)
         defer { try? fm.removeItem(at: temp) }
-        try Checkpoint.save(config: config, parameters: parameters, to: temp.appendingPathComponent("checkpoint").path)
+        try model.saveCheckpoint(to: temp.appendingPathComponent("checkpoint").path)
         let files = [("losses.tsv", Data(losses.utf8)), ("train.json", Data(settings.utf8))] + extraFiles.map { ($0.name, $0.data) }
         for (name, data) in files { try data.write(to: temp.appendingPathComponent(name)) }
 

@@ -20,8 +20,9 @@ struct StandardConfigTests {
             expected += Self.objectives.map { "data/configs/tofu/\(split)/\($0).yaml" }
         }
         expected += ["A_npo", "A_simnpo", "B_npo", "B_simnpo"].map { "data/configs/markov/\($0).yaml" }
+        expected += Self.objectives.map { "data/configs/smollm2/\($0).yaml" }
         #expect(Set(files) == Set(expected))
-        #expect(files.count == 60)
+        #expect(files.count == 74)
     }
 
     @Test func everyFileLoadsValidatesAndRoundTrips() throws {
@@ -54,6 +55,11 @@ struct StandardConfigTests {
                 #expect(c.optimizer.lr == 5e-4 && c.optimizer.eps == 1e-6 && c.optimizer.weightDecay == 0)
                 #expect(c.run.forgetBatch == 4 && c.run.length == .steps(50))
                 #expect(c.objective.forget.beta == (experiment[1] == "npo" ? 1 : 2.5))
+            case "smollm2":
+                #expect(c.data.dir == "runs/smollm2/data" && c.model.checkpoint == "runs/smollm2/target/checkpoint")
+                #expect(c.data.tokenizer.hasSuffix(".gguf") && c.data.forgetSplit == .forget10)
+                #expect(c.optimizer.lr == 1e-5 && c.eval.every > 0 && c.eval.holdoutSplit == "holdout10")
+                try checkObjective(c, file: parts[1], tofu: true)
             default:
                 Issue.record("unexpected folder \(file)")
             }

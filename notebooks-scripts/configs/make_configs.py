@@ -9,6 +9,8 @@ Families:
   synthetic/<objective>.yaml       the synthetic benchmark (`gscope data synth`), forget01
   tofu/forget01|05|10/<obj>.yaml   TOFU from ../shared/data/tofu
   markov/{A,B}_{npo,simnpo}.yaml   SimNPO's Markov mixtures (REFERENCE.md §4)
+  smollm2/<objective>.yaml         SmolLM2-135M-Instruct fine-tuned on 20 synthetic authors,
+                                   unlearning 2 (notebooks-scripts/reproduce/smollm2_unlearn.sh)
 
 Tests/ExperimentsTests/StandardConfigTests.swift loads and validates every file written here.
 """
@@ -116,6 +118,34 @@ def qa_files():
     return out
 
 
+SMOLLM2_GGUF = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
+# A pretrained model takes TOFU's step size; one pass over the 40 forget items in batches of 4.
+RUN_SMOLLM2 = [("steps", 10), ("forget_batch", 4), ("retain_batch", 4), ("checkpoint_every", 0), ("record_every", 2),
+               ("geffect_retain_size", 16)]
+# The synthetic answers are one sentence: 64 new tokens hold them.
+EVAL_SMOLLM2 = [("every", 5), ("holdout_split", "holdout10"), ("max_new_tokens", 64)]
+
+
+def smollm2_files():
+    """The SmolLM2 family: every objective and combination of the synthetic family, on the model
+    `smollm2_unlearn.sh` fine-tunes on 20 authors, forgetting the last 2 (forget10)."""
+    out = []
+    entries = [(obj, obj, "none", OBJECTIVES[obj][2], "") for obj in OBJECTIVES]
+    entries += [(file, *combo) for file, combo in COMBOS.items()]
+    checkpoint = "runs/smollm2/target/checkpoint"
+    for file, forget, retain, what, after in entries:
+        params = dict(OBJECTIVES[forget][1])
+        path = f"smollm2/{file}.yaml"
+        name = f"smollm2-{file}".replace("_", "-")
+        header = (f"Unlearns 2 of the 20 synthetic authors SmolLM2-135M-Instruct was fine-tuned on, with {what}{describe(params)}{after}.",
+                  f"Run: gscope unlearn --config data/configs/{path} --set run.steps=5 (after smollm2_unlearn.sh fine-tuned the target)")
+        data = [("kind", "qa"), ("dir", "runs/smollm2/data"), ("tokenizer", SMOLLM2_GGUF), ("forget_split", "forget10"),
+                ("retain_split", "null   # the complement"), ("max_length", 128)]
+        out.append((path, render(header, name, checkpoint, data, forget, params, retain, ADAMW_QA, RUN_SMOLLM2,
+                                 EVAL_SMOLLM2)))
+    return out
+
+
 def markov_files():
     out = []
     for experiment in ["A", "B"]:
@@ -139,7 +169,7 @@ def main():
     parser.add_argument("--out", default="data/configs", help="output directory (default: data/configs)")
     parser.add_argument("--check", action="store_true", help="compare with the files instead of writing them")
     args = parser.parse_args()
-    files = qa_files() + markov_files()
+    files = qa_files() + markov_files() + smollm2_files()
     differ = []
     for path, text in files:
         full = os.path.join(args.out, path)

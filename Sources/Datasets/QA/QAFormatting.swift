@@ -70,11 +70,12 @@ public struct QAFormatter: Sendable {
     /// samples keep their first `maxLength + 1` ids.
     public let maxLength: Int?
 
-    /// A formatter; `maxLength`, when given, must be at least 1.
-    public init(tokenizer: any TextTokenizer, template: QATemplate = .standard, maxLength: Int? = nil) {
+    /// A formatter; `template` defaults to the tokenizer's own (`TextTokenizer.qaTemplate`);
+    /// `maxLength`, when given, must be at least 1.
+    public init(tokenizer: any TextTokenizer, template: QATemplate? = nil, maxLength: Int? = nil) {
         precondition(maxLength.map { $0 >= 1 } ?? true, "maxLength must be at least 1")
         self.tokenizer = tokenizer
-        self.template = template
+        self.template = template ?? tokenizer.qaTemplate
         self.maxLength = maxLength
     }
 

@@ -101,6 +101,9 @@ public struct PretrainedBPETokenizer: TextTokenizer {
     }
 
     public var vocabSize: Int { tokens.count }
+    /// The instruct model's chat format (`ChatTemplate.qaTemplate()`): its begin and end tokens
+    /// are `<|im_start|>` and `<|im_end|>`.
+    public var qaTemplate: QATemplate { ChatTemplate.qaTemplate() }
 
     /// The bytes that `id` stands for (a special token's text); empty for unknown ids.
     public func bytes(of id: Int32) -> [UInt8] {

@@ -16,8 +16,15 @@ public struct SpecialTokens: Codable, Equatable, Sendable {
 public protocol TextTokenizer: Sendable {
     var vocabSize: Int { get }
     var special: SpecialTokens { get }
+    /// The QA template of the models this tokenizer belongs to: `QATemplate.standard` for the
+    /// tokenizers gscope trains, the chat format for a pretrained instruct model's.
+    var qaTemplate: QATemplate { get }
     func encode(_ text: String) -> [Int32]
     func decode(_ ids: [Int32]) -> String
+}
+
+extension TextTokenizer {
+    public var qaTemplate: QATemplate { .standard }
 }
 
 /// The simplest tokenizer: one token per UTF-8 byte (ids 0–255), then begin, end and padding

@@ -39,12 +39,12 @@ public final class TOFUEvaluationJob {
     }
 
     /// A checkpoint's model, checked against the tokenizer's vocabulary.
-    public static func loadModel(_ path: String, vocabSize: Int) throws -> GPT {
-        let (config, parameters) = try Checkpoint.load(from: path)
-        guard config.vocabSize == vocabSize else {
-            throw EvaluationError("the tokenizer has \(vocabSize) ids, the model in \(path) a vocabulary of \(config.vocabSize): use the tokenizer it was trained with")
+    public static func loadModel(_ path: String, vocabSize: Int) throws -> any CausalLanguageModel {
+        let model = try Checkpoint.loadModel(from: path)
+        guard model.vocabSize == vocabSize else {
+            throw EvaluationError("the tokenizer has \(vocabSize) ids, the model in \(path) a vocabulary of \(model.vocabSize): use the tokenizer it was trained with")
         }
-        return try GPT(config: config, parameters: parameters)
+        return model
     }
 }
 

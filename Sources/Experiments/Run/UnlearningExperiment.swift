@@ -19,15 +19,14 @@ public final class UnlearningExperiment {
     public static let retainReportCount = 200
 
     public init(config: ExperimentConfig) throws {
-        let (modelConfig, parameters) = try Checkpoint.load(from: config.model.checkpoint)
-        let model = try GPT(config: modelConfig, parameters: parameters)
+        let model = try Checkpoint.loadModel(from: config.model.checkpoint)
         let rng = RNG(seed: UInt64(config.seed))
         var objectiveRNG = rng.fork(1), dataRNG = rng.fork(2)
-        let objective = config.objective.makeObjective(width: modelConfig.nEmbd, blocks: modelConfig.nLayer, rng: &objectiveRNG)
-        data = try ExperimentData.load(config.data, blockSize: modelConfig.blockSize, refusals: objective.roles.contains(.refusal),
+        let objective = config.objective.makeObjective(width: model.width, blocks: model.blockCount, rng: &objectiveRNG)
+        data = try ExperimentData.load(config.data, blockSize: model.contextLength, refusals: objective.roles.contains(.refusal),
                                        riskSets: config.run.riskSets, rng: &dataRNG)
-        guard data.vocabSize == modelConfig.vocabSize else {
-            throw UnlearningError.invalid("the data's tokenizer has \(data.vocabSize) ids, the model \(config.model.checkpoint) has a vocabulary of \(modelConfig.vocabSize) (use the tokenizer it was trained with)")
+        guard data.vocabSize == model.vocabSize else {
+            throw UnlearningError.invalid("the data's tokenizer has \(data.vocabSize) ids, the model \(config.model.checkpoint) has a vocabulary of \(model.vocabSize) (use the tokenizer it was trained with)")
         }
         let o = config.optimizer
         let optimizer: Optimizer = switch o.name {
@@ -49,7 +48,7 @@ public final class UnlearningExperiment {
                                         learningRate: Float(o.lr), schedule: schedule, maxGradientNorm: o.maxGradNorm,
                                         seed: UInt64(config.seed))
         unlearner = try Unlearner(model: model, objective: objective, optimizer: optimizer, data: data.unlearning, options: options)
-        evaluation = try RunEvaluation(config: config, data: data, blockSize: modelConfig.blockSize)
+        evaluation = try RunEvaluation(config: config, data: data, blockSize: model.contextLength)
         self.config = config
     }
 

@@ -5,31 +5,23 @@ import Glibc
 import Darwin
 #endif
 
-/// A GPT checkpoint: a directory holding
-///
-/// - `model.safetensors`: every tensor of `config.parameterLayout()` under its name, F32,
-///   in layout order, with metadata `{"format": "pt", "gscope": "gpt"}`;
-/// - `config.json`: `{"architecture": "gpt", "block_size": …, "n_embd": …, "n_head": …,
-///   "n_layer": …, "vocab_size": …}`, pretty-printed with sorted keys, exactly as Python's
-///   `json.dumps(cfg, indent=2, sort_keys=True) + "\n"` writes it.
-///
-/// The same directory loads in PyTorch with `notebooks-scripts/parity/gpt_torch.py`.
+/// A checkpoint directory: `model.safetensors` (every tensor of the model's layout under its
+/// name, F32, in layout order) beside `config.json` (the architecture and its sizes). The GPT
+/// writes gscope's own configuration (`Checkpoint+GPT.swift`); the Llama writes Hugging Face's,
+/// so that `LlamaForCausalLM.from_pretrained(directory)` loads it (`Checkpoint+Llama.swift`).
+/// `Checkpoint.loadModel(from:)` reads either, or a GGUF file.
 public enum Checkpoint {
     public static let weightsFile = "model.safetensors"
     public static let configFile = "config.json"
-    public static let architecture = "gpt"
-    public static let metadata = ["format": "pt", "gscope": "gpt"]
 
-    /// Writes `parameters` (the flat buffer in layout order) and `config` to `directory`,
-    /// creating it if needed and replacing an existing checkpoint there. Each file is written
-    /// under a temporary name in `directory`, flushed, then renamed into place, so an interrupted
-    /// save never leaves a half-written file under the final names.
-    public static func save(config: GPTConfig, parameters: UnsafeBufferPointer<Float>,
-                            to directory: String) throws(ModelError) {
-        try config.validate()
-        let layout = config.parameterLayout()
+    /// Writes `parameters` (the flat buffer in `layout` order) and the text `configJSON` to
+    /// `directory`, creating it if needed and replacing an existing checkpoint there. Each file is
+    /// written under a temporary name in `directory`, flushed, then renamed into place, so an
+    /// interrupted save never leaves a half-written file under the final names.
+    static func save(configJSON: String, layout: ParameterLayout, parameters: UnsafeBufferPointer<Float>,
+                     metadata: [String: String], describing description: String, to directory: String) throws(ModelError) {
         guard parameters.count == layout.count else {
-            throw .shapeMismatch("\(directory): \(parameters.count) parameters given, configuration \(configDescription(config)) has \(layout.count)")
+            throw .shapeMismatch("\(directory): \(parameters.count) parameters given, configuration \(description) has \(layout.count)")
         }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -52,32 +44,17 @@ public enum Checkpoint {
             unlink(configTemp)
         }
         try writer.write(to: weightsTemp, metadata: metadata)
-        try writeText(configJSON(config), to: configTemp)
-        // Weights first: `load` reads the config, then checks every tensor shape against it.
+        try writeText(configJSON, to: configTemp)
+        // Weights first: a load reads the config, then checks every tensor shape against it.
         try rename(weightsTemp, to: weightsPath)
         try rename(configTemp, to: configPath)
     }
 
-    /// `save` for a parameter array.
-    public static func save(config: GPTConfig, parameters: [Float], to directory: String) throws(ModelError) {
-        // A typed-throws closure cannot pass through `withUnsafeBufferPointer`, so capture the result.
-        var failure: ModelError?
-        parameters.withUnsafeBufferPointer { buffer in
-            do throws(ModelError) {
-                try save(config: config, parameters: buffer, to: directory)
-            } catch {
-                failure = error
-            }
-        }
-        if let failure { throw failure }
-    }
-
-    /// Reads the checkpoint in `directory`: its configuration and the flat parameter buffer in
-    /// layout order. Every tensor of the layout must be present with its shape (any floating
-    /// dtype converts); tensors the layout does not know are an error naming them.
-    public static func load(from directory: String) throws(ModelError) -> (config: GPTConfig, parameters: [Float]) {
-        let config = try readConfig(from: directory)
-        let layout = config.parameterLayout()
+    /// The flat parameter buffer, in `layout` order, of the weights in `directory`. Every tensor of
+    /// the layout must be present with its shape (any floating dtype converts); tensors the layout
+    /// does not know are an error naming them.
+    static func loadParameters(layout: ParameterLayout, from directory: String,
+                               describing description: String) throws(ModelError) -> [Float] {
         let path = join(directory, weightsFile)
         let file = try SafetensorsFile.read(path)
 
@@ -87,12 +64,12 @@ public enum Checkpoint {
             var problems: [String] = []
             if !missing.isEmpty { problems.append("missing \(missing.count) tensor(s): \(list(missing))") }
             if !extra.isEmpty { problems.append("\(extra.count) unexpected tensor(s): \(list(extra))") }
-            throw .checkpoint("\(path): does not match \(configFile) (\(configDescription(config))): " + problems.joined(separator: "; "))
+            throw .checkpoint("\(path): does not match \(configFile) (\(description)): " + problems.joined(separator: "; "))
         }
         for slot in layout.slots {
             let shape = try file.shape(slot.name)
             guard shape == slot.shape else {
-                throw .checkpoint("\(path): tensor '\(slot.name)' has shape \(shape), \(configFile) (\(configDescription(config))) implies \(slot.shape)")
+                throw .checkpoint("\(path): tensor '\(slot.name)' has shape \(shape), \(configFile) (\(description)) implies \(slot.shape)")
             }
         }
 
@@ -109,11 +86,12 @@ public enum Checkpoint {
             }
         }
         if let failure { throw failure }
-        return (config, parameters)
+        return parameters
     }
 
-    /// Reads and validates `config.json` of the checkpoint in `directory`.
-    public static func readConfig(from directory: String) throws(ModelError) -> GPTConfig {
+    /// Decodes `config.json` of the checkpoint in `directory` as `T`, with errors naming the file
+    /// and the key.
+    static func decodeConfig<T: Decodable>(_ type: T.Type, from directory: String) throws(ModelError) -> T {
         let path = join(directory, configFile)
         let data: Data
         do {
@@ -121,9 +99,8 @@ public enum Checkpoint {
         } catch {
             throw .checkpoint("\(path): cannot read the checkpoint configuration (\(error.localizedDescription))")
         }
-        let file: ConfigFile
         do {
-            file = try JSONDecoder().decode(ConfigFile.self, from: data)
+            return try JSONDecoder().decode(T.self, from: data)
         } catch let DecodingError.keyNotFound(key, _) {
             throw .checkpoint("\(path): missing key '\(key.stringValue)'")
         } catch let DecodingError.typeMismatch(_, context) {
@@ -131,54 +108,20 @@ public enum Checkpoint {
         } catch {
             throw .checkpoint("\(path): not a valid configuration (\(error))")
         }
-        guard file.architecture == architecture else {
-            throw .checkpoint("\(path): architecture is '\(file.architecture)', this loader reads '\(architecture)'")
-        }
-        do throws(ModelError) {
-            try file.config.validate()
-        } catch {
-            throw .checkpoint("\(path): \(error)")
-        }
-        return file.config
     }
 
-    /// The exact text of `config.json` for `config` (sorted keys, two-space indent, final newline).
-    public static func configJSON(_ config: GPTConfig) -> String {
-        let entries: [(String, String)] = [
-            ("architecture", "\"\(architecture)\""),
-            ("block_size", String(config.blockSize)),
-            ("n_embd", String(config.nEmbd)),
-            ("n_head", String(config.nHead)),
-            ("n_layer", String(config.nLayer)),
-            ("vocab_size", String(config.vocabSize)),
-        ]
-        return "{\n" + entries.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}\n"
+    /// A JSON object as Python's `json.dumps(obj, indent=2, sort_keys=True) + "\n"` writes it, for
+    /// entries whose values are already JSON text (one line each).
+    static func prettyJSON(_ entries: [(key: String, value: String)]) -> String {
+        "{\n" + entries.sorted { $0.key < $1.key }.map { "  \"\($0.key)\": \($0.value)" }.joined(separator: ",\n") + "\n}\n"
     }
 
-    // MARK: Private
-
-    private struct ConfigFile: Decodable {
-        let architecture: String
-        let config: GPTConfig
-
-        enum Keys: String, CodingKey { case architecture }
-
-        init(from decoder: any Decoder) throws {
-            architecture = try decoder.container(keyedBy: Keys.self).decode(String.self, forKey: .architecture)
-            config = try GPTConfig(from: decoder)
-        }
-    }
-
-    private static func configDescription(_ c: GPTConfig) -> String {
-        "n_layer \(c.nLayer), n_head \(c.nHead), n_embd \(c.nEmbd), vocab_size \(c.vocabSize), block_size \(c.blockSize)"
-    }
-
-    private static func list(_ names: [String], limit: Int = 8) -> String {
+    static func list(_ names: [String], limit: Int = 8) -> String {
         let shown = names.prefix(limit).map { "'\($0)'" }.joined(separator: ", ")
         return names.count > limit ? shown + ", … (\(names.count - limit) more)" : shown
     }
 
-    private static func join(_ directory: String, _ name: String) -> String {
+    static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 

@@ -11,7 +11,7 @@ import NumericCore
 /// The public interface is `GPT`'s, member for member, so that objectives and instrumentation
 /// can drive either. `forward` keeps what `backward` needs; `backward` takes a gradient on the
 /// logits (from any objective) and accumulates into `gradients`, the twin of `parameters`.
-public final class Llama {
+public final class Llama: CausalLanguageModel {
     public let config: LlamaConfig
     public let layout: ParameterLayout
     public let parameters: FloatBuffer
@@ -43,7 +43,19 @@ public final class Llama {
         values.withUnsafeBufferPointer { parameters.base.update(from: $0.baseAddress!, count: values.count) }
     }
 
-    public var parameterCount: Int { layout.count }
+    public var vocabSize: Int { config.vocabSize }
+    public var contextLength: Int { config.blockSize }
+    public var blockCount: Int { config.nLayer }
+    public var width: Int { config.nEmbd }
+
+    /// A model with the same configuration and a copy of the parameters.
+    public func copy() throws(ModelError) -> Llama { try Llama(config: config, parameters: parameters.array) }
+    /// `config.json` of a checkpoint: transformers' (`Checkpoint.llamaConfigJSON`).
+    public var configurationJSON: String { Checkpoint.llamaConfigJSON(config) }
+    /// `Checkpoint.saveLlama` of the configuration and parameters.
+    public func saveCheckpoint(to directory: String) throws(ModelError) {
+        try Checkpoint.saveLlama(config: config, parameters: UnsafeBufferPointer(parameters.buffer), to: directory)
+    }
 
     /// Hugging Face's Llama initialisation: every matrix ~ N(0, std²) (`initializer_range`,
     /// 0.02), RMSNorm gains 1. Draws in buffer order.
@@ -136,10 +148,6 @@ public final class Llama {
     public func nllLogitGradient(coefficients: [Float], into: UnsafeMutablePointer<Float>) {
         current().nllLogitGradient(coefficients: coefficients, into: into, vocabSize: config.vocabSize)
     }
-
-    /// The coefficients that make `nllLogitGradient` the gradient of the masked token-mean NLL
-    /// that `forward` returned: `mask / Σ mask`.
-    public func meanNLLCoefficients(mask: [Float]) -> [Float] { ForwardInputs.meanNLLCoefficients(mask: mask) }
 
     /// Backpropagates `logitGradient` (B·T, V) through the last forward pass, accumulating into
     /// `gradients`; each of `residualGradients` joins the gradient on the residual stream after

@@ -1,0 +1,79 @@
+/// GPT checkpoints: `config.json` is `{"architecture": "gpt", "block_size": …, "n_embd": …,
+/// "n_head": …, "n_layer": …, "vocab_size": …}`, pretty-printed with sorted keys, exactly as
+/// Python's `json.dumps(cfg, indent=2, sort_keys=True) + "\n"` writes it; the weights carry the
+/// metadata `{"format": "pt", "gscope": "gpt"}`. The directory loads in PyTorch with
+/// `notebooks-scripts/parity/gpt_torch.py`.
+extension Checkpoint {
+    public static let architecture = "gpt"
+    public static let metadata = ["format": "pt", "gscope": "gpt"]
+
+    /// Writes a GPT's `parameters` (the flat buffer in layout order) and `config` to `directory`
+    /// (see `save(configJSON:…)`: atomic per file).
+    public static func save(config: GPTConfig, parameters: UnsafeBufferPointer<Float>,
+                            to directory: String) throws(ModelError) {
+        try config.validate()
+        try save(configJSON: configJSON(config), layout: config.parameterLayout(), parameters: parameters,
+                 metadata: metadata, describing: configDescription(config), to: directory)
+    }
+
+    /// `save` for a parameter array.
+    public static func save(config: GPTConfig, parameters: [Float], to directory: String) throws(ModelError) {
+        // A typed-throws closure cannot pass through `withUnsafeBufferPointer`, so capture the result.
+        var failure: ModelError?
+        parameters.withUnsafeBufferPointer { buffer in
+            do throws(ModelError) {
+                try save(config: config, parameters: buffer, to: directory)
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Reads the GPT checkpoint in `directory`: its configuration and the flat parameter buffer in
+    /// layout order.
+    public static func load(from directory: String) throws(ModelError) -> (config: GPTConfig, parameters: [Float]) {
+        let config = try readConfig(from: directory)
+        let parameters = try loadParameters(layout: config.parameterLayout(), from: directory,
+                                            describing: configDescription(config))
+        return (config, parameters)
+    }
+
+    /// Reads and validates the GPT `config.json` of the checkpoint in `directory`.
+    public static func readConfig(from directory: String) throws(ModelError) -> GPTConfig {
+        let file = try decodeConfig(GPTConfigFile.self, from: directory)
+        let path = join(directory, configFile)
+        guard file.architecture == architecture else {
+            throw .checkpoint("\(path): architecture is '\(file.architecture)', this loader reads '\(architecture)'")
+        }
+        do throws(ModelError) {
+            try file.config.validate()
+        } catch {
+            throw .checkpoint("\(path): \(error)")
+        }
+        return file.config
+    }
+
+    /// The exact text of `config.json` for `config` (sorted keys, two-space indent, final newline).
+    public static func configJSON(_ config: GPTConfig) -> String {
+        prettyJSON([("architecture", "\"\(architecture)\""), ("block_size", String(config.blockSize)),
+                    ("n_embd", String(config.nEmbd)), ("n_head", String(config.nHead)),
+                    ("n_layer", String(config.nLayer)), ("vocab_size", String(config.vocabSize))])
+    }
+
+    static func configDescription(_ c: GPTConfig) -> String {
+        "n_layer \(c.nLayer), n_head \(c.nHead), n_embd \(c.nEmbd), vocab_size \(c.vocabSize), block_size \(c.blockSize)"
+    }
+
+    private struct GPTConfigFile: Decodable {
+        let architecture: String
+        let config: GPTConfig
+
+        enum Keys: String, CodingKey { case architecture }
+
+        init(from decoder: any Decoder) throws {
+            architecture = try decoder.container(keyedBy: Keys.self).decode(String.self, forKey: .architecture)
+            config = try GPTConfig(from: decoder)
+        }
+    }
+}

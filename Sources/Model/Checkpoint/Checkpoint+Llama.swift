@@ -1,0 +1,62 @@
+/// Llama checkpoints in Hugging Face's layout: the tensors under their transformers names (no
+/// `lm_head.weight` when the head is tied) with the metadata `{"format": "pt", "gscope": "llama"}`,
+/// and a transformers `config.json` (`model_type` "llama", `LlamaForCausalLM`, the sizes under
+/// `LlamaConfig`'s keys), so that `LlamaForCausalLM.from_pretrained(directory)` loads the
+/// directory as it is.
+extension Checkpoint {
+    public static let llamaModelType = "llama"
+    public static let llamaMetadata = ["format": "pt", "gscope": "llama"]
+
+    /// Writes a Llama's `parameters` (the flat buffer in layout order) and `config` to
+    /// `directory` (atomic per file).
+    public static func saveLlama(config: LlamaConfig, parameters: UnsafeBufferPointer<Float>,
+                                 to directory: String) throws(ModelError) {
+        try config.validate()
+        try save(configJSON: llamaConfigJSON(config), layout: config.parameterLayout(), parameters: parameters,
+                 metadata: llamaMetadata, describing: llamaDescription(config), to: directory)
+    }
+
+    /// Reads the Llama checkpoint in `directory`: its configuration and the flat parameter
+    /// buffer in layout order.
+    public static func loadLlama(from directory: String) throws(ModelError) -> (config: LlamaConfig, parameters: [Float]) {
+        let path = join(directory, configFile)
+        let header = try decodeConfig(ArchitectureHeader.self, from: directory)
+        guard header.modelType == llamaModelType else {
+            throw .checkpoint("\(path): model_type is '\(header.modelType ?? "absent")', this loader reads '\(llamaModelType)'")
+        }
+        let config = try decodeConfig(LlamaConfig.self, from: directory)
+        do throws(ModelError) {
+            try config.validate()
+        } catch {
+            throw .checkpoint("\(path): \(error)")
+        }
+        let parameters = try loadParameters(layout: config.parameterLayout(), from: directory,
+                                            describing: llamaDescription(config))
+        return (config, parameters)
+    }
+
+    /// The text of a transformers `config.json` for `config` (sorted keys, two-space indent).
+    public static func llamaConfigJSON(_ c: LlamaConfig) -> String {
+        prettyJSON([("architectures", "[\"LlamaForCausalLM\"]"), ("model_type", "\"\(llamaModelType)\""),
+                    ("attention_bias", "false"), ("mlp_bias", "false"), ("hidden_act", "\"silu\""),
+                    ("torch_dtype", "\"float32\""), ("head_dim", String(c.headSize)),
+                    ("hidden_size", String(c.nEmbd)), ("intermediate_size", String(c.ffnHidden)),
+                    ("num_attention_heads", String(c.nHead)), ("num_key_value_heads", String(c.nKVHead)),
+                    ("num_hidden_layers", String(c.nLayer)), ("vocab_size", String(c.vocabSize)),
+                    ("max_position_embeddings", String(c.blockSize)), ("rope_theta", "\(c.ropeBase)"),
+                    ("rms_norm_eps", "\(c.rmsNormEps)"), ("tie_word_embeddings", c.tiedEmbeddings ? "true" : "false")])
+    }
+
+    static func llamaDescription(_ c: LlamaConfig) -> String {
+        "Llama: \(c.nLayer) layers, \(c.nHead) heads on \(c.nKVHead) key/value heads, hidden \(c.nEmbd), " +
+            "intermediate \(c.ffnHidden), vocab \(c.vocabSize)"
+    }
+
+    /// The keys of a `config.json` that tell the architectures apart: gscope's GPT writes
+    /// `architecture`, transformers writes `model_type`.
+    struct ArchitectureHeader: Decodable {
+        let architecture: String?
+        let modelType: String?
+        enum CodingKeys: String, CodingKey { case architecture, modelType = "model_type" }
+    }
+}
