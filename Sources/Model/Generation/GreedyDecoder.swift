@@ -8,8 +8,8 @@ public struct GeneratedSequence: Equatable, Sendable {
         case stopToken = "stop_token"
         /// `maxNewTokens` tokens were generated.
         case maxNewTokens = "max_new_tokens"
-        /// Prompt and new tokens fill the block size (the context length): the next token would need a
-        /// position the model has not learned.
+        /// Prompt and new tokens fill the block size (the context length): the next token would
+        /// need a position the model has not learned.
         case blockSize = "block_size"
     }
 
@@ -41,8 +41,8 @@ public struct DecodingStep {
 ///
 /// until the row chooses `stopToken`, has `maxNewTokens` new tokens, or its sequence reaches the
 /// block size, the model's context length (a context of that many tokens still predicts one more
-/// token, which is never fed back). The result does not depend on which other prompts share the batch (up to the rounding
-/// of batched matmuls).
+/// token, which is never fed back). The result does not depend on which other prompts share the
+/// batch (up to the rounding of batched matmuls).
 public struct GreedyDecoder {
     public let model: any IncrementallyDecodable
     public var maxNewTokens: Int
