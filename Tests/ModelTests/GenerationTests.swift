@@ -4,6 +4,16 @@ import Testing
 import TestSupport
 import Unlearning
 
+/// What the reference decoding needs of a model besides decoding: its full forward pass and the
+/// logits it leaves (the GPT, the Llama).
+protocol FullForwardModel: IncrementallyDecodable {
+    func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch: Int, seq: Int) throws(ModelError) -> Double
+    var logits: UnsafeMutableBufferPointer<Float> { get }
+}
+
+extension GPT: FullForwardModel {}
+extension Llama: FullForwardModel {}
+
 /// Greedy decoding with the key/value cache against the model's own full forward pass, recomputed
 /// from scratch for every generated token.
 @Suite("Greedy decoding with a key/value cache")
@@ -43,11 +53,11 @@ struct GenerationTests {
     }
 
     /// The full forward pass's logits at the last position of `context` (one row, no cache).
-    static func fullForwardLastLogits(_ gpt: GPT, _ context: [Int32]) throws -> [Float] {
-        let T = context.count, V = gpt.config.vocabSize
-        try gpt.forward(tokens: context, targets: [Int32](repeating: -1, count: T), mask: [Float](repeating: 0, count: T),
-                        batch: 1, seq: T)
-        return Array(gpt.logits[((T - 1) * V)..<(T * V)])
+    static func fullForwardLastLogits(_ model: some FullForwardModel, _ context: [Int32]) throws -> [Float] {
+        let T = context.count, V = model.vocabSize
+        _ = try model.forward(tokens: context, targets: [Int32](repeating: -1, count: T), mask: [Float](repeating: 0, count: T),
+                              batch: 1, seq: T)
+        return Array(model.logits[((T - 1) * V)..<(T * V)])
     }
 
     static func argmax(_ x: [Float]) -> Int32 {
@@ -56,14 +66,14 @@ struct GenerationTests {
 
     /// Greedy decoding by recomputing the whole sequence for every token: the definition that
     /// the cached decoder must reproduce. Returns the sequence and each step's logits.
-    static func referenceGreedy(_ gpt: GPT, prompt: [Int32], maxNewTokens: Int, stopToken: Int32?) throws
+    static func referenceGreedy(_ model: some FullForwardModel, prompt: [Int32], maxNewTokens: Int, stopToken: Int32?) throws
         -> (GeneratedSequence, [[Float]])
     {
         var context = prompt, steps: [[Float]] = []
         var result = GeneratedSequence(tokens: [], finish: .maxNewTokens)
         while result.tokens.count < maxNewTokens {
-            guard context.count <= gpt.config.blockSize else { result.finish = .blockSize; break }
-            let logits = try fullForwardLastLogits(gpt, context)
+            guard context.count <= model.contextLength else { result.finish = .blockSize; break }
+            let logits = try fullForwardLastLogits(model, context)
             steps.append(logits)
             let token = argmax(logits)
             if token == stopToken { result.finish = .stopToken; break }
@@ -77,20 +87,20 @@ struct GenerationTests {
     /// step, its logits against the full forward's (relative 1e-5) and its tokens against the
     /// full forward's argmax. Returns the results.
     @discardableResult
-    static func checkAgainstFullRecompute(_ gpt: GPT, prompts: [[Int32]], maxNewTokens: Int, stopToken: Int32?) throws
+    static func checkAgainstFullRecompute(_ model: some FullForwardModel, prompts: [[Int32]], maxNewTokens: Int, stopToken: Int32?) throws
         -> [GeneratedSequence]
     {
         var seen: [Int: [[Float]]] = [:]   // row → logits of each of its steps
-        let results = try GreedyDecoder(model: gpt, maxNewTokens: maxNewTokens, stopToken: stopToken)
+        let results = try GreedyDecoder(model: model, maxNewTokens: maxNewTokens, stopToken: stopToken)
             .generate(prompts: prompts) { step in
-                let V = gpt.config.vocabSize
+                let V = model.vocabSize
                 for (i, row) in step.rows.enumerated() {
                     #expect(seen[row, default: []].count == step.step, "row \(row) skipped a step")
                     seen[row, default: []].append(Array(step.logits[(i * V)..<((i + 1) * V)]))
                 }
             }
         for (row, prompt) in prompts.enumerated() {
-            let (expected, referenceLogits) = try referenceGreedy(gpt, prompt: prompt, maxNewTokens: maxNewTokens, stopToken: stopToken)
+            let (expected, referenceLogits) = try referenceGreedy(model, prompt: prompt, maxNewTokens: maxNewTokens, stopToken: stopToken)
             #expect(results[row] == expected, "row \(row)")
             let cached = seen[row] ?? []
             #expect(cached.count == referenceLogits.count, "row \(row): \(cached.count) steps, reference \(referenceLogits.count)")

@@ -1,15 +1,30 @@
 import NumericCore
 
-/// The working buffers of `IncrementalForward` for up to `tokenCapacity` new tokens in up to
-/// `rowCapacity` rows: one block's tensors at a time (every block reuses them; nothing is kept
-/// for a backward pass) and the last position of each row for the head. Row-major, N tokens.
+/// The widths of an incremental forward's working buffers, which differ between architectures.
+struct DecodingShape {
+    /// C, the residual stream.
+    let width: Int
+    /// A fused q|k|v row: 3C (GPT), C + 2·kvDim (Llama).
+    let qkvWidth: Int
+    /// The MLP's first linear layer's output: 4C (GPT), gate|up 2F (Llama).
+    let mlpWidth: Int
+    /// The MLP after its activation: 4C (GPT's GELU), F (Llama's SwiGLU).
+    let mlpActivatedWidth: Int
+    /// V, the logits of one row.
+    let vocabSize: Int
+}
+
+/// The working buffers of an incremental forward (`IncrementalForward`, `LlamaIncrementalForward`)
+/// for up to `tokenCapacity` new tokens in up to `rowCapacity` rows: one block's tensors at a
+/// time (every block reuses them; nothing is kept for a backward pass), the last position of
+/// each row for the head, and where each new token sits in the cache. Row-major, N tokens.
 final class DecodingActivations {
     let tokenCapacity: Int, rowCapacity: Int
     let residual, residualAfterAttention: UnsafeMutablePointer<Float>   // (N,C) the residual stream before / after attention
-    let normalized, mean, rstd: UnsafeMutablePointer<Float>            // (N,C), (N), (N) LayerNorm output and statistics
-    let qkv: UnsafeMutablePointer<Float>                                // (N,3C)
+    let normalized, mean, rstd: UnsafeMutablePointer<Float>            // (N,C), (N), (N) norm output and statistics
+    let qkv: UnsafeMutablePointer<Float>                                // (N,QKV)
     let attentionOutput: UnsafeMutablePointer<Float>                    // (N,C)
-    let fc, fcGelu: UnsafeMutablePointer<Float>                         // (N,4C) before / after the GELU
+    let mlp, mlpActivated: UnsafeMutablePointer<Float>                  // (N,H), (N,A) the MLP before / after its activation
     let lastResidual, lastNormalized: UnsafeMutablePointer<Float>       // (M,C) each row's last new position
     let logits: UnsafeMutablePointer<Float>                             // (M,V)
     let attentionScratch: UnsafeMutablePointer<Float>                   // (maxLength) per worker
@@ -19,10 +34,10 @@ final class DecodingActivations {
     private let owned: [FloatBuffer]
     private let ownedInts: [UnsafeMutablePointer<Int>]
 
-    init(config: GPTConfig, tokenCapacity N: Int, rowCapacity M: Int, maxLength: Int, workers: Int) {
+    init(shape: DecodingShape, tokenCapacity N: Int, rowCapacity M: Int, maxLength: Int, workers: Int) {
         tokenCapacity = N
         rowCapacity = M
-        let C = config.nEmbd, V = config.vocabSize
+        let C = shape.width
         var owned: [FloatBuffer] = []
         func take(_ n: Int) -> UnsafeMutablePointer<Float> {
             owned.append(FloatBuffer(count: n))
@@ -30,11 +45,11 @@ final class DecodingActivations {
         }
         residual = take(N * C); residualAfterAttention = take(N * C)
         normalized = take(N * C); mean = take(N); rstd = take(N)
-        qkv = take(3 * N * C)
+        qkv = take(N * shape.qkvWidth)
         attentionOutput = take(N * C)
-        fc = take(4 * N * C); fcGelu = take(4 * N * C)
+        mlp = take(N * shape.mlpWidth); mlpActivated = take(N * shape.mlpActivatedWidth)
         lastResidual = take(M * C); lastNormalized = take(M * C)
-        logits = take(M * V)
+        logits = take(M * shape.vocabSize)
         attentionScratch = take(workers * maxLength)
         attentionScratchSlots = workers
         self.owned = owned
@@ -48,5 +63,57 @@ final class DecodingActivations {
     deinit {
         tokens.deallocate()
         ownedInts.forEach { $0.deallocate() }
+    }
+
+    /// Buffers for N tokens in M rows: `buffers` when large enough, else new ones (stored in
+    /// `buffers`, the old ones released first).
+    static func fitting(_ buffers: inout DecodingActivations?, shape: DecodingShape, tokens N: Int, rows M: Int,
+                        maxLength: Int) -> DecodingActivations {
+        if let a = buffers, a.tokenCapacity >= N, a.rowCapacity >= M { return a }
+        buffers = nil
+        let a = DecodingActivations(shape: shape, tokenCapacity: N, rowCapacity: M, maxLength: maxLength,
+                                    workers: Parallel.workers)
+        buffers = a
+        return a
+    }
+
+    /// Lays out the new tokens of `rows` row after row: token n of the batch gets its id, its
+    /// position (after its row's stored ones), the offset of its row in each layer's keys and
+    /// values, and its context length (position + 1).
+    func load(rows: [Int], tokens new: [[Int32]], cache: KVCache) {
+        var n = 0
+        for (r, row) in rows.enumerated() {
+            for (i, token) in new[r].enumerated() {
+                let position = cache.lengths[row] + i
+                tokens[n] = token
+                positions[n] = position
+                contextOffsets[n] = cache.offset(layer: 0, row: row, position: 0)
+                contextLengths[n] = position + 1
+                n += 1
+            }
+        }
+    }
+
+    /// Writes token n's key and value, the k and v parts of row n of `qkv` (at `kOffset` and
+    /// `kOffset + W` in rows of `qkvWidth` floats), into its cache slot in `keys` and `values`.
+    func store(keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>, kOffset: Int, qkvWidth: Int,
+               cache: KVCache, N: Int) {
+        let W = cache.width
+        for n in 0..<N {
+            let at = contextOffsets[n] + positions[n] * W, k = qkv + n * qkvWidth + kOffset
+            (keys + at).update(from: k, count: W)
+            (values + at).update(from: k + W, count: W)
+        }
+    }
+
+    /// Copies each row's last new position of `residual` into `lastResidual` (row r of M) and
+    /// marks the rows' new positions as stored in `cache`.
+    func gatherLast(rows: [Int], tokens new: [[Int32]], width C: Int, cache: KVCache) {
+        var last = -1
+        for (r, row) in rows.enumerated() {
+            last += new[r].count
+            (lastResidual + r * C).update(from: residual + last * C, count: C)
+            cache.advance(row: row, by: new[r].count)
+        }
     }
 }

@@ -8,8 +8,8 @@ public struct GeneratedSequence: Equatable, Sendable {
         case stopToken = "stop_token"
         /// `maxNewTokens` tokens were generated.
         case maxNewTokens = "max_new_tokens"
-        /// Prompt and new tokens fill the block size: the next token would need a position the
-        /// model has not learned.
+        /// Prompt and new tokens fill the block size (the context length): the next token would
+        /// need a position the model has not learned.
         case blockSize = "block_size"
     }
 
@@ -31,7 +31,8 @@ public struct DecodingStep {
     public let logits: UnsafeBufferPointer<Float>
 }
 
-/// Greedy decoding with a key/value cache, many prompts at once.
+/// Greedy decoding with a key/value cache, many prompts at once, for any model that makes
+/// incremental forward passes (`IncrementallyDecodable`: the GPT, the Llama).
 ///
 /// Every prompt is run through the model once (all prompts together), then each step feeds the
 /// last chosen token of every unfinished row, all rows in one batch, and picks
@@ -39,31 +40,31 @@ public struct DecodingStep {
 ///     yₜ = argmax_v logits[v]        (the smallest such v on a tie)
 ///
 /// until the row chooses `stopToken`, has `maxNewTokens` new tokens, or its sequence reaches the
-/// block size (a context of `blockSize` tokens still predicts one more token, which is never fed
-/// back). The result does not depend on which other prompts share the batch (up to the rounding
-/// of batched matmuls).
+/// block size, the model's context length (a context of that many tokens still predicts one more
+/// token, which is never fed back). The result does not depend on which other prompts share the
+/// batch (up to the rounding of batched matmuls).
 public struct GreedyDecoder {
-    public let model: GPT
+    public let model: any IncrementallyDecodable
     public var maxNewTokens: Int
     public var stopToken: Int32?
 
-    public init(model: GPT, maxNewTokens: Int = 200, stopToken: Int32?) {
+    public init(model: any IncrementallyDecodable, maxNewTokens: Int = 200, stopToken: Int32?) {
         self.model = model
         self.maxNewTokens = maxNewTokens
         self.stopToken = stopToken
     }
 
-    /// The continuation of each prompt (each non-empty, at most the block size, ids in the
+    /// The continuation of each prompt (each non-empty, at most the context length, ids in the
     /// vocabulary), in the prompts' order. `observe` sees every step's logits.
     public func generate(prompts: [[Int32]], observe: ((DecodingStep) -> Void)? = nil) throws(ModelError) -> [GeneratedSequence] {
         try validate(prompts: prompts)
         var results = prompts.map { _ in GeneratedSequence(tokens: [], finish: .maxNewTokens) }
         guard maxNewTokens > 0 else { return results }
-        let blockSize = model.config.blockSize, V = model.config.vocabSize
+        let context = model.contextLength, V = model.vocabSize
         // The last chosen token is never fed: no row stores more than prompt + maxNewTokens − 1 positions.
         let longestPrompt = prompts.map(\.count).max()!
-        let forward = try IncrementalForward(model: model, rows: prompts.count,
-                                             maxLength: longestPrompt + min(maxNewTokens - 1, blockSize - longestPrompt))
+        let forward = try model.incrementalForward(rows: prompts.count,
+                                                   maxLength: longestPrompt + min(maxNewTokens - 1, context - longestPrompt))
         var active = Array(prompts.indices)
         var logits = try forward.extend(rows: active, with: prompts)
         for step in 0... {
@@ -77,7 +78,7 @@ public struct GreedyDecoder {
                 }
                 results[row].tokens.append(token)
                 if results[row].tokens.count == maxNewTokens { continue }   // finish stays .maxNewTokens
-                if forward.cache.lengths[row] == blockSize {
+                if forward.cache.lengths[row] == context {
                     results[row].finish = .blockSize
                     continue
                 }
@@ -99,25 +100,25 @@ public struct GreedyDecoder {
     }
 
     private func validate(prompts: [[Int32]]) throws(ModelError) {
-        let config = model.config
+        let V = model.vocabSize, context = model.contextLength
         guard !prompts.isEmpty else { throw .shapeMismatch("no prompt to continue") }
         guard maxNewTokens >= 0 else { throw .shapeMismatch("maxNewTokens \(maxNewTokens) is negative") }
-        if let stop = stopToken, stop < 0 || stop >= config.vocabSize {
-            throw .shapeMismatch("stop token \(stop) is outside the vocabulary 0..<\(config.vocabSize)")
+        if let stop = stopToken, stop < 0 || stop >= V {
+            throw .shapeMismatch("stop token \(stop) is outside the vocabulary 0..<\(V)")
         }
         for (i, prompt) in prompts.enumerated() {
             guard !prompt.isEmpty else { throw .shapeMismatch("prompt \(i) is empty: greedy decoding needs at least one token to continue") }
-            guard prompt.count <= config.blockSize else {
-                throw .shapeMismatch("prompt \(i) has \(prompt.count) tokens, more than the model's block size \(config.blockSize)")
+            guard prompt.count <= context else {
+                throw .shapeMismatch("prompt \(i) has \(prompt.count) tokens, more than the model's context length \(context)")
             }
-            if let bad = prompt.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
-                throw .shapeMismatch("prompt \(i) holds token \(bad), outside the vocabulary 0..<\(config.vocabSize)")
+            if let bad = prompt.first(where: { $0 < 0 || Int($0) >= V }) {
+                throw .shapeMismatch("prompt \(i) holds token \(bad), outside the vocabulary 0..<\(V)")
             }
         }
     }
 }
 
-extension GPT {
+extension IncrementallyDecodable {
     /// Greedy continuations of `prompts` (see `GreedyDecoder`): the new tokens of each prompt,
     /// the stop token left out.
     public func generateGreedy(prompts: [[Int32]], maxNewTokens: Int = 200, stopToken: Int32?) throws(ModelError) -> [[Int32]] {

@@ -1,17 +1,18 @@
 import NumericCore
 
 /// The keys and values every attention layer has computed so far, for `rows` sequences of up to
-/// `maxLength` positions each: two (layers, rows, maxLength, C) arrays, row-major, so that one
-/// sequence's keys (or values) in one layer are `maxLength` consecutive rows of C floats — the
-/// layout `Attention.forwardCached` reads. Head h of a key is its columns h·hs..<(h+1)·hs, as
-/// in the fused q|k|v rows.
+/// `maxLength` positions each: two (layers, rows, maxLength, W) arrays, row-major, so that one
+/// sequence's keys (or values) in one layer are `maxLength` consecutive rows of W floats — the
+/// layout `Attention.forwardCached` reads. W is the width of a key, NKV·hs: the model's width C
+/// with plain multi-head attention (GPT), `kvDim` with grouped-query attention (Llama). Key/value
+/// head g of a key is its columns g·hs..<(g+1)·hs, as in the fused q|k|v rows.
 ///
 /// `lengths[r]` counts the positions of row r whose keys and values are stored (in every layer).
 public final class KVCache {
     public let layers: Int
     public let rows: Int
     public let maxLength: Int
-    /// C, the model's width.
+    /// W, the floats of one position's key (and of its value): NKV·hs.
     public let width: Int
     /// Stored positions per row.
     public private(set) var lengths: [Int]
@@ -19,7 +20,7 @@ public final class KVCache {
     private let valueStore: FloatBuffer
 
     /// An empty cache for `rows` sequences of at most `maxLength` positions of a model of
-    /// `layers` blocks and width `width`.
+    /// `layers` blocks whose keys and values are `width` floats each.
     public init(layers: Int, rows: Int, maxLength: Int, width: Int) {
         precondition(layers > 0 && rows > 0 && maxLength > 0 && width > 0, "KVCache sizes must be positive")
         self.layers = layers
@@ -29,6 +30,16 @@ public final class KVCache {
         lengths = [Int](repeating: 0, count: rows)
         keyStore = FloatBuffer(count: layers * rows * maxLength * width)
         valueStore = FloatBuffer(count: layers * rows * maxLength * width)
+    }
+
+    /// An empty cache for a model of `contextLength` positions: `maxLength` (by default the
+    /// context) must lie in 1...contextLength, and `rows` be positive.
+    convenience init(layers: Int, rows: Int, maxLength: Int?, contextLength: Int, width: Int) throws(ModelError) {
+        let length = maxLength ?? contextLength
+        guard rows > 0, length > 0, length <= contextLength else {
+            throw .shapeMismatch("a key/value cache needs at least one row and 1...\(contextLength) positions (the context length), not \(rows) rows of \(length)")
+        }
+        self.init(layers: layers, rows: rows, maxLength: length, width: width)
     }
 
     /// Forgets every row (the memory is kept).

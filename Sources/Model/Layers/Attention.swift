@@ -27,10 +27,12 @@ public enum Attention {
             self.NKV = NKV
         }
 
-        /// Offset in a row of query head h's q, and of its key/value head's k.
+        /// Offset in a row of query head h's q, and of its key/value head's k and v.
         func q(_ h: Int) -> Int { h * hs }
-        func k(_ h: Int) -> Int { kOffset + h / group * hs }
-        func v(_ h: Int) -> Int { vOffset + h / group * hs }
+        func k(_ h: Int) -> Int { kOffset + kv(h) }
+        func v(_ h: Int) -> Int { vOffset + kv(h) }
+        /// Offset of query head h's key/value head within the NKV·hs floats of a key (or value).
+        func kv(_ h: Int) -> Int { h / group * hs }
     }
 
     public static func forward(out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
@@ -52,31 +54,33 @@ public enum Attention {
     }
 
     /// One query position per row, over keys and values kept from earlier positions (incremental
-    /// decoding with a key/value cache). Query n is the q part of row n of `qkv` (N,3C); its
-    /// sequence's keys and values start at `contextOffsets[n]` in `keys` and `values`, one
-    /// position every C floats, and it sees the first `contextLengths[n]` of them (its own
-    /// position included). For each query and head h, with K, V the (Lₙ, hs) head slices:
+    /// decoding with a key/value cache). Query n is the q part of row n of `qkv`, fused rows of
+    /// stride C + 2·NKV·hs as in `forward`; its sequence's keys and values start at
+    /// `contextOffsets[n]` in `keys` and `values`, one position every NKV·hs floats, and it sees
+    /// the first `contextLengths[n]` of them (its own position included). For each query and
+    /// query head h, with K, V the (Lₙ, hs) slices of key/value head `h / (NH/NKV)`:
     ///
     ///     s = K·q/√hs,   p = softmax(s),   o = pᵀ·V
     ///
     /// written into the head's columns of row n of `out` (N,C): row t of `forward`'s causal
-    /// softmax for a sequence whose keys and values are the cached ones. `scratch` holds
-    /// `scratchSlots` rows of max(contextLengths) floats, one per worker.
+    /// softmax for a sequence whose keys and values are the cached ones. `kvHeads` is NKV, nil
+    /// meaning NH (plain multi-head: stride 3C, keys of width C). `scratch` holds `scratchSlots`
+    /// rows of max(contextLengths) floats, one per worker.
     public static func forwardCached(out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
                                      qkv: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                                      contextOffsets: UnsafePointer<Int>, contextLengths: UnsafePointer<Int>,
-                                     N: Int, C: Int, NH: Int) {
-        let hs = C / NH, C3 = 3 * C
+                                     N: Int, C: Int, NH: Int, kvHeads: Int? = nil) {
+        let r = Rows(C: C, NH: NH, kvHeads: kvHeads), hs = r.hs, kvWidth = r.NKV * hs
         let scale = 1 / Float(hs).squareRoot()
         let longest = (0..<N).reduce(0) { Swift.max($0, contextLengths[$1]) }
         forEachHead(B: N, NH: NH, workers: scratchSlots) { n, h, worker in
-            let q = qkv + n * C3 + h * hs
-            let k = keys + contextOffsets[n] + h * hs, v = values + contextOffsets[n] + h * hs
+            let q = qkv + n * r.stride + r.q(h)
+            let k = keys + contextOffsets[n] + r.kv(h), v = values + contextOffsets[n] + r.kv(h)
             let L = contextLengths[n]
             let p = scratch + worker * longest
-            BLAS.gemv(m: L, n: hs, alpha: scale, k, lda: C, q, beta: 0, p)
+            BLAS.gemv(m: L, n: hs, alpha: scale, k, lda: kvWidth, q, beta: 0, p)
             softmaxInPlace(p, count: L)
-            BLAS.gemv(trans: true, m: L, n: hs, v, lda: C, p, beta: 0, out + n * C + h * hs)
+            BLAS.gemv(trans: true, m: L, n: hs, v, lda: kvWidth, p, beta: 0, out + n * C + h * hs)
         }
     }
 

@@ -31,23 +31,33 @@ public enum RotaryEmbedding {
     /// rows of `x` (row stride `ld`); row n is at position n mod T.
     public static func forward(_ x: UnsafeMutablePointer<Float>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
                                heads: Int, headSize hs: Int, ld: Int, B: Int, T: Int) {
-        rotate(x, cos: cos, sin: sin, sinSign: 1, heads: heads, hs: hs, ld: ld, N: B * T, T: T)
+        rotate(x, cos: cos, sin: sin, sinSign: 1, heads: heads, hs: hs, ld: ld, N: B * T, T: T, positions: nil)
+    }
+
+    /// Rotates, in place, `heads` consecutive heads of width hs at the start of each of the N
+    /// rows of `x` (row stride `ld`); row n is at position `positions[n]`, a row of the tables
+    /// (incremental decoding, where each new token follows its own sequence's cached prefix).
+    public static func forward(_ x: UnsafeMutablePointer<Float>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
+                               heads: Int, headSize hs: Int, ld: Int, positions: UnsafePointer<Int>, N: Int) {
+        rotate(x, cos: cos, sin: sin, sinSign: 1, heads: heads, hs: hs, ld: ld, N: N, T: 0, positions: positions)
     }
 
     /// The backward of `forward`, in place on the gradient `dx` (same layout): the inverse
     /// rotation, `dx[i] = dy[i]·cos θ + dy[i+hs/2]·sin θ`, `dx[i+hs/2] = dy[i+hs/2]·cos θ − dy[i]·sin θ`.
     public static func backward(_ dx: UnsafeMutablePointer<Float>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
                                 heads: Int, headSize hs: Int, ld: Int, B: Int, T: Int) {
-        rotate(dx, cos: cos, sin: sin, sinSign: -1, heads: heads, hs: hs, ld: ld, N: B * T, T: T)
+        rotate(dx, cos: cos, sin: sin, sinSign: -1, heads: heads, hs: hs, ld: ld, N: B * T, T: T, positions: nil)
     }
 
-    /// `(a, b) ← (a·cos − s·b·sin, b·cos + s·a·sin)` with s = `sinSign` (±1), for every pair.
+    /// `(a, b) ← (a·cos − s·b·sin, b·cos + s·a·sin)` with s = `sinSign` (±1), for every pair;
+    /// row n is at position `positions[n]`, or n mod T without positions.
     private static func rotate(_ x: UnsafeMutablePointer<Float>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
-                               sinSign: Float, heads: Int, hs: Int, ld: Int, N: Int, T: Int) {
+                               sinSign: Float, heads: Int, hs: Int, ld: Int, N: Int, T: Int, positions: UnsafePointer<Int>?) {
         let half = hs / 2
         Parallel.forRanges(N, grain: 32) { rows in
             for n in rows {
-                let c = cos + (n % T) * half, s = sin + (n % T) * half
+                let t = positions?[n] ?? n % T
+                let c = cos + t * half, s = sin + t * half
                 for h in 0..<heads {
                     let a = x + n * ld + h * hs, b = a + half
                     var i = 0

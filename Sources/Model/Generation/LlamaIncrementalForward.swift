@@ -1,0 +1,84 @@
+import NumericCore
+
+/// The Llama's forward pass on the next tokens of some sequences, attending over the keys and
+/// values those sequences left in a `KVCache` (of width `kvDim`: grouped-query attention stores
+/// NKV heads per position) instead of recomputing their prefixes.
+///
+/// A call gives rows r₁…r_M new tokens; row r's tokens take positions `lengths[r]…` and each
+/// attends to every stored position of its row and to the new ones up to itself. All N new
+/// tokens go through each layer together (one (N,·) matmul per linear layer); their keys, rotated
+/// at their own positions, and values join the cache:
+///
+///     x = E[token]
+///     q|k|v = qkv(rms₁(x)),   q ← rope(q, position),   k ← rope(k, position)
+///     x′ = x + o_proj(attn(q, K, V)),   K, V the row's cached keys and values with k, v appended
+///     x ← x′ + down_proj(silu(gate_proj(n₂)) ⊙ up_proj(n₂)),   n₂ = rms₂(x′)      for each block
+///     logits = rms_f(x) · Hᵀ                                                    at each row's last new token
+///
+/// with the kernels of `Llama.forward` (so the numbers match its logits up to rounding), and only
+/// this object's buffers: the model's activations, gradients and parameters are left as they are.
+public final class LlamaIncrementalForward: IncrementalDecoding {
+    public let model: Llama
+    public let cache: KVCache
+    private let shape: DecodingShape
+    /// `cos θ(t, i)`, `sin θ(t, i)` for the cache's positions t < maxLength, (maxLength, hs/2).
+    private let ropeCos, ropeSin: FloatBuffer
+    private var buffers: DecodingActivations?
+
+    /// A cache for `rows` sequences of at most `maxLength` positions (at most, and by default,
+    /// the model's context length).
+    public init(model: Llama, rows: Int, maxLength: Int? = nil) throws(ModelError) {
+        let config = model.config
+        self.model = model
+        cache = try KVCache(layers: config.nLayer, rows: rows, maxLength: maxLength, contextLength: config.blockSize,
+                            width: config.kvDim)
+        shape = DecodingShape(width: config.nEmbd, qkvWidth: config.qkvDim, mlpWidth: 2 * config.ffnHidden,
+                              mlpActivatedWidth: config.ffnHidden, vocabSize: config.vocabSize)
+        let half = config.headSize / 2
+        ropeCos = FloatBuffer(count: cache.maxLength * half)
+        ropeSin = FloatBuffer(count: cache.maxLength * half)
+        RotaryEmbedding.tables(cos: ropeCos.base, sin: ropeSin.base, T: cache.maxLength, headSize: config.headSize,
+                               base: config.ropeBase)
+    }
+
+    public var vocabSize: Int { model.config.vocabSize }
+    public var contextLength: Int { model.config.blockSize }
+
+    public func extend(rows: [Int], with tokens: [[Int32]]) throws(ModelError) -> UnsafeBufferPointer<Float> {
+        try validate(rows: rows, tokens: tokens)
+        let config = model.config
+        let M = rows.count, N = tokens.reduce(0) { $0 + $1.count }
+        let C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
+        let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, eps = Float(config.rmsNormEps)
+        let a = DecodingActivations.fitting(&buffers, shape: shape, tokens: N, rows: M, maxLength: cache.maxLength)
+        a.load(rows: rows, tokens: tokens, cache: cache)
+        let w = model.parameters.base, slots = model.slots
+
+        Encoder.tokenEmbeddingForward(out: a.residual, tokens: a.tokens, wte: w + slots.embed, N: N, C: C)
+        for (l, s) in slots.blocks.enumerated() {
+            // Attention: x′ = x + o_proj(attn(rope(qkv(rms₁(x))))), over the cached keys and values.
+            RMSNorm.forward(out: a.normalized, rstd: a.rstd, inp: a.residual, weight: w + s.attnNorm, eps: eps, N: N, C: C)
+            Linear.forward(out: a.qkv, inp: a.normalized, weight: w + s.qkv, bias: nil, N: N, C: C, OC: QKV)
+            RotaryEmbedding.forward(a.qkv, cos: ropeCos.base, sin: ropeSin.base, heads: NH + NKV, headSize: config.headSize,
+                                    ld: QKV, positions: a.positions, N: N)
+            let keys = cache.keys(layer: l), values = cache.values(layer: l)
+            a.store(keys: keys, values: values, kOffset: C, qkvWidth: QKV, cache: cache, N: N)
+            Attention.forwardCached(out: a.attentionOutput, scratch: a.attentionScratch, scratchSlots: a.attentionScratchSlots,
+                                    qkv: a.qkv, keys: keys, values: values, contextOffsets: a.contextOffsets,
+                                    contextLengths: a.contextLengths, N: N, C: C, NH: NH, kvHeads: NKV)
+            Linear.forward(out: a.residualAfterAttention, inp: a.attentionOutput, weight: w + s.o, bias: nil,
+                           residual: a.residual, N: N, C: C, OC: C)
+            // MLP: x ← x′ + down(silu(gate(rms₂(x′))) ⊙ up(rms₂(x′))).
+            RMSNorm.forward(out: a.normalized, rstd: a.rstd, inp: a.residualAfterAttention, weight: w + s.mlpNorm, eps: eps,
+                            N: N, C: C)
+            Linear.forward(out: a.mlp, inp: a.normalized, weight: w + s.gateUp, bias: nil, N: N, C: C, OC: 2 * F)
+            SwiGLU.forward(out: a.mlpActivated, inp: a.mlp, N: N, F: F)
+            Linear.forward(out: a.residual, inp: a.mlpActivated, weight: w + s.down, bias: nil,
+                           residual: a.residualAfterAttention, N: N, C: F, OC: C)
+        }
+        a.gatherLast(rows: rows, tokens: tokens, width: C, cache: cache)
+        RMSNorm.forward(out: a.lastNormalized, rstd: a.rstd, inp: a.lastResidual, weight: w + slots.norm, eps: eps, N: M, C: C)
+        BLAS.gemm(transB: true, m: M, n: V, k: C, a.lastNormalized, lda: C, w + slots.head, ldb: C, beta: 0, a.logits, ldc: V)
+        return UnsafeBufferPointer(start: a.logits, count: M * V)
+    }
+}
