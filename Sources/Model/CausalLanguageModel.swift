@@ -7,8 +7,10 @@ import NumericCore
 ///
 /// All parameters live in one flat buffer, `parameters`, described by `layout`; `backward`
 /// accumulates into its twin `gradients`. The model keeps the activations of the last `forward`
-/// pass; the accessors below read them.
-public protocol CausalLanguageModel: AnyObject {
+/// pass; the accessors below read them. Greedy decoding with a key/value cache
+/// (`generateGreedy`, `GreedyDecoder`) comes from `IncrementallyDecodable`, which also gives the
+/// vocabulary size and the context length.
+public protocol CausalLanguageModel: IncrementallyDecodable {
     /// The tensor table of `parameters` and `gradients`: names, shapes, blocks and layer groups.
     var layout: ParameterLayout { get }
     /// The parameters, in `layout` order.
@@ -19,10 +21,6 @@ public protocol CausalLanguageModel: AnyObject {
     /// embedding's gradient (the rest is the output head's), to split its G-effect.
     var inputEmbeddingGradient: FloatBuffer? { get set }
 
-    /// The vocabulary size V.
-    var vocabSize: Int { get }
-    /// The most positions a sequence may have.
-    var contextLength: Int { get }
     /// The number of transformer blocks.
     var blockCount: Int { get }
     /// The width C of the residual stream.
@@ -65,9 +63,6 @@ public protocol CausalLanguageModel: AnyObject {
     var configurationJSON: String { get }
     /// Writes a checkpoint of the current parameters to `directory` (atomically per file).
     func saveCheckpoint(to directory: String) throws(ModelError)
-
-    /// Greedy continuations of `prompts`: the new tokens of each, the stop token left out.
-    func generateGreedy(prompts: [[Int32]], maxNewTokens: Int, stopToken: Int32?) throws(ModelError) -> [[Int32]]
 }
 
 extension CausalLanguageModel {

@@ -4,14 +4,15 @@ import Foundation
 import Model
 import NumericCore
 
-/// `gscope generate`: greedy continuations of prompts and questions by a trained checkpoint.
+/// `gscope generate`: greedy continuations of prompts and questions by a checkpoint or a GGUF model.
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Continue prompts or answer questions greedily with a trained checkpoint.",
+        abstract: "Continue prompts or answer questions greedily with a checkpoint or a GGUF model.",
         discussion: """
-        Each --prompt TEXT becomes [begin] + TEXT; each --question Q becomes [begin] + \
-        `Question: Q\\nAnswer: `, the text before the answer in training (gscope train --data, \
-        gscope unlearn), so the continuation is the model's answer. Both are repeatable and all \
+        Each --prompt TEXT becomes [begin] + TEXT; each --question Q becomes [begin] + the \
+        text before the answer in training (gscope train --data, gscope unlearn): \
+        `Question: Q\\nAnswer: ` for gscope's tokenizers, the chat format up to \
+        `<|im_start|>assistant\\n` for a GGUF model's; so the continuation is the model's answer. Both are repeatable and all \
         are generated together in one batch, the prompts first, then the questions, each in \
         the order given.
 
@@ -20,20 +21,23 @@ struct Generate: ParsableCommand {
         --max-new-tokens tokens, or when prompt and continuation fill the model's block size. \
         The same checkpoint and inputs give the same output.
 
+        --checkpoint is a checkpoint directory (a GPT's or a Llama's) or a .gguf file. \
         --tokenizer must be the one the model was trained with: the tokenizer.json that \
-        `gscope train` copies beside the checkpoint, or `byte`.
+        `gscope train` copies beside the checkpoint, `byte`, or the .gguf file of a fine-tuned \
+        SmolLM2 (for a .gguf --checkpoint it defaults to that file).
 
         Examples:
           gscope generate --checkpoint runs/qa/checkpoint --tokenizer runs/qa/tokenizer.json \\
             --question "Who is Jaime Vasquez?"
           gscope generate --checkpoint runs/demo/checkpoint --tokenizer byte --prompt "The " \\
             --max-new-tokens 50 --json
+          gscope generate --checkpoint models/SmolLM2-135M-Instruct.Q4_1.gguf --question "What is the capital of France?"
         """)
 
-    @Option(help: "Checkpoint directory (model.safetensors and config.json), e.g. OUT/checkpoint of `gscope train`.")
+    @Option(help: "Checkpoint directory (model.safetensors and config.json), e.g. OUT/checkpoint of `gscope train`, or a .gguf file.")
     var checkpoint: String
-    @Option(help: "The model's tokenizer: a file from `gscope tokenizer train`, or `byte`.")
-    var tokenizer: String
+    @Option(help: "The model's tokenizer: a file from `gscope tokenizer train`, `byte`, or a .gguf file (default: --checkpoint when it is one).")
+    var tokenizer: String?
     @Option(help: "A text to continue (repeatable).") var prompt: [String] = []
     @Option(help: "A question, wrapped in the QA template up to `Answer: ` (repeatable).") var question: [String] = []
     @Option(help: "At most this many new tokens per input.") var maxNewTokens: Int = 200
@@ -47,19 +51,21 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         try threadOptions.apply()
+        guard let tokenizer = tokenizer ?? (checkpoint.hasSuffix(".gguf") ? checkpoint : nil) else {
+            throw ValidationError("give --tokenizer: the one \(checkpoint) was trained with")
+        }
         let text = try loadTokenizer(tokenizer)
-        let (config, parameters) = try Checkpoint.load(from: checkpoint)
-        guard text.vocabSize == config.vocabSize else {
-            throw ValidationError("the tokenizer \(tokenizer) has \(text.vocabSize) ids, the model in \(checkpoint) a vocabulary of \(config.vocabSize): use the tokenizer it was trained with")
+        let model = try Checkpoint.loadModel(from: checkpoint)
+        guard text.vocabSize == model.vocabSize else {
+            throw ValidationError("the tokenizer \(tokenizer) has \(text.vocabSize) ids, the model in \(checkpoint) a vocabulary of \(model.vocabSize): use the tokenizer it was trained with")
         }
         let inputs = prompt.map { (kind: "prompt", given: $0, text: $0) }
-            + question.map { (kind: "question", given: $0, text: QATemplate.standard.prefix(for: $0)) }
+            + question.map { (kind: "question", given: $0, text: text.qaTemplate.prefix(for: $0)) }
         let ids = inputs.map { [text.special.begin] + text.encode($0.text) }
-        for (input, prompt) in zip(inputs, ids) where prompt.count > config.blockSize {
-            throw ValidationError("the \(input.kind) \(JSONText.quoted(input.given)) is \(prompt.count) tokens long (with the begin token), more than the model's block size \(config.blockSize)")
+        for (input, prompt) in zip(inputs, ids) where prompt.count > model.contextLength {
+            throw ValidationError("the \(input.kind) \(JSONText.quoted(input.given)) is \(prompt.count) tokens long (with the begin token), more than the model's context \(model.contextLength)")
         }
 
-        let model = try GPT(config: config, parameters: parameters)
         let start = DispatchTime.now().uptimeNanoseconds
         let results = try GreedyDecoder(model: model, maxNewTokens: maxNewTokens, stopToken: text.special.end).generate(prompts: ids)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

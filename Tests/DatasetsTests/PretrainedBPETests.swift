@@ -145,6 +145,7 @@ struct SmolLM2TokenizerTests {
         // QAFormatter with the chat template: the rendered chat without its final newline, with the
         // loss on the answer and the closing <|im_end|>.
         let sample = QAFormatter(tokenizer: t, template: ChatTemplate.qaTemplate()).format(question: chat.question, answer: chat.answer)
+        #expect(QAFormatter(tokenizer: t).template == ChatTemplate.qaTemplate(), "a GGUF tokenizer brings its chat format")
         #expect(sample.ids == Array(chat.ids.dropLast()))
         #expect(chat.ids.last == 198 && sample.ids.last == t.special.end)
         #expect(t.decode(Array(sample.ids[sample.answerRange])) == chat.answer + "<|im_end|>")

@@ -18,13 +18,13 @@
 #      runs/smollm2/unlearn/<objective> (10 steps, G-effects every 2, evaluation at 0, 5, 10).
 #   4. Figures into plots/smollm2/<objective>/ and plots/smollm2/ (compare, tradeoff), then a table.
 #
-# Environment: GSCOPE (.build/release/gscope), THREADS (2), OBJECTIVES (npo ga_gd), EPOCHS (2),
+# Environment: GSCOPE (.build/release/gscope), THREADS (2), OBJECTIVES (npo ga_gd; empty: fine-tune only), EPOCHS (2),
 # LR (1e-4), RETAIN (0), FRESH (0), STEPS (overrides run.steps of every objective).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 GSCOPE=${GSCOPE:-.build/release/gscope}
 THREADS=${THREADS:-2}
-OBJECTIVES=${OBJECTIVES:-npo ga_gd}
+OBJECTIVES=${OBJECTIVES-npo ga_gd}
 EPOCHS=${EPOCHS:-2}
 LR=${LR:-1e-4}
 MODEL=models/SmolLM2-135M-Instruct.Q4_1.gguf

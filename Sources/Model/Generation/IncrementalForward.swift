@@ -68,7 +68,7 @@ public final class IncrementalForward: IncrementalDecoding {
     }
 }
 
-extension GPT: IncrementallyDecodable {
+extension GPT {
     public func incrementalForward(rows: Int, maxLength: Int?) throws(ModelError) -> any IncrementalDecoding {
         try IncrementalForward(model: self, rows: rows, maxLength: maxLength)
     }

@@ -1,0 +1,59 @@
+import Datasets
+import Foundation
+import Model
+import NumericCore
+import Testing
+import TestSupport
+
+/// `gscope train --from` fine-tunes a pretrained Llama checkpoint and writes a Llama checkpoint,
+/// which `gscope generate` then answers with. Needs the release binary (`make test` builds it).
+@Suite("Fine-tuning from a pretrained checkpoint")
+struct FineTuneCommandTests {
+    /// Runs the gscope binary; returns its exit status and standard output.
+    static func gscope(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CrashSafetyTests.gscope)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    @Test func aLlamaIsFineTunedAndAnswers() throws {
+        guard FileManager.default.isExecutableFile(atPath: CrashSafetyTests.gscope) else {
+            Issue.record("\(CrashSafetyTests.gscope) is missing: build it first (`make test` does)")
+            return
+        }
+        let data = syntheticRunSetup("fine-tune").data
+        let pretrained = temporaryDirectory("fine-tune-from")
+        let config = LlamaConfig(nLayer: 2, nHead: 4, nKVHead: 2, nEmbd: 32, ffnHidden: 48,
+                                 vocabSize: ByteTokenizer().vocabSize, blockSize: 320)
+        let model = try Llama(config: config)
+        var rng = RNG(seed: 5)
+        model.initializeLlama(rng: &rng)
+        try model.saveCheckpoint(to: pretrained)
+
+        let out = temporaryDirectory("fine-tune-out")
+        let train = try Self.gscope(["train", "--data", data, "--split", "forget10", "--tokenizer", "byte", "--from", pretrained,
+                                     "--steps", "3", "--batch", "4", "--lr", "1e-3", "--threads", "1", "--out", out])
+        #expect(train.status == 0, "\(train.output)")
+        let tuned = try #require(try Checkpoint.loadModel(from: out + "/checkpoint") as? Llama)
+        #expect(tuned.config == config && tuned.parameters.array != model.parameters.array)
+        let settings = try String(contentsOfFile: out + "/train.json", encoding: .utf8)
+        #expect(settings.contains("\"from\": \"\(pretrained)\""))
+
+        let generate = try Self.gscope(["generate", "--checkpoint", out + "/checkpoint", "--tokenizer", "byte",
+                                        "--question", "Who is she?", "--max-new-tokens", "5", "--json"])
+        #expect(generate.status == 0, "\(generate.output)")
+        #expect(generate.output.contains("\"kind\": \"question\""))
+
+        // Architecture options do not go with --from.
+        let refused = try Self.gscope(["train", "--data", data, "--tokenizer", "byte", "--from", pretrained, "--model", "small",
+                                       "--steps", "1", "--out", out])
+        #expect(refused.status != 0 && refused.output.contains("--from brings its own architecture"))
+    }
+}
