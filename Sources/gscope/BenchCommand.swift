@@ -12,7 +12,12 @@ struct Bench: ParsableCommand {
         --mode train times one AdamW training step (forward, backward, update) on \
         sparse-bigram batches and reports the median over --steps after --warmup steps, \
         with gflops = (6·params·tokens + 12·n_layer·n_embd·seq·tokens) / step time. \
-        --profile adds the time of each layer kind on the model's shapes.
+        --profile adds the time of each layer kind on the model's shapes (GPT models).
+
+        --model smollm2 (or smollm2-135m, or llama-tiny) times the same step on a Llama of that \
+        shape with random weights (initializeLlama; SmolLM2-135M: 30 blocks of 576, tied \
+        embeddings, vocabulary 49152); --gguf PATH times the Llama stored in that file, with its \
+        weights, instead. Same gflops formula, with params counting the tied embedding once.
 
         --mode sgemm measures square matrix products through OpenBLAS (n = 256 to 2048), \
         split over the threads as the engine splits them.
@@ -32,6 +37,7 @@ struct Bench: ParsableCommand {
         Example:
           gscope bench --model small --batch 16 --seq 128 --threads 2 --json
           gscope bench --mode generate --model small --steps 3 --warmup 1
+          gscope bench --model smollm2 --batch 4 --seq 128 --steps 5 --threads 2
         Side by side with PyTorch: notebooks-scripts/bench/compare_torch.sh
         """)
 
@@ -48,6 +54,8 @@ struct Bench: ParsableCommand {
     @Option(help: "With --mode pg: the number of instances.") var instances: Int = 32
     @Option(help: "With --mode generate: the mean prompt length (prompts have this ± 4 tokens).") var promptTokens: Int = 40
     @Option(help: "With --mode generate: new tokens per prompt.") var newTokens: Int = 64
+    @Option(help: "With --mode train: time the Llama in this GGUF file (its own configuration and weights).")
+    var gguf: String?
     @Flag(help: "With --mode train: also time each layer kind on the model's shapes (ms per step).")
     var profile = false
     @Flag(help: "Print only the JSON line (the default prints it too, after a human-readable line).")
@@ -55,8 +63,11 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try threadOptions.apply()
+        if benchesLlama, mode != .train {
+            throw ValidationError("a Llama (--model \(modelOptions.modelName ?? "") or --gguf) is only measured with --mode train, not --mode \(mode.rawValue)")
+        }
         switch mode {
-        case .train: try benchTrain()
+        case .train: try benchesLlama ? benchLlamaTrain() : benchTrain()
         case .sgemm: benchSgemm()
         case .geffect: try benchGEffect()
         case .pg: try benchPG()

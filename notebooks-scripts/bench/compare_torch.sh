@@ -9,15 +9,23 @@
 #   $GSCOPE bench --model M --mode train --batch B --seq T --steps N --threads K --json
 # and prints a table: model, seq, torch ms/step, gscope ms/step, ratio gscope/torch, and both GFLOP/s.
 #
+# Then (unless LLAMA=0) SmolLM2-135M, issue 8's target, beside transformers' LlamaForCausalLM:
+#   python3 notebooks-scripts/bench/torch_llama_bench.py --batch LB --seq LT --steps LN --warmup LW --threads K --json
+#   $GSCOPE bench --model smollm2 --mode train --batch LB --seq LT --steps LN --warmup LW --threads K --json [--gguf $GGUF]
+# both on the weights of $GGUF when it exists (random weights of the same shape otherwise), and
+# prints torch and gscope ms/step, the ratio gscope/torch and both tokens/s.
+#
 # Then (unless GEFFECT=0) the instrumentation on the small model, beside
 #   python3 notebooks-scripts/bench/torch_geffect_bench.py --mode geffect|pg ...
 # geffect: one fully instrumented NPO step (gscope: per-tensor, per-instance and per-token values;
 # PyTorch: totals only, three backward passes); pg: PG-effects of 32 instances (gscope: forward-mode
 # passes; PyTorch: one backward per instance, and one batched forward+backward for comparison).
 #
-# Environment: MODELS, BATCH (16), SEQ (128, capped at each model's block size), STEPS (20),
+# Environment: MODELS (a blank value skips the GPT table), BATCH (16), SEQ (128, capped at each model's block size), STEPS (20),
 # WARMUP (3, torch only), THREADS (2), GSCOPE (default <repo>/.build/release/gscope; build it with
-# `swift build -c release`), PYTHON (python3), JSONL (if set, every JSON line is appended to it).
+# `swift build -c release`), PYTHON (python3), JSONL (if set, every JSON line is appended to it);
+# for SmolLM2: LLAMA (1), LLAMA_BATCH (4), LLAMA_SEQ (128), LLAMA_STEPS (5), LLAMA_WARMUP (2),
+# GGUF (default <repo>/models/SmolLM2-135M-Instruct.Q4_1.gguf; fetch it with `make model`).
 # Both programs print one JSON line with the keys impl, model, params, batch, seq, threads, steps,
 # ms_per_step_median, tokens_per_s, gflops. A missing or failing gscope leaves its column "n/a".
 set -u
@@ -33,6 +41,12 @@ THREADS=${THREADS:-2}
 GSCOPE=${GSCOPE:-$ROOT/.build/release/gscope}
 PYTHON=${PYTHON:-python3}
 JSONL=${JSONL:-}
+LLAMA=${LLAMA:-1}
+LLAMA_BATCH=${LLAMA_BATCH:-4}
+LLAMA_SEQ=${LLAMA_SEQ:-128}
+LLAMA_STEPS=${LLAMA_STEPS:-5}
+LLAMA_WARMUP=${LLAMA_WARMUP:-2}
+GGUF=${GGUF:-$ROOT/models/SmolLM2-135M-Instruct.Q4_1.gguf}
 
 # Prints the value of key $1 from the last JSON object line on stdin, or "n/a".
 field() {
@@ -110,13 +124,55 @@ for model in $MODELS; do
     rows+=("$model $seq $t_ms $g_ms $ratio $t_gf $g_gf")
 done
 
-echo
-echo "batch $BATCH, steps $STEPS, threads $THREADS"
-printf '%-8s %5s %15s %16s %14s %13s %14s\n' model seq "torch ms/step" "gscope ms/step" "gscope/torch" "torch GFLOP/s" "gscope GFLOP/s"
-for row in "${rows[@]}"; do
-    # shellcheck disable=SC2086
-    printf '%-8s %5s %15s %16s %14s %13s %14s\n' $row
-done
+if [ "${#rows[@]}" -gt 0 ]; then
+    echo
+    echo "batch $BATCH, steps $STEPS, threads $THREADS"
+    printf '%-8s %5s %15s %16s %14s %13s %14s\n' model seq "torch ms/step" "gscope ms/step" "gscope/torch" "torch GFLOP/s" "gscope GFLOP/s"
+    for row in "${rows[@]}"; do
+        # shellcheck disable=SC2086
+        printf '%-8s %5s %15s %16s %14s %13s %14s\n' $row
+    done
+fi
+
+if [ "$LLAMA" = 1 ]; then
+    gguf_args=()
+    weights=random
+    if [ -f "$GGUF" ]; then
+        gguf_args=(--gguf "$GGUF")
+        weights="$(basename "$GGUF")"
+    else
+        echo "note: $GGUF not found (make model); both sides time random weights" >&2
+    fi
+    echo "== smollm2: torch" >&2
+    if ! "$PYTHON" "$HERE/torch_llama_bench.py" --model smollm2 --gguf "$GGUF" --batch "$LLAMA_BATCH" --seq "$LLAMA_SEQ" \
+            --steps "$LLAMA_STEPS" --warmup "$LLAMA_WARMUP" --threads "$THREADS" --json >"$tmp/torch.out" 2>"$tmp/torch.err"; then
+        echo "torch bench failed for smollm2:" >&2
+        tail -n 5 "$tmp/torch.err" >&2
+    fi
+    torch_json="$(json_line "$tmp/torch.out")"
+    gscope_json=""
+    if [ "$have_gscope" = 1 ]; then
+        echo "== smollm2: gscope" >&2
+        if "$GSCOPE" bench --model smollm2 --mode train "${gguf_args[@]}" --batch "$LLAMA_BATCH" --seq "$LLAMA_SEQ" \
+                --steps "$LLAMA_STEPS" --warmup "$LLAMA_WARMUP" --threads "$THREADS" --json >"$tmp/gscope.out" 2>"$tmp/gscope.err"; then
+            gscope_json="$(json_line "$tmp/gscope.out")"
+        else
+            echo "gscope bench failed for smollm2 (exit $?); its last words:" >&2
+            tail -n 5 "$tmp/gscope.err" "$tmp/gscope.out" >&2
+        fi
+    fi
+    if [ -n "$JSONL" ]; then
+        [ -n "$torch_json" ] && echo "$torch_json" >>"$JSONL"
+        [ -n "$gscope_json" ] && echo "$gscope_json" >>"$JSONL"
+    fi
+    t_ms=$(echo "$torch_json" | field ms_per_step_median)
+    g_ms=$(echo "$gscope_json" | field ms_per_step_median)
+    echo
+    echo "SmolLM2-135M (Llama), batch $LLAMA_BATCH, seq $LLAMA_SEQ, steps $LLAMA_STEPS, threads $THREADS, weights $weights"
+    printf '%-8s %15s %16s %14s %15s %16s\n' model "torch ms/step" "gscope ms/step" "gscope/torch" "torch tokens/s" "gscope tokens/s"
+    printf '%-8s %15s %16s %14s %15s %16s\n' smollm2 "$t_ms" "$g_ms" "$(ratio "$t_ms" "$g_ms")" \
+        "$(echo "$torch_json" | field tokens_per_s)" "$(echo "$gscope_json" | field tokens_per_s)"
+fi
 
 [ "${GEFFECT:-1}" = 1 ] || exit 0
 echo
