@@ -37,7 +37,10 @@ public final class FloatBuffer {
         set { base[i] = newValue }
     }
 
-    public func zero() { base.update(repeating: 0, count: count) }
+    public func zero() {
+        let p = base
+        Parallel.forRanges(count, grain: 1 << 20) { r in (p + r.lowerBound).update(repeating: 0, count: r.count) }
+    }
 
     /// A copy as a Swift array.
     public var array: [Float] { Array(buffer) }

@@ -67,7 +67,7 @@ struct Bench: ParsableCommand {
             throw ValidationError("a Llama (--model \(modelOptions.modelName ?? "") or --gguf) is only measured with --mode train, not --mode \(mode.rawValue)")
         }
         switch mode {
-        case .train: try benchesLlama ? benchLlamaTrain() : benchTrain()
+        case .train: try benchTrain()
         case .sgemm: benchSgemm()
         case .geffect: try benchGEffect()
         case .pg: try benchPG()
@@ -75,36 +75,35 @@ struct Bench: ParsableCommand {
         }
     }
 
+    /// One AdamW training step (`trainingStep`: forward, backward, gradient norm, update) of a GPT
+    /// or a Llama, timed on sparse-bigram batches; the median over `--steps` after `--warmup`.
     private func benchTrain() throws {
-        let config = try modelOptions.config()
-        let T = min(seq, config.blockSize)
-        guard batch >= 1, T >= 1, steps >= 1 else { throw ValidationError("--batch, --seq and --steps must be positive") }
-        var rng = RNG(seed: 1)
-        let model = try GPT(config: config)
-        model.initializeGPT2(rng: &rng)
-        let corpus = SparseBigramCorpus(vocabSize: config.vocabSize, seed: 2)
+        guard batch >= 1, seq >= 1, steps >= 1 else { throw ValidationError("--batch, --seq and --steps must be positive") }
+        let (model, label, extra) = try benchesLlama ? llamaForBench() : gptForBench()
+        let T = min(seq, model.contextLength)
+        var rng = RNG(seed: 2)
+        let corpus = SparseBigramCorpus(vocabSize: model.vocabSize, seed: 2)
         let adam = AdamW(count: model.parameterCount, weightDecay: 0.1, decayRanges: matrixRanges(of: model.layout))
         var times: [Double] = []
         for i in 0..<(warmup + steps) {
             let b = corpus.batch(B: batch, T: T, rng: &rng)
             let start = DispatchTime.now().uptimeNanoseconds
             _ = try trainingStep(model, optimizer: adam, lr: 1e-3, tokens: b.tokens, targets: b.targets,
-                                      mask: b.mask, batch: batch, seq: T).loss
-            let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-            if i >= warmup { times.append(ms) }
+                                 mask: b.mask, batch: batch, seq: T)
+            if i >= warmup { times.append(Self.milliseconds(since: start)) }
         }
         let median = times.sorted()[times.count / 2]
         let tokens = Double(batch * T)
-        let flops = 6 * Double(model.parameterCount) * tokens + 12 * Double(config.nLayer * config.nEmbd * T) * tokens
+        let flops = 6 * Double(model.parameterCount) * tokens + 12 * Double(model.blockCount * model.width * T) * tokens
         var fields: [(String, String)] = [
-            ("impl", "\"gscope\""), ("mode", "\"train\""), ("model", "\"\(modelOptions.model)\""),
+            ("impl", "\"gscope\""), ("mode", "\"train\""), ("model", "\"\(label)\""),
             ("params", "\(model.parameterCount)"), ("batch", "\(batch)"), ("seq", "\(T)"),
             ("threads", "\(threadOptions.threads)"), ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
             ("ms_per_step_median", fmt(median)), ("ms_per_step_min", fmt(times.min()!)),
             ("tokens_per_s", fmt(tokens / median * 1000)), ("gflops", fmt(flops / median / 1e6)),
-        ]
-        if profile {
-            let phases = LayerProfile(config: config, B: batch, T: T).measure()
+        ] + extra
+        if profile, let gpt = model as? GPT {
+            let phases = LayerProfile(config: gpt.config, B: batch, T: T).measure()
             let total = phases.reduce(0) { $0 + $1.ms }
             if !json {
                 for p in phases { print(String(format: "  %-18@ %8.2f ms  %5.1f%%", p.phase as NSString, p.ms, p.ms / total * 100)) }
@@ -113,9 +112,17 @@ struct Bench: ParsableCommand {
             fields.append(("profile_ms", "{" + phases.map { "\"\($0.phase)\": \(fmt($0.ms))" }.joined(separator: ", ") + "}"))
         }
         if !json {
-            print("\(modelOptions.model): \(fmt(median)) ms/step, \(fmt(tokens / median * 1000)) tokens/s, \(fmt(flops / median / 1e6)) GFLOP/s")
+            print("\(label): \(fmt(median)) ms/step, \(fmt(tokens / median * 1000)) tokens/s, \(fmt(flops / median / 1e6)) GFLOP/s")
         }
         print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+    }
+
+    /// The GPT `--model` names, GPT-2-initialised from seed 1.
+    private func gptForBench() throws -> (any CausalLanguageModel, String, [(String, String)]) {
+        var rng = RNG(seed: 1)
+        let model = try GPT(config: try modelOptions.config())
+        model.initializeGPT2(rng: &rng)
+        return (model, modelOptions.model, [])
     }
 
     private func benchSgemm() {

@@ -1,7 +1,5 @@
-import Datasets
 import Foundation
 import Model
-import NumericCore
 import Testing
 import TestSupport
 
@@ -29,20 +27,14 @@ struct FineTuneCommandTests {
             return
         }
         let data = syntheticRunSetup("fine-tune").data
-        let pretrained = temporaryDirectory("fine-tune-from")
-        let config = LlamaConfig(nLayer: 2, nHead: 4, nKVHead: 2, nEmbd: 32, ffnHidden: 48,
-                                 vocabSize: ByteTokenizer().vocabSize, blockSize: 320)
-        let model = try Llama(config: config)
-        var rng = RNG(seed: 5)
-        model.initializeLlama(rng: &rng)
-        try model.saveCheckpoint(to: pretrained)
+        let (pretrained, model) = tinyLlamaCheckpoint("fine-tune-from", seed: 5)
 
         let out = temporaryDirectory("fine-tune-out")
         let train = try Self.gscope(["train", "--data", data, "--split", "forget10", "--tokenizer", "byte", "--from", pretrained,
                                      "--steps", "3", "--batch", "4", "--lr", "1e-3", "--threads", "1", "--out", out])
         #expect(train.status == 0, "\(train.output)")
         let tuned = try #require(try Checkpoint.loadModel(from: out + "/checkpoint") as? Llama)
-        #expect(tuned.config == config && tuned.parameters.array != model.parameters.array)
+        #expect(tuned.config == model.config && tuned.parameters.array != model.parameters.array)
         let settings = try String(contentsOfFile: out + "/train.json", encoding: .utf8)
         #expect(settings.contains("\"from\": \"\(pretrained)\""))
 

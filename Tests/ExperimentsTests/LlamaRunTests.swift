@@ -1,8 +1,6 @@
-import Datasets
 import Experiments
 import Foundation
 import Model
-import NumericCore
 import Store
 import Testing
 import TestSupport
@@ -13,13 +11,7 @@ import TestSupport
 struct LlamaRunTests {
     @Test func aLlamaUnlearnsWithEveryMeasurement() throws {
         let data = syntheticRunSetup("llama-run").data
-        let checkpoint = temporaryDirectory("llama-run-checkpoint")
-        let config = LlamaConfig(nLayer: 2, nHead: 4, nKVHead: 2, nEmbd: 32, ffnHidden: 48,
-                                 vocabSize: ByteTokenizer().vocabSize, blockSize: 320)
-        let model = try Llama(config: config)
-        var rng = RNG(seed: 4)
-        model.initializeLlama(rng: &rng)
-        try model.saveCheckpoint(to: checkpoint)
+        let (checkpoint, model) = tinyLlamaCheckpoint("llama-run-checkpoint", seed: 4)
 
         let out = temporaryDirectory("llama-run-out")
         let experimentConfig = try ExperimentConfig.load(yaml: "", overrides: [
@@ -32,7 +24,7 @@ struct LlamaRunTests {
 
         let file = try H5File.open(out + "/run.h5")
         let root = file.root
-        #expect(try root.readStrings("model/tensor_names") == config.parameterLayout().slots.map(\.name))
+        #expect(try root.readStrings("model/tensor_names") == model.layout.slots.map(\.name))
         // θ = θ_o at step 1: NPO's loss is (2/β)·log 2.
         #expect(abs(try root.read("train/loss/forget", as: Double.self).values[0] - 2 / 0.1 * log(2.0)) < 1e-9)
         for set in ["forget", "retain"] {

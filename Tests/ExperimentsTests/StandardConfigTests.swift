@@ -58,7 +58,7 @@ struct StandardConfigTests {
             case "smollm2":
                 #expect(c.data.dir == "runs/smollm2/data" && c.model.checkpoint == "runs/smollm2/target/checkpoint")
                 #expect(c.data.tokenizer.hasSuffix(".gguf") && c.data.forgetSplit == .forget10)
-                #expect(c.optimizer.lr == 1e-5 && c.eval.every > 0 && c.eval.holdoutSplit == "holdout10")
+                #expect(c.optimizer.lr == 5e-5 && c.eval.every > 0 && c.eval.holdoutSplit == "holdout10")
                 try checkObjective(c, file: parts[1], tofu: true)
             default:
                 Issue.record("unexpected folder \(file)")

@@ -1,5 +1,6 @@
 import NumericCore
 import Testing
+import TestSupport
 import Unlearning
 
 @Suite("Learning-rate schedules and gradient clipping")
@@ -71,5 +72,23 @@ struct ScheduleTests {
         let h = FloatBuffer([0.6, 0.8])
         _ = clipGradientNorm(h, maxNorm: 1)
         #expect(abs(gradientNorm(h) - 1) <= 2e-6)
+    }
+
+    /// The norm is summed over fixed chunks: the same bits on 1 and 2 workers, and the Float64 sum
+    /// of squares to rounding, over a buffer of several chunks.
+    @Test func theGradientNormDoesNotDependOnTheWorkers() {
+        var rng = RNG(seed: 9)
+        let g = FloatBuffer((0..<700_001).map { _ in Float(rng.normal()) })
+        let exact = g.array.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        withFixedThreadCount {
+            let before = Parallel.workers
+            defer { Parallel.configure(threads: before) }
+            Parallel.configure(threads: 1)
+            let one = gradientNorm(g)
+            Parallel.configure(threads: 2)
+            let two = gradientNorm(g)
+            #expect(one == two)
+            #expect(abs(one - exact) <= 1e-12 * exact)
+        }
     }
 }

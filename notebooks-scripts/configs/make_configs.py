@@ -119,11 +119,15 @@ def qa_files():
 
 
 SMOLLM2_GGUF = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
-# A pretrained model takes TOFU's step size; one pass over the 40 forget items in batches of 4.
+# One pass over the 40 forget items in batches of 4. TOFU's step size, 1e-5, hardly moves the
+# fine-tuned SmolLM2 in 10 steps (measured with NPO: forget_Q_A_Prob 0.750 -> 0.711 after 5 steps).
+ADAMW_SMOLLM2 = [("name", "adamw"), ("lr", "5.0e-5"), ("weight_decay", "0.01"), ("betas", "[0.9, 0.999]"),
+                 ("eps", "1.0e-8"), ("max_grad_norm", "null")]
 RUN_SMOLLM2 = [("steps", 10), ("forget_batch", 4), ("retain_batch", 4), ("checkpoint_every", 0), ("record_every", 2),
                ("geffect_retain_size", 16)]
-# The synthetic answers are one sentence: 64 new tokens hold them.
-EVAL_SMOLLM2 = [("every", 5), ("holdout_split", "holdout10"), ("max_new_tokens", 64)]
+# The synthetic answers are one sentence: 64 new tokens hold them. One evaluation of the 135M model
+# takes about 3 minutes on 2 cores: before and after the run only.
+EVAL_SMOLLM2 = [("every", 10), ("holdout_split", "holdout10"), ("max_new_tokens", 64)]
 
 
 def smollm2_files():
@@ -141,7 +145,7 @@ def smollm2_files():
                   f"Run: gscope unlearn --config data/configs/{path} --set run.steps=5 (after smollm2_unlearn.sh fine-tuned the target)")
         data = [("kind", "qa"), ("dir", "runs/smollm2/data"), ("tokenizer", SMOLLM2_GGUF), ("forget_split", "forget10"),
                 ("retain_split", "null   # the complement"), ("max_length", 128)]
-        out.append((path, render(header, name, checkpoint, data, forget, params, retain, ADAMW_QA, RUN_SMOLLM2,
+        out.append((path, render(header, name, checkpoint, data, forget, params, retain, ADAMW_SMOLLM2, RUN_SMOLLM2,
                                  EVAL_SMOLLM2)))
     return out
 

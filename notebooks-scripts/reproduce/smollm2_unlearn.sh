@@ -15,7 +15,7 @@
 #      LR with linear warm-up and decay; answer-only loss in the chat format). With RETAIN=1 also
 #      runs/smollm2/retain90 (the same on the 18 retained authors), which gives forget quality.
 #   3. For each objective: gscope unlearn --config data/configs/smollm2/<objective>.yaml into
-#      runs/smollm2/unlearn/<objective> (10 steps, G-effects every 2, evaluation at 0, 5, 10).
+#      runs/smollm2/unlearn/<objective> (10 steps at lr 5e-5, G-effects every 2, evaluation at 0 and 10).
 #   4. Figures into plots/smollm2/<objective>/ and plots/smollm2/ (compare, tradeoff), then a table.
 #
 # Environment: GSCOPE (.build/release/gscope), THREADS (2), OBJECTIVES (npo ga_gd; empty: fine-tune only), EPOCHS (2),
@@ -55,7 +55,7 @@ extra=(); [ "${RETAIN:-0}" = 1 ] && extra+=(--retain-model $R/retain90/checkpoin
 [ -n "${STEPS:-}" ] && extra+=(--set run.steps="$STEPS")
 runs=()
 for objective in $OBJECTIVES; do
-  stage "unlearn forget10 with $objective (G-effects every 2 steps, evaluation every 5)"
+  stage "unlearn forget10 with $objective (G-effects every 2 steps, evaluation at 0 and 10)"
   $GSCOPE unlearn --config data/configs/smollm2/$objective.yaml --threads "$THREADS" --force \
     --out $R/unlearn/$objective "${extra[@]}"
   runs+=($R/unlearn/$objective/run.h5)
@@ -67,7 +67,8 @@ for objective in $OBJECTIVES; do
   $GSCOPE plot $R/unlearn/$objective/run.h5 --figure all --out plots/smollm2/$objective
 done
 $GSCOPE plot "${runs[@]}" --figure compare --out plots/smollm2
-$GSCOPE plot "${runs[@]}" --figure tradeoff --out plots/smollm2
+# The tradeoff figure needs forget quality, which needs the retain model.
+[ "${RETAIN:-0}" = 1 ] && $GSCOPE plot "${runs[@]}" --figure tradeoff --out plots/smollm2
 
 stage "summary"
 $GSCOPE inspect --table "${runs[@]}"

@@ -26,7 +26,19 @@ public func clipGradientNorm(_ gradients: FloatBuffer, maxNorm: Double?) -> Doub
     return norm
 }
 
-/// The global L2 norm of a buffer, `√(Σ gᵢ²)`, accumulated in Float64 (NumericCore `Reduce.dot`).
+/// The global L2 norm of a buffer, `√(Σ gᵢ²)`, accumulated in Float64 (NumericCore `Reduce.dot`):
+/// partial sums over fixed chunks of 2¹⁸ values, spread over the workers, then added in order, so
+/// the value does not depend on the number of workers.
 public func gradientNorm(_ gradients: FloatBuffer) -> Double {
-    Reduce.dot(gradients.base, gradients.base, count: gradients.count).squareRoot()
+    let chunk = 1 << 18, n = gradients.count, g = gradients.base
+    var partial = [Double](repeating: 0, count: (n + chunk - 1) / chunk)
+    partial.withUnsafeMutableBufferPointer { sums in
+        Parallel.forRanges(sums.count) { chunks in
+            for c in chunks {
+                let start = c * chunk
+                sums[c] = Reduce.dot(g + start, g + start, count: Swift.min(chunk, n - start))
+            }
+        }
+    }
+    return partial.reduce(0, +).squareRoot()
 }
