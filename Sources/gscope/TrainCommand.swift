@@ -76,7 +76,8 @@ struct Train: ParsableCommand {
             --tokenizer byte --model small --block-size 640 --steps 2000 \\
             --out runs/tofu-small
           gscope train --data synth20 --split full --tokenizer models/SmolLM2-135M-Instruct.Q4_1.gguf \\
-            --from models/SmolLM2-135M-Instruct.Q4_1.gguf --batch 4 --lr 2e-5 --epochs 2 --out runs/smollm2
+            --from models/SmolLM2-135M-Instruct.Q4_1.gguf --batch 4 --lr 1e-4 --schedule linear --warmup 10 \\
+            --epochs 2 --out runs/smollm2/target
           gscope train --markov A --out runs/markov-A
           gscope train --markov A --retrained --out runs/markov-A-retrained
           gscope train --corpus bigram --model tiny --steps 300 --out runs/demo
