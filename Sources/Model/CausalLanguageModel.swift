@@ -74,6 +74,14 @@ extension CausalLanguageModel {
         directionalDerivative(along: direction, hiddenBlocks: [])
     }
 
+    /// `directionalDerivative(along:hiddenBlocks:)` with the direction as an array of
+    /// `parameterCount` floats.
+    public func directionalDerivative(along direction: [Float], hiddenBlocks: Set<Int> = []) -> DirectionalDerivative {
+        precondition(direction.count == parameterCount,
+                     "direction of \(direction.count) floats for a model of \(parameterCount) parameters")
+        return direction.withUnsafeBufferPointer { directionalDerivative(along: $0.baseAddress!, hiddenBlocks: hiddenBlocks) }
+    }
+
     /// The coefficients that make `nllLogitGradient` the gradient of the masked token-mean NLL
     /// that `forward` returned: `mask / Σ mask`.
     public func meanNLLCoefficients(mask: [Float]) -> [Float] { ForwardInputs.meanNLLCoefficients(mask: mask) }

@@ -1,30 +1,5 @@
 import NumericCore
 
-/// The forward-mode derivative of the model's outputs on one batch along one direction v in
-/// parameter space: the tangents `∂/∂ε` at ε = 0 of the outputs of the model at θ + ε·v.
-///
-/// Every array is row-major, with N = B·T rows in the batch's order (row `b·T + t`):
-/// - `logits`: (N, V), the tangent ṫ of the logits;
-/// - `targetLogProbs`: (N), the tangent of `log p(yₙ)`, `ṫ[n,yₙ] − Σ_v softmax_v·ṫ[n,v]`
-///   (0 where the target is −1);
-/// - `hidden[l]`: (N, C), the tangent of the residual stream after block l (the tensor of
-///   `GPT.hiddenState(afterBlock: l)`), for each block that was asked for.
-///
-/// For any loss `L = Σₙ ℓₙ(logitsₙ, hiddenₙ)`, `⟨∂ℓₙ/∂outputsₙ, (J·v)ₙ⟩` is position n's share of
-/// `⟨∇L, v⟩`, and the shares sum to it exactly (up to rounding).
-public struct DirectionalDerivative: Sendable {
-    public let batch: Int
-    public let seq: Int
-    public let vocabSize: Int
-    public let width: Int
-    /// (B·T, V) tangent of the logits.
-    public let logits: [Float]
-    /// (B·T) tangent of the target log-probabilities.
-    public let targetLogProbs: [Float]
-    /// Block → (B·T, C) tangent of the residual stream after that block.
-    public let hidden: [Int: [Float]]
-}
-
 /// What `directionalDerivative` needs besides the saved activations, for one batch shape.
 final class TangentScratch {
     let res, ln, atty: UnsafeMutablePointer<Float>   // (N,C): residual stream, LayerNorm output, attention output
@@ -113,28 +88,9 @@ extension GPT {
         LayerNorm.tangent(out: s.ln, inp: last, inpTangent: s.res, weight: w + slots.lnfw,
                           weightTangent: v + slots.lnfw, biasTangent: v + slots.lnfb,
                           mean: a.lnfMean, rstd: a.lnfRstd, N: N, C: C)
-        // Tied head, logits = lnf·wteᵀ: a Linear layer without bias.
-        let logits = [Float](unsafeUninitializedCapacity: N * V) { buffer, count in
-            Linear.tangent(out: buffer.baseAddress!, inp: a.lnf, inpTangent: s.ln, weight: w + slots.wte,
-                           weightTangent: v + slots.wte, biasTangent: nil, N: N, C: C, OC: V)
-            count = N * V
-        }
-        let targetLogProbs = logits.withUnsafeBufferPointer { t in
-            [Float](unsafeUninitializedCapacity: N) { buffer, count in
-                LogSoftmax.tangent(out: buffer.baseAddress!, logitTangent: t.baseAddress!, logits: a.logits,
-                                   lse: a.lse, targets: a.targets, N: N, V: V)
-                count = N
-            }
-        }
-        return DirectionalDerivative(batch: B, seq: T, vocabSize: V, width: C, logits: logits,
-                                     targetLogProbs: targetLogProbs, hidden: hidden)
-    }
-
-    /// `directionalDerivative(along:hiddenBlocks:)` with the direction as an array of
-    /// `parameterCount` floats.
-    public func directionalDerivative(along direction: [Float], hiddenBlocks: Set<Int> = []) -> DirectionalDerivative {
-        precondition(direction.count == parameterCount,
-                     "direction of \(direction.count) floats for a model of \(parameterCount) parameters")
-        return direction.withUnsafeBufferPointer { directionalDerivative(along: $0.baseAddress!, hiddenBlocks: hiddenBlocks) }
+        // Tied head, logits = lnf·wteᵀ.
+        return DirectionalDerivative(headInput: a.lnf, headInputTangent: s.ln, head: w + slots.wte, headTangent: v + slots.wte,
+                                     logits: a.logits, lse: a.lse, targets: a.targets,
+                                     batch: B, seq: T, width: C, vocabSize: V, hidden: hidden)
     }
 }

@@ -89,28 +89,9 @@ extension Llama {
         let last = a.blocks.last?.res3 ?? a.encoded
         RMSNorm.tangent(out: s.ln, inp: last, inpTangent: s.res, weight: w + slots.norm,
                         weightTangent: v + slots.norm, rstd: a.normRstd, N: N, C: C)
-        // Head, logits = norm·Hᵀ: a Linear layer without bias.
-        let logits = [Float](unsafeUninitializedCapacity: N * V) { buffer, count in
-            Linear.tangent(out: buffer.baseAddress!, inp: a.norm, inpTangent: s.ln, weight: w + slots.head,
-                           weightTangent: v + slots.head, biasTangent: nil, N: N, C: C, OC: V)
-            count = N * V
-        }
-        let targetLogProbs = logits.withUnsafeBufferPointer { t in
-            [Float](unsafeUninitializedCapacity: N) { buffer, count in
-                LogSoftmax.tangent(out: buffer.baseAddress!, logitTangent: t.baseAddress!, logits: a.logits,
-                                   lse: a.lse, targets: a.targets, N: N, V: V)
-                count = N
-            }
-        }
-        return DirectionalDerivative(batch: B, seq: T, vocabSize: V, width: C, logits: logits,
-                                     targetLogProbs: targetLogProbs, hidden: hidden)
-    }
-
-    /// `directionalDerivative(along:hiddenBlocks:)` with the direction as an array of
-    /// `parameterCount` floats.
-    public func directionalDerivative(along direction: [Float], hiddenBlocks: Set<Int> = []) -> DirectionalDerivative {
-        precondition(direction.count == parameterCount,
-                     "direction of \(direction.count) floats for a model of \(parameterCount) parameters")
-        return direction.withUnsafeBufferPointer { directionalDerivative(along: $0.baseAddress!, hiddenBlocks: hiddenBlocks) }
+        // Head, logits = norm·Hᵀ.
+        return DirectionalDerivative(headInput: a.norm, headInputTangent: s.ln, head: w + slots.head, headTangent: v + slots.head,
+                                     logits: a.logits, lse: a.lse, targets: a.targets,
+                                     batch: B, seq: T, width: C, vocabSize: V, hidden: hidden)
     }
 }
