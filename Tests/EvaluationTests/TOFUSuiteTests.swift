@@ -60,9 +60,12 @@ struct TOFUSuiteTests {
     @Test func theMetricsFollowFromTheScores() throws {
         let (sets, model, scorer) = Self.setup()
         let generate: GreedyGenerate = { prompts, max in try model.generateGreedy(prompts: prompts, maxNewTokens: max, stopToken: 257) }
-        let report = try scorer.evaluate(model, sets, generate: generate, retain: nil)
+        // The two scorings are compared bit for bit: no other test may change the thread count in between.
+        let (report, direct) = try withFixedThreadCount {
+            (try scorer.evaluate(model, sets, generate: generate, retain: nil),
+             try scorer.retainReference(model, sets))   // scores the forget set and the holdout only
+        }
         let self_ = RetainReference(report)
-        let direct = try scorer.retainReference(model, sets)   // scores the forget set and the holdout only
         #expect(direct.forgetTruthRatios == self_.forgetTruthRatios && direct.minKAUC == self_.minKAUC && direct.minKAUC != nil)
         let withRetain = try scorer.evaluate(model, sets, generate: nil, retain: self_)
         // Against itself, the truth ratios are identical: the KS p-value is 1, privleak 0.
