@@ -28,10 +28,12 @@ public enum BLAS {
 
     /// `C ← α·op(A)·op(B) + β·C` with `op(A)` of shape (m, k), `op(B)` of shape (k, n), C (m, n).
     ///
-    /// OpenBLAS itself runs single-threaded (see `Parallel.configure`); a large product is split
-    /// into bands of C's rows, one per worker. Each element of C is computed by the same kernel
-    /// with the same order over k, whatever the split. Pass `parallel: false` from code that is
-    /// already running on the workers.
+    /// OpenBLAS itself runs single-threaded (see `Parallel.configure`). A large product is cut into
+    /// pieces of C — bands of rows, or of columns when C is wider than tall — each one OpenBLAS
+    /// call, shared out among the workers (`Parallel.forPieces`). OpenBLAS's bits depend on the
+    /// shape of a call (its blocking and kernels follow the band size), so the cut depends on
+    /// (m, n, k) only (`gemmPieces`): the same bits at any thread count. `parallel: false` (from code
+    /// already running on the workers) computes the product in one call.
     @inlinable
     public static func gemm(
         transA: Bool = false, transB: Bool = false,
@@ -42,18 +44,38 @@ public enum BLAS {
         _ c: UnsafeMutablePointer<Float>, ldc: Int,
         parallel: Bool = true
     ) {
-        let bands = parallel && m * n * k >= 1 << 21 ? min(Parallel.workers, m / 32) : 1
-        guard bands > 1 else {
+        let (pieces, byColumns) = parallel ? gemmPieces(m: m, n: n, k: k) : (1, false)
+        guard pieces > 1 else {
             sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
-        Parallel.forChunks(bands, maxChunks: bands) { band, _ in
-            // Bands of whole 16-row panels, so every band runs the kernel's full-width path.
-            let lo = (m * band / bands) & ~15, hi = band == bands - 1 ? m : (m * (band + 1) / bands) & ~15
-            // Row i of op(A) starts at a + i·lda, or at a + i when A is stored transposed.
-            let aBand = transA ? a + lo : a + lo * lda
-            sgemm(transA, transB, hi - lo, n, k, alpha, aBand, lda, b, ldb, beta, c + lo * ldc, ldc)
+        let extent = byColumns ? n : m
+        Parallel.forPieces(pieces) { piece in
+            // Whole 16-wide panels, so every piece runs the kernel's full-width path.
+            let lo = (extent * piece / pieces) & ~15
+            let hi = piece == pieces - 1 ? extent : (extent * (piece + 1) / pieces) & ~15
+            if byColumns {
+                // Column j of op(B) starts at b + j·ldb when B is stored transposed, at b + j otherwise.
+                let bPiece = transB ? b + lo * ldb : b + lo
+                sgemm(transA, transB, m, hi - lo, k, alpha, a, lda, bPiece, ldb, beta, c + lo, ldc)
+            } else {
+                // Row i of op(A) starts at a + i·lda, or at a + i when A is stored transposed.
+                let aPiece = transA ? a + lo : a + lo * lda
+                sgemm(transA, transB, hi - lo, n, k, alpha, aPiece, lda, b, ldb, beta, c + lo * ldc, ldc)
+            }
         }
+    }
+
+    /// How `gemm` cuts a product: into one piece below 2²¹ multiply-adds, else along C's longer
+    /// side into `min(4, side / 64)` pieces. A function of the shape alone, never of the thread
+    /// count: 4 pieces keep 1, 2 and 4 workers busy, and each piece repacks the other operand
+    /// only a few times.
+    @inlinable
+    public static func gemmPieces(m: Int, n: Int, k: Int) -> (pieces: Int, byColumns: Bool) {
+        let work = Double(m) * Double(n) * Double(k)
+        guard work >= Double(1 << 21) else { return (1, false) }
+        let byColumns = n > m
+        return (max(1, min(4, (byColumns ? n : m) / 64)), byColumns)
     }
 
     @inlinable

@@ -1,9 +1,8 @@
 import Foundation
 
-/// All test targets run in one process and share `Parallel`'s worker team. A few tests change its
-/// thread count; a few others run the same computation twice and compare the bytes, which holds
-/// only if the count stays put in between (OpenBLAS may pick another kernel for another band
-/// size). Both kinds run their bodies under this lock, one at a time.
+/// All test targets run in one process and share `Parallel`'s worker team. Tests that set its
+/// thread count and rely on it staying put (a comparison across worker counts, a test of the team
+/// itself) run their bodies under this lock, one at a time. Results never depend on the count.
 private let threadCountLock = NSLock()
 
 public func withFixedThreadCount<T>(_ body: () throws -> T) rethrows -> T {
