@@ -9,6 +9,10 @@
 #   $GSCOPE bench --model M --mode train --batch B --seq T --steps N --threads K --json
 # and prints a table: model, seq, torch ms/step, gscope ms/step, ratio gscope/torch, and both GFLOP/s.
 #
+# With BASELINE=<another gscope binary> (e.g. one built from an earlier commit) the table also times
+# it, interleaved with this one, and prints baseline ms/step and gscope/baseline: the cost of a change
+# measured against its peer in the same run.
+#
 # Then (unless LLAMA=0) SmolLM2-135M, issue 8's target, beside transformers' LlamaForCausalLM:
 #   python3 notebooks-scripts/bench/torch_llama_bench.py --batch LB --seq LT --steps LN --warmup LW --threads K --json
 #   $GSCOPE bench --model smollm2 --mode train --batch LB --seq LT --steps LN --warmup LW --threads K --json [--gguf $GGUF]
@@ -41,6 +45,7 @@ THREADS=${THREADS:-2}
 GSCOPE=${GSCOPE:-$ROOT/.build/release/gscope}
 PYTHON=${PYTHON:-python3}
 JSONL=${JSONL:-}
+BASELINE=${BASELINE:-}
 LLAMA=${LLAMA:-1}
 LLAMA_BATCH=${LLAMA_BATCH:-4}
 LLAMA_SEQ=${LLAMA_SEQ:-128}
@@ -79,6 +84,20 @@ except (ValueError, ZeroDivisionError):
 # Prints the last JSON object line of $1 (a file), if any.
 json_line() { grep '^{' "$1" | tail -n 1; }
 
+# Times the training step of model $2 with the gscope binary $1 (called $3 in messages) and prints
+# its JSON line, or nothing (and its last words on stderr) when it fails.
+gscope_train() {
+    [ -x "$1" ] || return 0
+    echo "== $2: $3" >&2
+    if "$1" bench --model "$2" --mode train --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" \
+            --threads "$THREADS" --json >"$tmp/$3.out" 2>"$tmp/$3.err"; then
+        json_line "$tmp/$3.out"
+    else
+        echo "$3 bench failed for $2; its last words:" >&2
+        tail -n 5 "$tmp/$3.err" "$tmp/$3.out" >&2
+    fi
+}
+
 have_gscope=1
 if [ ! -x "$GSCOPE" ]; then
     echo "note: gscope binary not found at $GSCOPE (build it with 'swift build -c release' or set GSCOPE=...);" >&2
@@ -98,18 +117,9 @@ for model in $MODELS; do
     fi
     torch_json="$(json_line "$tmp/torch.out")"
 
-    gscope_json=""
-    if [ "$have_gscope" = 1 ]; then
-        echo "== $model: gscope" >&2
-        if "$GSCOPE" bench --model "$model" --mode train --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" \
-                --threads "$THREADS" --json >"$tmp/gscope.out" 2>"$tmp/gscope.err"; then
-            gscope_json="$(json_line "$tmp/gscope.out")"
-            [ -n "$gscope_json" ] || echo "gscope bench printed no JSON line for $model" >&2
-        else
-            echo "gscope bench failed for $model (exit $?); its last words:" >&2
-            tail -n 5 "$tmp/gscope.err" "$tmp/gscope.out" >&2
-        fi
-    fi
+    gscope_json="$(gscope_train "$GSCOPE" "$model" gscope)"
+    base_json=""
+    [ -n "$BASELINE" ] && base_json="$(gscope_train "$BASELINE" "$model" baseline)"
     if [ -n "$JSONL" ]; then
         [ -n "$torch_json" ] && echo "$torch_json" >>"$JSONL"
         [ -n "$gscope_json" ] && echo "$gscope_json" >>"$JSONL"
@@ -121,16 +131,25 @@ for model in $MODELS; do
     t_gf=$(echo "$torch_json" | field gflops)
     g_gf=$(echo "$gscope_json" | field gflops)
     ratio=$(ratio "$t_ms" "$g_ms")
-    rows+=("$model $seq $t_ms $g_ms $ratio $t_gf $g_gf")
+    row="$model $seq $t_ms $g_ms $ratio $t_gf $g_gf"
+    if [ -n "$BASELINE" ]; then
+        b_ms=$(echo "$base_json" | field ms_per_step_median)
+        row="$row $b_ms $(ratio "$b_ms" "$g_ms")"
+    fi
+    rows+=("$row")
 done
 
 if [ "${#rows[@]}" -gt 0 ]; then
     echo
     echo "batch $BATCH, steps $STEPS, threads $THREADS"
-    printf '%-8s %5s %15s %16s %14s %13s %14s\n' model seq "torch ms/step" "gscope ms/step" "gscope/torch" "torch GFLOP/s" "gscope GFLOP/s"
+    header=(model seq "torch ms/step" "gscope ms/step" "gscope/torch" "torch GFLOP/s" "gscope GFLOP/s")
+    format='%-8s %5s %15s %16s %14s %13s %14s'
+    if [ -n "$BASELINE" ]; then header+=("baseline ms/step" "gscope/baseline"); format="$format %16s %15s"; fi
+    # shellcheck disable=SC2059
+    printf "$format\n" "${header[@]}"
     for row in "${rows[@]}"; do
-        # shellcheck disable=SC2086
-        printf '%-8s %5s %15s %16s %14s %13s %14s\n' $row
+        # shellcheck disable=SC2086,SC2059
+        printf "$format\n" $row
     done
 fi
 
