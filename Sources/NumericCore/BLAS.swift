@@ -9,6 +9,10 @@ public enum BLAS {
     /// portable SSE3 kernels, several times slower on AVX2 machines).
     public static var coreName: String { String(cString: openblas_get_corename()) }
 
+    /// OpenBLAS's build and kernels in one line, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY
+    /// Haswell MAX_THREADS=64": what a run file records about the kernels that computed it.
+    public static var configuration: String { String(cString: openblas_get_config()) }
+
     /// The OpenBLAS kernel family for this CPU, judged from its feature flags: "SkylakeX" with
     /// AVX-512 (F, BW, VL, DQ), "Haswell" with AVX2 and FMA, nil otherwise. OpenBLAS judges by
     /// CPU model number instead, and falls back to its SSE3 kernels on models it does not know
