@@ -1,4 +1,5 @@
 import ArgumentParser
+import Experiments
 import Model
 import NumericCore
 
@@ -42,8 +43,24 @@ struct ThreadOptions: ParsableArguments {
     @Option(name: .long, help: "Worker threads for matrix products and element-wise kernels; results do not depend on the count.")
     var threads: Int = 2
 
+    /// Checks the count (1…256, `ThreadCount`; outside is an `OptionError`, exit 2) and sizes
+    /// the worker pool.
     func apply() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let problem = ThreadCount.problem(threads) { throw OptionError(option: "--threads", problem) }
         Parallel.configure(threads: threads)
     }
+}
+
+/// An option value the command refuses (`--threads 65`): said as
+/// `--threads: must be between 1 and 256, got 65`; the CLI exits 2, as for bad input files.
+struct OptionError: Error, CustomStringConvertible {
+    let option: String
+    let message: String
+
+    init(option: String, _ message: String) {
+        self.option = option
+        self.message = message
+    }
+
+    var description: String { "\(option): \(message)" }
 }
