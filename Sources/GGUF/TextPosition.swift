@@ -59,6 +59,6 @@ public enum JSONSyntax {
     private static func trimmed(_ text: String) -> String {
         var t = text.trimmingCharacters(in: .whitespaces)
         if t.hasSuffix(".") { t.removeLast() }
-        return t.prefix(1).lowercased() + t.dropFirst()
+        return t
     }
 }

@@ -512,6 +512,11 @@ import Model
 
         try "{ nope".write(toFile: root + "/arch/config.json", atomically: false, encoding: .utf8)
         Self.expectError(root + "/arch/config.json", "not a valid configuration") { _ = try Checkpoint.load(from: root + "/arch") }
+        // A syntax error gives its line and column (issue 15, finding 10c).
+        try "{\n  \"architecture\": \"gpt\",\n  \"n_layer\" 1\n}\n".write(toFile: root + "/arch/config.json", atomically: false, encoding: .utf8)
+        Self.expectError(root + "/arch/config.json:3:13: not a valid configuration (not valid JSON: Invalid value)") {
+            _ = try Checkpoint.load(from: root + "/arch")
+        }
 
         // Saving the wrong number of parameters writes nothing.
         Self.expectError("3 parameters given", "has \(Self.little.parameterLayout().count)") {

@@ -20,16 +20,17 @@ public enum GeneratedDirectory {
     /// and the directory is one gscope generated (`markerFileName`) that holds no one's working
     /// directory (it is not `/`, the home directory, the working directory or a parent of it).
     public static func checkWritable(_ path: String, force: Bool) throws {
-        let fm = FileManager.default
+        // The directory `write` would replace: `a/b/..` is `a`, even when `a/b` does not exist.
+        let target = URL(fileURLWithPath: path).standardizedFileURL.path
         var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: path, isDirectory: &isDir) else { return }
+        guard fm.fileExists(atPath: target, isDirectory: &isDir) else { return }
         guard isDir.boolValue else { throw DataError(file: path, "exists and is not a directory") }
-        let contents = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+        let contents = (try? fm.contentsOfDirectory(atPath: target)) ?? []
         guard !contents.isEmpty else { return }
         guard force else {
             throw DataError(file: path, "directory exists and is not empty (use --force to replace a directory gscope generated)")
         }
-        if let protected = protectedRole(of: path) {
+        if let protected = protectedRole(of: target) {
             throw DataError(file: path, "is \(protected); --force never replaces it (choose a new directory for --out)")
         }
         guard contents.contains(markerFileName) else {

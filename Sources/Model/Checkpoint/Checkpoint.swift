@@ -51,10 +51,10 @@ public enum Checkpoint {
         try rename(configTemp, to: configPath)
     }
 
-    /// The weights file of the checkpoint in `directory`, with its sizes checked against what
-    /// `sizes` (its `config.json`) claims before anything the size of the model is built:
-    /// `validate` (the configuration's own checks, naming `config.json`) runs between the per-key
-    /// checks and the total (`ClaimedSizes.check`).
+    /// The weights file of the checkpoint in `directory`, with the sizes its `config.json` claims
+    /// (`sizes`) checked against it before anything the size of the model is built
+    /// (`ClaimedSizes.check`, which ends with `validate`, the configuration's own checks naming
+    /// `config.json`). `loadParameters` then compares every tensor's shape before allocating.
     static func readWeights(of directory: String, claiming sizes: ClaimedSizes,
                             validate: () throws(ModelError) -> Void) throws(ModelError) -> SafetensorsFile {
         let file = try SafetensorsFile.read(join(directory, weightsFile))

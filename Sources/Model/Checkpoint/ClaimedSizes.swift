@@ -58,21 +58,28 @@ public struct ClaimedSizes: Sendable {
         CheckedCount(tensorsOutsideBlocks) + CheckedCount(tensorsPerBlock) * CheckedCount(layers.value)
     }
 
-    /// Throws a `ModelError` naming `file` and the key when the sizes need more than `weights`
-    /// holds: a dimension larger than all its `elements`, more blocks than its `tensors` can fill,
-    /// or more parameters in all than its `elements`. Sizes that are not positive are left to the
-    /// configuration's own `validate`; `validate` runs between the per-key checks and the total, so
-    /// that the total is only computed for a consistent configuration.
+    /// Throws a `ModelError` naming `file` and the key when a size is absurd for `weights`: a
+    /// dimension larger than all its `elements`, or more blocks than it has `tensors` (each block
+    /// needs several). Sizes that are not positive are left to the configuration's own `validate`,
+    /// which runs last (it also refuses a parameter count that overflows). After this the layout
+    /// is cheap to build (at most `tensors` blocks) and its tensor shapes can be compared with the
+    /// file's before any buffer exists; a loader that allocates first also calls
+    /// `checkParameterCount`.
     public func check(against weights: String, tensors: Int, elements: Int,
                       validate: () throws(ModelError) -> Void) throws(ModelError) {
         for (key, value) in dimensions where value > elements {
             throw .checkpoint("\(file): \(key) is \(value), more than the \(elements) weights \(weights) holds in all")
         }
-        if layers.value > 0, (tensorCount.value ?? .max) > tensors {
+        if layers.value > tensors {
             let needed = tensorCount.value.map(String.init) ?? "more than \(Int.max)"
             throw .checkpoint("\(file): \(layers.key) is \(layers.value), which needs \(needed) tensors; \(weights) has \(tensors)")
         }
         try validate()
+    }
+
+    /// Throws a `ModelError` naming `file` and its sizes when they make more parameters than the
+    /// `elements` `weights` holds (or more than an `Int` counts).
+    public func checkParameterCount(against weights: String, elements: Int) throws(ModelError) {
         guard let count = parameterCount.value, count <= elements else {
             let sizes = (dimensions + [layers]).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             let count = parameterCount.value.map(String.init) ?? "more than \(Int.max)"

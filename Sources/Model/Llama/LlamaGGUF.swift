@@ -71,17 +71,18 @@ public enum LlamaGGUF {
     /// claims more than the file's tensor table holds (`ClaimedSizes`): checked before any buffer
     /// the size of the model exists.
     static func checkSizes(of config: LlamaConfig, against file: GGUFFile) throws(ModelError) {
-        var elements: CheckedCount = 0
-        for info in file.tensors { elements = elements + CheckedCount(info.elementCount) }
-        try config.claimedSizes(file: file.path, keys: .gguf)
-            .check(against: "the tensor table", tensors: file.tensors.count, elements: elements.value ?? .max) {
-                () throws(ModelError) in
-                do throws(ModelError) {
-                    try config.validate()
-                } catch {
-                    throw .checkpoint("\(file.path): \(error)")
-                }
+        var sum: CheckedCount = 0
+        for info in file.tensors { sum = sum + CheckedCount(info.elementCount) }
+        let elements = sum.value ?? .max, sizes = config.claimedSizes(file: file.path, keys: .gguf)
+        try sizes.check(against: "the tensor table", tensors: file.tensors.count, elements: elements) { () throws(ModelError) in
+            do throws(ModelError) {
+                try config.validate()
+            } catch {
+                throw .checkpoint("\(file.path): \(error)")
             }
+        }
+        // The model's buffer is allocated before its tensors are matched with the file's.
+        try sizes.checkParameterCount(against: "the tensor table", elements: elements)
     }
 
     /// The GGUF name of every Hugging Face tensor, with the head count whose rows llama.cpp
