@@ -1,5 +1,6 @@
 import ArgumentParser
 import Experiments
+import Foundation
 import Model
 import NumericCore
 
@@ -33,7 +34,21 @@ struct ModelOptions: ParsableArguments {
         if let v = vocab { c.vocabSize = v }
         if let v = blockSize { c.blockSize = v }
         do { try c.validate() } catch { throw ValidationError(error.description) }
+        try Self.checkFitsInMemory(c)
         return c
+    }
+
+    /// Refuses sizes whose training state (parameters, gradients and Adam's two moments, as
+    /// Float) exceeds the machine's memory, before the layout or any buffer is built: `--n-layer
+    /// 1000000000` would otherwise spend minutes building a layout and then fail to allocate.
+    static func checkFitsInMemory(_ c: GPTConfig) throws {
+        let bytes = c.checkedParameterCount * 16
+        let memory = ProcessInfo.processInfo.physicalMemory
+        guard let needed = bytes.value, UInt64(needed) <= memory else {
+            let count = c.checkedParameterCount.value.map { "\($0) parameters" } ?? "more parameters than an Int counts"
+            throw ValidationError("--n-layer \(c.nLayer), --n-embd \(c.nEmbd), --vocab \(c.vocabSize), --block-size \(c.blockSize) "
+                                  + "make \(count), more than this machine's \(memory >> 20) MiB of memory can train")
+        }
     }
 }
 

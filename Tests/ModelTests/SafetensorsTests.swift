@@ -396,6 +396,10 @@ import Model
             _ = try Self.parse(Self.rawFile(#"{"a": {"dtype": "F32", "shape": [1], "#))
         }
         Self.expectError("does not start with '{'") { _ = try Self.parse(Self.rawFile("[1, 2]  ")) }
+        // Where the header stops being JSON (issue 15, finding 10c).
+        Self.expectError("case.safetensors: header is not valid JSON: Invalid value at line 1, column 32 of the header") {
+            _ = try Self.parse(Self.rawFile(#"{"a": {"dtype": "F32", "shape" [1]}}"#))
+        }
         Self.expectError("'a'", "dtype") { _ = try Self.parse(Self.rawFile(#"{"a":{"shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0])) }
         Self.expectError("'a'", "shape") { _ = try Self.parse(Self.rawFile(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0])) }
         Self.expectError("'a'", "shape") { _ = try Self.parse(Self.rawFile(#"{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0])) }

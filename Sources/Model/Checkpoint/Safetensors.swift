@@ -107,7 +107,8 @@ public struct SafetensorsFile: Sendable {
         } catch DecodingError.typeMismatch {
             throw fail("header is not a JSON object")
         } catch {
-            throw fail("header is not valid JSON (\(n) bytes starting \(Self.preview(headerBytes)))")
+            let at = JSONSyntax.problem(in: headerBytes).map { ": \($0.message) at line \($0.position.line), column \($0.position.column) of the header" } ?? ""
+            throw fail("header is not valid JSON\(at) (\(n) bytes starting \(Self.preview(headerBytes)))")
         }
         if header.badMetadata {
             throw fail("__metadata__ is not a JSON object of strings")
