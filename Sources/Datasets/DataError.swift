@@ -1,18 +1,24 @@
 /// A problem with input data, said so that a user can fix it: the file, the line (1-based, when
-/// there is one) and what was expected. The command line prints it and exits with status 2.
+/// there is one), the column (1-based, for syntax errors) and what was expected. The command line
+/// prints it and exits with status 2.
 public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
     public let file: String
     public let line: Int?
+    public let column: Int?
     public let message: String
 
-    public init(file: String, line: Int? = nil, _ message: String) {
+    public init(file: String, line: Int? = nil, column: Int? = nil, _ message: String) {
         self.file = file
         self.line = line
+        self.column = column
         self.message = message
     }
 
+    /// `file:line:column: message`, with the parts that are known.
     public var description: String {
-        if let line { return "\(file):\(line): \(message)" }
-        return "\(file): \(message)"
+        var location = file
+        if let line { location += ":\(line)" }
+        if line != nil, let column { location += ":\(column)" }
+        return "\(location): \(message)"
     }
 }

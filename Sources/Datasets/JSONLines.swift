@@ -1,4 +1,5 @@
 import Foundation
+import GGUF
 
 /// Reading JSON-lines files (one JSON value per line, as TOFU stores its splits) into `Decodable`
 /// values, line by line, with errors a user can act on.
@@ -39,7 +40,9 @@ public enum JSONLines {
                 values.append((number, try decoder.decode(T.self, from: bytes)))
             } catch let error as DecodingError {
                 if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
-                    throw DataError(file: file, line: number, "malformed JSON: \(syntaxProblem(bytes) ?? context.debugDescription)")
+                    let syntax = JSONSyntax.problem(in: bytes)
+                    throw DataError(file: file, line: number, column: syntax?.position.column,
+                                    "malformed JSON: \(syntax?.message ?? context.debugDescription)")
                 }
                 throw DataError(file: file, line: number, describe(error))
             } catch {
@@ -113,7 +116,7 @@ public enum JSONLines {
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw DataError(file: path, "cannot be read: \(error.localizedDescription)")
+            throw DataError(file: path, "cannot be read: \(FileErrorText.cause(error))")
         }
     }
 
@@ -143,16 +146,6 @@ public enum JSONLines {
                 try body(number, Data(line))
             }
             start = end + 1
-        }
-    }
-
-    /// JSONDecoder says only "not valid JSON"; the parser of JSONSerialization says where.
-    private static func syntaxProblem(_ bytes: Data) -> String? {
-        do {
-            _ = try JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])
-            return nil
-        } catch {
-            return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
         }
     }
 

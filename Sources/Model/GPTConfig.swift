@@ -37,6 +37,23 @@ public struct GPTConfig: Codable, Equatable, Sendable {
         guard nEmbd % nHead == 0 else {
             throw .invalidConfig("n_embd \(nEmbd) is not divisible by n_head \(nHead)")
         }
+        guard checkedParameterCount.value != nil else {
+            throw .invalidConfig("the sizes make more than \(Int.max) parameters: \(self)")
+        }
+    }
+
+    /// The number of parameters, `V·C + T·C + L·(12C² + 13C) + 2C` (the tensors of
+    /// `parameterLayout`), overflow-checked: nil when it does not fit in an `Int`.
+    public var checkedParameterCount: CheckedCount {
+        let v = CheckedCount(vocabSize), t = CheckedCount(blockSize), c = CheckedCount(nEmbd), l = CheckedCount(nLayer)
+        return v * c + t * c + l * (12 * c * c + 13 * c) + 2 * c
+    }
+
+    /// The sizes of `config.json` (at `file`), for checking against the weights before loading them.
+    public func claimedSizes(file: String) -> ClaimedSizes {
+        ClaimedSizes(file: file, dimensions: [("vocab_size", vocabSize), ("block_size", blockSize), ("n_embd", nEmbd)],
+                     layers: ("n_layer", nLayer), tensorsPerBlock: 12, tensorsOutsideBlocks: 4,
+                     parameterCount: checkedParameterCount)
     }
 
     // Hugging Face spelling in `config.json`.
@@ -50,13 +67,24 @@ public struct GPTConfig: Codable, Equatable, Sendable {
 public enum ModelError: Error, CustomStringConvertible, Equatable {
     case invalidConfig(String)
     case shapeMismatch(String)
+    /// A checkpoint or model file that cannot be used: missing, malformed, or not matching its
+    /// configuration (bad input). The text starts with the file's path.
     case checkpoint(String)
+    /// A checkpoint that cannot be written (`path: cause`): an I/O failure, not bad input.
+    case cannotWrite(String)
 
     public var description: String {
         switch self {
         case .invalidConfig(let s): "invalid model configuration: \(s)"
         case .shapeMismatch(let s): "shape mismatch: \(s)"
-        case .checkpoint(let s): "checkpoint: \(s)"
+        case .checkpoint(let s): s
+        case .cannotWrite(let s): "cannot write the checkpoint: \(s)"
         }
+    }
+
+    /// Whether the error is an I/O failure (`cannotWrite`) rather than bad input.
+    public var isIOFailure: Bool {
+        if case .cannotWrite = self { return true }
+        return false
     }
 }

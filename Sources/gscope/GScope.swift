@@ -1,8 +1,10 @@
 import ArgumentParser
 import Datasets
+import Evaluation
 import Experiments
 import Foundation
 import GGUF
+import Model
 
 @main
 struct GScope: ParsableCommand {
@@ -21,10 +23,25 @@ struct GScope: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
-        } catch where error is DataError || error is ConfigError || error is EvaluationError || error is GGUFError {
+        } catch where error is DataError || error is ConfigError || error is EvaluationError || error is GGUFError
+                        || error is OptionError {
             // Bad input data or configuration: say where and what, exit 2 (usage errors exit 64).
             FileHandle.standardError.write(Data("gscope: \(error)\n".utf8))
             Foundation.exit(2)
+        } catch let error as ModelError {
+            // A checkpoint or model file that cannot be used is bad input (exit 2); one that cannot
+            // be written, an I/O failure (exit 1).
+            FileHandle.standardError.write(Data("gscope: \(error)\n".utf8))
+            Foundation.exit(error.isIOFailure ? 1 : 2)
+        } catch where error is NonFiniteModelOutput {
+            // A model whose numbers are NaN or infinite: no metric is written, exit 1.
+            FileHandle.standardError.write(Data("gscope: \(error)\n".utf8))
+            Foundation.exit(1)
+        } catch let error where FileErrorText.parts(of: error) != nil {
+            // A Foundation file error (unwritable output, missing file, full disk): one line
+            // `gscope: <path>: <cause>`, exit 1, instead of NSError's dump.
+            FileHandle.standardError.write(Data("gscope: \(FileErrorText.line(error))\n".utf8))
+            Foundation.exit(1)
         } catch {
             exit(withError: error)
         }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Experiments
+import Foundation
 import Model
 import NumericCore
 
@@ -32,7 +34,21 @@ struct ModelOptions: ParsableArguments {
         if let v = vocab { c.vocabSize = v }
         if let v = blockSize { c.blockSize = v }
         do { try c.validate() } catch { throw ValidationError(error.description) }
+        try Self.checkFitsInMemory(c)
         return c
+    }
+
+    /// Refuses sizes whose training state (parameters, gradients and Adam's two moments, as
+    /// Float) exceeds the machine's memory, before the layout or any buffer is built: `--n-layer
+    /// 1000000000` would otherwise spend minutes building a layout and then fail to allocate.
+    static func checkFitsInMemory(_ c: GPTConfig) throws {
+        let bytes = c.checkedParameterCount * 16
+        let memory = ProcessInfo.processInfo.physicalMemory
+        guard let needed = bytes.value, UInt64(needed) <= memory else {
+            let count = c.checkedParameterCount.value.map { "\($0) parameters" } ?? "more parameters than an Int counts"
+            throw ValidationError("--n-layer \(c.nLayer), --n-embd \(c.nEmbd), --vocab \(c.vocabSize), --block-size \(c.blockSize) "
+                                  + "make \(count), more than this machine's \(memory >> 20) MiB of memory can train")
+        }
     }
 }
 
@@ -42,8 +58,24 @@ struct ThreadOptions: ParsableArguments {
     @Option(name: .long, help: "Worker threads for matrix products and element-wise kernels; results do not depend on the count.")
     var threads: Int = 2
 
+    /// Checks the count (1…256, `ThreadCount`; outside is an `OptionError`, exit 2) and sizes
+    /// the worker pool.
     func apply() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let problem = ThreadCount.problem(threads) { throw OptionError(option: "--threads", problem) }
         Parallel.configure(threads: threads)
     }
+}
+
+/// An option value the command refuses (`--threads 65`): said as
+/// `--threads: must be between 1 and 256, got 65`; the CLI exits 2, as for bad input files.
+struct OptionError: Error, CustomStringConvertible {
+    let option: String
+    let message: String
+
+    init(option: String, _ message: String) {
+        self.option = option
+        self.message = message
+    }
+
+    var description: String { "\(option): \(message)" }
 }

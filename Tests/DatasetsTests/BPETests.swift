@@ -234,6 +234,10 @@ struct BPETests {
         let badJSON = try #require(Self.loadError("{\"type\": \"byte-bpe\", "))
         #expect(badJSON.file.hasSuffix("bad.json"))
         #expect(badJSON.message.contains("not a byte-BPE tokenizer file"))
+        // A syntax error gives its line and column (issue 15, finding 10c).
+        let comma = try #require(Self.loadError(Self.file(merges: "[[97, 98],, [32, 256]]", vocabSize: 261)))
+        #expect(comma.line == 2 && comma.column == 77, "\(comma)")
+        #expect(comma.description.hasSuffix("bad.json:2:77: not a byte-BPE tokenizer file: not valid JSON: Invalid value"), "\(comma)")
 
         let missing = try #require(Self.loadError("{\"type\": \"byte-bpe\", \"version\": 1}"))
         #expect(missing.message.contains("missing field"))
@@ -277,7 +281,8 @@ struct BPETests {
         #expect(try TextCorpus.load(dir + "/c.txt") == ["plain text\nis one text"])
 
         try "{\"question\": \"Q\", \"answer\": \"A\"}\r\n{\"question\": \"Q\", \"answer\": \n".write(toFile: dir + "/d.jsonl", atomically: true, encoding: .utf8)
-        #expect(throws: DataError(file: dir + "/d.jsonl", line: 2, "not a JSON object (expected one object per line with \"question\" and \"answer\")")) {
+        // A syntax error gives the line and column (issue 15, finding 10c).
+        #expect(throws: DataError(file: dir + "/d.jsonl", line: 2, column: 29, "not valid JSON: Unexpected end of file during JSON parse")) {
             try TextCorpus.load(dir)
         }
         let empty = TestData.temporaryDirectory("bpe-empty")

@@ -28,7 +28,12 @@ struct DataErrorTests {
         #expect(e.message.hasPrefix("malformed JSON: Unexpected end of file"), "\(e)")
         let notJSON = write("\(good)\nnot json\n", label: "notjson")
         let n = try #require(dataError { _ = try JSONLines.read(QASample.self, path: notJSON) })
-        #expect(n.file == notJSON && n.line == 2 && n.message.hasPrefix("malformed JSON: Invalid value around character"), "\(n)")
+        #expect(n.file == notJSON && n.line == 2 && n.message.hasPrefix("malformed JSON: Invalid value"), "\(n)")
+        // The column too (issue 15, finding 10c).
+        #expect(n.column == 2 && n.description == "\(notJSON):2:2: malformed JSON: Invalid value", "\(n)")   // "n" could begin null
+        let midLine = write("\(good)\n{\"question\": \"Q?\", \"answer\" \"A.\"}\n", label: "colon")
+        let m = try #require(dataError { _ = try JSONLines.read(QASample.self, path: midLine) })
+        #expect(m.line == 2 && m.column == 29, "\(m)")
         let list = write("[1, 2]\n", label: "list")
         let l = try #require(dataError { _ = try JSONLines.read(QASample.self, path: list) })
         #expect(l.line == 1 && l.message.hasPrefix("not a JSON object"), "\(l)")

@@ -34,7 +34,8 @@ struct SyntheticTests {
         let (a, da) = try Self.generate(seed: 5)
         let (b, _) = try Self.generate(seed: 5)
         let (c, dc) = try Self.generate(seed: 6)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: a).sorted() == SyntheticTOFU.fileNames.sorted())
+        #expect(try FileManager.default.contentsOfDirectory(atPath: a).sorted()
+                == (SyntheticTOFU.fileNames + [GeneratedDirectory.markerFileName]).sorted())
         for name in SyntheticTOFU.fileNames {
             #expect(try Self.read(a, name) == Self.read(b, name), "\(name)")
         }

@@ -271,6 +271,34 @@ struct ConfigLoadingTests {
         #expect(missing.kind == .unreadable && missing.file == "/nonexistent/x.yaml")
     }
 
+    /// A YAML syntax error gives its line and column (issue 15, finding 10c: the column was missing).
+    @Test func aSyntaxErrorGivesLineAndColumn() throws {
+        let e = try #require(S.loadError("seed: 0\noptimizer:\n  betas: [0.9, 0.99\n"))
+        #expect(e.line == 4 && e.column == 1, "\(e)")
+        #expect(e.description.hasPrefix("test.yaml:4:1: not valid YAML"), "\(e)")
+        let mid = try #require(S.loadError("seed: 0\nname: a: b\n"))
+        #expect(mid.line == 2 && mid.column == 8 && mid.description.hasPrefix("test.yaml:2:8: "), "\(mid)")
+        // An override has no line in the file, so no column either.
+        let override = try #require(S.loadError("", ["run.steps=[1"]))
+        #expect(override.line == nil && override.column == nil && override.description.hasPrefix("test.yaml: --set"), "\(override)")
+    }
+
+    /// Thread counts outside 1…256 are refused by the config, naming the key (issue 15, finding 4:
+    /// `threads: 65` used to pass and trap in the worker pool; the pool takes up to 256 now).
+    @Test func threadCountsOutsideOneTo256AreRefused() throws {
+        for n in [1, 2, 65, 256] {
+            #expect(try ExperimentConfig.load(yaml: "threads: \(n)\n").threads == n)
+            #expect(ThreadCount.problem(n) == nil)
+        }
+        for n in [0, -1, 257, 1 << 40] {
+            let e = try #require(S.loadError("threads: \(n)\n"), "threads: \(n) passed")
+            #expect(e.kind == .outOfRange && e.keyPath == "threads" && e.line == 1, "\(e)")
+            #expect(e.message == "must be between 1 and 256, got \(n)", "\(e)")
+            let o = try #require(S.loadError("", ["threads=\(n)"]))
+            #expect(o.description == "test.yaml: --set threads=\(n): threads: must be between 1 and 256, got \(n)", "\(o)")
+        }
+    }
+
     @Test func loadingAFileDerivesTheNameFromIt() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gscope-config-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -396,6 +396,10 @@ import Model
             _ = try Self.parse(Self.rawFile(#"{"a": {"dtype": "F32", "shape": [1], "#))
         }
         Self.expectError("does not start with '{'") { _ = try Self.parse(Self.rawFile("[1, 2]  ")) }
+        // Where the header stops being JSON (issue 15, finding 10c).
+        Self.expectError("case.safetensors: header is not valid JSON: Invalid value at line 1, column 32 of the header") {
+            _ = try Self.parse(Self.rawFile(#"{"a": {"dtype": "F32", "shape" [1]}}"#))
+        }
         Self.expectError("'a'", "dtype") { _ = try Self.parse(Self.rawFile(#"{"a":{"shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0])) }
         Self.expectError("'a'", "shape") { _ = try Self.parse(Self.rawFile(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0])) }
         Self.expectError("'a'", "shape") { _ = try Self.parse(Self.rawFile(#"{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0])) }
@@ -512,6 +516,11 @@ import Model
 
         try "{ nope".write(toFile: root + "/arch/config.json", atomically: false, encoding: .utf8)
         Self.expectError(root + "/arch/config.json", "not a valid configuration") { _ = try Checkpoint.load(from: root + "/arch") }
+        // A syntax error gives its line and column (issue 15, finding 10c).
+        try "{\n  \"architecture\": \"gpt\",\n  \"n_layer\" 1\n}\n".write(toFile: root + "/arch/config.json", atomically: false, encoding: .utf8)
+        Self.expectError(root + "/arch/config.json:3:13: not a valid configuration (not valid JSON: Invalid value)") {
+            _ = try Checkpoint.load(from: root + "/arch")
+        }
 
         // Saving the wrong number of parameters writes nothing.
         Self.expectError("3 parameters given", "has \(Self.little.parameterLayout().count)") {

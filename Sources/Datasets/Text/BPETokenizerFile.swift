@@ -1,4 +1,5 @@
 import Foundation
+import GGUF
 import NumericCore
 
 /// A byte-level BPE tokenizer as one JSON file:
@@ -48,7 +49,7 @@ extension BPETokenizer {
         do {
             try jsonData().write(to: URL(fileURLWithPath: temporary))
         } catch {
-            throw DataError(file: path, "cannot write the tokenizer: \(error.localizedDescription)")
+            throw DataError(file: path, "cannot write the tokenizer: \(FileErrorText.cause(error))")
         }
         if rename(temporary, path) != 0 {
             let reason = String(cString: strerror(errno))
@@ -73,6 +74,11 @@ extension BPETokenizer {
     public static func decode(_ data: Data, file: String) throws(DataError) -> BPETokenizer {
         let f: FileFormat
         do { f = try JSONDecoder().decode(FileFormat.self, from: data) } catch {
+            if case DecodingError.dataCorrupted(let context) = error, context.codingPath.isEmpty,
+               let syntax = JSONSyntax.problem(in: data) {
+                throw DataError(file: file, line: syntax.position.line, column: syntax.position.column,
+                                "not a byte-BPE tokenizer file: not valid JSON: \(syntax.message)")
+            }
             throw DataError(file: file, "not a byte-BPE tokenizer file: \(describe(error))")
         }
         guard f.type == "byte-bpe" else { throw DataError(file: file, "\"type\" is \"\(f.type)\", expected \"byte-bpe\"") }

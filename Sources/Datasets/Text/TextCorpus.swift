@@ -1,4 +1,5 @@
 import Foundation
+import GGUF
 
 /// Reads the texts a tokenizer is trained on from a path.
 ///
@@ -45,7 +46,11 @@ public enum TextCorpus {
             for field in fields { if let s = object[field] as? String { texts.append(s) } }
         }
         if path.hasSuffix(".json"), content.first(where: { !$0.isWhitespace }) == "[" {
-            guard let array = try? JSONSerialization.jsonObject(with: Data(content.utf8)) as? [Any] else {
+            let data = Data(content.utf8)
+            guard let array = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
+                if let syntax = JSONSyntax.problem(in: data) {
+                    throw DataError(file: path, line: syntax.position.line, column: syntax.position.column, "not valid JSON: \(syntax.message)")
+                }
                 throw DataError(file: path, "not a JSON array")
             }
             for (i, element) in array.enumerated() {
@@ -59,6 +64,9 @@ public enum TextCorpus {
             lineNumber += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                if let syntax = JSONSyntax.problem(in: Data(line)) {
+                    throw DataError(file: path, line: lineNumber, column: syntax.position.column, "not valid JSON: \(syntax.message)")
+                }
                 throw DataError(file: path, line: lineNumber, "not a JSON object (expected one object per line with \"question\" and \"answer\")")
             }
             take(object)

@@ -23,7 +23,8 @@ public struct AnswerScore: Sendable, Equatable {
 /// Teacher-forced scoring of answers: one forward pass per chunk of samples.
 public enum AnswerScorer {
     /// The `AnswerScore` of every sample, in order; chunks of `chunk` rows padded to the longest
-    /// sample of the set (so every chunk has the same length).
+    /// sample of the set (so every chunk has the same length). A log-probability that is not
+    /// finite throws `NonFiniteModelOutput`.
     public static func score(_ model: any CausalLanguageModel, samples: [FormattedSample], padding: Int32, chunk: Int = 16) throws -> [AnswerScore] {
         guard let longest = samples.map(\.length).max() else { return [] }
         let V = model.vocabSize
@@ -37,6 +38,8 @@ public enum AnswerScorer {
             for row in 0..<b.batch {
                 var lp: [Double] = [], hits: [Bool] = [], moments: [MembershipScores.VocabularyMoments] = []
                 for n in (row * b.seq)..<((row + 1) * b.seq) where b.mask[n] != 0 {
+                    try NonFiniteModelOutput.check(logSumExp: lse[n], logProb: logp[n],
+                                                   "answer target \(lp.count + 1) of sample \(start + row + 1)")
                     let z = logits.baseAddress! + n * V, l = Double(lse[n])
                     var best = 0, m1 = 0.0, m2 = 0.0
                     for v in 0..<V {

@@ -3,6 +3,7 @@
 /// and what was wrong. For example
 ///
 ///     data/configs/synthetic/npo.yaml:12: objective.forget.bta: unknown key 'bta' (expected one of: name, beta, …)
+///     data/configs/synthetic/npo.yaml:4:9: not valid YAML: while scanning a simple key: could not find expected ':'
 ///     data/configs/synthetic/npo.yaml: --set run.steps=ten: run.steps: expected an integer, found 'ten'
 public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What kind of problem it is.
@@ -30,6 +31,8 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
     public let file: String
     /// The 1-based line of the key in the file, when the value was written there.
     public let line: Int?
+    /// The 1-based column, for syntax errors (with `line`).
+    public let column: Int?
     /// The `key.path=value` override the value came from, if it came from one.
     public let override: String?
     /// The dotted key path, e.g. `objective.forget.beta`; empty for the whole file.
@@ -37,11 +40,12 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What was wrong.
     public let message: String
 
-    public init(_ kind: Kind, file: String, line: Int? = nil, override: String? = nil, keyPath: String = "",
-                _ message: String) {
+    public init(_ kind: Kind, file: String, line: Int? = nil, column: Int? = nil, override: String? = nil,
+                keyPath: String = "", _ message: String) {
         self.kind = kind
         self.file = file
         self.line = line
+        self.column = line == nil ? nil : column
         self.override = override
         self.keyPath = keyPath
         self.message = message
@@ -50,6 +54,7 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         var text = file
         if let line { text += ":\(line)" }
+        if let column { text += ":\(column)" }
         text += ": "
         if let override { text += "--set \(override): " }
         if !keyPath.isEmpty { text += "\(keyPath): " }

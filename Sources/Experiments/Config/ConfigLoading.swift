@@ -1,4 +1,5 @@
 import Foundation
+import GGUF
 import Yams
 
 extension ExperimentConfig {
@@ -16,7 +17,7 @@ extension ExperimentConfig {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ConfigError(.unreadable, file: path, "cannot read the config file (\(error.localizedDescription))")
+            throw ConfigError(.unreadable, file: path, "cannot read the config file (\(FileErrorText.cause(error)))")
         }
         return try load(yaml: text, file: path, overrides: overrides)
     }
@@ -128,8 +129,8 @@ extension ExperimentConfig {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
             let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
-            return ConfigError(.syntax, file: file, line: override == nil ? mark.line : nil, override: override,
-                               "not valid YAML: \(what)")
+            return ConfigError(.syntax, file: file, line: override == nil ? mark.line : nil, column: mark.column,
+                               override: override, "not valid YAML: \(what)")
         case let .duplicatedKeysInMapping(duplicates, context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             return ConfigError(.unknownKey, file: file, line: override == nil ? context.mark.line : nil, override: override,

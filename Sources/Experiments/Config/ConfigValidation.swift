@@ -27,7 +27,7 @@ extension ExperimentConfig {
 
         nonEmpty(name, "name")
         atLeast(seed, 0, "seed")
-        atLeast(threads, 1, "threads")
+        if let problem = ThreadCount.problem(threads) { fail(.outOfRange, "threads", problem) }
         nonEmpty(model.checkpoint, "model.checkpoint")
 
         nonEmpty(data.dir, "data.dir")

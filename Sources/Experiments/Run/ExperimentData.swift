@@ -53,7 +53,10 @@ public struct ExperimentData: Sendable {
             guard !answers.isEmpty else { throw DataError(file: dir.filePath(TOFUDirectory.refusalsFileName), "no refusal answers") }
             refusalSamples = forget.map { formatter.format(question: $0.question, answer: answers[rng.below(answers.count)]) }
         }
-        let data = UnlearningData(forget: formatter.format(forget).samples, refusal: refusalSamples,
+        let forgetSamples = formatter.format(forget).samples
+        try requireAnswerTokens(forgetSamples, split: forgetSplit.rawValue, file: dir.filePath(forgetSplit.fileName),
+                                maxLength: maxLength, configured: config.maxLength)
+        let data = UnlearningData(forget: forgetSamples, refusal: refusalSamples,
                                   retain: formatter.format(retain).samples, padding: tokenizer.special.padding)
         var result = ExperimentData(unlearning: data, vocabSize: tokenizer.vocabSize,
                                     summary: "\(config.dir): \(forgetSplit.rawValue) (\(forget.count) items), \(retainSplit.rawValue) (\(retain.count) items)")
@@ -65,6 +68,19 @@ public struct ExperimentData: Sendable {
             return (name, formatter.format(try dir.load(split)).samples)
         }
         return result
+    }
+
+    /// Refuses a forget set that truncation left without a single answer token: every loss and
+    /// G-effect on it would be 0, a run that "succeeds" and means nothing. The `DataError` (exit 2)
+    /// names `data.max_length` and, when shorter, the model's block size that capped it.
+    static func requireAnswerTokens(_ samples: [FormattedSample], split: String, file: String,
+                                    maxLength: Int, configured: Int) throws {
+        guard !samples.isEmpty, samples.allSatisfy({ $0.answerTokenCount == 0 }) else { return }
+        let limit = maxLength < configured
+            ? "the model's block size \(maxLength) (data.max_length is \(configured))"
+            : "data.max_length \(maxLength)"
+        throw DataError(file: file, "\(limit) cuts every answer away: none of the \(samples.count) \(split) items keeps "
+                        + "an answer token, so every loss and G-effect would be 0; raise data.max_length")
     }
 
     static func loadMarkov(_ config: ExperimentConfig.DataConfig) -> ExperimentData {

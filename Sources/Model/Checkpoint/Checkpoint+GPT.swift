@@ -32,26 +32,42 @@ extension Checkpoint {
 
     /// Reads the GPT checkpoint in `directory`: its configuration and the flat parameter buffer in
     /// layout order.
+    /// The sizes of `config.json` are checked against the weights file before anything the size
+    /// of the model is built (`ClaimedSizes`).
     public static func load(from directory: String) throws(ModelError) -> (config: GPTConfig, parameters: [Float]) {
-        let config = try readConfig(from: directory)
-        let parameters = try loadParameters(layout: config.parameterLayout(), from: directory,
+        let config = try decodeGPTConfig(from: directory)
+        let path = join(directory, configFile)
+        let weights = try readWeights(of: directory, claiming: config.claimedSizes(file: path)) { () throws(ModelError) in
+            try validate(config, path: path)
+        }
+        let parameters = try loadParameters(layout: config.parameterLayout(), from: weights,
                                             describing: configDescription(config))
         return (config, parameters)
     }
 
     /// Reads and validates the GPT `config.json` of the checkpoint in `directory`.
     public static func readConfig(from directory: String) throws(ModelError) -> GPTConfig {
+        let config = try decodeGPTConfig(from: directory)
+        try validate(config, path: join(directory, configFile))
+        return config
+    }
+
+    /// The configuration in `config.json` of `directory`, checked to be a GPT's, not yet validated.
+    private static func decodeGPTConfig(from directory: String) throws(ModelError) -> GPTConfig {
         let file = try decodeConfig(GPTConfigFile.self, from: directory)
-        let path = join(directory, configFile)
         guard file.architecture == architecture else {
-            throw .checkpoint("\(path): architecture is '\(file.architecture)', this loader reads '\(architecture)'")
+            throw .checkpoint("\(join(directory, configFile)): architecture is '\(file.architecture)', this loader reads '\(architecture)'")
         }
+        return file.config
+    }
+
+    /// `config.validate()`, its error naming the file at `path`.
+    private static func validate(_ config: GPTConfig, path: String) throws(ModelError) {
         do throws(ModelError) {
-            try file.config.validate()
+            try config.validate()
         } catch {
             throw .checkpoint("\(path): \(error)")
         }
-        return file.config
     }
 
     /// The exact text of `config.json` for `config` (sorted keys, two-space indent, final newline).

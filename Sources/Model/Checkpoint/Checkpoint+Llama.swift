@@ -25,12 +25,16 @@ extension Checkpoint {
             throw .checkpoint("\(path): model_type is '\(header.modelType ?? "absent")', this loader reads '\(llamaModelType)'")
         }
         let config = try decodeConfig(LlamaConfig.self, from: directory)
-        do throws(ModelError) {
-            try config.validate()
-        } catch {
-            throw .checkpoint("\(path): \(error)")
+        // The sizes are checked against the weights file before anything the size of the model is built.
+        let weights = try readWeights(of: directory, claiming: config.claimedSizes(file: path, keys: .configJSON)) {
+            () throws(ModelError) in
+            do throws(ModelError) {
+                try config.validate()
+            } catch {
+                throw .checkpoint("\(path): \(error)")
+            }
         }
-        let parameters = try loadParameters(layout: config.parameterLayout(), from: directory,
+        let parameters = try loadParameters(layout: config.parameterLayout(), from: weights,
                                             describing: llamaDescription(config))
         return (config, parameters)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GGUF
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -26,7 +27,7 @@ public enum Checkpoint {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw .checkpoint("\(directory): cannot create checkpoint directory (\(error.localizedDescription))")
+            throw .cannotWrite("\(directory): cannot create the directory (\(FileErrorText.cause(error)))")
         }
 
         var writer = SafetensorsWriter()
@@ -50,13 +51,26 @@ public enum Checkpoint {
         try rename(configTemp, to: configPath)
     }
 
-    /// The flat parameter buffer, in `layout` order, of the weights in `directory`. Every tensor of
-    /// the layout must be present with its shape (any floating dtype converts); tensors the layout
-    /// does not know are an error naming them.
-    static func loadParameters(layout: ParameterLayout, from directory: String,
+    /// The weights file of the checkpoint in `directory`, with the sizes its `config.json` claims
+    /// (`sizes`) checked against it before anything the size of the model is built
+    /// (`ClaimedSizes.check`, which ends with `validate`, the configuration's own checks naming
+    /// `config.json`). `loadParameters` then compares every tensor's shape before allocating.
+    static func readWeights(of directory: String, claiming sizes: ClaimedSizes,
+                            validate: () throws(ModelError) -> Void) throws(ModelError) -> SafetensorsFile {
+        let file = try SafetensorsFile.read(join(directory, weightsFile))
+        var elements = 0
+        for name in file.names { elements += try file.info(name).count }   // ≤ the file's bytes
+        try sizes.check(against: file.path, tensors: file.names.count, elements: elements, validate: validate)
+        return file
+    }
+
+    /// The flat parameter buffer, in `layout` order, of the weights in `file` (read by
+    /// `readWeights`, which checked the sizes). Every tensor of the layout must be present with its
+    /// shape (any floating dtype converts); tensors the layout does not know are an error naming
+    /// them.
+    static func loadParameters(layout: ParameterLayout, from file: SafetensorsFile,
                                describing description: String) throws(ModelError) -> [Float] {
-        let path = join(directory, weightsFile)
-        let file = try SafetensorsFile.read(path)
+        let path = file.path
 
         let missing = layout.slots.map(\.name).filter { !file.contains($0) }
         let extra = file.names.filter { layout[$0] == nil }
@@ -97,7 +111,7 @@ public enum Checkpoint {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw .checkpoint("\(path): cannot read the checkpoint configuration (\(error.localizedDescription))")
+            throw .checkpoint("\(path): cannot read the checkpoint configuration (\(FileErrorText.cause(error)))")
         }
         do {
             return try JSONDecoder().decode(T.self, from: data)
@@ -105,6 +119,11 @@ public enum Checkpoint {
             throw .checkpoint("\(path): missing key '\(key.stringValue)'")
         } catch let DecodingError.typeMismatch(_, context) {
             throw .checkpoint("\(path): '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type (\(context.debugDescription))")
+        } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
+            guard let syntax = JSONSyntax.problem(in: data) else {
+                throw .checkpoint("\(path): not a valid configuration (\(context.debugDescription))")
+            }
+            throw .checkpoint("\(path):\(syntax.position): not a valid configuration (not valid JSON: \(syntax.message))")
         } catch {
             throw .checkpoint("\(path): not a valid configuration (\(error))")
         }
@@ -129,7 +148,7 @@ public enum Checkpoint {
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         } catch {
-            throw .checkpoint("\(path): cannot write (\(error.localizedDescription))")
+            throw .cannotWrite("\(path): \(FileErrorText.cause(error))")
         }
     }
 
@@ -140,7 +159,7 @@ public enum Checkpoint {
         let status = Darwin.rename(from, to)
         #endif
         guard status == 0 else {
-            throw .checkpoint("\(to): cannot move the temporary file into place (\(String(cString: strerror(errno))))")
+            throw .cannotWrite("\(to): cannot move the temporary file into place (\(String(cString: strerror(errno))))")
         }
     }
 }

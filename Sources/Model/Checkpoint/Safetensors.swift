@@ -1,4 +1,5 @@
 import Foundation
+import GGUF
 import NumericCore
 
 // The safetensors format (https://github.com/huggingface/safetensors):
@@ -73,7 +74,7 @@ public struct SafetensorsFile: Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
         } catch {
-            throw .checkpoint("\(path): cannot read safetensors file (\(error.localizedDescription))")
+            throw .checkpoint("\(path): cannot read safetensors file (\(FileErrorText.cause(error)))")
         }
         return try SafetensorsFile(bytes: data, path: path)
     }
@@ -106,7 +107,8 @@ public struct SafetensorsFile: Sendable {
         } catch DecodingError.typeMismatch {
             throw fail("header is not a JSON object")
         } catch {
-            throw fail("header is not valid JSON (\(n) bytes starting \(Self.preview(headerBytes)))")
+            let at = JSONSyntax.problem(in: headerBytes).map { ": \($0.message) at line \($0.position.line), column \($0.position.column) of the header" } ?? ""
+            throw fail("header is not valid JSON\(at) (\(n) bytes starting \(Self.preview(headerBytes)))")
         }
         if header.badMetadata {
             throw fail("__metadata__ is not a JSON object of strings")
@@ -423,7 +425,7 @@ public struct SafetensorsWriter: Sendable {
     public func write(to path: String, metadata: [String: String] = [:]) throws(ModelError) {
         let header = headerBytes(metadata: metadata)
         guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw .checkpoint("\(path): cannot create file")
+            throw .cannotWrite("\(path): cannot create the file (\(String(cString: strerror(errno))))")
         }
         do {
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -432,7 +434,7 @@ public struct SafetensorsWriter: Sendable {
             for e in entries where !e.payload.isEmpty { try handle.write(contentsOf: e.payload) }
             try handle.synchronize()
         } catch {
-            throw .checkpoint("\(path): cannot write safetensors file (\(error.localizedDescription))")
+            throw .cannotWrite("\(path): \(FileErrorText.cause(error))")
         }
     }
 

@@ -69,6 +69,38 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
         guard ropeBase > 0, rmsNormEps >= 0 else {
             throw .invalidConfig("RoPE base \(ropeBase) must be positive and RMSNorm ε \(rmsNormEps) non-negative")
         }
+        guard checkedParameterCount.value != nil else {
+            throw .invalidConfig("the sizes make more than \(Int.max) parameters: \(self)")
+        }
+    }
+
+    /// The number of parameters, `V·C + L·(2C + 2C² + 2·KV·C + 3F·C) + C`, plus `V·C` for an untied
+    /// head (the tensors of `parameterLayout`), overflow-checked: nil when it does not fit in an
+    /// `Int`. Needs `nHead > 0` (nil otherwise).
+    public var checkedParameterCount: CheckedCount {
+        guard nHead > 0 else { return nil }
+        let v = CheckedCount(vocabSize), c = CheckedCount(nEmbd), l = CheckedCount(nLayer), f = CheckedCount(ffnHidden)
+        let kv = CheckedCount(nKVHead) * CheckedCount(headSize)
+        let head: CheckedCount = tiedEmbeddings ? 0 : v * c
+        return v * c + l * (2 * c + 2 * c * c + 2 * kv * c + 3 * f * c) + c + head
+    }
+
+    /// The keys that size a Llama: Hugging Face's `config.json` or GGUF metadata.
+    public enum SizeKeys: Sendable {
+        case configJSON, gguf
+
+        var layers: String { self == .gguf ? "llama.block_count" : "num_hidden_layers" }
+        var width: String { self == .gguf ? "llama.embedding_length" : "hidden_size" }
+        var ffn: String { self == .gguf ? "llama.feed_forward_length" : "intermediate_size" }
+        var vocabulary: String { self == .gguf ? "the rows of token_embd.weight" : "vocab_size" }
+    }
+
+    /// The sizes of the configuration at `file`, under the keys `keys` spells, for checking against
+    /// the weights before loading them.
+    public func claimedSizes(file: String, keys: SizeKeys) -> ClaimedSizes {
+        ClaimedSizes(file: file, dimensions: [(keys.vocabulary, vocabSize), (keys.width, nEmbd), (keys.ffn, ffnHidden)],
+                     layers: (keys.layers, nLayer), tensorsPerBlock: 9, tensorsOutsideBlocks: tiedEmbeddings ? 2 : 3,
+                     parameterCount: checkedParameterCount)
     }
 
     // Hugging Face spelling in a Llama `config.json`.

@@ -37,6 +37,7 @@ public enum LlamaGGUF {
         do { file = try GGUFFile(path: path) } catch { throw .checkpoint("\(error)") }
         var config = try config(of: file)
         if let contextLength { config.blockSize = min(config.blockSize, contextLength) }
+        try checkSizes(of: config, against: file)
         let model = try Llama(config: config)
         let covered = Set(fileNames(config).map(\.hf))
         for slot in model.layout.slots where !covered.contains(slot.name) {
@@ -64,6 +65,24 @@ public enum LlamaGGUF {
             }
         }
         return model
+    }
+
+    /// Throws naming the file and the metadata key when `config` (read from `file`'s metadata)
+    /// claims more than the file's tensor table holds (`ClaimedSizes`): checked before any buffer
+    /// the size of the model exists.
+    static func checkSizes(of config: LlamaConfig, against file: GGUFFile) throws(ModelError) {
+        var sum: CheckedCount = 0
+        for info in file.tensors { sum = sum + CheckedCount(info.elementCount) }
+        let elements = sum.value ?? .max, sizes = config.claimedSizes(file: file.path, keys: .gguf)
+        try sizes.check(against: "the tensor table", tensors: file.tensors.count, elements: elements) { () throws(ModelError) in
+            do throws(ModelError) {
+                try config.validate()
+            } catch {
+                throw .checkpoint("\(file.path): \(error)")
+            }
+        }
+        // The model's buffer is allocated before its tensors are matched with the file's.
+        try sizes.checkParameterCount(against: "the tensor table", elements: elements)
     }
 
     /// The GGUF name of every Hugging Face tensor, with the head count whose rows llama.cpp

@@ -1,0 +1,12 @@
+/// The worker-thread counts gscope accepts, from `--threads` and from the config key `threads`:
+/// 1…256, the pool sizes the engine is built for. A count outside is refused with a message
+/// before any worker pool exists (the pool itself would trap).
+public enum ThreadCount {
+    /// The accepted counts.
+    public static let allowed = 1...256
+
+    /// Why `count` is refused ("must be between 1 and 256, got 65"), or nil when it is accepted.
+    public static func problem(_ count: Int) -> String? {
+        allowed.contains(count) ? nil : "must be between \(allowed.lowerBound) and \(allowed.upperBound), got \(count)"
+    }
+}

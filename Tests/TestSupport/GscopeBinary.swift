@@ -1,0 +1,38 @@
+import Foundation
+
+/// The release binary the command tests run (`make test` builds it first).
+public let gscopeBinary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent(".build/release/gscope").path
+
+/// What one run of the binary did: its exit status (or the signal that ended it) and its output.
+public struct GscopeRun: Sendable {
+    public let status: Int32
+    /// Whether a signal (a trap, a crash) ended the process rather than an exit.
+    public let signalled: Bool
+    public let stdout: String
+    public let stderr: String
+}
+
+/// Runs `gscope arguments` in `directory` (default: the test's working directory) to its end.
+/// Standard output goes to a temporary file and standard error to a pipe, so that neither can
+/// fill up and block the child.
+public func runGscope(_ arguments: [String], in directory: String? = nil) throws -> GscopeRun {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: gscopeBinary)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("gscope-stdout-\(UUID().uuidString)").path
+    FileManager.default.createFile(atPath: outPath, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: outPath) }
+    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+    defer { try? out.close() }
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let outData = FileManager.default.contents(atPath: outPath) ?? Data()
+    return GscopeRun(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+                     stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+}
