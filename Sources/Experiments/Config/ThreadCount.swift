@@ -1,9 +1,11 @@
+import NumericCore
+
 /// The worker-thread counts gscope accepts, from `--threads` and from the config key `threads`:
-/// 1…256, the pool sizes the engine is built for. A count outside is refused with a message
-/// before any worker pool exists (the pool itself would trap).
+/// 1…`Parallel.maxThreads` (256). A count outside is refused with a message before any worker
+/// pool exists (`Parallel.configure` would trap).
 public enum ThreadCount {
     /// The accepted counts.
-    public static let allowed = 1...256
+    public static let allowed = 1...Parallel.maxThreads
 
     /// Why `count` is refused ("must be between 1 and 256, got 65"), or nil when it is accepted.
     public static func problem(_ count: Int) -> String? {
