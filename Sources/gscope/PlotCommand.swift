@@ -21,7 +21,10 @@ struct Plot: ParsableCommand {
         --figure all draws every figure the files have data for and lists the ones skipped, with why \
         (a paper-mode run has no per-instance PG-effects; tradeoff needs TOFU evaluations, markov \
         the Markov KL metrics; compare needs two runs). Naming one figure the files cannot give is \
-        an error.
+        an error. Every string that reaches gnuplot (titles, labels, run and set names) is written as a \
+        single-quoted gnuplot string with line breaks and backticks replaced, so a run file or a \
+        --label cannot run commands. A run file whose datasets do not fit together is refused with \
+        the dataset named (exit status 2).
 
         Examples:
           gscope plot runs/npo/run.h5 --out plots/npo
@@ -59,8 +62,10 @@ struct Plot: ParsableCommand {
     }
 
     func run() throws {
-        let runs = try paths.enumerated().map { index, path in
-            try RunData(path: path, label: index < label.count ? label[index] : nil)
+        let runs = try reportingRunFileErrors {
+            try paths.enumerated().map { index, path in
+                try RunData(path: path, label: index < label.count ? label[index] : nil)
+            }
         }
         let options = FigureOptions(steps: try stepList(), step: step, cumulative: cumulative)
         let kinds = figure == "all" ? FigureKind.allCases : [FigureKind(rawValue: figure)!]
@@ -84,5 +89,16 @@ struct Plot: ParsableCommand {
             throw ExitCode(2)
         }
         print("skipped:\n" + skipped.map { "  " + $0 }.joined(separator: "\n"))
+    }
+}
+
+/// Runs `body`; a ``RunFileError`` (a damaged or hand-edited run file) is printed as
+/// `gscope: FILE: DATASET what is wrong` and ends the command with exit status 2, as bad input does.
+func reportingRunFileErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as RunFileError {
+        FileHandle.standardError.write(Data("gscope: \(error)\n".utf8))
+        throw ExitCode(2)
     }
 }

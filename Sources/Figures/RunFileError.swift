@@ -1,0 +1,23 @@
+/// Why a run file cannot be plotted or inspected: it is damaged or was edited by hand, so its
+/// datasets do not fit together (docs/run-file.md says how they must).
+///
+/// The ``description`` names the file and the dataset, e.g.
+/// `run.h5: /geffect/forget/total has 3 rows, /steps has 5`. `gscope plot` and `gscope inspect`
+/// print it after `gscope: ` and exit with status 2, as for other bad input.
+public struct RunFileError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The file as the caller named it.
+    public let file: String
+    /// The dataset or group the problem is about, e.g. `/geffect/forget/total`.
+    public let object: String
+    /// What is wrong with it, after its name: `has 3 rows, /steps has 5`.
+    public let problem: String
+
+    /// A run-file error about `object` in `file`.
+    public init(file: String, object: String, problem: String) {
+        self.file = file
+        self.object = object
+        self.problem = problem
+    }
+
+    public var description: String { "\(file): \(object) \(problem)" }
+}
