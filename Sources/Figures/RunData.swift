@@ -82,9 +82,12 @@ public struct RunData: Sendable {
     /// Reads `path`. Throws ``RunFileError`` when its datasets do not fit together,
     /// ``StoreError`` when it is not a readable HDF5 file.
     public init(path: String, label: String? = nil) throws {
-        let file = try H5File.open(path)
-        defer { try? file.close() }
-        let layout = try RunFileLayout.check(file)
+        self = try RunFileLayout.reading(path) { file, layout in try RunData(file: file, layout: layout, label: label) }
+    }
+
+    /// Reads the open file `file`, which `layout` describes.
+    private init(file: H5File, layout: RunFileLayout, label: String?) throws {
+        let path = file.path
         let root = file.root
         let reader = NumberReader(root: root)
         self.path = path

@@ -12,11 +12,16 @@ public struct RunFileError: Error, CustomStringConvertible, Sendable, Equatable 
     /// What is wrong with it, after its name: `has 3 rows, /steps has 5`.
     public let problem: String
 
+    /// Whether a dataset has fewer rows than its steps, which a reader may also see for a moment
+    /// in a run being written (``RunFileLayout/reading(_:_:)`` looks again before giving up).
+    public let isRowShortfall: Bool
+
     /// A run-file error about `object` in `file`.
-    public init(file: String, object: String, problem: String) {
+    public init(file: String, object: String, problem: String, isRowShortfall: Bool = false) {
         self.file = file
         self.object = object
         self.problem = problem
+        self.isRowShortfall = isRowShortfall
     }
 
     public var description: String { "\(file): \(object) \(problem)" }

@@ -46,9 +46,27 @@ public struct RunFileLayout: Sendable {
 
     /// Opens `path` read-only and checks it.
     public static func check(path: String) throws -> RunFileLayout {
-        let file = try H5File.open(path)
-        defer { try? file.close() }
-        return try check(file)
+        try reading(path) { _, layout in layout }
+    }
+
+    /// Opens `path` read-only, checks it and gives both to `body`, then closes the file.
+    ///
+    /// A file whose per-step datasets have fewer rows than their steps is opened and checked
+    /// once more after 20 ms: a reader of a run being written can catch the file's metadata half
+    /// flushed, a dataset's new row not yet there although its step is. A damaged file gives the
+    /// same error again.
+    public static func reading<T>(_ path: String, _ body: (H5File, RunFileLayout) throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            let file = try H5File.open(path)
+            defer { try? file.close() }
+            do {
+                return try body(file, try check(file))
+            } catch let error as RunFileError where error.isRowShortfall && attempt < 1 {
+                attempt += 1
+                usleep(20_000)
+            }
+        }
     }
 
     /// Checks the open run file `file`. Throws ``RunFileError`` for a file whose datasets do not
@@ -193,7 +211,9 @@ public struct RunFileLayout: Sendable {
 
         func requireRows(_ path: String, _ count: Int, of steps: String) throws {
             let rows = shapes[path]?.first ?? 0
-            guard rows >= count else { throw error(path, "has \(rows) rows, \(steps) has \(count)") }
+            guard rows >= count else {
+                throw RunFileError(file: file.path, object: path, problem: "has \(rows) rows, \(steps) has \(count)", isRowShortfall: true)
+            }
         }
 
         /// The instance count N, the position count T and the tensor count P agree wherever they

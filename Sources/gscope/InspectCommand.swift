@@ -30,11 +30,13 @@ struct Inspect: ParsableCommand {
     func run() throws {
         // Check every file's structure first (RunFileLayout): a damaged or hand-edited file is a
         // clean error naming the dataset, never a trap or a huge allocation in what follows.
-        try reportingRunFileErrors { for path in paths { _ = try RunFileLayout.check(path: path) } }
-        if table {
-            print(try RunTable.text(of: paths))
-        } else {
-            print(try paths.map { try RunSummary.text(of: $0) }.joined(separator: "\n\n"))
+        try reportingRunFileErrors {
+            for path in paths { _ = try RunFileLayout.check(path: path) }
+            if table {
+                print(try RunTable.text(of: paths))
+            } else {
+                print(try paths.map { try RunSummary.text(of: $0) }.joined(separator: "\n\n"))
+            }
         }
     }
 }

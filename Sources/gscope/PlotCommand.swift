@@ -1,6 +1,7 @@
 import ArgumentParser
 import Figures
 import Foundation
+import Store
 
 struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -92,13 +93,23 @@ struct Plot: ParsableCommand {
     }
 }
 
-/// Runs `body`; a ``RunFileError`` (a damaged or hand-edited run file) is printed as
-/// `gscope: FILE: DATASET what is wrong` and ends the command with exit status 2, as bad input does.
+/// Runs `body`; a damaged or hand-edited run file — a ``RunFileError``, or a Store error saying a
+/// dataset or attribute is missing or of the wrong type or shape — is printed as
+/// `gscope: FILE: DATASET what is wrong` and ends the command with exit status 2, as bad input
+/// does. A file that cannot be opened or read stays an I/O error.
 func reportingRunFileErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as RunFileError {
         FileHandle.standardError.write(Data("gscope: \(error)\n".utf8))
         throw ExitCode(2)
+    } catch let error as StoreError {
+        switch error {
+        case .notFound, .typeMismatch, .shapeMismatch:
+            FileHandle.standardError.write(Data("gscope: \(error)\n".utf8))
+            throw ExitCode(2)
+        default:
+            throw error
+        }
     }
 }
