@@ -114,5 +114,9 @@ struct DamagedRunFileTests {
         let steps = try Self.edited("binary-nan") { $0.setNumber(.nan, at: 2, of: "steps") }
         let (status, stderr) = try GnuplotSafetyTests.run(gscope, ["plot", steps, "--out", work + "/nan"], in: work)
         #expect(status == 2 && stderr.hasPrefix("gscope: \(steps): /steps holds nan at row 2"), "exit \(status), \(stderr)")
+        // A file that lacks what inspect reads is bad input too, named in one line.
+        let (lacking, message) = try GnuplotSafetyTests.run(gscope, ["inspect", FigureFixtures.evaluations], in: work)
+        #expect(lacking == 2 && message == "gscope: \(FigureFixtures.evaluations): / attribute \"gscope_version\": not found\n",
+                "exit \(lacking), \(message)")
     }
 }
