@@ -14,9 +14,9 @@ enum BlocksFigure {
         }
         var table = DataTable()
         var body = PlotParts.multiplot(columns: sets.count, title: "G-effect per transformer block: \(run.label)") + [
-            "set xlabel \(GnuplotScript.quoted(GnuplotScript.stepLabel))",
-            "set ylabel \"transformer block\"",
-            "set cblabel \(GnuplotScript.quoted(GnuplotScript.geffectLabel))",
+            "set xlabel \(GnuplotString.quoted(GnuplotScript.stepLabel))",
+            "set ylabel \(GnuplotString.quoted("transformer block"))",
+            "set cblabel \(GnuplotString.quoted(GnuplotScript.geffectLabel))",
             PlotParts.stepTics(run.steps),
             "set ytics 1",
             "set xrange [-0.5:\(first.rows) - 0.5]",
@@ -33,7 +33,7 @@ enum BlocksFigure {
             }
             let index = table.add("\(set): G-effect per block (step position, block, step, G-effect)",
                                   columns: ["position", "block", "step", "geffect"], rows: rows, scanLength: blocks.columns)
-            body.append("set title \(GnuplotScript.literal(PlotParts.title(ofRiskSet: set)))")
+            body.append("set title \(GnuplotString.literal(PlotParts.title(ofRiskSet: set)))")
             body += GnuplotScript.colourScale(blocks.values)
             body.append(PlotParts.plot([PlotParts.series(index: index, using: "1:2:4", with: "image", title: nil)]))
         }

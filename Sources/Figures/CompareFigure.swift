@@ -18,14 +18,14 @@ enum CompareFigure {
             })
         }
         var body = PlotParts.multiplot(columns: sets.count, title: "G-effects compared") + [
-            "set xlabel \(GnuplotScript.quoted(GnuplotScript.stepLabel))",
+            "set xlabel \(GnuplotString.quoted(GnuplotScript.stepLabel))",
             PlotParts.stepAxis(runs.flatMap(\.steps)),
-            "set ylabel \(GnuplotScript.quoted(GnuplotScript.geffectLabel))",
+            "set ylabel \(GnuplotString.quoted(GnuplotScript.geffectLabel))",
             "set xzeroaxis linetype -1 linewidth 0.5",
             GnuplotScript.keyRight,
         ]
         for (column, set) in sets.enumerated() {
-            body.append("set title \(GnuplotScript.literal(PlotParts.title(ofRiskSet: set)))")
+            body.append("set title \(GnuplotString.literal(PlotParts.title(ofRiskSet: set)))")
             body.append(PlotParts.plot(runs.indices.compactMap { r in
                 indices[r][column].map {
                     PlotParts.series(index: $0, using: "1:2", with: "linespoints linetype \(PlotParts.lineType(ofRun: r))", title: runs[r].label)

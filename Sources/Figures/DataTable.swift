@@ -2,7 +2,8 @@ import Foundation
 
 /// The text of a gnuplot data file: one or more blocks, which a script selects with `index k`.
 ///
-/// Each block starts with a comment naming it and its columns. Numbers are written with 10
+/// Each block starts with a comment naming it and its columns, one line each whatever the names
+/// hold (``GnuplotString/comment(_:)``). Numbers are written with 10
 /// significant digits and non-finite values as `NaN` (gnuplot leaves such points out), so the
 /// same values always give the same bytes.
 struct DataTable {
@@ -16,7 +17,8 @@ struct DataTable {
     /// Returns the block's index.
     @discardableResult
     mutating func add(_ title: String, columns: [String], rows: [[Double]], scanLength: Int? = nil) -> Int {
-        var lines = ["# [index \(blocks.count)] \(title)", "# " + columns.joined(separator: "\t")]
+        var lines = ["# [index \(blocks.count)] " + GnuplotString.comment(title),
+                     "# " + columns.map(GnuplotString.comment).joined(separator: "\t")]
         for (number, row) in rows.enumerated() {
             lines.append(row.map(Self.format).joined(separator: "\t"))
             if let scanLength, (number + 1) % scanLength == 0, number + 1 < rows.count { lines.append("") }

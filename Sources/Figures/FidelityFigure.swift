@@ -39,16 +39,16 @@ enum FidelityFigure {
         }
         let bound = GnuplotScript.format(extent > 0 ? extent * 1.08 : 1)
         let body = [
-            "set title \(GnuplotScript.literal("First-order prediction vs realised risk change: \(run.label)"))",
-            "set xlabel \"realised change R(θ_{t′}) − R(θ_t) (nats/token)\"",
-            "set ylabel \"predicted change (nats/token)\"",
+            "set title \(GnuplotString.literal("First-order prediction vs realised risk change: \(run.label)"))",
+            "set xlabel \(GnuplotString.quoted("realised change R(θ_{t′}) − R(θ_t) (nats/token)"))",
+            "set ylabel \(GnuplotString.quoted("predicted change (nats/token)"))",
             "set xrange [-\(bound):\(bound)]",
             "set yrange [-\(bound):\(bound)]",
             "set size ratio -1",
             "set xzeroaxis linetype -1 linewidth 0.5",
             "set yzeroaxis linetype -1 linewidth 0.5",
             GnuplotScript.keyRight,
-            PlotParts.plot(clauses + ["x with lines linecolor rgb \"#000000\" dashtype 2 linewidth 1 title \"y = x\""]),
+            PlotParts.plot(clauses + ["x with lines linecolor rgb \(GnuplotString.quoted("#000000")) dashtype 2 linewidth 1 title \(GnuplotString.quoted("y = x"))"]),
         ]
         return Figure(name: name, data: table.text, script: GnuplotScript.make(
             name: name, description: "predicted (−η·e, −η·u) vs realised risk change between recorded steps (\(run.label))",

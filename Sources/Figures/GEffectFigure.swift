@@ -13,9 +13,9 @@ enum GEffectFigure {
             ? PlotParts.multiplot(columns: usable.count, title: cumulative ? "Cumulative G-effects" : "G-effects")
             : []
         body += [
-            "set xlabel \(GnuplotScript.quoted(GnuplotScript.stepLabel))",
+            "set xlabel \(GnuplotString.quoted(GnuplotScript.stepLabel))",
             PlotParts.stepAxis(usable.flatMap(\.steps)),
-            "set ylabel \(GnuplotScript.quoted((cumulative ? "cumulative " : "") + GnuplotScript.geffectLabel))",
+            "set ylabel \(GnuplotString.quoted((cumulative ? "cumulative " : "") + GnuplotScript.geffectLabel))",
             "set xzeroaxis linetype -1 linewidth 0.5",
             GnuplotScript.keyRight,
         ]
@@ -28,7 +28,7 @@ enum GEffectFigure {
             let rows = run.steps.indices.map { k in [Double(run.steps[k])] + columns.map { $0[k] } }
             let index = table.add("\(run.label): \(cumulative ? "cumulative " : "")G-effect totals (\(run.path))",
                                   columns: ["step"] + sets, rows: rows)
-            body.append("set title \(GnuplotScript.literal(run.label))")
+            body.append("set title \(GnuplotString.literal(run.label))")
             body.append(PlotParts.plot(sets.enumerated().map { column, set in
                 PlotParts.series(index: index, using: "1:\(column + 2)",
                                  with: "linespoints linetype \(PlotParts.lineType(ofRiskSet: set, among: sets))",

@@ -15,10 +15,10 @@ enum GnuplotScript {
     static let pixelsPerInch = 110.0
 
     /// A diverging blue–white–vermillion palette for signed values centred on zero.
-    static let divergingPalette = ##"set palette defined (0 "#0072B2", 0.5 "#FFFFFF", 1 "#D55E00")"##
+    static let divergingPalette = "set palette defined (0 \(GnuplotString.quoted("#0072B2")), 0.5 \(GnuplotString.quoted("#FFFFFF")), 1 \(GnuplotString.quoted("#D55E00")))"
 
     /// A white–orange–vermillion palette for values from zero up.
-    static let sequentialPalette = ##"set palette defined (0 "#FFFFFF", 0.5 "#E69F00", 1 "#D55E00")"##
+    static let sequentialPalette = "set palette defined (0 \(GnuplotString.quoted("#FFFFFF")), 0.5 \(GnuplotString.quoted("#E69F00")), 1 \(GnuplotString.quoted("#D55E00")))"
     /// The legend outside the plot, on the right, samples after the text, so it never covers data
     /// or axis labels.
     static let keyRight = "set key outside right top vertical Left reverse"
@@ -33,28 +33,28 @@ enum GnuplotScript {
     static func make(name: String, description: String, width: Double, height: Double, body: [String]) -> String {
         let pngSize = "\(Int((width * pixelsPerInch).rounded())),\(Int((height * pixelsPerInch).rounded()))"
         let header = [
-            "# \(name).gp, written by gscope plot: \(description)",
-            "# Reads \(name).dat (beside this file); run `gnuplot \(name).gp` in this directory to",
-            "# redraw \(name).png and \(name).pdf after editing.",
-            "datafile = \"\(name).dat\"",
+            "# " + GnuplotString.comment("\(name).gp, written by gscope plot: \(description)"),
+            "# " + GnuplotString.comment("Reads \(name).dat (beside this file); run 'gnuplot \(name).gp' in this directory to"),
+            "# " + GnuplotString.comment("redraw \(name).png and \(name).pdf after editing."),
+            "datafile = \(GnuplotString.quoted(name + ".dat"))",
             "",
-            "do for [format in \"png pdf\"] {",
-            "  if (format eq \"png\") {",
-            "    set terminal pngcairo enhanced size \(pngSize) font \"\(font)\" linewidth 1.5",
+            "do for [format in \(GnuplotString.quoted("png pdf"))] {",
+            "  if (format eq \(GnuplotString.quoted("png"))) {",
+            "    set terminal pngcairo enhanced size \(pngSize) font \(GnuplotString.quoted(font)) linewidth 1.5",
             "  } else {",
-            "    set terminal pdfcairo enhanced size \(format(width))in,\(format(height))in font \"\(font)\" linewidth 1.5",
+            "    set terminal pdfcairo enhanced size \(format(width))in,\(format(height))in font \(GnuplotString.quoted(font)) linewidth 1.5",
             "  }",
-            "  set output \"\(name).\".format",
+            "  set output \(GnuplotString.quoted(name + ".")).format",
             "  reset",
         ]
         let style = [
             "set encoding utf8",
             "set border 3 linewidth 1",
             "set tics nomirror out",
-            "set grid back linecolor rgb \"#DDDDDD\" linewidth 0.6",
+            "set grid back linecolor rgb \(GnuplotString.quoted("#DDDDDD")) linewidth 0.6",
             "set key noopaque nobox samplen 2.5 spacing 1.1",
-            "set datafile separator \"\\t\"",
-        ] + palette.enumerated().map { "set linetype \($0.offset + 1) linecolor rgb \"\($0.element)\" linewidth 1.5 pointtype \(pointTypes[$0.offset]) pointsize 0.8" }
+            "set datafile separator tab",
+        ] + palette.enumerated().map { "set linetype \($0.offset + 1) linecolor rgb \(GnuplotString.quoted($0.element)) linewidth 1.5 pointtype \(pointTypes[$0.offset]) pointsize 0.8" }
         let footer = ["  unset multiplot", "  set output", "}"]
         return (header + (style + body).map { "  " + $0 } + footer).joined(separator: "\n") + "\n"
     }
@@ -62,17 +62,6 @@ enum GnuplotScript {
     /// Point types cycling with the line types: circle, triangle, square, diamond, inverted
     /// triangle, pentagon, filled circle.
     static let pointTypes = [7, 9, 5, 13, 11, 15, 6]
-
-    /// A double-quoted gnuplot string literal of `text`.
-    static func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
-
-    /// A quoted title showing `text` literally: the characters gnuplot's enhanced text mode
-    /// treats specially (`_ ^ @ & { } ~`) are escaped, for names taken from files and objectives.
-    static func literal(_ text: String) -> String {
-        quoted(text.map { "_^@&{}~".contains($0) ? "\\\($0)" : String($0) }.joined())
-    }
 
     /// A number as written in a script.
     static func format(_ value: Double) -> String { DataTable.format(value) }
@@ -83,7 +72,7 @@ enum GnuplotScript {
     /// box, its labels and its title, which gnuplot does not reserve inside a multiplot.
     static func colourScale(_ values: [Double]) -> [String] {
         let finite = values.filter(\.isFinite)
-        let box = ["set format cb \"%.2g\"", "set rmargin 12"]
+        let box = ["set format cb \(GnuplotString.quoted("%.2g"))", "set rmargin 12"]
         guard finite.allSatisfy({ $0 >= 0 }) else { return [divergingPalette, "set cbrange \(symmetricRange(finite))"] + box }
         let top = finite.max() ?? 0
         return [sequentialPalette, "set cbrange [0:\(format(top > 0 ? top : 1))]"] + box

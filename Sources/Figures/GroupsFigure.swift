@@ -38,10 +38,10 @@ enum GroupsFigure {
                 }
             }
             panels.append([
-                "set title \"G-effect by forget group\"",
-                "set xlabel \(GnuplotScript.quoted(GnuplotScript.stepLabel))",
+                "set title \(GnuplotString.quoted("G-effect by forget group"))",
+                "set xlabel \(GnuplotString.quoted(GnuplotScript.stepLabel))",
                 PlotParts.stepAxis(run.steps),
-                "set ylabel \(GnuplotScript.quoted(GnuplotScript.geffectLabel))",
+                "set ylabel \(GnuplotString.quoted(GnuplotScript.geffectLabel))",
                 "set xzeroaxis linetype -1 linewidth 0.5",
                 GnuplotScript.keyRight,
                 PlotParts.plot(plotted),
@@ -53,10 +53,10 @@ enum GroupsFigure {
             }
             let index = table.add("median instance weight of each group", columns: ["step"] + groups, rows: rows)
             panels.append([
-                "set title \"Median instance weight by forget group\"",
-                "set xlabel \(GnuplotScript.quoted(GnuplotScript.stepLabel))",
+                "set title \(GnuplotString.quoted("Median instance weight by forget group"))",
+                "set xlabel \(GnuplotString.quoted(GnuplotScript.stepLabel))",
                 PlotParts.stepAxis(run.steps),
-                "set ylabel \"instance weight\"",
+                "set ylabel \(GnuplotString.quoted("instance weight"))",
                 "unset xzeroaxis",
                 GnuplotScript.keyRight,
                 PlotParts.plot(groups.enumerated().map { g, group in

@@ -51,12 +51,12 @@ enum InstancesFigure {
         }
         let pooled = positions.map { String(run.steps[$0]) }.joined(separator: ", ")
         let body = [
-            "set title \(GnuplotScript.literal("Per-instance PG-effects: \(run.label) (steps \(pooled))"))",
-            "set xlabel \"unlearning PG-effect ⟨∇R_{forget}, ∇log p(s_i)⟩\"",
-            "set ylabel \"retaining PG-effect ⟨∇R_{retain}, ∇log p(s_i)⟩\"",
+            "set title \(GnuplotString.literal("Per-instance PG-effects: \(run.label) (steps \(pooled))"))",
+            "set xlabel \(GnuplotString.quoted("unlearning PG-effect ⟨∇R_{forget}, ∇log p(s_i)⟩"))",
+            "set ylabel \(GnuplotString.quoted("retaining PG-effect ⟨∇R_{retain}, ∇log p(s_i)⟩"))",
             "set xzeroaxis linetype -1 linewidth 0.5",
             "set yzeroaxis linetype -1 linewidth 0.5",
-            "set key outside right top vertical title \"instance weight\"",
+            "set key outside right top vertical title \(GnuplotString.quoted("instance weight"))",
             PlotParts.plot(clauses),
         ]
         return Figure(name: name, data: table.text, script: GnuplotScript.make(

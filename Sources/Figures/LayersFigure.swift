@@ -10,9 +10,9 @@ enum LayersFigure {
         guard !sets.isEmpty, !run.groupNames.isEmpty else { throw FigureUnavailable("no /geffect/<set>/group in \(run.path)") }
         var table = DataTable()
         var body = PlotParts.multiplot(columns: sets.count, title: "G-effect per layer group: \(run.label)") + [
-            "set xlabel \(GnuplotScript.quoted(GnuplotScript.stepLabel))",
+            "set xlabel \(GnuplotString.quoted(GnuplotScript.stepLabel))",
             PlotParts.stepAxis(run.steps),
-            "set ylabel \(GnuplotScript.quoted(GnuplotScript.geffectLabel))",
+            "set ylabel \(GnuplotString.quoted(GnuplotScript.geffectLabel))",
             "set xzeroaxis linetype -1 linewidth 0.5",
             GnuplotScript.keyRight,
         ]
@@ -20,7 +20,7 @@ enum LayersFigure {
             let groups = run.geffectGroups[set]!
             let rows = (0..<groups.rows).map { [Double(run.steps[$0])] + Array(groups.row($0)) }
             let index = table.add("\(set): G-effect per layer group", columns: ["step"] + run.groupNames, rows: rows)
-            body.append("set title \(GnuplotScript.literal(PlotParts.title(ofRiskSet: set)))")
+            body.append("set title \(GnuplotString.literal(PlotParts.title(ofRiskSet: set)))")
             body.append(PlotParts.plot(run.groupNames.enumerated().map { column, group in
                 PlotParts.series(index: index, using: "1:\(column + 2)", with: "linespoints linetype \(column + 1)", title: group)
             }))

@@ -9,7 +9,9 @@ enum MarkovFigure {
     static let groups = ["retain", "forget1", "forget2"]
 
     static func build(_ runs: [RunData]) throws(FigureUnavailable) -> Figure {
-        let usable = runs.filter { run in groups.allSatisfy { run.evaluation?.metrics["kl_\($0)"] != nil } }
+        let usable = runs.filter { run in
+            run.evaluation?.steps.isEmpty == false && groups.allSatisfy { run.evaluation?.metrics["kl_\($0)"] != nil }
+        }
         guard !usable.isEmpty else {
             throw FigureUnavailable("no /eval/kl_retain, kl_forget1 and kl_forget2 in \(runs.map(\.path).joined(separator: ", "))")
         }
@@ -35,7 +37,7 @@ enum MarkovFigure {
         if !references.isEmpty {
             let index = table.add("reference models per run: retrained and Bayes-optimal KL (nats)",
                                   columns: groups.map { "retrained_kl_\($0)" } + groups.map { "bayes_kl_\($0)" }, rows: references)
-            let black = "linecolor rgb \"#000000\" pointsize 1.5"
+            let black = "linecolor rgb \(GnuplotString.quoted("#000000")) pointsize 1.5"
             clauses += [
                 PlotParts.series(index: index, using: "1:2", with: "points pointtype 5 \(black)", title: "retrained: forget1"),
                 PlotParts.series(index: index, using: "1:3", with: "points pointtype 4 \(black)", title: "retrained: forget2"),
@@ -44,9 +46,9 @@ enum MarkovFigure {
             ]
         }
         let body = [
-            "set title \"Forget vs retain KL along the unlearning path\"",
-            "set xlabel \"retain KL(true ‖ model) (nats/token)\"",
-            "set ylabel \"forget KL(true ‖ model) (nats/token)\"",
+            "set title \(GnuplotString.quoted("Forget vs retain KL along the unlearning path"))",
+            "set xlabel \(GnuplotString.quoted("retain KL(true ‖ model) (nats/token)"))",
+            "set ylabel \(GnuplotString.quoted("forget KL(true ‖ model) (nats/token)"))",
             GnuplotScript.keyRight,
             "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05",
             "set xrange [0:*]",   // a KL is never negative

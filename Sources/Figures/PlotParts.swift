@@ -21,7 +21,7 @@ enum PlotParts {
     /// One plot clause: `datafile index I [every E] using U with W title T`.
     static func series(index: Int, every: String? = nil, using: String, with style: String, title: String?) -> String {
         "datafile index \(index) " + (every.map { "every \($0) " } ?? "") + "using \(using) with \(style) "
-            + (title.map { "title \(GnuplotScript.literal($0))" } ?? "notitle")
+            + (title.map { "title \(GnuplotString.literal($0))" } ?? "notitle")
     }
 
     /// A `plot` command of several clauses, one per line.
@@ -32,7 +32,7 @@ enum PlotParts {
     /// `set multiplot` with `columns` panels side by side (nothing for one panel), with an overall
     /// title.
     static func multiplot(columns: Int, rows: Int = 1, title: String) -> [String] {
-        ["set multiplot layout \(rows),\(columns) title \(GnuplotScript.literal(title)) font \",12\""]
+        ["set multiplot layout \(rows),\(columns) title \(GnuplotString.literal(title)) font \(GnuplotString.quoted(",12"))"]
     }
 
     /// The x tics of a step axis: every step when the steps span at most ten, else gnuplot's.
@@ -46,7 +46,7 @@ enum PlotParts {
     static func stepTics(_ steps: [Int]) -> String {
         let stride = max(1, (steps.count + 7) / 8)
         let tics = steps.enumerated().filter { $0.offset % stride == 0 || $0.offset == steps.count - 1 }
-            .map { "\"\($0.element)\" \($0.offset)" }
+            .map { "\(GnuplotString.quoted(String($0.element))) \($0.offset)" }
         return "set xtics (" + tics.joined(separator: ", ") + ")"
     }
 

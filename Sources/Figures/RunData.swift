@@ -3,9 +3,12 @@ import Store
 
 /// What the figures need from one run file (docs/run-file.md), read once.
 ///
-/// Every per-step dataset is cut to the rows of `/steps`, so a run that is still being written
-/// reads consistently (a row is complete once its step is written). Whatever the file lacks is
-/// empty or nil: the figure builders say what is missing.
+/// The file is checked first (``RunFileLayout``): a damaged or hand-edited file gives a
+/// ``RunFileError`` naming the dataset, so the figure builders can rely on every per-step dataset
+/// having a row per recorded step and on the instance counts agreeing. Every per-step dataset is
+/// cut to the rows of `/steps`, so a run that is still being written reads consistently (a row is
+/// complete once its step is written). Whatever the file lacks is empty or nil: the figure
+/// builders say what is missing.
 public struct RunData: Sendable {
     /// The file as the caller named it.
     public let path: String
@@ -67,25 +70,30 @@ public struct RunData: Sendable {
     /// The summed learning rate of the updates that lead from recorded step `steps[k]` to
     /// `steps[k + 1]` (the updates numbered steps[k]+1 … steps[k+1]), or nil when `/train` lacks one.
     public func learningRateSum(fromRecordedIndex k: Int) -> Double? {
-        guard k + 1 < steps.count else { return nil }
+        guard k + 1 < steps.count, steps[k + 1] - steps[k] <= trainSteps.count else { return nil }
         var sum = 0.0
         for update in (steps[k] + 1)...max(steps[k + 1], steps[k] + 1) {
-            guard let position = trainSteps.firstIndex(of: update) else { return nil }
+            guard let position = trainSteps.firstIndex(of: update), position < learningRates.count else { return nil }
             sum += learningRates[position]
         }
         return sum
     }
 
-    /// Reads `path`. Throws ``StoreError`` when it is not a readable HDF5 file.
+    /// Reads `path`. Throws ``RunFileError`` when its datasets do not fit together,
+    /// ``StoreError`` when it is not a readable HDF5 file.
     public init(path: String, label: String? = nil) throws {
-        let file = try H5File.open(path)
-        defer { try? file.close() }
+        self = try RunFileLayout.reading(path) { file, layout in try RunData(file: file, layout: layout, label: label) }
+    }
+
+    /// Reads the open file `file`, which `layout` describes.
+    private init(file: H5File, layout: RunFileLayout, label: String?) throws {
+        let path = file.path
         let root = file.root
         let reader = NumberReader(root: root)
         self.path = path
         objective = root.hasAttribute("objective") ? try root.stringAttribute("objective") : nil
         self.label = label ?? objective ?? URL(fileURLWithPath: path).lastPathComponent
-        steps = root.contains("steps") ? try reader.numbers("steps").values.map { Int($0) } : []
+        steps = layout.steps
         let rows = steps.count
 
         let found = root.contains("risk") ? try root.group("risk").memberNames() : []
@@ -118,15 +126,14 @@ public struct RunData: Sendable {
         self.groupNames = groupNames
         instanceWeights = try reader.matrix("weights/instance", rows: rows)
         tokenWeights = try reader.slices("weights/token", rows: rows)
-        trainSteps = root.contains("train/step") ? try reader.numbers("train/step").values.map { Int($0) } : []
+        trainSteps = layout.trainSteps
         learningRates = root.contains("train/lr") ? try reader.numbers("train/lr").values : []
-        evaluation = try Self.readEvaluation(root, reader: reader)
+        evaluation = try Self.readEvaluation(root, steps: layout.evalSteps, reader: reader)
     }
 
-    private static func readEvaluation(_ root: H5Group, reader: NumberReader) throws -> Evaluation? {
-        guard root.contains("eval/steps") else { return nil }
+    private static func readEvaluation(_ root: H5Group, steps: [Int]?, reader: NumberReader) throws -> Evaluation? {
+        guard let steps else { return nil }
         let group = try root.group("eval")
-        let steps = try reader.numbers("eval/steps").values.map { Int($0) }
         var metrics: [String: [Double]] = [:]
         for name in try group.memberNames() where name != "steps" {
             guard try group.kind(of: name) == .dataset,
@@ -140,49 +147,5 @@ public struct RunData: Sendable {
             if let value = try? group.doubleAttribute(name) { attributes[name] = value }
         }
         return Evaluation(steps: steps, metrics: metrics, attributes: attributes)
-    }
-}
-
-/// Reads numeric datasets of any stored numeric type as `Double`, cut to a number of rows.
-private struct NumberReader {
-    let root: H5Group
-
-    /// Every value of the dataset at `path`, converted to Double, with its shape.
-    func numbers(_ path: String) throws -> (values: [Double], shape: [Int]) {
-        let dataset = try root.dataset(path)
-        switch try dataset.elementType() {
-        case .float64: return try dataset.read(as: Double.self)
-        case .float32: let r = try dataset.read(as: Float.self); return (r.values.map(Double.init), r.shape)
-        case .int64: let r = try dataset.read(as: Int64.self); return (r.values.map(Double.init), r.shape)
-        case .int32: let r = try dataset.read(as: Int32.self); return (r.values.map(Double.init), r.shape)
-        case .uint8: let r = try dataset.read(as: UInt8.self); return (r.values.map(Double.init), r.shape)
-        case .string, nil: throw StoreError.typeMismatch(file: root.file.path, object: "/" + path, expected: "numbers", found: "other")
-        }
-    }
-
-    /// The first `rows` values of a 1-D dataset, or [] when it is missing.
-    func vector(_ path: String, rows: Int) throws -> [Double] {
-        guard root.contains(path) else { return [] }
-        return Array(try numbers(path).values.prefix(rows))
-    }
-
-    /// The first `rows` rows of a 2-D dataset, or nil when it is missing.
-    func matrix(_ path: String, rows: Int) throws -> Matrix? {
-        guard root.contains(path) else { return nil }
-        let (values, shape) = try numbers(path)
-        guard shape.count == 2 else { return nil }
-        let kept = min(rows, shape[0])
-        return Matrix(rows: kept, columns: shape[1], values: Array(values.prefix(kept * shape[1])))
-    }
-
-    /// The first `rows` [N, T] slices of a 3-D dataset, or [] when it is missing.
-    func slices(_ path: String, rows: Int) throws -> [Matrix] {
-        guard root.contains(path) else { return [] }
-        let (values, shape) = try numbers(path)
-        guard shape.count == 3 else { return [] }
-        let size = shape[1] * shape[2]
-        return (0..<min(rows, shape[0])).map {
-            Matrix(rows: shape[1], columns: shape[2], values: Array(values[($0 * size)..<(($0 + 1) * size)]))
-        }
     }
 }

@@ -6,7 +6,10 @@
 /// scores. The best runs head for the upper right.
 enum TradeoffFigure {
     static func build(_ runs: [RunData]) throws(FigureUnavailable) -> Figure {
-        let usable = runs.filter { $0.evaluation?.metrics["forget_quality"] != nil && $0.evaluation?.metrics["model_utility"] != nil }
+        let usable = runs.filter {
+            $0.evaluation?.metrics["forget_quality"] != nil && $0.evaluation?.metrics["model_utility"] != nil
+                && $0.evaluation?.steps.isEmpty == false
+        }
         guard !usable.isEmpty else {
             throw FigureUnavailable("no /eval/forget_quality and /eval/model_utility in \(runs.map(\.path).joined(separator: ", "))")
         }
@@ -26,13 +29,13 @@ enum TradeoffFigure {
                                             with: "points linetype \(lt) pointtype 7 pointsize 1.2", title: nil))
         }
         let body = [
-            "set title \"Forget quality vs model utility along the unlearning path\"",
-            "set xlabel \"model utility\"",
-            "set ylabel \"forget quality (KS-test p-value)\"",
+            "set title \(GnuplotString.quoted("Forget quality vs model utility along the unlearning path"))",
+            "set xlabel \(GnuplotString.quoted("model utility"))",
+            "set ylabel \(GnuplotString.quoted("forget quality (KS-test p-value)"))",
             "set logscale y",
-            "set format y \"10^{%L}\"",
+            "set format y \(GnuplotString.quoted("10^{%L}"))",
             GnuplotScript.keyRight,
-            "set label 1 \"open: first evaluation, filled: last\" at graph 0.02, graph 0.05 font \",9\"",
+            "set label 1 \(GnuplotString.quoted("open: first evaluation, filled: last")) at graph 0.02, graph 0.05 font \(GnuplotString.quoted(",9"))",
             PlotParts.plot(clauses),
         ]
         let name = "tradeoff"

@@ -19,16 +19,16 @@ enum WeightsFigure {
             let (lowest, highest) = (finite.min()!, finite.max()!)
             let pad = highest > lowest ? 0.05 * (highest - lowest) : max(0.1 * abs(lowest), 1e-3)
             panels.append([
-                "set title \"Instance weights\"",
+                "set title \(GnuplotString.quoted("Instance weights"))",
                 "set yrange [\(GnuplotScript.format(lowest - pad)):\(GnuplotScript.format(highest + pad))]",
-                "set xlabel \(GnuplotScript.quoted(GnuplotScript.stepLabel))",
+                "set xlabel \(GnuplotString.quoted(GnuplotScript.stepLabel))",
             PlotParts.stepAxis(run.steps),
-                "set ylabel \"instance weight\"",
+                "set ylabel \(GnuplotString.quoted("instance weight"))",
                 GnuplotScript.keyRight,
                 "set style fill transparent solid 0.25 noborder",
                 PlotParts.plot([
-                    PlotParts.series(index: index, using: "1:2:6", with: "filledcurves linecolor rgb \"#56B4E9\"", title: "min–max"),
-                    PlotParts.series(index: index, using: "1:3:5", with: "filledcurves linecolor rgb \"#0072B2\"", title: "10–90 %"),
+                    PlotParts.series(index: index, using: "1:2:6", with: "filledcurves linecolor rgb \(GnuplotString.quoted("#56B4E9"))", title: "min–max"),
+                    PlotParts.series(index: index, using: "1:3:5", with: "filledcurves linecolor rgb \(GnuplotString.quoted("#0072B2"))", title: "10–90 %"),
                     PlotParts.series(index: index, using: "1:4", with: "linespoints linetype 5", title: "median"),
                 ]),
             ])
@@ -50,10 +50,10 @@ enum WeightsFigure {
                 let index = table.add("token weights at step \(run.steps[position]) (position, instance, weight)",
                                       columns: ["position", "instance", "weight"], rows: rows, scanLength: last - first + 1)
                 panels.append([
-                    "set title \"Token weights at step \(run.steps[position])\"",
-                    "set xlabel \"position in the sequence\"",
-                    "set ylabel \"forget instance\"",
-                    "set cblabel \"token weight\"",
+                    "set title \(GnuplotString.quoted("Token weights at step \(run.steps[position])"))",
+                    "set xlabel \(GnuplotString.quoted("position in the sequence"))",
+                    "set ylabel \(GnuplotString.quoted("forget instance"))",
+                    "set cblabel \(GnuplotString.quoted("token weight"))",
                     "set style fill solid 1.0 noborder",
                     "set xtics autofreq",
                     "set xrange [\(first) - 0.5:\(last) + 0.5]",

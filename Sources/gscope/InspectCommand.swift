@@ -1,5 +1,6 @@
 import ArgumentParser
 import Experiments
+import Figures
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,7 +10,9 @@ struct Inspect: ParsableCommand {
         and per risk set the risk and G-effect at the first and last recorded step, the last \
         G-effect per layer group, the update effect, and the mean instance weight and NLL. \
         notebooks-scripts/read_run.py prints the same with h5py; docs/run-file.md describes \
-        every dataset. Works on a run that is still going.
+        every dataset. Works on a run that is still going. A file whose datasets do not fit together \
+        (a per-step dataset shorter than /steps, a step that is not a whole number, an extent the file \
+        does not hold) is refused with the dataset named, exit status 2.
 
         With --table: one line per run — its name and objective, forget and retain answer NLL \
         before → after, the last evaluation's headline metrics (TOFU: forget quality and model \
@@ -25,10 +28,15 @@ struct Inspect: ParsableCommand {
     @Flag(help: "One line per run instead of a summary of each.") var table = false
 
     func run() throws {
-        if table {
-            print(try RunTable.text(of: paths))
-        } else {
-            print(try paths.map { try RunSummary.text(of: $0) }.joined(separator: "\n\n"))
+        // Check every file's structure first (RunFileLayout): a damaged or hand-edited file is a
+        // clean error naming the dataset, never a trap or a huge allocation in what follows.
+        try reportingRunFileErrors {
+            for path in paths { _ = try RunFileLayout.check(path: path) }
+            if table {
+                print(try RunTable.text(of: paths))
+            } else {
+                print(try paths.map { try RunSummary.text(of: $0) }.joined(separator: "\n\n"))
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Figures
 import Foundation
+import Store
 
 struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +22,10 @@ struct Plot: ParsableCommand {
         --figure all draws every figure the files have data for and lists the ones skipped, with why \
         (a paper-mode run has no per-instance PG-effects; tradeoff needs TOFU evaluations, markov \
         the Markov KL metrics; compare needs two runs). Naming one figure the files cannot give is \
-        an error.
+        an error. Every string that reaches gnuplot (titles, labels, run and set names) is written as a \
+        single-quoted gnuplot string with line breaks and backticks replaced, so a run file or a \
+        --label cannot run commands. A run file whose datasets do not fit together is refused with \
+        the dataset named (exit status 2).
 
         Examples:
           gscope plot runs/npo/run.h5 --out plots/npo
@@ -59,8 +63,10 @@ struct Plot: ParsableCommand {
     }
 
     func run() throws {
-        let runs = try paths.enumerated().map { index, path in
-            try RunData(path: path, label: index < label.count ? label[index] : nil)
+        let runs = try reportingRunFileErrors {
+            try paths.enumerated().map { index, path in
+                try RunData(path: path, label: index < label.count ? label[index] : nil)
+            }
         }
         let options = FigureOptions(steps: try stepList(), step: step, cumulative: cumulative)
         let kinds = figure == "all" ? FigureKind.allCases : [FigureKind(rawValue: figure)!]
@@ -84,5 +90,26 @@ struct Plot: ParsableCommand {
             throw ExitCode(2)
         }
         print("skipped:\n" + skipped.map { "  " + $0 }.joined(separator: "\n"))
+    }
+}
+
+/// Runs `body`; a damaged or hand-edited run file — a ``RunFileError``, or a Store error saying a
+/// dataset or attribute is missing or of the wrong type or shape — is printed as
+/// `gscope: FILE: DATASET what is wrong` and ends the command with exit status 2, as bad input
+/// does. A file that cannot be opened or read stays an I/O error.
+func reportingRunFileErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as RunFileError {
+        FileHandle.standardError.write(Data("gscope: \(error)\n".utf8))
+        throw ExitCode(2)
+    } catch let error as StoreError {
+        switch error {
+        case .notFound, .typeMismatch, .shapeMismatch:
+            FileHandle.standardError.write(Data("gscope: \(error)\n".utf8))
+            throw ExitCode(2)
+        default:
+            throw error
+        }
     }
 }

@@ -124,7 +124,7 @@ struct FigureDataTests {
     @Test func compareTakesEveryRunAndItsLabel() throws {
         let ga = try RunData(path: FigureFixtures.ga, label: "gradient ascent")
         let built = try figure(.compare, [npo, ga])
-        #expect(built.script.contains("title \"npo+kl\"") && built.script.contains("title \"gradient ascent\""))
+        #expect(built.script.contains("title 'npo+kl'") && built.script.contains("title 'gradient ascent'"))
         #expect(zip(dataBlock(built.data, index: 2).map { $0[1] }, ga.geffectTotal["forget"]!).allSatisfy(agrees))
         let perRun = FigureCatalog.build(.layers, runs: [npo, ga])
         #expect(perRun.map(\.name) == ["layers-1", "layers-2"])

@@ -22,7 +22,8 @@ struct RenderingTests {
                 let pdf = try Data(contentsOf: URL(fileURLWithPath: rendered.pdf))
                 #expect(pdf.starts(with: Array("%PDF".utf8)) && pdf.count > 1_000, "\(figure.name).pdf")
                 let script = try String(contentsOfFile: rendered.script, encoding: .utf8)
-                #expect(script.contains("datafile = \"\(figure.name).dat\""))
+                #expect(script.contains("datafile = '\(figure.name).dat'"))
+                #expect(!script.contains("\"") && !script.contains("`"), "\(figure.name).gp: every string is single-quoted")
                 #expect(try String(contentsOfFile: rendered.data, encoding: .utf8) == figure.data)
                 drawn.append(figure.name)
             }

@@ -28,8 +28,11 @@ public enum RunSummary {
         let blocks = try root.read("model/tensor_block", as: Int64.self).values
         let tokens = try root.read("data/forget/tokens", as: Int32.self).shape
         let answers = try root.read("data/forget/mask", as: Float.self).values.reduce(0, +)
-        out.append("model: \(names.count) tensors in \((blocks.max() ?? -1) + 1) blocks; forget set: \(tokens[0]) instances x "
-                   + "\(tokens[1]) positions, \(Int(answers)) answer tokens")
+        // A hand-edited file may hold anything here: count without trapping.
+        let blockCount = blocks.max().map { $0 < Int64.max ? String($0 + 1) : "?" } ?? "0"
+        let forgetShape = tokens.count == 2 ? "\(tokens[0]) instances x \(tokens[1]) positions" : "shape \(tokens)"
+        let answerCount = answers.isFinite && abs(answers) < 1e15 ? String(Int(answers)) : "\(answers)"
+        out.append("model: \(names.count) tensors in \(blockCount) blocks; forget set: \(forgetShape), \(answerCount) answer tokens")
         let updates = try root.read("train/step", as: Int64.self).values
         out.append("updates: \(updates.count)" + (updates.isEmpty ? "" : ", loss on the batch \(fl(try root.read("train/loss/total", as: Double.self).values))"))
         guard root.contains("steps") else {
