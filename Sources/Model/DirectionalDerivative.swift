@@ -37,7 +37,7 @@ extension DirectionalDerivative {
         let N = B * T
         let logits = [Float](unsafeUninitializedCapacity: N * V) { buffer, count in
             Linear.tangent(out: buffer.baseAddress!, inp: n, inpTangent: ṅ, weight: head,
-                           weightTangent: headTangent, biasTangent: nil, N: N, C: C, OC: V)
+                           weightTangent: headTangent, biasTangent: nil, N: N, T: T, C: C, OC: V)
             count = N * V
         }
         let targetLogProbs = logits.withUnsafeBufferPointer { t in

@@ -38,6 +38,11 @@ public enum BLAS {
     /// shape of a call (its blocking and kernels follow the band size), so the cut depends on
     /// (m, n, k) only (`gemmPieces`): the same bits at any thread count. `parallel: false` (from code
     /// already running on the workers) computes the product in one call.
+    ///
+    /// `rowGroup`: op(A)'s rows, and C's, come in independent groups of this many — a batch's
+    /// sequences. Each group is then one call of its own (the pieces), so that a sequence's numbers
+    /// do not depend on the batch it is in: with OpenBLAS's Haswell kernels the same row comes out
+    /// in other last bits when it sits elsewhere in a call or the call has another height.
     @inlinable
     public static func gemm(
         transA: Bool = false, transB: Bool = false,
@@ -46,9 +51,20 @@ public enum BLAS {
         _ b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
         _ c: UnsafeMutablePointer<Float>, ldc: Int,
-        parallel: Bool = true
+        rowGroup: Int? = nil, parallel: Bool = true
     ) {
-        let (pieces, byColumns) = parallel ? gemmPieces(m: m, n: n, k: k) : (1, false)
+        if let group = rowGroup, group < m {
+            precondition(group > 0 && m % group == 0, "gemm: \(m) rows are not groups of \(group)")
+            let groups = m / group
+            let body = { (g: Int) in
+                let lo = g * group
+                // Row i of op(A) starts at a + i·lda, or at a + i when A is stored transposed.
+                sgemm(transA, transB, group, n, k, alpha, transA ? a + lo : a + lo * lda, lda, b, ldb, beta, c + lo * ldc, ldc)
+            }
+            if parallel { Parallel.forPieces(groups, body) } else { for g in 0..<groups { body(g) } }
+            return
+        }
+        let (pieces, byColumns) = parallel && rowGroup == nil ? gemmPieces(m: m, n: n, k: k) : (1, false)
         guard pieces > 1 else {
             sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return

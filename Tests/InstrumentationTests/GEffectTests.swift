@@ -96,7 +96,10 @@ struct GEffectTests {
             let a = try reuse.unlearner.step(s, precomputed: reuse.lastEvaluation!)
             let b = try plain.unlearner.step(s)
             #expect(abs(a.evaluation.loss - b.evaluation.loss) <= 1e-5 * abs(b.evaluation.loss))
-            #expect(abs(a.gradientNorm - b.gradientNorm) <= 1e-5 * b.gradientNorm)
+            // The two gradients sum the same Float32 per-token terms in other groupings (chunks of 3
+            // against one batch): their norms agree to 1e-5 on OpenBLAS's SkylakeX kernels and to
+            // 1.8e-5 (measured, 3 steps) on its Haswell kernels, hence 5e-5.
+            #expect(abs(a.gradientNorm - b.gradientNorm) <= 5e-5 * b.gradientNorm)
         }
         let start = try Self.instrumenter(objective).unlearner.model.parameters.array
         let moved = zip(reuse.unlearner.model.parameters.array, start).map { Double($0 - $1) }

@@ -4,10 +4,11 @@ import NumericCore
 public enum Linear {
     /// out (N,OC) = [residual +] inp (N,C)·Wᵀ [+ b]. The bias (and residual) are laid down first and
     /// the matmul accumulates onto them, so a residual connection costs no extra pass. `bias` is nil
-    /// for a layer without one (Llama's projections).
+    /// for a layer without one (Llama's projections). The N rows are sequences of T (`BLAS.gemm`'s
+    /// `rowGroup`: a sequence's numbers do not depend on its batch); nil: no such grouping.
     public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        residual: UnsafePointer<Float>? = nil, N: Int, C: Int, OC: Int) {
+                        residual: UnsafePointer<Float>? = nil, N: Int, T: Int? = nil, C: Int, OC: Int) {
         var beta: Float = 1
         switch (residual, bias) {
         case (nil, nil):
@@ -29,17 +30,17 @@ public enum Linear {
                 }
             }
         }
-        BLAS.gemm(transB: true, m: N, n: OC, k: C, inp, lda: C, weight, ldb: C, beta: beta, out, ldc: OC)
+        BLAS.gemm(transB: true, m: N, n: OC, k: C, inp, lda: C, weight, ldb: C, beta: beta, out, ldc: OC, rowGroup: T)
     }
 
     /// Given `dout = ∂L/∂out` (N,OC):
     /// `dinp = dout·W` (overwritten), `dweight += doutᵀ·inp`, `dbias += doutᵀ·1`. `dbias` and
-    /// `ones` (N floats of 1) are nil for a layer without bias.
+    /// `ones` (N floats of 1) are nil for a layer without bias. T as in `forward`.
     public static func backward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
                          dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
                          inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                         ones: UnsafePointer<Float>?, N: Int, C: Int, OC: Int) {
-        BLAS.gemm(m: N, n: C, k: OC, dout, lda: OC, weight, ldb: C, beta: 0, dinp, ldc: C)
+                         ones: UnsafePointer<Float>?, N: Int, T: Int? = nil, C: Int, OC: Int) {
+        BLAS.gemm(m: N, n: C, k: OC, dout, lda: OC, weight, ldb: C, beta: 0, dinp, ldc: C, rowGroup: T)
         BLAS.gemm(transA: true, m: OC, n: C, k: N, dout, lda: OC, inp, ldb: C, beta: 1, dweight, ldc: C)
         if let dbias {
             guard let ones else { preconditionFailure("Linear.backward: a bias gradient needs the ones vector") }
@@ -53,11 +54,12 @@ public enum Linear {
     ///
     /// out (N,OC); inp = x and inpTangent = ẋ (N,C); weight = W and weightTangent = V_W (OC,C);
     /// biasTangent = v_b (OC), nil for a layer without bias (the tied head); residualTangent = ṙ
-    /// (N,OC), the tangent of a residual that `forward` adds, may be `out` itself (in place).
+    /// (N,OC), the tangent of a residual that `forward` adds, may be `out` itself (in place). T as in
+    /// `forward`.
     public static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                inpTangent: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                weightTangent: UnsafePointer<Float>, biasTangent: UnsafePointer<Float>?,
-                               residualTangent: UnsafePointer<Float>? = nil, N: Int, C: Int, OC: Int) {
+                               residualTangent: UnsafePointer<Float>? = nil, N: Int, T: Int? = nil, C: Int, OC: Int) {
         var beta: Float = 1
         switch (residualTangent, biasTangent) {
         case (nil, nil):
@@ -79,7 +81,7 @@ public enum Linear {
                 }
             }
         }
-        BLAS.gemm(transB: true, m: N, n: OC, k: C, inpTangent, lda: C, weight, ldb: C, beta: beta, out, ldc: OC)
-        BLAS.gemm(transB: true, m: N, n: OC, k: C, inp, lda: C, weightTangent, ldb: C, beta: 1, out, ldc: OC)
+        BLAS.gemm(transB: true, m: N, n: OC, k: C, inpTangent, lda: C, weight, ldb: C, beta: beta, out, ldc: OC, rowGroup: T)
+        BLAS.gemm(transB: true, m: N, n: OC, k: C, inp, lda: C, weightTangent, ldb: C, beta: 1, out, ldc: OC, rowGroup: T)
     }
 }

@@ -99,20 +99,20 @@ public final class Llama: CausalLanguageModel {
             let h = a.blocks[l]
             // Attention: res2 = res + o_proj(attn(rope(qkv(rms₁(res))))).
             RMSNorm.forward(out: h.attnNorm, rstd: h.attnRstd, inp: residual, weight: w + s.attnNorm, eps: eps, N: N, C: C)
-            Linear.forward(out: h.qkv, inp: h.attnNorm, weight: w + s.qkv, bias: nil, N: N, C: C, OC: QKV)
+            Linear.forward(out: h.qkv, inp: h.attnNorm, weight: w + s.qkv, bias: nil, N: N, T: T, C: C, OC: QKV)
             RotaryEmbedding.forward(h.qkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
                                     ld: QKV, B: B, T: T)
             Attention.forward(out: h.atty, att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH, kvHeads: NKV)
-            Linear.forward(out: h.res2, inp: h.atty, weight: w + s.o, bias: nil, residual: residual, N: N, C: C, OC: C)
+            Linear.forward(out: h.res2, inp: h.atty, weight: w + s.o, bias: nil, residual: residual, N: N, T: T, C: C, OC: C)
             // MLP: res3 = res2 + down(silu(gate(rms₂(res2))) ⊙ up(rms₂(res2))).
             RMSNorm.forward(out: h.mlpNorm, rstd: h.mlpRstd, inp: h.res2, weight: w + s.mlpNorm, eps: eps, N: N, C: C)
-            Linear.forward(out: h.gateUp, inp: h.mlpNorm, weight: w + s.gateUp, bias: nil, N: N, C: C, OC: 2 * F)
+            Linear.forward(out: h.gateUp, inp: h.mlpNorm, weight: w + s.gateUp, bias: nil, N: N, T: T, C: C, OC: 2 * F)
             SwiGLU.forward(out: h.act, inp: h.gateUp, N: N, F: F)
-            Linear.forward(out: h.res3, inp: h.act, weight: w + s.down, bias: nil, residual: h.res2, N: N, C: F, OC: C)
+            Linear.forward(out: h.res3, inp: h.act, weight: w + s.down, bias: nil, residual: h.res2, N: N, T: T, C: F, OC: C)
             residual = h.res3
         }
         RMSNorm.forward(out: a.norm, rstd: a.normRstd, inp: residual, weight: w + slots.norm, eps: eps, N: N, C: C)
-        BLAS.gemm(transB: true, m: N, n: V, k: C, a.norm, lda: C, w + slots.head, ldb: C, beta: 0, a.logits, ldc: V)
+        BLAS.gemm(transB: true, m: N, n: V, k: C, a.norm, lda: C, w + slots.head, ldb: C, beta: 0, a.logits, ldc: V, rowGroup: T)
         LogSoftmax.forward(lse: a.lse, logp: a.logp, logits: a.logits, targets: a.targets, N: N, V: V)
         return ForwardInputs.meanNLL(targetLogProbs: a.logp, mask: mask)
     }
@@ -159,7 +159,7 @@ public final class Llama: CausalLanguageModel {
         let w = parameters.base, g = gradients.base
 
         // Head: logits = norm·Hᵀ.
-        BLAS.gemm(m: N, n: C, k: V, logitGradient, lda: V, w + slots.head, ldb: C, beta: 0, a.dln, ldc: C)
+        BLAS.gemm(m: N, n: C, k: V, logitGradient, lda: V, w + slots.head, ldb: C, beta: 0, a.dln, ldc: C, rowGroup: T)
         BLAS.gemm(transA: true, m: V, n: C, k: N, logitGradient, lda: V, a.norm, ldb: C, beta: 1, g + slots.head, ldc: C)
         a.dres.update(repeating: 0, count: N * C)
         let last = a.blocks.last?.res3 ?? a.encoded
@@ -172,21 +172,21 @@ public final class Llama: CausalLanguageModel {
             let residualIn = l == 0 ? a.encoded : a.blocks[l - 1].res3
             // MLP: res3 = res2 + down(silu(gate(rms₂(res2))) ⊙ up(rms₂(res2))).
             Linear.backward(dinp: a.dact, dweight: g + s.down, dbias: nil, dout: a.dres,
-                            inp: h.act, weight: w + s.down, ones: nil, N: N, C: F, OC: C)
+                            inp: h.act, weight: w + s.down, ones: nil, N: N, T: T, C: F, OC: C)
             SwiGLU.backward(dinp: a.dgateUp, inp: h.gateUp, dout: a.dact, N: N, F: F)
             Linear.backward(dinp: a.dln, dweight: g + s.gateUp, dbias: nil, dout: a.dgateUp,
-                            inp: h.mlpNorm, weight: w + s.gateUp, ones: nil, N: N, C: C, OC: 2 * F)
+                            inp: h.mlpNorm, weight: w + s.gateUp, ones: nil, N: N, T: T, C: C, OC: 2 * F)
             RMSNorm.backward(dinp: a.dres, dweight: g + s.mlpNorm, dout: a.dln, inp: h.res2, weight: w + s.mlpNorm,
                              rstd: h.mlpRstd, N: N, C: C)
             // Attention: res2 = res + o_proj(attn(rope(qkv(rms₁(res))))).
             Linear.backward(dinp: a.datty, dweight: g + s.o, dbias: nil, dout: a.dres,
-                            inp: h.atty, weight: w + s.o, ones: nil, N: N, C: C, OC: C)
+                            inp: h.atty, weight: w + s.o, ones: nil, N: N, T: T, C: C, OC: C)
             Attention.backward(dqkv: a.dqkv, scratch: a.attScratch, scratchSlots: a.attScratchSlots, dout: a.datty,
                                att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH, kvHeads: NKV)
             RotaryEmbedding.backward(a.dqkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
                                      ld: QKV, B: B, T: T)
             Linear.backward(dinp: a.dln, dweight: g + s.qkv, dbias: nil, dout: a.dqkv,
-                            inp: h.attnNorm, weight: w + s.qkv, ones: nil, N: N, C: C, OC: QKV)
+                            inp: h.attnNorm, weight: w + s.qkv, ones: nil, N: N, T: T, C: C, OC: QKV)
             RMSNorm.backward(dinp: a.dres, dweight: g + s.attnNorm, dout: a.dln, inp: residualIn, weight: w + s.attnNorm,
                              rstd: h.attnRstd, N: N, C: C)
         }

@@ -67,21 +67,21 @@ extension Llama {
             RMSNorm.tangent(out: s.ln, inp: residualIn, inpTangent: s.res, weight: w + o.attnNorm,
                             weightTangent: v + o.attnNorm, rstd: h.attnRstd, N: N, C: C)
             Linear.tangent(out: s.qkv, inp: h.attnNorm, inpTangent: s.ln, weight: w + o.qkv,
-                           weightTangent: v + o.qkv, biasTangent: nil, N: N, C: C, OC: QKV)
+                           weightTangent: v + o.qkv, biasTangent: nil, N: N, T: T, C: C, OC: QKV)
             RotaryEmbedding.forward(s.qkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
                                     ld: QKV, B: B, T: T)
             Attention.tangent(out: s.atty, scratch: s.attScratch, scratchSlots: s.attScratchSlots,
                               qkvTangent: s.qkv, att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH, kvHeads: NKV)
             Linear.tangent(out: s.res, inp: h.atty, inpTangent: s.atty, weight: w + o.o,
-                           weightTangent: v + o.o, biasTangent: nil, residualTangent: s.res, N: N, C: C, OC: C)
+                           weightTangent: v + o.o, biasTangent: nil, residualTangent: s.res, N: N, T: T, C: C, OC: C)
             // MLP: res3 = res2 + down(silu(gate(rms₂(res2))) ⊙ up(rms₂(res2))).
             RMSNorm.tangent(out: s.ln, inp: h.res2, inpTangent: s.res, weight: w + o.mlpNorm,
                             weightTangent: v + o.mlpNorm, rstd: h.mlpRstd, N: N, C: C)
             Linear.tangent(out: s.gateUp, inp: h.mlpNorm, inpTangent: s.ln, weight: w + o.gateUp,
-                           weightTangent: v + o.gateUp, biasTangent: nil, N: N, C: C, OC: 2 * F)
+                           weightTangent: v + o.gateUp, biasTangent: nil, N: N, T: T, C: C, OC: 2 * F)
             SwiGLU.tangent(out: s.act, inp: h.gateUp, inpTangent: s.gateUp, N: N, F: F)
             Linear.tangent(out: s.res, inp: h.act, inpTangent: s.act, weight: w + o.down,
-                           weightTangent: v + o.down, biasTangent: nil, residualTangent: s.res, N: N, C: F, OC: C)
+                           weightTangent: v + o.down, biasTangent: nil, residualTangent: s.res, N: N, T: T, C: F, OC: C)
             if hiddenBlocks.contains(l) {
                 hidden[l] = Array(UnsafeBufferPointer(start: s.res, count: N * C))
             }
