@@ -22,6 +22,14 @@ enum Signals {
                 _ = signal(number, SIG_DFL)
             }
         }
+        // A parent may start gscope with these signals blocked (Foundation's Process on Linux
+        // passes on the mask of the thread that spawns): unblocked on this thread, they reach
+        // the handler.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// The signal that asked the run to stop, or nil.
