@@ -22,6 +22,8 @@ static inline unsigned gs_H5F_ACC_TRUNC(void)  { return H5F_ACC_TRUNC; }
 static inline unsigned gs_H5F_ACC_EXCL(void)   { return H5F_ACC_EXCL; }
 static inline unsigned gs_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
 static inline unsigned gs_H5F_ACC_RDWR(void)   { return H5F_ACC_RDWR; }
+static inline unsigned gs_H5F_ACC_SWMR_READ(void) { return H5F_ACC_SWMR_READ; }
+static inline H5F_libver_t gs_H5F_LIBVER_LATEST(void) { return H5F_LIBVER_LATEST; }
 static inline hsize_t gs_H5S_UNLIMITED(void)   { return H5S_UNLIMITED; }
 static inline size_t gs_H5T_VARIABLE(void)     { return H5T_VARIABLE; }
 static inline hid_t gs_H5E_DEFAULT(void)       { return H5E_DEFAULT; }

@@ -3,7 +3,8 @@ import CHDF5
 /// Attributes: small named values attached to a group (including the root) or a dataset.
 ///
 /// Kinds: strings (variable-length UTF-8), integers (stored as `int64`) and doubles (`float64`),
-/// each as a scalar or a 1-D array. Setting an attribute replaces any attribute of that name.
+/// each as a scalar or a 1-D array. Setting an attribute replaces any attribute of that name; one
+/// of the same type and shape is overwritten in place (what a file in SWMR mode allows).
 /// The integer getters read any stored integer type, the double getters any stored float type;
 /// asking for a number where a string is stored (or the reverse) throws
 /// ``StoreError/typeMismatch(file:object:expected:found:)``.
@@ -129,8 +130,9 @@ extension H5Object {
         return values[0]
     }
 
-    /// Checks the file and name, deletes any attribute `name`, and creates it with `fileType`
-    /// and `shape`; the caller writes and closes it.
+    /// Checks the file and name and returns an open attribute `name` of `fileType` and `shape`:
+    /// the existing one when its type and shape are those (written in place, as a file in SWMR
+    /// mode requires), else a new one replacing any of that name. The caller writes and closes it.
     private func replaceAttribute(_ name: String, fileType: hid_t, shape: [Int]) throws(StoreError) -> hid_t {
         let object = attributeObject(name)
         try file.checkWritable(object: object)
@@ -139,6 +141,7 @@ extension H5Object {
         }
         let exists = H5Aexists(id, name)
         guard exists >= 0 else { throw libraryError("H5Aexists", object: object) }
+        if exists > 0, let attribute = openAttribute(name, ifItHas: fileType, shape: shape) { return attribute }
         if exists > 0, H5Adelete(id, name) < 0 { throw libraryError("H5Adelete", object: object) }
         let space = HDF5.createSpace(shape)
         guard space >= 0 else { throw libraryError("H5Screate", object: object) }
@@ -146,6 +149,25 @@ extension H5Object {
         let attribute = H5Acreate2(id, name, fileType, space, gs_H5P_DEFAULT(), gs_H5P_DEFAULT())
         guard attribute >= 0 else { throw libraryError("H5Acreate2", object: object) }
         return attribute
+    }
+
+    /// The existing attribute `name`, opened, if its stored type equals `fileType` and its
+    /// dataspace has `shape` (`[]`: scalar); nil otherwise (HDF5's error stack cleared).
+    private func openAttribute(_ name: String, ifItHas fileType: hid_t, shape: [Int]) -> hid_t? {
+        let attribute = H5Aopen(id, name, gs_H5P_DEFAULT())
+        guard attribute >= 0 else { _ = H5Eclear2(gs_H5E_DEFAULT()); return nil }
+        let type = H5Aget_type(attribute), space = H5Aget_space(attribute)
+        defer {
+            if type >= 0 { _ = H5Tclose(type) }
+            if space >= 0 { _ = H5Sclose(space) }
+        }
+        let isScalar = space >= 0 && H5Sget_simple_extent_type(space) == H5S_SCALAR
+        let matches = type >= 0 && space >= 0 && H5Tequal(type, fileType) > 0
+            && (shape.isEmpty ? isScalar : !isScalar && HDF5.dimensions(ofSpace: space) == shape)
+        if matches { return attribute }
+        _ = H5Aclose(attribute)
+        _ = H5Eclear2(gs_H5E_DEFAULT())
+        return nil
     }
 
     private func writeStringAttribute(_ name: String, _ values: [String], shape: [Int]) throws(StoreError) {

@@ -13,7 +13,9 @@ import Darwin
 /// and dataset opened in it has been released too.
 ///
 /// Files are written in the HDF5 1.8 object format (readable by HDF5 1.8 and later, h5py, h5dump)
-/// and without modification times, so the same sequence of calls produces byte-identical files.
+/// or, for files that other processes read while they grow, in the latest format with
+/// single-writer/multiple-reader (SWMR) mode (see ``create(_:singleWriterMultipleReaders:)``), and
+/// without modification times, so the same sequence of calls produces byte-identical files.
 ///
 /// Not thread-safe: use one file object from one thread at a time.
 public final class H5File {
@@ -40,7 +42,13 @@ public final class H5File {
     }
 
     /// Creates an empty HDF5 file at `path`, replacing any file already there, open for writing.
-    public static func create(_ path: String) throws(StoreError) -> H5File {
+    ///
+    /// With `singleWriterMultipleReaders`, the file is written in HDF5's latest format (HDF5 1.10
+    /// and later read it), which SWMR needs: create every group, dataset and attribute, then call
+    /// ``startSingleWriterMultipleReaders()``; from then on other processes can read the file while
+    /// it grows, and it stays readable after a crash. Until then, or if the writer dies before,
+    /// HDF5 refuses to open the file (`h5clear -s` clears the mark): keep that window short.
+    public static func create(_ path: String, singleWriterMultipleReaders: Bool = false) throws(StoreError) -> H5File {
         HDF5.silence()
         let fcpl = H5Pcreate(gs_H5P_FILE_CREATE())
         let fapl = H5Pcreate(gs_H5P_FILE_ACCESS())
@@ -48,9 +56,10 @@ public final class H5File {
             if fcpl >= 0 { _ = H5Pclose(fcpl) }
             if fapl >= 0 { _ = H5Pclose(fapl) }
         }
+        let format = singleWriterMultipleReaders ? gs_H5F_LIBVER_LATEST() : H5F_LIBVER_V18
         // The file-creation list also governs the root group: no modification times there either.
         guard fcpl >= 0, fapl >= 0, H5Pset_obj_track_times(fcpl, false) >= 0,
-              H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) >= 0
+              H5Pset_libver_bounds(fapl, format, format) >= 0
         else {
             throw .library(file: path, object: "", operation: "H5Pcreate",
                            detail: HDF5.takeErrorMessage())
@@ -62,11 +71,27 @@ public final class H5File {
         return H5File(path: path, id: id, isWritable: true)
     }
 
+    /// Switches a file made by ``create(_:singleWriterMultipleReaders:)`` with
+    /// `singleWriterMultipleReaders` into SWMR writing: everything so far is flushed, and readers
+    /// (``open(_:writable:)``, h5py's `File(path, "r", libver="latest", swmr=True)`) can open the
+    /// file and read it while rows are appended. From here on, append rows and overwrite the
+    /// values of existing attributes (``H5Group/setAttribute(_:_:)-(String,Double)`` with the same
+    /// type and shape writes in place); HDF5 1.10 does not support creating objects or attributes.
+    public func startSingleWriterMultipleReaders() throws(StoreError) {
+        try checkWritable(object: "/")
+        guard H5Fstart_swmr_write(id) >= 0 else {
+            throw .library(file: path, object: "", operation: "H5Fstart_swmr_write",
+                           detail: HDF5.takeErrorMessage())
+        }
+    }
+
     /// Opens an existing HDF5 file, read-only unless `writable` is true.
     ///
-    /// A read-only open does not take HDF5's advisory file lock, so it can read a run file that
-    /// another process is still appending to (each append flushes the file). A writable open locks
-    /// the file as HDF5 normally does.
+    /// A read-only open takes no lock and reads in HDF5's single-writer/multiple-reader mode when
+    /// the file allows it, so it can read a run file that another process is still appending to
+    /// (or that a killed run left). When a writer that does not use SWMR has the file open, the
+    /// open is retried for about a second before it fails. A writable open locks the file as
+    /// HDF5 normally does.
     ///
     /// Throws ``StoreError/cannotOpen(file:reason:)`` naming the path when the file is missing,
     /// is not an HDF5 file, or cannot be opened.
@@ -88,7 +113,19 @@ public final class H5File {
             throw .library(file: path, object: "", operation: "H5Pcreate",
                            detail: HDF5.takeErrorMessage())
         }
-        let id = retryingWhileLocked { H5Fopen(path, writable ? gs_H5F_ACC_RDWR() : gs_H5F_ACC_RDONLY(), fapl) }
+        let id: hid_t
+        if writable {
+            id = retryingWhileLocked { H5Fopen(path, gs_H5F_ACC_RDWR(), fapl) }
+        } else {
+            id = retryingWhileWritten {
+                // SWMR reading works on files being (or last) written in SWMR mode and on closed
+                // files in any format; a plain read-only open covers whatever else HDF5 allows.
+                let swmr = H5Fopen(path, gs_H5F_ACC_RDONLY() | gs_H5F_ACC_SWMR_READ(), fapl)
+                if swmr >= 0 { return swmr }
+                _ = H5Eclear2(gs_H5E_DEFAULT())
+                return H5Fopen(path, gs_H5F_ACC_RDONLY(), fapl)
+            }
+        }
         guard id >= 0 else {
             throw .cannotOpen(file: path, reason: "cannot open: \(HDF5.takeErrorMessage())")
         }
@@ -132,6 +169,22 @@ public final class H5File {
         var id = open()
         var attempts = 1
         while id < 0, attempts < 20, HDF5.errorIsLockFailure() {
+            _ = H5Eclear2(gs_H5E_DEFAULT())
+            usleep(50_000)
+            id = open()
+            attempts += 1
+        }
+        return id
+    }
+
+    /// Calls a read-only `open` until it succeeds or fails for a reason other than a writer that
+    /// has the file open outside SWMR mode (HDF5: "file is already open for write"), for at most
+    /// about a second: such a writer holds a run file only for moments (while it creates the
+    /// file's objects). A file left so by a crashed writer still fails after the last attempt.
+    private static func retryingWhileWritten(_ open: () -> hid_t) -> hid_t {
+        var id = open()
+        var attempts = 1
+        while id < 0, attempts < 20, HDF5.errorMentions("already open for write") {
             _ = H5Eclear2(gs_H5E_DEFAULT())
             usleep(50_000)
             id = open()

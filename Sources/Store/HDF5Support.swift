@@ -9,8 +9,17 @@ enum HDF5 {
     /// its own printing setting, per thread. So this is called at the start of every Store
     /// operation rather than once; it costs one cheap library call.
     static func silence() {
+        _ = withoutExitCleanup
         _ = H5Eset_auto2(gs_H5E_DEFAULT(), nil, nil)
     }
+
+    /// Tells HDF5, before its first use, not to close what is still open from an exit handler.
+    ///
+    /// After a failed write (a full disk, a file-size limit) HDF5's handles of that file can be
+    /// left half-closed, and its exit-time clean-up then crashed the process (a segfault after the
+    /// right error message). Store closes its files itself (``H5File/close()`` or when the last
+    /// reference goes away), so nothing is lost by skipping that clean-up.
+    private static let withoutExitCleanup: Void = { _ = H5dont_atexit() }()
 
     /// The messages on this thread's HDF5 error stack, outermost (the API call) first, joined as
     /// `outer: inner`; the stack is cleared afterwards.
@@ -26,11 +35,39 @@ enum HDF5 {
             }, pointer)
         }
         _ = H5Eclear2(gs_H5E_DEFAULT())
+        // A failed read or write of the file itself ends in the driver's message, which carries
+        // the system's reason: "file write failed: time = …, errno = 28, error message = 'No
+        // space left on device', …". Only that reason is kept from it.
+        if let index = messages.lastIndex(where: { systemReason(in: $0) != nil }) {
+            messages[index] = systemReason(in: messages[index])!
+        }
         switch messages.count {
         case 0: return ""
         case 1: return messages[0]
         default: return "\(messages[0]): \(messages[messages.count - 1])"
         }
+    }
+
+    /// The text of `error message = '…'` in an HDF5 driver message, or nil.
+    static func systemReason(in message: String) -> String? {
+        let parts = message.split(separator: "error message = '", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, let end = parts[1].firstIndex(of: "'") else { return nil }
+        return String(parts[1][..<end])
+    }
+
+    /// Whether a message on this thread's HDF5 error stack contains `text`. Leaves the stack as
+    /// it is.
+    static func errorMentions(_ text: String) -> Bool {
+        var context = (text: text, found: false)
+        withUnsafeMutablePointer(to: &context) { pointer in
+            _ = H5Ewalk2(gs_H5E_DEFAULT(), H5E_WALK_DOWNWARD, { _, error, clientData in
+                guard let error, let clientData, let desc = error.pointee.desc else { return 0 }
+                let context = clientData.assumingMemoryBound(to: (text: String, found: Bool).self)
+                if String(cString: desc).contains(context.pointee.text) { context.pointee.found = true }
+                return 0
+            }, pointer)
+        }
+        return context.found
     }
 
     /// Whether this thread's HDF5 error stack holds a failure to lock a file (another open of

@@ -54,6 +54,9 @@ struct Eval: ParsableCommand {
         }
         guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be at least 1") }
         let runStep = try runFile.map { _ in try checkpointStep() }
+        Signals.reportFileSizeLimitAsError()
+        try OutputDirectory.claim(out)
+        if let runFile { try OutputDirectory.claim((runFile as NSString).deletingLastPathComponent.isEmpty ? "." : (runFile as NSString).deletingLastPathComponent) }
         let text = try loadTokenizer(tokenizer)
         let start = Date()
         let evaluated = try TOFUEvaluationJob.loadModel(model, vocabSize: text.vocabSize)
@@ -67,9 +70,13 @@ struct Eval: ParsableCommand {
         let report = try job.evaluate(evaluated)
         try report.write(to: out)
         if let path = runFile, let runStep {
-            let file = try H5File.open(path, writable: true)
-            try file.root.groupCreatingIfNeeded("eval").createGroup(String(format: "step-%06d", runStep)).write("eval_json", [report.evalJSON])
-            try file.close()
+            do {
+                let file = try H5File.open(path, writable: true)
+                try file.root.groupCreatingIfNeeded("eval").createGroup(String(format: "step-%06d", runStep)).write("eval_json", [report.evalJSON])
+                try file.close()
+            } catch {
+                throw fail("\(error)", exitCode: 1)   // a StoreError: one line naming the file
+            }
         }
         for (name, result) in report.metrics { print(name.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: "%.6g", result.aggValue)) }
         print("wrote \(out)/eval.json and \(out)/summary.json in " + String(format: "%.1f s", Date().timeIntervalSince(start)))

@@ -150,7 +150,9 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try threadOptions.apply()
+        Signals.reportFileSizeLimitAsError()
         try TrainOutput.checkUsable(out)
+        try OutputDirectory.claim(out)   // one process per output directory
         switch mode {
         case .qa: try runQA()
         case .markov: try runMarkov()

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Model
+import Store
 import NumericCore
 import Unlearning
 
@@ -50,7 +52,7 @@ struct Unlearn: ParsableCommand {
     var evalEvery: Int?
     @Option(help: "Checkpoint of the retain model, for forget quality and privleak (eval.retain_model).")
     var retainModel: String?
-    @Flag(help: "Replace an existing run in the output directory.") var force = false
+    @Flag(help: "Replace an existing run in the output directory (the new run is written beside it as run.h5.partial and renamed over it once complete; of the old checkpoints/, only gscope's step-NNNNNN checkpoints are removed).") var force = false
     @Flag(help: "Print only the first, every 10th and the last step.") var quiet = false
 
     /// The flags as `--set` overrides, after the explicit ones so that they win.
@@ -74,34 +76,56 @@ struct Unlearn: ParsableCommand {
     }
 
     func run() throws {
+        Signals.reportFileSizeLimitAsError()
         let all = overrides + flagOverrides
         let resolved = try config.map { try ExperimentConfig.load(path: $0, overrides: all) }
             ?? ExperimentConfig.load(yaml: "", file: "<defaults>", overrides: all)
         Parallel.configure(threads: resolved.threads)
         let outDir = resolved.run.out
-        let exists = FileManager.default.fileExists(atPath: outDir + "/run.h5")
+        try OutputDirectory.claim(outDir)   // before anything in OUT is opened, written or deleted
+        let runPath = outDir + "/run.h5"
+        let exists = FileManager.default.fileExists(atPath: runPath)
         guard !exists || force else { throw ValidationError("\(outDir) already holds a run; choose another --out or pass --force") }
         let experiment = try UnlearningExperiment(config: resolved)   // checks everything before touching OUT
-        if exists { try? FileManager.default.removeItem(atPath: outDir + "/checkpoints") }
+        // --force: the new run is written beside the old one and replaces it only when complete.
+        let writing = exists ? runPath + ".partial" : runPath
         let u = experiment.unlearner
         print("unlearning \(resolved.model.checkpoint) (\(u.model.parameterCount) parameters) with \(u.objective.name): "
               + "\(u.totalSteps) steps, forget batch \(resolved.run.forgetBatch), lr \(resolved.optimizer.lr), \(resolved.threads) threads")
         print("data: \(experiment.data.summary)")
         var bar = ProgressBar(total: u.totalSteps)
-        let nll = try experiment.run(into: outDir, progress: { r, measured in
-            if !quiet || r.step == 1 || r.step % 10 == 0 || r.step == r.totalSteps {
-                let e = r.evaluation
-                var line = String(format: "step %4d/%d  loss %+.4f  forget %+.4f", r.step, r.totalSteps, e.loss, e.forget.value)
-                if let retain = e.retain { line += String(format: "  retain %.4f", retain.value) }
-                line += String(format: "  |g| %.3g  lr %.2e", r.gradientNorm, r.learningRate)
-                if let m = measured, m.risks.count >= 2 {
-                    line += String(format: "  e_u %+.3g  e_r %+.3g", m.risks[0].total, m.risks[1].total)
+        Signals.catchStopRequests()
+        let nll: (before: (forget: Double, retain: Double), after: (forget: Double, retain: Double))
+        do {
+            nll = try experiment.run(into: outDir, runFile: writing, progress: { r, measured in
+                if !quiet || r.step == 1 || r.step % 10 == 0 || r.step == r.totalSteps {
+                    let e = r.evaluation
+                    var line = String(format: "step %4d/%d  loss %+.4f  forget %+.4f", r.step, r.totalSteps, e.loss, e.forget.value)
+                    if let retain = e.retain { line += String(format: "  retain %.4f", retain.value) }
+                    line += String(format: "  |g| %.3g  lr %.2e", r.gradientNorm, r.learningRate)
+                    if let m = measured, m.risks.count >= 2 {
+                        line += String(format: "  e_u %+.3g  e_r %+.3g", m.risks[0].total, m.risks[1].total)
+                    }
+                    bar.log(line + String(format: "  %.0f ms/step  ETA ", bar.elapsed / Double(r.step) * 1000)
+                            + ProgressBar.duration(bar.remaining(after: r.step)))
                 }
-                bar.log(line + String(format: "  %.0f ms/step  ETA ", bar.elapsed / Double(r.step) * 1000)
-                        + ProgressBar.duration(bar.remaining(after: r.step)))
+                bar.update(r.step)
+            }, evaluated: { step, values in bar.log("  eval at step \(step): " + Self.evaluationLine(values)) },
+               stopRequested: Signals.stopRequested)
+        } catch let stop as RunInterrupted {
+            throw fail(stop.description, exitCode: stop.exitStatus)
+        } catch let error as UnlearningError {
+            if case .diverged = error { throw fail("\(error) (\(writing) holds the steps before it)", exitCode: 1) }
+            throw fail("\(error)", exitCode: 1)
+        } catch let error as StoreError {
+            throw fail("\(error)", exitCode: 1)
+        }
+        if exists {
+            guard rename(writing, runPath) == 0 else {
+                throw fail("\(writing): cannot rename to \(runPath): \(String(cString: strerror(errno)))", exitCode: 1)
             }
-            bar.update(r.step)
-        }, evaluated: { step, values in bar.log("  eval at step \(step): " + Self.evaluationLine(values)) })
+            StaleCheckpoints.remove(in: outDir + "/checkpoints", keeping: Set(experiment.checkpointSteps))
+        }
         print(String(format: "answer NLL  forget %.4f → %.4f   retain %.4f → %.4f", nll.before.forget, nll.after.forget,
                      nll.before.retain, nll.after.retain))
         print("wrote \(outDir)/run.h5 and \(outDir)/checkpoint")
@@ -111,5 +135,22 @@ struct Unlearn: ParsableCommand {
     static func evaluationLine(_ values: [(String, Double)]) -> String {
         let wanted = ["forget_quality", "model_utility", "forget_Q_A_Prob", "kl_retain", "kl_forget1", "kl_forget2"]
         return values.filter { wanted.contains($0.0) }.map { "\($0.0) " + String(format: "%.4g", $0.1) }.joined(separator: "  ")
+    }
+}
+
+/// Removing the step checkpoints an earlier run left in `OUT/checkpoints/` after `--force`
+/// replaced that run: only directories named `step-NNNNNN`, only the files a checkpoint consists
+/// of, and a directory only once it is empty. Anything else there is left alone.
+enum StaleCheckpoints {
+    static func remove(in directory: String, keeping steps: Set<Int>) {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.count == 11 && name.hasPrefix("step-") {
+            guard let step = Int(name.dropFirst(5)), !steps.contains(step) else { continue }
+            let path = directory + "/" + name
+            for file in [Checkpoint.weightsFile, Checkpoint.configFile] { try? fm.removeItem(atPath: path + "/" + file) }
+            rmdir(path)   // fails, harmlessly, when something else is inside
+        }
+        rmdir(directory)
     }
 }

@@ -11,22 +11,45 @@ public let gscopeVersion = "0.5.0"
 /// The HDF5 run file of an unlearning run, written as the run goes: every extendible dataset grows
 /// by one row per step and the file is flushed once the step's rows are all written (its step
 /// number last), so a killed run keeps every finished step. The layout is documented in docs/run-file.md.
+///
+/// The file is written in HDF5's single-writer/multiple-reader (SWMR) mode: every group, dataset
+/// and attribute is created in ``init(path:config:model:objective:data:measuredForget:forgetGroups:forgetBatch:riskSets:exact:length:evaluation:answerNLLBefore:)``,
+/// which then starts SWMR writing; from there on only rows are appended and attribute values
+/// overwritten in place, so other processes can read the file at any moment. The root attribute
+/// `status` says how far the run got: `running`, then `complete`, `diverged at step N` or
+/// `interrupted at step N` (``finish(status:answerNLLAfter:)``).
 public final class UnlearningRunFile {
     public let file: H5File
-    private let train: TrainRows
-    private let record: RecordRows?
+    private var train: TrainRows?
+    private var record: RecordRows?
     private var evaluation: EvalRows?
+    /// The evaluation reports' JSON (TOFU) by step, written as `/eval/step-NNNNNN/eval_json`
+    /// when the run ends: HDF5 1.10 cannot add groups to a file in SWMR mode.
+    private var evaluationReports: [(step: Int, json: String)] = []
 
-    /// Creates the file (replacing one at `path`) and writes everything known before step 1.
+    /// The summary columns and `/eval` attributes of the run's evaluations (from the first one).
+    public struct EvaluationLayout {
+        public let names: [String]
+        public let attributes: [(String, Double)]
+        public init(names: [String], attributes: [(String, Double)]) {
+            self.names = names
+            self.attributes = attributes
+        }
+    }
+
+    /// Creates the file (replacing one at `path`), writes everything known before step 1, creates
+    /// every dataset and attribute the run will fill, and starts SWMR writing.
     /// `riskSets` names the recorded risk sets (none: no G-effects are recorded).
     /// `measuredForget` are the forget instances (indices into the forget split) whose per-instance
     /// values the run records; `/data/forget` holds those, with their group names (`forgetGroups`,
     /// one per forget-split sample, when the data has groups: Markov's forget1 and forget2). `exact`: whether the G-effects are
     /// split by instance and token and update effects recorded (false in the paper's mode).
+    /// `evaluation`: the `/eval` columns, when the run evaluates.
     public init(path: String, config: ExperimentConfig, model: any CausalLanguageModel, objective: UnlearningObjective,
                 data: UnlearningData, measuredForget: [Int], forgetGroups: [String]? = nil, forgetBatch: Int, riskSets: [String], exact: Bool,
-                length T: Int) throws {
-        file = try H5File.create(path)
+                length T: Int, evaluation evaluationLayout: EvaluationLayout? = nil,
+                answerNLLBefore: (forget: Double, retain: Double) = (.nan, .nan)) throws {
+        file = try H5File.create(path, singleWriterMultipleReaders: true)
         let root = file.root
         try root.setAttribute("gscope_version", gscopeVersion)
         try root.setAttribute("config", config.resolvedYAML)
@@ -34,7 +57,13 @@ public final class UnlearningRunFile {
         try root.setAttribute("blas_threads", config.threads)
         try root.setAttribute("created", Self.creationTime())
         try root.setAttribute("objective", objective.name)
+        try root.setAttribute("status", Self.running)
         if !riskSets.isEmpty { try root.setAttribute("geffect_mode", exact ? "exact" : "paper") }
+        try root.setAttribute("forget_nll_before", answerNLLBefore.forget)
+        try root.setAttribute("retain_nll_before", answerNLLBefore.retain)
+        // Filled when the run completes (NaN until then).
+        try root.setAttribute("forget_nll_after", Double.nan)
+        try root.setAttribute("retain_nll_after", Double.nan)
 
         let m = try root.createGroup("model")
         let slots = model.layout.slots
@@ -63,11 +92,18 @@ public final class UnlearningRunFile {
             : try RecordRows(root, sets: riskSets, layout: model.layout, blocks: model.blockCount,
                              instances: measuredForget.count, length: T, retainTerm: objective.retain != nil,
                              refusals: objective.forget.roles.contains(.refusal), exact: exact)
+        evaluation = try evaluationLayout.map { try EvalRows(root, names: $0.names, attributes: $0.attributes) }
         try file.flush()
+        try file.startSingleWriterMultipleReaders()
     }
 
+    /// The `status` of a run still going (or killed without a chance to say so).
+    public static let running = "running"
+    /// The `status` of a run that did every step.
+    public static let complete = "complete"
+
     /// Appends one optimiser step to `/train/…`.
-    public func append(_ r: UnlearningStepRecord) throws { try train.append(r) }
+    public func append(_ r: UnlearningStepRecord) throws { try train?.append(r) }
 
     /// Appends one recorded step θ_t: its measurement and, when the update θ_t → θ_{t+1} was made,
     /// its update effects (NaN otherwise).
@@ -85,20 +121,55 @@ public final class UnlearningRunFile {
         return formatter.string(from: epoch.map(Date.init(timeIntervalSince1970:)) ?? Date())
     }
 
-    /// Appends one evaluation at step `step`: its values as one row of `/eval/<name>` (the
-    /// datasets and `attributes` of `/eval` made at the first call) and its report's JSON, if any,
-    /// as `/eval/step-NNNNNN/eval_json`.
-    func appendEvaluation(step: Int, values: [(String, Double)], evalJSON: String?, attributes: () -> [(String, Double)]) throws {
-        if evaluation == nil { evaluation = try EvalRows(file.root, names: values.map(\.0), attributes: attributes()) }
-        if let evalJSON {
-            try file.root.group("eval").createGroup(String(format: "step-%06d", step)).write("eval_json", [evalJSON])
+    /// Appends one evaluation at step `step`: its values as one row of `/eval/<name>` (columns
+    /// not in the file's evaluation layout are left out) and keeps its report's JSON, if any, for
+    /// `/eval/step-NNNNNN/eval_json`, written when the run ends.
+    func appendEvaluation(step: Int, values: [(String, Double)], evalJSON: String?) throws {
+        if let evalJSON { evaluationReports.append((step, evalJSON)) }
+        try evaluation?.append(step: step, values: values)
+    }
+
+    /// Ends the run's file: sets `status` and, for a completed run, the answer NLLs after it,
+    /// writes the evaluation reports kept so far, and closes the file.
+    public func finish(status: String, answerNLLAfter: (forget: Double, retain: Double)? = nil) throws {
+        let root = file.root
+        try root.setAttribute("status", status)
+        if let after = answerNLLAfter {
+            try root.setAttribute("forget_nll_after", after.forget)
+            try root.setAttribute("retain_nll_after", after.retain)
         }
-        try evaluation!.append(step: step, values: values)
+        try closeRows()
+        guard !evaluationReports.isEmpty else { return }
+        // New groups need the file outside SWMR mode: reopened for a moment (readers that open it
+        // meanwhile wait; see H5File.open).
+        let reopened = try H5File.open(file.path, writable: true)
+        let eval = try reopened.root.groupCreatingIfNeeded("eval")
+        for report in evaluationReports {
+            try eval.createGroup(String(format: "step-%06d", report.step)).write("eval_json", [report.json])
+        }
+        try reopened.close()
+    }
+
+    /// After a failure: marks the file `status` (best effort; a full disk may refuse even that),
+    /// releases every dataset handle and closes the file, ignoring further errors, so that no
+    /// HDF5 handle stays open.
+    public func abandon(status: String) {
+        try? file.root.setAttribute("status", status)
+        try? closeRows()
+    }
+
+    /// Releases every dataset handle, then closes the file.
+    private func closeRows() throws {
+        train = nil
+        record = nil
+        evaluation = nil
+        try file.close()
     }
 
     public func setAttribute(_ name: String, _ value: Double) throws { try file.root.setAttribute(name, value) }
 
-    public func close() throws { try file.close() }
+    /// Closes the file as it is (``finish(status:answerNLLAfter:)`` is the way to end a run).
+    public func close() throws { try closeRows() }
 }
 
 /// `/train/…`: one row per optimiser step, about the step's own batch.

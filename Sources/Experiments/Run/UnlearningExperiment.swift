@@ -94,55 +94,135 @@ public final class UnlearningExperiment {
     /// What an evaluation reports: the step and the summary values.
     public typealias EvaluationProgress = (_ step: Int, _ values: [(String, Double)]) -> Void
 
-    /// Runs every step into `directory`: `run.h5`, `checkpoints/step-NNNNNN/` every
-    /// `run.checkpoint_every` steps, and the final `checkpoint/`. G-effects are measured at step 0,
-    /// every `run.record_every` steps and at the last step. Returns the answer NLLs before and after.
-    public func run(into directory: String, progress: Progress, evaluated: EvaluationProgress = { _, _ in }) throws
+    /// Runs every step into `directory`: the run file (`runFile`, by default `run.h5`),
+    /// `checkpoints/step-NNNNNN/` every `run.checkpoint_every` steps, and the final `checkpoint/`.
+    /// G-effects are measured at step 0, every `run.record_every` steps and at the last step.
+    /// Returns the answer NLLs before and after.
+    ///
+    /// The answer NLLs before, the measurement at step 0 and the first evaluation come first; the
+    /// run file is created only then, with every dataset it will fill, and written in SWMR mode
+    /// (see ``UnlearningRunFile``). Its `status` ends as `complete`, or:
+    /// - `diverged at step N` when the loss, the gradient or a G-effect of step N is not finite:
+    ///   nothing of step N is written, and ``UnlearningError/diverged(objective:step:quantity:value:)``
+    ///   is thrown;
+    /// - `interrupted at step N` when `stopRequested` (asked between the phases of every step)
+    ///   returns a signal number: the step in flight, N, is abandoned, what was finished before it
+    ///   is written, and ``RunInterrupted`` is thrown.
+    /// Any other error (a full disk) closes every handle of the file before it is rethrown.
+    public func run(into directory: String, runFile runPath: String? = nil, progress: Progress,
+                    evaluated: EvaluationProgress = { _, _ in }, stopRequested: () -> Int32? = { nil }) throws
         -> (before: (forget: Double, retain: Double), after: (forget: Double, retain: Double))
     {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = runPath ?? directory + "/run.h5"
+        let objectiveName = unlearner.objective.name
+        func checkStop(before step: Int) throws {
+            if let signal = stopRequested() { throw RunInterrupted(signal: signal, step: step, runFile: nil) }
+        }
         let inst = instrumenter
-        let runFile = try UnlearningRunFile(path: directory + "/run.h5", config: config, model: unlearner.model,
+        try checkStop(before: 1)
+        let before = try answerNLL()
+        try checkStop(before: 1)
+        var pending = try inst?.measure(step: 0)
+        if let m = pending { try Self.checkFinite(m, objective: objectiveName) }
+        try checkStop(before: 1)
+        let first = try evaluation?.evaluate(unlearner.model)
+        try checkStop(before: 1)
+
+        let runFile = try UnlearningRunFile(path: path, config: config, model: unlearner.model,
                                             objective: unlearner.objective, data: data.unlearning,
                                             measuredForget: inst?.measuredForget ?? Array(data.unlearning.forget.indices),
                                             forgetGroups: data.forgetGroups, forgetBatch: config.run.forgetBatch,
                                             riskSets: inst?.riskSets.map(\.name) ?? [], exact: inst?.mode == .exact,
-                                            length: inst?.length ?? data.unlearning.sequenceLength)
-        let before = try answerNLL()
-        try runFile.setAttribute("forget_nll_before", before.forget)
-        try runFile.setAttribute("retain_nll_before", before.retain)
-        let total = unlearner.totalSteps, every = config.run.recordEvery, checkpointEvery = config.run.checkpointEvery
-        var pending = try inst?.measure(step: 0)
-        let evaluateEvery = config.eval.every
-        func evaluate(_ step: Int) throws {
-            guard let evaluation else { return }
-            let result = try evaluation.evaluate(unlearner.model)
-            try runFile.appendEvaluation(step: step, values: result.values, evalJSON: result.evalJSON) { evaluation.attributes }
-            evaluated(step, result.values)
-        }
-        try evaluate(0)
-        for s in 1...total {
-            let record = try pending != nil && inst!.measuresTheUpdate
-                ? unlearner.step(s, precomputed: inst!.lastEvaluation!) : unlearner.step(s)
-            try runFile.append(record)
-            if let m = pending, let inst {
-                try runFile.append(m, updateEffects: inst.updateEffects(lr: record.learningRate))
-                pending = nil
+                                            length: inst?.length ?? data.unlearning.sequenceLength,
+                                            evaluation: first.map { .init(names: $0.values.map(\.0), attributes: evaluation!.attributes) },
+                                            answerNLLBefore: before)
+        var current = 0   // the step in flight: nothing of it is in the file yet
+        do {
+            let total = unlearner.totalSteps, every = config.run.recordEvery, checkpointEvery = config.run.checkpointEvery
+            let evaluateEvery = config.eval.every
+            func evaluate(_ step: Int, _ precomputed: RunEvaluation.Result? = nil) throws {
+                guard let evaluation else { return }
+                let result = try precomputed ?? evaluation.evaluate(unlearner.model)
+                try runFile.appendEvaluation(step: step, values: result.values, evalJSON: result.evalJSON)
+                evaluated(step, result.values)
             }
-            if let inst, s % every == 0 || s == total { pending = try inst.measure(step: s) }
-            if checkpointEvery > 0, s % checkpointEvery == 0, s < total {
-                try saveCheckpoint(directory + "/checkpoints/" + String(format: "step-%06d", s))
+            try evaluate(0, first)
+            func stopIfRequested() throws {
+                guard let signal = stopRequested() else { return }
+                // What is measured at a finished step is written; the step in flight is not.
+                if let m = pending, m.step < current { try runFile.append(m, updateEffects: nil) }
+                try runFile.finish(status: "interrupted at step \(current)")
+                throw RunInterrupted(signal: signal, step: current, runFile: path)
             }
-            progress(record, pending)
-            if s % max(evaluateEvery, 1) == 0 || s == total { try evaluate(s) }
+            for s in 1...total {
+                current = s
+                try stopIfRequested()
+                let record = try pending != nil && inst!.measuresTheUpdate
+                    ? unlearner.step(s, precomputed: inst!.lastEvaluation!) : unlearner.step(s)
+                try stopIfRequested()
+                try runFile.append(record)
+                if let m = pending, let inst {
+                    try runFile.append(m, updateEffects: inst.updateEffects(lr: record.learningRate))
+                    pending = nil
+                }
+                if let inst, s % every == 0 || s == total {
+                    let m = try inst.measure(step: s)
+                    try Self.checkFinite(m, objective: objectiveName)
+                    pending = m
+                }
+                if checkpointEvery > 0, s % checkpointEvery == 0, s < total {
+                    try saveCheckpoint(directory + "/checkpoints/" + String(format: "step-%06d", s))
+                }
+                progress(record, pending)
+                if s % max(evaluateEvery, 1) == 0 || s == total {
+                    current = s + 1   // a stop during the evaluation keeps step s
+                    try stopIfRequested()
+                    try evaluate(s)
+                    current = s
+                }
+            }
+            current = total + 1
+            if let m = pending { try runFile.append(m, updateEffects: nil) }
+            let after = try answerNLL()
+            try runFile.finish(status: UnlearningRunFile.complete, answerNLLAfter: after)
+            try saveCheckpoint(directory + "/checkpoint")
+            return (before, after)
+        } catch let error as RunInterrupted {
+            throw error
+        } catch let error as UnlearningError {
+            if case .diverged(_, let step, _, _) = error { runFile.abandon(status: "diverged at step \(step)") }
+            else { runFile.abandon(status: "failed at step \(current)") }
+            throw error
+        } catch {
+            runFile.abandon(status: "failed at step \(current)")
+            throw error
         }
-        if let m = pending { try runFile.append(m, updateEffects: nil) }
-        let after = try answerNLL()
-        try runFile.setAttribute("forget_nll_after", after.forget)
-        try runFile.setAttribute("retain_nll_after", after.retain)
-        try runFile.close()
-        try saveCheckpoint(directory + "/checkpoint")
-        return (before, after)
+    }
+
+    /// Throws ``UnlearningError/diverged(objective:step:quantity:value:)`` when a loss, risk,
+    /// gradient norm or G-effect of the measurement is not finite (instance weights and NLLs may
+    /// be: NaN marks an instance without a weight).
+    static func checkFinite(_ m: StepMeasurement, objective: String) throws {
+        func check(_ values: [Double], _ quantity: String) throws {
+            if let bad = values.first(where: { !$0.isFinite }) {
+                throw UnlearningError.diverged(objective: objective, step: m.step, quantity: quantity, value: bad)
+            }
+        }
+        try check([m.loss, m.forget, m.retain ?? 0], "the objective over the whole sets")
+        for r in m.risks {
+            try check([r.value], "the risk of \(r.name)")
+            try check([r.gradNorm2], "the gradient of the risk of \(r.name)")
+            try check(r.tensor + [r.forgetTerm, r.retainTerm], "the G-effect on \(r.name)")
+            try check(r.instance + r.token + r.refusalToken, "a per-instance or per-token G-effect on \(r.name)")
+            try check(r.pgEffect, "a PG-effect on \(r.name)")
+        }
+    }
+
+    /// The steps whose checkpoints `run` writes under `checkpoints/` (`run.checkpoint_every`).
+    public var checkpointSteps: [Int] {
+        let every = config.run.checkpointEvery, total = unlearner.totalSteps
+        return every > 0 ? Array(stride(from: every, to: total, by: every)) : []
     }
 
     private func saveCheckpoint(_ path: String) throws {

@@ -162,8 +162,13 @@ public final class Unlearner {
 
     /// Clipping and the optimiser's update from the gradient in `model.gradients`.
     private func update(step: Int, evaluation: ObjectiveEvaluation, forgetIndices: [Int]) throws -> UnlearningStepRecord {
-        guard evaluation.loss.isFinite else { throw UnlearningError.diverged(step: step, loss: evaluation.loss) }
+        guard evaluation.loss.isFinite else {
+            throw UnlearningError.diverged(objective: objective.name, step: step, quantity: "the loss", value: evaluation.loss)
+        }
         let norm = clipGradientNorm(model.gradients, maxNorm: options.maxGradientNorm)
+        guard norm.isFinite else {
+            throw UnlearningError.diverged(objective: objective.name, step: step, quantity: "the gradient norm", value: norm)
+        }
         let lr = options.schedule.rate(step: step, totalSteps: totalSteps, base: options.learningRate)
         optimizer.step(parameters: model.parameters, gradients: model.gradients, lr: lr)
         return UnlearningStepRecord(step: step, totalSteps: totalSteps, epoch: epoch(ofStep: step), learningRate: lr,
@@ -185,12 +190,15 @@ public final class Unlearner {
 
 public enum UnlearningError: Error, CustomStringConvertible {
     case invalid(String)
-    case diverged(step: Int, loss: Double)
+    /// A non-finite value at step `step` (before its update is made or recorded): `quantity`
+    /// names it ("the loss", "the gradient norm", "the G-effect on forget", …).
+    case diverged(objective: String, step: Int, quantity: String, value: Double)
 
     public var description: String {
         switch self {
         case .invalid(let what): what
-        case let .diverged(step, loss): "the objective became \(loss) at step \(step); lower the learning rate or clip gradients"
+        case let .diverged(objective, step, quantity, value):
+            "\(objective) diverged at step \(step): \(quantity) is \(value); lower the learning rate or clip gradients"
         }
     }
 }
