@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Instrumentation
 import Model
+import NumericCore
 import Store
 import Unlearning
 
@@ -55,6 +56,7 @@ public final class UnlearningRunFile {
         try root.setAttribute("config", config.resolvedYAML)
         try root.setAttribute("seed", config.seed)
         try root.setAttribute("blas_threads", config.threads)
+        try root.setAttribute("blas", BLAS.configuration)
         try root.setAttribute("created", Self.creationTime())
         try root.setAttribute("objective", objective.name)
         try root.setAttribute("status", Self.running)
