@@ -119,6 +119,8 @@ struct Unlearn: ParsableCommand {
             throw fail("\(error)", exitCode: 1)
         } catch let error as StoreError {
             throw fail("\(error)", exitCode: 1)
+        } catch let error as ModelError {
+            throw fail("\(error)", exitCode: 1)   // a checkpoint that could not be written
         }
         if exists {
             guard rename(writing, runPath) == 0 else {

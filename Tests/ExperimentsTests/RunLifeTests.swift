@@ -49,6 +49,18 @@ struct RunLifeTests {
         return (status, child.errorLines)
     }
 
+    /// Runs another program (mount, umount) quietly; its exit status.
+    static func tool(_ path: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationReason == .exit ? process.terminationStatus : -1
+    }
+
     /// Waits until `path` holds at least `count` recorded steps (read while it grows).
     static func waitForSteps(_ path: String, _ count: Int, while child: Child) -> Bool {
         let deadline = Date().addingTimeInterval(120)
@@ -178,6 +190,24 @@ struct RunLifeTests {
             #expect(status == 1, "limit \(size): ended by \(status.map { "exit \($0)" } ?? "a signal")")
             #expect(lines.count == 1 && lines[0].hasPrefix("gscope: \(out)/") && lines[0].hasSuffix("File too large"),
                     "limit \(size): \(lines)")
+        }
+    }
+
+    /// A really full disk: small tmpfs mounts (as root; skipped where mounting is not allowed).
+    /// Before issue 15, 6 of 9 sizes printed the right message and then segfaulted (exit 139)
+    /// in HDF5's exit-time clean-up; now every size ends with exit 1 and one line.
+    @Test func aFullTmpfsEndsWithOneLineAndExitOne() throws {
+        guard Self.binaryIsThere else { return }
+        guard getuid() == 0 else { return }   // mounting needs root
+        for kib in [32, 96, 160, 224, 300, 360] {
+            let mountPoint = temporaryDirectory("runlife-tmpfs")
+            guard try Self.tool("/bin/mount", ["-t", "tmpfs", "-o", "size=\(kib)k", "tmpfs", mountPoint]) == 0 else { return }
+            defer { _ = try? Self.tool("/bin/umount", ["-l", mountPoint]) }
+            let out = mountPoint + "/run"
+            let (status, lines) = try Self.run(Self.arguments(["--steps", "3", "--out", out]))
+            #expect(status == 1, "\(kib) KiB: ended by \(status.map { "exit \($0)" } ?? "a signal")")
+            #expect(lines.count == 1 && lines[0].hasPrefix("gscope: ") && lines[0].contains(out)
+                    && (lines[0].hasSuffix("No space left on device") || lines[0].contains("enough space")), "\(kib) KiB: \(lines)")
         }
     }
 
