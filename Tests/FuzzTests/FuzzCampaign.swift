@@ -135,8 +135,10 @@ struct FuzzCampaign {
         let message = lines.first { $0.contains("Fatal error") || $0.contains("failed to allocate") || $0.contains("Program crashed") }
         let frame = lines.first { $0.contains("/Sources/") && !$0.contains("[system]") }
             .map { line -> String in
-                let at = line.range(of: " in gscope at ").map { String(line[$0.upperBound...]) } ?? String(line)
-                let function = line.split(separator: " ").drop { !$0.hasPrefix("0x") }.dropFirst().prefix(4).joined(separator: " ")
+                let marker = line.range(of: " in gscope at ")
+                let at = marker.map { String(line[$0.upperBound...]) } ?? String(line)
+                let before = marker.map { String(line[..<$0.lowerBound]) } ?? String(line)
+                let function = before.split(separator: " ").drop { !$0.hasPrefix("0x") }.dropFirst().joined(separator: " ")
                 let source = at.components(separatedBy: "/Sources/").count > 1 ? "Sources/" + at.components(separatedBy: "/Sources/").last! : at
                 return "\(function) at \(source)"
             }

@@ -66,7 +66,11 @@ enum FuzzFormats {
     static func experimentYAML() throws -> FuzzFormat {
         FuzzFormat(name: "yaml-config", seedDirectory: try FuzzSeeds.yaml.get(), mutate: { dir, rng in
             try editFile(dir, "config.yaml", rng: &rng, mixed(share: 0.2) { bytes, rng in
-                rng.chance(0.15) ? JSONEdits.replaceNumber(in: bytes, rng: &rng) : TextEdits.editYAML(bytes, rng: &rng)
+                switch rng.below(20) {
+                case 0..<3: JSONEdits.replaceNumber(in: bytes, rng: &rng)
+                case 3..<10: TextEdits.editYAMLField(bytes, rng: &rng)
+                default: TextEdits.editYAML(bytes, rng: &rng)
+                }
             })
         }, arguments: { dir, index in
             index % 10 == 9

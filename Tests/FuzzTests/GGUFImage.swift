@@ -263,7 +263,10 @@ struct GGUFImage {
         let field = candidates.isEmpty ? rng.pick(fields) : rng.pick(candidates)
         let value = absurdFieldValue(field, fileSize: bytes.count, rng: &rng)
         var out = bytes
-        for k in 0..<field.width { out[field.offset + k] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(k))) }
+        // Earlier byte edits of the same case may have moved or cut the field: write what is still there.
+        for k in 0..<field.width where field.offset + k < out.count {
+            out[field.offset + k] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(k)))
+        }
         return (out, "\(field.kind.rawValue) of \(field.owner.isEmpty ? "the header" : field.owner) (byte \(field.offset)) := \(value)")
     }
 }

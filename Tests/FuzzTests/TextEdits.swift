@@ -87,6 +87,32 @@ enum TextEdits {
         String(repeating: "x", count: 4096), "0.0", "1.0e-300", "-0.5", "2.5", "true", "false",
     ]
 
+    /// The numeric knobs of an experiment config: sizes, counts, rates and seeds.
+    static let numericKeys = [
+        "seed", "threads", "max_length", "beta", "forget_weight", "retain_weight", "lr", "weight_decay", "eps",
+        "max_grad_norm", "warmup_steps", "steps", "forget_batch", "retain_batch", "checkpoint_every", "record_every",
+        "geffect_forget_size", "geffect_retain_size", "every",
+    ]
+
+    /// Absurd values for them: past the limits (65 and 257 threads), zero, negative, huge, non-finite.
+    static let absurdNumbers = [
+        "65", "256", "257", "0", "-1", "-7", "1000000000", "1099511627776", "9223372036854775807", "-9223372036854775808",
+        "1e308", "1e309", ".nan", ".inf", "-.inf", "0.5", "1.0e-300", "-1.0e-5", "4294967297", "2147483648",
+    ]
+
+    /// A field-aware YAML edit: a numeric knob (present in the file, or added where it belongs
+    /// when it is not) set to an absurd number, or a value turned into a list or a mapping.
+    static func editYAMLField(_ bytes: [UInt8], rng: inout SplitMix) -> ([UInt8], String) {
+        var lines = lines(bytes)
+        let key = rng.pick(numericKeys)
+        let value = rng.chance(0.85) ? rng.pick(absurdNumbers) : rng.pick(["[1, 2]", "{a: 1}", "\"12\"", "~", "true", "x"])
+        guard let n = lines.firstIndex(where: { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces).hasPrefix(key + ":") })
+        else { return (bytes, "no \(key) line") }
+        let indent = lines[n].prefix { $0 == 0x20 }
+        lines[n] = Array(indent) + Array("\(key): \(value)".utf8)
+        return (join(lines), "\(key): \(value)")
+    }
+
     /// One edit of a YAML file: a `key: value` line given a hostile value, a line deleted,
     /// duplicated, re-indented or tab-indented, bad UTF-8, an alias bomb, an unknown key.
     static func editYAML(_ bytes: [UInt8], rng: inout SplitMix) -> ([UInt8], String) {
