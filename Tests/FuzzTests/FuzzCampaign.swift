@@ -32,6 +32,8 @@ struct CaseResult {
     var outcome: ChildOutcome
     var verdict: Verdict
     var stderrTail: String
+    /// Wall-clock seconds of the child (the first run).
+    var seconds: Double = 0
 }
 
 /// Runs a format's cases, two children at a time, and classifies each: exit 0; a clean error (exit
@@ -90,8 +92,10 @@ struct FuzzCampaign {
         }
         let arguments = format.arguments(dir, index)
         let stderrPath = dir + ".stderr"
+        let started = Date()
         var outcome = ChildProcess.run(Self.gscope, arguments, environment: Self.childEnvironment(format.environment),
                                        stderrPath: stderrPath, memoryLimitKB: Self.memoryLimitKB, timeLimit: Self.timeLimit)
+        let seconds = Date().timeIntervalSince(started)
         if outcome == .timedOut {
             // A busy machine can slow a slow case past the limit: a hang is a case that needs more than three times it.
             outcome = ChildProcess.run(Self.gscope, arguments, environment: Self.childEnvironment(format.environment),
@@ -118,7 +122,7 @@ struct FuzzCampaign {
             tail = Self.crashSite(stderr: stderr, backtrace: backtrace)
         }
         let result = CaseResult(index: index, mutation: mutation, arguments: arguments, outcome: outcome, verdict: verdict,
-                                stderrTail: String(tail.prefix(400)))
+                                stderrTail: String(tail.prefix(400)), seconds: seconds)
         if verdict == .success || verdict == .clean {
             try? fm.removeItem(atPath: dir)
             try? fm.removeItem(atPath: stderrPath)
@@ -159,12 +163,13 @@ struct FuzzCampaign {
         try? fm.copyItem(atPath: stderrPath, toPath: target + "/stderr.txt")
         try? fm.copyItem(atPath: caseDirectory + ".backtrace", toPath: target + "/backtrace.txt")
         try? fm.removeItem(atPath: caseDirectory + ".backtrace")
-        let command = ([Self.gscope] + result.arguments).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+        let command = ([Self.gscope] + result.arguments.map { $0.replacingOccurrences(of: caseDirectory, with: target) })
+            .map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
         let note = """
-            format: \(format.name)  seed: \(Self.seed)  case: \(result.index)
+            format: \(format.name)  seed: \(Self.seed)  case: \(result.index)  (GSCOPE_FUZZ_SEED=\(Self.seed))
             mutation: \(result.mutation)
             outcome: \(result.outcome) (\(result.verdict.rawValue))
-            command (the files are copied here from \(caseDirectory)):
+            command (on the files kept here; the child ran with OPENBLAS_CORETYPE set and an address-space limit of \(Self.memoryLimitKB) KB):
             \(command)
 
             """
@@ -207,8 +212,10 @@ struct FuzzCampaign {
     /// The summary line of a format.
     static func summary(_ format: String, _ results: [CaseResult], seconds: Double, cpuSeconds: Double) -> String {
         let counts = Verdict.allCases.map { v in "\(results.filter { $0.verdict == v }.count) \(v.rawValue)" }
+        let slowest = results.max { $0.seconds < $1.seconds }
         return "fuzz \(format): \(results.count) cases, " + counts.joined(separator: ", ")
-            + String(format: " (%.1f s, children %.1f CPU s)", seconds, cpuSeconds)
+            + String(format: " (%.1f s, children %.1f CPU s; slowest case %d: %.1f s)", seconds, cpuSeconds,
+                     slowest?.index ?? -1, slowest?.seconds ?? 0)
     }
 
     /// One line per failing case: its number, mutation, outcome, command and stderr's tail.
