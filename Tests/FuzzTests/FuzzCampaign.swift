@@ -81,8 +81,19 @@ struct FuzzCampaign {
         let fm = FileManager.default
         try? fm.removeItem(atPath: dir)
         try! fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // Files are linked; a subdirectory (the YAML seed's finished run) is made afresh with its
+        // files linked, so that what a case writes there (gscope's lock file) stays in the case.
         for name in (try? fm.contentsOfDirectory(atPath: format.seedDirectory)) ?? [] {
-            try! fm.createSymbolicLink(atPath: dir + "/" + name, withDestinationPath: format.seedDirectory + "/" + name)
+            let source = format.seedDirectory + "/" + name
+            var isDirectory: ObjCBool = false
+            if fm.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue {
+                try! fm.createDirectory(atPath: dir + "/" + name, withIntermediateDirectories: false)
+                for inner in (try? fm.contentsOfDirectory(atPath: source)) ?? [] where !inner.hasPrefix(".") {
+                    try! fm.createSymbolicLink(atPath: dir + "/" + name + "/" + inner, withDestinationPath: source + "/" + inner)
+                }
+            } else {
+                try! fm.createSymbolicLink(atPath: dir + "/" + name, withDestinationPath: source)
+            }
         }
         var rng = SplitMix(seed: Self.seed ^ UInt64(truncatingIfNeeded: format.name.utf8.reduce(0) { $0 &* 31 &+ Int($1) }), case: index)
         let mutation: String, files: [String]
