@@ -76,6 +76,8 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Model", "Datasets", "NumericCore", "TestSupport"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "Experiments", "Model", "Datasets", "Store", "NumericCore", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Unlearning", "Model", "Datasets", "Store", "NumericCore", "TestSupport"]),
+        // The reader fuzzer: mutated inputs of every format, read by the release binary in child processes.
+        .testTarget(name: "FuzzTests", dependencies: ["Store", "NumericCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

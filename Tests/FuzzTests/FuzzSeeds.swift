@@ -1,0 +1,155 @@
+import Foundation
+import TestSupport
+
+/// The valid files every format's cases start from, built once per test process under a
+/// temporary directory: the generated benchmark, a BPE tokenizer, a GPT and a Llama checkpoint,
+/// a tiny Llama GGUF file, an experiment YAML and a run file with every figure's data.
+enum FuzzSeeds {
+    /// The generated benchmark (20 authors) and a random GPT checkpoint for the byte tokenizer.
+    static let setup = syntheticRunSetup("fuzz-setup")
+
+    /// A fresh directory for one format's seed files.
+    static func directory(_ name: String) -> String {
+        let path = temporaryDirectory("fuzz-seed-\(name)")
+        return path
+    }
+
+    /// Runs the release binary to build a seed; fails the calling test with its stderr if it fails.
+    static func gscope(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: FuzzCampaign.gscope)
+        process.arguments = arguments
+        process.environment = FuzzCampaign.childEnvironment([:])
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw SeedError(description: "gscope \(arguments.joined(separator: " ")) failed: \(stderr)")
+        }
+    }
+
+    struct SeedError: Error, CustomStringConvertible { var description: String }
+
+    /// A directory holding `tokenizer.json`, trained on the benchmark (41 merges, vocabulary 300).
+    static let tokenizer: Result<String, Error> = Result {
+        let dir = directory("tokenizer")
+        try gscope(["tokenizer", "train", "--corpus", setup.data + "/full.json", "--vocab", "300", "--out", dir + "/tokenizer.json"])
+        return dir
+    }
+
+    /// A Hugging Face-layout Llama checkpoint (config.json, model.safetensors) for the byte tokenizer.
+    static let llamaCheckpoint = tinyLlamaCheckpoint("fuzz-llama", seed: 11).checkpoint
+
+    /// A directory holding `model.gguf`: a one-block Llama with a byte-level BPE vocabulary.
+    static let gguf: String = {
+        let dir = directory("gguf")
+        var rng = SplitMix(seed: 42)
+        _ = FileManager.default.createFile(atPath: dir + "/model.gguf", contents: Data(GGUFImage.tinyLlama(rng: &rng).written().bytes))
+        return dir
+    }()
+
+    /// The experiment of the YAML cases: NPO with a KL retain term on forget01, one step, G-effects
+    /// on 8 instances and on world facts, one thread.
+    static func experimentYAML(out: String) -> String {
+        """
+        # The fuzz seed: NPO+KL on the generated benchmark's forget01, one recorded step.
+        name: fuzz
+        seed: 0
+        threads: 1
+        model:
+          checkpoint: \(setup.checkpoint)
+        data:
+          kind: qa
+          dir: \(setup.data)
+          tokenizer: byte
+          forget_split: forget01
+          retain_split: null
+          max_length: 320
+        objective:
+          forget:
+            name: npo
+            beta: 1.0
+          retain:
+            name: kl
+          forget_weight: 1.0
+          retain_weight: 1.0
+        optimizer:
+          name: adamw
+          lr: 1.0e-3
+          weight_decay: 0.01
+          betas: [0.9, 0.999]
+          eps: 1.0e-8
+          max_grad_norm: 1.0
+        schedule:
+          name: constant
+          warmup_steps: 0
+        run:
+          steps: 3
+          forget_batch: 4
+          retain_batch: 4
+          checkpoint_every: 0
+          record_every: 1
+          geffect_forget_size: 8
+          geffect_retain_size: 8
+          risk_sets: [world_facts]
+          out: \(out)
+        eval:
+          every: 0
+
+        """
+    }
+
+    /// A directory holding `config.yaml` and `out/run.h5` (a finished run: the cases that only
+    /// load the config stop at it).
+    static let yaml: Result<String, Error> = Result {
+        let dir = directory("yaml")
+        try experimentYAML(out: dir + "/out").write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
+        try gscope(["unlearn", "--config", dir + "/config.yaml", "--quiet"])
+        try? FileManager.default.removeItem(atPath: dir + "/out/checkpoint")
+        return dir
+    }
+
+    /// A directory holding `run.h5` (the YAML seed's three-step run, with TOFU and Markov
+    /// evaluations and Markov instance groups added so that every figure has data) and
+    /// `second.h5`, an unchanged copy for the two-run figures.
+    static let runFile: Result<String, Error> = Result {
+        let source = try yaml.get() + "/out/run.h5"
+        let dir = directory("run")
+        var tree = try RunFileTree.read(source)
+        tree.root.groups.removeAll { $0.0 == "eval" }
+        var eval = RunFileTree.Group()
+        eval.attributes.append(("test_sequences_per_group", .ints([8])))
+        for g in ["retain", "forget1", "forget2"] {
+            eval.attributes.append(("bayes_kl_\(g)", .doubles([0.01])))
+            eval.attributes.append(("retrained_kl_\(g)", .doubles([0.5])))
+        }
+        eval.datasets.append(("steps", RunFileTree.Dataset(values: .int64([0, 1, 3]), shape: [3], attributes: [])))
+        for (i, name) in ["forget_quality", "model_utility", "kl_retain", "kl_forget1", "kl_forget2", "forget_Q_A_Prob"].enumerated() {
+            let values: [Double] = [0.01 * Double(i + 1), 0.2, 0.4 + Double(i) / 10]
+            eval.datasets.append((name, RunFileTree.Dataset(values: .float64(values), shape: [3], attributes: [])))
+        }
+        tree.root.groups.append(("eval", eval))
+        tree.withGroup("data/forget") { g in
+            let instances = g.datasets.first { $0.0 == "index" }?.1.values.count ?? 0
+            let groups = (0..<instances).map { $0 % 2 == 0 ? "forget1" : "forget2" }
+            g.datasets.append(("group", RunFileTree.Dataset(values: .strings(groups), shape: [instances], attributes: [])))
+        }
+        try tree.write(dir + "/run.h5")
+        try FileManager.default.copyItem(atPath: dir + "/run.h5", toPath: dir + "/second.h5")
+        return dir
+    }
+
+    /// A directory whose `gnuplot` writes the PNG and PDF a script names and nothing else: the
+    /// plot cases test gscope's reading of run files, not gnuplot (GSCOPE_FUZZ_REAL_GNUPLOT=1
+    /// uses the real one).
+    static let gnuplotStub: String = {
+        let dir = directory("gnuplot")
+        let script = "#!/bin/sh\nb=\"${1%.gp}\"; printf x > \"$b.png\"; printf x > \"$b.pdf\"\n"
+        _ = FileManager.default.createFile(atPath: dir + "/gnuplot", contents: Data(script.utf8),
+                                       attributes: [.posixPermissions: 0o755])
+        return dir
+    }()
+}
