@@ -95,6 +95,9 @@ public final class H5File {
     ///
     /// Throws ``StoreError/cannotOpen(file:reason:)`` naming the path when the file is missing,
     /// is not an HDF5 file, or cannot be opened.
+    /// How many times a SWMR reader tries a metadata read before it gives up.
+    static let readAttempts: UInt32 = 16
+
     public static func open(_ path: String, writable: Bool = false) throws(StoreError) -> H5File {
         HDF5.silence()
         guard access(path, F_OK) == 0 else {
@@ -109,7 +112,11 @@ public final class H5File {
         }
         let fapl = H5Pcreate(gs_H5P_FILE_ACCESS())
         defer { if fapl >= 0 { _ = H5Pclose(fapl) } }
-        guard fapl >= 0, writable || H5Pset_file_locking(fapl, false, true) >= 0 else {
+        // A SWMR reader retries a metadata read whose checksum fails (the writer may be halfway
+        // through a flush), sleeping twice as long each time: HDF5's 100 attempts make a damaged
+        // file hang for minutes. 16 attempts cover a flush in progress (about 65 ms in all).
+        guard fapl >= 0, writable || (H5Pset_file_locking(fapl, false, true) >= 0
+                                      && H5Pset_metadata_read_attempts(fapl, Self.readAttempts) >= 0) else {
             throw .library(file: path, object: "", operation: "H5Pcreate",
                            detail: HDF5.takeErrorMessage())
         }
