@@ -120,7 +120,7 @@ struct GnuplotSafetyTests {
         var texts = [Self.hostile("a"), "it's", "''", "'''a", "a'''''", "\\", "a\\nb\\t", "@macro", "$(id)", "é ⟨∇R⟩ 😀", "end\\", ""]
         // And 300 seeded strings of the characters that matter.
         let pieces = ["'", "''", "\"", "`", "\\", "a", " ", "@", "$(", ")", "\n", "#", ";", "é", "{", "}", "\r", "!"]
-        var rng = RunFileEditFuzzTests.SplitMix(state: 1)
+        var rng = SplitMix(seed: 1)
         for _ in 0..<300 { texts.append((0..<rng.below(12)).map { _ in rng.pick(pieces) }.joined()) }
         let directory = temporaryDirectory("gnuplot-quoting")
         let script = texts.map { "print " + GnuplotString.quoted($0) }.joined(separator: "\n") + "\n"

@@ -12,20 +12,6 @@ import TestSupport
 /// a trap would end the test process.
 @Suite("Run-file edit fuzz", .serialized)
 struct RunFileEditFuzzTests {
-    /// A small deterministic generator (SplitMix64), so a failing case can be replayed by its number.
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-    }
-
     static let oddValues: [Double] = [.nan, .infinity, -.infinity, 1e300, -1e300, -1, 0.5, 1e15, 9.3e18, -0.0, 2e9]
 
     /// One random semantic edit of `image`; returns what it did.
@@ -103,7 +89,7 @@ struct RunFileEditFuzzTests {
         let sources = [FigureFixtures.npo, FigureFixtures.npo, FigureFixtures.ga, FigureFixtures.markovNPO, FigureFixtures.evaluations]
         let images = try sources.map { try RunFileImage(path: $0) }
         let directory = temporaryDirectory("edit-fuzz")
-        var rng = SplitMix(state: 15)
+        var rng = SplitMix(seed: 15)
         var outcomes: [String: Int] = [:]
         for number in 0..<300 {
             var image = images[number % images.count]

@@ -1,3 +1,5 @@
+import TestSupport
+
 /// Format-blind mutations of a file's bytes: bit flips, interesting bytes and integers written
 /// over the data, truncations, deletions, duplications and splices. Positions favour the first
 /// kilobyte, where headers and tables live.

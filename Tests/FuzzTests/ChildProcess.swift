@@ -1,4 +1,6 @@
 import Foundation
+import TestSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,6 @@
 import Foundation
 import NumericCore
+import TestSupport
 
 /// A reader under fuzz: a directory of valid seed files, how to mutate one case of it and the
 /// cheapest `gscope` command that reads it.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The formats under fuzz: for each, its seed directory, its mutations (field-aware edits most of
 /// the time, byte-level edits otherwise; one to three stacked) and the cheapest command that reads it.

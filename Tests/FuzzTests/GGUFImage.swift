@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A GGUF file (llama.cpp's model format) built field by field for fuzzing: a tiny Llama with a
 /// GPT-2 byte-level tokenizer, written from the format description (ggml docs/gguf.md). Writing

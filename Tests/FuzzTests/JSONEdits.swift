@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Structure-aware edits of JSON documents (tokenizer files, `config.json`, safetensors headers,
 /// TOFU lines): a value anywhere in the tree replaced by a hostile one, a member deleted or added,

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A seeded mutation fuzzer over every reader gscope has: each format's valid seed files are

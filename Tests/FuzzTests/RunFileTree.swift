@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import TestSupport
 
 /// A run file held in memory (groups, datasets, attributes) so that semantic edits can be made
 /// with the HDF5 API: a dataset shortened or grown, NaN or absurd numbers in `/steps`, a group

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Field-aware edits of a safetensors file (an 8-byte little-endian header length, a JSON header
 /// `{name: {dtype, shape, data_offsets}}`, then the tensor bytes): the header length, a tensor's

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Line-aware edits of text files: JSON-lines records (TOFU splits) and YAML configurations.
 enum TextEdits {
