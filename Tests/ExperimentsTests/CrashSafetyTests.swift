@@ -8,8 +8,7 @@ import TestSupport
 /// Needs the release binary (`make test` builds it first).
 @Suite("Crash safety")
 struct CrashSafetyTests {
-    static let gscope = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/release/gscope").path
+    static let gscope = gscopeBinary
 
     @Test func aKilledRunKeepsItsFinishedSteps() throws {
         guard FileManager.default.isExecutableFile(atPath: Self.gscope) else {

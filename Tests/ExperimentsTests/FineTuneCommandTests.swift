@@ -7,18 +7,11 @@ import TestSupport
 /// which `gscope generate` then answers with. Needs the release binary (`make test` builds it).
 @Suite("Fine-tuning from a pretrained checkpoint")
 struct FineTuneCommandTests {
-    /// Runs the gscope binary; returns its exit status and standard output.
+    /// Runs the gscope binary; returns its exit status and what it printed (standard output, then
+    /// standard error).
     static func gscope(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CrashSafetyTests.gscope)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        let run = try runGscope(arguments)
+        return (run.status, run.stdout + run.stderr)
     }
 
     @Test func aLlamaIsFineTunedAndAnswers() throws {

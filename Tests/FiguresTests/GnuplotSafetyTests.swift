@@ -15,8 +15,7 @@ struct GnuplotSafetyTests {
         "\(tag)`touch CANARY`'\"$(touch CANARY)\" ' system(\"touch CANARY\")\n!touch CANARY\r\nsystem 'touch CANARY'\n\u{1B}[31m @x ~{a}_^ \\"
     }
 
-    static let gscope = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/release/gscope").path
+    static let gscope = gscopeBinary
 
     /// The three fixture files with every name and attribute made hostile, under a directory and
     /// with file names that are hostile too: NPO (every per-run figure but groups), Markov (groups;

@@ -42,9 +42,7 @@ struct CaseResult {
 /// (any other exit status, or no name); a crash (a signal: trap, abort, segfault); a hang (killed
 /// at the time limit). Failing cases are kept under `failureRoot/<format>/case-N` with the command.
 struct FuzzCampaign {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let gscope = repository + "/.build/release/gscope"
+    static let gscope = gscopeBinary
 
     /// Cases per format: `GSCOPE_FUZZ_CASES`, default 300.
     static var casesPerFormat: Int { ProcessInfo.processInfo.environment["GSCOPE_FUZZ_CASES"].flatMap(Int.init) ?? 300 }

@@ -185,16 +185,10 @@ struct ParallelExecutionTests {
     /// what is measured never changes what is trained.
     @Test func aSequenceGivesTheSameBitsInAnyBatch() throws {
         let config = GPTConfig(nLayer: 2, nHead: 4, nEmbd: 128, vocabSize: 300, blockSize: 64)
-        let B = 4, T = 40, V = config.vocabSize
         var rng = RNG(seed: 63)
-        let tokens = (0..<(B * T)).map { _ in Int32(rng.below(V)) }
         let gpt = try GPT(config: config)
         gpt.initializeGPT2(rng: &rng)
-        _ = try gpt.forward(tokens: tokens, targets: tokens, mask: [Float](repeating: 1, count: B * T), batch: B, seq: T)
-        let third = Array(gpt.logits[(2 * T * V)..<(3 * T * V)])
-        _ = try gpt.forward(tokens: Array(tokens[(2 * T)..<(3 * T)]), targets: Array(tokens[(2 * T)..<(3 * T)]),
-                            mask: [Float](repeating: 1, count: T), batch: 1, seq: T)
-        let alone = BitComparison(Array(gpt.logits), third)
+        let alone = try thirdSequenceAloneAgainstInBatch(gpt, T: 40, vocabSize: config.vocabSize, rng: &rng)
         #expect(alone.identical, "\(alone)")
     }
 }

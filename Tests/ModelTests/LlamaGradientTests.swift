@@ -310,16 +310,10 @@ struct LlamaParallelExecutionTests {
     @Test func aSequenceGivesTheSameBitsInAnyBatch() throws {
         let config = LlamaConfig(nLayer: 2, nHead: 6, nKVHead: 2, nEmbd: 96, ffnHidden: 256, vocabSize: 300,
                                  blockSize: 64, ropeBase: 100_000)
-        let B = 4, T = 40, V = config.vocabSize
         var rng = RNG(seed: 64)
-        let tokens = (0..<(B * T)).map { _ in Int32(rng.below(V)) }
         let model = try Llama(config: config)
         model.initializeLlama(rng: &rng, std: 0.1)
-        _ = try model.forward(tokens: tokens, targets: tokens, mask: [Float](repeating: 1, count: B * T), batch: B, seq: T)
-        let third = Array(model.logits[(2 * T * V)..<(3 * T * V)])
-        _ = try model.forward(tokens: Array(tokens[(2 * T)..<(3 * T)]), targets: Array(tokens[(2 * T)..<(3 * T)]),
-                              mask: [Float](repeating: 1, count: T), batch: 1, seq: T)
-        let alone = BitComparison(Array(model.logits), third)
+        let alone = try thirdSequenceAloneAgainstInBatch(model, T: 40, vocabSize: config.vocabSize, rng: &rng)
         #expect(alone.identical, "\(alone)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import NumericCore
 
 /// How two arrays differ bit for bit, summarised for a test message: the number of elements, how
@@ -76,4 +77,18 @@ public func differencesAcrossWorkerCounts(_ workers: [Int] = [1, 2, 3, 4],
         }
         return messages
     }
+}
+
+/// Sequence 2 of a batch of four random sequences of `T` tokens, against the same sequence run
+/// alone: how the model's logits for it differ (identical when a sequence's numbers do not
+/// depend on its batch).
+public func thirdSequenceAloneAgainstInBatch(_ model: any CausalLanguageModel, T: Int, vocabSize V: Int,
+                                             rng: inout RNG) throws -> BitComparison {
+    let B = 4
+    let tokens = (0..<(B * T)).map { _ in Int32(rng.below(V)) }
+    _ = try model.forward(tokens: tokens, targets: tokens, mask: [Float](repeating: 1, count: B * T), batch: B, seq: T)
+    let inBatch = Array(model.logits[(2 * T * V)..<(3 * T * V)])
+    let third = Array(tokens[(2 * T)..<(3 * T)])
+    _ = try model.forward(tokens: third, targets: third, mask: [Float](repeating: 1, count: T), batch: 1, seq: T)
+    return BitComparison(Array(model.logits), inBatch)
 }
