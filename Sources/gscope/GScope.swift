@@ -16,7 +16,7 @@ struct GScope: ParsableCommand {
         forget set and records how every update moves every risk (the G-effect), into one \
         HDF5 file per run. Start with `make demo`; every subcommand has its own --help.
         """,
-        subcommands: [Train.self, Unlearn.self, Eval.self, Generate.self, Score.self, Inspect.self, Plot.self, DataCommand.self, TokenizerCommand.self, ModelCommand.self, Bench.self])
+        subcommands: [Train.self, Unlearn.self, Objectives.self, Eval.self, Generate.self, Score.self, Inspect.self, Plot.self, DataCommand.self, TokenizerCommand.self, ModelCommand.self, Bench.self])
 
     static func main() {
         KernelSelection.reexecWithFastKernelsIfNeeded()

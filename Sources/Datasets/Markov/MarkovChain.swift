@@ -67,8 +67,10 @@ public enum MarkovGroup: String, CaseIterable, Codable, Sendable {
 
 /// The two experiments of REFERENCE §4. A: forget2 sequences are short (5) and every group is
 /// trained on; B: all groups have length 20 and forget2 is never trained on.
-public enum MarkovExperiment: String, CaseIterable, Codable, Sendable {
+public enum MarkovExperiment: String, NamedChoice {
     case A, B
+    public static let kind = "Markov experiment"
+    public init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
 }
 
 /// A mixture-of-chains set-up: the chains, how many sequences of what length each group has, the

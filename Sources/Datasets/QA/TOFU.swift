@@ -39,8 +39,10 @@ public enum TOFUSplit: String, CaseIterable, Codable, Sendable {
 /// The three forget sets of TOFU and the retain set that completes each to `full`: forget01 ↔
 /// retain99, forget05 ↔ retain95, forget10 ↔ retain90. The forget set is the last rows of `full`,
 /// the retain set the first.
-public enum TOFUForgetSet: String, CaseIterable, Codable, Sendable {
+public enum TOFUForgetSet: String, NamedChoice {
     case forget01, forget05, forget10
+    public static let kind = "forget split"
+    public init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
 
     /// The forget split itself.
     public var split: TOFUSplit {
@@ -51,14 +53,17 @@ public enum TOFUForgetSet: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// The retain split that, with this forget split, makes up `full`.
-    public var retain: TOFUSplit {
+    /// The retain set that, with this forget set, makes up `full`.
+    public var complement: TOFURetainSet {
         switch self {
         case .forget01: return .retain99
         case .forget05: return .retain95
         case .forget10: return .retain90
         }
     }
+
+    /// The retain split that, with this forget split, makes up `full`.
+    public var retain: TOFUSplit { complement.split }
 
     /// The forget split with paraphrased and perturbed answers (the same questions, same order).
     public var perturbed: TOFUSplit {
@@ -164,4 +169,29 @@ private struct WrongAnswersRecord: Decodable {
     let perturbed_answer: [String]
 
     var sample: QASample { QASample(question: question, answer: answer, perturbedAnswers: perturbed_answer) }
+}
+
+/// TOFU's three retain sets: the first 90, 95 or 99 % of `full`'s authors.
+public enum TOFURetainSet: String, NamedChoice {
+    case retain90, retain95, retain99
+    public static let kind = "retain split"
+    public init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
+
+    /// The retain split itself.
+    public var split: TOFUSplit {
+        switch self {
+        case .retain90: return .retain90
+        case .retain95: return .retain95
+        case .retain99: return .retain99
+        }
+    }
+
+    /// The percentage of `full`'s authors in the set (90, 95, 99).
+    public var percent: Int {
+        switch self {
+        case .retain90: return 90
+        case .retain95: return 95
+        case .retain99: return 99
+        }
+    }
 }

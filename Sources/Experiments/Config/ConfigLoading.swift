@@ -1,5 +1,7 @@
 import Foundation
+import Datasets
 import GGUF
+import Unlearning
 import Yams
 
 extension ExperimentConfig {
@@ -29,6 +31,7 @@ extension ExperimentConfig {
         var tree = try schema.merging(try parse(yaml, file: file), file: file)
         for text in overrides { try apply(override: text, to: &tree, file: file) }
         fillDerivedDefaults(&tree, file: file)
+        try checkObjectiveKeys(tree, file: file)
         let config: ExperimentConfig
         do {
             config = try YAMLDecoder().decode(ExperimentConfig.self, from: tree.node)
@@ -75,6 +78,7 @@ extension ExperimentConfig {
     static var schema: ConfigTree {
         do {
             var tree = try ConfigTree(parsed: try NodeEncoder.encode(ExperimentConfig.defaults), file: "<defaults>")
+            openObjectiveKeys(&tree)
             markNullable(&tree)
             for path in derivedKeys {
                 setNullable(&tree, path[...])
@@ -84,6 +88,21 @@ extension ExperimentConfig {
             return tree
         } catch {
             fatalError("the defaults always encode: \(error)")
+        }
+    }
+
+    /// The parameter keys of `objective.forget` and `objective.retain` in the schema: every key
+    /// some registered term reads (null: that term's default). Which of them the named term
+    /// reads is `checkObjectiveKeys`'s business.
+    private static func openObjectiveKeys(_ tree: inout ConfigTree) {
+        for (side, keys) in [("forget", ObjectiveRegistry.forgetParameterKeys), ("retain", ObjectiveRegistry.retainParameterKeys)] {
+            guard var section = tree.locate(["objective", side]), var entries = section.entries else { continue }
+            entries.removeAll { $0.key != ObjectiveName.name.rawValue }
+            for key in keys {
+                entries.append(ConfigTree.Entry(key: key, tree: ConfigTree(value: .leaf(ConfigTree.null))))
+            }
+            section.value = .mapping(entries)
+            tree.replace(["objective", side], with: section)
         }
     }
 
@@ -170,11 +189,37 @@ extension ExperimentConfig {
     static func fillDerivedDefaults(_ tree: inout ConfigTree, file: String) {
         tree.fillNull(at: ["name"], with: defaultName(for: file))
         if let name = tree.scalar(at: ["name"]) { tree.fillNull(at: ["run", "out"], with: "runs/\(name)") }
-        if let forget = tree.scalar(at: ["data", "forget_split"]).flatMap(ForgetSplitName.init(rawValue:)) {
+        if let forget = tree.scalar(at: ["data", "forget_split"]).flatMap(TOFUForgetSet.init(rawValue:)) {
             tree.fillNull(at: ["data", "retain_split"], with: forget.complement.rawValue)
         }
         if tree.scalar(at: ["run", "epochs"]) == nil, let steps = defaults.run.steps {
             tree.fillNull(at: ["run", "steps"], with: String(steps))
+        }
+    }
+
+    /// Refuses a hyper-parameter the named objective (or retain term) does not read, and an
+    /// alias given together with the key it sets (SimNPO's `delta` with `gamma`).
+    static func checkObjectiveKeys(_ tree: ConfigTree, file: String) throws {
+        for side in ["forget", "retain"] {
+            guard let name = tree.scalar(at: ["objective", side, "name"]),
+                  let entries = tree.locate(["objective", side])?.entries else { continue }
+            let term: (any RegisteredTerm.Type)? = side == "forget" ? ObjectiveRegistry.forget(named: name) : ObjectiveRegistry.retain(named: name)
+            guard term != nil || (side == "retain" && name == ObjectiveRegistry.noRetainTerm) else { continue }
+            let reads = term?.parameterKeys ?? []
+            let given = entries.filter { $0.key != ObjectiveName.name.rawValue && !$0.tree.isNull }
+            func error(_ entry: ConfigTree.Entry, _ message: String) -> ConfigError {
+                ConfigError(.conflict, file: file, line: entry.tree.line, override: entry.tree.override,
+                            keyPath: "objective.\(side).\(entry.key)", message)
+            }
+            if let entry = given.first(where: { !reads.contains($0.key) }) {
+                let list = reads.isEmpty ? "it takes no hyper-parameters" : "it reads \(reads.joined(separator: ", "))"
+                throw error(entry, "\(name) does not read \(entry.key) (\(list)); leave it null")
+            }
+            for alias in term?.parameterAliases ?? [] {
+                if let entry = given.first(where: { $0.key == alias.key }), given.contains(where: { $0.key == alias.sets }) {
+                    throw error(entry, "\(alias.key) sets \(alias.sets); give only one of them")
+                }
+            }
         }
     }
 

@@ -180,6 +180,14 @@ extension ConfigTree {
         return s.string
     }
 
+    /// Replaces the subtree at `path` (every key of which must exist).
+    mutating func replace(_ path: [String], with subtree: ConfigTree) {
+        guard let key = path.first else { self = subtree; return }
+        guard var entries, let i = entries.firstIndex(where: { $0.key == key }) else { return }
+        entries[i].tree.replace(Array(path.dropFirst()), with: subtree)
+        value = .mapping(entries)
+    }
+
     /// Replaces the leaf at `path` with a plain string, if it is null; keeps its origin.
     mutating func fillNull(at path: [String], with text: String) {
         guard let key = path.first, var entries, let i = entries.firstIndex(where: { $0.key == key }) else { return }

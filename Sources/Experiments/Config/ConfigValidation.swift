@@ -38,33 +38,11 @@ extension ExperimentConfig {
         }
         atLeast(data.maxLength, 1, "data.max_length")
 
-        let forget = objective.forget
-        let set: [(ForgetParameter, Double?)] = [
-            (.beta, forget.beta), (.alpha, forget.alpha), (.gamma, forget.gamma), (.beta1, forget.beta1),
-            (.beta2, forget.beta2), (.layer, forget.layer.map(Double.init)), (.c, forget.c),
-        ]
-        let reads = forget.name.parameters
-        for (parameter, value) in set {
-            guard let value else { continue }
-            let keyPath = "objective.forget.\(parameter.rawValue)"
-            guard reads.contains(parameter) else {
-                let list = reads.isEmpty ? "it takes no hyper-parameters" : "it reads \(reads.map(\.rawValue).joined(separator: ", "))"
-                fail(.conflict, keyPath, "\(forget.name.rawValue) does not read \(parameter.rawValue) (\(list)); leave it null")
-                continue
-            }
-            switch parameter {
-            case .beta, .c: number(value, keyPath, positive: true)
-            case .layer: atLeast(forget.layer ?? 0, 0, keyPath)
-            case .alpha, .beta1, .beta2: number(value, keyPath, nonNegative: true)
-            case .gamma: number(value, keyPath)
-            }
+        for (key, problem) in objective.forget.parameters.problems() {
+            fail(.outOfRange, "objective.forget.\(key)", problem)
         }
-        if let layer = objective.retain.layer {
-            if !objective.retain.name.takesLayer {
-                fail(.conflict, "objective.retain.layer", "\(objective.retain.name.rawValue) does not read layer (only rr does); leave it null")
-            } else {
-                atLeast(layer, 0, "objective.retain.layer")
-            }
+        for (key, problem) in objective.retain.parameters.problems() {
+            fail(.outOfRange, "objective.retain.\(key)", problem)
         }
         number(objective.forgetWeight, "objective.forget_weight", nonNegative: true)
         number(objective.retainWeight, "objective.retain_weight", nonNegative: true)

@@ -1,3 +1,6 @@
+import Datasets
+import Unlearning
+
 /// One unlearning experiment, as written in a YAML file under `data/configs/`: the start model,
 /// the data, the objective, the optimiser, the schedule and the run's length and outputs.
 ///
@@ -43,7 +46,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         model: ModelConfig(checkpoint: "runs/synthetic/target/checkpoint"),
         data: DataConfig(kind: .qa, dir: "runs/synthetic/data", tokenizer: "runs/synthetic/tokenizer.json",
                          forgetSplit: .forget01, retainSplit: .retain99, maxLength: 128, markov: .A),
-        objective: ObjectiveConfig(forget: ForgetObjective(name: .npo), retain: RetainTerm(name: .none),
+        objective: ObjectiveConfig(forget: ForgetObjective(NPO.self), retain: RetainTerm(),
                                    forgetWeight: 1, retainWeight: 1),
         optimizer: OptimizerConfig(name: .adamw, lr: 1e-5, weightDecay: 0.01, betas: [0.9, 0.999],
                                    eps: 1e-8, maxGradNorm: nil),
@@ -69,19 +72,19 @@ extension ExperimentConfig {
         public var dir: String
         /// A BPE tokenizer JSON file, or "byte" for the byte tokenizer.
         public var tokenizer: String
-        public var forgetSplit: ForgetSplitName
+        public var forgetSplit: TOFUForgetSet
         /// Defaults to `forgetSplit.complement`; must not overlap the forget split.
-        public var retainSplit: RetainSplitName
+        public var retainSplit: TOFURetainSet
         /// Samples are cut to this many tokens.
         public var maxLength: Int
         /// For `kind: markov`: which experiment (A or B).
-        public var markov: MarkovExperimentName
+        public var markov: MarkovExperiment
         /// For `kind: markov`: the seed the sequences are sampled with, as in
         /// `gscope train --markov A --markov-seed S` (the sequences are regenerated, not read).
         public var markovSeed: Int
 
-        public init(kind: DataKind, dir: String, tokenizer: String, forgetSplit: ForgetSplitName,
-                    retainSplit: RetainSplitName, maxLength: Int, markov: MarkovExperimentName, markovSeed: Int = 0) {
+        public init(kind: DataKind, dir: String, tokenizer: String, forgetSplit: TOFUForgetSet,
+                    retainSplit: TOFURetainSet, maxLength: Int, markov: MarkovExperiment, markovSeed: Int = 0) {
             self.kind = kind
             self.dir = dir
             self.tokenizer = tokenizer
@@ -118,47 +121,6 @@ extension ExperimentConfig {
         enum CodingKeys: String, CodingKey {
             case forget, retain
             case forgetWeight = "forget_weight", retainWeight = "retain_weight"
-        }
-    }
-
-    /// `objective.forget:` — the forget-side objective and its hyper-parameters. A nil
-    /// hyper-parameter means the objective's own default; only those in `name.parameters` may be
-    /// set.
-    public struct ForgetObjective: Codable, Equatable, Sendable {
-        public var name: ForgetObjectiveName
-        public var beta: Double?
-        public var alpha: Double?
-        public var gamma: Double?
-        public var beta1: Double?
-        public var beta2: Double?
-        /// RMU's block index (0-based).
-        public var layer: Int?
-        /// RMU's steering coefficient.
-        public var c: Double?
-
-        public init(name: ForgetObjectiveName, beta: Double? = nil, alpha: Double? = nil,
-                    gamma: Double? = nil, beta1: Double? = nil, beta2: Double? = nil,
-                    layer: Int? = nil, c: Double? = nil) {
-            self.name = name
-            self.beta = beta
-            self.alpha = alpha
-            self.gamma = gamma
-            self.beta1 = beta1
-            self.beta2 = beta2
-            self.layer = layer
-            self.c = c
-        }
-    }
-
-    /// `objective.retain:` — the retain-side term.
-    public struct RetainTerm: Codable, Equatable, Sendable {
-        public var name: RetainTermName
-        /// RR's block index (0-based); nil = the term's default.
-        public var layer: Int?
-
-        public init(name: RetainTermName, layer: Int? = nil) {
-            self.name = name
-            self.layer = layer
         }
     }
 

@@ -42,8 +42,8 @@ public struct ExperimentData: Sendable {
     static func loadQA(_ config: ExperimentConfig.DataConfig, maxLength: Int, refusals: Bool, riskSets: [String],
                        rng: inout RNG) throws -> ExperimentData {
         let dir = try TOFUDirectory(path: config.dir)
-        let forgetSplit = TOFUSplit(rawValue: config.forgetSplit.rawValue)!
-        let retainSplit = TOFUSplit(rawValue: config.retainSplit.rawValue)!
+        let forgetSplit = config.forgetSplit.split
+        let retainSplit = config.retainSplit.split
         let forget = try dir.load(forgetSplit), retain = try dir.load(retainSplit)
         let tokenizer = try loadTokenizer(config.tokenizer)
         let formatter = QAFormatter(tokenizer: tokenizer, maxLength: maxLength)
@@ -84,7 +84,7 @@ public struct ExperimentData: Sendable {
     }
 
     static func loadMarkov(_ config: ExperimentConfig.DataConfig) -> ExperimentData {
-        let experiment = MarkovExperiment(rawValue: config.markov.rawValue)!
+        let experiment = config.markov
         let setup = MarkovSetup.standard(experiment)
         let dataset = MarkovDataset.generate(setup, rng: RNG(seed: UInt64(config.markovSeed)))
         let forget = dataset.train.filter { $0.chain == .forget1 || $0.chain == .forget2 }

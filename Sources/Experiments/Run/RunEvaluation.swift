@@ -25,11 +25,11 @@ final class RunEvaluation {
         switch config.data.kind {
         case .qa:
             suite = .tofu(try TOFUEvaluationJob(
-                dataDir: config.data.dir, tokenizer: data.tokenizer!, forgetSplit: TOFUForgetSet(rawValue: config.data.forgetSplit.rawValue)!,
+                dataDir: config.data.dir, tokenizer: data.tokenizer!, forgetSplit: config.data.forgetSplit,
                 holdout: e.holdoutSplit, retainModel: e.retainModel, maxLength: min(config.data.maxLength, blockSize),
                 maxNewTokens: e.maxNewTokens, generate: e.generate))
         case .markov:
-            suite = .markov(MarkovEvaluator(setup: .standard(MarkovExperiment(rawValue: config.data.markov.rawValue)!),
+            suite = .markov(MarkovEvaluator(setup: .standard(config.data.markov),
                                             seed: UInt64(config.data.markovSeed),
                                             perGroup: e.markovTestSize == 0 ? nil : e.markovTestSize))
         }

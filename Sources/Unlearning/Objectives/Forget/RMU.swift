@@ -7,7 +7,6 @@ import NumericCore
 ///
 /// Gradient on the hidden state: `(2m/(N·C))·(h − c·u)`.
 public struct RMU: ObjectiveTerm {
-    public let name = "rmu"
     public let roles: Set<BatchRole> = [.forget]
     public let layer: Int
     public var c: Double
@@ -15,7 +14,7 @@ public struct RMU: ObjectiveTerm {
     public let u: [Float]
     public var hiddenLayer: Int? { layer }
 
-    public init(layer: Int, c: Double = 2, u: [Float]) {
+    public init(layer: Int, c: Double = Parameters().c, u: [Float]) {
         self.layer = layer
         self.c = c
         self.u = u
@@ -46,36 +45,24 @@ public struct RMU: ObjectiveTerm {
     }
 }
 
-/// Representation retention (RR): keeps the residual stream after block `layer` on retain data
-/// where the reference model has it,
-///
-///     L = (1/N_r)·Σ_{b,t} m·‖h(x;θ) − h(x;θ_o)‖²
-///
-/// Gradient on the hidden state: `(2m/N_r)·(h − h_o)`.
-public struct RepresentationRetention: ObjectiveTerm {
-    public let name = "rr"
-    public let roles: Set<BatchRole> = [.retain]
-    public let needsReference = true
-    public let layer: Int
-    public var hiddenLayer: Int? { layer }
+extension RMU: ForgetObjectiveTerm {
+    public static let name = "rmu"
+    public static let summary = "Representation misdirection: pushes a block's residual stream on forget tokens towards c·u, u a fixed random direction."
 
-    public init(layer: Int) { self.layer = layer }
+    /// The hyper-parameters a config sets (`objective.forget.*`).
+    public struct Parameters: ObjectiveParameters {
+        /// The block whose output is steered; nil: the middle block ⌊L/2⌋.
+        public var layer: Int? = nil
+        /// c, the steering coefficient.
+        public var c = 2.0
+        public init() {}
+        public static var fields: [ParameterField<Self>] {
+            [.block("layer", \.layer, "block whose output is steered (0-based; null: the middle block ⌊L/2⌋)"),
+             .number("c", \.c, .positive, "steering coefficient c (u ~ U[0,1)^C is not normalised, unlike open-unlearning's steering_coeff)")]
+        }
+    }
 
-    public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
-        let C = ctx.width, N = ctx.tokenDenominator(.retain)
-        guard N > 0, let h = ctx.current.hidden[layer], let ho = ctx.referenceResults.hidden[layer] else {
-            return TermValue(value: 0)
-        }
-        var grad = [Float](repeating: 0, count: ctx.batch.batch * ctx.seq * C), value = 0.0
-        for n in ctx.positions(.retain) where ctx.mask[n] != 0 {
-            let m = Double(ctx.mask[n])
-            for k in 0..<C {
-                let diff = Double(h[n * C + k]) - Double(ho[n * C + k])
-                value += m * diff * diff / N
-                grad[n * C + k] = Float(scale * 2 * m * diff / N)
-            }
-        }
-        gradient.addHiddenGradient(grad, block: layer)
-        return TermValue(value: value)
+    public init(_ parameters: Parameters, shape: ObjectiveModelShape, rng: inout RNG) {
+        self.init(layer: parameters.layer ?? shape.middleBlock, c: parameters.c, u: RMU.drawDirection(width: shape.width, rng: &rng))
     }
 }

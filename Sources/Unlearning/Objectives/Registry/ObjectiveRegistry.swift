@@ -1,0 +1,104 @@
+import NumericCore
+
+/// Every objective `gscope unlearn` can run: the one list configs, validation, `--help`, the
+/// generated configs and the README's table read. To add an objective, write its file under
+/// `Objectives/Forget` or `Objectives/Retain` (a term conforming to `ForgetObjectiveTerm` or
+/// `RetainObjectiveTerm`) and add it here.
+public enum ObjectiveRegistry {
+    /// The forget objectives, in the order lists show them.
+    public static var forget: [any ForgetObjectiveTerm.Type] {
+        [GradientAscent.self, WeightedGradientAscent.self, NPO.self, SimNPO.self, TNPO.self, WTNPO.self,
+         SatImp.self, RefusalTuning.self, IdkDPO.self, RMU.self, UNDIAL.self]
+    }
+
+    /// The retain terms, in the order lists show them; `none` (no retain term) comes first.
+    public static var retain: [any RetainObjectiveTerm.Type] {
+        [RetainNLL.self, RetainKL.self, RepresentationRetention.self]
+    }
+
+    /// The retain name that means "no retain term".
+    public static let noRetainTerm = "none"
+
+    /// The forget objective called `name`.
+    public static func forget(named name: String) -> (any ForgetObjectiveTerm.Type)? {
+        forget.first { $0.name == name }
+    }
+
+    /// The retain term called `name` (nil for `none` and unknown names).
+    public static func retain(named name: String) -> (any RetainObjectiveTerm.Type)? {
+        retain.first { $0.name == name }
+    }
+
+    /// Every key some forget objective reads (fields and aliases), in registry order, each once.
+    public static var forgetParameterKeys: [String] { uniqued(forget.flatMap { $0.parameterKeys }) }
+
+    /// Every key some retain term reads, in registry order, each once.
+    public static var retainParameterKeys: [String] { uniqued(retain.flatMap { $0.parameterKeys }) }
+
+    private static func uniqued(_ keys: [String]) -> [String] {
+        var seen = Set<String>()
+        return keys.filter { seen.insert($0).inserted }
+    }
+
+    /// The accepted forget names.
+    public static var forgetNames: [String] { forget.map { $0.name } }
+
+    /// The accepted retain names, `none` first.
+    public static var retainNames: [String] { [noRetainTerm] + retain.map { $0.name } }
+}
+
+/// One registry entry seen without its types: name, description and hyper-parameters, for help
+/// texts, tables and generated configs.
+public struct ObjectiveDescription: Sendable, Equatable {
+    public struct Parameter: Sendable, Equatable {
+        public var key: String
+        public var summary: String
+        /// The default as a config writes it ("0.1", "null").
+        public var defaultText: String
+        /// The allowed values in words.
+        public var allowed: String
+    }
+
+    public struct Alias: Sendable, Equatable {
+        public var key: String
+        public var sets: String
+        public var summary: String
+    }
+
+    public var name: String
+    public var summary: String
+    public var parameters: [Parameter]
+    public var aliases: [Alias]
+
+    /// `term`'s entry.
+    public init<Term: RegisteredTerm>(_ term: Term.Type) {
+        let defaults = Term.Parameters()
+        name = Term.name
+        summary = Term.summary
+        parameters = Term.Parameters.fields.map {
+            Parameter(key: $0.key, summary: $0.summary, defaultText: $0.text(in: defaults), allowed: $0.allowed)
+        }
+        aliases = Term.Parameters.aliases.map { Alias(key: $0.key, sets: $0.sets, summary: $0.summary) }
+    }
+
+    /// The entries of every forget objective, in registry order.
+    public static var forget: [ObjectiveDescription] { ObjectiveRegistry.forget.map { Self($0) } }
+
+    /// The entries of every retain term, `none` first.
+    public static var retain: [ObjectiveDescription] {
+        [ObjectiveDescription(name: ObjectiveRegistry.noRetainTerm, summary: "No retain term.", parameters: [], aliases: [])]
+            + ObjectiveRegistry.retain.map { Self($0) }
+    }
+
+    init(name: String, summary: String, parameters: [Parameter], aliases: [Alias]) {
+        self.name = name
+        self.summary = summary
+        self.parameters = parameters
+        self.aliases = aliases
+    }
+
+    /// "beta=0.1, gamma=0.0", or "—" when there are none.
+    public var defaultsText: String {
+        parameters.isEmpty ? "—" : parameters.map { "\($0.key)=\($0.defaultText)" }.joined(separator: ", ")
+    }
+}
