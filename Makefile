@@ -56,5 +56,15 @@ parity-fixture:
 	python3 notebooks-scripts/parity/gguf_fixture.py
 	python3 notebooks-scripts/parity/gguf_tokenizer_fixture.py
 
+## format: lay out every Swift file as .swift-format says (rewrites the files in place)
+format:
+	$(SWIFT) format -i -r Sources Tests Package.swift
+
+## lint: fail on any finding of .swift-format's rules: what `make format` would change, and the few it cannot fix
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+
+.PHONY: format lint
+
 clean:
 	rm -rf .build runs

@@ -1,9 +1,11 @@
 // swift-tools-version:6.2
-// gscope: a workbench for analysing LLM unlearning objectives.
-// Layers (arrows point down only): gscope CLI → Experiments (configs, runs) → Instrumentation →
-// Unlearning →
-// Model/Datasets → NumericCore → CBLAS; Datasets → GGUF; Store → CHDF5. Evaluation (TOFU metrics) → Model/Datasets →
-// NumericCore, and → CZlib. Figures (gnuplot figures from run files) → Store. See ../shared/DESIGN.md §3.
+// gscope: a workbench for analysing LLM unlearning objectives. Linux is the platform (the code
+// uses MADV_HUGEPAGE and /proc/self/exe); it links OpenBLAS, HDF5 and zlib through pkg-config.
+// The layers, arrows pointing down only; each target below lists every module it imports.
+// docs/architecture.md draws them and ArchitectureTests checks that picture against these lists:
+//   gscope (CLI) → Experiments → Instrumentation → Unlearning → Model, Datasets → NumericCore → CBLAS
+//   Experiments → Evaluation → Model, Datasets, CZlib;  Experiments → Store → CHDF5
+//   gscope → Figures → Store;  Model, Datasets, Experiments → GGUF
 import PackageDescription
 
 // The numeric kernels are written for 8-lane AVX2 vectors with FMA. Every x86 machine gscope
@@ -16,7 +18,6 @@ let kernelFlags: [SwiftSetting] = []
 
 let package = Package(
     name: "gscope",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "gscope", targets: ["gscope"]),
     ],
@@ -35,7 +36,8 @@ let package = Package(
 
         // BLAS wrappers, SIMD element-wise kernels, reductions, the seeded RNG.
         .target(name: "NumericCore", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
-        // Parameter store, GPT forward/backward, checkpoints (safetensors).
+        // The CausalLanguageModel protocol; GPT and Llama (forward, backward, forward-mode,
+        // greedy decoding); the parameter layout; checkpoints (safetensors) and Llama from GGUF.
         .target(name: "Model", dependencies: ["NumericCore", "GGUF"], swiftSettings: kernelFlags),
         // GGUF files (llama.cpp's model format): metadata, tensor table, dequantization to Float.
         .target(name: "GGUF", swiftSettings: kernelFlags),
@@ -53,7 +55,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["CHDF5"]),
         // Experiment configurations (YAML files with overrides) and the runs they describe.
         .target(name: "Experiments", dependencies: [
-            "Instrumentation", "Evaluation", "Unlearning", "Model", "Datasets", "Store", "NumericCore",
+            "Instrumentation", "Evaluation", "Unlearning", "Model", "Datasets", "Store", "NumericCore", "GGUF",
             .product(name: "Yams", package: "Yams"),
         ]),
         // gnuplot figures from run files: the figure specs, the .dat/.gp beside each PNG and PDF.
@@ -76,6 +78,8 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Model", "Datasets", "NumericCore", "TestSupport"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "Experiments", "Model", "Datasets", "Store", "NumericCore", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Unlearning", "Model", "Datasets", "Store", "NumericCore", "TestSupport"]),
+        // The picture of the layers in docs/architecture.md against this file and every module's imports.
+        .testTarget(name: "ArchitectureTests"),
         // The reader fuzzer: mutated inputs of every format, read by the release binary in child processes.
         .testTarget(name: "FuzzTests", dependencies: ["Store", "NumericCore", "TestSupport"]),
     ],

@@ -1,9 +1,9 @@
 import NumericCore
 
 /// What the layers above the model — training, unlearning objectives, instrumentation and
-/// evaluation — need from a causal language model. `GPT` conforms; another architecture that
-/// conforms (with its own forward, backward and forward-mode passes) works with every objective
-/// and every G-effect unchanged.
+/// evaluation — need from a causal language model. `GPT` and `Llama` conform; another architecture
+/// that conforms (with its own forward, backward and forward-mode passes) works with every
+/// objective and every G-effect unchanged.
 ///
 /// All parameters live in one flat buffer, `parameters`, described by `layout`; `backward`
 /// accumulates into its twin `gradients`. The model keeps the activations of the last `forward`

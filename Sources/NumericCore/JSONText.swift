@@ -1,6 +1,8 @@
 /// Writing JSON text by hand, for files whose bytes must not depend on a library's formatting
-/// (safetensors headers, tokenizer files, generated data sets): the same values always give the
-/// same bytes.
+/// (safetensors headers, tokenizer files, generated data sets, evaluation reports): the same values
+/// always give the same bytes. gscope's one JSON writer: pieces of text (`quoted`, `number`,
+/// `array`, `object`) for writers that assemble their own layout, and a tree of values (`Value`)
+/// with compact and indented text for reports.
 public enum JSONText {
     /// How a string literal is escaped.
     public enum Style: Sendable {
@@ -34,7 +36,9 @@ public enum JSONText {
         return out + "\""
     }
 
-    /// A number in Swift's shortest round-trip form (`0.1`, `0.028571428571428571`).
+    /// A number in Swift's shortest round-trip form (`0.1`, `0.028571428571428571`); NaN and the
+    /// infinities come out as Swift spells them (`nan`, `inf`, `-inf`), which is not JSON: a `Value`
+    /// writes them as `null`.
     public static func number(_ d: Double) -> String { "\(d)" }
 
     /// An array of values that are already JSON text.
@@ -51,5 +55,54 @@ public enum JSONText {
     private static func unicodeEscape(_ unit: UInt16) -> String {
         let hex = String(unit, radix: 16)
         return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+    }
+
+    /// A JSON value with ordered object keys (NaN and infinities are written as `null`).
+    public indirect enum Value: Sendable, Equatable {
+        case null
+        case number(Double)
+        case string(String)
+        case array([Value])
+        case object([(String, Value)])
+
+        /// Compact JSON text.
+        public var text: String {
+            switch self {
+            case .null: return "null"
+            case .number(let d): return d.isFinite ? JSONText.number(d) : "null"
+            case .string(let s): return JSONText.quoted(s)
+            case .array(let items): return JSONText.array(items.map(\.text))
+            case .object(let pairs): return JSONText.object(pairs.map { ($0.0, $0.1.text) })
+            }
+        }
+
+        /// Indented JSON text, two spaces per level; an array of numbers stays on one line.
+        public func pretty(indent: String = "") -> String {
+            let inner = indent + "  "
+            switch self {
+            case .array(let items) where !items.isEmpty:
+                if items.allSatisfy({ if case .number = $0 { true } else { false } }) { return text }
+                return "[\n" + items.map { inner + $0.pretty(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
+            case .object(let pairs) where !pairs.isEmpty:
+                return "{\n" + pairs.map { inner + JSONText.quoted($0.0) + ": " + $0.1.pretty(indent: inner) }.joined(separator: ",\n")
+                    + "\n" + indent + "}"
+            default: return text
+            }
+        }
+
+        /// Two values are equal when they write the same text.
+        public static func == (a: Value, b: Value) -> Bool { a.text == b.text }
+
+        /// The value under `key` of an object (nil otherwise).
+        public subscript(key: String) -> Value? {
+            if case .object(let pairs) = self { return pairs.first { $0.0 == key }?.1 }
+            return nil
+        }
+
+        /// The number, if this is one.
+        public var number: Double? {
+            if case .number(let d) = self { return d }
+            return nil
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import NumericCore
 
 /// What forget quality and privleak compare a model with: the retain model's report on the same
 /// sets (its forget-set truth ratios and its Min-K% AUC).
@@ -57,7 +58,7 @@ public enum TOFUMetrics {
         let hits = forget.map { Array($0.argmaxHits.dropLast()) }
         let em = hits.map { Memorisation.exactMemorisation(argmaxMatchesLabel: $0) }
         report.add("exact_memorization", MetricResult(aggValue: mean(em.compactMap { $0 }),
-                                                      valueByIndex: em.map { .object([("score", $0.map(JSONValue.number) ?? .null)]) }))
+                                                      valueByIndex: em.map { .object([("score", $0.map(JSONText.Value.number) ?? .null)]) }))
         let es = hits.map { Memorisation.extractionStrength(argmaxMatchesLabel: $0) }
         report.add("extraction_strength", MetricResult(aggValue: mean(es), valueByIndex: es.map { .object([("score", .number($0))]) }))
 

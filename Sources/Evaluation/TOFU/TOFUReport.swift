@@ -1,18 +1,19 @@
 import Foundation
+import NumericCore
 
 /// One metric as open-unlearning's `TOFU_EVAL.json` holds it: `{"agg_value": …, "value_by_index": {"<idx>": {…}}}`.
 public struct MetricResult: Sendable {
     public let aggValue: Double
     /// One entry per item, in index order (nil for metrics without per-item values).
-    public let valueByIndex: [JSONValue]?
+    public let valueByIndex: [JSONText.Value]?
 
-    public init(aggValue: Double, valueByIndex: [JSONValue]? = nil) {
+    public init(aggValue: Double, valueByIndex: [JSONText.Value]? = nil) {
         self.aggValue = aggValue
         self.valueByIndex = valueByIndex
     }
 
-    var json: JSONValue {
-        var pairs: [(String, JSONValue)] = [("agg_value", .number(aggValue))]
+    var json: JSONText.Value {
+        var pairs: [(String, JSONText.Value)] = [("agg_value", .number(aggValue))]
         if let valueByIndex {
             pairs.append(("value_by_index", .object(valueByIndex.enumerated().map { (String($0.offset), $0.element) })))
         }
@@ -36,12 +37,12 @@ public struct TOFUReport: Sendable {
     public subscript(name: String) -> MetricResult? { metrics.first { $0.name == name }?.result }
 
     /// `eval.json`: every metric with its per-item values (open-unlearning's `TOFU_EVAL.json` shape).
-    public var evalJSON: String { JSONValue.object(metrics.map { ($0.name, $0.result.json) }).pretty() + "\n" }
+    public var evalJSON: String { JSONText.Value.object(metrics.map { ($0.name, $0.result.json) }).pretty() + "\n" }
 
     /// `summary.json`: `{metric: agg_value}`.
     public var summaryJSON: String { summary.pretty() + "\n" }
 
-    public var summary: JSONValue { .object(metrics.map { ($0.name, .number($0.result.aggValue)) }) }
+    public var summary: JSONText.Value { .object(metrics.map { ($0.name, .number($0.result.aggValue)) }) }
 }
 
 extension TOFUReport {
