@@ -35,7 +35,7 @@ struct Plot: ParsableCommand {
 
     @Argument(help: "Run files written by gscope unlearn.") var paths: [String]
     @Option(help: "The figure to draw: \(FigureKind.allCases.map(\.rawValue).joined(separator: ", ")), or all.") var figure = "all"
-    @Option(help: "Output directory (created if missing).") var out: String
+    @OptionGroup var output: OutputDirectoryOptions
     @Option(help: "Recorded steps the instances figure pools, comma-separated (default: three spread steps).") var steps: String?
     @Option(help: "Recorded step of the weights figure's token heat map (default: the last).") var step: Int?
     @Flag(help: "geffect: plot the running sums of the G-effects over recorded steps.") var cumulative = false
@@ -70,7 +70,7 @@ struct Plot: ParsableCommand {
         }
         let options = FigureOptions(steps: try stepList(), step: step, cumulative: cumulative)
         let kinds = figure == "all" ? FigureKind.allCases : [FigureKind(rawValue: figure)!]
-        let renderer = try GnuplotRenderer(outputDirectory: out)
+        let renderer = try GnuplotRenderer(outputDirectory: output.out)
         var skipped: [String] = []
         for kind in kinds {
             for outcome in FigureCatalog.build(kind, runs: runs, options: options) {
