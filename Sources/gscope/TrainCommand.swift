@@ -90,7 +90,6 @@ struct Train: ParsableCommand {
 
     enum Corpus: String, ExpressibleByArgument, CaseIterable { case bigram }
 
-
     @Option(help: "QA data: a directory of TOFU-style JSON-lines files.") var data: String?
     @Option(help: "QA data: the split to train on, or several joined by commas, e.g. full,real_authors,world_facts (\(TOFUSplit.allCases.map(\.rawValue).joined(separator: ", "))).")
     var split: String = "full"
