@@ -41,7 +41,7 @@ model: build
 ## bench: the engine's speed on this machine (JSON lines)
 bench: build
 	$(GSCOPE) bench --mode sgemm --threads $(THREADS) --json
-	for m in tiny small medium; do $(GSCOPE) bench --model $$m --batch 16 --seq 128 --steps 10 --threads $(THREADS) --json; done
+	for m in tiny small medium; do $(GSCOPE) bench --size $$m --batch 16 --seq 128 --steps 10 --threads $(THREADS) --json; done
 
 ## compare-torch: gscope and PyTorch CPU side by side (needs torch==2.13.0+cpu)
 compare-torch: build

@@ -39,6 +39,6 @@ for split in $splits; do
     continue
   fi
   echo "== train tiny on $split + 10 × (real_authors + world_facts) -> $out"
-  $GSCOPE train --data "$DATA" --split $split$general --tokenizer "$R/tokenizer.json" --model tiny ${BLOCK:+--block-size $BLOCK} \
+  $GSCOPE train --data "$DATA" --split $split$general --tokenizer "$R/tokenizer.json" --size tiny ${BLOCK:+--block-size $BLOCK} \
     --epochs 4 --batch 16 --lr 3e-3 --schedule linear --warmup 20 --threads "$THREADS" --log-every 250 --out "$out"
 done

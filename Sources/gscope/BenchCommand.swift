@@ -14,10 +14,11 @@ struct Bench: ParsableCommand {
         with gflops = (6·params·tokens + 12·n_layer·n_embd·seq·tokens) / step time. \
         --profile adds the time of each layer kind on the model's shapes (GPT models).
 
-        --model smollm2 (or smollm2-135m, or llama-tiny) times the same step on a Llama of that \
-        shape with random weights (initializeLlama; SmolLM2-135M: 30 blocks of 576, tied \
-        embeddings, vocabulary 49152); --gguf PATH times the Llama stored in that file, with its \
-        weights, instead. Same gflops formula, with params counting the tied embedding once.
+        --arch llama --size smollm2 (or smollm2-135m, or llama-tiny) times the same step on a \
+        Llama of that shape with random weights (initializeLlama; SmolLM2-135M: 30 blocks of \
+        576, tied embeddings, vocabulary 49152); --model PATH times the model stored in a .gguf \
+        file or a checkpoint directory, with its weights, instead. Same gflops formula, with \
+        params counting the tied embedding once.
 
         --mode sgemm measures square matrix products through OpenBLAS (n = 256 to 2048), \
         split over the threads as the engine splits them.
@@ -35,15 +36,17 @@ struct Bench: ParsableCommand {
         block size is raised, when needed, to hold prompt and continuation (random weights).
 
         Example:
-          gscope bench --model small --batch 16 --seq 128 --threads 2 --json
-          gscope bench --mode generate --model small --steps 3 --warmup 1
-          gscope bench --model smollm2 --batch 4 --seq 128 --steps 5 --threads 2
+          gscope bench --size small --batch 16 --seq 128 --threads 2 --json
+          gscope bench --mode generate --size small --steps 3 --warmup 1
+          gscope bench --arch llama --size smollm2 --batch 4 --seq 128 --steps 5 --threads 2
+          gscope bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf --batch 4 --seq 128 --steps 5
         Side by side with PyTorch: notebooks-scripts/bench/compare_torch.sh
         """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case train, sgemm, geffect, pg, generate }
 
-    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var modelToLoad: ModelToLoadOptions
+    @OptionGroup var shapeOptions: ModelShapeOptions
     @OptionGroup var threadOptions: ThreadOptions
     @Option(help: "What to measure: \(Mode.allCases.map(\.rawValue).joined(separator: ", ")).")
     var mode: Mode = .train
@@ -54,7 +57,7 @@ struct Bench: ParsableCommand {
     @Option(help: "With --mode pg: the number of instances.") var instances: Int = 32
     @Option(help: "With --mode generate: the mean prompt length (prompts have this ± 4 tokens).") var promptTokens: Int = 40
     @Option(help: "With --mode generate: new tokens per prompt.") var newTokens: Int = 64
-    @Option(help: "With --mode train: time the Llama in this GGUF file (its own configuration and weights).")
+    @Option(help: ArgumentHelp("Deprecated spelling of --model PATH.", visibility: .hidden))
     var gguf: String?
     @Flag(help: "With --mode train: also time each layer kind on the model's shapes (ms per step).")
     var profile = false
@@ -62,24 +65,28 @@ struct Bench: ParsableCommand {
     var json = false
 
     func run() throws {
+        let choice = try benchModel()
         try threadOptions.apply()
-        if benchesLlama, mode != .train {
-            throw ValidationError("a Llama (--model \(modelOptions.modelName ?? "") or --gguf) is only measured with --mode train, not --mode \(mode.rawValue)")
+        if !choice.isFreshGPT, mode != .train {
+            let what = choice.path.map { "a stored model (--model \($0))" } ?? "a Llama (--arch llama)"
+            throw ValidationError("\(what) is only measured with --mode train, not --mode \(mode.rawValue)")
         }
         switch mode {
-        case .train: try benchTrain()
+        case .train: try benchTrain(choice)
         case .sgemm: benchSgemm()
-        case .geffect: try benchGEffect()
-        case .pg: try benchPG()
-        case .generate: try benchGenerate()
+        case .geffect: try benchGEffect(choice)
+        case .pg: try benchPG(choice)
+        case .generate: try benchGenerate(choice)
         }
     }
 
     /// One AdamW training step (`trainingStep`: forward, backward, gradient norm, update) of a GPT
     /// or a Llama, timed on sparse-bigram batches; the median over `--steps` after `--warmup`.
-    private func benchTrain() throws {
+    private func benchTrain(_ choice: BenchModel) throws {
         guard batch >= 1, seq >= 1, steps >= 1 else { throw ValidationError("--batch, --seq and --steps must be positive") }
-        let (model, label, extra) = try benchesLlama ? llamaForBench() : gptForBench()
+        guard !profile || choice.isFreshGPT else { throw ValidationError("--profile times GPT layers; it is not available for a Llama or a stored model") }
+        let (model, extra) = try trainModel(choice)
+        let label = choice.label
         let T = min(seq, model.contextLength)
         var rng = RNG(seed: 2)
         let corpus = SparseBigramCorpus(vocabSize: model.vocabSize, seed: 2)
@@ -98,7 +105,7 @@ struct Bench: ParsableCommand {
         var fields: [(String, String)] = [
             ("impl", "\"gscope\""), ("mode", "\"train\""), ("model", "\"\(label)\""),
             ("params", "\(model.parameterCount)"), ("batch", "\(batch)"), ("seq", "\(T)"),
-            ("threads", "\(threadOptions.threads)"), ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
+            ("threads", "\(threadOptions.count)"), ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
             ("ms_per_step_median", fmt(median)), ("ms_per_step_min", fmt(times.min()!)),
             ("tokens_per_s", fmt(tokens / median * 1000)), ("gflops", fmt(flops / median / 1e6)),
         ] + extra
@@ -115,14 +122,6 @@ struct Bench: ParsableCommand {
             print("\(label): \(fmt(median)) ms/step, \(fmt(tokens / median * 1000)) tokens/s, \(fmt(flops / median / 1e6)) GFLOP/s")
         }
         print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
-    }
-
-    /// The GPT `--model` names, GPT-2-initialised from seed 1.
-    private func gptForBench() throws -> (any CausalLanguageModel, String, [(String, String)]) {
-        var rng = RNG(seed: 1)
-        let model = try GPT(config: try modelOptions.config())
-        model.initializeGPT2(rng: &rng)
-        return (model, modelOptions.model, [])
     }
 
     private func benchSgemm() {

@@ -17,8 +17,8 @@ extension Bench {
         }
     }
 
-    private func startModel() throws -> (GPT, Int, RNG) {
-        let config = try modelOptions.config()
+    private func startModel(_ choice: BenchModel) throws -> (GPT, Int, RNG) {
+        let config = try choice.shape.gptConfig()
         let T = min(seq, config.blockSize)
         var rng = RNG(seed: 1)
         let model = try GPT(config: config)
@@ -29,8 +29,8 @@ extension Bench {
     /// One fully instrumented NPO step: the forget (`--batch` × `--seq`) and retain (`--batch`)
     /// risk gradients, the objective over the whole forget set with per-tensor, per-instance and
     /// per-token G-effects, one AdamW update on the forget set and the update effects.
-    func benchGEffect() throws {
-        var (model, T, rng) = try startModel()
+    func benchGEffect(_ choice: BenchModel) throws {
+        var (model, T, rng) = try startModel(choice)
         let data = UnlearningData(forget: bigramSamples(batch, T: T, vocab: model.config.vocabSize, rng: &rng),
                                   retain: bigramSamples(batch, T: T, vocab: model.config.vocabSize, rng: &rng), padding: 0)
         let unlearner = try Unlearner(model: model, objective: .init(forget: NPO(beta: 0.1)),
@@ -45,28 +45,28 @@ extension Bench {
             let record = try unlearner.step(i + 1, precomputed: inst.lastEvaluation!)
             _ = inst.updateEffects(lr: record.learningRate)
         }
-        report(mode: "geffect", model: model, T: T, times: times, extra: [("instances", "\(batch)"), ("objective", "\"npo\"")])
+        report(mode: "geffect", label: choice.label, model: model, T: T, times: times, extra: [("instances", "\(batch)"), ("objective", "\"npo\"")])
     }
 
     /// PG-effects of `--instances` instances of `--seq` tokens for a given risk gradient.
-    func benchPG() throws {
-        var (model, T, rng) = try startModel()
+    func benchPG(_ choice: BenchModel) throws {
+        var (model, T, rng) = try startModel(choice)
         let samples = bigramSamples(instances, T: T, vocab: model.config.vocabSize, rng: &rng)
         let direction = FloatBuffer((0..<model.parameterCount).map { _ in Float(rng.normal() * 1e-3) })
         let times = try millisecondsPerRun { _, _ in
             _ = try PGEffects.compute(model, samples: samples, direction: direction, padding: 0, length: T, chunk: batch)
         }
-        report(mode: "pg", model: model, T: T, times: times, extra: [("instances", "\(instances)")])
+        report(mode: "pg", label: choice.label, model: model, T: T, times: times, extra: [("instances", "\(instances)")])
     }
 
-    private func report(mode: String, model: GPT, T: Int, times: [Double], extra: [(String, String)]) {
+    private func report(mode: String, label: String, model: GPT, T: Int, times: [Double], extra: [(String, String)]) {
         let median = times.sorted()[times.count / 2]
         let fields: [(String, String)] = [
-            ("impl", "\"gscope\""), ("mode", "\"\(mode)\""), ("model", "\"\(modelOptions.model)\""),
+            ("impl", "\"gscope\""), ("mode", "\"\(mode)\""), ("model", "\"\(label)\""),
             ("params", "\(model.parameterCount)"), ("batch", "\(batch)"), ("seq", "\(T)"),
-            ("threads", "\(threadOptions.threads)"), ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
+            ("threads", "\(threadOptions.count)"), ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
         ] + extra + [("ms_median", String(format: "%.2f", median)), ("ms_min", String(format: "%.2f", times.min()!))]
-        if !json { print("\(modelOptions.model) \(mode): \(String(format: "%.1f", median)) ms (median of \(steps))") }
+        if !json { print("\(label) \(mode): \(String(format: "%.1f", median)) ms (median of \(steps))") }
         print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
     }
 }

@@ -9,8 +9,8 @@ extension Bench {
     /// `--batch` random prompts of `--prompt-tokens` ± 4 tokens continued by `--new-tokens`
     /// tokens each (no stop token), timed with the cache (`GreedyDecoder`) and without it
     /// (every step runs the same kernels on every row's whole context).
-    func benchGenerate() throws {
-        var config = try modelOptions.config()
+    func benchGenerate(_ choice: BenchModel) throws {
+        var config = try choice.shape.gptConfig()
         guard batch >= 1, promptTokens >= 5, newTokens >= 1, steps >= 1 else {
             throw ValidationError("--batch, --new-tokens and --steps must be positive and --prompt-tokens at least 5")
         }
@@ -36,10 +36,10 @@ extension Bench {
         let agree = zip(cached, recomputed).reduce(0) { sum, pair in sum + zip(pair.0.tokens, pair.1).filter { $0 == $1 }.count }
         let cachedMedian = Self.median(cachedMs), recomputeMedian = Self.median(recomputeMs)
         let fields: [(String, String)] = [
-            ("impl", "\"gscope\""), ("mode", "\"generate\""), ("model", "\"\(modelOptions.model)\""),
+            ("impl", "\"gscope\""), ("mode", "\"generate\""), ("model", "\"\(choice.label)\""),
             ("params", "\(model.parameterCount)"), ("batch", "\(batch)"),
             ("prompt_tokens_mean", fmt(Double(lengths.reduce(0, +)) / Double(batch))), ("new_tokens", "\(newTokens)"),
-            ("block_size", "\(config.blockSize)"), ("threads", "\(threadOptions.threads)"),
+            ("block_size", "\(config.blockSize)"), ("threads", "\(threadOptions.count)"),
             ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
             ("cached_ms_median", fmt(cachedMedian)), ("cached_prefill_ms_median", fmt(Self.median(Array(prefillMs.suffix(steps))))),
             ("cached_tokens_per_s", fmt(tokens / cachedMedian * 1000)),
@@ -48,7 +48,7 @@ extension Bench {
             ("tokens_agreeing", fmt(Double(agree) / tokens)),
         ]
         if !json {
-            print("\(modelOptions.model) generate, \(batch) prompts × \(newTokens) new tokens: cached \(fmt(cachedMedian)) ms " +
+            print("\(choice.label) generate, \(batch) prompts × \(newTokens) new tokens: cached \(fmt(cachedMedian)) ms " +
                   "(\(fmt(tokens / cachedMedian * 1000)) tokens/s), full recompute \(fmt(recomputeMedian)) ms " +
                   "(\(fmt(tokens / recomputeMedian * 1000)) tokens/s), \(fmt(recomputeMedian / cachedMedian))× faster")
         }

@@ -3,8 +3,6 @@ import Datasets
 import Foundation
 import NumericCore
 
-extension MarkovExperiment: ExpressibleByArgument {}
-
 /// `gscope data markov`: sample the mixture-of-Markov-chains data of SimNPO's theory experiments.
 struct MarkovDataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +16,8 @@ struct MarkovDataCommand: ParsableCommand {
 
         Writes OUT/train.jsonl and OUT/test.jsonl (one {"chain": …, "tokens": […]} per line) \
         and OUT/chains.json (the true initial distributions and transition matrices, and the \
-        parameters). The same seed gives the same bytes.
+        parameters). The same seed gives the same bytes. OUT must not exist or be empty, unless \
+        --force.
 
         Example:
           gscope data markov --experiment A --out data/generated/markov-A --seed 1
@@ -26,7 +25,7 @@ struct MarkovDataCommand: ParsableCommand {
 
     @Option(help: "Experiment: A (short forget2, all trained) or B (forget2 length 20, not trained).")
     var experiment: MarkovExperiment
-    @Option(help: "Output directory (must not exist or be empty, unless --force).") var out: String
+    @OptionGroup var output: OutputDirectoryOptions
     @Option(help: "Seed of the sampled sequences.") var seed: UInt64 = 0
     @Option(help: "Retain sequences (default 10000).") var retain: Int?
     @Option(help: "Forget1 sequences (default 5000).") var forget1: Int?
@@ -34,7 +33,10 @@ struct MarkovDataCommand: ParsableCommand {
     @Option(help: "Length of retain and forget1 sequences (default 20).") var length: Int?
     @Option(help: "Length of forget2 sequences (default 5 in A, 20 in B).") var forget2Length: Int?
     @Option(help: "Fraction of each group held out for testing.") var testFraction: Double = 0.2
-    @Flag(help: "Replace a non-empty output directory.") var force = false
+    @Flag(help: "Replace a non-empty output directory that gscope generated.") var force = false
+
+    /// The output directory.
+    private var out: String { output.out }
 
     func run() throws {
         var setup = MarkovSetup.standard(experiment)
@@ -70,16 +72,20 @@ struct SynthDataCommand: ParsableCommand {
         forget01/05/10_perturbed.json and retain_perturbed.json (first 10 % of authors) with \
         paraphrased_question, paraphrased_answer and 5 perturbed_answer each, real_authors and \
         world_facts (30 multiple-choice items each) with their perturbed files, and \
-        idontknow.jsonl (30 refusals, one per line). The same seed gives the same bytes.
+        idontknow.jsonl (30 refusals, one per line), into OUT. The same seed gives the same bytes. \
+        OUT must not exist or be empty, unless --force.
 
         Example:
           gscope data synth --out data/generated/synth --authors 200 --seed 1
         """)
 
-    @Option(help: "Output directory (must not exist or be empty, unless --force).") var out: String
+    @OptionGroup var output: OutputDirectoryOptions
     @Option(help: "Number of authors (at least 10); 20 QA pairs each.") var authors: Int = 200
     @Option(help: "Seed of the generated authors and phrasings.") var seed: UInt64 = 0
-    @Flag(help: "Replace a non-empty output directory.") var force = false
+    @Flag(help: "Replace a non-empty output directory that gscope generated.") var force = false
+
+    /// The output directory.
+    private var out: String { output.out }
 
     func run() throws {
         guard authors >= 10 else { throw ValidationError("--authors must be at least 10") }

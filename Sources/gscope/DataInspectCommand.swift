@@ -16,8 +16,8 @@ struct DataInspect: ParsableCommand {
         (1 on the answer and end tokens). Split files that are absent are listed as missing; a \
         directory without full.json, or a malformed file, is an error (exit status 2).
 
-        --tokenizer takes `byte` (one token per UTF-8 byte, plus begin, end and padding) or \
-        the path of a BPE tokenizer written by `gscope tokenizer train`.
+        --tokenizer is byte (the default: one token per UTF-8 byte, plus begin, end and \
+        padding), a tokenizer JSON written by `gscope tokenizer train`, or a .gguf model file.
 
         Example:
           gscope data inspect ../shared/data/tofu
@@ -26,8 +26,7 @@ struct DataInspect: ParsableCommand {
 
     @Argument(help: "A directory holding the TOFU files (full.json, forget01.json, …).")
     var directory: String
-    @Option(help: "The tokenizer: `byte`, or a BPE tokenizer file (from `gscope tokenizer train`).")
-    var tokenizer: String = "byte"
+    @OptionGroup var tokenizerOptions: TokenizerOptions
     @Option(help: "The text before each answer; {question} stands for the question and \\n for a line break (default: \"Question: {question}\\nAnswer: \").")
     var prefix: String?
     @Option(help: "Cut every sample to this many input tokens (and count the cut ones); default: no limit.")
@@ -38,6 +37,9 @@ struct DataInspect: ParsableCommand {
     func validate() throws {
         if let maxLength, maxLength < 1 { throw ValidationError("--max-length must be at least 1") }
     }
+
+    /// `--tokenizer`, or byte.
+    private var tokenizer: String { tokenizerOptions.tokenizer ?? "byte" }
 
     func run() throws {
         let start = Date()

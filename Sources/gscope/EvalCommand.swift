@@ -34,26 +34,34 @@ struct Eval: ParsableCommand {
             --tokenizer runs/synthetic/tokenizer.json --holdout holdout01 --out runs/synthetic/eval
         """)
 
-    @Option(help: "Checkpoint directory of the model to evaluate.") var model: String
+    @OptionGroup var modelToLoad: ModelToLoadOptions
     @Option(help: "TOFU-shaped data directory (TOFU itself or `gscope data synth` output).") var data: String
-    @Option(help: "The model's tokenizer: a file from `gscope tokenizer train`, or `byte`.") var tokenizer: String
-    @Option(help: "forget01, forget05 or forget10.") var forgetSplit: String = "forget01"
+    @OptionGroup var tokenizerOptions: TokenizerOptions
+    @Option(help: "The forget set; its retain set follows.") var forgetSplit: TOFUForgetSet = .forget01
     @Option(help: "Checkpoint of a model trained without the forget split: enables forget quality and privleak.") var retainModel: String?
     @Option(help: "A split of --data the model never saw (e.g. holdout01): enables the membership-inference metrics.") var holdout: String?
     @Option(help: "Longest greedy answer, in tokens.") var maxNewTokens: Int = 200
     @Flag(help: "Skip the generations (no ROUGE, no model utility): teacher-forced metrics only.") var noGenerate = false
-    @Option(help: "Output directory for eval.json and summary.json.") var out: String
+    @OptionGroup var output: OutputDirectoryOptions
     @Option(name: .customLong("run"), help: "A run file to store the report in, under /eval/step-NNNNNN.") var runFile: String?
     @Option(help: "The step the checkpoint belongs to (for --run; default: from a step-NNNNNN directory name).") var step: Int?
     @OptionGroup var threads: ThreadOptions
 
+    /// The output directory.
+    private var out: String { output.out }
+
+    func validate() throws {
+        _ = try modelToLoad.required(for: "the model to evaluate")
+        _ = try tokenizerOptions.required(for: "the one the model was trained with")
+    }
+
     func run() throws {
         try threads.apply()
-        guard let forget = TOFUForgetSet(rawValue: forgetSplit) else {
-            throw ValidationError("--forget-split must be one of \(TOFUForgetSet.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let forget = forgetSplit
+        let model = try modelToLoad.required(for: "the model to evaluate")
+        let tokenizer = try tokenizerOptions.required(for: "the one the model was trained with")
         guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be at least 1") }
-        let runStep = try runFile.map { _ in try checkpointStep() }
+        let runStep = try runFile.map { _ in try checkpointStep(model) }
         Signals.reportFileSizeLimitAsError()
         try OutputDirectory.claim(out)
         if let runFile { try OutputDirectory.claim((runFile as NSString).deletingLastPathComponent.isEmpty ? "." : (runFile as NSString).deletingLastPathComponent) }
@@ -82,8 +90,8 @@ struct Eval: ParsableCommand {
         print("wrote \(out)/eval.json and \(out)/summary.json in " + String(format: "%.1f s", Date().timeIntervalSince(start)))
     }
 
-    /// `--step`, or the number in a checkpoint directory named `step-NNNNNN`.
-    func checkpointStep() throws -> Int {
+    /// `--step`, or the number in the checkpoint directory `model` when it is named `step-NNNNNN`.
+    func checkpointStep(_ model: String) throws -> Int {
         if let step { return step }
         let name = URL(fileURLWithPath: model).lastPathComponent
         guard name.hasPrefix("step-"), let n = Int(name.dropFirst(5)) else {

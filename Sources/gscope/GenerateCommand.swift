@@ -21,23 +21,23 @@ struct Generate: ParsableCommand {
         --max-new-tokens tokens, or when prompt and continuation fill the model's block size. \
         The same checkpoint and inputs give the same output.
 
-        --checkpoint is a checkpoint directory (a GPT's or a Llama's) or a .gguf file. \
+        --model is a checkpoint directory (a GPT's or a Llama's) or a .gguf file. \
         --tokenizer must be the one the model was trained with: the tokenizer.json that \
         `gscope train` copies beside the checkpoint, `byte`, or the .gguf file of a fine-tuned \
-        SmolLM2 (for a .gguf --checkpoint it defaults to that file).
+        SmolLM2 (for a .gguf --model it defaults to that file).
 
         Examples:
-          gscope generate --checkpoint runs/qa/checkpoint --tokenizer runs/qa/tokenizer.json \\
+          gscope generate --model runs/qa/checkpoint --tokenizer runs/qa/tokenizer.json \\
             --question "Who is Jaime Vasquez?"
-          gscope generate --checkpoint runs/demo/checkpoint --tokenizer byte --prompt "The " \\
+          gscope generate --model runs/demo/checkpoint --tokenizer byte --prompt "The " \\
             --max-new-tokens 50 --json
-          gscope generate --checkpoint models/SmolLM2-135M-Instruct.Q4_1.gguf --question "What is the capital of France?"
+          gscope generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf --question "What is the capital of France?"
         """)
 
-    @Option(help: "Checkpoint directory (model.safetensors and config.json), e.g. OUT/checkpoint of `gscope train`, or a .gguf file.")
-    var checkpoint: String
-    @Option(help: "The model's tokenizer: a file from `gscope tokenizer train`, `byte`, or a .gguf file (default: --checkpoint when it is one).")
-    var tokenizer: String?
+    @OptionGroup var modelToLoad: ModelToLoadOptions
+    @Option(help: ArgumentHelp("Deprecated spelling of --model PATH.", visibility: .hidden))
+    var checkpoint: String?
+    @OptionGroup var tokenizerOptions: TokenizerOptions
     @Option(help: "A text to continue (repeatable).") var prompt: [String] = []
     @Option(help: "A question, wrapped in the QA template up to `Answer: ` (repeatable).") var question: [String] = []
     @Option(help: "At most this many new tokens per input.") var maxNewTokens: Int = 200
@@ -50,8 +50,11 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
+        guard let checkpoint = try modelToLoad.merged(withDeprecated: self.checkpoint, named: "checkpoint") else {
+            throw ValidationError("missing --model PATH: the model to generate with")
+        }
         try threadOptions.apply()
-        guard let tokenizer = tokenizer ?? (checkpoint.hasSuffix(".gguf") ? checkpoint : nil) else {
+        guard let tokenizer = tokenizerOptions.tokenizer ?? (checkpoint.hasSuffix(".gguf") ? checkpoint : nil) else {
             throw ValidationError("give --tokenizer: the one \(checkpoint) was trained with")
         }
         let text = try loadTokenizer(tokenizer)

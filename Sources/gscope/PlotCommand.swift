@@ -34,8 +34,8 @@ struct Plot: ParsableCommand {
         """)
 
     @Argument(help: "Run files written by gscope unlearn.") var paths: [String]
-    @Option(help: "The figure to draw: \(FigureKind.allCases.map(\.rawValue).joined(separator: ", ")), or all.") var figure = "all"
-    @Option(help: "Output directory (created if missing).") var out: String
+    @Option(help: "The figure to draw, or all.") var figure: FigureChoice = .all
+    @OptionGroup var output: OutputDirectoryOptions
     @Option(help: "Recorded steps the instances figure pools, comma-separated (default: three spread steps).") var steps: String?
     @Option(help: "Recorded step of the weights figure's token heat map (default: the last).") var step: Int?
     @Flag(help: "geffect: plot the running sums of the G-effects over recorded steps.") var cumulative = false
@@ -43,9 +43,6 @@ struct Plot: ParsableCommand {
 
     func validate() throws {
         guard !paths.isEmpty else { throw ValidationError("give at least one run file") }
-        guard figure == "all" || FigureKind(rawValue: figure) != nil else {
-            throw ValidationError("--figure must be one of \(FigureKind.allCases.map(\.rawValue).joined(separator: ", ")) or all")
-        }
         guard label.count <= paths.count else { throw ValidationError("\(label.count) labels for \(paths.count) run files") }
         _ = try stepList()
     }
@@ -69,8 +66,8 @@ struct Plot: ParsableCommand {
             }
         }
         let options = FigureOptions(steps: try stepList(), step: step, cumulative: cumulative)
-        let kinds = figure == "all" ? FigureKind.allCases : [FigureKind(rawValue: figure)!]
-        let renderer = try GnuplotRenderer(outputDirectory: out)
+        let kinds = figure.kinds
+        let renderer = try GnuplotRenderer(outputDirectory: output.out)
         var skipped: [String] = []
         for kind in kinds {
             for outcome in FigureCatalog.build(kind, runs: runs, options: options) {
@@ -85,11 +82,44 @@ struct Plot: ParsableCommand {
             }
         }
         guard !skipped.isEmpty else { return }
-        if figure != "all" {
+        if figure != .all {
             FileHandle.standardError.write(Data(("gscope plot: cannot draw " + skipped.joined(separator: "; ") + "\n").utf8))
             throw ExitCode(2)
         }
         print("skipped:\n" + skipped.map { "  " + $0 }.joined(separator: "\n"))
+    }
+}
+
+/// `--figure`: one figure kind (`FigureKind`), or all of them.
+enum FigureChoice: ExpressibleByArgument, Equatable {
+    case all
+    case one(FigureKind)
+
+    init?(argument: String) {
+        if argument == "all" {
+            self = .all
+        } else if let kind = FigureKind(rawValue: argument) {
+            self = .one(kind)
+        } else {
+            return nil
+        }
+    }
+
+    static var allValueStrings: [String] { FigureKind.allCases.map(\.rawValue) + ["all"] }
+
+    var defaultValueDescription: String {
+        switch self {
+        case .all: "all"
+        case .one(let kind): kind.rawValue
+        }
+    }
+
+    /// The figures to draw.
+    var kinds: [FigureKind] {
+        switch self {
+        case .all: FigureKind.allCases
+        case .one(let kind): [kind]
+        }
     }
 }
 

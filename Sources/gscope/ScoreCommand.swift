@@ -15,7 +15,8 @@ struct Score: ParsableCommand {
         for them) and prints, for every token after the first, log p(token | the tokens before). \
         The numbers match Hugging Face transformers loading the same file to about 4e-5 \
         (Tests/ModelTests/SmolLM2ParityTests.swift). --model may also be a checkpoint \
-        directory (e.g. OUT/checkpoint of `gscope train --from …gguf`), scored with --tokenizer.
+        directory (e.g. OUT/checkpoint of `gscope train --model …gguf`), scored with --tokenizer \
+        (for a .gguf --model it defaults to that file).
 
         Examples:
           make model
@@ -23,15 +24,20 @@ struct Score: ParsableCommand {
           gscope score --model runs/smollm2/target/checkpoint --tokenizer models/SmolLM2-135M-Instruct.Q4_1.gguf --text "…"
         """)
 
-    @Option(help: "A llama GGUF file (make model fetches SmolLM2-135M-Instruct), or a checkpoint directory.") var model: String
-    @Option(help: "The tokenizer (default: the one in --model when it is a .gguf file).") var tokenizer: String?
+    @OptionGroup var modelToLoad: ModelToLoadOptions
+    @OptionGroup var tokenizerOptions: TokenizerOptions
     @Option(help: "The text to score.") var text: String
     @Flag(help: "Print {\"token_ids\": […], \"logprobs\": […]} instead of a table.") var json = false
     @OptionGroup var threads: ThreadOptions
 
+    func validate() throws {
+        _ = try modelToLoad.required(for: "the model to score with (make model fetches SmolLM2-135M-Instruct as GGUF)")
+    }
+
     func run() throws {
         try threads.apply()
-        guard let source = tokenizer ?? (model.hasSuffix(".gguf") ? model : nil) else {
+        let model = try modelToLoad.required(for: "the model to score with")
+        guard let source = tokenizerOptions.tokenizer ?? (model.hasSuffix(".gguf") ? model : nil) else {
             throw ValidationError("--model \(model) is a checkpoint directory: give its --tokenizer")
         }
         let tokenizer = try loadTokenizer(source)

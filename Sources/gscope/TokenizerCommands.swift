@@ -61,18 +61,28 @@ struct TokenizerEncode: ParsableCommand {
         discussion: """
         Pieces are shown as text; a backslash is \\\\, and control characters and bytes that \
         are not complete UTF-8 are \\xNN. The decoded ids always give the text back exactly.
+        --tokenizer is byte, a tokenizer JSON from `gscope tokenizer train`, or a .gguf model \
+        file (its tokenizer).
 
         Example:
           gscope tokenizer encode --tokenizer tok.json --text "Who is Jaime Vasquez?"
         """)
 
-    @Option(help: "A tokenizer file written by `gscope tokenizer train`, or a GGUF model file (its tokenizer).") var tokenizer: String
+    @OptionGroup var tokenizerOptions: TokenizerOptions
     @Option(help: "The text to encode.") var text: String
 
+    func validate() throws {
+        _ = try tokenizerOptions.required(for: "the tokenizer to encode with")
+    }
+
     func run() throws {
+        let tokenizer = try tokenizerOptions.required(for: "the tokenizer to encode with")
         let t: any TextTokenizer
         let piece: (Int32) -> String
-        if tokenizer.hasSuffix(".gguf") {
+        if tokenizer == "byte" {
+            // A BPE tokenizer without merges has the byte tokenizer's ids and shows its pieces.
+            (t, piece) = (ByteTokenizer(), BPETokenizer(merges: []).piece)
+        } else if tokenizer.hasSuffix(".gguf") {
             let pretrained = try PretrainedBPETokenizer(gguf: tokenizer)
             (t, piece) = (pretrained, pretrained.piece)
         } else {

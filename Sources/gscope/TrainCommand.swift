@@ -12,11 +12,11 @@ extension LearningRateSchedule {
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a GPT from scratch on QA data, Markov chains or a bigram corpus, or fine-tune a pretrained model on QA data; save a checkpoint.",
+        abstract: "Train a model from scratch on QA data, Markov chains or a bigram corpus, or fine-tune a pretrained model on QA data; save a checkpoint.",
         discussion: """
         Three kinds of data; give one of --data, --markov or --corpus (the default is --corpus bigram).
 
-        QA data (--data DIR --split NAME --tokenizer PATH|byte): DIR holds TOFU's JSON-lines \
+        QA data (--data DIR --split NAME --tokenizer byte|FILE): DIR holds TOFU's JSON-lines \
         files (the real TOFU, or `gscope data synth` output); --split names one of them \
         (full, retain90, retain95, retain99, forget01, …), or several joined by commas: \
         full,real_authors,world_facts also teaches a model trained from scratch what TOFU's \
@@ -27,16 +27,21 @@ struct Train: ParsableCommand {
         over the batch). Items longer than the model's block size are cut, and those left \
         with no answer token are left out (both counts are printed, with the --block-size \
         that keeps every item whole: TOFU needs about 640 with --tokenizer byte). --tokenizer is \
-        a file written by `gscope tokenizer train`, or `byte` (one token per byte, \
-        vocabulary 259). The model's vocabulary is set from the tokenizer; \
+        byte (one token per byte, vocabulary 259), a file written by `gscope tokenizer \
+        train`, or a model's .gguf file (below). The model's vocabulary is set from the tokenizer; \
         an explicit --vocab that differs is an error.
 
-        Fine-tuning a pretrained model (--from PATH with QA data): PATH is a .gguf file (e.g. \
+        Fine-tuning a pretrained model (--model PATH with QA data): PATH is a .gguf file (e.g. \
         SmolLM2-135M-Instruct from `make model`) or a checkpoint directory; give the model's own \
         tokenizer (--tokenizer PATH.gguf). A GGUF tokenizer formats each item in the model's chat \
         format (`<|im_start|>system …<|im_end|>` … `<|im_start|>assistant` then the answer and \
         `<|im_end|>`), with the same answer-only loss. A Llama's checkpoint is written in Hugging \
         Face's layout: transformers' LlamaForCausalLM.from_pretrained loads OUT/checkpoint.
+
+        A model built from scratch is a GPT of --size tiny (the default), small, medium or \
+        markov, with --n-layer, --n-head, --n-embd, --vocab and --block-size overriding its \
+        dimensions, or with --arch llama a Llama of --size llama-tiny (the default) or smollm2 \
+        (initializeLlama's random weights). The vocabulary is set from the data.
 
         Markov chains (--markov A|B): SimNPO's mixtures of Markov chains (REFERENCE §4), \
         sampled in memory exactly as `gscope data markov --experiment A --seed S` writes them \
@@ -70,30 +75,26 @@ struct Train: ParsableCommand {
           gscope data synth --out synth --authors 200
           gscope tokenizer train --corpus synth --vocab 1024 --out tok.json
           gscope train --data synth --split retain90 --tokenizer tok.json \\
-            --model tiny --block-size 256 --epochs 5 --batch 16 --lr 1e-3 \\
+            --size tiny --block-size 256 --epochs 5 --batch 16 --lr 1e-3 \\
             --schedule linear --warmup 50 --clip-grad-norm 1 --out runs/qa
           gscope train --data ../shared/data/tofu --split retain99 \\
-            --tokenizer byte --model small --block-size 640 --steps 2000 \\
+            --tokenizer byte --size small --block-size 640 --steps 2000 \\
             --out runs/tofu-small
           gscope train --data synth20 --split full --tokenizer models/SmolLM2-135M-Instruct.Q4_1.gguf \\
-            --from models/SmolLM2-135M-Instruct.Q4_1.gguf --batch 4 --lr 1e-4 --schedule linear --warmup 10 \\
+            --model models/SmolLM2-135M-Instruct.Q4_1.gguf --batch 4 --lr 1e-4 --schedule linear --warmup 10 \\
             --epochs 2 --out runs/smollm2/target
           gscope train --markov A --out runs/markov-A
           gscope train --markov A --retrained --out runs/markov-A-retrained
-          gscope train --corpus bigram --model tiny --steps 300 --out runs/demo
+          gscope train --corpus bigram --size tiny --steps 300 --out runs/demo
         """)
 
     enum Corpus: String, ExpressibleByArgument, CaseIterable { case bigram }
 
-    @OptionGroup var modelOptions: ModelOptions
-    @OptionGroup var threadOptions: ThreadOptions
-
     @Option(help: "QA data: a directory of TOFU-style JSON-lines files.") var data: String?
     @Option(help: "QA data: the split to train on, or several joined by commas, e.g. full,real_authors,world_facts (\(TOFUSplit.allCases.map(\.rawValue).joined(separator: ", "))).")
     var split: String = "full"
-    @Option(help: "QA data: a tokenizer file from `gscope tokenizer train`, `byte`, or a model's .gguf file (its own tokenizer and chat format); it sets the model's vocabulary.")
-    var tokenizer: String?
-    @Option(help: "QA data: fine-tune this pretrained model (a .gguf file such as models/SmolLM2-135M-Instruct.Q4_1.gguf, or a checkpoint directory) instead of training a fresh GPT; --model and its size options do not apply.")
+    @OptionGroup var tokenizerOptions: TokenizerOptions
+    @Option(help: ArgumentHelp("Deprecated spelling of --model PATH.", visibility: .hidden))
     var from: String?
     @Option(help: "Markov chains: experiment A or B.") var markov: MarkovExperiment?
     @Flag(help: "Markov chains: train the reference model on retain sequences only.") var retrained = false
@@ -101,6 +102,8 @@ struct Train: ParsableCommand {
     var markovSeed: UInt64 = 0
     @Option(help: "Synthetic corpus: \(Corpus.allCases.map(\.rawValue).joined(separator: ", ")) (the default when neither --data nor --markov is given).")
     var corpus: Corpus?
+    @OptionGroup var modelToLoad: ModelToLoadOptions
+    @OptionGroup var shapeOptions: ModelShapeOptions
 
     @Option(help: "Optimiser steps (default 300; Markov: 5 epochs).") var steps: Int?
     @Option(help: "Passes over the data instead of --steps (not with --corpus).") var epochs: Int?
@@ -116,7 +119,8 @@ struct Train: ParsableCommand {
     @Option(help: "AdamW epsilon (default 1e-8; Markov 1e-6).") var adamEps: Float?
     @Option(help: "Seed of the run's random numbers (initialisation and batch order).") var seed: UInt64 = 0
     @Option(help: "Print progress every this many steps.") var logEvery: Int = 10
-    @Option(help: "Output directory (created; the files named above are replaced).") var out: String
+    @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var output: OutputDirectoryOptions
 
     private enum Mode { case qa, markov, bigram }
 
@@ -125,16 +129,11 @@ struct Train: ParsableCommand {
     func validate() throws {
         let given = [data != nil, markov != nil, corpus != nil].filter { $0 }.count
         guard given <= 1 else { throw ValidationError("give one of --data, --markov and --corpus") }
-        if data != nil, tokenizer == nil {
-            throw ValidationError("--data needs --tokenizer (a file from `gscope tokenizer train`, or byte)")
+        if data != nil, tokenizerOptions.tokenizer == nil {
+            throw ValidationError("--data needs --tokenizer (byte, a tokenizer JSON from `gscope tokenizer train`, or a .gguf file)")
         }
-        if data == nil, tokenizer != nil { throw ValidationError("--tokenizer goes with --data") }
+        if data == nil, tokenizerOptions.tokenizer != nil { throw ValidationError("--tokenizer goes with --data") }
         if retrained, markov == nil { throw ValidationError("--retrained goes with --markov") }
-        if from != nil, data == nil { throw ValidationError("--from fine-tunes on QA data: give --data and --split") }
-        if from != nil, modelOptions.modelName != nil || modelOptions.nLayer != nil || modelOptions.nHead != nil
-            || modelOptions.nEmbd != nil || modelOptions.blockSize != nil {
-            throw ValidationError("--from brings its own architecture: leave out --model, --n-layer, --n-head, --n-embd and --block-size")
-        }
         if steps != nil, epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
         if mode == .bigram, epochs != nil { throw ValidationError("the bigram corpus has no epochs: use --steps") }
         if let s = steps, s < 1 { throw ValidationError("--steps must be at least 1") }
@@ -149,20 +148,53 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        let choice = try modelChoice()
         try threadOptions.apply()
         Signals.reportFileSizeLimitAsError()
         try TrainOutput.checkUsable(out)
         try OutputDirectory.claim(out)   // one process per output directory
         switch mode {
-        case .qa: try runQA()
-        case .markov: try runMarkov()
-        case .bigram: try runBigram()
+        case .qa: try runQA(choice)
+        case .markov: try runMarkov(choice)
+        case .bigram: try runBigram(choice)
         }
     }
 
+    /// The model the run trains: a pretrained one to fine-tune, or a shape to build.
+    private struct ModelChoice {
+        /// `--model PATH` (or the old `--from PATH`): fine-tune this model.
+        let path: String?
+        /// The shape built from scratch when there is no path.
+        let shape: ModelShapeOptions
+    }
+
+    /// `--model` and the shape options with the old spellings folded in: `--from PATH` and
+    /// `--model NAME` with a size name print their deprecation line; old and new spellings that
+    /// disagree are an `OptionError` (exit 2). A model to load brings its own architecture, and
+    /// is fine-tuned on QA data only.
+    private func modelChoice() throws -> ModelChoice {
+        let (path, shape) = try shapeOptions.readingDeprecatedSize(in: modelToLoad.model)
+        let choice = ModelChoice(path: try DeprecatedSpelling.merge(new: path, newName: "model", old: from, oldName: "from"),
+                                 shape: shape)
+        if let path = choice.path {
+            if data == nil { throw ValidationError("--model \(path) is fine-tuned on QA data: give --data and --split") }
+            let shapeOptions = shape.given.filter { $0 != "--vocab" }
+            if !shapeOptions.isEmpty {
+                throw ValidationError("--model \(path) brings its own architecture: leave out \(shapeOptions.joined(separator: ", "))")
+            }
+        }
+        return choice
+    }
+
+    /// The output directory.
+    private var out: String { output.out }
+
+    /// `--tokenizer` (given whenever there is `--data`: `validate` checks).
+    private var tokenizer: String? { tokenizerOptions.tokenizer }
+
     // MARK: The three kinds of data
 
-    private func runQA() throws {
+    private func runQA(_ choice: ModelChoice) throws {
         // Everything that can be wrong with the input is checked before the model is built.
         let directory = try TOFUDirectory(path: data!)
         let splits = try split.split(separator: ",").map { name in
@@ -179,19 +211,19 @@ struct Train: ParsableCommand {
         }.joined(separator: " + ")
         let text = try loadTokenizer(tokenizer!)
         let tokenizerFile = (text as? BPETokenizer)?.jsonData()
-        if let v = modelOptions.vocab, v != text.vocabSize {
+        if let v = choice.shape.vocab, v != text.vocabSize {
             throw ValidationError("--vocab \(v) does not match the tokenizer's vocabulary of \(text.vocabSize) (leave --vocab out: it is set from the tokenizer)")
         }
         let model: any CausalLanguageModel
-        if let from {
-            model = try Checkpoint.loadModel(from: from)
+        if let path = choice.path {
+            model = try Checkpoint.loadModel(from: path)
             guard model.vocabSize == text.vocabSize else {
-                throw ValidationError("--tokenizer \(tokenizer!) has \(text.vocabSize) ids, the model in --from \(from) a vocabulary of \(model.vocabSize): use the model's own tokenizer")
+                throw ValidationError("--tokenizer \(tokenizer!) has \(text.vocabSize) ids, the model in --model \(path) a vocabulary of \(model.vocabSize): use the model's own tokenizer")
             }
         } else {
-            var config = try modelOptions.config()
-            config.vocabSize = text.vocabSize
-            model = try freshGPT(config)
+            var shape = try choice.shape.shape()
+            shape.vocabSize = text.vocabSize
+            model = try fresh(shape)
         }
         let blockSize = model.contextLength
         let items = try splits.flatMap { split in
@@ -219,37 +251,38 @@ struct Train: ParsableCommand {
               "padded length \(loop.sequenceLength)")
         let tokenizerName = tokenizerFile != nil ? "tokenizer.json" : tokenizer!
         let tokens = text is ByteTokenizer ? "byte tokens" : "BPE \(text.vocabSize)"
-        try train(model, loop: loop, optimizer: { adamW($0, decay: 0.1, eps: 1e-8) },
+        try train(model, label: choice.path ?? choice.shape.sizeName(), loop: loop, optimizer: { adamW($0, decay: 0.1, eps: 1e-8) },
                   what: "\(splitNames) (\(tokens))",
                   settings: [("data", JSONText.quoted(directory.path)), ("split", JSONText.quoted(splits.map(\.rawValue).joined(separator: ","))),
                              ("tokenizer", JSONText.quoted(tokenizerName)),
                              ("tokenizer_source", JSONText.quoted(tokenizer!)),
                              ("template", JSONText.quoted(formatter.template.prefix)),
-                             ("from", from.map { JSONText.quoted($0) } ?? "null"),
+                             ("from", choice.path.map { JSONText.quoted($0) } ?? "null"),
                              ("truncated_items", "\(formatted.truncatedCount)"),
                              ("items_without_answer_left_out", "\(formatted.samples.count - kept.count)")],
                   extraFiles: tokenizerFile.map { [("tokenizer.json", $0)] } ?? [])
     }
 
-    private func runMarkov() throws {
+    private func runMarkov(_ choice: ModelChoice) throws {
         let experiment = markov!
         let setup = MarkovSetup.standard(experiment)
-        if let v = modelOptions.vocab, v != setup.states {
+        if let v = choice.shape.vocab, v != setup.states {
             throw ValidationError("--vocab \(v) does not match the \(setup.states) Markov states (leave --vocab out)")
         }
-        var config = try modelOptions.config(defaultName: "markov")
-        config.vocabSize = setup.states
+        var shape = try choice.shape.shape(gptDefault: "markov")
+        shape.vocabSize = setup.states
+        let model = try fresh(shape)
         let dataset = MarkovDataset.generate(setup, rng: RNG(seed: markovSeed))
         var options = trainingOptions(defaultSteps: nil, defaultBatch: MarkovTraining.batchSize,
                                       defaultLR: MarkovTraining.learningRate)
         if steps == nil && epochs == nil { options.length = .epochs(MarkovTraining.epochs) }
-        let loop = try MarkovTraining.loop(dataset, retrained: retrained, options: options, blockSize: config.blockSize)
+        let loop = try MarkovTraining.loop(dataset, retrained: retrained, options: options, blockSize: model.contextLength)
         let groups = MarkovTraining.groups(setup, retrained: retrained)
         print("data: experiment \(experiment.rawValue)\(retrained ? " (retrained)" : ""), \(loop.samples.count) training sequences of " +
               groups.map(\.rawValue).joined(separator: " + ") + ", sampled with seed \(markovSeed); padded length \(loop.sequenceLength)")
         let floor = MarkovTraining.bayesLoss(MarkovTraining.trainingSequences(dataset, retrained: retrained), setup: setup, groups: groups)
         print(String(format: "best achievable loss (the Bayes-optimal predictor on these sequences): %.4f nats", floor))
-        try train(try freshGPT(config), loop: loop,
+        try train(model, label: choice.shape.sizeName(gptDefault: "markov"), loop: loop,
                   optimizer: { adamW($0, decay: 0, eps: MarkovTraining.adamEpsilon) },
                   what: "Markov experiment \(experiment.rawValue)\(retrained ? " (retrained)" : "")",
                   settings: [("markov_experiment", JSONText.quoted(experiment.rawValue)),
@@ -260,16 +293,16 @@ struct Train: ParsableCommand {
                   extraFiles: [])
     }
 
-    private func runBigram() throws {
-        let config = try modelOptions.config()
-        let T = min(seq, config.blockSize)
+    private func runBigram(_ choice: ModelChoice) throws {
+        let label = choice.shape.sizeName()
+        let model = try fresh(try choice.shape.shape())
+        let T = min(seq, model.contextLength)
         let steps = self.steps ?? 300, batch = self.batch ?? 16, lr = self.lr ?? 3e-3
         var dataRNG = RNG(seed: seed).fork(2)
-        let model = try freshGPT(config)
-        let data = SparseBigramCorpus(vocabSize: config.vocabSize, seed: seed &+ 1)
+        let data = SparseBigramCorpus(vocabSize: model.vocabSize, seed: seed &+ 1)
         let adam = adamW(model, decay: 0.1, eps: 1e-8)
-        print("training \(modelOptions.model) (\(model.parameterCount) parameters) on the bigram corpus: " +
-              "\(steps) steps × \(batch)×\(T) tokens, lr \(lr), \(threadOptions.threads) threads")
+        print("training \(label) (\(model.parameterCount) parameters) on the bigram corpus: " +
+              "\(steps) steps × \(batch)×\(T) tokens, lr \(lr), \(threadOptions.count) threads")
         print(String(format: "best achievable loss (the chain's entropy): %.3f nats", data.entropyPerToken))
 
         var log = TrainLog(totalSteps: steps, every: logEvery)
@@ -282,7 +315,7 @@ struct Train: ParsableCommand {
                                           gradientNorm: norm, lossTokens: batch * T))
         }
         try TrainOutput.write(to: out, model: model, losses: log.tsv,
-                              settings: settingsJSON([("corpus", "\"bigram\""), ("seq", "\(T)")],
+                              settings: settingsJSON([("corpus", "\"bigram\""), ("seq", "\(T)")], label: label,
                                                      steps: steps, batch: batch, lr: lr, decay: 0.1, eps: 1e-8, log: log),
                               extraFiles: [])
         print("wrote \(out)/checkpoint, \(out)/losses.tsv and \(out)/train.json")
@@ -307,48 +340,47 @@ struct Train: ParsableCommand {
               decayRanges: matrixRanges(of: model.layout))
     }
 
-    /// A GPT of `config`, GPT-2-initialised from the run's seed.
-    private func freshGPT(_ config: GPTConfig) throws -> GPT {
+    /// A model of `shape` built from scratch, initialised from the run's seed (a GPT with GPT-2's
+    /// initialisation).
+    private func fresh(_ shape: FreshModelShape) throws -> any CausalLanguageModel {
         var initRNG = RNG(seed: seed).fork(1)
-        let model = try GPT(config: config)
-        model.initializeGPT2(rng: &initRNG)
-        return model
+        return try shape.build(rng: &initRNG)
     }
 
-    /// What the settings and progress call the model: the --from path, or the configuration's name.
-    private var modelLabel: String { from ?? modelOptions.modelName ?? (mode == .markov ? "markov" : "tiny") }
-
-    private func train(_ model: any CausalLanguageModel, loop: TrainingLoop, optimizer makeOptimizer: (any CausalLanguageModel) -> AdamW,
+    /// Trains `model`; `label` is what the settings and progress call it (the `--model` path, or
+    /// the size's name).
+    private func train(_ model: any CausalLanguageModel, label: String, loop: TrainingLoop,
+                       optimizer makeOptimizer: (any CausalLanguageModel) -> AdamW,
                        what: String, settings: [(String, String)], extraFiles: [(name: String, data: Data)]) throws {
         let adam = makeOptimizer(model)
         let o = loop.options
-        print("training \(modelLabel) (\(model.parameterCount) parameters, " +
+        print("training \(label) (\(model.parameterCount) parameters, " +
               "vocabulary \(model.vocabSize), block \(model.contextLength)) on \(what): \(loop.totalSteps) steps " +
               "(\(loop.batches.batchesPerEpoch) per epoch) × \(o.batchSize)×\(loop.sequenceLength), lr \(o.learningRate) " +
               "\(schedule.rawValue)\(schedule == .linear ? " (warm-up \(warmup))" : ""), weight decay \(adam.weightDecay), eps \(adam.eps)" +
-              (o.maxGradientNorm.map { ", clip \($0)" } ?? "") + ", \(threadOptions.threads) threads")
+              (o.maxGradientNorm.map { ", clip \($0)" } ?? "") + ", \(threadOptions.count) threads")
         var log = TrainLog(totalSteps: loop.totalSteps, every: logEvery)
         _ = try loop.run(model: model, optimizer: adam) { log.record($0) }
         let epochsDone = Double(loop.totalSteps) / Double(loop.batches.batchesPerEpoch)
         let settings = settings + [("epochs", JSONText.number(epochsDone)), ("sequence_length", "\(loop.sequenceLength)"),
                                    ("training_samples", "\(loop.samples.count)")]
         try TrainOutput.write(to: out, model: model, losses: log.tsv,
-                              settings: settingsJSON(settings, steps: loop.totalSteps, batch: o.batchSize,
+                              settings: settingsJSON(settings, label: label, steps: loop.totalSteps, batch: o.batchSize,
                                                      lr: o.learningRate, decay: adam.weightDecay, eps: adam.eps, log: log),
                               extraFiles: extraFiles)
         print("wrote \(out)/checkpoint, \(out)/losses.tsv, \(out)/train.json" +
               extraFiles.map { ", \(out)/\($0.name)" }.joined())
     }
 
-    private func settingsJSON(_ specific: [(String, String)], steps: Int, batch: Int, lr: Float,
+    private func settingsJSON(_ specific: [(String, String)], label: String, steps: Int, batch: Int, lr: Float,
                               decay: Float, eps: Float, log: TrainLog) -> String {
-        var pairs: [(String, String)] = [("model", JSONText.quoted(modelLabel))]
+        var pairs: [(String, String)] = [("model", JSONText.quoted(label))]
         pairs += specific
         pairs += [("steps", "\(steps)"), ("batch", "\(batch)"), ("lr", JSONText.number(Double(lr))),
                   ("schedule", JSONText.quoted(schedule.rawValue)), ("warmup", "\(warmup)"),
                   ("clip_grad_norm", clipGradNorm.map(JSONText.number) ?? "null"),
                   ("weight_decay", JSONText.number(Double(decay))), ("adam_eps", JSONText.number(Double(eps))),
-                  ("seed", "\(seed)"), ("threads", "\(threadOptions.threads)"),
+                  ("seed", "\(seed)"), ("threads", "\(threadOptions.count)"),
                   ("first_loss", JSONText.number(log.first)), ("final_loss", JSONText.number(log.last)),
                   ("seconds", JSONText.number((log.seconds * 1000).rounded() / 1000))]
         return "{\n" + pairs.map { "  " + JSONText.quoted($0.0) + ": " + $0.1 }.joined(separator: ",\n") + "\n}\n"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Experiments
 import Foundation
 import Model
@@ -12,7 +13,8 @@ struct Unlearn: ParsableCommand {
         discussion: """
         An experiment is a YAML file (the standard ones are under data/configs/); every key can be \
         overridden with --set key.path=value, and the main knobs have flags of their own, which \
-        win over both. Without --config the built-in defaults are used.
+        win over both. Without --config the built-in defaults are used. --model, --tokenizer, \
+        --threads and --out set model.checkpoint, data.tokenizer, threads and run.out.
 
         The starting checkpoint is also kept, frozen, as the reference model θ_o that NPO, TNPO, \
         WTNPO, IdkDPO, UNDIAL and the KL and RR retain terms compare with. The loss is \
@@ -37,17 +39,18 @@ struct Unlearn: ParsableCommand {
     var overrides: [String] = []
     @Option(help: "Forget objective (objective.forget.name).") var objective: String?
     @Option(help: "Retain term: none, gd, kl, rr (objective.retain.name).") var retain: String?
-    @Option(help: "Starting checkpoint directory (model.checkpoint).") var checkpoint: String?
+    @OptionGroup var modelToLoad: ModelToLoadOptions
+    @Option(help: ArgumentHelp("Deprecated spelling of --model PATH.", visibility: .hidden)) var checkpoint: String?
     @Option(help: "TOFU-shaped data directory (data.dir).") var data: String?
-    @Option(help: "Tokenizer JSON, or 'byte' (data.tokenizer).") var tokenizer: String?
-    @Option(help: "forget01, forget05 or forget10 (data.forget_split; the retain split follows).") var forgetSplit: String?
+    @OptionGroup var tokenizerOptions: TokenizerOptions
+    @Option(help: "The forget set (data.forget_split; the retain split follows).") var forgetSplit: TOFUForgetSet?
     @Option(help: "Optimiser steps (run.steps).") var steps: Int?
     @Option(help: "Base learning rate (optimizer.lr).") var lr: Double?
     @Option(help: "Seed of the run (batch order, refusal draws, RMU's direction).") var seed: Int?
-    @Option(help: "Worker threads (threads); results do not depend on the count.") var threads: Int?
-    @Option(help: "Output directory (run.out).") var out: String?
+    @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var output: OptionalOutputDirectoryOptions
     @Option(help: "exact (full-set gradients, per instance and token) or paper (micro-batches of 4 with smoothed gradients, as the G-effect paper's code) (run.geffect_mode).")
-    var geffectMode: String?
+    var geffectMode: GEffectModeName?
     @Option(help: "Evaluate every K steps and at steps 0 and the last (eval.every): TOFU's metric suite for QA data (trajectories of forget quality and model utility in /eval), the KL metrics for Markov data.")
     var evalEvery: Int?
     @Option(help: "Checkpoint of the retain model, for forget quality and privleak (eval.retain_model).")
@@ -55,29 +58,32 @@ struct Unlearn: ParsableCommand {
     @Flag(help: "Replace an existing run in the output directory (the new run is written beside it as run.h5.partial and renamed over it once complete; of the old checkpoints/, only gscope's step-NNNNNN checkpoints are removed).") var force = false
     @Flag(help: "Print only the first, every 10th and the last step.") var quiet = false
 
-    /// The flags as `--set` overrides, after the explicit ones so that they win.
-    var flagOverrides: [String] {
+    /// The flags as `--set` overrides, after the explicit ones so that they win; `model` is
+    /// `--model` merged with the old `--checkpoint`.
+    func flagOverrides(model: String?) -> [String] {
         var o: [String] = []
         if let v = objective { o.append("objective.forget.name=\(v)") }
         if let v = retain { o.append("objective.retain.name=\(v)") }
-        if let v = checkpoint { o.append("model.checkpoint=\(v)") }
+        if let v = model { o.append("model.checkpoint=\(v)") }
         if let v = data { o.append("data.dir=\(v)") }
-        if let v = tokenizer { o.append("data.tokenizer=\(v)") }
-        if let v = forgetSplit { o.append("data.forget_split=\(v)") }
+        if let v = tokenizerOptions.tokenizer { o.append("data.tokenizer=\(v)") }
+        if let v = forgetSplit { o.append("data.forget_split=\(v.rawValue)") }
         if let v = steps { o.append("run.steps=\(v)") }
         if let v = lr { o.append("optimizer.lr=\(v)") }
         if let v = seed { o.append("seed=\(v)") }
-        if let v = threads { o.append("threads=\(v)") }
-        if let v = out { o.append("run.out=\(v)") }
-        if let v = geffectMode { o.append("run.geffect_mode=\(v)") }
+        if let v = threadOptions.threads { o.append("threads=\(v)") }
+        if let v = output.out { o.append("run.out=\(v)") }
+        if let v = geffectMode { o.append("run.geffect_mode=\(v.rawValue)") }
         if let v = evalEvery { o.append("eval.every=\(v)") }
         if let v = retainModel { o.append("eval.retain_model=\(v)") }
         return o
     }
 
     func run() throws {
+        let model = try modelToLoad.merged(withDeprecated: checkpoint, named: "checkpoint")
+        try threadOptions.check()   // --threads (else the config's `threads`, checked with the config)
         Signals.reportFileSizeLimitAsError()
-        let all = overrides + flagOverrides
+        let all = overrides + flagOverrides(model: model)
         let resolved = try config.map { try ExperimentConfig.load(path: $0, overrides: all) }
             ?? ExperimentConfig.load(yaml: "", file: "<defaults>", overrides: all)
         Parallel.configure(threads: resolved.threads)

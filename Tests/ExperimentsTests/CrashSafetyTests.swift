@@ -18,7 +18,7 @@ struct CrashSafetyTests {
         let setup = UnlearningRunTests.setup, out = temporaryDirectory("crash") + "/run"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.gscope)
-        process.arguments = ["unlearn", "--checkpoint", setup.checkpoint, "--data", setup.data, "--tokenizer", "byte",
+        process.arguments = ["unlearn", "--model", setup.checkpoint, "--data", setup.data, "--tokenizer", "byte",
                              "--forget-split", "forget10", "--steps", "100000", "--threads", "1", "--out", out,
                              "--set", "data.max_length=320", "--set", "run.geffect_retain_size=8", "--quiet"]
         process.standardOutput = FileHandle.nullDevice

@@ -3,7 +3,7 @@ import Model
 import Testing
 import TestSupport
 
-/// `gscope train --from` fine-tunes a pretrained Llama checkpoint and writes a Llama checkpoint,
+/// `gscope train --model PATH` fine-tunes a pretrained Llama checkpoint and writes a Llama checkpoint,
 /// which `gscope generate` then answers with. Needs the release binary (`make test` builds it).
 @Suite("Fine-tuning from a pretrained checkpoint")
 struct FineTuneCommandTests {
@@ -23,7 +23,7 @@ struct FineTuneCommandTests {
         let (pretrained, model) = tinyLlamaCheckpoint("fine-tune-from", seed: 5)
 
         let out = temporaryDirectory("fine-tune-out")
-        let train = try Self.gscope(["train", "--data", data, "--split", "forget10", "--tokenizer", "byte", "--from", pretrained,
+        let train = try Self.gscope(["train", "--data", data, "--split", "forget10", "--tokenizer", "byte", "--model", pretrained,
                                      "--steps", "3", "--batch", "4", "--lr", "1e-3", "--threads", "1", "--out", out])
         #expect(train.status == 0, "\(train.output)")
         let tuned = try #require(try Checkpoint.loadModel(from: out + "/checkpoint") as? Llama)
@@ -31,14 +31,14 @@ struct FineTuneCommandTests {
         let settings = try String(contentsOfFile: out + "/train.json", encoding: .utf8)
         #expect(settings.contains("\"from\": \"\(pretrained)\""))
 
-        let generate = try Self.gscope(["generate", "--checkpoint", out + "/checkpoint", "--tokenizer", "byte",
+        let generate = try Self.gscope(["generate", "--model", out + "/checkpoint", "--tokenizer", "byte",
                                         "--question", "Who is she?", "--max-new-tokens", "5", "--json"])
         #expect(generate.status == 0, "\(generate.output)")
         #expect(generate.output.contains("\"kind\": \"question\""))
 
-        // Architecture options do not go with --from.
-        let refused = try Self.gscope(["train", "--data", data, "--tokenizer", "byte", "--from", pretrained, "--model", "small",
+        // Shape options do not go with a model to load.
+        let refused = try Self.gscope(["train", "--data", data, "--tokenizer", "byte", "--model", pretrained, "--size", "small",
                                        "--steps", "1", "--out", out])
-        #expect(refused.status != 0 && refused.output.contains("--from brings its own architecture"))
+        #expect(refused.status != 0 && refused.output.contains("brings its own architecture: leave out --size"), "\(refused.output)")
     }
 }

@@ -36,7 +36,7 @@ struct InputValidationCommandTests {
         let out = temporaryDirectory("threads")
         let score = try runGscope(["score", "--model", Self.setup.checkpoint, "--tokenizer", "byte", "--text", "hello", "--threads", "257"])
         Self.expectOneLine(score, status: 2, containing: ["--threads: must be between 1 and 256, got 257"])
-        let unlearn = try runGscope(["unlearn", "--checkpoint", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte",
+        let unlearn = try runGscope(["unlearn", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte",
                                      "--threads", "300", "--out", out + "/run"])
         Self.expectOneLine(unlearn, status: 2, containing: ["threads: must be between 1 and 256, got 300"])
         #expect(!FileManager.default.fileExists(atPath: out + "/run"))
@@ -55,7 +55,7 @@ struct InputValidationCommandTests {
         }
         guard Self.requireBinary() else { return }
         let out = temporaryDirectory("max-length") + "/run"
-        let run = try runGscope(["unlearn", "--checkpoint", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte",
+        let run = try runGscope(["unlearn", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte",
                                  "--steps", "1", "--set", "data.max_length=1", "--out", out])
         Self.expectOneLine(run, status: 2, containing: ["forget01.json", "max_length"])
         #expect(!FileManager.default.fileExists(atPath: out + "/run.h5"))
@@ -82,7 +82,7 @@ struct InputValidationCommandTests {
         let commands: [[String]] = [
             ["eval", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte", "--no-generate",
              "--threads", "1", "--out", "/dev/null/eval"],
-            ["unlearn", "--checkpoint", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte", "--steps", "1",
+            ["unlearn", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte", "--steps", "1",
              "--threads", "1", "--out", "/dev/null/run"],
             ["data", "synth", "--authors", "10", "--out", "/dev/null/synth"],
         ]

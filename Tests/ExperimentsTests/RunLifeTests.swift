@@ -13,7 +13,7 @@ struct RunLifeTests {
 
     /// `gscope unlearn` on the synthetic setup with `extra` arguments (steps, --out, …).
     static func arguments(_ extra: [String]) -> [String] {
-        ["unlearn", "--checkpoint", setup.checkpoint, "--data", setup.data, "--tokenizer", "byte",
+        ["unlearn", "--model", setup.checkpoint, "--data", setup.data, "--tokenizer", "byte",
          "--forget-split", "forget10", "--threads", "1", "--set", "data.max_length=320",
          "--set", "run.geffect_retain_size=8", "--quiet"] + extra
     }

@@ -6,16 +6,17 @@
 #
 # For each model in $MODELS (default: tiny small medium) it runs
 #   python3 notebooks-scripts/bench/torch_bench.py --model M --batch B --seq T --steps N --warmup W --threads K --json
-#   $GSCOPE bench --model M --mode train --batch B --seq T --steps N --threads K --json
+#   $GSCOPE bench --size M --mode train --batch B --seq T --steps N --threads K --json
 # and prints a table: model, seq, torch ms/step, gscope ms/step, ratio gscope/torch, and both GFLOP/s.
 #
 # With BASELINE=<another gscope binary> (e.g. one built from an earlier commit) the table also times
 # it, interleaved with this one, and prints baseline ms/step and gscope/baseline: the cost of a change
-# measured against its peer in the same run.
+# measured against its peer in the same run (a baseline older than --size is given --model M).
 #
 # Then (unless LLAMA=0) SmolLM2-135M, issue 8's target, beside transformers' LlamaForCausalLM:
 #   python3 notebooks-scripts/bench/torch_llama_bench.py --batch LB --seq LT --steps LN --warmup LW --threads K --json
-#   $GSCOPE bench --model smollm2 --mode train --batch LB --seq LT --steps LN --warmup LW --threads K --json [--gguf $GGUF]
+#   $GSCOPE bench --model $GGUF --mode train --batch LB --seq LT --steps LN --warmup LW --threads K --json
+#   (or --arch llama --size smollm2 in place of --model $GGUF)
 # both on the weights of $GGUF when it exists (random weights of the same shape otherwise), and
 # prints torch and gscope ms/step, the ratio gscope/torch and both tokens/s.
 #
@@ -89,7 +90,10 @@ json_line() { grep '^{' "$1" | tail -n 1; }
 gscope_train() {
     [ -x "$1" ] || return 0
     echo "== $2: $3" >&2
-    if "$1" bench --model "$2" --mode train --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" \
+    # A model size is --size NAME; a baseline built before issue 16 knows only --model NAME.
+    local size_option=--size
+    "$1" bench --help 2>/dev/null | grep -q -- '--size' || size_option=--model
+    if "$1" bench "$size_option" "$2" --mode train --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" \
             --threads "$THREADS" --json >"$tmp/$3.out" 2>"$tmp/$3.err"; then
         json_line "$tmp/$3.out"
     else
@@ -154,10 +158,10 @@ if [ "${#rows[@]}" -gt 0 ]; then
 fi
 
 if [ "$LLAMA" = 1 ]; then
-    gguf_args=()
+    model_args=(--arch llama --size smollm2)
     weights=random
     if [ -f "$GGUF" ]; then
-        gguf_args=(--gguf "$GGUF")
+        model_args=(--model "$GGUF")
         weights="$(basename "$GGUF")"
     else
         echo "note: $GGUF not found (make model); both sides time random weights" >&2
@@ -172,7 +176,7 @@ if [ "$LLAMA" = 1 ]; then
     gscope_json=""
     if [ "$have_gscope" = 1 ]; then
         echo "== smollm2: gscope" >&2
-        if "$GSCOPE" bench --model smollm2 --mode train "${gguf_args[@]}" --batch "$LLAMA_BATCH" --seq "$LLAMA_SEQ" \
+        if "$GSCOPE" bench --mode train "${model_args[@]}" --batch "$LLAMA_BATCH" --seq "$LLAMA_SEQ" \
                 --steps "$LLAMA_STEPS" --warmup "$LLAMA_WARMUP" --threads "$THREADS" --json >"$tmp/gscope.out" 2>"$tmp/gscope.err"; then
             gscope_json="$(json_line "$tmp/gscope.out")"
         else
@@ -203,7 +207,7 @@ for mode in geffect pg; do
     t_json="$(json_line "$tmp/t.out")"
     g_json=""
     if [ "$have_gscope" = 1 ]; then
-        "$GSCOPE" bench --mode "$mode" --model small --batch "$BATCH" --seq "$SEQ" --instances 32 --steps 3 --warmup 1 \
+        "$GSCOPE" bench --mode "$mode" --size small --batch "$BATCH" --seq "$SEQ" --instances 32 --steps 3 --warmup 1 \
             --threads "$THREADS" --json >"$tmp/g.out" 2>"$tmp/g.err" || tail -n 3 "$tmp/g.err" >&2
         g_json="$(json_line "$tmp/g.out")"
     fi

@@ -1,5 +1,5 @@
 """Training-step benchmark of transformers' LlamaForCausalLM, the peer of
-`gscope bench --mode train --model smollm2`.
+`gscope bench --mode train --arch llama --size smollm2` (or `--model GGUF`).
 
     python3 notebooks-scripts/bench/torch_llama_bench.py --batch 4 --seq 128 \\
         --steps 10 --warmup 2 --threads 2 --json

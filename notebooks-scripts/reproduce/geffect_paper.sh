@@ -54,7 +54,7 @@ for name in $OBJECTIVES; do
   case $name in ga_kl) config=ga_gd retain=(--retain kl) ;; ga_rr) config=ga_gd retain=(--retain rr) ;; esac
   [ -f $CONFIGS/$config.yaml ] || { echo "$0: no config $CONFIGS/$config.yaml for '$name'" >&2; exit 2; }
   stage "unlearn $FORGET with $name (G-effects at every step, $MODE mode)"
-  $GSCOPE unlearn --config $CONFIGS/$config.yaml "${retain[@]}" --data "$DATA" --checkpoint $R/target/checkpoint \
+  $GSCOPE unlearn --config $CONFIGS/$config.yaml "${retain[@]}" --data "$DATA" --model $R/target/checkpoint \
     --tokenizer $R/tokenizer.json --forget-split "$FORGET" --threads "$THREADS" --geffect-mode "$MODE" \
     ${STEPS:+--steps $STEPS} --set name=$BENCH-$FORGET-$name --quiet --force --out $OUT/$name
   RUN[$name]=$OUT/$name/run.h5; ordered+=("${RUN[$name]}")

@@ -50,7 +50,7 @@ for seed in $SEEDS; do
       IFS=: read -r label objective beta <<< "$variant"
       stage "seed $seed, experiment $experiment: unlearning with $objective β $beta (50 iterations)"
       $GSCOPE unlearn --config data/configs/markov/${experiment}_$objective.yaml --threads "$THREADS" --quiet --force \
-        --seed "$seed" --checkpoint $dir/target/checkpoint \
+        --seed "$seed" --model $dir/target/checkpoint \
         --set name=markov-$experiment-$label --set data.markov_seed="$seed" --set objective.forget.beta="$beta" \
         --set run.record_every="$RECORD_EVERY" --set run.geffect_forget_size=64 \
         --out $dir/$label

@@ -47,7 +47,7 @@ for split in $splits; do
     continue
   fi
   stage "fine-tune SmolLM2 on $split, $EPOCHS epochs, lr $LR -> $out"
-  $GSCOPE train --data $R/data --split $split --tokenizer $MODEL --from $MODEL --epochs "$EPOCHS" --batch 4 \
+  $GSCOPE train --data $R/data --split $split --tokenizer $MODEL --model $MODEL --epochs "$EPOCHS" --batch 4 \
     --lr "$LR" --schedule linear --warmup 10 --threads "$THREADS" --log-every 20 --out $out
 done
 
