@@ -16,12 +16,14 @@ struct Unlearn: ParsableCommand {
         win over both. Without --config the built-in defaults are used. --model, --tokenizer, \
         --threads and --out set model.checkpoint, data.tokenizer, threads and run.out.
 
-        The starting checkpoint is also kept, frozen, as the reference model θ_o that NPO, TNPO, \
-        WTNPO, IdkDPO, UNDIAL and the KL and RR retain terms compare with. The loss is \
+        The starting checkpoint is also kept, frozen, as the reference model θ_o that \
+        \(ObjectiveDescription.referenceReaders) compare with. The loss is \
         γ·forget + α·retain (objective.forget_weight, objective.retain_weight).
 
-        Forget objectives: ga wga npo simnpo tnpo wtnpo satimp po idkdpo rmu undial.
-        Retain terms: none gd kl rr.
+        Forget objectives (objective.forget.name), with the defaults of their hyper-parameters \
+        (objective.forget.KEY): \(ObjectiveDescription.namesWithDefaults(ObjectiveDescription.forget)). \
+        Retain terms (objective.retain.name): \(ObjectiveDescription.namesWithDefaults(ObjectiveDescription.retain)). \
+        `gscope objectives` describes each, with the allowed values.
 
         Writes OUT/run.h5 (resolved config, model tensor table, the forget set's tokens and mask, \
         and per step: lr, gradient norm, loss terms, the batch's forget indices and instance \
@@ -37,8 +39,10 @@ struct Unlearn: ParsableCommand {
     @Option(help: "Experiment YAML file (default: the built-in defaults).") var config: String?
     @Option(name: .customLong("set"), help: "Override a configuration key, e.g. --set objective.forget.beta=0.5 (repeatable).")
     var overrides: [String] = []
-    @Option(help: "Forget objective (objective.forget.name).") var objective: String?
-    @Option(help: "Retain term: none, gd, kl, rr (objective.retain.name).") var retain: String?
+    @Option(help: "Forget objective (objective.forget.name): \(ObjectiveRegistry.forgetNames.joined(separator: ", ")).")
+    var objective: String?
+    @Option(help: "Retain term (objective.retain.name): \(ObjectiveRegistry.retainNames.joined(separator: ", ")).")
+    var retain: String?
     @OptionGroup var modelToLoad: ModelToLoadOptions
     @Option(help: ArgumentHelp("Deprecated spelling of --model PATH.", visibility: .hidden)) var checkpoint: String?
     @Option(help: "TOFU-shaped data directory (data.dir).") var data: String?

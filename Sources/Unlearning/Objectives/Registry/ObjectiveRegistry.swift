@@ -70,8 +70,24 @@ public struct ObjectiveDescription: Sendable, Equatable {
     public var parameters: [Parameter]
     public var aliases: [Alias]
 
-    /// `term`'s entry.
-    public init<Term: RegisteredTerm>(_ term: Term.Type) {
+    /// Whether the term reads the frozen reference model θ_o.
+    public var readsReference: Bool
+
+    /// A forget objective's entry.
+    public init<Term: ForgetObjectiveTerm>(_ term: Term.Type) {
+        var rng = RNG(seed: 0)
+        self.init(term, made: Term(Term.Parameters(), shape: Self.probeShape, rng: &rng))
+    }
+
+    /// A retain term's entry.
+    public init<Term: RetainObjectiveTerm>(_ term: Term.Type) {
+        self.init(term, made: Term(Term.Parameters(), shape: Self.probeShape))
+    }
+
+    /// A small model shape to build a term on when only its description is wanted.
+    private static let probeShape = ObjectiveModelShape(width: 4, blocks: 2)
+
+    private init<Term: RegisteredTerm>(_ term: Term.Type, made: Term) {
         let defaults = Term.Parameters()
         name = Term.name
         summary = Term.summary
@@ -79,6 +95,7 @@ public struct ObjectiveDescription: Sendable, Equatable {
             Parameter(key: $0.key, summary: $0.summary, defaultText: $0.text(in: defaults), allowed: $0.allowed)
         }
         aliases = Term.Parameters.aliases.map { Alias(key: $0.key, sets: $0.sets, summary: $0.summary) }
+        readsReference = made.needsReference
     }
 
     /// The entries of every forget objective, in registry order.
@@ -95,6 +112,7 @@ public struct ObjectiveDescription: Sendable, Equatable {
         self.summary = summary
         self.parameters = parameters
         self.aliases = aliases
+        readsReference = false
     }
 
     /// "beta=0.1, gamma=0.0", or "—" when there are none.

@@ -19,6 +19,18 @@ extension ObjectiveDescription {
             + "\n\n" + table("Retain terms (`objective.retain.name`, parameters under `objective.retain`):", retain) + "\n"
     }
 
+    /// The terms that read θ_o, in words: "npo, tnpo, … and the kl and rr retain terms".
+    public static var referenceReaders: String {
+        let forget = Self.forget.filter(\.readsReference).map(\.name)
+        let retain = Self.retain.filter(\.readsReference).map(\.name)
+        return forget.joined(separator: ", ") + " and the " + retain.joined(separator: " and ") + " retain terms"
+    }
+
+    /// "ga, wga (alpha=1.0), npo (beta=0.1), …": names with their defaults, for a help paragraph.
+    public static func namesWithDefaults(_ entries: [ObjectiveDescription]) -> String {
+        entries.map { $0.parameters.isEmpty ? $0.name : "\($0.name) (\($0.defaultsText))" }.joined(separator: ", ")
+    }
+
     /// The plain-text list for `--help`: each entry's name and summary, then one line per
     /// hyper-parameter with its default and range.
     public static func helpText(_ entries: [ObjectiveDescription]) -> String {
