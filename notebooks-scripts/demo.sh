@@ -34,6 +34,6 @@ done
 $GSCOPE plot "${runs[@]}" --figure compare --out plots/demo
 $GSCOPE plot "${runs[@]}" --figure tradeoff --out plots/demo
 
-stage "summary (forget NLL and retain NLL: answer NLL before → after; e_u, e_r: the last recorded G-effects)"
+stage "summary (answer NLL before → after of the forget set and of the first 200 retain items; e_forget, e_retain: the last recorded G-effects)"
 $GSCOPE inspect --table "${runs[@]}"
 echo; echo "demo finished in $(( $(date +%s) - start )) s"

@@ -2,6 +2,7 @@
 #define GSCOPE_CHDF5_SHIM_H
 #include <hdf5.h>
 #include <fcntl.h>
+#include <string.h>
 
 // HDF5 exposes these as macros that expand to global variables behind H5open(); Swift cannot
 // import them, so each is returned from a static inline function.
@@ -71,4 +72,26 @@ static inline int gs_set_close_on_exec(hid_t file_id) {
     if (flags < 0) return -1;
     return fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
 }
+// The names of a group's direct links, NUL-separated, through one H5Literate pass. Writes at most
+// `capacity` bytes into `buffer` and sets *needed to the bytes all names take; returns the link
+// count, or -1 when the iteration fails. One pass in the library's native order, where asking name
+// by name would rebuild the group's link table once per member.
+struct gs_names_sink { char *buffer; size_t capacity; size_t used; long count; };
+static inline herr_t gs_collect_name(hid_t group, const char *name, const H5L_info_t *info, void *data) {
+    (void)group; (void)info;
+    struct gs_names_sink *sink = (struct gs_names_sink *)data;
+    size_t length = strlen(name) + 1;
+    if (sink->used + length <= sink->capacity) memcpy(sink->buffer + sink->used, name, length);
+    sink->used += length;
+    sink->count += 1;
+    return 0;
+}
+static inline long gs_link_names(hid_t group, char *buffer, size_t capacity, size_t *needed) {
+    struct gs_names_sink sink = { buffer, capacity, 0, 0 };
+    hsize_t index = 0;
+    if (H5Literate(group, H5_INDEX_NAME, H5_ITER_NATIVE, &index, gs_collect_name, &sink) < 0) return -1;
+    *needed = sink.used;
+    return sink.count;
+}
+
 #endif

@@ -20,7 +20,7 @@ public enum FigureKind: String, CaseIterable, Sendable {
             return "Instance-weight quantiles (min, 10/50/90 %, max) vs step, and the token weights (instance x position) "
                 + "at --step (default: the last recorded step)."
         case .groups:
-            return "Markov runs: the G-effect each forget group's instances contribute (forget1, forget2; solid e_u, dashed e_r) "
+            return "Markov runs: the G-effect each forget group's instances contribute (forget1, forget2; solid e_forget, dashed e_retain) "
                 + "and each group's median instance weight vs step: which sequences carry the update."
         case .fidelity:
             return "Predicted risk change -eta*e (filled) and -eta*u (open, the optimiser's real update) vs the realised "

@@ -34,7 +34,7 @@ enum GroupsFigure {
                     let column = 2 + s * groups.count + g
                     plotted.append(PlotParts.series(index: index, using: "1:\(column)",
                                                     with: "linespoints linetype \(g + 1) dashtype \(s + 1)",
-                                                    title: "\(group) → \(set == "forget" ? "e_u" : "e_r")"))
+                                                    title: "\(group) → \(set == "forget" ? "e_forget" : "e_retain")"))
                 }
             }
             panels.append([

@@ -57,25 +57,25 @@ public final class H5Group: H5Object {
         return true
     }
 
-    /// The names of this group's direct members, sorted.
+    /// The names of this group's direct members, sorted. Read in one link iteration (twice when
+    /// the first buffer was too small).
     public func memberNames() throws(StoreError) -> [String] {
         try file.checkOpen(object: path)
-        var info = H5G_info_t()
-        guard H5Gget_info(id, &info) >= 0 else { throw libraryError("H5Gget_info") }
-        var names: [String] = []
-        names.reserveCapacity(Int(info.nlinks))
-        for index in 0..<info.nlinks {
-            let length = H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0,
-                                            gs_H5P_DEFAULT())
-            guard length >= 0 else { throw libraryError("H5Lget_name_by_idx") }
-            var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-            guard H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer,
-                                     buffer.count, gs_H5P_DEFAULT()) >= 0
-            else { throw libraryError("H5Lget_name_by_idx") }
-            names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) },
-                                as: UTF8.self))
+        var capacity = 4096
+        while true {
+            var buffer = [CChar](repeating: 0, count: capacity)
+            var needed = 0
+            let count = gs_link_names(id, &buffer, capacity, &needed)
+            guard count >= 0 else { throw libraryError("H5Literate") }
+            guard needed > capacity else {
+                let bytes = buffer.prefix(needed).map { UInt8(bitPattern: $0) }
+                let names = bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast()
+                    .map { String(decoding: $0, as: UTF8.self) }
+                guard names.count == count else { throw libraryError("H5Literate") }
+                return names.sorted()
+            }
+            capacity = needed
         }
-        return names.sorted()
     }
 
     /// Whether the member `name` is a group or a dataset.

@@ -114,7 +114,7 @@ struct Unlearn: ParsableCommand {
                     if let retain = e.retain { line += String(format: "  retain %.4f", retain.value) }
                     line += String(format: "  |g| %.3g  lr %.2e", r.gradientNorm, r.learningRate)
                     if let m = measured, m.risks.count >= 2 {
-                        line += String(format: "  e_u %+.3g  e_r %+.3g", m.risks[0].total, m.risks[1].total)
+                        line += String(format: "  e_forget %+.3g  e_retain %+.3g", m.risks[0].total, m.risks[1].total)
                     }
                     bar.log(line + String(format: "  %.0f ms/step  ETA ", bar.elapsed / Double(r.step) * 1000)
                             + ProgressBar.duration(bar.remaining(after: r.step)))

@@ -98,7 +98,7 @@ struct StandardConfigTests {
         case "rmu": #expect(f["layer"] == nil && f["c"] == 2)
         case "undial": #expect(f["beta"] == 10)
         case "ga", "po": #expect(f.parameters is NoParameters)
-        default: Issue.record("\(file): no expectation for \(forget)")
+        default: #expect(f.parameters.isEqual(to: f.term.defaultParameters), "\(file): a new objective's configs use its defaults")
         }
     }
 }

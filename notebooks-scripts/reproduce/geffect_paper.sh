@@ -9,7 +9,7 @@
 # run per objective with G-effects at every step: GA, WGA, NPO, TNPO, PO (refusal tuning on "I
 # don't know" answers), RMU, and the regularisers GA+GD, GA+KL, GA+RR. Figures go to
 # plots/geffect-paper/BENCH-FORGET/:
-#   objectives/compare     e_u and e_r of GA, WGA, NPO, TNPO on the same axes (Fig. 3a, 4, 6);
+#   objectives/compare     e_forget and e_retain of GA, WGA, NPO, TNPO on the same axes (Fig. 3a, 4, 6);
 #   others/compare         PO and RMU, whose G-effects have another scale;
 #   regularisers/compare   GA alone and with each retain term (Fig. 7);
 #   RUN/geffect, layers, blocks (cumulative too)   where in the network each objective acts;

@@ -2,9 +2,10 @@ import Foundation
 import Store
 
 /// One line per run file, the headline numbers side by side (`gscope inspect --table`): the run's
-/// name and objective, the answer NLL of the forget set and of the first retain items before →
-/// after, the last evaluation's headline metrics (TOFU: forget quality and model utility; Markov:
-/// the KL of each group) and the last recorded e_u and e_r.
+/// name and objective, the answer NLL of the forget set and of the first
+/// `UnlearningExperiment.retainReportCount` (200) retain items before → after, the last
+/// evaluation's headline metrics (TOFU: forget quality and model utility; Markov: the KL of each
+/// group) and the last recorded G-effects on the forget and retain risks, e_forget and e_retain.
 public enum RunTable {
     /// The evaluation metrics a table shows, in this order, when any run has them.
     public static let headlineMetrics = ["forget_quality", "model_utility", "kl_forget1", "kl_forget2", "kl_retain"]
@@ -44,8 +45,8 @@ public enum RunTable {
         func cell(_ v: Double?, _ format: String = "%.4g") -> String { v.map { String(format: format, $0) } ?? "—" }
         let table = try paths.map(row(of:))
         let metrics = headlineMetrics.filter { m in table.contains { $0.lastEvaluation[m] != nil } }
-        let header = ["run", "objective", "forget NLL", "retain NLL"] + metrics.map { $0.replacingOccurrences(of: "_", with: " ") }
-            + ["e_u (last)", "e_r (last)"]
+        let header = ["run", "objective", "forget NLL", "retain NLL (first \(UnlearningExperiment.retainReportCount))"] + metrics.map { $0.replacingOccurrences(of: "_", with: " ") }
+            + ["e_forget (last)", "e_retain (last)"]
         let rows = table.map { r -> [String] in
             [r.name, r.objective, String(format: "%.3f → %.3f", r.forgetNLL.before, r.forgetNLL.after),
              String(format: "%.3f → %.3f", r.retainNLL.before, r.retainNLL.after)]
