@@ -4,8 +4,8 @@ import Testing
 /// The user documentation — README.md, every page under docs/, plots/README.md and
 /// data/README.md: every relative link and embedded figure points at a file of the repository
 /// (and an in-page `#anchor` at one of the page's headings), the G-effects are spelled one way
-/// (e_forget, e_retain; never e_u, e_r), and the README keeps the markers the objectives table
-/// is generated between.
+/// (e_forget, e_retain; never e_u, e_r), and the README keeps the two markers the objectives
+/// table is generated between (its contents are the registry's test's to check).
 @Suite struct DocumentationTests {
     /// The repository root, found from this source file's path (`#filePath`).
     static let root = URL(fileURLWithPath: #filePath)   // Tests/ExperimentsTests/DocumentationTests.swift
@@ -85,16 +85,14 @@ import Testing
         #expect(stray.isEmpty, "e_u or e_r instead of e_forget or e_retain in \(stray.count) lines:\n\(stray.joined(separator: "\n"))")
     }
 
-    @Test func theReadmeHoldsOneObjectivesTableBetweenItsMarkers() throws {
+    @Test func theReadmeKeepsTheObjectivesTableMarkers() throws {
         let lines = try Self.text(of: "README.md").components(separatedBy: "\n")
         let begins = lines.indices.filter { lines[$0] == "<!-- objectives:begin -->" }
         let ends = lines.indices.filter { lines[$0] == "<!-- objectives:end -->" }
         try #require(begins.count == 1 && ends.count == 1,
                      "README.md has \(begins.count) begin and \(ends.count) end markers of the objectives table; one of each is expected")
         try #require(begins[0] < ends[0], "the objectives table's end marker comes before its begin marker")
-        let table = lines[(begins[0] + 1)..<ends[0]]
-        let other = table.filter { !$0.hasPrefix("|") }
-        #expect(table.count >= 3, "the objectives table has \(table.count) lines: a header, its rule and at least one row are expected")
-        #expect(other.isEmpty, "between the markers only table lines are allowed; found: \(other.prefix(3))")
+        let rows = lines[(begins[0] + 1)..<ends[0]].filter { $0.hasPrefix("|") }
+        #expect(rows.count >= 3, "between the markers are \(rows.count) table lines: a header, its rule and at least one row are expected")
     }
 }
