@@ -35,6 +35,10 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
 
         // BLAS wrappers, SIMD element-wise kernels, reductions, the seeded RNG.
+        // Every other module's declarations are `package` (gscope is an executable, not a library);
+        // NumericCore's stay `public`, because default cross-module optimisation inlines only
+        // public functions into their callers: with `package` here a training step of the tiny
+        // GPT took about 2 % longer (single thread, 4 runs of 30 steps each).
         .target(name: "NumericCore", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
         // The CausalLanguageModel protocol; GPT and Llama (forward, backward, forward-mode,
         // greedy decoding); the parameter layout; checkpoints (safetensors) and Llama from GGUF.

@@ -10,19 +10,19 @@ import GGUF
 /// an empty file. Blank lines (only spaces, tabs, `\r`) are skipped but still counted, so line
 /// numbers match what an editor shows. A trailing `\r` (CRLF files) and a UTF-8 byte-order mark at
 /// the start of the file are accepted.
-public enum JSONLines {
+package enum JSONLines {
     /// Decodes every non-blank line of the file at `path` as a `T`.
     ///
     /// - Parameter allowEmpty: when false (the default), a file without any non-blank line is an
     ///   error ("the file is empty").
-    public static func read<T: Decodable>(_ type: T.Type, path: String, allowEmpty: Bool = false)
+    package static func read<T: Decodable>(_ type: T.Type, path: String, allowEmpty: Bool = false)
         throws(DataError) -> [T]
     {
         try readNumbered(type, path: path, allowEmpty: allowEmpty).map(\.value)
     }
 
     /// Like `read`, keeping the 1-based line number of each value (for messages about the values).
-    public static func readNumbered<T: Decodable>(_ type: T.Type, path: String, allowEmpty: Bool = false)
+    package static func readNumbered<T: Decodable>(_ type: T.Type, path: String, allowEmpty: Bool = false)
         throws(DataError) -> [(line: Int, value: T)]
     {
         let data = try contents(of: path)
@@ -30,7 +30,7 @@ public enum JSONLines {
     }
 
     /// Decodes JSON lines held in memory; `file` is the name the errors give.
-    public static func decode<T: Decodable>(_ type: T.Type, from data: Data, file: String, allowEmpty: Bool = false)
+    package static func decode<T: Decodable>(_ type: T.Type, from data: Data, file: String, allowEmpty: Bool = false)
         throws(DataError) -> [(line: Int, value: T)]
     {
         let decoder = JSONDecoder()
@@ -57,7 +57,7 @@ public enum JSONLines {
 
     /// The non-blank lines of a plain text file (one item per line, such as TOFU's
     /// `idontknow.jsonl`), without surrounding white space, checked to be UTF-8.
-    public static func readTextLines(path: String, allowEmpty: Bool = false) throws(DataError) -> [String] {
+    package static func readTextLines(path: String, allowEmpty: Bool = false) throws(DataError) -> [String] {
         let data = try contents(of: path)
         var lines: [String] = []
         try forEachLine(of: data, file: path) { (_, bytes) throws(DataError) in
@@ -71,7 +71,7 @@ public enum JSONLines {
 
     /// The offset of the first byte that does not belong to a well-formed UTF-8 sequence (overlong
     /// forms, surrogates and code points above U+10FFFF are ill-formed), or nil if all are valid.
-    public static func firstInvalidUTF8<C: Collection>(in bytes: C) -> Int? where C.Element == UInt8 {
+    package static func firstInvalidUTF8<C: Collection>(in bytes: C) -> Int? where C.Element == UInt8 {
         let b = Array(bytes)
         var i = 0
         while i < b.count {

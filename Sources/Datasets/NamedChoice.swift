@@ -1,7 +1,7 @@
 /// A closed list of names that a config key, a file or a flag accepts: the raw values are the
 /// spellings. Decoding an unknown name fails with the list of accepted ones, e.g.
 /// `unknown forget split 'forget02' (expected one of: forget01, forget05, forget10)`.
-public protocol NamedChoice: RawRepresentable, CaseIterable, Codable, Hashable, Sendable
+package protocol NamedChoice: RawRepresentable, CaseIterable, Codable, Hashable, Sendable
 where RawValue == String {
     /// What the name names, for error messages ("forget split").
     static var kind: String { get }
@@ -9,11 +9,11 @@ where RawValue == String {
 
 extension NamedChoice {
     /// The accepted spellings, in declaration order.
-    public static var names: [String] { allCases.map(\.rawValue) }
+    package static var names: [String] { allCases.map(\.rawValue) }
 
     /// Decodes a name, or fails with "unknown <kind> 'x' (expected one of: …)". Conforming types
     /// call it from their `init(from:)`.
-    public static func decodeChoice(from decoder: any Decoder) throws -> Self {
+    package static func decodeChoice(from decoder: any Decoder) throws -> Self {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = Self(rawValue: text) else {
             throw DecodingError.dataCorrupted(.init(

@@ -7,14 +7,14 @@ import NumericCore
 ///
 /// The best achievable next-token loss is the chain's conditional entropy, known exactly
 /// (`entropyPerToken`), so a training curve can be read against its floor.
-public struct SparseBigramCorpus: Sendable {
-    public let vocabSize: Int
-    public let fanout: Int
+package struct SparseBigramCorpus: Sendable {
+    package let vocabSize: Int
+    package let fanout: Int
     /// `successors[v]` lists the next tokens of `v`, most likely first.
-    public let successors: [[Int32]]
-    public let probabilities: [Double]
+    package let successors: [[Int32]]
+    package let probabilities: [Double]
 
-    public init(vocabSize: Int, fanout: Int = 4, seed: UInt64) {
+    package init(vocabSize: Int, fanout: Int = 4, seed: UInt64) {
         precondition(vocabSize > fanout && fanout > 0)
         self.vocabSize = vocabSize
         self.fanout = fanout
@@ -33,10 +33,10 @@ public struct SparseBigramCorpus: Sendable {
     }
 
     /// `H = −Σ pᵢ log pᵢ` in nats: the loss of a model that knows the chain.
-    public var entropyPerToken: Double { -probabilities.reduce(0) { $0 + $1 * Foundation.log($1) } }
+    package var entropyPerToken: Double { -probabilities.reduce(0) { $0 + $1 * Foundation.log($1) } }
 
     /// A batch of B sequences of T+1 tokens as (inputs, next-token targets, all-ones mask), (B,T).
-    public func batch(B: Int, T: Int, rng: inout RNG) -> (tokens: [Int32], targets: [Int32], mask: [Float]) {
+    package func batch(B: Int, T: Int, rng: inout RNG) -> (tokens: [Int32], targets: [Int32], mask: [Float]) {
         var tokens = [Int32](), targets = [Int32]()
         tokens.reserveCapacity(B * T)
         targets.reserveCapacity(B * T)

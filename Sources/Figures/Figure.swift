@@ -3,16 +3,16 @@
 /// The renderer writes `name.dat` and `name.gp` side by side; the script reads the table by that
 /// relative name and writes `name.png` and `name.pdf`, so both stay editable and re-runnable
 /// (`cd OUT && gnuplot name.gp`).
-public struct Figure: Sendable, Equatable {
+package struct Figure: Sendable, Equatable {
     /// The file stem: `geffect`, `layers`, …
-    public let name: String
+    package let name: String
     /// The text of `name.dat`.
-    public let data: String
+    package let data: String
     /// The text of `name.gp`.
-    public let script: String
+    package let script: String
 
     /// A figure called `name` with its table and script texts.
-    public init(name: String, data: String, script: String) {
+    package init(name: String, data: String, script: String) {
         self.name = name
         self.data = data
         self.script = script
@@ -20,12 +20,12 @@ public struct Figure: Sendable, Equatable {
 }
 
 /// Why a figure cannot be drawn from the given run files (the data it needs is not there).
-public struct FigureUnavailable: Error, Sendable, Equatable, CustomStringConvertible {
+package struct FigureUnavailable: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is missing, e.g. "no /eval/forget_quality in run.h5".
-    public let reason: String
+    package let reason: String
 
     /// An unavailable figure, for `reason`.
-    public init(_ reason: String) { self.reason = reason }
+    package init(_ reason: String) { self.reason = reason }
 
-    public var description: String { reason }
+    package var description: String { reason }
 }

@@ -1,14 +1,14 @@
 /// The choices that change what a figure shows.
-public struct FigureOptions: Sendable, Equatable {
+package struct FigureOptions: Sendable, Equatable {
     /// The recorded steps `instances` pools (nil: three spread steps).
-    public var steps: [Int]?
+    package var steps: [Int]?
     /// The recorded step of the `weights` token heat map (nil: the last).
-    public var step: Int?
+    package var step: Int?
     /// Whether `geffect` plots running sums over recorded steps.
-    public var cumulative: Bool
+    package var cumulative: Bool
 
     /// Options; the defaults are those of `gscope plot` without flags.
-    public init(steps: [Int]? = nil, step: Int? = nil, cumulative: Bool = false) {
+    package init(steps: [Int]? = nil, step: Int? = nil, cumulative: Bool = false) {
         self.steps = steps
         self.step = step
         self.cumulative = cumulative
@@ -16,18 +16,18 @@ public struct FigureOptions: Sendable, Equatable {
 }
 
 /// Builds figures of a kind from run files: one figure, or one per run for the per-run kinds.
-public enum FigureCatalog {
+package enum FigureCatalog {
     /// What building one figure gave: the figure, or why it could not be drawn.
-    public struct Outcome: Sendable {
+    package struct Outcome: Sendable {
         /// The figure's file stem (`layers`, or `layers-2` for the second of several runs).
-        public let name: String
+        package let name: String
         /// The figure, or the reason it is missing.
-        public let result: Result<Figure, FigureUnavailable>
+        package let result: Result<Figure, FigureUnavailable>
     }
 
     /// The figures of `kind` for `runs`. Per-run kinds give one outcome per run, named
     /// `KIND-1`, `KIND-2`, … when there are several runs.
-    public static func build(_ kind: FigureKind, runs: [RunData], options: FigureOptions = FigureOptions()) -> [Outcome] {
+    package static func build(_ kind: FigureKind, runs: [RunData], options: FigureOptions = FigureOptions()) -> [Outcome] {
         guard kind.isPerRun else {
             return [Outcome(name: kind.rawValue, result: Result { () throws(FigureUnavailable) in try buildShared(kind, runs: runs, options: options) })]
         }

@@ -1,9 +1,9 @@
 /// The figures `gscope plot` draws, with what each one shows.
-public enum FigureKind: String, CaseIterable, Sendable {
+package enum FigureKind: String, CaseIterable, Sendable {
     case geffect, layers, blocks, instances, weights, groups, fidelity, compare, tradeoff, markov
 
     /// One line on what the figure shows and how to read it (for `--help`).
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .geffect:
             return "G-effect total of every risk set vs step, one panel per run. Forget below zero = the step unlearns; "

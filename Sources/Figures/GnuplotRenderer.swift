@@ -1,7 +1,7 @@
 import Foundation
 
 /// Why rendering a figure failed.
-public enum RenderError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum RenderError: Error, CustomStringConvertible, Sendable, Equatable {
     /// No `gnuplot` executable on the PATH.
     case gnuplotMissing
     /// A file could not be written.
@@ -11,7 +11,7 @@ public enum RenderError: Error, CustomStringConvertible, Sendable, Equatable {
     /// gnuplot succeeded but an image it should have written is missing or empty.
     case missingImage(figure: String, path: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .gnuplotMissing:
             return "gnuplot not found on the PATH: install gnuplot 5 with the cairo terminals (Debian: apt-get install gnuplot-nox)"
@@ -25,22 +25,22 @@ public enum RenderError: Error, CustomStringConvertible, Sendable, Equatable {
 
 /// Writes a figure's `.dat` and `.gp` into an output directory and runs gnuplot there, which
 /// writes the `.png` (pngcairo) and `.pdf` (pdfcairo) beside them.
-public struct GnuplotRenderer: Sendable {
+package struct GnuplotRenderer: Sendable {
     /// The directory the files go to (created if missing).
-    public let outputDirectory: String
+    package let outputDirectory: String
     /// The gnuplot executable.
-    public let gnuplot: String
+    package let gnuplot: String
 
     /// What rendering a figure wrote.
-    public struct Rendered: Sendable {
+    package struct Rendered: Sendable {
         /// The paths of the `.dat`, `.gp`, `.png` and `.pdf`.
-        public let data, script, png, pdf: String
+        package let data, script, png, pdf: String
         /// Warnings gnuplot printed although it succeeded (empty when none).
-        public let warnings: String
+        package let warnings: String
     }
 
     /// A renderer writing into `outputDirectory`, with gnuplot found on the PATH unless given.
-    public init(outputDirectory: String, gnuplot: String? = nil) throws(RenderError) {
+    package init(outputDirectory: String, gnuplot: String? = nil) throws(RenderError) {
         guard let executable = gnuplot ?? Self.findOnPath("gnuplot") else { throw .gnuplotMissing }
         do {
             try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
@@ -53,7 +53,7 @@ public struct GnuplotRenderer: Sendable {
 
     /// Writes `figure.name`.dat and .gp (each atomically) and runs gnuplot on the script in the
     /// output directory.
-    public func render(_ figure: Figure) throws(RenderError) -> Rendered {
+    package func render(_ figure: Figure) throws(RenderError) -> Rendered {
         let base = URL(fileURLWithPath: outputDirectory).appendingPathComponent(figure.name).path
         try write(figure.data, to: base + ".dat")
         try write(figure.script, to: base + ".gp")

@@ -10,21 +10,21 @@
 /// ever holds a backtick. Text in comments (script and data-file headers) goes through
 /// ``comment(_:)``, which in addition drops a trailing backslash (gnuplot continues a comment
 /// ending in `\` onto the next line, which would swallow the command there).
-public enum GnuplotString {
+package enum GnuplotString {
     /// `text` as a gnuplot single-quoted string literal: sanitized, with `'` doubled.
-    public static func quoted(_ text: String) -> String {
+    package static func quoted(_ text: String) -> String {
         "'" + sanitized(text).replacingOccurrences(of: "'", with: "''") + "'"
     }
 
     /// A quoted title that shows `text` literally under the enhanced text mode: the characters the
     /// mode treats as markup (`\ _ ^ @ & { } ~`) are preceded by a backslash, for names taken from
     /// files, objectives and `--label`.
-    public static func literal(_ text: String) -> String {
+    package static func literal(_ text: String) -> String {
         quoted(String(sanitized(text).flatMap { Self.enhancedMarkup.contains($0) ? ["\\", $0] : [$0] }))
     }
 
     /// `text` on one line that may follow `#` in a script or data file.
-    public static func comment(_ text: String) -> String {
+    package static func comment(_ text: String) -> String {
         var line = sanitized(text)
         while line.hasSuffix("\\") { line.removeLast() }
         return line
@@ -35,7 +35,7 @@ public enum GnuplotString {
     /// backtick a `‘`; a `'` that would open the text or follow another `'` becomes `’`, because
     /// gnuplot 5.4's scanner misreads a doubled quote there (`print '''a'` prints nothing,
     /// `print 'a'''''` stops after `a'`); every other `'` stays, doubled by ``quoted(_:)``.
-    public static func sanitized(_ text: String) -> String {
+    package static func sanitized(_ text: String) -> String {
         var result = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             switch scalar.properties.generalCategory {

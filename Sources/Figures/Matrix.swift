@@ -1,15 +1,15 @@
 /// A row-major table of numbers read from a run file: one row per recorded step (or per
 /// instance), `columns` values each.
-public struct Matrix: Sendable, Equatable {
+package struct Matrix: Sendable, Equatable {
     /// How many rows.
-    public let rows: Int
+    package let rows: Int
     /// How many values per row.
-    public let columns: Int
+    package let columns: Int
     /// The values, row after row.
-    public let values: [Double]
+    package let values: [Double]
 
     /// A matrix of `rows` × `columns` values in row-major order.
-    public init(rows: Int, columns: Int, values: [Double]) {
+    package init(rows: Int, columns: Int, values: [Double]) {
         precondition(values.count == rows * columns, "\(values.count) values do not fill \(rows) x \(columns)")
         self.rows = rows
         self.columns = columns
@@ -17,17 +17,17 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// Row `index`.
-    public func row(_ index: Int) -> ArraySlice<Double> {
+    package func row(_ index: Int) -> ArraySlice<Double> {
         values[(index * columns)..<((index + 1) * columns)]
     }
 
     /// Column `index`, top to bottom.
-    public func column(_ index: Int) -> [Double] {
+    package func column(_ index: Int) -> [Double] {
         (0..<rows).map { values[$0 * columns + index] }
     }
 
     /// The value at (`row`, `column`).
-    public subscript(row: Int, column: Int) -> Double {
+    package subscript(row: Int, column: Int) -> Double {
         values[row * columns + column]
     }
 }

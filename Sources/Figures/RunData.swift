@@ -9,67 +9,67 @@ import Store
 /// cut to the rows of `/steps`, so a run that is still being written reads consistently (a row is
 /// complete once its step is written). Whatever the file lacks is empty or nil: the figure
 /// builders say what is missing.
-public struct RunData: Sendable {
+package struct RunData: Sendable {
     /// The file as the caller named it.
-    public let path: String
+    package let path: String
     /// The name shown in legends and titles: `--label`, else the root attribute `objective`,
     /// else the file name.
-    public var label: String
+    package var label: String
     /// The root attribute `objective` (e.g. `npo+kl`), or nil.
-    public let objective: String?
+    package let objective: String?
     /// The recorded steps t (`/steps`).
-    public let steps: [Int]
+    package let steps: [Int]
     /// The risk sets in plotting order: `forget`, `retain`, then the others sorted.
-    public let riskSets: [String]
+    package let riskSets: [String]
     /// R(θ_t) per risk set (`/risk/<set>/value`).
-    public let risk: [String: [Double]]
+    package let risk: [String: [Double]]
     /// The G-effect totals per risk set (`/geffect/<set>/total`).
-    public let geffectTotal: [String: [Double]]
+    package let geffectTotal: [String: [Double]]
     /// The G-effect per layer group, [S, groups], per risk set (`/geffect/<set>/group`).
-    public let geffectGroups: [String: Matrix]
+    package let geffectGroups: [String: Matrix]
     /// The names of the layer groups (the `names` attribute of `/geffect/<set>/group`).
-    public let groupNames: [String]
+    package let groupNames: [String]
     /// The G-effect per transformer block, [S, L], per risk set (`/geffect/<set>/block`).
-    public let geffectBlocks: [String: Matrix]
+    package let geffectBlocks: [String: Matrix]
     /// The per-instance PG-effects, [S, N], per risk set (`/pgeffect/<set>/instance`).
-    public let pgeffectInstance: [String: Matrix]
+    package let pgeffectInstance: [String: Matrix]
     /// The forget term's G-effect split by instance, [S, N], per risk set (`/geffect/<set>/instance`).
-    public let geffectInstance: [String: Matrix]
+    package let geffectInstance: [String: Matrix]
     /// The group of every measured forget instance (`/data/forget/group`: Markov's forget1,
     /// forget2), or nil.
-    public let forgetGroups: [String]?
+    package let forgetGroups: [String]?
     /// The objective's instance weights, [S, N] (`/weights/instance`; NaN where none).
-    public let instanceWeights: Matrix?
+    package let instanceWeights: Matrix?
     /// The token weights, one [N, T] matrix per recorded step (`/weights/token`).
-    public let tokenWeights: [Matrix]
+    package let tokenWeights: [Matrix]
     /// The update effects u per risk set (`/update_effect/<set>/total`; NaN in the last row).
-    public let updateEffect: [String: [Double]]
+    package let updateEffect: [String: [Double]]
     /// The update numbers of `/train/step` and their learning rates (`/train/lr`).
-    public let trainSteps: [Int]
+    package let trainSteps: [Int]
     /// The learning rate of each update in `trainSteps`.
-    public let learningRates: [Double]
+    package let learningRates: [Double]
     /// The evaluations (`/eval`), or nil when the run has none.
-    public let evaluation: Evaluation?
+    package let evaluation: Evaluation?
 
     /// `/eval`: the evaluated steps, every metric's trajectory and the group's numeric attributes.
-    public struct Evaluation: Sendable {
+    package struct Evaluation: Sendable {
         /// The evaluated steps (`/eval/steps`).
-        public let steps: [Int]
+        package let steps: [Int]
         /// Every 1-D metric beside `/eval/steps`, by name (`forget_quality`, `kl_retain`, …).
-        public let metrics: [String: [Double]]
+        package let metrics: [String: [Double]]
         /// The numeric attributes of `/eval` (`bayes_kl_<group>`, `retrained_kl_<group>`, …).
-        public let attributes: [String: Double]
+        package let attributes: [String: Double]
     }
 
     /// The realised change R(θ_{t'}) − R(θ_t) of `set` between consecutive recorded steps t < t'.
-    public func realisedRiskChange(_ set: String) -> [Double] {
+    package func realisedRiskChange(_ set: String) -> [Double] {
         guard let values = risk[set], values.count >= 2 else { return [] }
         return (1..<values.count).map { values[$0] - values[$0 - 1] }
     }
 
     /// The summed learning rate of the updates that lead from recorded step `steps[k]` to
     /// `steps[k + 1]` (the updates numbered steps[k]+1 … steps[k+1]), or nil when `/train` lacks one.
-    public func learningRateSum(fromRecordedIndex k: Int) -> Double? {
+    package func learningRateSum(fromRecordedIndex k: Int) -> Double? {
         guard k + 1 < steps.count, steps[k + 1] - steps[k] <= trainSteps.count else { return nil }
         var sum = 0.0
         for update in (steps[k] + 1)...max(steps[k + 1], steps[k] + 1) {
@@ -81,7 +81,7 @@ public struct RunData: Sendable {
 
     /// Reads `path`. Throws ``RunFileError`` when its datasets do not fit together,
     /// ``StoreError`` when it is not a readable HDF5 file.
-    public init(path: String, label: String? = nil) throws {
+    package init(path: String, label: String? = nil) throws {
         self = try RunFileLayout.reading(path) { file, layout in try RunData(file: file, layout: layout, label: label) }
     }
 

@@ -19,24 +19,24 @@ import Store
 /// - **ranks and types**: those datasets hold numbers, with the rank docs/run-file.md gives;
 /// - **widths**: the instance count N, the position count T and the tensor count P agree across
 ///   the datasets that have them, and a layer-group table has as many columns as group names.
-public struct RunFileLayout: Sendable {
+package struct RunFileLayout: Sendable {
     /// The file as the caller named it.
-    public let path: String
+    package let path: String
     /// The shape of every dataset, by absolute path (`/geffect/forget/total`).
-    public let shapes: [String: [Int]]
+    package let shapes: [String: [Int]]
     /// `/steps` ([] when absent).
-    public let steps: [Int]
+    package let steps: [Int]
     /// `/train/step` ([] when absent).
-    public let trainSteps: [Int]
+    package let trainSteps: [Int]
     /// `/eval/steps`, or nil when absent.
-    public let evalSteps: [Int]?
+    package let evalSteps: [Int]?
 
     /// The largest step number accepted: far beyond any real run, far from overflowing.
-    public static let maximumStep = 1 << 40
+    package static let maximumStep = 1 << 40
     /// How deep groups may nest (a run file nests four deep; deeper is a loop of links).
-    public static let maximumDepth = 16
+    package static let maximumDepth = 16
     /// How many groups and datasets a file may hold.
-    public static let maximumObjects = 100_000
+    package static let maximumObjects = 100_000
     /// deflate's largest compression ratio: no deflated chunk holds more than this many bytes per
     /// stored byte.
     static let deflateRatio = 1032
@@ -45,7 +45,7 @@ public struct RunFileLayout: Sendable {
     static let pendingRowBytes = (1 << 20)...(64 << 20)
 
     /// Opens `path` read-only and checks it.
-    public static func check(path: String) throws -> RunFileLayout {
+    package static func check(path: String) throws -> RunFileLayout {
         try reading(path) { _, layout in layout }
     }
 
@@ -55,7 +55,7 @@ public struct RunFileLayout: Sendable {
     /// once more after 20 ms: a reader of a run being written can catch the file's metadata half
     /// flushed, a dataset's new row not yet there although its step is. A damaged file gives the
     /// same error again.
-    public static func reading<T>(_ path: String, _ body: (H5File, RunFileLayout) throws -> T) throws -> T {
+    package static func reading<T>(_ path: String, _ body: (H5File, RunFileLayout) throws -> T) throws -> T {
         var attempt = 0
         while true {
             let file = try H5File.open(path)
@@ -71,7 +71,7 @@ public struct RunFileLayout: Sendable {
 
     /// Checks the open run file `file`. Throws ``RunFileError`` for a file whose datasets do not
     /// fit together, `StoreError` for one HDF5 cannot read.
-    public static func check(_ file: H5File) throws -> RunFileLayout {
+    package static func check(_ file: H5File) throws -> RunFileLayout {
         var walk = Walk(file: file, fileSize: Self.fileSize(file.path))
         try walk.visit(file.root, depth: 0)
         let structure = Structure(file: file, shapes: walk.shapes, types: walk.types)

@@ -9,10 +9,10 @@ import Darwin
 /// `NSError`s (`CocoaError`, `POSIXError`) whose default text is a dump (`Error
 /// Domain=NSCocoaErrorDomain Code=642 "…" UserInfo={…}`); this gives the path and the cause,
 /// e.g. `runs/x/eval.json: Permission denied`.
-public enum FileErrorText {
+package enum FileErrorText {
     /// The path and cause of a Foundation error (Cocoa or POSIX domain), or nil for any other
     /// error. The cause is the underlying POSIX error's `strerror` when there is one.
-    public static func parts(of error: any Error) -> (path: String?, cause: String)? {
+    package static func parts(of error: any Error) -> (path: String?, cause: String)? {
         let ns = error as NSError
         guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return nil }
         let path = ns.userInfo[NSFilePathErrorKey] as? String ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
@@ -25,14 +25,14 @@ public enum FileErrorText {
     }
 
     /// `path: cause` (or the cause alone) for a Foundation error; `"\(error)"` for any other.
-    public static func line(_ error: any Error) -> String {
+    package static func line(_ error: any Error) -> String {
         guard let (path, cause) = parts(of: error) else { return "\(error)" }
         return path.map { "\($0): \(cause)" } ?? cause
     }
 
     /// The cause of a Foundation error without a path: `Permission denied`, or `"\(error)"` for
     /// any other error (for messages that name the path themselves).
-    public static func cause(_ error: any Error) -> String {
+    package static func cause(_ error: any Error) -> String {
         parts(of: error)?.cause ?? "\(error)"
     }
 

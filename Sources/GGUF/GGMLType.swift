@@ -3,7 +3,7 @@
 ///
 /// Every type ggml has defined is listed so that any GGUF file can be read and its tensor table
 /// shown; `isDequantizable` says which ones `GGUFDequantizer` turns into `Float`s.
-public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
+package enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q8_1 = 9
     case q2_K = 10, q3_K = 11, q4_K = 12, q5_K = 13, q6_K = 14, q8_K = 15
     case iq2_XXS = 16, iq2_XS = 17, iq3_XXS = 18, iq1_S = 19, iq4_NL = 20, iq3_S = 21, iq2_S = 22, iq4_XS = 23
@@ -11,7 +11,7 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case tq1_0 = 34, tq2_0 = 35, mxfp4 = 39
 
     /// The name ggml and the `gguf` Python package use (`Q4_1`, `Q6_K`, `F32`, …).
-    public var description: String {
+    package var description: String {
         switch self {
         case .f32: "F32"
         case .f16: "F16"
@@ -50,7 +50,7 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
 
     /// Elements per block (1 for plain element types; 32 for the Q4/Q5/Q8 types; 256 (`QK_K`) for
     /// the k-quants).
-    public var blockSize: Int {
+    package var blockSize: Int {
         switch self {
         case .f32, .f16, .bf16, .f64, .i8, .i16, .i32, .i64: 1
         case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1, .iq4_NL, .mxfp4: 32
@@ -59,7 +59,7 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     }
 
     /// Bytes per block.
-    public var blockBytes: Int {
+    package var blockBytes: Int {
         switch self {
         case .f32, .i32: 4
         case .f16, .bf16, .i16: 2
@@ -93,7 +93,7 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     }
 
     /// The types `GGUFDequantizer` converts to `Float`.
-    public static let dequantizable: [GGMLType] = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0, .q6_K]
+    package static let dequantizable: [GGMLType] = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0, .q6_K]
 
-    public var isDequantizable: Bool { Self.dequantizable.contains(self) }
+    package var isDequantizable: Bool { Self.dequantizable.contains(self) }
 }

@@ -14,10 +14,10 @@
 ///
 /// The arithmetic is done in `Float` in the order ggml does it, so results match ggml (and the
 /// `gguf` Python package) exactly.
-public enum GGUFDequantizer {
+package enum GGUFDequantizer {
     /// Dequantizes `count` elements of type `type` (a multiple of its block size) from `source` into
     /// `destination`. `type` must be one of `GGMLType.dequantizable` (a precondition).
-    public static func dequantize(_ type: GGMLType, from source: UnsafeRawPointer, count: Int,
+    package static func dequantize(_ type: GGMLType, from source: UnsafeRawPointer, count: Int,
                                   into destination: UnsafeMutablePointer<Float>) {
         precondition(count % type.blockSize == 0, "\(count) elements is not a whole number of \(type) blocks")
         let blocks = count / type.blockSize
@@ -38,7 +38,7 @@ public enum GGUFDequantizer {
     ///
     /// sign s, exponent e (5 bits), mantissa m (10 bits): e = 0 → (−1)^s·m·2^−24;
     /// e = 31 → ±∞ (m = 0) or NaN; otherwise (−1)^s·(1 + m/1024)·2^(e−15).
-    public static func halfToFloat(_ bits: UInt16) -> Float {
+    package static func halfToFloat(_ bits: UInt16) -> Float {
         let sign = UInt32(bits & 0x8000) << 16
         let exponent = UInt32(bits >> 10) & 0x1F
         let mantissa = UInt32(bits & 0x3FF)

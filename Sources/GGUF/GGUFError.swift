@@ -2,16 +2,16 @@
 /// when there is one, and what was wrong (e.g. `model.gguf: tensor blk.3.attn_q.weight: type Q5_K
 /// is not supported`, `model.gguf: truncated: tensor output_norm.weight needs bytes
 /// 98360000..<98362304, the file has 98361000`).
-public struct GGUFError: Error, CustomStringConvertible, Equatable, Sendable {
+package struct GGUFError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The path of the file (or a label for bytes in memory).
-    public let file: String
+    package let file: String
     /// What was wrong, naming the tensor or key concerned.
-    public let message: String
+    package let message: String
 
-    public init(file: String, _ message: String) {
+    package init(file: String, _ message: String) {
         self.file = file
         self.message = message
     }
 
-    public var description: String { "\(file): \(message)" }
+    package var description: String { "\(file): \(message)" }
 }

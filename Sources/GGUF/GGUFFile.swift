@@ -13,38 +13,38 @@ import Foundation
 /// A GGUF file, mapped into memory, with its metadata and tensor table read and checked: every
 /// tensor's type is known, its row length is a whole number of blocks, its offset is aligned and its
 /// bytes lie inside the file. Tensors are converted to `Float` on request (`floats(_:)`).
-public struct GGUFFile: Sendable {
+package struct GGUFFile: Sendable {
     /// The path the file was read from (or a label for bytes in memory), used in error messages.
-    public let path: String
+    package let path: String
     /// The format version (2 or 3).
-    public let version: UInt32
+    package let version: UInt32
     /// Metadata keys in file order.
-    public let metadataKeys: [String]
+    package let metadataKeys: [String]
     /// Metadata by key.
-    public let metadata: [String: GGUFValue]
+    package let metadata: [String: GGUFValue]
     /// The tensor table in file order.
-    public let tensors: [GGUFTensorInfo]
+    package let tensors: [GGUFTensorInfo]
     /// `general.alignment`, or 32 when absent.
-    public let alignment: Int
+    package let alignment: Int
     /// Offset of the data section from the start of the file.
-    public let dataOffset: Int
+    package let dataOffset: Int
     /// The file's size in bytes.
-    public var fileSize: Int { bytes.count }
+    package var fileSize: Int { bytes.count }
 
     let bytes: GGUFBytes
     private let index: [String: Int]
 
     /// The magic number, the bytes "GGUF".
-    public static let magic: [UInt8] = Array("GGUF".utf8)
-    public static let defaultAlignment = 32
+    package static let magic: [UInt8] = Array("GGUF".utf8)
+    package static let defaultAlignment = 32
 
     /// Maps and reads the file at `path`.
-    public init(path: String) throws(GGUFError) {
+    package init(path: String) throws(GGUFError) {
         try self.init(bytes: GGUFBytes(mapping: path), path: path)
     }
 
     /// Reads a GGUF file held in memory; `label` names it in errors.
-    public init(bytes: [UInt8], label: String = "<memory>") throws(GGUFError) {
+    package init(bytes: [UInt8], label: String = "<memory>") throws(GGUFError) {
         try self.init(bytes: GGUFBytes(copying: bytes), path: label)
     }
 
@@ -182,17 +182,17 @@ public struct GGUFFile: Sendable {
     // MARK: Tensors
 
     /// The table entry of tensor `name`.
-    public func tensor(_ name: String) throws(GGUFError) -> GGUFTensorInfo {
+    package func tensor(_ name: String) throws(GGUFError) -> GGUFTensorInfo {
         guard let i = index[name] else {
             throw GGUFError(file: path, "no tensor named \(name) (the file holds \(tensors.count) tensors\(tensors.isEmpty ? "" : ", e.g. \(tensors[0].name)"))")
         }
         return tensors[i]
     }
 
-    public func contains(tensor name: String) -> Bool { index[name] != nil }
+    package func contains(tensor name: String) -> Bool { index[name] != nil }
 
     /// The raw bytes of a tensor (valid as long as this file value lives).
-    public func withRawBytes<R>(of info: GGUFTensorInfo, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    package func withRawBytes<R>(of info: GGUFTensorInfo, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try withExtendedLifetime(bytes) {
             try body(UnsafeRawBufferPointer(start: bytes.base + dataOffset + info.offset, count: info.byteCount))
         }
@@ -201,12 +201,12 @@ public struct GGUFFile: Sendable {
     /// Tensor `name` as `Float`s, in ggml's element order (row `r` of a 2-D tensor is elements
     /// `r·ne[0] ..< (r+1)·ne[0]`, i.e. row-major over `shape`). Throws for a type that is not
     /// dequantizable, naming the tensor.
-    public func floats(_ name: String) throws(GGUFError) -> [Float] {
+    package func floats(_ name: String) throws(GGUFError) -> [Float] {
         try floats(tensor(name))
     }
 
     /// The tensor of `info` as `Float`s (see `floats(_:)`).
-    public func floats(_ info: GGUFTensorInfo) throws(GGUFError) -> [Float] {
+    package func floats(_ info: GGUFTensorInfo) throws(GGUFError) -> [Float] {
         try checkDequantizable(info)
         if info.elementCount == 0 { return [] }
         return [Float](unsafeUninitializedCapacity: info.elementCount) { buffer, initialized in
@@ -218,7 +218,7 @@ public struct GGUFFile: Sendable {
     }
 
     /// Dequantizes the tensor of `info` into `destination` (exactly `info.elementCount` floats).
-    public func dequantize(_ info: GGUFTensorInfo, into destination: UnsafeMutableBufferPointer<Float>) throws(GGUFError) {
+    package func dequantize(_ info: GGUFTensorInfo, into destination: UnsafeMutableBufferPointer<Float>) throws(GGUFError) {
         try checkDequantizable(info)
         guard destination.count == info.elementCount else {
             throw GGUFError(file: path, "tensor \(info.name): \(info.elementCount) elements, the destination holds \(destination.count)")

@@ -3,15 +3,15 @@
 /// `dimensions` are ggml's `ne`, listed fastest-varying first: `ne[0]` is the length of a row
 /// (contiguous in the file), so a PyTorch weight of shape `(out, in)` appears as `[in, out]`.
 /// `shape` gives the usual row-major order (`dimensions` reversed).
-public struct GGUFTensorInfo: Sendable, Equatable {
-    public let name: String
+package struct GGUFTensorInfo: Sendable, Equatable {
+    package let name: String
     /// ggml's `ne`, fastest-varying first.
-    public let dimensions: [Int]
-    public let type: GGMLType
+    package let dimensions: [Int]
+    package let type: GGMLType
     /// Byte offset of the tensor's data from the start of the data section.
-    public let offset: Int
+    package let offset: Int
 
-    public init(name: String, dimensions: [Int], type: GGMLType, offset: Int) {
+    package init(name: String, dimensions: [Int], type: GGMLType, offset: Int) {
         self.name = name
         self.dimensions = dimensions
         self.type = type
@@ -19,11 +19,11 @@ public struct GGUFTensorInfo: Sendable, Equatable {
     }
 
     /// Row-major shape (slowest-varying first), as PyTorch and safetensors list it.
-    public var shape: [Int] { dimensions.reversed() }
+    package var shape: [Int] { dimensions.reversed() }
 
     /// Number of elements.
-    public var elementCount: Int { dimensions.reduce(1, *) }
+    package var elementCount: Int { dimensions.reduce(1, *) }
 
     /// Bytes of data: `elementCount / blockSize` blocks of `blockBytes` each.
-    public var byteCount: Int { elementCount / type.blockSize * type.blockBytes }
+    package var byteCount: Int { elementCount / type.blockSize * type.blockBytes }
 }

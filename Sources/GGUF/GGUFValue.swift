@@ -1,10 +1,10 @@
 /// The type codes of GGUF metadata values (`gguf_type` in ggml's `gguf.h`).
-public enum GGUFValueType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
+package enum GGUFValueType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case uint8 = 0, int8 = 1, uint16 = 2, int16 = 3, uint32 = 4, int32 = 5, float32 = 6, bool = 7
     case string = 8, array = 9, uint64 = 10, int64 = 11, float64 = 12
 
     /// The name as in ggml (`u8`, `i32`, `f32`, `str`, `arr`, …).
-    public var description: String {
+    package var description: String {
         switch self {
         case .uint8: "u8"
         case .int8: "i8"
@@ -26,14 +26,14 @@ public enum GGUFValueType: UInt32, Sendable, CaseIterable, CustomStringConvertib
 /// One GGUF metadata value. Scalars are little-endian; a string is a u64 byte length followed by
 /// that many UTF-8 bytes (no terminator); an array is a u32 element type, a u64 count and the
 /// elements, all of that one type (arrays of arrays are allowed by the format).
-public indirect enum GGUFValue: Sendable, Equatable {
+package indirect enum GGUFValue: Sendable, Equatable {
     case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)
     case uint64(UInt64), int64(Int64), float32(Float), float64(Double), bool(Bool), string(String)
     /// Elements of one type, `elementType`.
     case array(elementType: GGUFValueType, [GGUFValue])
 
     /// The value's type code.
-    public var type: GGUFValueType {
+    package var type: GGUFValueType {
         switch self {
         case .uint8: .uint8
         case .int8: .int8
@@ -52,7 +52,7 @@ public indirect enum GGUFValue: Sendable, Equatable {
     }
 
     /// The value as an integer, for any integer type whose value fits in `Int`; nil otherwise.
-    public var int: Int? {
+    package var int: Int? {
         switch self {
         case .uint8(let v): Int(v)
         case .int8(let v): Int(v)
@@ -67,7 +67,7 @@ public indirect enum GGUFValue: Sendable, Equatable {
     }
 
     /// The value as a `Double`, for floating-point and integer types; nil otherwise.
-    public var double: Double? {
+    package var double: Double? {
         switch self {
         case .float32(let v): Double(v)
         case .float64(let v): v
@@ -75,13 +75,13 @@ public indirect enum GGUFValue: Sendable, Equatable {
         }
     }
 
-    public var string: String? { if case .string(let s) = self { s } else { nil } }
-    public var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
-    public var array: [GGUFValue]? { if case .array(_, let a) = self { a } else { nil } }
+    package var string: String? { if case .string(let s) = self { s } else { nil } }
+    package var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
+    package var array: [GGUFValue]? { if case .array(_, let a) = self { a } else { nil } }
 
     /// A short human-readable rendering: scalars as themselves, strings quoted and cut at
     /// `maxCharacters`, arrays as their type and length with the first few elements.
-    public func summary(maxCharacters: Int = 80, maxElements: Int = 4) -> String {
+    package func summary(maxCharacters: Int = 80, maxElements: Int = 4) -> String {
         switch self {
         case .string(let s):
             let escaped = s.replacingOccurrences(of: "\n", with: "\\n")

@@ -4,30 +4,30 @@
 /// For a GPT-2-style byte-level BPE (`model == "gpt2"`), `tokens[id]` is the token's text in GPT-2's
 /// byte-to-character alphabet (a space byte is `Ġ`), `merges` are `"left right"` pairs in rank
 /// order, and `tokenTypes` follow llama.cpp's `llama_token_type`.
-public struct GGUFVocabulary: Sendable, Equatable {
+package struct GGUFVocabulary: Sendable, Equatable {
     /// llama.cpp's token types (`tokenizer.ggml.token_type`).
-    public enum TokenType: Int, Sendable {
+    package enum TokenType: Int, Sendable {
         case undefined = 0, normal = 1, unknown = 2, control = 3, userDefined = 4, unused = 5, byte = 6
     }
 
     /// `tokenizer.ggml.model`: `gpt2` for byte-level BPE, `llama` for SentencePiece, ….
-    public var model: String
+    package var model: String
     /// `tokenizer.ggml.pre`: the pre-tokenizer's name in llama.cpp (`smollm`, `llama-bpe`, …), if given.
-    public var pre: String?
+    package var pre: String?
     /// `tokenizer.ggml.tokens`: the text of each id.
-    public var tokens: [String]
+    package var tokens: [String]
     /// `tokenizer.ggml.token_type`, one per token (all `.normal` when the file has none).
-    public var tokenTypes: [TokenType]
+    package var tokenTypes: [TokenType]
     /// `tokenizer.ggml.merges`, in rank order (empty when the file has none).
-    public var merges: [String]
+    package var merges: [String]
     /// `tokenizer.ggml.bos_token_id`, `eos_token_id`, `unknown_token_id`, `padding_token_id`.
-    public var bos: Int?, eos: Int?, unknown: Int?, padding: Int?
+    package var bos: Int?, eos: Int?, unknown: Int?, padding: Int?
     /// `tokenizer.ggml.add_bos_token`, `add_eos_token`.
-    public var addBOS: Bool?, addEOS: Bool?
+    package var addBOS: Bool?, addEOS: Bool?
     /// `tokenizer.chat_template` (a Jinja template), if given.
-    public var chatTemplate: String?
+    package var chatTemplate: String?
 
-    public init(model: String, pre: String? = nil, tokens: [String], tokenTypes: [TokenType]? = nil,
+    package init(model: String, pre: String? = nil, tokens: [String], tokenTypes: [TokenType]? = nil,
                 merges: [String] = [], bos: Int? = nil, eos: Int? = nil, unknown: Int? = nil, padding: Int? = nil,
                 addBOS: Bool? = nil, addEOS: Bool? = nil, chatTemplate: String? = nil) {
         self.model = model
@@ -43,7 +43,7 @@ public struct GGUFVocabulary: Sendable, Equatable {
     /// The vocabulary of `file`. Missing `tokenizer.ggml.model` or `tokens`, a value of the wrong
     /// type, a `token_type` array of another length or an unknown token type, or a special id
     /// outside the vocabulary is an error naming the key.
-    public init(file: GGUFFile) throws(GGUFError) {
+    package init(file: GGUFFile) throws(GGUFError) {
         func optional<T>(_ key: String, _ read: (String) throws(GGUFError) -> T) throws(GGUFError) -> T? {
             file.metadata[key] == nil ? nil : try read(key)
         }

@@ -2,18 +2,18 @@ import Foundation
 
 /// A 1-based line and column in a text file, for messages of the form `file:line:col: problem`.
 /// The column counts Unicode scalars from the start of the line.
-public struct TextPosition: Equatable, Sendable, CustomStringConvertible {
-    public let line: Int
-    public let column: Int
+package struct TextPosition: Equatable, Sendable, CustomStringConvertible {
+    package let line: Int
+    package let column: Int
 
-    public init(line: Int, column: Int) {
+    package init(line: Int, column: Int) {
         self.line = line
         self.column = column
     }
 
     /// The position of byte `offset` of `data` (UTF-8 text); an offset past the end is the
     /// position just after the last byte.
-    public init(byteOffset offset: Int, in data: Data) {
+    package init(byteOffset offset: Int, in data: Data) {
         var line = 1, column = 1
         var index = data.startIndex
         let end = data.index(data.startIndex, offsetBy: min(max(offset, 0), data.count))
@@ -31,16 +31,16 @@ public struct TextPosition: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// `line:column`.
-    public var description: String { "\(line):\(column)" }
+    package var description: String { "\(line):\(column)" }
 }
 
 /// Where JSON text stops being JSON, for messages that give the line and column: `JSONDecoder`
 /// says only "not valid JSON", `JSONSerialization`'s parser says at which byte.
-public enum JSONSyntax {
+package enum JSONSyntax {
     /// The syntax problem of `data` and its position, or nil when `JSONSerialization` accepts it
     /// (it is more lenient than `JSONDecoder` about trailing commas: such a file then gets
     /// the decoder's own words, without a position). At the end of the text for a truncated file.
-    public static func problem(in data: Data) -> (message: String, position: TextPosition)? {
+    package static func problem(in data: Data) -> (message: String, position: TextPosition)? {
         do {
             _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
             return nil

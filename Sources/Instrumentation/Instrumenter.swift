@@ -11,15 +11,15 @@ import Unlearning
 /// It borrows the unlearner's model, reference and data and uses the model's gradient buffer as
 /// scratch: call `measure` before an update and `updateEffects` after it. `measure` leaves the
 /// objective's full-set gradient in the gradient buffer.
-public final class Instrumenter {
-    public let unlearner: Unlearner
-    public let riskSets: [RiskSet]
+package final class Instrumenter {
+    package let unlearner: Unlearner
+    package let riskSets: [RiskSet]
     /// The fixed retain samples the objective's retain term is measured on.
-    public let retainSet: [FormattedSample]
+    package let retainSet: [FormattedSample]
     /// Rows per forward/backward pass.
-    public let chunk: Int
+    package let chunk: Int
     /// How the gradients are taken: exactly over whole sets, or as the G-effect paper's code does.
-    public let mode: GEffectMode
+    package let mode: GEffectMode
     let riskGradients: [FloatBuffer]
     let forgetGradient: FloatBuffer, retainGradient: FloatBuffer
     /// The input-embedding side of the forget and retain terms' tied-embedding gradients.
@@ -30,26 +30,26 @@ public final class Instrumenter {
     var measured = false
     /// The objective over the whole sets at the last measured θ_t, whose gradient `measure` leaves
     /// in `model.gradients`.
-    public internal(set) var lastEvaluation: ObjectiveEvaluation?
+    package internal(set) var lastEvaluation: ObjectiveEvaluation?
 
     /// Whether the update that follows `measure` can use the gradient it leaves: the run's
     /// batches are the whole forget set (and whole retain set), and the objective's retain term
     /// is measured on that whole retain set.
-    public var measuresTheUpdate: Bool {
+    package var measuresTheUpdate: Bool {
         mode == .exact && unlearner.batchesAreWholeSets && measuredForget.count == unlearner.data.forget.count
             && (unlearner.objective.retain == nil || retainSet.count == unlearner.data.retain.count)
     }
 
     /// The forget instances the objective is measured on (indices into the forget set, in order):
     /// all of them, or a fixed subset when the forget set is large.
-    public let measuredForget: [Int]
+    package let measuredForget: [Int]
     let measuredData: UnlearningData
 
     /// - measuredForget: the forget instances to measure the objective on (nil: all); their
     ///   per-instance and per-token values are what `measure` reports.
     /// - mode: `.paper` draws its retain micro-batches from the risk sets after the first, `forget`
     ///   (which must be the measured forget instances).
-    public init(unlearner: Unlearner, riskSets: [RiskSet], retainSet: [FormattedSample], chunk: Int = 16,
+    package init(unlearner: Unlearner, riskSets: [RiskSet], retainSet: [FormattedSample], chunk: Int = 16,
                 measuredForget: [Int]? = nil, mode: GEffectMode = .exact) {
         precondition(chunk >= 1)
         let data = unlearner.data
@@ -75,13 +75,13 @@ public final class Instrumenter {
     }
 
     /// The padded length of every pass: the longest sample of the run's data and risk sets.
-    public var length: Int {
+    package var length: Int {
         max(unlearner.data.sequenceLength, riskSets.flatMap(\.samples).map(\.length).max() ?? 1,
             retainSet.map(\.length).max() ?? 1)
     }
 
     /// Measures at the model's current parameters θ_t (after `step` updates).
-    public func measure(step: Int) throws -> StepMeasurement {
+    package func measure(step: Int) throws -> StepMeasurement {
         switch mode {
         case .exact: return try measureExactly(step: step)
         case .paper(let protocol_): return try measureAsThePaper(step: step, protocol_)
@@ -154,7 +154,7 @@ public final class Instrumenter {
     /// After the update that followed `measure`, with learning rate `lr`:
     /// `u_p = ⟨∇_p R(θ_t), θ_t − θ_{t+1}⟩ / η` for each risk set and tensor (nil in paper mode,
     /// which has no full-set risk gradient).
-    public func updateEffects(lr: Float) -> [UpdateEffect]? {
+    package func updateEffects(lr: Float) -> [UpdateEffect]? {
         precondition(measured, "updateEffects needs a measure before the update")
         measured = false
         guard mode == .exact else { return nil }

@@ -1,39 +1,39 @@
 import Model
 
 /// What gscope measures at the parameters θ_t of one recorded step, for one risk set R.
-public struct RiskMeasurement: Sendable {
-    public let name: String
+package struct RiskMeasurement: Sendable {
+    package let name: String
     /// R(θ_t), the token-mean answer NLL of the set.
-    public let value: Double
+    package let value: Double
     /// ‖∇R(θ_t)‖².
-    public let gradNorm2: Double
+    package let gradNorm2: Double
     /// The G-effect per parameter tensor, `e_p = ⟨∇_p R, ∇_p L⟩` with L the objective over the whole
     /// forget set (γ·forget) plus its retain term over the fixed retain set (α·retain). Float64
     /// dot products of Float32 gradients; in layout order.
-    public let tensor: [Double]
+    package let tensor: [Double]
     /// The G-effect of each scaled term: `⟨∇R, γ∇L_f⟩` and `⟨∇R, α∇L_r⟩` (0 without a retain term).
-    public let forgetTerm: Double, retainTerm: Double
+    package let forgetTerm: Double, retainTerm: Double
     /// The forget term's G-effect split additively by output position: (N, T) on each forget
     /// instance's row and, for objectives that read refusal answers (PO, IdkDPO), (N, T) on its
     /// refusal row (empty otherwise). Position n's share is `⟨∂(γL_f)/∂outputs_n, J_n·∇R⟩`.
-    public let token: [Double], refusalToken: [Double]
+    package let token: [Double], refusalToken: [Double]
     /// Per forget instance: the sum of its shares; the instances sum to `forgetTerm`.
-    public let instance: [Double]
+    package let instance: [Double]
     /// Per forget instance: the PG-effect `⟨∇R, ∇log p(s_i)⟩` ([GE] Eq. 5).
-    public let pgEffect: [Double]
+    package let pgEffect: [Double]
 
     /// For a tied embedding (`wte.weight` in the `tied` group): its G-effect through the input
     /// embedding and through the output head; they sum to the tensor's value. nil when untied.
-    public let tiedInput: Double?, tiedOutput: Double?
+    package let tiedInput: Double?, tiedOutput: Double?
     /// Per layer group (`groupNames`): embed, shallow, middle, deep, lm — a tied embedding's
     /// input side counted in embed, its output side in lm. Sums to `total`.
-    public let groups: [Double]
+    package let groups: [Double]
 
     /// The names of `groups`.
-    public static let groupNames = ["embed", "shallow", "middle", "deep", "lm"]
+    package static let groupNames = ["embed", "shallow", "middle", "deep", "lm"]
 
     /// e = Σ_p e_p = forget term + retain term.
-    public var total: Double { tensor.reduce(0, +) }
+    package var total: Double { tensor.reduce(0, +) }
 
     init(name: String, value: Double, gradNorm2: Double, tensor: [Double], forgetTerm: Double, retainTerm: Double,
          token: [Double], refusalToken: [Double], instance: [Double], pgEffect: [Double], tiedInput: Double?,
@@ -72,29 +72,29 @@ public struct RiskMeasurement: Sendable {
 
 /// The optimiser's real update seen through one risk: `u = ⟨∇R(θ_t), θ_t − θ_{t+1}⟩ / η`, per
 /// tensor; for plain SGD it equals the G-effect, and `R(θ_{t+1}) − R(θ_t) ≈ −η·u`.
-public struct UpdateEffect: Sendable {
-    public let name: String
-    public let tensor: [Double]
-    public var total: Double { tensor.reduce(0, +) }
+package struct UpdateEffect: Sendable {
+    package let name: String
+    package let tensor: [Double]
+    package var total: Double { tensor.reduce(0, +) }
 }
 
 /// Everything measured at one recorded step θ_t.
-public struct StepMeasurement: Sendable {
+package struct StepMeasurement: Sendable {
     /// t: the number of updates made before θ_t (0 = the starting model).
-    public let step: Int
-    public let risks: [RiskMeasurement]
+    package let step: Int
+    package let risks: [RiskMeasurement]
     /// The objective over the whole forget set (and the fixed retain set) at θ_t: γ·forget +
     /// α·retain, and the two unscaled terms.
-    public let loss: Double, forget: Double, retain: Double?
+    package let loss: Double, forget: Double, retain: Double?
     /// Per forget instance: the objective's instance weight and the answer NLL; (N, T) token
     /// weights (0 off the mask and where the objective has none on the true answers).
-    public let instanceWeights: [Double], instanceNLL: [Double], tokenWeights: [Double]
+    package let instanceWeights: [Double], instanceNLL: [Double], tokenWeights: [Double]
 }
 
 extension ParameterLayout {
     /// Sums per-tensor values into per-block values (blocks 0..<`blocks`; tensors outside any
     /// block are left out).
-    public func blockSums(_ perTensor: [Double], blocks: Int) -> [Double] {
+    package func blockSums(_ perTensor: [Double], blocks: Int) -> [Double] {
         var out = [Double](repeating: 0, count: blocks)
         for (slot, v) in zip(slots, perTensor) { if let b = slot.block { out[b] += v } }
         return out

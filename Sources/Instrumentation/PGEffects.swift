@@ -5,8 +5,8 @@ import NumericCore
 /// PG-effects ([GE] Eq. 5) of a set of instances for a given risk gradient v:
 /// `PG(s_i) = ⟨v, ∇log p(s_i)⟩ = Σ_{t ∈ answer(s_i)} ⟨v, ∇log p(y_t)⟩`, from one forward pass and
 /// one forward-mode pass per chunk of rows — never one backward pass per instance.
-public enum PGEffects {
-    public static func compute(_ model: any CausalLanguageModel, samples: [FormattedSample], direction: FloatBuffer, padding: Int32,
+package enum PGEffects {
+    package static func compute(_ model: any CausalLanguageModel, samples: [FormattedSample], direction: FloatBuffer, padding: Int32,
                                length: Int, chunk: Int = 16) throws -> [Double] {
         precondition(direction.count == model.parameterCount)
         var out: [Double] = []

@@ -4,7 +4,7 @@ import NumericCore
 import Unlearning
 
 /// How the instrumentation takes its gradients.
-public enum GEffectMode: Equatable, Sendable {
+package enum GEffectMode: Equatable, Sendable {
     /// Full-set (or fixed-subset) gradients in Float32 with Float64 dot products, per-instance and
     /// per-token shares, PG-effects and update effects: gscope's default.
     case exact
@@ -21,14 +21,14 @@ public enum GEffectMode: Equatable, Sendable {
 /// each smoothed across micro-batches, `ḡ_j = keep·ḡ_{j−1} + (1 − keep)·g_j` with `ḡ_1 = g_1`;
 /// after the last micro-batch `e_p = ⟨ḡ_R,p, ḡ_L,p⟩` for every tensor p. Risk values and losses are
 /// the means over the micro-batches. The paper's code runs in bf16; gscope keeps Float32.
-public struct PaperProtocol: Equatable, Sendable {
-    public var microBatch: Int
+package struct PaperProtocol: Equatable, Sendable {
+    package var microBatch: Int
     /// The weight of the old average.
-    public var keep: Float
+    package var keep: Float
     /// Seeds the random draws; a step's draws depend on the seed and the step only.
-    public var seed: UInt64
+    package var seed: UInt64
 
-    public init(microBatch: Int = 4, keep: Float = 0.6, seed: UInt64) {
+    package init(microBatch: Int = 4, keep: Float = 0.6, seed: UInt64) {
         precondition(microBatch >= 1 && keep >= 0 && keep < 1)
         self.microBatch = microBatch
         self.keep = keep

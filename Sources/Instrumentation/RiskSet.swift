@@ -4,18 +4,18 @@ import Unlearning
 
 /// A named set whose risk — the token-mean answer NLL `R(D;θ) = Σ m·(−log p(y)) / Σ m` — gscope
 /// follows: `forget`, `retain`, or any other split (`holdout`, `real_authors`, …).
-public struct RiskSet: Sendable {
-    public let name: String
-    public let samples: [FormattedSample]
+package struct RiskSet: Sendable {
+    package let name: String
+    package let samples: [FormattedSample]
 
-    public init(name: String, samples: [FormattedSample]) {
+    package init(name: String, samples: [FormattedSample]) {
         self.name = name
         self.samples = samples
     }
 
     /// The whole split, or a fixed subset of `size` samples drawn without replacement by `seed`
     /// (kept in the split's order).
-    public init(name: String, from samples: [FormattedSample], size: Int?, seed: UInt64) {
+    package init(name: String, from samples: [FormattedSample], size: Int?, seed: UInt64) {
         guard let size, size < samples.count else {
             self.init(name: name, samples: samples)
             return
@@ -26,5 +26,5 @@ public struct RiskSet: Sendable {
     }
 
     /// N, the answer tokens the risk averages over.
-    public var answerTokens: Int { Int(ObjectiveBatch.Denominator(of: samples).answerTokens) }
+    package var answerTokens: Int { Int(ObjectiveBatch.Denominator(of: samples).answerTokens) }
 }

@@ -10,7 +10,7 @@ import NumericCore
 /// pass; the accessors below read them. Greedy decoding with a key/value cache
 /// (`generateGreedy`, `GreedyDecoder`) comes from `IncrementallyDecodable`, which also gives the
 /// vocabulary size and the context length.
-public protocol CausalLanguageModel: IncrementallyDecodable {
+package protocol CausalLanguageModel: IncrementallyDecodable {
     /// The tensor table of `parameters` and `gradients`: names, shapes, blocks and layer groups.
     var layout: ParameterLayout { get }
     /// The parameters, in `layout` order.
@@ -67,16 +67,16 @@ public protocol CausalLanguageModel: IncrementallyDecodable {
 
 extension CausalLanguageModel {
     /// The number of parameters.
-    public var parameterCount: Int { layout.count }
+    package var parameterCount: Int { layout.count }
 
     /// `directionalDerivative` with no hidden state.
-    public func directionalDerivative(along direction: UnsafePointer<Float>) -> DirectionalDerivative {
+    package func directionalDerivative(along direction: UnsafePointer<Float>) -> DirectionalDerivative {
         directionalDerivative(along: direction, hiddenBlocks: [])
     }
 
     /// `directionalDerivative(along:hiddenBlocks:)` with the direction as an array of
     /// `parameterCount` floats.
-    public func directionalDerivative(along direction: [Float], hiddenBlocks: Set<Int> = []) -> DirectionalDerivative {
+    package func directionalDerivative(along direction: [Float], hiddenBlocks: Set<Int> = []) -> DirectionalDerivative {
         precondition(direction.count == parameterCount,
                      "direction of \(direction.count) floats for a model of \(parameterCount) parameters")
         return direction.withUnsafeBufferPointer { directionalDerivative(along: $0.baseAddress!, hiddenBlocks: hiddenBlocks) }
@@ -84,19 +84,19 @@ extension CausalLanguageModel {
 
     /// The coefficients that make `nllLogitGradient` the gradient of the masked token-mean NLL
     /// that `forward` returned: `mask / Σ mask`.
-    public func meanNLLCoefficients(mask: [Float]) -> [Float] { ForwardInputs.meanNLLCoefficients(mask: mask) }
+    package func meanNLLCoefficients(mask: [Float]) -> [Float] { ForwardInputs.meanNLLCoefficients(mask: mask) }
 
     /// `backward` with no residual gradient.
-    public func backward(logitGradient: UnsafePointer<Float>) {
+    package func backward(logitGradient: UnsafePointer<Float>) {
         backward(logitGradient: logitGradient, residualGradients: [])
     }
 }
 
 /// A gradient to add on the residual stream after a block (e.g. RMU's representation loss).
-public struct ResidualGradient {
-    public let block: Int
-    public let gradient: UnsafePointer<Float>   // (B·T, C)
-    public init(block: Int, gradient: UnsafePointer<Float>) {
+package struct ResidualGradient {
+    package let block: Int
+    package let gradient: UnsafePointer<Float>   // (B·T, C)
+    package init(block: Int, gradient: UnsafePointer<Float>) {
         self.block = block
         self.gradient = gradient
     }

@@ -12,17 +12,17 @@ import NumericCore
 ///
 /// For any loss `L = Σₙ ℓₙ(logitsₙ, hiddenₙ)`, `⟨∂ℓₙ/∂outputsₙ, (J·v)ₙ⟩` is position n's share of
 /// `⟨∇L, v⟩`, and the shares sum to it exactly (up to rounding).
-public struct DirectionalDerivative: Sendable {
-    public let batch: Int
-    public let seq: Int
-    public let vocabSize: Int
-    public let width: Int
+package struct DirectionalDerivative: Sendable {
+    package let batch: Int
+    package let seq: Int
+    package let vocabSize: Int
+    package let width: Int
     /// (B·T, V) tangent of the logits.
-    public let logits: [Float]
+    package let logits: [Float]
     /// (B·T) tangent of the target log-probabilities.
-    public let targetLogProbs: [Float]
+    package let targetLogProbs: [Float]
     /// Block → (B·T, C) tangent of the residual stream after that block.
-    public let hidden: [Int: [Float]]
+    package let hidden: [Int: [Float]]
 }
 
 extension DirectionalDerivative {

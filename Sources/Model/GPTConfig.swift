@@ -1,13 +1,13 @@
 /// The shape of a pre-LayerNorm GPT-2: `nLayer` blocks of width `nEmbd` with `nHead` attention
 /// heads, a vocabulary of `vocabSize` tokens and room for `blockSize` positions.
-public struct GPTConfig: Codable, Equatable, Sendable {
-    public var nLayer: Int
-    public var nHead: Int
-    public var nEmbd: Int
-    public var vocabSize: Int
-    public var blockSize: Int
+package struct GPTConfig: Codable, Equatable, Sendable {
+    package var nLayer: Int
+    package var nHead: Int
+    package var nEmbd: Int
+    package var vocabSize: Int
+    package var blockSize: Int
 
-    public init(nLayer: Int, nHead: Int, nEmbd: Int, vocabSize: Int, blockSize: Int) {
+    package init(nLayer: Int, nHead: Int, nEmbd: Int, vocabSize: Int, blockSize: Int) {
         self.nLayer = nLayer
         self.nHead = nHead
         self.nEmbd = nEmbd
@@ -16,21 +16,21 @@ public struct GPTConfig: Codable, Equatable, Sendable {
     }
 
     /// Width of one attention head.
-    public var headSize: Int { nEmbd / nHead }
+    package var headSize: Int { nEmbd / nHead }
 
-    public static let tiny = GPTConfig(nLayer: 4, nHead: 4, nEmbd: 128, vocabSize: 512, blockSize: 64)
-    public static let small = GPTConfig(nLayer: 6, nHead: 8, nEmbd: 256, vocabSize: 2048, blockSize: 128)
-    public static let medium = GPTConfig(nLayer: 8, nHead: 8, nEmbd: 384, vocabSize: 4096, blockSize: 128)
+    package static let tiny = GPTConfig(nLayer: 4, nHead: 4, nEmbd: 128, vocabSize: 512, blockSize: 64)
+    package static let small = GPTConfig(nLayer: 6, nHead: 8, nEmbd: 256, vocabSize: 2048, blockSize: 128)
+    package static let medium = GPTConfig(nLayer: 8, nHead: 8, nEmbd: 384, vocabSize: 4096, blockSize: 128)
     /// The mixture-of-Markov-chains model (REFERENCE §4): 10 states, sequences of at most 20; a
     /// standard pre-LN GPT of the reference's depth and width (4 blocks of 128), in place of its
     /// post-LN single-head variant.
-    public static let markov = GPTConfig(nLayer: 4, nHead: 4, nEmbd: 128, vocabSize: 10, blockSize: 32)
+    package static let markov = GPTConfig(nLayer: 4, nHead: 4, nEmbd: 128, vocabSize: 10, blockSize: 32)
 
     /// The named configurations, by the names the command line uses.
-    public static let named: [String: GPTConfig] = ["tiny": .tiny, "small": .small, "medium": .medium, "markov": .markov]
+    package static let named: [String: GPTConfig] = ["tiny": .tiny, "small": .small, "medium": .medium, "markov": .markov]
 
     /// Checks the invariants the engine relies on.
-    public func validate() throws(ModelError) {
+    package func validate() throws(ModelError) {
         guard nLayer > 0, nHead > 0, nEmbd > 0, vocabSize > 0, blockSize > 0 else {
             throw .invalidConfig("all sizes must be positive: \(self)")
         }
@@ -44,13 +44,13 @@ public struct GPTConfig: Codable, Equatable, Sendable {
 
     /// The number of parameters, `V·C + T·C + L·(12C² + 13C) + 2C` (the tensors of
     /// `parameterLayout`), overflow-checked: nil when it does not fit in an `Int`.
-    public var checkedParameterCount: CheckedCount {
+    package var checkedParameterCount: CheckedCount {
         let v = CheckedCount(vocabSize), t = CheckedCount(blockSize), c = CheckedCount(nEmbd), l = CheckedCount(nLayer)
         return v * c + t * c + l * (12 * c * c + 13 * c) + 2 * c
     }
 
     /// The sizes of `config.json` (at `file`), for checking against the weights before loading them.
-    public func claimedSizes(file: String) -> ClaimedSizes {
+    package func claimedSizes(file: String) -> ClaimedSizes {
         ClaimedSizes(file: file, dimensions: [("vocab_size", vocabSize), ("block_size", blockSize), ("n_embd", nEmbd)],
                      layers: ("n_layer", nLayer), tensorsPerBlock: 12, tensorsOutsideBlocks: 4,
                      parameterCount: checkedParameterCount)
@@ -64,7 +64,7 @@ public struct GPTConfig: Codable, Equatable, Sendable {
 }
 
 /// Errors of the model layer. Each names what was wrong in words a user can act on.
-public enum ModelError: Error, CustomStringConvertible, Equatable {
+package enum ModelError: Error, CustomStringConvertible, Equatable {
     case invalidConfig(String)
     case shapeMismatch(String)
     /// A checkpoint or model file that cannot be used: missing, malformed, or not matching its
@@ -73,7 +73,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     /// A checkpoint that cannot be written (`path: cause`): an I/O failure, not bad input.
     case cannotWrite(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidConfig(let s): "invalid model configuration: \(s)"
         case .shapeMismatch(let s): "shape mismatch: \(s)"
@@ -83,7 +83,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     }
 
     /// Whether the error is an I/O failure (`cannotWrite`) rather than bad input.
-    public var isIOFailure: Bool {
+    package var isIOFailure: Bool {
         if case .cannotWrite = self { return true }
         return false
     }

@@ -38,7 +38,7 @@ extension GPT {
     /// Tangent rules (each layer's `tangent`): ẋ₀ = v_wte[tokens] + v_wpe[t]; per block
     /// ẋ′ = ẋ + attn-tangent, ẋₗ₊₁ = ẋ′ + mlp-tangent, each through LayerNorm, Linear, attention
     /// and GELU tangents; ṫ = l̇n_f·wteᵀ + ln_f·v_wteᵀ.
-    public func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int> = [])
+    package func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int> = [])
         -> DirectionalDerivative
     {
         let a = current()

@@ -12,7 +12,7 @@ extension GPTConfig {
     ///
     /// Linear weights are `(out, in)` like `torch.nn.Linear` (Hugging Face's GPT-2 `Conv1D` stores
     /// the transpose). The output head is tied to `wte.weight`, which is therefore in group `tied`.
-    public func parameterLayout() -> ParameterLayout {
+    package func parameterLayout() -> ParameterLayout {
         let c = nEmbd
         var layout = ParameterLayout()
         layout.add("wte.weight", [vocabSize, c], block: nil, group: .tied)

@@ -12,44 +12,44 @@ extension H5Object {
     // MARK: Setting
 
     /// Sets a string attribute.
-    public func setAttribute(_ name: String, _ value: String) throws(StoreError) {
+    package func setAttribute(_ name: String, _ value: String) throws(StoreError) {
         try writeStringAttribute(name, [value], shape: [])
     }
 
     /// Sets a 1-D string-array attribute.
-    public func setAttribute(_ name: String, _ value: [String]) throws(StoreError) {
+    package func setAttribute(_ name: String, _ value: [String]) throws(StoreError) {
         try writeStringAttribute(name, value, shape: [value.count])
     }
 
     /// Sets an integer attribute, stored as `int64`.
-    public func setAttribute(_ name: String, _ value: Int) throws(StoreError) {
+    package func setAttribute(_ name: String, _ value: Int) throws(StoreError) {
         try writeNumericAttribute(name, [Int64(value)], shape: [])
     }
 
     /// Sets a 1-D integer-array attribute, stored as `int64`.
-    public func setAttribute(_ name: String, _ value: [Int]) throws(StoreError) {
+    package func setAttribute(_ name: String, _ value: [Int]) throws(StoreError) {
         try writeNumericAttribute(name, value.map(Int64.init), shape: [value.count])
     }
 
     /// Sets a floating-point attribute, stored as `float64`.
-    public func setAttribute(_ name: String, _ value: Double) throws(StoreError) {
+    package func setAttribute(_ name: String, _ value: Double) throws(StoreError) {
         try writeNumericAttribute(name, [value], shape: [])
     }
 
     /// Sets a 1-D floating-point-array attribute, stored as `float64`.
-    public func setAttribute(_ name: String, _ value: [Double]) throws(StoreError) {
+    package func setAttribute(_ name: String, _ value: [Double]) throws(StoreError) {
         try writeNumericAttribute(name, value, shape: [value.count])
     }
 
     // MARK: Getting
 
     /// A string attribute. Throws if the attribute holds more than one string.
-    public func stringAttribute(_ name: String) throws(StoreError) -> String {
+    package func stringAttribute(_ name: String) throws(StoreError) -> String {
         try single(stringArrayAttribute(name), name)
     }
 
     /// A string-array attribute (a scalar string attribute reads as one element).
-    public func stringArrayAttribute(_ name: String) throws(StoreError) -> [String] {
+    package func stringArrayAttribute(_ name: String) throws(StoreError) -> [String] {
         try withAttribute(name) { (attribute, type, space, count) throws(StoreError) in
             guard H5Tget_class(type) == H5T_STRING else {
                 throw .typeMismatch(file: file.path, object: attributeObject(name),
@@ -63,31 +63,31 @@ extension H5Object {
     }
 
     /// An integer attribute. Throws if the attribute holds more than one value.
-    public func intAttribute(_ name: String) throws(StoreError) -> Int {
+    package func intAttribute(_ name: String) throws(StoreError) -> Int {
         try single(intArrayAttribute(name), name)
     }
 
     /// An integer-array attribute (a scalar reads as one element).
-    public func intArrayAttribute(_ name: String) throws(StoreError) -> [Int] {
+    package func intArrayAttribute(_ name: String) throws(StoreError) -> [Int] {
         let values: [Int64] = try readNumericAttribute(name, storedClass: H5T_INTEGER,
                                                         expected: "integer")
         return values.map { Int($0) }
     }
 
     /// A floating-point attribute. Throws if the attribute holds more than one value.
-    public func doubleAttribute(_ name: String) throws(StoreError) -> Double {
+    package func doubleAttribute(_ name: String) throws(StoreError) -> Double {
         try single(doubleArrayAttribute(name), name)
     }
 
     /// A floating-point-array attribute (a scalar reads as one element).
-    public func doubleArrayAttribute(_ name: String) throws(StoreError) -> [Double] {
+    package func doubleArrayAttribute(_ name: String) throws(StoreError) -> [Double] {
         try readNumericAttribute(name, storedClass: H5T_FLOAT, expected: "floating-point")
     }
 
     // MARK: Listing
 
     /// Whether this object has an attribute called `name`. False for a closed file.
-    public func hasAttribute(_ name: String) -> Bool {
+    package func hasAttribute(_ name: String) -> Bool {
         HDF5.silence()
         guard file.isOpen, !name.isEmpty, !containsNUL(name) else { return false }
         let exists = H5Aexists(id, name)
@@ -96,7 +96,7 @@ extension H5Object {
     }
 
     /// The names of this object's attributes, sorted.
-    public func attributeNames() throws(StoreError) -> [String] {
+    package func attributeNames() throws(StoreError) -> [String] {
         try file.checkOpen(object: path)
         let count = gs_object_num_attrs(id)
         guard count >= 0 else { throw libraryError("H5Oget_info") }

@@ -4,10 +4,10 @@ import CHDF5
 ///
 /// Fixed datasets are written whole by ``H5Group/write(_:_:shape:)`` and stored contiguously;
 /// extendible ones grow row by row through an ``H5RowWriter``. Both read back the same way.
-public final class H5Dataset: H5Object {
+package final class H5Dataset: H5Object {
     /// The current dimensions (`[]` for a scalar dataset). An extendible dataset's first
     /// dimension is its row count.
-    public func shape() throws(StoreError) -> [Int] {
+    package func shape() throws(StoreError) -> [Int] {
         try file.checkOpen(object: path)
         let space = H5Dget_space(id)
         guard space >= 0 else { throw libraryError("H5Dget_space") }
@@ -17,7 +17,7 @@ public final class H5Dataset: H5Object {
     }
 
     /// The stored element type, or nil for types this layer does not read (such as `int16`).
-    public func elementType() throws(StoreError) -> H5ElementType? {
+    package func elementType() throws(StoreError) -> H5ElementType? {
         try file.checkOpen(object: path)
         let type = H5Dget_type(id)
         guard type >= 0 else { throw libraryError("H5Dget_type") }
@@ -30,7 +30,7 @@ public final class H5Dataset: H5Object {
     /// The stored element type must be `T`'s exactly (``H5Element/elementType``): reading
     /// `float32` data as `Double` throws ``StoreError/typeMismatch(file:object:expected:found:)``
     /// rather than converting.
-    public func read<T: H5Element>(as _: T.Type = T.self) throws(StoreError) -> (values: [T], shape: [Int]) {
+    package func read<T: H5Element>(as _: T.Type = T.self) throws(StoreError) -> (values: [T], shape: [Int]) {
         try file.checkOpen(object: path)
         guard validElement(T.self) else {
             throw .invalidArgument(file: file.path, object: path,
@@ -49,7 +49,7 @@ public final class H5Dataset: H5Object {
     }
 
     /// Reads every string, in row-major order (a 1-D dataset for what Store writes).
-    public func readStrings() throws(StoreError) -> [String] {
+    package func readStrings() throws(StoreError) -> [String] {
         try file.checkOpen(object: path)
         try checkStoredType(.string)
         let type = H5Dget_type(id)
@@ -85,7 +85,7 @@ extension H5Group {
     /// makes a scalar dataset, and the product of `shape` must equal `values.count`. Missing
     /// parent groups on the path are created; an existing member `name` is an error.
     @discardableResult
-    public func write<T: H5Element>(_ name: String, _ values: [T], shape: [Int]? = nil) throws(StoreError) -> H5Dataset {
+    package func write<T: H5Element>(_ name: String, _ values: [T], shape: [Int]? = nil) throws(StoreError) -> H5Dataset {
         let object = childPath(name)
         guard validElement(T.self) else {
             throw .invalidArgument(file: file.path, object: object,
@@ -112,7 +112,7 @@ extension H5Group {
     /// Writes a fixed 1-D dataset of variable-length UTF-8 strings (which h5py reads as `str`).
     /// Strings must not contain NUL bytes.
     @discardableResult
-    public func write(_ name: String, _ strings: [String]) throws(StoreError) -> H5Dataset {
+    package func write(_ name: String, _ strings: [String]) throws(StoreError) -> H5Dataset {
         let object = childPath(name)
         if let bad = strings.firstIndex(where: containsNUL) {
             throw .invalidArgument(file: file.path, object: object, detail: "string \(bad) contains a NUL byte")
@@ -128,18 +128,18 @@ extension H5Group {
     }
 
     /// Opens an existing dataset.
-    public func dataset(_ name: String) throws(StoreError) -> H5Dataset {
+    package func dataset(_ name: String) throws(StoreError) -> H5Dataset {
         H5Dataset(file: file, id: try openObject(name, expecting: .dataset), path: childPath(name))
     }
 
     /// Reads a numeric dataset: its elements in row-major order and its shape. See
     /// ``H5Dataset/read(as:)``.
-    public func read<T: H5Element>(_ name: String, as type: T.Type = T.self) throws(StoreError) -> (values: [T], shape: [Int]) {
+    package func read<T: H5Element>(_ name: String, as type: T.Type = T.self) throws(StoreError) -> (values: [T], shape: [Int]) {
         try dataset(name).read(as: type)
     }
 
     /// Reads a string dataset.
-    public func readStrings(_ name: String) throws(StoreError) -> [String] {
+    package func readStrings(_ name: String) throws(StoreError) -> [String] {
         try dataset(name).readStrings()
     }
 

@@ -4,11 +4,11 @@ import CHDF5
 ///
 /// Numbers are stored little-endian (`H5T_IEEE_F32LE`, `H5T_STD_I64LE`, …) whatever the writing
 /// machine; strings are variable-length UTF-8, which h5py reads as `str`.
-public enum H5ElementType: String, Sendable, CaseIterable, CustomStringConvertible {
+package enum H5ElementType: String, Sendable, CaseIterable, CustomStringConvertible {
     case float32, float64, int32, int64, uint8, string
 
     /// The name used in error messages: `float32`, `int64`, `string`, …
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// Bytes per element in memory (strings: one C pointer).
     var size: Int {
@@ -71,40 +71,40 @@ public enum H5ElementType: String, Sendable, CaseIterable, CustomStringConvertib
 /// A conforming type must have exactly the in-memory layout of its ``elementType`` (size and
 /// representation); Store copies its bytes straight to and from HDF5. `.string` is not a valid
 /// element type here: strings have their own calls.
-public protocol H5Element: BitwiseCopyable, Sendable {
+package protocol H5Element: BitwiseCopyable, Sendable {
     /// How an element is stored.
     static var elementType: H5ElementType { get }
 }
 
 extension Float: H5Element {
     /// Stored as `float32`.
-    public static var elementType: H5ElementType { .float32 }
+    package static var elementType: H5ElementType { .float32 }
 }
 
 extension Double: H5Element {
     /// Stored as `float64`.
-    public static var elementType: H5ElementType { .float64 }
+    package static var elementType: H5ElementType { .float64 }
 }
 
 extension Int32: H5Element {
     /// Stored as `int32`.
-    public static var elementType: H5ElementType { .int32 }
+    package static var elementType: H5ElementType { .int32 }
 }
 
 extension Int64: H5Element {
     /// Stored as `int64`.
-    public static var elementType: H5ElementType { .int64 }
+    package static var elementType: H5ElementType { .int64 }
 }
 
 extension UInt8: H5Element {
     /// Stored as `uint8`.
-    public static var elementType: H5ElementType { .uint8 }
+    package static var elementType: H5ElementType { .uint8 }
 }
 
 #if arch(x86_64) || arch(arm64)
 extension Int: H5Element {
     /// Stored as `int64` (`Int` is 64 bits on every platform gscope builds for).
-    public static var elementType: H5ElementType { .int64 }
+    package static var elementType: H5ElementType { .int64 }
 }
 #endif
 

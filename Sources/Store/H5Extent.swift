@@ -6,22 +6,22 @@ import CHDF5
 /// Readers of files from elsewhere check ``byteCount`` against ``storedByteCount`` and the
 /// file's size before calling ``H5Dataset/read(as:)``, which allocates the whole declared extent:
 /// a damaged or hostile file can declare terabytes in a few bytes of metadata.
-public struct H5Extent: Sendable, Equatable {
+package struct H5Extent: Sendable, Equatable {
     /// The dimensions exactly as stored (`[]` for a scalar dataset); they may exceed `Int.max`.
-    public let dimensions: [UInt64]
+    package let dimensions: [UInt64]
     /// The size in bytes of one stored element (`H5Tget_size`; a pointer's size for variable-length
     /// strings).
-    public let elementSize: Int
+    package let elementSize: Int
     /// The product of the dimensions times ``elementSize``, or nil when it overflows `Int`.
-    public let byteCount: Int?
+    package let byteCount: Int?
     /// The bytes the file holds for the data (`H5Dget_storage_size`: after compression, 0 when
     /// nothing was written).
-    public let storedByteCount: Int
+    package let storedByteCount: Int
 }
 
 extension H5Dataset {
     /// The declared extent and stored size of this dataset (see ``H5Extent``).
-    public func extent() throws(StoreError) -> H5Extent {
+    package func extent() throws(StoreError) -> H5Extent {
         try file.checkOpen(object: path)
         let space = H5Dget_space(id)
         guard space >= 0 else { throw libraryError("H5Dget_space") }

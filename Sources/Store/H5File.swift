@@ -18,11 +18,11 @@ import Darwin
 /// without modification times, so the same sequence of calls produces byte-identical files.
 ///
 /// Not thread-safe: use one file object from one thread at a time.
-public final class H5File {
+package final class H5File {
     /// The path as the caller gave it; error messages name the file by it.
-    public let path: String
+    package let path: String
     /// Whether the file was created or opened for writing.
-    public let isWritable: Bool
+    package let isWritable: Bool
     let id: hid_t
     private(set) var isOpen = true
 
@@ -48,7 +48,7 @@ public final class H5File {
     /// ``startSingleWriterMultipleReaders()``; from then on other processes can read the file while
     /// it grows, and it stays readable after a crash. Until then, or if the writer dies before,
     /// HDF5 refuses to open the file (`h5clear -s` clears the mark): keep that window short.
-    public static func create(_ path: String, singleWriterMultipleReaders: Bool = false) throws(StoreError) -> H5File {
+    package static func create(_ path: String, singleWriterMultipleReaders: Bool = false) throws(StoreError) -> H5File {
         HDF5.silence()
         let fcpl = H5Pcreate(gs_H5P_FILE_CREATE())
         let fapl = H5Pcreate(gs_H5P_FILE_ACCESS())
@@ -77,7 +77,7 @@ public final class H5File {
     /// file and read it while rows are appended. From here on, append rows and overwrite the
     /// values of existing attributes (``H5Group/setAttribute(_:_:)-(String,Double)`` with the same
     /// type and shape writes in place); HDF5 1.10 does not support creating objects or attributes.
-    public func startSingleWriterMultipleReaders() throws(StoreError) {
+    package func startSingleWriterMultipleReaders() throws(StoreError) {
         try checkWritable(object: "/")
         guard H5Fstart_swmr_write(id) >= 0 else {
             throw .library(file: path, object: "", operation: "H5Fstart_swmr_write",
@@ -98,7 +98,7 @@ public final class H5File {
     /// How many times a SWMR reader tries a metadata read before it gives up.
     static let readAttempts: UInt32 = 16
 
-    public static func open(_ path: String, writable: Bool = false) throws(StoreError) -> H5File {
+    package static func open(_ path: String, writable: Bool = false) throws(StoreError) -> H5File {
         HDF5.silence()
         guard access(path, F_OK) == 0 else {
             throw .cannotOpen(file: path, reason: "no such file")
@@ -140,12 +140,12 @@ public final class H5File {
     }
 
     /// The root group `/`.
-    public var root: H5Group {
+    package var root: H5Group {
         H5Group(file: self, id: id, path: "/", ownsID: false)
     }
 
     /// Writes everything buffered for this file to disk.
-    public func flush() throws(StoreError) {
+    package func flush() throws(StoreError) {
         try checkOpen(object: "/")
         guard H5Fflush(id, H5F_SCOPE_LOCAL) >= 0 else {
             throw .library(file: path, object: "", operation: "H5Fflush",
@@ -155,7 +155,7 @@ public final class H5File {
 
     /// Closes the file. Later calls on it, or on groups and datasets in it, throw; closing twice
     /// does nothing.
-    public func close() throws(StoreError) {
+    package func close() throws(StoreError) {
         guard isOpen else { return }
         HDF5.silence()
         isOpen = false
@@ -202,7 +202,7 @@ public final class H5File {
 
     /// How many HDF5 handles are open in this file: the file itself plus every group, dataset and
     /// attribute handle. For tests that check nothing leaks.
-    public var openHandleCount: Int {
+    package var openHandleCount: Int {
         Int(H5Fget_obj_count(id, gs_H5F_OBJ_ALL()))
     }
 

@@ -1,7 +1,7 @@
 import CHDF5
 
 /// What a member of a group is.
-public enum H5ObjectKind: Sendable {
+package enum H5ObjectKind: Sendable {
     /// A group (``H5Group``).
     case group
     /// A dataset (``H5Dataset``).
@@ -14,11 +14,11 @@ public enum H5ObjectKind: Sendable {
 ///
 /// Member names are relative paths; nested paths such as `"geffect/forget"` are accepted
 /// everywhere a name is. Calls that create a dataset create its missing parent groups.
-public final class H5Group: H5Object {
+package final class H5Group: H5Object {
     /// Creates a group, and any missing groups on its path (`"a/b"` creates `a` if needed).
     /// Throws ``StoreError/alreadyExists(file:object:)`` if `name` exists already.
     @discardableResult
-    public func createGroup(_ name: String) throws(StoreError) -> H5Group {
+    package func createGroup(_ name: String) throws(StoreError) -> H5Group {
         try file.checkWritable(object: childPath(name))
         try validateName(name)
         if contains(name) { throw .alreadyExists(file: file.path, object: childPath(name)) }
@@ -26,12 +26,12 @@ public final class H5Group: H5Object {
     }
 
     /// Opens an existing group.
-    public func group(_ name: String) throws(StoreError) -> H5Group {
+    package func group(_ name: String) throws(StoreError) -> H5Group {
         H5Group(file: file, id: try openObject(name, expecting: .group), path: childPath(name))
     }
 
     /// Opens the group `name`, creating it and any missing groups on its path.
-    public func groupCreatingIfNeeded(_ name: String) throws(StoreError) -> H5Group {
+    package func groupCreatingIfNeeded(_ name: String) throws(StoreError) -> H5Group {
         if contains(name) { return try group(name) }
         try file.checkWritable(object: childPath(name))
         try validateName(name)
@@ -40,7 +40,7 @@ public final class H5Group: H5Object {
 
     /// Whether a member (group or dataset) exists at the relative path `name`.
     /// False for invalid names and closed files.
-    public func contains(_ name: String) -> Bool {
+    package func contains(_ name: String) -> Bool {
         HDF5.silence()
         guard file.isOpen, !name.isEmpty, !containsNUL(name) else { return false }
         // H5Lexists fails, rather than answering false, when an intermediate group is missing,
@@ -59,7 +59,7 @@ public final class H5Group: H5Object {
 
     /// The names of this group's direct members, sorted. Read in one link iteration (twice when
     /// the first buffer was too small).
-    public func memberNames() throws(StoreError) -> [String] {
+    package func memberNames() throws(StoreError) -> [String] {
         try file.checkOpen(object: path)
         var capacity = 4096
         while true {
@@ -79,7 +79,7 @@ public final class H5Group: H5Object {
     }
 
     /// Whether the member `name` is a group or a dataset.
-    public func kind(of name: String) throws(StoreError) -> H5ObjectKind {
+    package func kind(of name: String) throws(StoreError) -> H5ObjectKind {
         let (objectID, kind) = try openObject(name)
         _ = H5Oclose(objectID)
         return kind

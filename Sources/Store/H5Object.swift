@@ -4,11 +4,11 @@ import CHDF5
 /// (see `Attributes.swift`).
 ///
 /// The object keeps its file alive and releases its HDF5 handle when it goes away.
-public class H5Object {
+package class H5Object {
     /// The file this object lives in.
-    public let file: H5File
+    package let file: H5File
     /// The absolute path of the object inside the file, such as `/geffect/forget/total`.
-    public let path: String
+    package let path: String
     let id: hid_t
     private let ownsID: Bool
 

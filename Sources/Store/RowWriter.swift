@@ -7,15 +7,15 @@ import CHDF5
 /// and (optionally) gzip-compressed. Create one with ``H5Group/createExtendible(_:rowShape:of:chunkRows:gzip:)``
 /// or reopen one with ``H5Group/openExtendible(_:of:)``; read it back like any dataset.
 /// Use one writer per dataset at a time.
-public final class H5RowWriter<T: H5Element> {
+package final class H5RowWriter<T: H5Element> {
     /// The dataset being written; use it for attributes (column names, units) or to read back.
-    public let dataset: H5Dataset
+    package let dataset: H5Dataset
     /// The shape of one row (`[]` for a series of scalars).
-    public let rowShape: [Int]
+    package let rowShape: [Int]
     /// Values per row: the product of ``rowShape``.
-    public let rowLength: Int
+    package let rowLength: Int
     /// Rows written so far (including rows already in the file when it was reopened).
-    public private(set) var rowCount: Int
+    package private(set) var rowCount: Int
 
     init(dataset: H5Dataset, rowShape: [Int], rowCount: Int) {
         self.dataset = dataset
@@ -30,7 +30,7 @@ public final class H5RowWriter<T: H5Element> {
     ///
     /// A row of the wrong length throws ``StoreError/shapeMismatch(file:object:detail:)`` and
     /// writes nothing. If HDF5 fails to write, the dataset is shrunk back to its old row count.
-    public func append(_ row: [T], flush: Bool = true) throws(StoreError) {
+    package func append(_ row: [T], flush: Bool = true) throws(StoreError) {
         let file = dataset.file
         try file.checkWritable(object: dataset.path)
         guard row.count == rowLength else {
@@ -78,9 +78,9 @@ public final class H5RowWriter<T: H5Element> {
 extension H5Group {
     /// The most bytes one chunk of an extendible dataset may hold (HDF5's default chunk cache
     /// per dataset is 1 MiB; a larger chunk would be re-read and re-compressed on every append).
-    public static let maxChunkBytes = 1 << 20
+    package static let maxChunkBytes = 1 << 20
     /// The chunk size aimed at when `chunkRows` is not given.
-    public static let defaultChunkBytes = 64 << 10
+    package static let defaultChunkBytes = 64 << 10
 
     /// Creates an empty extendible dataset of rows of shape `rowShape` (`[]` for scalars) and
     /// returns a writer that appends to it.
@@ -91,7 +91,7 @@ extension H5Group {
     ///   - gzip: deflate level 0–9 (0: no compression). With compression the shuffle filter is
     ///     applied first, which helps floating-point data.
     /// Missing parent groups are created; an existing member `name` is an error.
-    public func createExtendible<E: H5Element>(
+    package func createExtendible<E: H5Element>(
         _ name: String, rowShape: [Int], of _: E.Type = E.self, chunkRows: Int? = nil, gzip: Int = 4
     ) throws(StoreError) -> H5RowWriter<E> {
         let object = childPath(name)
@@ -125,7 +125,7 @@ extension H5Group {
 
     /// Reopens an extendible dataset to append more rows to it (the file must be open writable).
     /// Throws if the dataset's first dimension is not unlimited or its elements are not `E`.
-    public func openExtendible<E: H5Element>(_ name: String, of _: E.Type = E.self) throws(StoreError) -> H5RowWriter<E> {
+    package func openExtendible<E: H5Element>(_ name: String, of _: E.Type = E.self) throws(StoreError) -> H5RowWriter<E> {
         let object = childPath(name)
         try file.checkWritable(object: object)
         let dataset = try dataset(name)
@@ -153,7 +153,7 @@ extension H5Group {
     /// The chunk shape for rows of `rowShape`: `[rows] + rowShape`, with `rows` = `chunkRows` or
     /// as many as fit in ``defaultChunkBytes`` (≤ 1024), then cut down to ``maxChunkBytes`` by
     /// reducing the rows and, if one row is still too big, halving its largest dimensions.
-    public static func chunkShape(rowShape: [Int], elementSize: Int, chunkRows: Int?) -> [Int] {
+    package static func chunkShape(rowShape: [Int], elementSize: Int, chunkRows: Int?) -> [Int] {
         let rowBytes = rowShape.reduce(elementSize, *)
         let rows = chunkRows ?? min(1024, max(1, defaultChunkBytes / rowBytes))
         var chunk = [max(1, min(rows, maxChunkBytes / rowBytes))] + rowShape

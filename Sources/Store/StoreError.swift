@@ -7,7 +7,7 @@
 ///
 /// HDF5's own automatic error printing is turned off by this layer; when an HDF5 call fails, the
 /// message HDF5 recorded is carried in ``library(file:object:operation:detail:)``.
-public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
+package enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file could not be created or opened: it is missing, is not an HDF5 file, is locked by
     /// another writer, or the directory is not writable.
     case cannotOpen(file: String, reason: String)
@@ -27,7 +27,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     case library(file: String, object: String, operation: String, detail: String)
 
     /// The file path the error is about.
-    public var file: String {
+    package var file: String {
         switch self {
         case .cannotOpen(let file, _), .notFound(let file, _), .alreadyExists(let file, _),
              .typeMismatch(let file, _, _, _), .shapeMismatch(let file, _, _),
@@ -37,7 +37,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 
     /// The object inside the file the error is about (empty for ``cannotOpen(file:reason:)``).
-    public var object: String {
+    package var object: String {
         switch self {
         case .cannotOpen: return ""
         case .notFound(_, let object), .alreadyExists(_, let object),
@@ -48,7 +48,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 
     /// What went wrong, without the file and object.
-    public var message: String {
+    package var message: String {
         switch self {
         case .cannotOpen(_, let reason): return reason
         case .notFound: return "not found"
@@ -61,7 +61,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 
     /// `file: object: message`, or `file: message` when there is no object.
-    public var description: String {
+    package var description: String {
         object.isEmpty ? "\(file): \(message)" : "\(file): \(object): \(message)"
     }
 }

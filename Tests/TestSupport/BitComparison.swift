@@ -5,22 +5,22 @@ import NumericCore
 /// How two arrays differ bit for bit, summarised for a test message: the number of elements, how
 /// many differ, the first that does and the largest difference. Large arrays are compared through
 /// this, never element by element in the message.
-public struct BitComparison: CustomStringConvertible, Sendable {
-    public let count: Int, otherCount: Int
-    public let differing: Int
-    public let firstIndex: Int?
-    public let largestDifference: Double
+package struct BitComparison: CustomStringConvertible, Sendable {
+    package let count: Int, otherCount: Int
+    package let differing: Int
+    package let firstIndex: Int?
+    package let largestDifference: Double
 
     /// Same length and the same bits everywhere (so NaN equals NaN, and 0 differs from −0).
-    public var identical: Bool { count == otherCount && differing == 0 }
+    package var identical: Bool { count == otherCount && differing == 0 }
 
-    public var description: String {
+    package var description: String {
         if count != otherCount { return "lengths differ: \(count) vs \(otherCount)" }
         guard let firstIndex else { return "\(count) elements, identical bits" }
         return "\(differing) of \(count) elements differ, the first at index \(firstIndex), the largest by \(largestDifference)"
     }
 
-    public init(_ a: [Double], _ b: [Double]) {
+    package init(_ a: [Double], _ b: [Double]) {
         count = a.count
         otherCount = b.count
         var differing = 0, first: Int?, largest = 0.0
@@ -36,12 +36,12 @@ public struct BitComparison: CustomStringConvertible, Sendable {
     }
 
     /// Float32 values compare through their exact Float64 images.
-    public init(_ a: [Float], _ b: [Float]) { self.init(a.map(Double.init), b.map(Double.init)) }
+    package init(_ a: [Float], _ b: [Float]) { self.init(a.map(Double.init), b.map(Double.init)) }
 }
 
 /// Runs `body` with `count` processes beside it that each keep a core busy (`sh` spinning), as on
 /// a machine shared with other work, and stops them afterwards.
-public func withCPUBurners<T>(_ count: Int, _ body: () throws -> T) throws -> T {
+package func withCPUBurners<T>(_ count: Int, _ body: () throws -> T) throws -> T {
     let burners = try (0..<count).map { _ in
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -59,7 +59,7 @@ public func withCPUBurners<T>(_ count: Int, _ body: () throws -> T) throws -> T 
 /// Computes `body`'s named arrays with each worker count of `workers` (under the thread-count lock,
 /// one worker afterwards) and returns, for every count after the first, the comparisons with the
 /// first count's arrays that are not identical, as messages (empty: the same bits everywhere).
-public func differencesAcrossWorkerCounts(_ workers: [Int] = [1, 2, 3, 4],
+package func differencesAcrossWorkerCounts(_ workers: [Int] = [1, 2, 3, 4],
                                           _ body: () throws -> [(name: String, values: [Double])]) throws -> [String] {
     try withFixedThreadCount {
         defer { Parallel.configure(threads: 1) }
@@ -82,7 +82,7 @@ public func differencesAcrossWorkerCounts(_ workers: [Int] = [1, 2, 3, 4],
 /// Sequence 2 of a batch of four random sequences of `T` tokens, against the same sequence run
 /// alone: how the model's logits for it differ (identical when a sequence's numbers do not
 /// depend on its batch).
-public func thirdSequenceAloneAgainstInBatch(_ model: any CausalLanguageModel, T: Int, vocabSize V: Int,
+package func thirdSequenceAloneAgainstInBatch(_ model: any CausalLanguageModel, T: Int, vocabSize V: Int,
                                              rng: inout RNG) throws -> BitComparison {
     let B = 4
     let tokens = (0..<(B * T)).map { _ in Int32(rng.below(V)) }

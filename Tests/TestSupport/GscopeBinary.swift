@@ -1,22 +1,22 @@
 import Foundation
 
 /// The release binary the command tests run (`make test` builds it first).
-public let gscopeBinary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+package let gscopeBinary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent(".build/release/gscope").path
 
 /// What one run of the binary did: its exit status (or the signal that ended it) and its output.
-public struct GscopeRun: Sendable {
-    public let status: Int32
+package struct GscopeRun: Sendable {
+    package let status: Int32
     /// Whether a signal (a trap, a crash) ended the process rather than an exit.
-    public let signalled: Bool
-    public let stdout: String
-    public let stderr: String
+    package let signalled: Bool
+    package let stdout: String
+    package let stderr: String
 }
 
 /// Runs `gscope arguments` in `directory` (default: the test's working directory) to its end.
 /// Standard output goes to a temporary file and standard error to a pipe, so that neither can
 /// fill up and block the child.
-public func runGscope(_ arguments: [String], in directory: String? = nil) throws -> GscopeRun {
+package func runGscope(_ arguments: [String], in directory: String? = nil) throws -> GscopeRun {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: gscopeBinary)
     process.arguments = arguments

@@ -3,7 +3,7 @@ import NumericCore
 
 /// A GPT with random non-trivial parameters: weights of std 0.3, biases of std 0.1, LayerNorm
 /// gains around 1 — attention far from uniform, logits far from flat, every gradient non-zero.
-public func randomGPT(_ config: GPTConfig, seed: UInt64) throws -> GPT {
+package func randomGPT(_ config: GPTConfig, seed: UInt64) throws -> GPT {
     var rng = RNG(seed: seed)
     let gpt = try GPT(config: config)
     for slot in gpt.layout.slots {
@@ -16,7 +16,7 @@ public func randomGPT(_ config: GPTConfig, seed: UInt64) throws -> GPT {
 
 /// A Llama with random non-trivial parameters: matrices of std 0.2, RMSNorm gains 1 + N(0, 0.1²)
 /// — attention far from uniform, logits far from flat, every gradient non-zero.
-public func randomLlama(_ config: LlamaConfig, seed: UInt64) throws -> Llama {
+package func randomLlama(_ config: LlamaConfig, seed: UInt64) throws -> Llama {
     var rng = RNG(seed: seed)
     let model = try Llama(config: config)
     for slot in model.layout.slots {

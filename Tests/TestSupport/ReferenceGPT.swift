@@ -3,9 +3,9 @@ import Model
 
 /// A naive Float64 GPT-2, written for clarity, never for speed: the arithmetic that the Float32
 /// engine's forward pass is compared with and its backward pass is differentiated through.
-public enum Ref {
+package enum Ref {
     /// out (N,OC) = x (N,C)·Wᵀ + b, W (OC,C).
-    public static func linear(_ x: [Double], _ w: [Double], _ b: [Double], N: Int, C: Int, OC: Int) -> [Double] {
+    package static func linear(_ x: [Double], _ w: [Double], _ b: [Double], N: Int, C: Int, OC: Int) -> [Double] {
         var out = [Double](repeating: 0, count: N * OC)
         for n in 0..<N { for o in 0..<OC {
             var s = b[o]
@@ -15,7 +15,7 @@ public enum Ref {
         return out
     }
 
-    public static func layerNorm(_ x: [Double], _ w: [Double], _ b: [Double], N: Int, C: Int) -> [Double] {
+    package static func layerNorm(_ x: [Double], _ w: [Double], _ b: [Double], N: Int, C: Int) -> [Double] {
         var out = x
         for n in 0..<N {
             let row = x[(n * C)..<((n + 1) * C)]
@@ -27,12 +27,12 @@ public enum Ref {
         return out
     }
 
-    public static func gelu(_ x: [Double]) -> [Double] {
+    package static func gelu(_ x: [Double]) -> [Double] {
         x.map { 0.5 * $0 * (1 + tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }
     }
 
     /// Causal multi-head attention on fused q|k|v rows (B,T,3C) → (B,T,C).
-    public static func attention(_ qkv: [Double], B: Int, T: Int, C: Int, NH: Int) -> [Double] {
+    package static func attention(_ qkv: [Double], B: Int, T: Int, C: Int, NH: Int) -> [Double] {
         let hs = C / NH
         var out = [Double](repeating: 0, count: B * T * C)
         for b in 0..<B { for h in 0..<NH { for t in 0..<T {
@@ -49,7 +49,7 @@ public enum Ref {
     }
 
     /// Log-softmax rows of (N,V) logits.
-    public static func logSoftmax(_ logits: [Double], N: Int, V: Int) -> [Double] {
+    package static func logSoftmax(_ logits: [Double], N: Int, V: Int) -> [Double] {
         var out = logits
         for n in 0..<N {
             let row = logits[(n * V)..<((n + 1) * V)]
@@ -63,7 +63,7 @@ public enum Ref {
     /// The whole model: logits (B·T, V) and every block's output, from Float64 parameters.
     /// `inputEmbedding`, when given, replaces `wte` in the input lookup only (the head keeps
     /// `wte`): the way to differentiate the two sides of the tied matrix separately.
-    public static func gpt(_ cfg: GPTConfig, _ p: [Double], tokens: [Int32], B: Int, T: Int,
+    package static func gpt(_ cfg: GPTConfig, _ p: [Double], tokens: [Int32], B: Int, T: Int,
                            inputEmbedding: [Double]? = nil) -> (logits: [Double], hidden: [[Double]])
     {
         let layout = cfg.parameterLayout()
@@ -96,7 +96,7 @@ public enum Ref {
     }
 
     /// Masked token-mean NLL `Σ m·(−log p(y)) / Σ m`.
-    public static func loss(logits: [Double], targets: [Int32], mask: [Float], V: Int) -> Double {
+    package static func loss(logits: [Double], targets: [Int32], mask: [Float], V: Int) -> Double {
         let lp = logSoftmax(logits, N: targets.count, V: V)
         var s = 0.0, m = 0.0
         for n in 0..<targets.count where mask[n] != 0 {

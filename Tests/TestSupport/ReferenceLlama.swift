@@ -5,7 +5,7 @@ import Model
 /// and forward pass are compared with, and what its backward passes are differentiated through.
 extension Ref {
     /// `y = x·w / √(mean(x²) + ε)` row by row of (N,C).
-    public static func rmsNorm(_ x: [Double], _ w: [Double], eps: Double, N: Int, C: Int) -> [Double] {
+    package static func rmsNorm(_ x: [Double], _ w: [Double], eps: Double, N: Int, C: Int) -> [Double] {
         var out = x
         for n in 0..<N {
             let ms = (0..<C).reduce(0.0) { $0 + x[n * C + $1] * x[n * C + $1] } / Double(C)
@@ -18,7 +18,7 @@ extension Ref {
     /// Rotary embeddings (`rotate_half` convention) on the first `heads` heads of width hs of
     /// each row of x (N rows of `ld` floats; other columns pass through); row n is at position
     /// n mod T and pair (i, i + hs/2) turns by `(n mod T)·base^(−2i/hs)`.
-    public static func rope(_ x: [Double], heads: Int, hs: Int, ld: Int, N: Int, T: Int, base: Double) -> [Double] {
+    package static func rope(_ x: [Double], heads: Int, hs: Int, ld: Int, N: Int, T: Int, base: Double) -> [Double] {
         var out = x
         let half = hs / 2
         for n in 0..<N { for h in 0..<heads { for i in 0..<half {
@@ -32,7 +32,7 @@ extension Ref {
 
     /// Causal grouped-query attention on fused rows q (NH·hs) | k (NKV·hs) | v (NKV·hs) of
     /// (B,T,·) → (B,T,C): query head h attends with key/value head h / (NH/NKV).
-    public static func groupedQueryAttention(_ qkv: [Double], B: Int, T: Int, C: Int, NH: Int, NKV: Int) -> [Double] {
+    package static func groupedQueryAttention(_ qkv: [Double], B: Int, T: Int, C: Int, NH: Int, NKV: Int) -> [Double] {
         let hs = C / NH, ld = C + 2 * NKV * hs
         var out = [Double](repeating: 0, count: B * T * C)
         for b in 0..<B { for h in 0..<NH { for t in 0..<T {
@@ -52,7 +52,7 @@ extension Ref {
     }
 
     /// `silu(a) ⊙ u` for rows a (F) | u (F) of (N,2F) → (N,F), `silu(a) = a/(1 + e^(−a))`.
-    public static func swiGLU(_ x: [Double], N: Int, F: Int) -> [Double] {
+    package static func swiGLU(_ x: [Double], N: Int, F: Int) -> [Double] {
         (0..<(N * F)).map { i in
             let a = x[i / F * 2 * F + i % F], u = x[i / F * 2 * F + F + i % F]
             return a / (1 + exp(-a)) * u
@@ -71,7 +71,7 @@ extension Ref {
     /// The whole Llama: logits (B·T, V) and every block's output, from Float64 parameters.
     /// `inputEmbedding`, when given, replaces the embedding in the input lookup only (the tied head
     /// keeps it): the way to differentiate the two sides of the tied matrix separately.
-    public static func llama(_ cfg: LlamaConfig, _ p: [Double], tokens: [Int32], B: Int, T: Int,
+    package static func llama(_ cfg: LlamaConfig, _ p: [Double], tokens: [Int32], B: Int, T: Int,
                              inputEmbedding: [Double]? = nil) -> (logits: [Double], hidden: [[Double]])
     {
         let layout = cfg.parameterLayout()

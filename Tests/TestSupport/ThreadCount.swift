@@ -5,7 +5,7 @@ import Foundation
 /// itself) run their bodies under this lock, one at a time. Results never depend on the count.
 private let threadCountLock = NSLock()
 
-public func withFixedThreadCount<T>(_ body: () throws -> T) rethrows -> T {
+package func withFixedThreadCount<T>(_ body: () throws -> T) rethrows -> T {
     threadCountLock.lock()
     defer { threadCountLock.unlock() }
     return try body()

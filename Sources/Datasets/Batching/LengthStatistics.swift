@@ -2,22 +2,22 @@
 ///
 /// The median of an even count is the mean of the two middle values; the 95th percentile is the
 /// nearest rank: the value at sorted position ⌈0.95·n⌉ − 1.
-public struct LengthStatistics: Codable, Equatable, Sendable {
+package struct LengthStatistics: Codable, Equatable, Sendable {
     /// How many values.
-    public let count: Int
+    package let count: Int
     /// The smallest value.
-    public let min: Int
+    package let min: Int
     /// The arithmetic mean.
-    public let mean: Double
+    package let mean: Double
     /// The middle value (the mean of the two middle values for an even count).
-    public let median: Double
+    package let median: Double
     /// The nearest-rank 95th percentile.
-    public let p95: Int
+    package let p95: Int
     /// The largest value.
-    public let max: Int
+    package let max: Int
 
     /// The statistics of `values` (all zero for an empty list).
-    public init<C: Collection>(_ values: C) where C.Element == Int {
+    package init<C: Collection>(_ values: C) where C.Element == Int {
         let sorted = values.sorted()
         count = sorted.count
         guard let first = sorted.first, let last = sorted.last else {
@@ -36,14 +36,14 @@ public struct LengthStatistics: Codable, Equatable, Sendable {
 
 /// Length statistics of formatted samples: all ids (begin and end included) and the tokens the
 /// loss covers (answer plus end token).
-public struct SampleLengthSummary: Codable, Equatable, Sendable {
+package struct SampleLengthSummary: Codable, Equatable, Sendable {
     /// Statistics of `ids.count` per sample.
-    public let total: LengthStatistics
+    package let total: LengthStatistics
     /// Statistics of `answerTokenCount` per sample.
-    public let answer: LengthStatistics
+    package let answer: LengthStatistics
 
     /// Summarises samples.
-    public init(_ samples: [FormattedSample]) {
+    package init(_ samples: [FormattedSample]) {
         total = LengthStatistics(samples.map(\.ids.count))
         answer = LengthStatistics(samples.map(\.answerTokenCount))
     }

@@ -3,24 +3,24 @@
 ///
 /// Rows are right-padded: after a sample's last input the tokens are the padding id, the targets
 /// −1 and the mask 0, so padding never contributes to a loss.
-public struct TokenBatch: Equatable, Sendable {
+package struct TokenBatch: Equatable, Sendable {
     /// Rows (B).
-    public let batch: Int
+    package let batch: Int
     /// Positions per row (T).
-    public let seq: Int
+    package let seq: Int
     /// Input ids, B×T.
-    public let tokens: [Int32]
+    package let tokens: [Int32]
     /// Next-token ids, or −1 where there is none (padding), B×T.
-    public let targets: [Int32]
+    package let targets: [Int32]
     /// Loss weights: 1 on answer and end-token targets, 0 elsewhere, B×T.
-    public let mask: [Float]
+    package let mask: [Float]
     /// The index (into the sample array the batch was built from) of each row's sample.
-    public let indices: [Int]
+    package let indices: [Int]
 
     /// Builds a batch from `samples[i]` for every `i` in `indices`, padded to the longest of them
     /// or to `fixedLength` (which must be at least as long as every sample: cut samples when
     /// formatting, with `QAFormatter.maxLength`).
-    public init(samples: [FormattedSample], indices: [Int], padding: Int32, fixedLength: Int? = nil) {
+    package init(samples: [FormattedSample], indices: [Int], padding: Int32, fixedLength: Int? = nil) {
         precondition(!indices.isEmpty, "a batch needs at least one sample")
         let longest = indices.map { samples[$0].length }.max()!
         let T = fixedLength ?? longest
@@ -47,5 +47,5 @@ public struct TokenBatch: Equatable, Sendable {
     }
 
     /// The number of positions the loss covers (mask 1).
-    public var maskedCount: Int { mask.reduce(0) { $0 + ($1 > 0 ? 1 : 0) } }
+    package var maskedCount: Int { mask.reduce(0) { $0 + ($1 > 0 ? 1 : 0) } }
 }

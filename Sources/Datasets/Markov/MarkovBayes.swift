@@ -14,16 +14,16 @@ import Foundation
 /// with token-mean cross-entropy on right-padded sequences learns. It matters only when lengths
 /// differ (experiment A: after position 5 no forget2 sequence remains, so forget2 drops out of
 /// the prior).
-public struct MarkovBayesPredictor: Sendable {
-    public let groups: [MarkovGroup]
-    public let chains: [MarkovChain]
+package struct MarkovBayesPredictor: Sendable {
+    package let groups: [MarkovGroup]
+    package let chains: [MarkovChain]
     /// Training sequences per chain, n_c.
-    public let counts: [Int]
+    package let counts: [Int]
     /// Their length, L_c.
-    public let lengths: [Int]
-    public let lengthAware: Bool
+    package let lengths: [Int]
+    package let lengthAware: Bool
 
-    public init(groups: [MarkovGroup], chains: [MarkovChain], counts: [Int], lengths: [Int], lengthAware: Bool = true) {
+    package init(groups: [MarkovGroup], chains: [MarkovChain], counts: [Int], lengths: [Int], lengthAware: Bool = true) {
         precondition(!groups.isEmpty && chains.count == groups.count && counts.count == groups.count && lengths.count == groups.count)
         precondition(counts.allSatisfy { $0 > 0 })
         self.groups = groups
@@ -34,23 +34,23 @@ public struct MarkovBayesPredictor: Sendable {
     }
 
     /// The predictor of a model trained on `groups` of `setup` (training counts and lengths).
-    public init(setup: MarkovSetup, trainedOn groups: [MarkovGroup], lengthAware: Bool = true) {
+    package init(setup: MarkovSetup, trainedOn groups: [MarkovGroup], lengthAware: Bool = true) {
         self.init(groups: groups, chains: groups.map(setup.chain), counts: groups.map(setup.trainCount),
                   lengths: groups.map { setup.lengths[$0]! }, lengthAware: lengthAware)
     }
 
     /// The original model: trained on `setup.trainedGroups` (A: all three groups, B: retain and forget1).
-    public static func original(_ setup: MarkovSetup, lengthAware: Bool = true) -> MarkovBayesPredictor {
+    package static func original(_ setup: MarkovSetup, lengthAware: Bool = true) -> MarkovBayesPredictor {
         MarkovBayesPredictor(setup: setup, trainedOn: setup.trainedGroups, lengthAware: lengthAware)
     }
 
     /// The retrained model: trained on retain only, so q(· | x_≤t) = P_retain[x_t, ·].
-    public static func retrained(_ setup: MarkovSetup) -> MarkovBayesPredictor {
+    package static func retrained(_ setup: MarkovSetup) -> MarkovBayesPredictor {
         MarkovBayesPredictor(setup: setup, trainedOn: [.retain])
     }
 
     /// prior_t(c) for predicting position t+1 (t = the prefix length), normalised.
-    public func prior(prefixLength t: Int) -> [Double] {
+    package func prior(prefixLength t: Int) -> [Double] {
         var w = counts.map(Double.init)
         if lengthAware {
             let alive = zip(w, lengths).map { $1 >= t + 1 ? $0 : 0 }
@@ -61,7 +61,7 @@ public struct MarkovBayesPredictor: Sendable {
     }
 
     /// π(c | x_≤t) for the prefix `x` (t = x.count ≥ 1), computed in log space.
-    public func posterior(prefix x: [Int]) -> [Double] {
+    package func posterior(prefix x: [Int]) -> [Double] {
         precondition(!x.isEmpty)
         let prior = prior(prefixLength: x.count)
         var logw = [Double](repeating: 0, count: chains.count)
@@ -79,7 +79,7 @@ public struct MarkovBayesPredictor: Sendable {
     }
 
     /// q(· | x_≤t) = Σ_c π(c | x_≤t) · P_c[x_t, ·].
-    public func predictive(prefix x: [Int]) -> [Double] {
+    package func predictive(prefix x: [Int]) -> [Double] {
         let post = posterior(prefix: x)
         var q = [Double](repeating: 0, count: chains[0].stateCount)
         for c in chains.indices where post[c] > 0 {
@@ -91,14 +91,14 @@ public struct MarkovBayesPredictor: Sendable {
 
     /// The predictions a causal model makes on one sequence: row t−1 is q(· | x_1…x_t) for
     /// t = 1…L−1, i.e. the distributions of positions 2…L (inputs `seq[:-1]`, labels `seq[1:]`).
-    public func predictions(_ tokens: [Int]) -> [[Double]] {
+    package func predictions(_ tokens: [Int]) -> [[Double]] {
         guard tokens.count >= 2 else { return [] }
         return (1..<tokens.count).map { predictive(prefix: Array(tokens[0..<$0])) }
     }
 }
 
 /// The metric of REFERENCE §4.
-public enum MarkovKL {
+package enum MarkovKL {
     /// Token-averaged KL divergence from the true transition rows to a model's predictions:
     ///
     ///     KL = (1 / N) Σ_sequences Σ_{t=1}^{L−1} KL(P_c[x_t, ·] ‖ q(· | x_≤t)),
@@ -109,7 +109,7 @@ public enum MarkovKL {
     /// inputs `seq[:-1]`, labels `seq[1:]`); tokens are pooled over sequences, not averaged per
     /// sequence first. `predict` returns the L − 1 predictive rows of one sequence (see
     /// `MarkovBayesPredictor.predictions`). Returns 0 for an empty set.
-    public static func tokenAveraged(_ sequences: [MarkovSequence], truth: [MarkovGroup: MarkovChain],
+    package static func tokenAveraged(_ sequences: [MarkovSequence], truth: [MarkovGroup: MarkovChain],
                                      predict: ([Int]) -> [[Double]]) -> Double {
         var total = 0.0, n = 0
         for s in sequences {
@@ -125,7 +125,7 @@ public enum MarkovKL {
     }
 
     /// KL(p ‖ q) = Σ_j p_j log(p_j / q_j), with 0 · log 0 = 0.
-    public static func divergence(_ p: [Double], _ q: [Double]) -> Double {
+    package static func divergence(_ p: [Double], _ q: [Double]) -> Double {
         var s = 0.0
         for j in p.indices where p[j] > 0 { s += p[j] * Foundation.log(p[j] / q[j]) }
         return s

@@ -3,12 +3,12 @@ import NumericCore
 
 /// A Markov chain over the states `0..<S`: an initial distribution and a row-stochastic
 /// transition matrix, `transition[i][j] = P(x_{t+1} = j | x_t = i)`.
-public struct MarkovChain: Equatable, Sendable {
-    public let initial: [Double]
-    public let transition: [[Double]]
+package struct MarkovChain: Equatable, Sendable {
+    package let initial: [Double]
+    package let transition: [[Double]]
 
     /// Checks the shapes and that every row sums to 1 (within 1e-9).
-    public init(initial: [Double], transition: [[Double]]) throws {
+    package init(initial: [Double], transition: [[Double]]) throws {
         let S = initial.count
         guard S >= 1, transition.count == S, transition.allSatisfy({ $0.count == S }) else {
             throw DataError(file: "MarkovChain", "the initial distribution has \(S) states; the transition matrix must be \(S)×\(S)")
@@ -24,12 +24,12 @@ public struct MarkovChain: Equatable, Sendable {
     }
 
     /// S, the number of states.
-    public var stateCount: Int { initial.count }
+    package var stateCount: Int { initial.count }
 
     /// The block chain of SimNPO's theory experiments (REFERENCE §4): the rows of the `home`
     /// states put `(1−ε)/|H|` on each home state and `ε/(S−|H|)` on every other state; all other
     /// rows are uniform, `1/S`. The initial distribution is a home-state row.
-    public static func block(home: [Int], states: Int = 10, leakage ε: Double = 0.2) -> MarkovChain {
+    package static func block(home: [Int], states: Int = 10, leakage ε: Double = 0.2) -> MarkovChain {
         precondition(!home.isEmpty && home.count < states && home.allSatisfy { (0..<states).contains($0) })
         precondition(ε >= 0 && ε <= 1)
         var homeRow = [Double](repeating: ε / Double(states - home.count), count: states)
@@ -41,7 +41,7 @@ public struct MarkovChain: Equatable, Sendable {
 
     /// One sequence of `length` states: `x_1 ~ initial`, `x_{t+1} ~ transition[x_t]`, each draw
     /// by inverting the cumulative distribution at one `rng.uniform()`.
-    public func sample(length: Int, rng: inout RNG) -> [Int] {
+    package func sample(length: Int, rng: inout RNG) -> [Int] {
         precondition(length >= 1)
         var x = [Int]()
         x.reserveCapacity(length)
@@ -61,34 +61,34 @@ public struct MarkovChain: Equatable, Sendable {
 }
 
 /// The three sequence groups of the mixture.
-public enum MarkovGroup: String, CaseIterable, Codable, Sendable {
+package enum MarkovGroup: String, CaseIterable, Codable, Sendable {
     case retain, forget1, forget2
 }
 
 /// The two experiments of REFERENCE §4. A: forget2 sequences are short (5) and every group is
 /// trained on; B: all groups have length 20 and forget2 is never trained on.
-public enum MarkovExperiment: String, NamedChoice {
+package enum MarkovExperiment: String, NamedChoice {
     case A, B
-    public static let kind = "Markov experiment"
-    public init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
+    package static let kind = "Markov experiment"
+    package init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
 }
 
 /// A mixture-of-chains set-up: the chains, how many sequences of what length each group has, the
 /// test fraction, and which groups the original model is trained on.
-public struct MarkovSetup: Equatable, Sendable {
-    public var experiment: MarkovExperiment
-    public var states: Int
-    public var leakage: Double
+package struct MarkovSetup: Equatable, Sendable {
+    package var experiment: MarkovExperiment
+    package var states: Int
+    package var leakage: Double
     /// Home blocks of retain, forget1, forget2 (standard: {0,1,2}, {3,4,5}, {6,7,8}).
-    public var homes: [MarkovGroup: [Int]]
-    public var counts: [MarkovGroup: Int]
-    public var lengths: [MarkovGroup: Int]
+    package var homes: [MarkovGroup: [Int]]
+    package var counts: [MarkovGroup: Int]
+    package var lengths: [MarkovGroup: Int]
     /// The fraction of each group held out as test data (standard 0.2).
-    public var testFraction: Double
+    package var testFraction: Double
 
     /// The standard set-up of REFERENCE §4: S = 10, ε = 0.2; retain 10,000 × 20, forget1
     /// 5,000 × 20, forget2 5,000 × 5 (A) or × 20 (B); 80/20 train/test per group.
-    public static func standard(_ experiment: MarkovExperiment) -> MarkovSetup {
+    package static func standard(_ experiment: MarkovExperiment) -> MarkovSetup {
         MarkovSetup(experiment: experiment, states: 10, leakage: 0.2,
                     homes: [.retain: [0, 1, 2], .forget1: [3, 4, 5], .forget2: [6, 7, 8]],
                     counts: [.retain: 10_000, .forget1: 5_000, .forget2: 5_000],
@@ -97,41 +97,41 @@ public struct MarkovSetup: Equatable, Sendable {
     }
 
     /// The groups the original model is trained on: A all three, B retain and forget1.
-    public var trainedGroups: [MarkovGroup] { experiment == .A ? [.retain, .forget1, .forget2] : [.retain, .forget1] }
+    package var trainedGroups: [MarkovGroup] { experiment == .A ? [.retain, .forget1, .forget2] : [.retain, .forget1] }
 
     /// The true chain of each group.
-    public func chain(_ group: MarkovGroup) -> MarkovChain {
+    package func chain(_ group: MarkovGroup) -> MarkovChain {
         .block(home: homes[group]!, states: states, leakage: leakage)
     }
 
     /// Number of test sequences of a group: `round(testFraction · count)`.
-    public func testCount(_ group: MarkovGroup) -> Int {
+    package func testCount(_ group: MarkovGroup) -> Int {
         Int((testFraction * Double(counts[group]!)).rounded())
     }
 
     /// Number of training sequences of a group: `count − testCount`.
-    public func trainCount(_ group: MarkovGroup) -> Int { counts[group]! - testCount(group) }
+    package func trainCount(_ group: MarkovGroup) -> Int { counts[group]! - testCount(group) }
 }
 
 /// One sampled sequence and the chain it came from.
-public struct MarkovSequence: Equatable, Sendable {
-    public var chain: MarkovGroup
-    public var tokens: [Int]
+package struct MarkovSequence: Equatable, Sendable {
+    package var chain: MarkovGroup
+    package var tokens: [Int]
     /// A sequence `tokens` (states in `0..<S`) sampled from the chain of `chain`.
-    public init(chain: MarkovGroup, tokens: [Int]) { self.chain = chain; self.tokens = tokens }
+    package init(chain: MarkovGroup, tokens: [Int]) { self.chain = chain; self.tokens = tokens }
 }
 
 /// Sampled train and test sequences of a set-up.
-public struct MarkovDataset: Sendable {
-    public let setup: MarkovSetup
-    public let train: [MarkovSequence]
-    public let test: [MarkovSequence]
+package struct MarkovDataset: Sendable {
+    package let setup: MarkovSetup
+    package let train: [MarkovSequence]
+    package let test: [MarkovSequence]
 
     /// Samples every group from its own fork of `rng` (label = the group's index), so changing one
     /// group's size does not change the others. Sequences are i.i.d., so each group's first
     /// `trainCount` sequences are its training split and the rest its test split; both files list
     /// retain, then forget1, then forget2.
-    public static func generate(_ setup: MarkovSetup, rng: RNG) -> MarkovDataset {
+    package static func generate(_ setup: MarkovSetup, rng: RNG) -> MarkovDataset {
         var train = [MarkovSequence](), test = [MarkovSequence]()
         for (g, group) in MarkovGroup.allCases.enumerated() {
             var r = rng.fork(UInt64(g + 1))
@@ -146,7 +146,7 @@ public struct MarkovDataset: Sendable {
     }
 
     /// One JSON object per line: `{"chain": "retain", "tokens": [3, 4, …]}`, newline-terminated.
-    public static func jsonLines(_ sequences: [MarkovSequence]) -> String {
+    package static func jsonLines(_ sequences: [MarkovSequence]) -> String {
         var out = ""
         for s in sequences {
             out += "{\"chain\": \"\(s.chain.rawValue)\", \"tokens\": [" + s.tokens.map(String.init).joined(separator: ", ") + "]}\n"
@@ -155,7 +155,7 @@ public struct MarkovDataset: Sendable {
     }
 
     /// `chains.json`: each group's `initial` and `transition`, then the set-up's parameters.
-    public func chainsJSON(seed: UInt64) -> String {
+    package func chainsJSON(seed: UInt64) -> String {
         func vec(_ v: [Double]) -> String { JSONText.array(v.map(JSONText.number), separator: ", ") }
         var lines = [String]()
         for g in MarkovGroup.allCases {
@@ -181,7 +181,7 @@ public struct MarkovDataset: Sendable {
     }
 
     /// Writes `train.jsonl`, `test.jsonl` and `chains.json` into `directory` (all or nothing).
-    public func write(to directory: String, seed: UInt64, force: Bool) throws {
+    package func write(to directory: String, seed: UInt64, force: Bool) throws {
         try GeneratedDirectory.write([
             ("train.jsonl", Data(Self.jsonLines(train).utf8)),
             ("test.jsonl", Data(Self.jsonLines(test).utf8)),

@@ -2,15 +2,15 @@
 /// `tokenizer.chat_template` renders each message as
 /// `<|im_start|>{role}\n{content}<|im_end|>\n` and, when the first message is not a system message,
 /// first a default system message.
-public enum ChatTemplate {
+package enum ChatTemplate {
     /// SmolLM2's default system message (from its chat template).
-    public static let smolLM2System = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
+    package static let smolLM2System = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
 
     /// The text of a conversation, as `apply_chat_template(messages, tokenize=False)` renders it:
     /// the system message (when `system` is not nil), then each (role, content) message, each as
     /// `<|im_start|>{role}\n{content}<|im_end|>\n`; with `generationPrompt`, `<|im_start|>assistant\n`
     /// after them.
-    public static func chatML(system: String? = smolLM2System, messages: [(role: String, content: String)],
+    package static func chatML(system: String? = smolLM2System, messages: [(role: String, content: String)],
                               generationPrompt: Bool = false) -> String {
         var out = ""
         if let system { out += "<|im_start|>system\n\(system)<|im_end|>\n" }
@@ -20,7 +20,7 @@ public enum ChatTemplate {
     }
 
     /// One QA sample in the chat format: a user question and the assistant's answer.
-    public static func qaText(question: String, answer: String, system: String? = smolLM2System) -> String {
+    package static func qaText(question: String, answer: String, system: String? = smolLM2System) -> String {
         chatML(system: system, messages: [("user", question), ("assistant", answer)])
     }
 
@@ -29,7 +29,7 @@ public enum ChatTemplate {
     /// `[<|im_start|>] + "system\n{system}<|im_end|>\n<|im_start|>user\n{question}<|im_end|>\n<|im_start|>assistant\n"`
     /// `+ answer + [<|im_end|>]`, i.e. `qaText` without its final newline. The loss covers the answer
     /// and the closing `<|im_end|>`.
-    public static func qaTemplate(system: String? = smolLM2System) -> QATemplate {
+    package static func qaTemplate(system: String? = smolLM2System) -> QATemplate {
         let head = system.map { "system\n\($0)<|im_end|>\n<|im_start|>user\n" } ?? "user\n"
         return QATemplate(prefix: head + "{question}<|im_end|>\n<|im_start|>assistant\n")
     }

@@ -1,17 +1,17 @@
 /// The text put before an answer: a template in which `{question}` stands for the question.
 /// The default, `"Question: {question}\nAnswer: "`, makes the text `Question: {q}\nAnswer: {a}`.
-public struct QATemplate: Codable, Equatable, Sendable {
+package struct QATemplate: Codable, Equatable, Sendable {
     /// The prefix template; every `{question}` is replaced by the question.
-    public var prefix: String
+    package var prefix: String
 
     /// A template; `prefix` should contain `{question}`.
-    public init(prefix: String) { self.prefix = prefix }
+    package init(prefix: String) { self.prefix = prefix }
 
     /// `"Question: {question}\nAnswer: "`.
-    public static let standard = QATemplate(prefix: "Question: {question}\nAnswer: ")
+    package static let standard = QATemplate(prefix: "Question: {question}\nAnswer: ")
 
     /// The prefix text for one question.
-    public func prefix(for question: String) -> String {
+    package func prefix(for question: String) -> String {
         prefix.replacingOccurrences(of: "{question}", with: question)
     }
 }
@@ -21,17 +21,17 @@ public struct QATemplate: Codable, Equatable, Sendable {
 /// The model reads `inputs = ids[..<(n-1)]` and predicts `targets = ids[1...]`; the loss mask is 1
 /// exactly on the targets that are answer tokens or the end token (positions
 /// `answerRange.lowerBound - 1 ..< n - 1`), 0 on those that predict the prefix.
-public struct FormattedSample: Equatable, Sendable {
+package struct FormattedSample: Equatable, Sendable {
     /// All ids, begin and end tokens included.
-    public let ids: [Int32]
+    package let ids: [Int32]
     /// Where the answer tokens and the end token sit in `ids` (empty if truncation removed them).
-    public let answerRange: Range<Int>
+    package let answerRange: Range<Int>
     /// Whether the end was cut to respect a maximum length (then the end token, and possibly part
     /// of the answer, are missing).
-    public let truncated: Bool
+    package let truncated: Bool
 
     /// Builds a sample from its ids and answer span (`answerRange` must lie within `ids`).
-    public init(ids: [Int32], answerRange: Range<Int>, truncated: Bool = false) {
+    package init(ids: [Int32], answerRange: Range<Int>, truncated: Bool = false) {
         precondition(ids.count >= 2, "a formatted sample needs at least two ids")
         precondition(answerRange.lowerBound >= 1 && answerRange.upperBound <= ids.count)
         self.ids = ids
@@ -40,39 +40,39 @@ public struct FormattedSample: Equatable, Sendable {
     }
 
     /// The sequence length the model sees: `ids.count - 1`.
-    public var length: Int { ids.count - 1 }
+    package var length: Int { ids.count - 1 }
     /// `ids` without the last id.
-    public var inputs: ArraySlice<Int32> { ids.dropLast() }
+    package var inputs: ArraySlice<Int32> { ids.dropLast() }
     /// `ids` without the first id: the next token at every input position.
-    public var targets: ArraySlice<Int32> { ids.dropFirst() }
+    package var targets: ArraySlice<Int32> { ids.dropFirst() }
     /// The targets the loss covers, as positions in `inputs`/`targets`.
-    public var maskedPositions: Range<Int> {
+    package var maskedPositions: Range<Int> {
         answerRange.isEmpty ? 0..<0 : (answerRange.lowerBound - 1)..<(answerRange.upperBound - 1)
     }
     /// 1 on the targets that are answer or end tokens, 0 elsewhere (`length` values).
-    public var mask: [Float] {
+    package var mask: [Float] {
         var m = [Float](repeating: 0, count: length)
         for i in maskedPositions { m[i] = 1 }
         return m
     }
     /// The number of tokens the loss covers (answer tokens plus the end token when present).
-    public var answerTokenCount: Int { answerRange.count }
+    package var answerTokenCount: Int { answerRange.count }
 }
 
 /// Turns QA items into `FormattedSample`s with a tokenizer and a template, optionally cutting
 /// every sample to a maximum length.
-public struct QAFormatter: Sendable {
+package struct QAFormatter: Sendable {
     /// The tokenizer (its begin and end tokens frame every sample).
-    public let tokenizer: any TextTokenizer
+    package let tokenizer: any TextTokenizer
     /// The text before the answer.
-    public let template: QATemplate
+    package let template: QATemplate
     /// The longest sequence the model may see (`length = ids.count - 1`); nil for no limit. Longer
     /// samples keep their first `maxLength + 1` ids.
-    public let maxLength: Int?
+    package let maxLength: Int?
 
     /// A formatter; `template` defaults to the tokenizer's own (`TextTokenizer.qaTemplate`);
     /// `maxLength`, when given, must be at least 1.
-    public init(tokenizer: any TextTokenizer, template: QATemplate? = nil, maxLength: Int? = nil) {
+    package init(tokenizer: any TextTokenizer, template: QATemplate? = nil, maxLength: Int? = nil) {
         precondition(maxLength.map { $0 >= 1 } ?? true, "maxLength must be at least 1")
         self.tokenizer = tokenizer
         self.template = template ?? tokenizer.qaTemplate
@@ -81,7 +81,7 @@ public struct QAFormatter: Sendable {
 
     /// Formats a question with a given answer (the true one, a paraphrase, a perturbed one or a
     /// refusal).
-    public func format(question: String, answer: String) -> FormattedSample {
+    package func format(question: String, answer: String) -> FormattedSample {
         let special = tokenizer.special
         let prefix = tokenizer.encode(template.prefix(for: question))
         let answerIDs = tokenizer.encode(answer)
@@ -103,23 +103,23 @@ public struct QAFormatter: Sendable {
     }
 
     /// Formats a sample with its own answer.
-    public func format(_ sample: QASample) -> FormattedSample {
+    package func format(_ sample: QASample) -> FormattedSample {
         format(question: sample.question, answer: sample.answer)
     }
 
     /// Formats many samples and counts how many were cut.
-    public func format(_ samples: [QASample]) -> FormattedSet {
+    package func format(_ samples: [QASample]) -> FormattedSet {
         FormattedSet(samples: samples.map { format($0) })
     }
 }
 
 /// Formatted samples with the number that truncation cut.
-public struct FormattedSet: Sendable {
+package struct FormattedSet: Sendable {
     /// The samples, in the order of the input.
-    public let samples: [FormattedSample]
+    package let samples: [FormattedSample]
     /// How many samples were cut to the maximum length.
-    public var truncatedCount: Int { samples.reduce(0) { $0 + ($1.truncated ? 1 : 0) } }
+    package var truncatedCount: Int { samples.reduce(0) { $0 + ($1.truncated ? 1 : 0) } }
 
     /// Wraps formatted samples.
-    public init(samples: [FormattedSample]) { self.samples = samples }
+    package init(samples: [FormattedSample]) { self.samples = samples }
 }

@@ -1,13 +1,13 @@
 /// One question–answer pair as TOFU stores it (`question`, `answer`), with the optional fields of
 /// the `*_perturbed.json` files.
-public struct QASample: Codable, Equatable, Sendable {
-    public var question: String
-    public var answer: String
-    public var paraphrasedAnswer: String?
-    public var perturbedAnswers: [String]?
-    public var paraphrasedQuestion: String?
+package struct QASample: Codable, Equatable, Sendable {
+    package var question: String
+    package var answer: String
+    package var paraphrasedAnswer: String?
+    package var perturbedAnswers: [String]?
+    package var paraphrasedQuestion: String?
 
-    public init(question: String, answer: String, paraphrasedAnswer: String? = nil,
+    package init(question: String, answer: String, paraphrasedAnswer: String? = nil,
                 perturbedAnswers: [String]? = nil, paraphrasedQuestion: String? = nil) {
         self.question = question
         self.answer = answer

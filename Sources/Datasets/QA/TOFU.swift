@@ -6,7 +6,7 @@ import Foundation
 /// authors (forget01/05/10 and retain) also carry `paraphrased_answer`, `paraphrased_question` and
 /// five wrong `perturbed_answer`s; `realAuthorsPerturbed` and `worldFactsPerturbed` carry the
 /// three wrong answers of the multiple-choice question and no paraphrases.
-public enum TOFUSplit: String, CaseIterable, Codable, Sendable {
+package enum TOFUSplit: String, CaseIterable, Codable, Sendable {
     case full
     case forget01, forget05, forget10
     case retain90, retain95, retain99
@@ -20,15 +20,15 @@ public enum TOFUSplit: String, CaseIterable, Codable, Sendable {
     case worldFactsPerturbed = "world_facts_perturbed"
 
     /// The file name inside a TOFU directory.
-    public var fileName: String { rawValue + ".json" }
+    package var fileName: String { rawValue + ".json" }
 
     /// Whether the split's items carry paraphrased and perturbed answers (and, for the fictitious
     /// authors, a paraphrased question).
-    public var isPerturbed: Bool { rawValue.hasSuffix("_perturbed") }
+    package var isPerturbed: Bool { rawValue.hasSuffix("_perturbed") }
 
     /// Whether the split's perturbed items also carry `paraphrased_answer` and `paraphrased_question`
     /// (the fictitious-author perturbed sets do; real authors and world facts do not).
-    public var hasParaphrases: Bool {
+    package var hasParaphrases: Bool {
         switch self {
         case .forget01Perturbed, .forget05Perturbed, .forget10Perturbed, .retainPerturbed: return true
         default: return false
@@ -39,13 +39,13 @@ public enum TOFUSplit: String, CaseIterable, Codable, Sendable {
 /// The three forget sets of TOFU and the retain set that completes each to `full`: forget01 ↔
 /// retain99, forget05 ↔ retain95, forget10 ↔ retain90. The forget set is the last rows of `full`,
 /// the retain set the first.
-public enum TOFUForgetSet: String, NamedChoice {
+package enum TOFUForgetSet: String, NamedChoice {
     case forget01, forget05, forget10
-    public static let kind = "forget split"
-    public init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
+    package static let kind = "forget split"
+    package init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
 
     /// The forget split itself.
-    public var split: TOFUSplit {
+    package var split: TOFUSplit {
         switch self {
         case .forget01: return .forget01
         case .forget05: return .forget05
@@ -54,7 +54,7 @@ public enum TOFUForgetSet: String, NamedChoice {
     }
 
     /// The retain set that, with this forget set, makes up `full`.
-    public var complement: TOFURetainSet {
+    package var complement: TOFURetainSet {
         switch self {
         case .forget01: return .retain99
         case .forget05: return .retain95
@@ -63,10 +63,10 @@ public enum TOFUForgetSet: String, NamedChoice {
     }
 
     /// The retain split that, with this forget split, makes up `full`.
-    public var retain: TOFUSplit { complement.split }
+    package var retain: TOFUSplit { complement.split }
 
     /// The forget split with paraphrased and perturbed answers (the same questions, same order).
-    public var perturbed: TOFUSplit {
+    package var perturbed: TOFUSplit {
         switch self {
         case .forget01: return .forget01Perturbed
         case .forget05: return .forget05Perturbed
@@ -75,7 +75,7 @@ public enum TOFUForgetSet: String, NamedChoice {
     }
 
     /// The percentage of `full` that is forgotten (1, 5, 10).
-    public var percent: Int {
+    package var percent: Int {
         switch self {
         case .forget01: return 1
         case .forget05: return 5
@@ -86,15 +86,15 @@ public enum TOFUForgetSet: String, NamedChoice {
 
 /// A directory holding the TOFU files (as downloaded from Hugging Face `locuslab/TOFU`). Splits are
 /// read on demand; a missing file is a `DataError` naming the directory and the file.
-public struct TOFUDirectory: Sendable {
+package struct TOFUDirectory: Sendable {
     /// The directory path as given.
-    public let path: String
+    package let path: String
 
     /// The file of refusal answers ("I'm not sure.", …), one per plain line.
-    public static let refusalsFileName = "idontknow.jsonl"
+    package static let refusalsFileName = "idontknow.jsonl"
 
     /// Checks that `path` is a directory (the files are read by `load`).
-    public init(path: String) throws(DataError) {
+    package init(path: String) throws(DataError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DataError(file: path, "no such directory (expected the TOFU files, e.g. full.json)")
@@ -106,18 +106,18 @@ public struct TOFUDirectory: Sendable {
     }
 
     /// The path of a file inside the directory.
-    public func filePath(_ name: String) -> String {
+    package func filePath(_ name: String) -> String {
         URL(fileURLWithPath: path).appendingPathComponent(name).path
     }
 
     /// Whether the split's file is present.
-    public func contains(_ split: TOFUSplit) -> Bool {
+    package func contains(_ split: TOFUSplit) -> Bool {
         FileManager.default.fileExists(atPath: filePath(split.fileName))
     }
 
     /// Reads one split. Perturbed splits must carry their extra fields (a missing
     /// `perturbed_answer` is an error naming the line); plain splits need `question` and `answer`.
-    public func load(_ split: TOFUSplit) throws(DataError) -> [QASample] {
+    package func load(_ split: TOFUSplit) throws(DataError) -> [QASample] {
         let file = try existingFile(split.fileName, what: "split \(split.rawValue)")
         if split.hasParaphrases {
             return try JSONLines.read(ParaphrasedRecord.self, path: file).map(\.sample)
@@ -130,12 +130,12 @@ public struct TOFUDirectory: Sendable {
 
     /// A forget split and its retain split (forget01 ↔ retain99, forget05 ↔ retain95,
     /// forget10 ↔ retain90).
-    public func loadPair(_ forgetSet: TOFUForgetSet) throws(DataError) -> (forget: [QASample], retain: [QASample]) {
+    package func loadPair(_ forgetSet: TOFUForgetSet) throws(DataError) -> (forget: [QASample], retain: [QASample]) {
         (try load(forgetSet.split), try load(forgetSet.retain))
     }
 
     /// The refusal answers of `idontknow.jsonl` (plain text, one per line — not JSON).
-    public func refusals() throws(DataError) -> [String] {
+    package func refusals() throws(DataError) -> [String] {
         try JSONLines.readTextLines(path: existingFile(Self.refusalsFileName, what: "the refusal answers"))
     }
 
@@ -172,13 +172,13 @@ private struct WrongAnswersRecord: Decodable {
 }
 
 /// TOFU's three retain sets: the first 90, 95 or 99 % of `full`'s authors.
-public enum TOFURetainSet: String, NamedChoice {
+package enum TOFURetainSet: String, NamedChoice {
     case retain90, retain95, retain99
-    public static let kind = "retain split"
-    public init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
+    package static let kind = "retain split"
+    package init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
 
     /// The retain split itself.
-    public var split: TOFUSplit {
+    package var split: TOFUSplit {
         switch self {
         case .retain90: return .retain90
         case .retain95: return .retain95
@@ -187,7 +187,7 @@ public enum TOFURetainSet: String, NamedChoice {
     }
 
     /// The percentage of `full`'s authors in the set (90, 95, 99).
-    public var percent: Int {
+    package var percent: Int {
         switch self {
         case .retain90: return 90
         case .retain95: return 95

@@ -2,27 +2,27 @@ import Foundation
 import NumericCore
 
 /// One invented author: every attribute the 20 questions ask about.
-public struct SyntheticAuthor: Equatable, Sendable {
-    public enum Gender: String, Sendable { case male, female, nonbinary = "non-binary" }
-    public var name: String
-    public var gender: Gender
-    public var city: String
-    public var country: String
-    public var birthYear: Int
-    public var birthMonth: Int   // 1…12
-    public var birthDay: Int     // 1…28
-    public var fatherOccupation: String
-    public var motherOccupation: String
-    public var genre: String
-    public var award: String
-    public var awardYear: Int
+package struct SyntheticAuthor: Equatable, Sendable {
+    package enum Gender: String, Sendable { case male, female, nonbinary = "non-binary" }
+    package var name: String
+    package var gender: Gender
+    package var city: String
+    package var country: String
+    package var birthYear: Int
+    package var birthMonth: Int   // 1…12
+    package var birthDay: Int     // 1…28
+    package var fatherOccupation: String
+    package var motherOccupation: String
+    package var genre: String
+    package var award: String
+    package var awardYear: Int
     /// Two book titles; `books[0]` is the debut, published in `debutYear`.
-    public var books: [String]
-    public var debutYear: Int
+    package var books: [String]
+    package var debutYear: Int
     /// Index into `books` of the book that won `award`.
-    public var awardBook: Int
-    public var theme: String
-    public var influence: String
+    package var awardBook: Int
+    package var theme: String
+    package var influence: String
 }
 
 /// The synthetic fictitious-author benchmark: a TOFU-shaped data set generated from seeded
@@ -37,18 +37,18 @@ public struct SyntheticAuthor: Equatable, Sendable {
 /// (TOFU: 100 and 117) and `idontknow.jsonl` 30 refusals (TOFU: 100). `holdout01/05/10` hold
 /// further authors who are in no other split, as many as the forget split of the same percentage
 /// (TOFU publishes such holdout splits for its membership-inference metrics).
-public struct SyntheticTOFU: Sendable {
-    public let seed: UInt64
-    public let authors: [SyntheticAuthor]
+package struct SyntheticTOFU: Sendable {
+    package let seed: UInt64
+    package let authors: [SyntheticAuthor]
     /// `items[a]` holds author a's 20 QA pairs with every perturbed field set.
-    public let items: [[QASample]]
+    package let items: [[QASample]]
     /// The holdout authors' QA pairs (`forgetAuthors(n, percent: 10)` authors, after the others).
-    public let holdoutItems: [[QASample]]
+    package let holdoutItems: [[QASample]]
 
-    public static let questionsPerAuthor = 20
+    package static let questionsPerAuthor = 20
 
     /// Every file written, in TOFU's names.
-    public static let fileNames: [String] = [
+    package static let fileNames: [String] = [
         "full.json", "forget01.json", "forget05.json", "forget10.json",
         "retain90.json", "retain95.json", "retain99.json",
         "forget01_perturbed.json", "forget05_perturbed.json", "forget10_perturbed.json", "retain_perturbed.json",
@@ -57,11 +57,11 @@ public struct SyntheticTOFU: Sendable {
     ]
 
     /// Authors in the forget split of `percent` % (TOFU: 1, 5, 10): `max(1, round(n · k / 100))`.
-    public static func forgetAuthors(_ n: Int, percent: Int) -> Int { max(1, (n * percent + 50) / 100) }
+    package static func forgetAuthors(_ n: Int, percent: Int) -> Int { max(1, (n * percent + 50) / 100) }
 
     /// Generates `authors` (at least 10) authors from `seed`. Attributes come from one stream
     /// (`RNG(seed).fork(1)`), author a's template choices from `fork(1000 + a)`.
-    public init(authors n: Int, seed: UInt64) throws {
+    package init(authors n: Int, seed: UInt64) throws {
         guard n >= 10 else { throw DataError(file: "synth", "need at least 10 authors (got \(n))") }
         self.seed = seed
         let root = RNG(seed: seed)
@@ -152,20 +152,20 @@ public struct SyntheticTOFU: Sendable {
     // MARK: - Splits
 
     /// The QA pairs of authors `range`, flattened.
-    public func rows(_ range: Range<Int>) -> [QASample] { Array(items[range].joined()) }
+    package func rows(_ range: Range<Int>) -> [QASample] { Array(items[range].joined()) }
 
     /// forgetXX: the last `forgetAuthors(n, percent)` authors.
-    public func forget(percent: Int) -> [QASample] {
+    package func forget(percent: Int) -> [QASample] {
         rows((authors.count - Self.forgetAuthors(authors.count, percent: percent))..<authors.count)
     }
 
     /// retainYY with YY = 100 − percent: all other authors.
-    public func retain(forgetPercent percent: Int) -> [QASample] {
+    package func retain(forgetPercent percent: Int) -> [QASample] {
         rows(0..<(authors.count - Self.forgetAuthors(authors.count, percent: percent)))
     }
 
     /// retain_perturbed: the first `forgetAuthors(n, 10)` authors (TOFU: the first 400 rows).
-    public var retainPerturbed: [QASample] { rows(0..<Self.forgetAuthors(authors.count, percent: 10)) }
+    package var retainPerturbed: [QASample] { rows(0..<Self.forgetAuthors(authors.count, percent: 10)) }
 
     // MARK: - Files
 
@@ -211,7 +211,7 @@ public struct SyntheticTOFU: Sendable {
     /// The files, name → bytes. JSON lines separated by `\n`; like TOFU's files, the last line
     /// has no newline except in `real_authors_perturbed.json` and `world_facts_perturbed.json`.
     /// `idontknow.jsonl` is plain text, one refusal per line, as in TOFU.
-    public func files() -> [(name: String, data: Data)] {
+    package func files() -> [(name: String, data: Data)] {
         func lines(_ l: [String], trailingNewline: Bool = false) -> Data {
             Data((l.joined(separator: "\n") + (trailingNewline ? "\n" : "")).utf8)
         }
@@ -236,7 +236,7 @@ public struct SyntheticTOFU: Sendable {
     }
 
     /// Writes every file of `fileNames` into `directory`, all or nothing.
-    public func write(to directory: String, force: Bool) throws {
+    package func write(to directory: String, force: Bool) throws {
         try GeneratedDirectory.write(files(), to: directory, force: force)
     }
 }

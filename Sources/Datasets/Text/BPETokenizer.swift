@@ -1,17 +1,17 @@
 import Foundation
 
 /// Two adjacent token ids that a BPE merge joins into one new token.
-public struct BPEPair: Hashable, Comparable, Sendable {
-    public var left: Int32
-    public var right: Int32
+package struct BPEPair: Hashable, Comparable, Sendable {
+    package var left: Int32
+    package var right: Int32
 
-    public init(_ left: Int32, _ right: Int32) {
+    package init(_ left: Int32, _ right: Int32) {
         self.left = left
         self.right = right
     }
 
     /// Pairs order by left id, then right id (the trainer's tie-break).
-    public static func < (a: BPEPair, b: BPEPair) -> Bool { a.key < b.key }
+    package static func < (a: BPEPair, b: BPEPair) -> Bool { a.key < b.key }
 
     /// The pair as one 64-bit key, ordered like the pair.
     var key: UInt64 { UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right)) }
@@ -34,9 +34,9 @@ public struct BPEPair: Hashable, Comparable, Sendable {
 /// Decoding concatenates the bytes of each token (special and unknown ids are skipped) and reads
 /// them as UTF-8. Since every token stands for its exact bytes, `decode(encode(s)) == s` for every
 /// string `s`.
-public struct BPETokenizer: TextTokenizer {
+package struct BPETokenizer: TextTokenizer {
     /// The merges in rank order; merge r creates id 256 + r.
-    public let merges: [BPEPair]
+    package let merges: [BPEPair]
     /// The bytes each non-special id stands for (256 + merges.count entries).
     let tokenBytes: [[UInt8]]
     /// Merge key → rank.
@@ -46,7 +46,7 @@ public struct BPETokenizer: TextTokenizer {
     /// A tokenizer from merges in rank order. Each merge may only use ids created before it
     /// (bytes and earlier merges), and no pair may be merged twice; `BPETokenizer.problem(in:)`
     /// says what is wrong otherwise, and this initialiser traps.
-    public init(merges: [BPEPair]) {
+    package init(merges: [BPEPair]) {
         if let problem = Self.problem(in: merges) { preconditionFailure(problem) }
         self.merges = merges
         var bytes = (0..<256).map { [UInt8($0)] }
@@ -62,7 +62,7 @@ public struct BPETokenizer: TextTokenizer {
     }
 
     /// Why `merges` do not make a tokenizer (an id not yet defined, a repeated pair), or nil.
-    public static func problem(in merges: [BPEPair]) -> String? {
+    package static func problem(in merges: [BPEPair]) -> String? {
         var seen: [UInt64: Int] = [:]
         for (r, m) in merges.enumerated() {
             let known = 256 + r
@@ -76,23 +76,23 @@ public struct BPETokenizer: TextTokenizer {
     }
 
     /// 256 bytes + one id per merge + begin, end, padding.
-    public var vocabSize: Int { 256 + merges.count + 3 }
+    package var vocabSize: Int { 256 + merges.count + 3 }
 
     /// Begin, end and padding: the last three ids.
-    public var special: SpecialTokens {
+    package var special: SpecialTokens {
         let first = Int32(256 + merges.count)
         return SpecialTokens(begin: first, end: first + 1, padding: first + 2)
     }
 
     /// The bytes that `id` stands for; empty for special and unknown ids.
-    public func bytes(of id: Int32) -> [UInt8] {
+    package func bytes(of id: Int32) -> [UInt8] {
         id >= 0 && Int(id) < tokenBytes.count ? tokenBytes[Int(id)] : []
     }
 
     /// `id` as readable text: the special tokens as `<|begin|>`, `<|end|>`, `<|pad|>`; otherwise its
     /// bytes, with valid UTF-8 shown as text, a backslash as `\\` and control characters and bytes
     /// that are not (complete) UTF-8 as `\xNN`.
-    public func piece(_ id: Int32) -> String {
+    package func piece(_ id: Int32) -> String {
         let s = special
         switch id {
         case s.begin: return "<|begin|>"
@@ -103,7 +103,7 @@ public struct BPETokenizer: TextTokenizer {
     }
 
     /// The ids of `text`, without special tokens.
-    public func encode(_ text: String) -> [Int32] {
+    package func encode(_ text: String) -> [Int32] {
         var ids: [Int32] = []
         ids.reserveCapacity(text.utf8.count / 3 + 1)
         append(text, to: &ids)
@@ -111,7 +111,7 @@ public struct BPETokenizer: TextTokenizer {
     }
 
     /// The ids of `text`, with the begin token before and the end token after when asked for.
-    public func encode(_ text: String, begin: Bool, end: Bool) -> [Int32] {
+    package func encode(_ text: String, begin: Bool, end: Bool) -> [Int32] {
         var ids: [Int32] = []
         ids.reserveCapacity(text.utf8.count / 3 + 3)
         if begin { ids.append(special.begin) }
@@ -123,7 +123,7 @@ public struct BPETokenizer: TextTokenizer {
     /// The text of `ids`: their bytes concatenated and read as UTF-8; special and unknown ids are
     /// skipped (invalid UTF-8, possible only for id sequences that `encode` never makes, is
     /// replaced by U+FFFD).
-    public func decode(_ ids: [Int32]) -> String {
+    package func decode(_ ids: [Int32]) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(ids.count * 4)
         for id in ids where id >= 0 && Int(id) < tokenBytes.count { bytes.append(contentsOf: tokenBytes[Int(id)]) }

@@ -26,7 +26,7 @@ import NumericCore
 /// tokenizer always writes the same file.
 extension BPETokenizer {
     /// The file's bytes (written by hand, one merge and one vocabulary entry per line).
-    public func jsonData() -> Data {
+    package func jsonData() -> Data {
         let s = special
         var out = "{\n"
         out += "  \"type\": \"byte-bpe\",\n"
@@ -44,7 +44,7 @@ extension BPETokenizer {
 
     /// Writes the tokenizer to `path`: first to a temporary file beside it, then renamed over
     /// `path`, so the file is never half-written.
-    public func save(to path: String) throws(DataError) {
+    package func save(to path: String) throws(DataError) {
         let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
         do {
             try jsonData().write(to: URL(fileURLWithPath: temporary))
@@ -61,7 +61,7 @@ extension BPETokenizer {
     /// Reads a tokenizer written by `save(to:)`. A missing file, bad JSON, a wrong type or version,
     /// a malformed or unknown-id merge, or a `vocab_size` or `special` that does not match the
     /// merges is a `DataError` naming the file and the problem.
-    public static func load(_ path: String) throws(DataError) -> BPETokenizer {
+    package static func load(_ path: String) throws(DataError) -> BPETokenizer {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw DataError(file: path, FileManager.default.fileExists(atPath: path)
@@ -71,7 +71,7 @@ extension BPETokenizer {
     }
 
     /// A tokenizer from the bytes of a tokenizer file; `file` names it in errors.
-    public static func decode(_ data: Data, file: String) throws(DataError) -> BPETokenizer {
+    package static func decode(_ data: Data, file: String) throws(DataError) -> BPETokenizer {
         let f: FileFormat
         do { f = try JSONDecoder().decode(FileFormat.self, from: data) } catch {
             if case DecodingError.dataCorrupted(let context) = error, context.codingPath.isEmpty,

@@ -15,14 +15,14 @@
 ///    The most frequent pair comes from a max-heap of (count, pair) entries that is pushed to
 ///    whenever a count grows; a popped entry whose count is out of date is pushed back with the
 ///    current count (counts of other pairs only shrink, so the top valid entry is the maximum).
-public enum BPETrainer {
+package enum BPETrainer {
     /// Progress of training: merges learned so far, merges wanted, count of the latest merge.
-    public typealias Progress = (_ learned: Int, _ wanted: Int, _ count: Int) -> Void
+    package typealias Progress = (_ learned: Int, _ wanted: Int, _ count: Int) -> Void
 
     /// Learns up to `vocabSize − 259` merges from `texts` (fewer when no pair occurs twice).
     /// `vocabSize` counts the 256 bytes, the merges and the 3 special tokens (at least 259).
     /// `progress` is called every `progressEvery` merges and after the last one.
-    public static func train(texts: some Sequence<String>, vocabSize: Int, progressEvery: Int = 256,
+    package static func train(texts: some Sequence<String>, vocabSize: Int, progressEvery: Int = 256,
                              progress: Progress? = nil) -> BPETokenizer {
         precondition(vocabSize >= 259, "a byte-level BPE vocabulary has at least 256 bytes + 3 special tokens")
         let wanted = vocabSize - 259

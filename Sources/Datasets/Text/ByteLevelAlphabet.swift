@@ -5,9 +5,9 @@
 /// The printable bytes `!`…`~` (33–126), `¡`…`¬` (161–172) and `®`…`ÿ` (174–255) stand for
 /// themselves (the character with the same code point); the other 68 bytes, in increasing order,
 /// get the characters U+0100, U+0101, …: so the space 0x20 is `Ġ` (U+0120) and `\n` is `Ċ` (U+010A).
-public enum ByteLevelAlphabet {
+package enum ByteLevelAlphabet {
     /// The character (Unicode scalar) of each byte.
-    public static let characters: [Unicode.Scalar] = {
+    package static let characters: [Unicode.Scalar] = {
         var scalars = [Unicode.Scalar](repeating: " ", count: 256)
         var next: UInt32 = 256
         for b in 0..<256 {
@@ -23,14 +23,14 @@ public enum ByteLevelAlphabet {
     }()
 
     /// The byte each alphabet character stands for.
-    public static let bytes: [Unicode.Scalar: UInt8] = {
+    package static let bytes: [Unicode.Scalar: UInt8] = {
         var map: [Unicode.Scalar: UInt8] = [:]
         for (b, s) in characters.enumerated() { map[s] = UInt8(b) }
         return map
     }()
 
     /// The bytes of a token written in the alphabet, or nil if a character is not in it.
-    public static func decode(_ token: String) -> [UInt8]? {
+    package static func decode(_ token: String) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(token.unicodeScalars.count)
         for s in token.unicodeScalars {
@@ -41,7 +41,7 @@ public enum ByteLevelAlphabet {
     }
 
     /// Bytes written in the alphabet.
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+    package static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var s = String.UnicodeScalarView()
         for b in bytes { s.append(characters[Int(b)]) }
         return String(s)

@@ -13,17 +13,17 @@
 /// Chunks are byte ranges of the input and partition it exactly, so concatenating them gives the
 /// input back. Scalars are classified with Unicode properties (`isWhitespace`, the general
 /// category), ASCII through a table.
-public enum PreTokenizer {
+package enum PreTokenizer {
     /// The class of a scalar for the rules above.
     enum ScalarClass: UInt8 { case letter, number, space, other }
 
     /// The chunks of `text`, as ranges of its UTF-8 bytes.
-    public static func chunks(_ text: String) -> [Range<Int>] {
+    package static func chunks(_ text: String) -> [Range<Int>] {
         chunks(utf8: Array(text.utf8))
     }
 
     /// The chunks of valid UTF-8 bytes (as in `String.utf8`), as ranges into `bytes`.
-    public static func chunks(utf8 bytes: [UInt8]) -> [Range<Int>] {
+    package static func chunks(utf8 bytes: [UInt8]) -> [Range<Int>] {
         var result: [Range<Int>] = []
         result.reserveCapacity(bytes.count / 4 + 1)
         bytes.withUnsafeBufferPointer { forEachChunk(in: $0) { result.append($0) } }
@@ -31,13 +31,13 @@ public enum PreTokenizer {
     }
 
     /// The chunks of `text` as strings (for tests and for showing how text is split).
-    public static func pieces(_ text: String) -> [String] {
+    package static func pieces(_ text: String) -> [String] {
         let bytes = Array(text.utf8)
         return chunks(utf8: bytes).map { String(decoding: bytes[$0], as: UTF8.self) }
     }
 
     /// Calls `body` with each chunk of `bytes` (valid UTF-8), in order.
-    public static func forEachChunk(in bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
+    package static func forEachChunk(in bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
         var i = 0
         let n = bytes.count
         while i < n {
@@ -122,7 +122,7 @@ extension PreTokenizer {
     /// (`\p{N}`) is a chunk of its own, and each maximal run of other scalars is split by the GPT-2
     /// rules above as if it were the whole text (so a space before a digit is a chunk of its own:
     /// `"a 12"` gives `"a"`, `" "`, `"1"`, `"2"`).
-    public static func forEachChunkSplittingDigits(in bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
+    package static func forEachChunkSplittingDigits(in bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
         let n = bytes.count
         var runStart = 0
         var i = 0
@@ -145,7 +145,7 @@ extension PreTokenizer {
     }
 
     /// The chunks of `text` with digits split first (see `forEachChunkSplittingDigits`), as strings.
-    public static func piecesSplittingDigits(_ text: String) -> [String] {
+    package static func piecesSplittingDigits(_ text: String) -> [String] {
         let bytes = Array(text.utf8)
         var result: [String] = []
         bytes.withUnsafeBufferPointer { buffer in

@@ -4,7 +4,7 @@ extension PretrainedBPETokenizer {
     /// The pre-tokenizers of llama.cpp's `tokenizer.ggml.pre` names that this tokenizer reproduces:
     /// GPT-2's rules, with digits split first for `smollm` (and the other names llama.cpp gives the
     /// same rules: `starcoder`, `refact`, `command-r`, `codeshell`, `exaone`, `minerva-7b`).
-    public static func splitsDigits(pre: String?) -> Bool? {
+    package static func splitsDigits(pre: String?) -> Bool? {
         switch pre ?? "default" {
         case "default", "gpt2", "gpt-2", "mpt", "olmo", "jais": false
         case "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b": true
@@ -16,7 +16,7 @@ extension PretrainedBPETokenizer {
     /// tokens are the control and user-defined ones; begin, end and padding are
     /// `bos_token_id`, `eos_token_id` and `padding_token_id` (padding falls back to the end token).
     /// `file` names the GGUF file in errors.
-    public init(vocabulary v: GGUFVocabulary, file: String) throws(DataError) {
+    package init(vocabulary v: GGUFVocabulary, file: String) throws(DataError) {
         guard v.model == "gpt2" else {
             throw DataError(file: file, "tokenizer.ggml.model is \"\(v.model)\"; gscope reads GPT-2-style byte-level BPE (\"gpt2\") tokenizers")
         }
@@ -38,7 +38,7 @@ extension PretrainedBPETokenizer {
     }
 
     /// The tokenizer stored in the GGUF file at `path`.
-    public init(gguf path: String) throws(DataError) {
+    package init(gguf path: String) throws(DataError) {
         do {
             let file = try GGUFFile(path: path)
             try self.init(vocabulary: GGUFVocabulary(file: file), file: path)

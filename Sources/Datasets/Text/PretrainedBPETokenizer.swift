@@ -20,14 +20,14 @@ import Foundation
 ///
 /// Decoding concatenates the bytes of the tokens (a special token's bytes are its text) and reads
 /// them as UTF-8, so `decode(encode(s)) == s` for every string without those bytes.
-public struct PretrainedBPETokenizer: TextTokenizer {
+package struct PretrainedBPETokenizer: TextTokenizer {
     /// Each id's text as the vocabulary writes it (byte alphabet, or the special token's text).
-    public let tokens: [String]
+    package let tokens: [String]
     /// The ids matched as whole texts before pre-tokenization (control and user-defined tokens).
-    public let specialIDs: Set<Int32>
+    package let specialIDs: Set<Int32>
     /// Whether every digit is its own chunk before GPT-2's pre-tokenization.
-    public let splitDigits: Bool
-    public let special: SpecialTokens
+    package let splitDigits: Bool
+    package let special: SpecialTokens
 
     /// The bytes each id stands for.
     let tokenBytes: [[UInt8]]
@@ -44,7 +44,7 @@ public struct PretrainedBPETokenizer: TextTokenizer {
     /// padding ids. Throws a description of the problem: a normal token with a character outside the
     /// byte alphabet, a merge that is not two tokens or whose result is not in the vocabulary, a
     /// repeated token, an id out of range.
-    public init(tokens: [String], merges: [String], specialIDs: Set<Int32>, special: SpecialTokens,
+    package init(tokens: [String], merges: [String], specialIDs: Set<Int32>, special: SpecialTokens,
                 splitDigits: Bool) throws(TokenizerProblem) {
         var ids: [String: Int32] = [:]
         ids.reserveCapacity(tokens.count)
@@ -100,24 +100,24 @@ public struct PretrainedBPETokenizer: TextTokenizer {
         self.specialsByFirstByte = specials
     }
 
-    public var vocabSize: Int { tokens.count }
+    package var vocabSize: Int { tokens.count }
     /// The instruct model's chat format (`ChatTemplate.qaTemplate()`): its begin and end tokens
     /// are `<|im_start|>` and `<|im_end|>`.
-    public var qaTemplate: QATemplate { ChatTemplate.qaTemplate() }
+    package var qaTemplate: QATemplate { ChatTemplate.qaTemplate() }
 
     /// The bytes that `id` stands for (a special token's text); empty for unknown ids.
-    public func bytes(of id: Int32) -> [UInt8] {
+    package func bytes(of id: Int32) -> [UInt8] {
         id >= 0 && Int(id) < tokenBytes.count ? tokenBytes[Int(id)] : []
     }
 
     /// `id` as readable text: a special token as its text, otherwise its bytes shown as in
     /// `BPETokenizer.piece` (a backslash as `\\`, control characters and incomplete UTF-8 as `\xNN`).
-    public func piece(_ id: Int32) -> String {
+    package func piece(_ id: Int32) -> String {
         specialIDs.contains(id) ? tokens[Int(id)] : BPETokenizer.render(bytes(of: id))
     }
 
     /// The ids of `text`; the texts of special tokens in it become their ids.
-    public func encode(_ text: String) -> [Int32] {
+    package func encode(_ text: String) -> [Int32] {
         let bytes = Array(text.utf8)
         var ids: [Int32] = []
         ids.reserveCapacity(bytes.count / 3 + 1)
@@ -143,15 +143,15 @@ public struct PretrainedBPETokenizer: TextTokenizer {
     }
 
     /// The ids of `text` between `begin`/`end` tokens when asked for.
-    public func encode(_ text: String, begin: Bool, end: Bool) -> [Int32] {
+    package func encode(_ text: String, begin: Bool, end: Bool) -> [Int32] {
         (begin ? [special.begin] : []) + encode(text) + (end ? [special.end] : [])
     }
 
     /// The text of `ids`, special tokens written as their text; unknown ids are skipped.
-    public func decode(_ ids: [Int32]) -> String { decode(ids, skippingSpecial: false) }
+    package func decode(_ ids: [Int32]) -> String { decode(ids, skippingSpecial: false) }
 
     /// The text of `ids`; with `skippingSpecial` the special tokens are left out.
-    public func decode(_ ids: [Int32], skippingSpecial: Bool) -> String {
+    package func decode(_ ids: [Int32], skippingSpecial: Bool) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(ids.count * 4)
         for id in ids where id >= 0 && Int(id) < tokenBytes.count {
@@ -218,7 +218,7 @@ public struct PretrainedBPETokenizer: TextTokenizer {
 }
 
 /// Why a vocabulary and merges do not make a tokenizer.
-public struct TokenizerProblem: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct TokenizerProblem: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -12,12 +12,12 @@ import GGUF
 ///   line that is not a JSON object is a `DataError` with the file and line. A `.json` file whose
 ///   content starts with `[` is read as one array of such objects.
 /// - Any other file: its whole content is one text (it must be UTF-8).
-public enum TextCorpus {
+package enum TextCorpus {
     /// The fields of a JSON object that are read as texts.
-    public static let fields = ["question", "answer"]
+    package static let fields = ["question", "answer"]
 
     /// The texts at `path` (see the type's description).
-    public static func load(_ path: String) throws(DataError) -> [String] {
+    package static func load(_ path: String) throws(DataError) -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DataError(file: path, "no such file or directory")

@@ -6,15 +6,15 @@ import NumericCore
 /// SimNPO's metric (REFERENCE §4) for a model on the test sequences of a Markov experiment:
 /// per group (retain, forget1, forget2) the token-averaged `KL(P_c[x_t, ·] ‖ p_θ(· | x_≤t))`
 /// against the true transition rows — forget KL high means forgotten, retain KL low means kept.
-public struct MarkovEvaluator: Sendable {
-    public let setup: MarkovSetup
+package struct MarkovEvaluator: Sendable {
+    package let setup: MarkovSetup
     /// The test sequences of each group that are evaluated (all, or the first `perGroup`).
-    public let test: [MarkovGroup: [MarkovSequence]]
+    package let test: [MarkovGroup: [MarkovSequence]]
     private let truth: [MarkovGroup: MarkovChain]
 
     /// The test split of the data set `gscope data markov` samples with `seed`; `perGroup` caps
     /// the sequences per group (the test sequences are i.i.d., so the first ones are a fair sample).
-    public init(setup: MarkovSetup, seed: UInt64, perGroup: Int? = nil) {
+    package init(setup: MarkovSetup, seed: UInt64, perGroup: Int? = nil) {
         let data = MarkovDataset.generate(setup, rng: RNG(seed: seed))
         var test: [MarkovGroup: [MarkovSequence]] = [:]
         for group in MarkovGroup.allCases {
@@ -27,7 +27,7 @@ public struct MarkovEvaluator: Sendable {
     }
 
     /// The model's KL on each group's test sequences (one forward pass per chunk of sequences).
-    public func kl(_ model: any CausalLanguageModel, chunk: Int = 256) throws -> [MarkovGroup: Double] {
+    package func kl(_ model: any CausalLanguageModel, chunk: Int = 256) throws -> [MarkovGroup: Double] {
         var out: [MarkovGroup: Double] = [:]
         for (group, sequences) in test {
             let predictions = try Self.predictions(model, sequences, chunk: chunk)
@@ -39,7 +39,7 @@ public struct MarkovEvaluator: Sendable {
 
     /// The KL of the Bayes-optimal model trained on the experiment's groups and of the model
     /// retrained on retain alone (both exact predictors, on the same test sequences).
-    public func references() -> (bayes: [MarkovGroup: Double], retrained: [MarkovGroup: Double]) {
+    package func references() -> (bayes: [MarkovGroup: Double], retrained: [MarkovGroup: Double]) {
         func measure(_ p: MarkovBayesPredictor) -> [MarkovGroup: Double] {
             test.mapValues { MarkovKL.tokenAveraged($0, truth: truth, predict: p.predictions) }
         }

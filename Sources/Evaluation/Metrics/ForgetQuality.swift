@@ -3,8 +3,8 @@
 /// evaluated model and those of the retain model. (A newer open-unlearning `get_forget_quality` in
 /// `src/evals/metrics/utils.py` tests 1/(R + 10⁻¹⁰) instead; the KS statistic is invariant under
 /// that strictly decreasing map, so the p-value is the same up to floating-point ties.)
-public enum ForgetQuality {
-    public static func pValue(modelTruthRatios: [Double], retainModelTruthRatios: [Double]) -> Double {
+package enum ForgetQuality {
+    package static func pValue(modelTruthRatios: [Double], retainModelTruthRatios: [Double]) -> Double {
         KolmogorovSmirnov.twoSample(modelTruthRatios, retainModelTruthRatios).pValue
     }
 }

@@ -4,9 +4,9 @@ import Foundation
 /// Dₙ = supₓ |Fₙ(x) − F(x)| (scipy's `kstwo`), which `scipy.stats.ks_2samp` uses for its asymptotic
 /// p-value. A port of scipy 1.17's `scipy/stats/_ksstats.py` (`_kolmogn` and the algorithms it
 /// selects after Simard & L'Ecuyer 2011) and of the lower-sum branch of the cephes/xsf `smirnov`.
-public enum KolmogorovDistribution {
+package enum KolmogorovDistribution {
     /// `scipy.stats.kstwo.sf(d, n)` = P(Dₙ ≥ d). The support is [1/(2n), 1]: 1 below it, 0 above.
-    public static func survival(_ d: Double, n: Int) -> Double {
+    package static func survival(_ d: Double, n: Int) -> Double {
         precondition(n >= 1, "kstwo needs n ≥ 1")
         if d.isNaN { return .nan }
         if d <= 0.5 / Double(n) { return 1 }
@@ -17,7 +17,7 @@ public enum KolmogorovDistribution {
     /// `scipy.special.smirnov(n, d)`: the one-sided one-sample statistic's survival function
     /// P(Dₙ⁺ ≥ d) = d · Σ_{j=0}^{⌊n(1−d)⌋} C(n, j) (d + j/n)^{j−1} (1 − d − j/n)^{n−j}
     /// (Birnbaum–Tingey), summed here in log space with the cephes special cases.
-    public static func smirnovSurvival(n: Int, d x: Double) -> Double {
+    package static func smirnovSurvival(n: Int, d x: Double) -> Double {
         precondition(n >= 1, "smirnov needs n ≥ 1")
         if x.isNaN || x < 0 || x > 1 { return .nan }
         if n == 1 { return 1 - x }

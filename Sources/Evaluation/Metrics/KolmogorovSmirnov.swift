@@ -19,24 +19,24 @@ import Foundation
 /// - asymptotic otherwise, or when the exact value is not a probability (it failed):
 ///   p = kstwo.sf(D, round(n₁n₂/(n₁ + n₂))) (`KolmogorovDistribution.survival`).
 /// The p-value is clipped to [0, 1].
-public enum KolmogorovSmirnov {
+package enum KolmogorovSmirnov {
     /// Which p-value the test used.
-    public enum Method: String, Sendable {
+    package enum Method: String, Sendable {
         case exact, asymptotic
     }
 
     /// The statistic D, the p-value, and the method that produced the p-value.
-    public struct Result: Sendable, Equatable {
-        public let statistic: Double
-        public let pValue: Double
-        public let method: Method
+    package struct Result: Sendable, Equatable {
+        package let statistic: Double
+        package let pValue: Double
+        package let method: Method
     }
 
     /// scipy's `MAX_AUTO_N`: 'auto' tries the exact p-value when both sizes are at most this.
-    public static let maxExactSize = 10_000
+    package static let maxExactSize = 10_000
 
     /// `scipy.stats.ks_2samp(a, b)`. Both samples must be non-empty and free of NaN.
-    public static func twoSample(_ a: [Double], _ b: [Double]) -> Result {
+    package static func twoSample(_ a: [Double], _ b: [Double]) -> Result {
         precondition(!a.isEmpty && !b.isEmpty, "ks_2samp needs two non-empty samples")
         precondition(!a.contains(where: \.isNaN) && !b.contains(where: \.isNaN), "ks_2samp: NaN in a sample")
         let n1 = a.count, n2 = b.count

@@ -3,9 +3,9 @@
 /// `extraction_strength`). `argmaxMatchesLabel[t]` says whether the argmax of the model's
 /// next-token distribution at answer position t equals the label token (positions from
 /// `tokenwise_vocab_logprobs`: the label tokens without the last one).
-public enum Memorisation {
+package enum Memorisation {
     /// EM = (1/T) Σ_t [argmax_t = y_t]; nil for T = 0 (open-unlearning records None and skips it).
-    public static func exactMemorisation(argmaxMatchesLabel matches: [Bool]) -> Double? {
+    package static func exactMemorisation(argmaxMatchesLabel matches: [Bool]) -> Double? {
         guard !matches.isEmpty else { return nil }
         return Double(matches.lazy.filter { $0 }.count) / Double(matches.count)
     }
@@ -14,7 +14,7 @@ public enum Memorisation {
     /// (argmax_t = y_t for all t ≥ k). As in open-unlearning's loop `for k in range(T): … break`,
     /// k stays at T − 1 when no suffix matches (not even the last token), so ES = 1/T then;
     /// ES = 0 for T = 0.
-    public static func extractionStrength(argmaxMatchesLabel matches: [Bool]) -> Double {
+    package static func extractionStrength(argmaxMatchesLabel matches: [Bool]) -> Double {
         guard !matches.isEmpty else { return 0 }
         let T = matches.count
         // The start of the longest all-true suffix; T when the last token does not match.

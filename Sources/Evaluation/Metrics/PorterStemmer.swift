@@ -12,9 +12,9 @@
 ///
 /// A consonant is a letter other than a, e, i, o, u, and other than a y preceded by a consonant;
 /// the measure m of a stem is the number of vowel→consonant transitions ([C](VC)^m[V]).
-public struct PorterStemmer: Sendable {
+package struct PorterStemmer: Sendable {
     /// The irregular forms NLTK_EXTENSIONS maps before running the algorithm.
-    public static let irregularForms: [String: String] = {
+    package static let irregularForms: [String: String] = {
         let forms: [(String, [String])] = [
             ("sky", ["sky", "skies"]), ("die", ["dying"]), ("lie", ["lying"]), ("tie", ["tying"]),
             ("news", ["news"]), ("inning", ["innings", "inning"]), ("outing", ["outings", "outing"]),
@@ -26,11 +26,11 @@ public struct PorterStemmer: Sendable {
         return pool
     }()
 
-    public init() {}
+    package init() {}
 
     /// `PorterStemmer().stem(word)`: lower-cases (Python's `str.lower`), looks the word up in the
     /// irregular forms, leaves words of at most two characters, then runs the steps.
-    public func stem(_ word: String) -> String {
+    package func stem(_ word: String) -> String {
         let lowered = word.lowercased()
         if let irregular = Self.irregularForms[lowered] { return irregular }
         var w = Word(lowered)

@@ -1,11 +1,11 @@
 /// Areas under the ROC curve and the membership-inference conventions of open-unlearning
 /// (`src/evals/metrics/mia/utils.py`, `mia_auc`; `src/evals/metrics/privacy.py`, `privleak`).
-public enum ROC {
+package enum ROC {
     /// `sklearn.metrics.roc_auc_score(labels, scores)` for binary labels: the Mann–Whitney
     /// probability that a positive outscores a negative, ties counting one half,
     /// AUC = (#{s⁺ > s⁻} + ½ #{s⁺ = s⁻}) / (n⁺ n⁻) over all positive–negative pairs
     /// (the trapezoidal area under sklearn's ROC curve). Both sets non-empty, no NaN.
-    public static func auc(positive: [Double], negative: [Double]) -> Double {
+    package static func auc(positive: [Double], negative: [Double]) -> Double {
         precondition(!positive.isEmpty && !negative.isEmpty, "roc_auc_score needs both classes")
         precondition(!positive.contains(where: \.isNaN) && !negative.contains(where: \.isNaN), "roc_auc_score: NaN score")
         let sortedNegative = negative.sorted()
@@ -23,14 +23,14 @@ public enum ROC {
     /// Min-K%++ are all negated log-likelihood-like). AUC = 1 when every forget score is below every
     /// holdout score (forget data far more likely: strong membership signal), 0.5 when
     /// indistinguishable.
-    public static func membershipAUC(forgetScores: [Double], holdoutScores: [Double]) -> Double {
+    package static func membershipAUC(forgetScores: [Double], holdoutScores: [Double]) -> Double {
         auc(positive: holdoutScores, negative: forgetScores)
     }
 
     /// open-unlearning's `privleak` (MUSE's PrivLeak): with AUC′ = 1 − AUC,
     /// privleak = (AUC′_model − AUC′_retain) / (AUC′_retain + 10⁻¹⁰) × 100.
     /// `retainAUC` is the retain model's MIA AUC on the same forget/holdout sets.
-    public static func privleak(modelAUC: Double, retainAUC: Double) -> Double {
+    package static func privleak(modelAUC: Double, retainAUC: Double) -> Double {
         let model = 1 - modelAUC, reference = 1 - retainAUC
         return (model - reference) / (reference + 1e-10) * 100
     }

@@ -9,12 +9,12 @@
 /// - ROUGE-1 recall = Σ_{t ∈ T} min(c_T(t), c_P(t)) / max(|T|, 1), precision divides by max(|P|, 1);
 /// - ROUGE-L recall = LCS(T, P)/|T|, precision = LCS(T, P)/|P| (0 if T or P is empty);
 /// - F1 = 2pr/(p + r), 0 when p + r = 0.
-public enum ROUGE {
+package enum ROUGE {
     /// Precision, recall and F-measure of one ROUGE type.
-    public struct Score: Sendable, Equatable {
-        public let precision: Double
-        public let recall: Double
-        public let fmeasure: Double
+    package struct Score: Sendable, Equatable {
+        package let precision: Double
+        package let recall: Double
+        package let fmeasure: Double
 
         init(precision: Double, recall: Double) {
             self.precision = precision
@@ -24,13 +24,13 @@ public enum ROUGE {
     }
 
     /// ROUGE-1 and ROUGE-L of one generation against its ground truth.
-    public struct Scores: Sendable, Equatable {
-        public let rouge1: Score
-        public let rougeL: Score
+    package struct Scores: Sendable, Equatable {
+        package let rouge1: Score
+        package let rougeL: Score
     }
 
     /// `RougeScorer(["rouge1", "rougeL"], use_stemmer=True).score(target=groundTruth, prediction=generation)`.
-    public static func score(groundTruth: String, generation: String) -> Scores {
+    package static func score(groundTruth: String, generation: String) -> Scores {
         let stemmer = PorterStemmer()
         let target = tokenize(groundTruth, stemmer: stemmer)
         let prediction = tokenize(generation, stemmer: stemmer)
@@ -39,7 +39,7 @@ public enum ROUGE {
     }
 
     /// `rouge_score.tokenize.tokenize(text, stemmer)`.
-    public static func tokenize(_ text: String, stemmer: PorterStemmer?) -> [String] {
+    package static func tokenize(_ text: String, stemmer: PorterStemmer?) -> [String] {
         var tokens = [String]()
         var current = String.UnicodeScalarView()
         func flush() {
@@ -70,7 +70,7 @@ public enum ROUGE {
     }
 
     /// ROUGE-1 (`_score_ngrams` on unigram counts).
-    public static func unigramScore(target: [String], prediction: [String]) -> Score {
+    package static func unigramScore(target: [String], prediction: [String]) -> Score {
         var targetCounts = [String: Int](), predictionCounts = [String: Int]()
         for token in target { targetCounts[token, default: 0] += 1 }
         for token in prediction { predictionCounts[token, default: 0] += 1 }
@@ -80,14 +80,14 @@ public enum ROUGE {
     }
 
     /// ROUGE-L (`_score_lcs`).
-    public static func longestCommonSubsequenceScore(target: [String], prediction: [String]) -> Score {
+    package static func longestCommonSubsequenceScore(target: [String], prediction: [String]) -> Score {
         guard !target.isEmpty, !prediction.isEmpty else { return Score(precision: 0, recall: 0) }
         let lcs = longestCommonSubsequenceLength(target, prediction)
         return Score(precision: Double(lcs) / Double(prediction.count), recall: Double(lcs) / Double(target.count))
     }
 
     /// The length of a longest common subsequence (dynamic programming, two rows).
-    public static func longestCommonSubsequenceLength(_ a: [String], _ b: [String]) -> Int {
+    package static func longestCommonSubsequenceLength(_ a: [String], _ b: [String]) -> Int {
         var previous = [Int](repeating: 0, count: b.count + 1), current = previous
         for x in a {
             for (j, y) in b.enumerated() {

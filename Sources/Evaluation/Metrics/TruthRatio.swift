@@ -8,21 +8,21 @@ import Foundation
 /// token NLL of an answer and the perturbed answers' avg_losses are averaged first (a geometric
 /// mean of their normalised probabilities). R is "false over true": near 1 after forgetting,
 /// near 0 for a model that knows the answer.
-public enum TruthRatio {
+package enum TruthRatio {
     /// R for one item from the paraphrased answer's mean NLL and each perturbed answer's mean NLL.
-    public static func ratio(paraphrasedAverageLoss: Double, perturbedAverageLosses: [Double]) -> Double {
+    package static func ratio(paraphrasedAverageLoss: Double, perturbedAverageLosses: [Double]) -> Double {
         precondition(!perturbedAverageLosses.isEmpty, "at least one perturbed answer")
         return exp(-mean(perturbedAverageLosses)) / (exp(-paraphrasedAverageLoss) + 1e-10)
     }
 
     /// The forget-set aggregate (`closer_to_1_better`): mean over items of min(R, 1/(R + 10⁻¹⁰)).
-    public static func closerToOneBetter(_ ratios: [Double]) -> Double {
+    package static func closerToOneBetter(_ ratios: [Double]) -> Double {
         mean(ratios.map { min($0, 1 / ($0 + 1e-10)) })
     }
 
     /// The aggregate for retain, real-authors and world-facts sets (`true_better`):
     /// mean over items of max(0, 1 − R).
-    public static func trueBetter(_ ratios: [Double]) -> Double {
+    package static func trueBetter(_ ratios: [Double]) -> Double {
         mean(ratios.map { max(0, 1 - $0) })
     }
 

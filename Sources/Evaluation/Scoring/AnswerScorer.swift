@@ -5,27 +5,27 @@ import NumericCore
 
 /// What the model says, teacher-forced, about one sample's answer targets (the answer tokens and
 /// the end token: the positions of `FormattedSample.mask`, in order).
-public struct AnswerScore: Sendable, Equatable {
+package struct AnswerScore: Sendable, Equatable {
     /// `log p(y_t)` of each answer target.
-    public let logProbs: [Double]
+    package let logProbs: [Double]
     /// Whether the model's most likely token is the target, at each answer target.
-    public let argmaxHits: [Bool]
+    package let argmaxHits: [Bool]
     /// Per answer target, the mean and variance of `log p(v)` under the model's own distribution,
     /// `μ_t = Σ_v p_v log p_v`, `σ_t² = Σ_v p_v (log p_v)² − μ_t²` (Min-K%++).
-    public let moments: [MembershipScores.VocabularyMoments]
+    package let moments: [MembershipScores.VocabularyMoments]
 
     /// The mean NLL over the answer targets, `−(1/n) Σ_t log p(y_t)` (NaN when there is none).
-    public var meanNLL: Double { logProbs.isEmpty ? .nan : -logProbs.reduce(0, +) / Double(logProbs.count) }
+    package var meanNLL: Double { logProbs.isEmpty ? .nan : -logProbs.reduce(0, +) / Double(logProbs.count) }
     /// The length-normalised probability `exp(−meanNLL)`.
-    public var probability: Double { Foundation.exp(-meanNLL) }
+    package var probability: Double { Foundation.exp(-meanNLL) }
 }
 
 /// Teacher-forced scoring of answers: one forward pass per chunk of samples.
-public enum AnswerScorer {
+package enum AnswerScorer {
     /// The `AnswerScore` of every sample, in order; chunks of `chunk` rows padded to the longest
     /// sample of the set (so every chunk has the same length). A log-probability that is not
     /// finite throws `NonFiniteModelOutput`.
-    public static func score(_ model: any CausalLanguageModel, samples: [FormattedSample], padding: Int32, chunk: Int = 16) throws -> [AnswerScore] {
+    package static func score(_ model: any CausalLanguageModel, samples: [FormattedSample], padding: Int32, chunk: Int = 16) throws -> [AnswerScore] {
         guard let longest = samples.map(\.length).max() else { return [] }
         let V = model.vocabSize
         var out: [AnswerScore] = []

@@ -1,18 +1,18 @@
 /// The model under evaluation gave a log-probability that is NaN or infinite: its weights hold NaN
 /// or infinity (a diverged run, a damaged checkpoint). Every metric would be nonsense that looks
 /// valid (truth ratio 0, extraction strength 0.03), so evaluation stops instead; the CLI exits 1.
-public struct NonFiniteModelOutput: Error, CustomStringConvertible, Equatable, Sendable {
+package struct NonFiniteModelOutput: Error, CustomStringConvertible, Equatable, Sendable {
     /// What was scored (e.g. "answer target 2 of sample 5").
-    public let position: String
+    package let position: String
     /// The offending value.
-    public let value: Double
+    package let value: Double
 
-    public init(position: String, value: Double) {
+    package init(position: String, value: Double) {
         self.position = position
         self.value = value
     }
 
-    public var description: String {
+    package var description: String {
         "the model's log-probability at \(position) is \(value): its weights hold NaN or infinity "
             + "(a diverged run or a damaged checkpoint); nothing was evaluated"
     }

@@ -4,23 +4,23 @@ import Datasets
 /// split's perturbed file (answers, paraphrased answers, perturbed answers), `retain_perturbed`,
 /// `real_authors_perturbed`, `world_facts_perturbed`, and optionally a holdout split for the
 /// membership-inference metrics.
-public struct TOFUEvalSets: Sendable {
+package struct TOFUEvalSets: Sendable {
     /// One set and the key open-unlearning prefixes its metrics with.
-    public struct Set: Sendable {
+    package struct Set: Sendable {
         /// `forget`, `retain`, `ra` (real authors) or `wf` (world facts).
-        public let key: String
-        public let items: [QASample]
+        package let key: String
+        package let items: [QASample]
         /// Whether the truth ratio's correct answer is the paraphrased answer (forget, retain) or
         /// the answer itself (real authors, world facts).
-        public let paraphrased: Bool
+        package let paraphrased: Bool
     }
 
-    public let forget: Set, retain: Set, realAuthors: Set, worldFacts: Set
+    package let forget: Set, retain: Set, realAuthors: Set, worldFacts: Set
     /// Items the model never saw, the negatives of the membership-inference AUCs (nil: those
     /// metrics are left out).
-    public let holdout: [QASample]?
+    package let holdout: [QASample]?
 
-    public init(forget: Set, retain: Set, realAuthors: Set, worldFacts: Set, holdout: [QASample]?) {
+    package init(forget: Set, retain: Set, realAuthors: Set, worldFacts: Set, holdout: [QASample]?) {
         self.forget = forget
         self.retain = retain
         self.realAuthors = realAuthors
@@ -30,7 +30,7 @@ public struct TOFUEvalSets: Sendable {
 
     /// The sets of a TOFU-shaped directory for one forget split; `holdout` names a file
     /// `<holdout>.json` of the directory (e.g. `holdout01`, as TOFU publishes them).
-    public static func load(_ dir: TOFUDirectory, forget: TOFUForgetSet, holdout: String? = nil) throws -> TOFUEvalSets {
+    package static func load(_ dir: TOFUDirectory, forget: TOFUForgetSet, holdout: String? = nil) throws -> TOFUEvalSets {
         let holdoutItems = try holdout.map { name in
             try JSONLines.read(QASample.self, path: dir.filePath(name + ".json"))
         }
@@ -43,5 +43,5 @@ public struct TOFUEvalSets: Sendable {
     }
 
     /// The four sets in the order of open-unlearning's report.
-    public var all: [Set] { [forget, retain, realAuthors, worldFacts] }
+    package var all: [Set] { [forget, retain, realAuthors, worldFacts] }
 }

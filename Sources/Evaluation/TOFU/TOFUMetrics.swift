@@ -4,30 +4,30 @@ import NumericCore
 
 /// What forget quality and privleak compare a model with: the retain model's report on the same
 /// sets (its forget-set truth ratios and its Min-K% AUC).
-public struct RetainReference: Sendable {
-    public let forgetTruthRatios: [Double]
-    public let minKAUC: Double?
+package struct RetainReference: Sendable {
+    package let forgetTruthRatios: [Double]
+    package let minKAUC: Double?
 
-    public init(forgetTruthRatios: [Double], minKAUC: Double?) {
+    package init(forgetTruthRatios: [Double], minKAUC: Double?) {
         self.forgetTruthRatios = forgetTruthRatios
         self.minKAUC = minKAUC
     }
 
-    public init(_ report: TOFUReport) { self.init(forgetTruthRatios: report.forgetTruthRatios, minKAUC: report.minKAUC) }
+    package init(_ report: TOFUReport) { self.init(forgetTruthRatios: report.forgetTruthRatios, minKAUC: report.minKAUC) }
 }
 
 /// TOFU's metric suite computed from a model's scores (REFERENCE §3), named and aggregated as
 /// open-unlearning does (`src/evals/metrics/memorization.py`, `utility.py`, `privacy.py`, `mia/`).
-public enum TOFUMetrics {
+package enum TOFUMetrics {
     /// The names of the nine values model utility is the harmonic mean of.
-    public static let utilityParts = ["retain_Q_A_Prob", "retain_Q_A_ROUGE", "retain_Truth_Ratio",
+    package static let utilityParts = ["retain_Q_A_Prob", "retain_Q_A_ROUGE", "retain_Truth_Ratio",
                                       "ra_Q_A_Prob_normalised", "ra_Q_A_ROUGE", "ra_Truth_Ratio",
                                       "wf_Q_A_Prob_normalised", "wf_Q_A_ROUGE", "wf_Truth_Ratio"]
 
     /// The report for `scores` (by set, in `TOFUEvalSets.all` order). Model utility needs the
     /// generations of retain, ra and wf; forget quality and privleak need `retain`; the
     /// membership-inference metrics need `holdout` (the scores of the holdout items and their answers).
-    public static func report(sets: TOFUEvalSets, scores: [TOFUSetScores], holdout: [AnswerScore]?,
+    package static func report(sets: TOFUEvalSets, scores: [TOFUSetScores], holdout: [AnswerScore]?,
                               retain: RetainReference?) -> TOFUReport {
         var report = TOFUReport()
         for (set, s) in zip(sets.all, scores) {

@@ -2,12 +2,12 @@ import Foundation
 import NumericCore
 
 /// One metric as open-unlearning's `TOFU_EVAL.json` holds it: `{"agg_value": …, "value_by_index": {"<idx>": {…}}}`.
-public struct MetricResult: Sendable {
-    public let aggValue: Double
+package struct MetricResult: Sendable {
+    package let aggValue: Double
     /// One entry per item, in index order (nil for metrics without per-item values).
-    public let valueByIndex: [JSONText.Value]?
+    package let valueByIndex: [JSONText.Value]?
 
-    public init(aggValue: Double, valueByIndex: [JSONText.Value]? = nil) {
+    package init(aggValue: Double, valueByIndex: [JSONText.Value]? = nil) {
         self.aggValue = aggValue
         self.valueByIndex = valueByIndex
     }
@@ -22,33 +22,33 @@ public struct MetricResult: Sendable {
 }
 
 /// The metrics of one evaluation, in the order they were computed.
-public struct TOFUReport: Sendable {
-    public private(set) var metrics: [(name: String, result: MetricResult)] = []
+package struct TOFUReport: Sendable {
+    package private(set) var metrics: [(name: String, result: MetricResult)] = []
     /// The per-item truth ratios on the forget set: what forget quality compares with another
     /// model's.
-    public internal(set) var forgetTruthRatios: [Double] = []
+    package internal(set) var forgetTruthRatios: [Double] = []
     /// The Min-K% membership AUC (forget against holdout): privleak's reference for another model.
-    public internal(set) var minKAUC: Double?
+    package internal(set) var minKAUC: Double?
 
-    public init() {}
+    package init() {}
 
     mutating func add(_ name: String, _ result: MetricResult) { metrics.append((name, result)) }
 
-    public subscript(name: String) -> MetricResult? { metrics.first { $0.name == name }?.result }
+    package subscript(name: String) -> MetricResult? { metrics.first { $0.name == name }?.result }
 
     /// `eval.json`: every metric with its per-item values (open-unlearning's `TOFU_EVAL.json` shape).
-    public var evalJSON: String { JSONText.Value.object(metrics.map { ($0.name, $0.result.json) }).pretty() + "\n" }
+    package var evalJSON: String { JSONText.Value.object(metrics.map { ($0.name, $0.result.json) }).pretty() + "\n" }
 
     /// `summary.json`: `{metric: agg_value}`.
-    public var summaryJSON: String { summary.pretty() + "\n" }
+    package var summaryJSON: String { summary.pretty() + "\n" }
 
-    public var summary: JSONText.Value { .object(metrics.map { ($0.name, .number($0.result.aggValue)) }) }
+    package var summary: JSONText.Value { .object(metrics.map { ($0.name, .number($0.result.aggValue)) }) }
 }
 
 extension TOFUReport {
     /// Writes `eval.json` and `summary.json` into `directory` (created if needed); each file is
     /// written to a temporary sibling first and renamed, so a failure leaves no half-written file.
-    public func write(to directory: String) throws {
+    package func write(to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for (name, text) in [("eval.json", evalJSON), ("summary.json", summaryJSON)] {
             try Data(text.utf8).write(to: URL(fileURLWithPath: directory).appendingPathComponent(name), options: .atomic)

@@ -3,45 +3,45 @@ import Foundation
 import Model
 
 /// A greedy generation for one question: the prompt shown, the true answer and what the model wrote.
-public struct TOFUGeneration: Sendable, Equatable {
-    public let input: String, groundTruth: String, generation: String
+package struct TOFUGeneration: Sendable, Equatable {
+    package let input: String, groundTruth: String, generation: String
 }
 
 /// What the suite measures of one model on one set: teacher-forced scores of the answers, the
 /// paraphrased answers and every perturbed answer, and optionally greedy generations.
-public struct TOFUSetScores: Sendable {
-    public let answer: [AnswerScore]
+package struct TOFUSetScores: Sendable {
+    package let answer: [AnswerScore]
     /// Empty for sets without paraphrases.
-    public let paraphrased: [AnswerScore]
+    package let paraphrased: [AnswerScore]
     /// Per item, one score per wrong answer.
-    public let perturbed: [[AnswerScore]]
+    package let perturbed: [[AnswerScore]]
     /// nil when the caller asked for teacher-forced scores only.
-    public let generations: [TOFUGeneration]?
+    package let generations: [TOFUGeneration]?
 }
 
 /// Greedy decoding: for each prompt (token ids), the new tokens, at most `maxNewTokens`, the
 /// end token excluded.
-public typealias GreedyGenerate = (_ prompts: [[Int32]], _ maxNewTokens: Int) throws -> [[Int32]]
+package typealias GreedyGenerate = (_ prompts: [[Int32]], _ maxNewTokens: Int) throws -> [[Int32]]
 
 /// Measures models on TOFU sets with one tokenizer and template.
-public struct TOFUScorer: Sendable {
-    public let formatter: QAFormatter
-    public var chunk = 16
+package struct TOFUScorer: Sendable {
+    package let formatter: QAFormatter
+    package var chunk = 16
     /// The longest generation (open-unlearning: 200 new tokens).
-    public var maxNewTokens = 200
+    package var maxNewTokens = 200
 
-    public init(formatter: QAFormatter) { self.formatter = formatter }
+    package init(formatter: QAFormatter) { self.formatter = formatter }
 
     var padding: Int32 { formatter.tokenizer.special.padding }
 
     /// Teacher-forced scores of `answer(item)` for every item.
-    public func answerScores(_ model: any CausalLanguageModel, _ items: [QASample], answer: (QASample) -> String) throws -> [AnswerScore] {
+    package func answerScores(_ model: any CausalLanguageModel, _ items: [QASample], answer: (QASample) -> String) throws -> [AnswerScore] {
         try AnswerScorer.score(model, samples: items.map { formatter.format(question: $0.question, answer: answer($0)) },
                                padding: padding, chunk: chunk)
     }
 
     /// Everything of `set`; generations only when `generate` is given.
-    public func scores(_ model: any CausalLanguageModel, _ set: TOFUEvalSets.Set, generate: GreedyGenerate?) throws -> TOFUSetScores {
+    package func scores(_ model: any CausalLanguageModel, _ set: TOFUEvalSets.Set, generate: GreedyGenerate?) throws -> TOFUSetScores {
         let items = set.items
         let answer = try answerScores(model, items) { $0.answer }
         let paraphrased = set.paraphrased ? try answerScores(model, items) { $0.paraphrasedAnswer ?? "" } : []
@@ -60,7 +60,7 @@ public struct TOFUScorer: Sendable {
 
     /// Greedy answers to every question, cut at the end token and stripped of surrounding white
     /// space, as open-unlearning's `eval_text_similarity` keeps them.
-    public func generations(_ items: [QASample], _ generate: GreedyGenerate) throws -> [TOFUGeneration] {
+    package func generations(_ items: [QASample], _ generate: GreedyGenerate) throws -> [TOFUGeneration] {
         let tokenizer = formatter.tokenizer
         let prompts = items.map { [tokenizer.special.begin] + tokenizer.encode(formatter.template.prefix(for: $0.question)) }
         let outputs = try generate(prompts, maxNewTokens)
@@ -74,7 +74,7 @@ public struct TOFUScorer: Sendable {
 extension TOFUScorer {
     /// What forget quality and privleak need of the retain model: its forget-set truth ratios
     /// and its Min-K% AUC against the holdout items (only those two sets are scored).
-    public func retainReference(_ model: any CausalLanguageModel, _ sets: TOFUEvalSets) throws -> RetainReference {
+    package func retainReference(_ model: any CausalLanguageModel, _ sets: TOFUEvalSets) throws -> RetainReference {
         let forget = try scores(model, sets.forget, generate: nil)
         let auc = try sets.holdout.map { holdout in
             ROC.membershipAUC(forgetScores: forget.answer.map(TOFUMetrics.minK),
@@ -86,7 +86,7 @@ extension TOFUScorer {
 
     /// The whole suite for one model: every set of `sets` scored (and generated from, when
     /// `generate` is given), the holdout items scored, and the metrics computed.
-    public func evaluate(_ model: any CausalLanguageModel, _ sets: TOFUEvalSets, generate: GreedyGenerate?, retain: RetainReference?) throws -> TOFUReport {
+    package func evaluate(_ model: any CausalLanguageModel, _ sets: TOFUEvalSets, generate: GreedyGenerate?, retain: RetainReference?) throws -> TOFUReport {
         let scores = try sets.all.map { try self.scores(model, $0, generate: generate) }
         let holdout = try sets.holdout.map { try answerScores(model, $0) { $0.answer } }
         return TOFUMetrics.report(sets: sets, scores: scores, holdout: holdout, retain: retain)

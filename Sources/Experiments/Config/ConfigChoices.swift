@@ -5,32 +5,32 @@ import Datasets
 // `Unlearning.ObjectiveRegistry`.
 
 /// The optimisers.
-public enum OptimizerName: String, NamedChoice {
+package enum OptimizerName: String, NamedChoice {
     case adamw, sgd
-    public static let kind = "optimizer"
-    public init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
+    package static let kind = "optimizer"
+    package init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
 }
 
 /// The learning-rate schedules: `constant`, or `linear` (linear warm-up over `warmup_steps`, then
 /// linear decay to 0 at the last step).
-public enum ScheduleName: String, NamedChoice {
+package enum ScheduleName: String, NamedChoice {
     case constant, linear
-    public static let kind = "schedule"
-    public init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
+    package static let kind = "schedule"
+    package init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
 }
 
 /// What the data directory holds: TOFU-shaped question–answer files, or Markov mixtures.
-public enum DataKind: String, NamedChoice {
+package enum DataKind: String, NamedChoice {
     case qa, markov
-    public static let kind = "data kind"
-    public init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
+    package static let kind = "data kind"
+    package init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
 }
 
 /// How G-effects are measured: `exact` (full-set gradients, per instance and token) or `paper`
 /// (micro-batches of 4 with smoothed gradients, as the G-effect paper's code; see
 /// `Instrumentation.PaperProtocol`).
-public enum GEffectModeName: String, NamedChoice {
+package enum GEffectModeName: String, NamedChoice {
     case exact, paper
-    public static let kind = "G-effect mode"
-    public init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
+    package static let kind = "G-effect mode"
+    package init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
 }

@@ -5,9 +5,9 @@
 ///     data/configs/synthetic/npo.yaml:12: objective.forget.bta: unknown key 'bta' (expected one of: name, beta, …)
 ///     data/configs/synthetic/npo.yaml:4:9: not valid YAML: while scanning a simple key: could not find expected ':'
 ///     data/configs/synthetic/npo.yaml: --set run.steps=ten: run.steps: expected an integer, found 'ten'
-public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
+package struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What kind of problem it is.
-    public enum Kind: String, Sendable {
+    package enum Kind: String, Sendable {
         /// The file could not be read.
         case unreadable
         /// The text is not YAML, or a `--set` is not `key.path=value`.
@@ -26,21 +26,21 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
         case conflict
     }
 
-    public let kind: Kind
+    package let kind: Kind
     /// The config file (or the label given when loading from a string).
-    public let file: String
+    package let file: String
     /// The 1-based line of the key in the file, when the value was written there.
-    public let line: Int?
+    package let line: Int?
     /// The 1-based column, for syntax errors (with `line`).
-    public let column: Int?
+    package let column: Int?
     /// The `key.path=value` override the value came from, if it came from one.
-    public let override: String?
+    package let override: String?
     /// The dotted key path, e.g. `objective.forget.beta`; empty for the whole file.
-    public let keyPath: String
+    package let keyPath: String
     /// What was wrong.
-    public let message: String
+    package let message: String
 
-    public init(_ kind: Kind, file: String, line: Int? = nil, column: Int? = nil, override: String? = nil,
+    package init(_ kind: Kind, file: String, line: Int? = nil, column: Int? = nil, override: String? = nil,
                 keyPath: String = "", _ message: String) {
         self.kind = kind
         self.file = file
@@ -51,7 +51,7 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
         self.message = message
     }
 
-    public var description: String {
+    package var description: String {
         var text = file
         if let line { text += ":\(line)" }
         if let column { text += ":\(column)" }

@@ -14,7 +14,7 @@ extension ExperimentConfig {
     ///   - overrides: `key.path=value` strings, applied in order after the file, e.g.
     ///     `objective.forget.beta=0.5`, `optimizer.betas=[0.9,0.95]`, `run.epochs=2`. The value is
     ///     read as YAML (a scalar or a flow list), `null` clears a key.
-    public static func load(path: String, overrides: [String] = []) throws -> ExperimentConfig {
+    package static func load(path: String, overrides: [String] = []) throws -> ExperimentConfig {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -27,7 +27,7 @@ extension ExperimentConfig {
     /// Loads a config from YAML text, as `load(path:overrides:)` does from a file. `file` labels
     /// errors and gives the default name (its name without extension; "experiment" for a label
     /// in angle brackets such as the default).
-    public static func load(yaml: String, file: String = "<yaml>", overrides: [String] = []) throws -> ExperimentConfig {
+    package static func load(yaml: String, file: String = "<yaml>", overrides: [String] = []) throws -> ExperimentConfig {
         var tree = try schema.merging(try parse(yaml, file: file), file: file)
         for text in overrides { try apply(override: text, to: &tree, file: file) }
         fillDerivedDefaults(&tree, file: file)
@@ -48,7 +48,7 @@ extension ExperimentConfig {
 
     /// Checks the values' ranges and combinations (`load` does this already): throws the first
     /// problem, without a line, for a config built or changed in code.
-    public func validate(file: String = "<config>") throws {
+    package func validate(file: String = "<config>") throws {
         if let problem = problems().first {
             throw ConfigError(problem.kind, file: file, keyPath: problem.keyPath, problem.message)
         }
@@ -57,7 +57,7 @@ extension ExperimentConfig {
     /// The fully resolved config as YAML: every key in schema order, null written as `null`,
     /// lists in flow style. Deterministic; loading it gives an equal config. This is the text a
     /// run file stores.
-    public var resolvedYAML: String {
+    package var resolvedYAML: String {
         do {
             return try Yams.serialize(node: try NodeEncoder.encode(self), width: -1, allowUnicode: true)
         } catch {

@@ -10,22 +10,22 @@ import Unlearning
 /// (the complement of `data.forget_split`), `run.steps` (20 unless `run.epochs` is set) and
 /// `run.out` (`runs/<name>`). Load with `ExperimentConfig.load(path:overrides:)`; store with
 /// `resolvedYAML`.
-public struct ExperimentConfig: Codable, Equatable, Sendable {
+package struct ExperimentConfig: Codable, Equatable, Sendable {
     /// The run's name.
-    public var name: String
+    package var name: String
     /// The seed for every random choice of the run (batch order, RMU's direction, …).
-    public var seed: Int
+    package var seed: Int
     /// BLAS and worker threads; recorded in the run file.
-    public var threads: Int
-    public var model: ModelConfig
-    public var data: DataConfig
-    public var objective: ObjectiveConfig
-    public var optimizer: OptimizerConfig
-    public var schedule: ScheduleConfig
-    public var run: RunConfig
-    public var eval: EvalConfig
+    package var threads: Int
+    package var model: ModelConfig
+    package var data: DataConfig
+    package var objective: ObjectiveConfig
+    package var optimizer: OptimizerConfig
+    package var schedule: ScheduleConfig
+    package var run: RunConfig
+    package var eval: EvalConfig
 
-    public init(name: String, seed: Int, threads: Int, model: ModelConfig, data: DataConfig,
+    package init(name: String, seed: Int, threads: Int, model: ModelConfig, data: DataConfig,
                 objective: ObjectiveConfig, optimizer: OptimizerConfig, schedule: ScheduleConfig,
                 run: RunConfig, eval: EvalConfig = EvalConfig()) {
         self.name = name
@@ -41,7 +41,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     }
 
     /// The values of keys left out of a file (the synthetic NPO run, named "experiment").
-    public static let defaults = ExperimentConfig(
+    package static let defaults = ExperimentConfig(
         name: "experiment", seed: 0, threads: 2,
         model: ModelConfig(checkpoint: "runs/synthetic/target/checkpoint"),
         data: DataConfig(kind: .qa, dir: "runs/synthetic/data", tokenizer: "runs/synthetic/tokenizer.json",
@@ -57,33 +57,33 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
 
 extension ExperimentConfig {
     /// `model:` — the start point, which is also the frozen reference model θ_o.
-    public struct ModelConfig: Codable, Equatable, Sendable {
+    package struct ModelConfig: Codable, Equatable, Sendable {
         /// A checkpoint directory (`model.safetensors` + `config.json`).
-        public var checkpoint: String
+        package var checkpoint: String
 
-        public init(checkpoint: String) { self.checkpoint = checkpoint }
+        package init(checkpoint: String) { self.checkpoint = checkpoint }
     }
 
     /// `data:` — where the forget and retain sets come from.
-    public struct DataConfig: Codable, Equatable, Sendable {
-        public var kind: DataKind
+    package struct DataConfig: Codable, Equatable, Sendable {
+        package var kind: DataKind
         /// A TOFU-shaped directory (TOFU itself or `gscope data synth` output), or for
         /// `kind: markov` a `gscope data markov` directory.
-        public var dir: String
+        package var dir: String
         /// A BPE tokenizer JSON file, or "byte" for the byte tokenizer.
-        public var tokenizer: String
-        public var forgetSplit: TOFUForgetSet
+        package var tokenizer: String
+        package var forgetSplit: TOFUForgetSet
         /// Defaults to `forgetSplit.complement`; must not overlap the forget split.
-        public var retainSplit: TOFURetainSet
+        package var retainSplit: TOFURetainSet
         /// Samples are cut to this many tokens.
-        public var maxLength: Int
+        package var maxLength: Int
         /// For `kind: markov`: which experiment (A or B).
-        public var markov: MarkovExperiment
+        package var markov: MarkovExperiment
         /// For `kind: markov`: the seed the sequences are sampled with, as in
         /// `gscope train --markov A --markov-seed S` (the sequences are regenerated, not read).
-        public var markovSeed: Int
+        package var markovSeed: Int
 
-        public init(kind: DataKind, dir: String, tokenizer: String, forgetSplit: TOFUForgetSet,
+        package init(kind: DataKind, dir: String, tokenizer: String, forgetSplit: TOFUForgetSet,
                     retainSplit: TOFURetainSet, maxLength: Int, markov: MarkovExperiment, markovSeed: Int = 0) {
             self.kind = kind
             self.dir = dir
@@ -103,15 +103,15 @@ extension ExperimentConfig {
     }
 
     /// `objective:` — the loss `forget_weight · forget + retain_weight · retain`.
-    public struct ObjectiveConfig: Codable, Equatable, Sendable {
-        public var forget: ForgetObjective
-        public var retain: RetainTerm
+    package struct ObjectiveConfig: Codable, Equatable, Sendable {
+        package var forget: ForgetObjective
+        package var retain: RetainTerm
         /// γ in `γ·forget + α·retain`.
-        public var forgetWeight: Double
+        package var forgetWeight: Double
         /// α in `γ·forget + α·retain`; unused when the retain term is `none`.
-        public var retainWeight: Double
+        package var retainWeight: Double
 
-        public init(forget: ForgetObjective, retain: RetainTerm, forgetWeight: Double, retainWeight: Double) {
+        package init(forget: ForgetObjective, retain: RetainTerm, forgetWeight: Double, retainWeight: Double) {
             self.forget = forget
             self.retain = retain
             self.forgetWeight = forgetWeight
@@ -125,20 +125,20 @@ extension ExperimentConfig {
     }
 
     /// `optimizer:`.
-    public struct OptimizerConfig: Codable, Equatable, Sendable {
-        public var name: OptimizerName
+    package struct OptimizerConfig: Codable, Equatable, Sendable {
+        package var name: OptimizerName
         /// The peak learning rate.
-        public var lr: Double
+        package var lr: Double
         /// AdamW's decoupled weight decay (unused by SGD).
-        public var weightDecay: Double
+        package var weightDecay: Double
         /// AdamW's (β₁, β₂) (unused by SGD).
-        public var betas: [Double]
+        package var betas: [Double]
         /// AdamW's ε (unused by SGD).
-        public var eps: Double
+        package var eps: Double
         /// Clip the global gradient norm to this; nil = no clipping.
-        public var maxGradNorm: Double?
+        package var maxGradNorm: Double?
 
-        public init(name: OptimizerName, lr: Double, weightDecay: Double, betas: [Double], eps: Double,
+        package init(name: OptimizerName, lr: Double, weightDecay: Double, betas: [Double], eps: Double,
                     maxGradNorm: Double?) {
             self.name = name
             self.lr = lr
@@ -157,12 +157,12 @@ extension ExperimentConfig {
     }
 
     /// `schedule:` — the learning rate over the run.
-    public struct ScheduleConfig: Codable, Equatable, Sendable {
-        public var name: ScheduleName
+    package struct ScheduleConfig: Codable, Equatable, Sendable {
+        package var name: ScheduleName
         /// Steps of linear warm-up from 0 (linear schedule only).
-        public var warmupSteps: Int
+        package var warmupSteps: Int
 
-        public init(name: ScheduleName, warmupSteps: Int) {
+        package init(name: ScheduleName, warmupSteps: Int) {
             self.name = name
             self.warmupSteps = warmupSteps
         }
@@ -174,35 +174,35 @@ extension ExperimentConfig {
     }
 
     /// `run:` — how long, in what batches, and where the outputs go.
-    public struct RunConfig: Codable, Equatable, Sendable {
+    package struct RunConfig: Codable, Equatable, Sendable {
         /// Unlearning steps; exactly one of `steps` and `epochs` is set.
-        public var steps: Int?
+        package var steps: Int?
         /// Passes over the forget set; exactly one of `steps` and `epochs` is set.
-        public var epochs: Int?
-        public var forgetBatch: Int
-        public var retainBatch: Int
+        package var epochs: Int?
+        package var forgetBatch: Int
+        package var retainBatch: Int
         /// Save a checkpoint every this many steps; 0 = the final checkpoint only.
-        public var checkpointEvery: Int
+        package var checkpointEvery: Int
         /// Record the G-effects every this many steps (and at step 0 and the last step); 0: never.
-        public var recordEvery: Int
+        package var recordEvery: Int
         /// The retain risk set, which the objective's retain term is also measured on: this many
         /// retain samples drawn with the run's seed (0: the whole retain split).
-        public var geffectRetainSize: Int
+        package var geffectRetainSize: Int
         /// The forget instances the G-effects are measured on: this many, drawn with the run's
         /// seed (0: the whole forget set).
-        public var geffectForgetSize: Int
+        package var geffectForgetSize: Int
         /// More risk sets to follow besides forget and retain: TOFU split names such as
         /// `real_authors` or `world_facts`, each capped at `geffect_retain_size` items.
-        public var riskSets: [String]
+        package var riskSets: [String]
         /// `exact`, or `paper`: as the G-effect paper's public code (micro-batches of 4, smoothed
         /// gradients, retain samples drawn at random from the retain split after its first 400).
-        public var geffectMode: GEffectModeName
+        package var geffectMode: GEffectModeName
         /// Rows per forward/backward pass when measuring over whole sets.
-        public var chunk: Int
+        package var chunk: Int
         /// The output directory.
-        public var out: String
+        package var out: String
 
-        public init(steps: Int?, epochs: Int?, forgetBatch: Int, retainBatch: Int, checkpointEvery: Int,
+        package init(steps: Int?, epochs: Int?, forgetBatch: Int, retainBatch: Int, checkpointEvery: Int,
                     recordEvery: Int, geffectRetainSize: Int = 100, geffectForgetSize: Int = 0, riskSets: [String] = [],
                     geffectMode: GEffectModeName = .exact, chunk: Int = 16, out: String) {
             self.steps = steps
@@ -221,7 +221,7 @@ extension ExperimentConfig {
 
         /// The run's length, `.steps(n)` or `.epochs(n)` (nil only in a config that has not been
         /// validated).
-        public var length: RunLength? {
+        package var length: RunLength? {
             switch (steps, epochs) {
             case let (s?, nil): return .steps(s)
             case let (nil, e?): return .epochs(e)
@@ -240,23 +240,23 @@ extension ExperimentConfig {
     }
 
     /// `eval:` — evaluation during the run (TOFU's metric suite, or the Markov KL metrics).
-    public struct EvalConfig: Codable, Equatable, Sendable {
+    package struct EvalConfig: Codable, Equatable, Sendable {
         /// Evaluate every this many steps, and at step 0 and the last step; 0: never.
-        public var every: Int
+        package var every: Int
         /// QA runs: whether to generate answers for the ROUGE metrics (and so model utility).
-        public var generate: Bool
+        package var generate: Bool
         /// QA runs: the checkpoint of a model trained without the forget set, for forget quality
         /// and privleak (null: those are not computed).
-        public var retainModel: String?
+        package var retainModel: String?
         /// QA runs: a split of the data directory the model never saw (e.g. `holdout01`), the
         /// negatives of the membership-inference AUCs (null: no MIA metrics).
-        public var holdoutSplit: String?
+        package var holdoutSplit: String?
         /// QA runs: the longest greedy answer.
-        public var maxNewTokens: Int
+        package var maxNewTokens: Int
         /// Markov runs: test sequences per group the KL metric averages over (0: all).
-        public var markovTestSize: Int
+        package var markovTestSize: Int
 
-        public init(every: Int = 0, generate: Bool = true, retainModel: String? = nil, holdoutSplit: String? = nil,
+        package init(every: Int = 0, generate: Bool = true, retainModel: String? = nil, holdoutSplit: String? = nil,
                     maxNewTokens: Int = 200, markovTestSize: Int = 256) {
             self.every = every
             self.generate = generate
@@ -274,7 +274,7 @@ extension ExperimentConfig {
     }
 
     /// How long a run is.
-    public enum RunLength: Equatable, Sendable {
+    package enum RunLength: Equatable, Sendable {
         /// This many optimiser steps.
         case steps(Int)
         /// This many passes over the forget set (in `forget_batch` batches).

@@ -5,90 +5,90 @@ extension ExperimentConfig {
     /// `objective.forget:` — a forget objective of `ObjectiveRegistry.forget` (`name`) and its
     /// hyper-parameters, the objective's own `Parameters` (keys left out keep its defaults; a key
     /// the objective does not read is an error). A resolved config writes every parameter.
-    public struct ForgetObjective: Codable, Equatable, Sendable {
+    package struct ForgetObjective: Codable, Equatable, Sendable {
         /// The objective.
-        public let term: any ForgetObjectiveTerm.Type
+        package let term: any ForgetObjectiveTerm.Type
         /// Its hyper-parameters, of type `term.Parameters`.
-        public let parameters: any ObjectiveParameters
+        package let parameters: any ObjectiveParameters
 
         /// `term` with `parameters` (its defaults when left out).
-        public init<Term: ForgetObjectiveTerm>(_ term: Term.Type, _ parameters: Term.Parameters = .init()) {
+        package init<Term: ForgetObjectiveTerm>(_ term: Term.Type, _ parameters: Term.Parameters = .init()) {
             self.term = term
             self.parameters = parameters
         }
 
         /// The objective's name.
-        public var name: String { term.name }
+        package var name: String { term.name }
 
         /// The hyper-parameter `key` as a number (nil for an unset block or a key the objective
         /// does not read).
-        public subscript(key: String) -> Double? { parameters[key] }
+        package subscript(key: String) -> Double? { parameters[key] }
 
         /// The objective's term for a model of `shape` (RMU draws its direction from `rng`).
-        public func makeTerm(shape: ObjectiveModelShape, rng: inout RNG) -> any ObjectiveTerm {
+        package func makeTerm(shape: ObjectiveModelShape, rng: inout RNG) -> any ObjectiveTerm {
             term.make(parameters, shape: shape, rng: &rng)
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let name = try ObjectiveName.decode(from: decoder, kind: "forget objective", names: ObjectiveRegistry.forgetNames)
             guard let term = ObjectiveRegistry.forget(named: name) else { preconditionFailure("decode checked the name") }
             self.term = term
             parameters = try term.decodeParameters(from: decoder)
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             try ObjectiveName.encode(name, to: encoder)
             try parameters.encode(to: encoder)
         }
 
-        public static func == (a: Self, b: Self) -> Bool { a.name == b.name && a.parameters.isEqual(to: b.parameters) }
+        package static func == (a: Self, b: Self) -> Bool { a.name == b.name && a.parameters.isEqual(to: b.parameters) }
     }
 
     /// `objective.retain:` — `none`, or a retain term of `ObjectiveRegistry.retain` (`name`) and
     /// its hyper-parameters, as for the forget objective.
-    public struct RetainTerm: Codable, Equatable, Sendable {
+    package struct RetainTerm: Codable, Equatable, Sendable {
         /// The term; nil for `none`.
-        public let term: (any RetainObjectiveTerm.Type)?
+        package let term: (any RetainObjectiveTerm.Type)?
         /// Its hyper-parameters, of type `term.Parameters` (`NoParameters` for `none`).
-        public let parameters: any ObjectiveParameters
+        package let parameters: any ObjectiveParameters
 
         /// No retain term.
-        public init() {
+        package init() {
             term = nil
             parameters = NoParameters()
         }
 
         /// `term` with `parameters` (its defaults when left out).
-        public init<Term: RetainObjectiveTerm>(_ term: Term.Type, _ parameters: Term.Parameters = .init()) {
+        package init<Term: RetainObjectiveTerm>(_ term: Term.Type, _ parameters: Term.Parameters = .init()) {
             self.term = term
             self.parameters = parameters
         }
 
         /// The term's name, `none` when there is none.
-        public var name: String { term?.name ?? ObjectiveRegistry.noRetainTerm }
+        package var name: String { term?.name ?? ObjectiveRegistry.noRetainTerm }
 
         /// The hyper-parameter `key` as a number (nil for an unset block or a key the term does
         /// not read).
-        public subscript(key: String) -> Double? { parameters[key] }
+        package subscript(key: String) -> Double? { parameters[key] }
 
         /// The term for a model of `shape`; nil for `none`.
-        public func makeTerm(shape: ObjectiveModelShape) -> (any ObjectiveTerm)? {
+        package func makeTerm(shape: ObjectiveModelShape) -> (any ObjectiveTerm)? {
             term?.make(parameters, shape: shape)
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let name = try ObjectiveName.decode(from: decoder, kind: "retain term", names: ObjectiveRegistry.retainNames)
             let term = ObjectiveRegistry.retain(named: name)
             self.term = term
             parameters = try term?.decodeParameters(from: decoder) ?? NoParameters()
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             try ObjectiveName.encode(name, to: encoder)
             try parameters.encode(to: encoder)
         }
 
-        public static func == (a: Self, b: Self) -> Bool { a.name == b.name && a.parameters.isEqual(to: b.parameters) }
+        package static func == (a: Self, b: Self) -> Bool { a.name == b.name && a.parameters.isEqual(to: b.parameters) }
     }
 }
 

@@ -6,7 +6,7 @@ import Unlearning
 /// block listing the objective's own parameters with their meaning. `gscope objectives
 /// --write-configs data/configs` rewrites them; a test checks that the committed files are what
 /// this writes. A new objective gets its configs without editing anything here.
-public enum StandardConfigs {
+package enum StandardConfigs {
     /// One folder of configs sharing everything but the objective.
     struct Suite {
         /// The folder under `data/configs/`, e.g. `tofu/forget05`.
@@ -155,7 +155,7 @@ public enum StandardConfigs {
     }
 
     /// Every standard config: its path under `data/configs/` and its text.
-    public static var files: [(path: String, text: String)] {
+    package static var files: [(path: String, text: String)] {
         suites.flatMap { suite in suite.objectives.map { objective in
             let stem = suite.stem(objective), name = suite.runName(objective).replacingOccurrences(of: "_", with: "-")
             let path = "\(suite.folder)/\(stem).yaml"
@@ -179,7 +179,7 @@ public enum StandardConfigs {
     }
 
     /// Writes every standard config under `directory` (replacing files of the same name).
-    public static func write(to directory: String) throws {
+    package static func write(to directory: String) throws {
         for file in files {
             let url = URL(fileURLWithPath: directory).appendingPathComponent(file.path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -5,17 +5,17 @@ import Model
 
 /// The TOFU metric suite with everything it needs loaded once: the evaluation sets, the tokenizer
 /// and template, and the retain model's reference values (forget-set truth ratios, Min-K% AUC).
-public final class TOFUEvaluationJob {
-    public let sets: TOFUEvalSets
-    public let scorer: TOFUScorer
+package final class TOFUEvaluationJob {
+    package let sets: TOFUEvalSets
+    package let scorer: TOFUScorer
     /// Whether the ROUGE metrics (and with them model utility) are computed: greedy generations of
     /// every question of the forget, retain, real-authors and world-facts sets.
-    public let generate: Bool
-    public let retain: RetainReference?
+    package let generate: Bool
+    package let retain: RetainReference?
 
     /// - retainModel: a checkpoint of the model trained without the forget set (nil: no forget
     ///   quality, no privleak).
-    public init(dataDir: String, tokenizer: any TextTokenizer, forgetSplit: TOFUForgetSet, holdout: String?,
+    package init(dataDir: String, tokenizer: any TextTokenizer, forgetSplit: TOFUForgetSet, holdout: String?,
                 retainModel: String?, maxLength: Int, maxNewTokens: Int, generate: Bool) throws {
         let sets = try TOFUEvalSets.load(try TOFUDirectory(path: dataDir), forget: forgetSplit, holdout: holdout)
         var scorer = TOFUScorer(formatter: QAFormatter(tokenizer: tokenizer, maxLength: maxLength))
@@ -30,7 +30,7 @@ public final class TOFUEvaluationJob {
     }
 
     /// The report of one model.
-    public func evaluate(_ model: any CausalLanguageModel) throws -> TOFUReport {
+    package func evaluate(_ model: any CausalLanguageModel) throws -> TOFUReport {
         let end = scorer.formatter.tokenizer.special.end, limit = model.contextLength
         let greedy: GreedyGenerate = { prompts, maxNewTokens in
             try model.generateGreedy(prompts: prompts.map { Array($0.prefix(limit)) }, maxNewTokens: maxNewTokens, stopToken: end)
@@ -39,7 +39,7 @@ public final class TOFUEvaluationJob {
     }
 
     /// A checkpoint's model, checked against the tokenizer's vocabulary.
-    public static func loadModel(_ path: String, vocabSize: Int) throws -> any CausalLanguageModel {
+    package static func loadModel(_ path: String, vocabSize: Int) throws -> any CausalLanguageModel {
         let model = try Checkpoint.loadModel(from: path)
         guard model.vocabSize == vocabSize else {
             throw EvaluationError("the tokenizer has \(vocabSize) ids, the model in \(path) a vocabulary of \(model.vocabSize): use the tokenizer it was trained with")
@@ -49,7 +49,7 @@ public final class TOFUEvaluationJob {
 }
 
 /// A bad input to an evaluation.
-public struct EvaluationError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct EvaluationError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

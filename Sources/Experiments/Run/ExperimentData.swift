@@ -4,18 +4,18 @@ import Unlearning
 
 /// The forget, refusal and retain samples of an experiment, tokenized and formatted, with what a
 /// run file records about them.
-public struct ExperimentData: Sendable {
-    public let unlearning: UnlearningData
+package struct ExperimentData: Sendable {
+    package let unlearning: UnlearningData
     /// The vocabulary the samples are written in (the model must have the same).
-    public let vocabSize: Int
+    package let vocabSize: Int
     /// One line saying where the data came from.
-    public let summary: String
+    package let summary: String
     /// The extra risk sets the configuration names (`run.risk_sets`), formatted like the rest.
-    public var extraRiskSets: [(name: String, samples: [FormattedSample])] = []
+    package var extraRiskSets: [(name: String, samples: [FormattedSample])] = []
     /// QA data: the tokenizer the samples were written with (nil for Markov sequences).
-    public var tokenizer: (any TextTokenizer)?
+    package var tokenizer: (any TextTokenizer)?
     /// Markov data: the group (`forget1`, `forget2`) of every forget sample; nil for QA data.
-    public var forgetGroups: [String]?
+    package var forgetGroups: [String]?
 
     /// Loads the data a configuration names.
     ///
@@ -28,7 +28,7 @@ public struct ExperimentData: Sendable {
     /// - Markov (`kind: markov`): the forget1 ∪ forget2 and retain training sequences of
     ///   experiment A or B, sampled with `markov_seed` exactly as `gscope train --markov` saw them.
     /// `riskSets` names more splits to load as risk sets (QA only).
-    public static func load(_ config: ExperimentConfig.DataConfig, blockSize: Int, refusals: Bool, riskSets: [String] = [],
+    package static func load(_ config: ExperimentConfig.DataConfig, blockSize: Int, refusals: Bool, riskSets: [String] = [],
                             rng: inout RNG) throws -> ExperimentData {
         switch config.kind {
         case .qa:

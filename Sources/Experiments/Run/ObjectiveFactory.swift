@@ -4,7 +4,7 @@ import Unlearning
 extension ExperimentConfig.ObjectiveConfig {
     /// The objective this configuration names, for a model of `width` and `blocks` blocks
     /// (representation terms default to the middle block; RMU's direction u is drawn from `rng`).
-    public func makeObjective(width: Int, blocks: Int, rng: inout RNG) -> UnlearningObjective {
+    package func makeObjective(width: Int, blocks: Int, rng: inout RNG) -> UnlearningObjective {
         let shape = ObjectiveModelShape(width: width, blocks: blocks)
         return UnlearningObjective(forget: forget.makeTerm(shape: shape, rng: &rng), retain: retain.makeTerm(shape: shape),
                                    forgetWeight: forgetWeight, retainWeight: retainWeight)

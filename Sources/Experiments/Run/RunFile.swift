@@ -7,7 +7,7 @@ import Store
 import Unlearning
 
 /// The version written into every run file.
-public let gscopeVersion = "0.5.0"
+package let gscopeVersion = "0.5.0"
 
 /// The HDF5 run file of an unlearning run, written as the run goes: every extendible dataset grows
 /// by one row per step and the file is flushed once the step's rows are all written (its step
@@ -19,8 +19,8 @@ public let gscopeVersion = "0.5.0"
 /// overwritten in place, so other processes can read the file at any moment. The root attribute
 /// `status` says how far the run got: `running`, then `complete`, `diverged at step N` or
 /// `interrupted at step N` (``finish(status:answerNLLAfter:)``).
-public final class UnlearningRunFile {
-    public let file: H5File
+package final class UnlearningRunFile {
+    package let file: H5File
     private var train: TrainRows?
     private var record: RecordRows?
     private var evaluation: EvalRows?
@@ -29,10 +29,10 @@ public final class UnlearningRunFile {
     private var evaluationReports: [(step: Int, json: String)] = []
 
     /// The summary columns and `/eval` attributes of the run's evaluations (from the first one).
-    public struct EvaluationLayout {
-        public let names: [String]
-        public let attributes: [(String, Double)]
-        public init(names: [String], attributes: [(String, Double)]) {
+    package struct EvaluationLayout {
+        package let names: [String]
+        package let attributes: [(String, Double)]
+        package init(names: [String], attributes: [(String, Double)]) {
             self.names = names
             self.attributes = attributes
         }
@@ -46,7 +46,7 @@ public final class UnlearningRunFile {
     /// one per forget-split sample, when the data has groups: Markov's forget1 and forget2). `exact`: whether the G-effects are
     /// split by instance and token and update effects recorded (false in the paper's mode).
     /// `evaluation`: the `/eval` columns, when the run evaluates.
-    public init(path: String, config: ExperimentConfig, model: any CausalLanguageModel, objective: UnlearningObjective,
+    package init(path: String, config: ExperimentConfig, model: any CausalLanguageModel, objective: UnlearningObjective,
                 data: UnlearningData, measuredForget: [Int], forgetGroups: [String]? = nil, forgetBatch: Int, riskSets: [String], exact: Bool,
                 length T: Int, evaluation evaluationLayout: EvaluationLayout? = nil,
                 answerNLLBefore: (forget: Double, retain: Double) = (.nan, .nan)) throws {
@@ -100,16 +100,16 @@ public final class UnlearningRunFile {
     }
 
     /// The `status` of a run still going (or killed without a chance to say so).
-    public static let running = "running"
+    package static let running = "running"
     /// The `status` of a run that did every step.
-    public static let complete = "complete"
+    package static let complete = "complete"
 
     /// Appends one optimiser step to `/train/…`.
-    public func append(_ r: UnlearningStepRecord) throws { try train?.append(r) }
+    package func append(_ r: UnlearningStepRecord) throws { try train?.append(r) }
 
     /// Appends one recorded step θ_t: its measurement and, when the update θ_t → θ_{t+1} was made,
     /// its update effects (NaN otherwise).
-    public func append(_ m: StepMeasurement, updateEffects: [UpdateEffect]?) throws {
+    package func append(_ m: StepMeasurement, updateEffects: [UpdateEffect]?) throws {
         try record?.append(m, updateEffects)
     }
 
@@ -133,7 +133,7 @@ public final class UnlearningRunFile {
 
     /// Ends the run's file: sets `status` and, for a completed run, the answer NLLs after it,
     /// writes the evaluation reports kept so far, and closes the file.
-    public func finish(status: String, answerNLLAfter: (forget: Double, retain: Double)? = nil) throws {
+    package func finish(status: String, answerNLLAfter: (forget: Double, retain: Double)? = nil) throws {
         let root = file.root
         try root.setAttribute("status", status)
         if let after = answerNLLAfter {
@@ -155,7 +155,7 @@ public final class UnlearningRunFile {
     /// After a failure: marks the file `status` (best effort; a full disk may refuse even that),
     /// releases every dataset handle and closes the file, ignoring further errors, so that no
     /// HDF5 handle stays open.
-    public func abandon(status: String) {
+    package func abandon(status: String) {
         try? file.root.setAttribute("status", status)
         try? closeRows()
     }
@@ -168,10 +168,10 @@ public final class UnlearningRunFile {
         try file.close()
     }
 
-    public func setAttribute(_ name: String, _ value: Double) throws { try file.root.setAttribute(name, value) }
+    package func setAttribute(_ name: String, _ value: Double) throws { try file.root.setAttribute(name, value) }
 
     /// Closes the file as it is (``finish(status:answerNLLAfter:)`` is the way to end a run).
-    public func close() throws { try closeRows() }
+    package func close() throws { try closeRows() }
 }
 
 /// `/train/…`: one row per optimiser step, about the step's own batch.

@@ -3,8 +3,8 @@ import Store
 
 /// A run file's summary, as `gscope inspect RUN.h5` prints it (and
 /// `notebooks-scripts/read_run.py` with h5py): what ran, and how the risks and G-effects moved.
-public enum RunSummary {
-    public static func text(of path: String) throws -> String {
+package enum RunSummary {
+    package static func text(of path: String) throws -> String {
         let file = try H5File.open(path)
         defer { try? file.close() }
         let root = file.root

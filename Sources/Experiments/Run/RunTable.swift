@@ -6,21 +6,21 @@ import Store
 /// `UnlearningExperiment.retainReportCount` (200) retain items before → after, the last
 /// evaluation's headline metrics (TOFU: forget quality and model utility; Markov: the KL of each
 /// group) and the last recorded G-effects on the forget and retain risks, e_forget and e_retain.
-public enum RunTable {
+package enum RunTable {
     /// The evaluation metrics a table shows, in this order, when any run has them.
-    public static let headlineMetrics = ["forget_quality", "model_utility", "kl_forget1", "kl_forget2", "kl_retain"]
+    package static let headlineMetrics = ["forget_quality", "model_utility", "kl_forget1", "kl_forget2", "kl_retain"]
 
-    public struct Row: Sendable {
+    package struct Row: Sendable {
         /// The configuration's `name`.
-        public let name: String
-        public let objective: String
-        public let forgetNLL: (before: Double, after: Double), retainNLL: (before: Double, after: Double)
+        package let name: String
+        package let objective: String
+        package let forgetNLL: (before: Double, after: Double), retainNLL: (before: Double, after: Double)
         /// The last evaluated value of each of `headlineMetrics` the run has.
-        public let lastEvaluation: [String: Double]
-        public let forgetGEffect: Double?, retainGEffect: Double?
+        package let lastEvaluation: [String: Double]
+        package let forgetGEffect: Double?, retainGEffect: Double?
     }
 
-    public static func row(of path: String) throws -> Row {
+    package static func row(of path: String) throws -> Row {
         let file = try H5File.open(path)
         defer { try? file.close() }
         let root = file.root
@@ -41,7 +41,7 @@ public enum RunTable {
 
     /// The table, a header and one aligned line per run; an evaluation column appears when some
     /// run has the metric.
-    public static func text(of paths: [String]) throws -> String {
+    package static func text(of paths: [String]) throws -> String {
         func cell(_ v: Double?, _ format: String = "%.4g") -> String { v.map { String(format: format, $0) } ?? "—" }
         let table = try paths.map(row(of:))
         let metrics = headlineMetrics.filter { m in table.contains { $0.lastEvaluation[m] != nil } }

@@ -8,17 +8,17 @@ import Unlearning
 /// An unlearning run built from a configuration: the starting checkpoint (also the frozen
 /// reference θ_o), the data, the objective, the optimiser and the loop; `run` writes the run
 /// directory.
-public final class UnlearningExperiment {
-    public let config: ExperimentConfig
-    public let data: ExperimentData
-    public let unlearner: Unlearner
+package final class UnlearningExperiment {
+    package let config: ExperimentConfig
+    package let data: ExperimentData
+    package let unlearner: Unlearner
     /// Evaluation every `eval.every` steps (nil when 0).
     let evaluation: RunEvaluation?
 
     /// Retain samples whose NLL is reported before and after the run (the first of the split).
-    public static let retainReportCount = 200
+    package static let retainReportCount = 200
 
-    public init(config: ExperimentConfig) throws {
+    package init(config: ExperimentConfig) throws {
         let model = try Checkpoint.loadModel(from: config.model.checkpoint)
         let rng = RNG(seed: UInt64(config.seed))
         var objectiveRNG = rng.fork(1), dataRNG = rng.fork(2)
@@ -53,7 +53,7 @@ public final class UnlearningExperiment {
     }
 
     /// The token-mean answer NLL of the whole forget set and of the first retain samples.
-    public func answerNLL() throws -> (forget: Double, retain: Double) {
+    package func answerNLL() throws -> (forget: Double, retain: Double) {
         let d = data.unlearning, model = unlearner.model
         let retain = Array(d.retain.prefix(Self.retainReportCount))
         return (try meanAnswerNLL(model, samples: d.forget, padding: d.padding, length: d.sequenceLength),
@@ -67,7 +67,7 @@ public final class UnlearningExperiment {
     /// nil when `run.record_every` is 0. In the paper's mode (`run.geffect_mode: paper`) the
     /// retain and other risk sets are the pools its micro-batches are drawn from: the retain split
     /// after its first `paperRetainOffset` samples, and the other splits whole.
-    public lazy var instrumenter: Instrumenter? = {
+    package lazy var instrumenter: Instrumenter? = {
         guard config.run.recordEvery > 0 else { return nil }
         let d = data.unlearning, paper = config.run.geffectMode == .paper
         let size = paper || config.run.geffectRetainSize == 0 ? nil : config.run.geffectRetainSize
@@ -86,13 +86,13 @@ public final class UnlearningExperiment {
     }()
 
     /// The paper's code draws its retain micro-batches from `retain[400:]`.
-    public static let paperRetainOffset = 400
+    package static let paperRetainOffset = 400
 
     /// What one step reports: the update's record and, at a recorded step, the measurement at the
     /// parameters it produced.
-    public typealias Progress = (_ step: UnlearningStepRecord, _ measurement: StepMeasurement?) -> Void
+    package typealias Progress = (_ step: UnlearningStepRecord, _ measurement: StepMeasurement?) -> Void
     /// What an evaluation reports: the step and the summary values.
-    public typealias EvaluationProgress = (_ step: Int, _ values: [(String, Double)]) -> Void
+    package typealias EvaluationProgress = (_ step: Int, _ values: [(String, Double)]) -> Void
 
     /// Runs every step into `directory`: the run file (`runFile`, by default `run.h5`),
     /// `checkpoints/step-NNNNNN/` every `run.checkpoint_every` steps, and the final `checkpoint/`.
@@ -109,7 +109,7 @@ public final class UnlearningExperiment {
     ///   returns a signal number: the step in flight, N, is abandoned, what was finished before it
     ///   is written, and ``RunInterrupted`` is thrown.
     /// Any other error (a full disk) closes every handle of the file before it is rethrown.
-    public func run(into directory: String, runFile runPath: String? = nil, progress: Progress,
+    package func run(into directory: String, runFile runPath: String? = nil, progress: Progress,
                     evaluated: EvaluationProgress = { _, _ in }, stopRequested: () -> Int32? = { nil }) throws
         -> (before: (forget: Double, retain: Double), after: (forget: Double, retain: Double))
     {
@@ -220,7 +220,7 @@ public final class UnlearningExperiment {
     }
 
     /// The steps whose checkpoints `run` writes under `checkpoints/` (`run.checkpoint_every`).
-    public var checkpointSteps: [Int] {
+    package var checkpointSteps: [Int] {
         let every = config.run.checkpointEvery, total = unlearner.totalSteps
         return every > 0 ? Array(stride(from: every, to: total, by: every)) : []
     }

@@ -4,12 +4,12 @@
 /// metadata `{"format": "pt", "gscope": "gpt"}`. The directory loads in PyTorch with
 /// `notebooks-scripts/parity/gpt_torch.py`.
 extension Checkpoint {
-    public static let architecture = "gpt"
-    public static let metadata = ["format": "pt", "gscope": "gpt"]
+    package static let architecture = "gpt"
+    package static let metadata = ["format": "pt", "gscope": "gpt"]
 
     /// Writes a GPT's `parameters` (the flat buffer in layout order) and `config` to `directory`
     /// (see `save(configJSON:…)`: atomic per file).
-    public static func save(config: GPTConfig, parameters: UnsafeBufferPointer<Float>,
+    package static func save(config: GPTConfig, parameters: UnsafeBufferPointer<Float>,
                             to directory: String) throws(ModelError) {
         try config.validate()
         try save(configJSON: configJSON(config), layout: config.parameterLayout(), parameters: parameters,
@@ -17,7 +17,7 @@ extension Checkpoint {
     }
 
     /// `save` for a parameter array.
-    public static func save(config: GPTConfig, parameters: [Float], to directory: String) throws(ModelError) {
+    package static func save(config: GPTConfig, parameters: [Float], to directory: String) throws(ModelError) {
         // A typed-throws closure cannot pass through `withUnsafeBufferPointer`, so capture the result.
         var failure: ModelError?
         parameters.withUnsafeBufferPointer { buffer in
@@ -34,7 +34,7 @@ extension Checkpoint {
     /// layout order.
     /// The sizes of `config.json` are checked against the weights file before anything the size
     /// of the model is built (`ClaimedSizes`).
-    public static func load(from directory: String) throws(ModelError) -> (config: GPTConfig, parameters: [Float]) {
+    package static func load(from directory: String) throws(ModelError) -> (config: GPTConfig, parameters: [Float]) {
         let config = try decodeGPTConfig(from: directory)
         let path = join(directory, configFile)
         let weights = try readWeights(of: directory, claiming: config.claimedSizes(file: path)) { () throws(ModelError) in
@@ -46,7 +46,7 @@ extension Checkpoint {
     }
 
     /// Reads and validates the GPT `config.json` of the checkpoint in `directory`.
-    public static func readConfig(from directory: String) throws(ModelError) -> GPTConfig {
+    package static func readConfig(from directory: String) throws(ModelError) -> GPTConfig {
         let config = try decodeGPTConfig(from: directory)
         try validate(config, path: join(directory, configFile))
         return config
@@ -71,7 +71,7 @@ extension Checkpoint {
     }
 
     /// The exact text of `config.json` for `config` (sorted keys, two-space indent, final newline).
-    public static func configJSON(_ config: GPTConfig) -> String {
+    package static func configJSON(_ config: GPTConfig) -> String {
         prettyJSON([("architecture", "\"\(architecture)\""), ("block_size", String(config.blockSize)),
                     ("n_embd", String(config.nEmbd)), ("n_head", String(config.nHead)),
                     ("n_layer", String(config.nLayer)), ("vocab_size", String(config.vocabSize))])

@@ -4,12 +4,12 @@
 /// `LlamaConfig`'s keys), so that `LlamaForCausalLM.from_pretrained(directory)` loads the
 /// directory as it is.
 extension Checkpoint {
-    public static let llamaModelType = "llama"
-    public static let llamaMetadata = ["format": "pt", "gscope": "llama"]
+    package static let llamaModelType = "llama"
+    package static let llamaMetadata = ["format": "pt", "gscope": "llama"]
 
     /// Writes a Llama's `parameters` (the flat buffer in layout order) and `config` to
     /// `directory` (atomic per file).
-    public static func saveLlama(config: LlamaConfig, parameters: UnsafeBufferPointer<Float>,
+    package static func saveLlama(config: LlamaConfig, parameters: UnsafeBufferPointer<Float>,
                                  to directory: String) throws(ModelError) {
         try config.validate()
         try save(configJSON: llamaConfigJSON(config), layout: config.parameterLayout(), parameters: parameters,
@@ -18,7 +18,7 @@ extension Checkpoint {
 
     /// Reads the Llama checkpoint in `directory`: its configuration and the flat parameter
     /// buffer in layout order.
-    public static func loadLlama(from directory: String) throws(ModelError) -> (config: LlamaConfig, parameters: [Float]) {
+    package static func loadLlama(from directory: String) throws(ModelError) -> (config: LlamaConfig, parameters: [Float]) {
         let path = join(directory, configFile)
         let header = try decodeConfig(ArchitectureHeader.self, from: directory)
         guard header.modelType == llamaModelType else {
@@ -40,7 +40,7 @@ extension Checkpoint {
     }
 
     /// The text of a transformers `config.json` for `config` (sorted keys, two-space indent).
-    public static func llamaConfigJSON(_ c: LlamaConfig) -> String {
+    package static func llamaConfigJSON(_ c: LlamaConfig) -> String {
         prettyJSON([("architectures", "[\"LlamaForCausalLM\"]"), ("model_type", "\"\(llamaModelType)\""),
                     ("attention_bias", "false"), ("mlp_bias", "false"), ("hidden_act", "\"silu\""),
                     ("torch_dtype", "\"float32\""), ("head_dim", String(c.headSize)),

@@ -11,9 +11,9 @@ import Darwin
 /// writes gscope's own configuration (`Checkpoint+GPT.swift`); the Llama writes Hugging Face's,
 /// so that `LlamaForCausalLM.from_pretrained(directory)` loads it (`Checkpoint+Llama.swift`).
 /// `Checkpoint.loadModel(from:)` reads either, or a GGUF file.
-public enum Checkpoint {
-    public static let weightsFile = "model.safetensors"
-    public static let configFile = "config.json"
+package enum Checkpoint {
+    package static let weightsFile = "model.safetensors"
+    package static let configFile = "config.json"
 
     /// Writes `parameters` (the flat buffer in `layout` order) and the text `configJSON` to
     /// `directory`, creating it if needed and replacing an existing checkpoint there. Each file is

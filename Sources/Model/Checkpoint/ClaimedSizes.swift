@@ -1,20 +1,20 @@
 /// A count computed with overflow-checked arithmetic: once a sum or product does not fit in an
 /// `Int` the value is nil and stays nil, so sizes read from a file can be combined freely and
 /// checked once at the end, with no trap on the way.
-public struct CheckedCount: Equatable, Sendable, ExpressibleByIntegerLiteral {
+package struct CheckedCount: Equatable, Sendable, ExpressibleByIntegerLiteral {
     /// The count, or nil when a step overflowed.
-    public let value: Int?
+    package let value: Int?
 
-    public init(_ value: Int?) { self.value = value }
-    public init(integerLiteral value: Int) { self.value = value }
+    package init(_ value: Int?) { self.value = value }
+    package init(integerLiteral value: Int) { self.value = value }
 
-    public static func + (a: CheckedCount, b: CheckedCount) -> CheckedCount {
+    package static func + (a: CheckedCount, b: CheckedCount) -> CheckedCount {
         guard let x = a.value, let y = b.value else { return nil }
         let (sum, overflow) = x.addingReportingOverflow(y)
         return CheckedCount(overflow ? nil : sum)
     }
 
-    public static func * (a: CheckedCount, b: CheckedCount) -> CheckedCount {
+    package static func * (a: CheckedCount, b: CheckedCount) -> CheckedCount {
         guard let x = a.value, let y = b.value else { return nil }
         let (product, overflow) = x.multipliedReportingOverflow(by: y)
         return CheckedCount(overflow ? nil : product)
@@ -22,28 +22,28 @@ public struct CheckedCount: Equatable, Sendable, ExpressibleByIntegerLiteral {
 }
 
 extension CheckedCount: ExpressibleByNilLiteral {
-    public init(nilLiteral: ()) { self.value = nil }
+    package init(nilLiteral: ()) { self.value = nil }
 }
 
 /// What a model configuration claims about the weights, in the words of the file it came from
 /// (`config.json` or GGUF metadata), to be checked against the weights file before any layout or
 /// buffer exists: a configuration that claims 10⁹ layers or a width of 2³¹ is refused at once,
 /// naming the file and the key, instead of hanging, trapping or failing to allocate.
-public struct ClaimedSizes: Sendable {
+package struct ClaimedSizes: Sendable {
     /// The file the sizes come from (for messages).
-    public var file: String
+    package var file: String
     /// The sizes that are a dimension of some parameter tensor, under their keys in `file`, e.g.
     /// `("n_embd", 128)`: none can exceed the number of weights the file holds.
-    public var dimensions: [(key: String, value: Int)]
+    package var dimensions: [(key: String, value: Int)]
     /// The key giving the number of blocks, and its value.
-    public var layers: (key: String, value: Int)
+    package var layers: (key: String, value: Int)
     /// Parameter tensors per block, and outside the blocks.
-    public var tensorsPerBlock: Int
-    public var tensorsOutsideBlocks: Int
+    package var tensorsPerBlock: Int
+    package var tensorsOutsideBlocks: Int
     /// The number of parameters the sizes make (overflow-checked).
-    public var parameterCount: CheckedCount
+    package var parameterCount: CheckedCount
 
-    public init(file: String, dimensions: [(key: String, value: Int)], layers: (key: String, value: Int),
+    package init(file: String, dimensions: [(key: String, value: Int)], layers: (key: String, value: Int),
                 tensorsPerBlock: Int, tensorsOutsideBlocks: Int, parameterCount: CheckedCount) {
         self.file = file
         self.dimensions = dimensions
@@ -54,7 +54,7 @@ public struct ClaimedSizes: Sendable {
     }
 
     /// The number of parameter tensors the sizes make (overflow-checked).
-    public var tensorCount: CheckedCount {
+    package var tensorCount: CheckedCount {
         CheckedCount(tensorsOutsideBlocks) + CheckedCount(tensorsPerBlock) * CheckedCount(layers.value)
     }
 
@@ -65,7 +65,7 @@ public struct ClaimedSizes: Sendable {
     /// is cheap to build (at most `tensors` blocks) and its tensor shapes can be compared with the
     /// file's before any buffer exists; a loader that allocates first also calls
     /// `checkParameterCount`.
-    public func check(against weights: String, tensors: Int, elements: Int,
+    package func check(against weights: String, tensors: Int, elements: Int,
                       validate: () throws(ModelError) -> Void) throws(ModelError) {
         for (key, value) in dimensions where value > elements {
             throw .checkpoint("\(file): \(key) is \(value), more than the \(elements) weights \(weights) holds in all")
@@ -79,7 +79,7 @@ public struct ClaimedSizes: Sendable {
 
     /// Throws a `ModelError` naming `file` and its sizes when they make more parameters than the
     /// `elements` `weights` holds (or more than an `Int` counts).
-    public func checkParameterCount(against weights: String, elements: Int) throws(ModelError) {
+    package func checkParameterCount(against weights: String, elements: Int) throws(ModelError) {
         guard let count = parameterCount.value, count <= elements else {
             let sizes = (dimensions + [layers]).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             let count = parameterCount.value.map(String.init) ?? "more than \(Int.max)"

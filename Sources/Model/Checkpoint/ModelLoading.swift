@@ -4,7 +4,7 @@ extension Checkpoint {
     /// The model at `path`, whatever its architecture: a `*.gguf` file (a llama-architecture
     /// model, dequantised; `LlamaGGUF`), or a checkpoint directory whose `config.json` names a
     /// GPT (`"architecture": "gpt"`) or a Llama (`"model_type": "llama"`).
-    public static func loadModel(from path: String) throws(ModelError) -> any CausalLanguageModel {
+    package static func loadModel(from path: String) throws(ModelError) -> any CausalLanguageModel {
         if path.hasSuffix(".gguf") { return try LlamaGGUF.load(path) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {

@@ -13,14 +13,14 @@ import NumericCore
 // the data section starts at a multiple of 8 bytes.
 
 /// Element types of the safetensors format.
-public enum SafetensorsDType: String, Sendable, CaseIterable {
+package enum SafetensorsDType: String, Sendable, CaseIterable {
     case bool = "BOOL", u8 = "U8", i8 = "I8", f8E5M2 = "F8_E5M2", f8E4M3 = "F8_E4M3"
     case i16 = "I16", u16 = "U16", f16 = "F16", bf16 = "BF16"
     case i32 = "I32", u32 = "U32", f32 = "F32"
     case i64 = "I64", u64 = "U64", f64 = "F64"
 
     /// Bytes per element.
-    public var byteSize: Int {
+    package var byteSize: Int {
         switch self {
         case .bool, .u8, .i8, .f8E5M2, .f8E4M3: 1
         case .i16, .u16, .f16, .bf16: 2
@@ -30,20 +30,20 @@ public enum SafetensorsDType: String, Sendable, CaseIterable {
     }
 
     /// Element types `SafetensorsFile.floats(_:)` and `doubles(_:)` convert from.
-    public var isFloatingPoint: Bool { [.f16, .bf16, .f32, .f64].contains(self) }
+    package var isFloatingPoint: Bool { [.f16, .bf16, .f32, .f64].contains(self) }
     /// Element types `SafetensorsFile.ints(_:)` converts from.
-    public var isInteger: Bool { [.bool, .u8, .i8, .i16, .u16, .i32, .u32, .i64, .u64].contains(self) }
+    package var isInteger: Bool { [.bool, .u8, .i8, .i16, .u16, .i32, .u32, .i64, .u64].contains(self) }
 }
 
 /// One tensor entry of a safetensors header.
-public struct SafetensorsTensorInfo: Sendable, Equatable {
-    public let name: String
-    public let dtype: SafetensorsDType
-    public let shape: [Int]
+package struct SafetensorsTensorInfo: Sendable, Equatable {
+    package let name: String
+    package let dtype: SafetensorsDType
+    package let shape: [Int]
     /// Byte range inside the data section (the reference's `data_offsets`).
-    public let dataOffsets: Range<Int>
+    package let dataOffsets: Range<Int>
     /// Number of elements (1 for a scalar of shape `[]`).
-    public var count: Int { shape.reduce(1, *) }
+    package var count: Int { shape.reduce(1, *) }
 }
 
 // MARK: - Reading
@@ -51,14 +51,14 @@ public struct SafetensorsTensorInfo: Sendable, Equatable {
 /// A safetensors file read into memory (mapped where the platform allows), with its header parsed
 /// and checked. Tensors are converted on access: `floats`/`doubles` from F32, F64, F16 and BF16,
 /// `ints` from the integer types.
-public struct SafetensorsFile: Sendable {
+package struct SafetensorsFile: Sendable {
     /// The path the file was read from (or a label for in-memory bytes), used in error messages.
-    public let path: String
+    package let path: String
     /// Tensor names in data order (ascending `data_offsets`), which for files written by
     /// `SafetensorsWriter` is the order they were added.
-    public let names: [String]
+    package let names: [String]
     /// The `__metadata__` entries (empty when the header has none).
-    public let metadata: [String: String]
+    package let metadata: [String: String]
 
     private let infos: [String: SafetensorsTensorInfo]
     private let bytes: Data
@@ -66,10 +66,10 @@ public struct SafetensorsFile: Sendable {
     private let dataStart: Int
 
     /// The reference implementation refuses headers above 100 MB; so do we.
-    public static let maxHeaderLength = 100_000_000
+    package static let maxHeaderLength = 100_000_000
 
     /// Reads and validates the file at `path`.
-    public static func read(_ path: String) throws(ModelError) -> SafetensorsFile {
+    package static func read(_ path: String) throws(ModelError) -> SafetensorsFile {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
@@ -80,7 +80,7 @@ public struct SafetensorsFile: Sendable {
     }
 
     /// Parses and validates safetensors bytes; `path` only labels error messages.
-    public init(bytes: Data, path: String = "<memory>") throws(ModelError) {
+    package init(bytes: Data, path: String = "<memory>") throws(ModelError) {
         func fail(_ what: String) -> ModelError { .checkpoint("\(path): \(what)") }
         let size = bytes.count
         guard size >= 8 else {
@@ -180,21 +180,21 @@ public struct SafetensorsFile: Sendable {
 
     // MARK: Queries
 
-    public func contains(_ name: String) -> Bool { infos[name] != nil }
+    package func contains(_ name: String) -> Bool { infos[name] != nil }
 
     /// The header entry of `name`.
-    public func info(_ name: String) throws(ModelError) -> SafetensorsTensorInfo {
+    package func info(_ name: String) throws(ModelError) -> SafetensorsTensorInfo {
         guard let info = infos[name] else {
             throw .checkpoint("\(path): no tensor named '\(name)' (the file holds \(names.count) tensors\(names.isEmpty ? "" : ", e.g. '\(names[0])'"))")
         }
         return info
     }
 
-    public func shape(_ name: String) throws(ModelError) -> [Int] { try info(name).shape }
-    public func dtype(_ name: String) throws(ModelError) -> SafetensorsDType { try info(name).dtype }
+    package func shape(_ name: String) throws(ModelError) -> [Int] { try info(name).shape }
+    package func dtype(_ name: String) throws(ModelError) -> SafetensorsDType { try info(name).dtype }
 
     /// The tensor as `Float`s, converted from F32, F64 (rounded), F16 or BF16.
-    public func floats(_ name: String) throws(ModelError) -> [Float] {
+    package func floats(_ name: String) throws(ModelError) -> [Float] {
         let info = try floatingInfo(name, as: "Float")
         return [Float](unsafeUninitializedCapacity: info.count) { buffer, initialized in
             decodeFloats(info, into: buffer)
@@ -203,7 +203,7 @@ public struct SafetensorsFile: Sendable {
     }
 
     /// Writes the tensor as `Float`s into `buffer`, whose count must equal the tensor's.
-    public func floats(_ name: String, into buffer: UnsafeMutableBufferPointer<Float>) throws(ModelError) {
+    package func floats(_ name: String, into buffer: UnsafeMutableBufferPointer<Float>) throws(ModelError) {
         let info = try floatingInfo(name, as: "Float")
         guard buffer.count == info.count else {
             throw .shapeMismatch("\(path): tensor '\(name)' has \(info.count) elements, the destination \(buffer.count)")
@@ -212,7 +212,7 @@ public struct SafetensorsFile: Sendable {
     }
 
     /// The tensor as `Double`s, converted exactly from F64, F32, F16 or BF16.
-    public func doubles(_ name: String) throws(ModelError) -> [Double] {
+    package func doubles(_ name: String) throws(ModelError) -> [Double] {
         let info = try floatingInfo(name, as: "Double")
         let base = dataStart + info.dataOffsets.lowerBound
         return bytes.withUnsafeBytes { raw in
@@ -229,7 +229,7 @@ public struct SafetensorsFile: Sendable {
 
     /// The tensor as `Int`s, from any integer dtype (BOOL gives 0/1). U64 values above `Int.max`
     /// are an error.
-    public func ints(_ name: String) throws(ModelError) -> [Int] {
+    package func ints(_ name: String) throws(ModelError) -> [Int] {
         let info = try info(name)
         guard info.dtype.isInteger else {
             throw .checkpoint("\(path): tensor '\(name)' has dtype \(info.dtype.rawValue), not an integer type")
@@ -301,7 +301,7 @@ public struct SafetensorsFile: Sendable {
 
     /// IEEE binary16 → binary32, exactly (subnormals, infinities and NaN included). Written out
     /// because `Float16` is unavailable on some platforms.
-    public static func halfToFloat(_ h: UInt16) -> Float {
+    package static func halfToFloat(_ h: UInt16) -> Float {
         let sign: Float = h & 0x8000 != 0 ? -1 : 1
         let exponent = Int((h >> 10) & 0x1f)
         let mantissa = UInt32(h & 0x3ff)
@@ -366,7 +366,7 @@ public struct SafetensorsFile: Sendable {
 /// added in the same order with the same metadata give the same bytes. The header is compact JSON
 /// in insertion order (`__metadata__` first, its keys sorted), padded with spaces to a multiple of
 /// 8 bytes like the reference writer; tensors follow back to back in insertion order.
-public struct SafetensorsWriter: Sendable {
+package struct SafetensorsWriter: Sendable {
     private struct Entry: Sendable {
         let name: String
         let dtype: SafetensorsDType
@@ -377,28 +377,28 @@ public struct SafetensorsWriter: Sendable {
     private var entries: [Entry] = []
     private var known: Set<String> = []
 
-    public init() {}
+    package init() {}
 
     /// Names in the order they were added.
-    public var names: [String] { entries.map(\.name) }
+    package var names: [String] { entries.map(\.name) }
 
     /// Adds an F32 tensor.
-    public mutating func add(_ name: String, shape: [Int], floats: [Float]) {
+    package mutating func add(_ name: String, shape: [Int], floats: [Float]) {
         floats.withUnsafeBufferPointer { add(name, shape: shape, floats: $0) }
     }
 
     /// Adds an F32 tensor, copying from a buffer (e.g. a slice of the flat parameter buffer).
-    public mutating func add(_ name: String, shape: [Int], floats: UnsafeBufferPointer<Float>) {
+    package mutating func add(_ name: String, shape: [Int], floats: UnsafeBufferPointer<Float>) {
         append(name, .f32, shape, count: floats.count, payload: Self.littleEndianBytes(floats.lazy.map(\.bitPattern), count: floats.count))
     }
 
     /// Adds an F64 tensor.
-    public mutating func add(_ name: String, shape: [Int], doubles: [Double]) {
+    package mutating func add(_ name: String, shape: [Int], doubles: [Double]) {
         append(name, .f64, shape, count: doubles.count, payload: Self.littleEndianBytes(doubles.lazy.map(\.bitPattern), count: doubles.count))
     }
 
     /// Adds an integer tensor stored as I64 (default) or I32; values must fit the chosen type.
-    public mutating func add(_ name: String, shape: [Int], ints: [Int], dtype: SafetensorsDType = .i64) {
+    package mutating func add(_ name: String, shape: [Int], ints: [Int], dtype: SafetensorsDType = .i64) {
         switch dtype {
         case .i64:
             append(name, .i64, shape, count: ints.count, payload: Self.littleEndianBytes(ints.lazy.map { Int64($0) }, count: ints.count))
@@ -414,7 +414,7 @@ public struct SafetensorsWriter: Sendable {
     }
 
     /// The complete file: length prefix, padded header, data.
-    public func serialized(metadata: [String: String] = [:]) -> [UInt8] {
+    package func serialized(metadata: [String: String] = [:]) -> [UInt8] {
         var out = headerBytes(metadata: metadata)
         out.reserveCapacity(out.count + entries.reduce(0) { $0 + $1.payload.count })
         for e in entries { out += e.payload }
@@ -422,7 +422,7 @@ public struct SafetensorsWriter: Sendable {
     }
 
     /// Writes the file to `path` (replacing it), flushing it to disk before returning.
-    public func write(to path: String, metadata: [String: String] = [:]) throws(ModelError) {
+    package func write(to path: String, metadata: [String: String] = [:]) throws(ModelError) {
         let header = headerBytes(metadata: metadata)
         guard FileManager.default.createFile(atPath: path, contents: nil) else {
             throw .cannotWrite("\(path): cannot create the file (\(String(cString: strerror(errno))))")

@@ -2,8 +2,8 @@ import NumericCore
 
 /// What greedy decoding produced for one prompt: the new tokens (the stop token left out) and
 /// why it ended.
-public struct GeneratedSequence: Equatable, Sendable {
-    public enum Finish: String, Equatable, Sendable {
+package struct GeneratedSequence: Equatable, Sendable {
+    package enum Finish: String, Equatable, Sendable {
         /// The model chose the stop token (not included in `tokens`).
         case stopToken = "stop_token"
         /// `maxNewTokens` tokens were generated.
@@ -13,10 +13,10 @@ public struct GeneratedSequence: Equatable, Sendable {
         case blockSize = "block_size"
     }
 
-    public var tokens: [Int32]
-    public var finish: Finish
+    package var tokens: [Int32]
+    package var finish: Finish
 
-    public init(tokens: [Int32], finish: Finish) {
+    package init(tokens: [Int32], finish: Finish) {
         self.tokens = tokens
         self.finish = finish
     }
@@ -25,10 +25,10 @@ public struct GeneratedSequence: Equatable, Sendable {
 /// One step of decoding as an observer sees it: the logits from which row `rows[i]`'s next
 /// token is chosen are row i of `logits` (rows.count, V), valid during the call only. Step 0 is
 /// the prompts' last position; step s > 0 follows the s-th generated token.
-public struct DecodingStep {
-    public let step: Int
-    public let rows: [Int]
-    public let logits: UnsafeBufferPointer<Float>
+package struct DecodingStep {
+    package let step: Int
+    package let rows: [Int]
+    package let logits: UnsafeBufferPointer<Float>
 }
 
 /// Greedy decoding with a key/value cache, many prompts at once, for any model that makes
@@ -43,12 +43,12 @@ public struct DecodingStep {
 /// block size, the model's context length (a context of that many tokens still predicts one more
 /// token, which is never fed back). The result does not depend on which other prompts share the
 /// batch (up to the rounding of batched matmuls).
-public struct GreedyDecoder {
-    public let model: any IncrementallyDecodable
-    public var maxNewTokens: Int
-    public var stopToken: Int32?
+package struct GreedyDecoder {
+    package let model: any IncrementallyDecodable
+    package var maxNewTokens: Int
+    package var stopToken: Int32?
 
-    public init(model: any IncrementallyDecodable, maxNewTokens: Int = 200, stopToken: Int32?) {
+    package init(model: any IncrementallyDecodable, maxNewTokens: Int = 200, stopToken: Int32?) {
         self.model = model
         self.maxNewTokens = maxNewTokens
         self.stopToken = stopToken
@@ -56,7 +56,7 @@ public struct GreedyDecoder {
 
     /// The continuation of each prompt (each non-empty, at most the context length, ids in the
     /// vocabulary), in the prompts' order. `observe` sees every step's logits.
-    public func generate(prompts: [[Int32]], observe: ((DecodingStep) -> Void)? = nil) throws(ModelError) -> [GeneratedSequence] {
+    package func generate(prompts: [[Int32]], observe: ((DecodingStep) -> Void)? = nil) throws(ModelError) -> [GeneratedSequence] {
         try validate(prompts: prompts)
         var results = prompts.map { _ in GeneratedSequence(tokens: [], finish: .maxNewTokens) }
         guard maxNewTokens > 0 else { return results }
@@ -93,7 +93,7 @@ public struct GreedyDecoder {
     }
 
     /// The index of the largest of `count` values, the first one on a tie.
-    public static func argmax(_ x: UnsafePointer<Float>, count: Int) -> Int32 {
+    package static func argmax(_ x: UnsafePointer<Float>, count: Int) -> Int32 {
         var best = 0
         for v in 1..<count where x[v] > x[best] { best = v }
         return Int32(best)
@@ -121,7 +121,7 @@ public struct GreedyDecoder {
 extension IncrementallyDecodable {
     /// Greedy continuations of `prompts` (see `GreedyDecoder`): the new tokens of each prompt,
     /// the stop token left out.
-    public func generateGreedy(prompts: [[Int32]], maxNewTokens: Int = 200, stopToken: Int32?) throws(ModelError) -> [[Int32]] {
+    package func generateGreedy(prompts: [[Int32]], maxNewTokens: Int = 200, stopToken: Int32?) throws(ModelError) -> [[Int32]] {
         try GreedyDecoder(model: self, maxNewTokens: maxNewTokens, stopToken: stopToken).generate(prompts: prompts).map(\.tokens)
     }
 }

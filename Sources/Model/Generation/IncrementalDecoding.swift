@@ -5,7 +5,7 @@
 /// attend to every stored position of their row and to the new ones up to themselves, and join
 /// the cache. The logits it returns are those of the model's full forward pass at each row's last
 /// new token (up to rounding).
-public protocol IncrementalDecoding: AnyObject {
+package protocol IncrementalDecoding: AnyObject {
     /// The keys and values stored so far; `cache.lengths[r]` positions of row r.
     var cache: KVCache { get }
     /// V, the logits of one row.
@@ -19,7 +19,7 @@ public protocol IncrementalDecoding: AnyObject {
 }
 
 /// A model that `GreedyDecoder` can drive: it makes incremental forward passes over new caches.
-public protocol IncrementallyDecodable: AnyObject {
+package protocol IncrementallyDecodable: AnyObject {
     /// The vocabulary size V.
     var vocabSize: Int { get }
     /// The most positions a sequence may have.

@@ -14,25 +14,25 @@ import NumericCore
 ///
 /// with the kernels of `GPT.forward` (so the numbers match its logits up to rounding), and only
 /// this object's buffers: the model's activations, gradients and parameters are left as they are.
-public final class IncrementalForward: IncrementalDecoding {
-    public let model: GPT
-    public let cache: KVCache
+package final class IncrementalForward: IncrementalDecoding {
+    package let model: GPT
+    package let cache: KVCache
     private let shape: DecodingShape
     private var buffers: DecodingActivations?
 
     /// A cache for `rows` sequences of at most `maxLength` positions (at most, and by default,
     /// the model's block size).
-    public init(model: GPT, rows: Int, maxLength: Int? = nil) throws(ModelError) {
+    package init(model: GPT, rows: Int, maxLength: Int? = nil) throws(ModelError) {
         let config = model.config, C = config.nEmbd
         self.model = model
         cache = try KVCache(layers: config.nLayer, rows: rows, maxLength: maxLength, contextLength: config.blockSize, width: C)
         shape = DecodingShape(width: C, qkvWidth: 3 * C, mlpWidth: 4 * C, mlpActivatedWidth: 4 * C, vocabSize: config.vocabSize)
     }
 
-    public var vocabSize: Int { model.config.vocabSize }
-    public var contextLength: Int { model.config.blockSize }
+    package var vocabSize: Int { model.config.vocabSize }
+    package var contextLength: Int { model.config.blockSize }
 
-    public func extend(rows: [Int], with tokens: [[Int32]]) throws(ModelError) -> UnsafeBufferPointer<Float> {
+    package func extend(rows: [Int], with tokens: [[Int32]]) throws(ModelError) -> UnsafeBufferPointer<Float> {
         try validate(rows: rows, tokens: tokens)
         let config = model.config
         let M = rows.count, N = tokens.reduce(0) { $0 + $1.count }
@@ -69,7 +69,7 @@ public final class IncrementalForward: IncrementalDecoding {
 }
 
 extension GPT {
-    public func incrementalForward(rows: Int, maxLength: Int?) throws(ModelError) -> any IncrementalDecoding {
+    package func incrementalForward(rows: Int, maxLength: Int?) throws(ModelError) -> any IncrementalDecoding {
         try IncrementalForward(model: self, rows: rows, maxLength: maxLength)
     }
 }

@@ -8,20 +8,20 @@ import NumericCore
 /// head g of a key is its columns g·hs..<(g+1)·hs, as in the fused q|k|v rows.
 ///
 /// `lengths[r]` counts the positions of row r whose keys and values are stored (in every layer).
-public final class KVCache {
-    public let layers: Int
-    public let rows: Int
-    public let maxLength: Int
+package final class KVCache {
+    package let layers: Int
+    package let rows: Int
+    package let maxLength: Int
     /// W, the floats of one position's key (and of its value): NKV·hs.
-    public let width: Int
+    package let width: Int
     /// Stored positions per row.
-    public private(set) var lengths: [Int]
+    package private(set) var lengths: [Int]
     private let keyStore: FloatBuffer
     private let valueStore: FloatBuffer
 
     /// An empty cache for `rows` sequences of at most `maxLength` positions of a model of
     /// `layers` blocks whose keys and values are `width` floats each.
-    public init(layers: Int, rows: Int, maxLength: Int, width: Int) {
+    package init(layers: Int, rows: Int, maxLength: Int, width: Int) {
         precondition(layers > 0 && rows > 0 && maxLength > 0 && width > 0, "KVCache sizes must be positive")
         self.layers = layers
         self.rows = rows
@@ -43,7 +43,7 @@ public final class KVCache {
     }
 
     /// Forgets every row (the memory is kept).
-    public func reset() { lengths = [Int](repeating: 0, count: rows) }
+    package func reset() { lengths = [Int](repeating: 0, count: rows) }
 
     /// Offset of (layer, row, position) in the key and value arrays, in floats.
     func offset(layer: Int, row: Int, position: Int) -> Int {

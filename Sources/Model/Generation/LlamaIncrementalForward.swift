@@ -17,9 +17,9 @@ import NumericCore
 ///
 /// with the kernels of `Llama.forward` (so the numbers match its logits up to rounding), and only
 /// this object's buffers: the model's activations, gradients and parameters are left as they are.
-public final class LlamaIncrementalForward: IncrementalDecoding {
-    public let model: Llama
-    public let cache: KVCache
+package final class LlamaIncrementalForward: IncrementalDecoding {
+    package let model: Llama
+    package let cache: KVCache
     private let shape: DecodingShape
     /// `cos θ(t, i)`, `sin θ(t, i)` for the cache's positions t < maxLength, (maxLength, hs/2).
     private let ropeCos, ropeSin: FloatBuffer
@@ -27,7 +27,7 @@ public final class LlamaIncrementalForward: IncrementalDecoding {
 
     /// A cache for `rows` sequences of at most `maxLength` positions (at most, and by default,
     /// the model's context length).
-    public init(model: Llama, rows: Int, maxLength: Int? = nil) throws(ModelError) {
+    package init(model: Llama, rows: Int, maxLength: Int? = nil) throws(ModelError) {
         let config = model.config
         self.model = model
         cache = try KVCache(layers: config.nLayer, rows: rows, maxLength: maxLength, contextLength: config.blockSize,
@@ -41,10 +41,10 @@ public final class LlamaIncrementalForward: IncrementalDecoding {
                                base: config.ropeBase)
     }
 
-    public var vocabSize: Int { model.config.vocabSize }
-    public var contextLength: Int { model.config.blockSize }
+    package var vocabSize: Int { model.config.vocabSize }
+    package var contextLength: Int { model.config.blockSize }
 
-    public func extend(rows: [Int], with tokens: [[Int32]]) throws(ModelError) -> UnsafeBufferPointer<Float> {
+    package func extend(rows: [Int], with tokens: [[Int32]]) throws(ModelError) -> UnsafeBufferPointer<Float> {
         try validate(rows: rows, tokens: tokens)
         let config = model.config
         let M = rows.count, N = tokens.reduce(0) { $0 + $1.count }

@@ -10,7 +10,7 @@ import NumericCore
 /// its key/value head: `S = Q·Kᵀ/√hs`, `P = softmax(S)` over `j ≤ t` (zero above the diagonal),
 /// `O = P·V`, written into the head's columns of `out` (B,T,C). `att` keeps P (B,NH,T,T) for the
 /// backward. `kvHeads` is NKV, nil meaning NH; it must divide NH.
-public enum Attention {
+package enum Attention {
     /// The geometry of one fused row: stride, where k and v start, and the query heads per
     /// key/value head.
     struct Rows {
@@ -35,7 +35,7 @@ public enum Attention {
         func kv(_ h: Int) -> Int { h / group * hs }
     }
 
-    public static func forward(out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
+    package static func forward(out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
                         qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int, kvHeads: Int? = nil) {
         let r = Rows(C: C, NH: NH, kvHeads: kvHeads), hs = r.hs, ld = r.stride
         let scale = 1 / Float(hs).squareRoot()
@@ -66,7 +66,7 @@ public enum Attention {
     /// softmax for a sequence whose keys and values are the cached ones. `kvHeads` is NKV, nil
     /// meaning NH (plain multi-head: stride 3C, keys of width C). `scratch` holds `scratchSlots`
     /// rows of max(contextLengths) floats, one per worker.
-    public static func forwardCached(out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
+    package static func forwardCached(out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
                                      qkv: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                                      contextOffsets: UnsafePointer<Int>, contextLengths: UnsafePointer<Int>,
                                      N: Int, C: Int, NH: Int, kvHeads: Int? = nil) {
@@ -98,7 +98,7 @@ public enum Attention {
     /// query heads h that share a key/value head: `dV = Σ_h Pₕᵀ·dOₕ`, `dK = Σ_h dSₕᵀ·Qₕ/√hs`.
     /// Each key/value head's group is handled by one worker, so the sums need no locks.
     /// `scratch` holds `scratchSlots` (T,T) matrices, one per worker.
-    public static func backward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
+    package static func backward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
                          dout: UnsafePointer<Float>, att: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
                          B: Int, T: Int, C: Int, NH: Int, kvHeads: Int? = nil) {
         let r = Rows(C: C, NH: NH, kvHeads: kvHeads), hs = r.hs, ld = r.stride
@@ -129,7 +129,7 @@ public enum Attention {
     ///
     /// written into the head's columns of `out` (B,T,C). `scratch` holds `scratchSlots` (T,T)
     /// matrices, one per worker.
-    public static func tangent(out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
+    package static func tangent(out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
                                qkvTangent: UnsafePointer<Float>, att: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
                                B: Int, T: Int, C: Int, NH: Int, kvHeads: Int? = nil) {
         let r = Rows(C: C, NH: NH, kvHeads: kvHeads), hs = r.hs, ld = r.stride

@@ -1,9 +1,9 @@
 import NumericCore
 
 /// Token plus position embedding (GPT), or token embedding alone (Llama).
-public enum Encoder {
+package enum Encoder {
     /// `out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:]`; out is (B,T,C).
-    public static func forward(out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>,
+    package static func forward(out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>,
                         wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>, B: Int, T: Int, C: Int) {
         for b in 0..<B {
             for t in 0..<T {
@@ -15,7 +15,7 @@ public enum Encoder {
     /// The same sum for N tokens at arbitrary positions (incremental decoding, where each row's
     /// new token sits after its own cached prefix): `out[n,:] = wte[tokens[n],:] + wpe[positions[n],:]`;
     /// out is (N,C).
-    public static func forward(out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>, positions: UnsafePointer<Int>,
+    package static func forward(out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>, positions: UnsafePointer<Int>,
                                wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>, N: Int, C: Int) {
         for n in 0..<N {
             addRow(wte + Int(tokens[n]) * C, wpe + positions[n] * C, into: out + n * C, C: C)
@@ -33,19 +33,19 @@ public enum Encoder {
     /// `out[n,:] = wte[tokens[n],:]` alone: a token embedding without positions (Llama, whose
     /// positions enter through rotary embeddings); out is (N,C). Linear in `wte`, so it is also
     /// its own tangent (pass the tangent table as `wte`).
-    public static func tokenEmbeddingForward(out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>,
+    package static func tokenEmbeddingForward(out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>,
                                              wte: UnsafePointer<Float>, N: Int, C: Int) {
         for n in 0..<N { (out + n * C).update(from: wte + Int(tokens[n]) * C, count: C) }
     }
 
     /// `dwte[tokens[b,t],:] += dout[b,t,:]` alone: the token embedding's share of `backward`.
-    public static func tokenEmbeddingBackward(dwte: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+    package static func tokenEmbeddingBackward(dwte: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                                               tokens: UnsafePointer<Int32>, N: Int, C: Int) {
         for n in 0..<N { RowOps.add(dout + n * C, into: dwte + Int(tokens[n]) * C, count: C) }
     }
 
     /// `dwte[tokens[b,t],:] += dout[b,t,:]`, `dwpe[t,:] += dout[b,t,:]`.
-    public static func backward(dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>,
+    package static func backward(dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>,
                          dout: UnsafePointer<Float>, tokens: UnsafePointer<Int32>, B: Int, T: Int, C: Int) {
         for b in 0..<B {
             for t in 0..<T {
@@ -66,7 +66,7 @@ public enum Encoder {
 
     /// Forward-mode derivative along tangent embeddings (v_wte, v_wpe):
     /// `ẋ[b,t,:] = v_wte[tokens[b,t],:] + v_wpe[t,:]` (the encoder is linear in its tables).
-    public static func tangent(out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>,
+    package static func tangent(out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>,
                                wteTangent: UnsafePointer<Float>, wpeTangent: UnsafePointer<Float>,
                                B: Int, T: Int, C: Int) {
         forward(out: out, tokens: tokens, wte: wteTangent, wpe: wpeTangent, B: B, T: T, C: C)

@@ -1,11 +1,11 @@
 import NumericCore
 
 /// GELU, tanh approximation: `gelu(x) = ½·x·(1 + tanh(u))`, `u = √(2/π)·(x + 0.044715·x³)`.
-public enum GELU {
+package enum GELU {
     static let k: Float = 0.7978845608028654   // √(2/π)
     static let a: Float = 0.044715
 
-    public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count n: Int) {
+    package static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count n: Int) {
         Parallel.forRanges(n, grain: 4096) { range in
             var i = range.lowerBound
             while i + 8 <= range.upperBound {
@@ -26,7 +26,7 @@ public enum GELU {
 
     /// `dinp = dout·gelu′(x)`, `gelu′(x) = ½(1 + tanh u) + ½·x·(1 − tanh²u)·√(2/π)(1 + 3·0.044715·x²)`.
     /// `dinp` may alias `dout`.
-    public static func backward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    package static func backward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                          dout: UnsafePointer<Float>, count n: Int) {
         @inline(__always) func grad(_ x: Float8) -> Float8 {
             let x2: Float8 = x * x
@@ -53,7 +53,7 @@ public enum GELU {
     /// Forward-mode derivative: `ẏ = gelu′(x)·ẋ` (gelu′ as in `backward`; the Jacobian is
     /// diagonal, so this is the backward kernel with ẋ in place of dout). `out` may alias
     /// `inpTangent`.
-    public static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    package static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                inpTangent: UnsafePointer<Float>, count n: Int) {
         backward(dinp: out, inp: inp, dout: inpTangent, count: n)
     }

@@ -1,11 +1,11 @@
 import NumericCore
 
 /// LayerNorm over the last dimension: `y = (x − μ)·r·w + b`, `r = 1/√(σ² + ε)`, ε = 1e−5.
-public enum LayerNorm {
-    public static let eps: Float = 1e-5
+package enum LayerNorm {
+    package static let eps: Float = 1e-5
 
     /// out, inp are (N,C); mean and rstd (N) are kept for the backward pass.
-    public static func forward(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+    package static func forward(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
                         rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, N: Int, C: Int) {
         Parallel.forRanges(N, grain: 16) { rows in
@@ -32,7 +32,7 @@ public enum LayerNorm {
 
     /// With `x̂ = (x − μ)·r` and `g = dout·w`:
     /// `dinp += r·(g − mean(g) − x̂·mean(g·x̂))`, `dweight += Σₙ dout·x̂`, `dbias += Σₙ dout`.
-    public static func backward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+    package static func backward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
                          dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                          inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                          mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int) {
@@ -75,7 +75,7 @@ public enum LayerNorm {
     ///
     /// (ṙ = −r²·mean(ẋ·x̂)·r, so the derivative of x̂ is r·(ẋ − mean(ẋ)) − x̂·r·mean(ẋ·x̂)).
     /// out, inp, inpTangent are (N,C); weightTangent, biasTangent (C).
-    public static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    package static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                inpTangent: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                weightTangent: UnsafePointer<Float>, biasTangent: UnsafePointer<Float>,
                                mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int) {

@@ -1,12 +1,12 @@
 import NumericCore
 
 /// A fully connected layer, `out = inp·Wᵀ + b` with W of shape (OC, C) as in `torch.nn.Linear`.
-public enum Linear {
+package enum Linear {
     /// out (N,OC) = [residual +] inp (N,C)·Wᵀ [+ b]. The bias (and residual) are laid down first and
     /// the matmul accumulates onto them, so a residual connection costs no extra pass. `bias` is nil
     /// for a layer without one (Llama's projections). The N rows are sequences of T (`BLAS.gemm`'s
     /// `rowGroup`: a sequence's numbers do not depend on its batch); nil: no such grouping.
-    public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    package static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         residual: UnsafePointer<Float>? = nil, N: Int, T: Int? = nil, C: Int, OC: Int) {
         var beta: Float = 1
@@ -36,7 +36,7 @@ public enum Linear {
     /// Given `dout = ∂L/∂out` (N,OC):
     /// `dinp = dout·W` (overwritten), `dweight += doutᵀ·inp`, `dbias += doutᵀ·1`. `dbias` and
     /// `ones` (N floats of 1) are nil for a layer without bias. T as in `forward`.
-    public static func backward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+    package static func backward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
                          dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
                          inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                          ones: UnsafePointer<Float>?, N: Int, T: Int? = nil, C: Int, OC: Int) {
@@ -56,7 +56,7 @@ public enum Linear {
     /// biasTangent = v_b (OC), nil for a layer without bias (the tied head); residualTangent = ṙ
     /// (N,OC), the tangent of a residual that `forward` adds, may be `out` itself (in place). T as in
     /// `forward`.
-    public static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    package static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                inpTangent: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                weightTangent: UnsafePointer<Float>, biasTangent: UnsafePointer<Float>?,
                                residualTangent: UnsafePointer<Float>? = nil, N: Int, T: Int? = nil, C: Int, OC: Int) {

@@ -2,10 +2,10 @@ import Foundation
 import NumericCore
 
 /// The output distribution over the vocabulary, row by row of the (N,V) logits.
-public enum LogSoftmax {
+package enum LogSoftmax {
     /// `lse[n] = log Σ_v exp(logits[n,v])` and `logp[n] = logits[n, y_n] − lse[n]`
     /// (0 where the target is −1, i.e. absent).
-    public static func forward(lse: UnsafeMutablePointer<Float>, logp: UnsafeMutablePointer<Float>,
+    package static func forward(lse: UnsafeMutablePointer<Float>, logp: UnsafeMutablePointer<Float>,
                         logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>, N: Int, V: Int) {
         Parallel.forRanges(N, grain: 8) { rows in
             for n in rows {
@@ -21,7 +21,7 @@ public enum LogSoftmax {
 
     /// The gradient of `Σₙ cₙ·(−log p(yₙ))` with respect to the logits:
     /// `dlogits[n,:] = cₙ·(softmax(logits[n,:]) − onehot(yₙ))`. Rows with `cₙ = 0` are zero.
-    public static func nllBackward(dlogits: UnsafeMutablePointer<Float>, coefficients c: UnsafePointer<Float>,
+    package static func nllBackward(dlogits: UnsafeMutablePointer<Float>, coefficients c: UnsafePointer<Float>,
                             logits: UnsafePointer<Float>, lse: UnsafePointer<Float>,
                             targets: UnsafePointer<Int32>, N: Int, V: Int) {
         Parallel.forRanges(N, grain: 8) { rows in
@@ -42,7 +42,7 @@ public enum LogSoftmax {
     ///     (log p(yₙ))˙ = ṫ[n,yₙ] − Σ_v softmax(logits[n,:])_v·ṫ[n,v]
     ///
     /// out (N); 0 where the target is −1.
-    public static func tangent(out: UnsafeMutablePointer<Float>, logitTangent: UnsafePointer<Float>,
+    package static func tangent(out: UnsafeMutablePointer<Float>, logitTangent: UnsafePointer<Float>,
                                logits: UnsafePointer<Float>, lse: UnsafePointer<Float>,
                                targets: UnsafePointer<Int32>, N: Int, V: Int) {
         Parallel.forRanges(N, grain: 8) { rows in

@@ -2,9 +2,9 @@ import NumericCore
 
 /// RMSNorm over the last dimension (Llama's norm: no centring, no bias):
 /// `y = x·r·w`, `r = 1/√(mean(x²) + ε)`.
-public enum RMSNorm {
+package enum RMSNorm {
     /// out, inp are (N,C); rstd (N) keeps r for the backward pass.
-    public static func forward(out: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+    package static func forward(out: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
                                inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float, N: Int, C: Int) {
         Parallel.forRanges(N, grain: 16) { rows in
             for n in rows {
@@ -20,7 +20,7 @@ public enum RMSNorm {
 
     /// With `x̂ = x·r` and `g = dout ⊙ w` (∂r/∂xⱼ = −r³·xⱼ/C):
     /// `dinp += r·(g − x̂·mean(g ⊙ x̂))`, `dweight += Σₙ dout ⊙ x̂`.
-    public static func backward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+    package static func backward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
                                 dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 rstd: UnsafePointer<Float>, N: Int, C: Int) {
         for n in 0..<N {
@@ -52,7 +52,7 @@ public enum RMSNorm {
     ///     ẏ = w ⊙ r·(ẋ − x̂·mean(ẋ ⊙ x̂)) + x̂ ⊙ v_w
     ///
     /// (ṙ = −r²·mean(ẋ ⊙ x̂)). out, inp, inpTangent are (N,C); weightTangent (C).
-    public static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    package static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                inpTangent: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                weightTangent: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int) {
         Parallel.forRanges(N, grain: 16) { rows in

@@ -3,9 +3,9 @@ import NumericCore
 /// The SwiGLU gate of Llama's MLP on fused `gate|up` rows: with a = gate, u = up (F floats each,
 /// a row of `inp` being 2F floats), `out = silu(a) ⊙ u`, `silu(a) = a·σ(a)`, σ the logistic
 /// function. The MLP is `down(silu(gate(x)) ⊙ up(x))`.
-public enum SwiGLU {
+package enum SwiGLU {
     /// out (N,F) from inp (N,2F).
-    public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, N: Int, F: Int) {
+    package static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, N: Int, F: Int) {
         Parallel.forRanges(N, grain: 8) { rows in
             for n in rows {
                 let a = inp + n * 2 * F, u = a + F, o = out + n * F
@@ -25,7 +25,7 @@ public enum SwiGLU {
 
     /// Given `dout` (N,F), writes `dinp` (N,2F), overwritten:
     /// `da = dout ⊙ u ⊙ silu′(a)`, `silu′(a) = σ(a)·(1 + a·(1 − σ(a)))`, and `du = dout ⊙ silu(a)`.
-    public static func backward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    package static func backward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                 dout: UnsafePointer<Float>, N: Int, F: Int) {
         Parallel.forRanges(N, grain: 8) { rows in
             for n in rows {
@@ -49,7 +49,7 @@ public enum SwiGLU {
 
     /// Forward-mode derivative along `inpTangent` = (ȧ, u̇) (N,2F):
     /// `ẏ = silu′(a)·ȧ ⊙ u + silu(a) ⊙ u̇`, out (N,F).
-    public static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    package static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                inpTangent: UnsafePointer<Float>, N: Int, F: Int) {
         Parallel.forRanges(N, grain: 8) { rows in
             for n in rows {

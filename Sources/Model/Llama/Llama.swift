@@ -11,21 +11,21 @@ import NumericCore
 /// The public interface is `GPT`'s, member for member, so that objectives and instrumentation
 /// can drive either. `forward` keeps what `backward` needs; `backward` takes a gradient on the
 /// logits (from any objective) and accumulates into `gradients`, the twin of `parameters`.
-public final class Llama: CausalLanguageModel {
-    public let config: LlamaConfig
-    public let layout: ParameterLayout
-    public let parameters: FloatBuffer
-    public let gradients: FloatBuffer
+package final class Llama: CausalLanguageModel {
+    package let config: LlamaConfig
+    package let layout: ParameterLayout
+    package let parameters: FloatBuffer
+    package let gradients: FloatBuffer
     /// When set (V·C floats), `backward` also accumulates here the input side of the embedding's
     /// gradient — the lookup's share of `model.embed_tokens.weight`'s; with tied embeddings the
     /// rest is the output head's. Instrumentation uses it to split the tied matrix's G-effect.
-    public var inputEmbeddingGradient: FloatBuffer?
+    package var inputEmbeddingGradient: FloatBuffer?
 
     let slots: LlamaSlots
     private var acts: LlamaActivations?
 
     /// A model with every parameter zero (load or initialise them next).
-    public init(config: LlamaConfig) throws(ModelError) {
+    package init(config: LlamaConfig) throws(ModelError) {
         try config.validate()
         self.config = config
         layout = config.parameterLayout()
@@ -35,7 +35,7 @@ public final class Llama: CausalLanguageModel {
     }
 
     /// A model with the given flat parameters (in `config.parameterLayout()` order).
-    public convenience init(config: LlamaConfig, parameters values: [Float]) throws(ModelError) {
+    package convenience init(config: LlamaConfig, parameters values: [Float]) throws(ModelError) {
         try self.init(config: config)
         guard values.count == layout.count else {
             throw .shapeMismatch("\(values.count) parameter values for a model of \(layout.count)")
@@ -43,23 +43,23 @@ public final class Llama: CausalLanguageModel {
         values.withUnsafeBufferPointer { parameters.base.update(from: $0.baseAddress!, count: values.count) }
     }
 
-    public var vocabSize: Int { config.vocabSize }
-    public var contextLength: Int { config.blockSize }
-    public var blockCount: Int { config.nLayer }
-    public var width: Int { config.nEmbd }
+    package var vocabSize: Int { config.vocabSize }
+    package var contextLength: Int { config.blockSize }
+    package var blockCount: Int { config.nLayer }
+    package var width: Int { config.nEmbd }
 
     /// A model with the same configuration and a copy of the parameters.
-    public func copy() throws(ModelError) -> Llama { try Llama(config: config, parameters: parameters.array) }
+    package func copy() throws(ModelError) -> Llama { try Llama(config: config, parameters: parameters.array) }
     /// `config.json` of a checkpoint: transformers' (`Checkpoint.llamaConfigJSON`).
-    public var configurationJSON: String { Checkpoint.llamaConfigJSON(config) }
+    package var configurationJSON: String { Checkpoint.llamaConfigJSON(config) }
     /// `Checkpoint.saveLlama` of the configuration and parameters.
-    public func saveCheckpoint(to directory: String) throws(ModelError) {
+    package func saveCheckpoint(to directory: String) throws(ModelError) {
         try Checkpoint.saveLlama(config: config, parameters: UnsafeBufferPointer(parameters.buffer), to: directory)
     }
 
     /// Hugging Face's Llama initialisation: every matrix ~ N(0, std²) (`initializer_range`,
     /// 0.02), RMSNorm gains 1. Draws in buffer order.
-    public func initializeLlama(rng: inout RNG, std: Double = 0.02) {
+    package func initializeLlama(rng: inout RNG, std: Double = 0.02) {
         for slot in layout.slots {
             let p = parameters.base + slot.offset
             if slot.isMatrix {
@@ -70,7 +70,7 @@ public final class Llama: CausalLanguageModel {
         }
     }
 
-    public func zeroGradients() { gradients.zero() }
+    package func zeroGradients() { gradients.zero() }
 
     // MARK: Forward
 
@@ -81,7 +81,7 @@ public final class Llama: CausalLanguageModel {
     /// - targets: (B,T) next-token ids, or −1 where there is none;
     /// - mask: (B,T) non-negative weights, 0 where a position must not count (questions, padding).
     @discardableResult
-    public func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int)
+    package func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int)
         throws(ModelError) -> Double
     {
         try ForwardInputs.validate(tokens: tokens, targets: targets, mask: mask, B: B, T: T,
@@ -119,21 +119,21 @@ public final class Llama: CausalLanguageModel {
 
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.
-    public func lastForwardRan(tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int) -> Bool {
+    package func lastForwardRan(tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int) -> Bool {
         acts?.ran(tokens: tokens, targets: targets, B: B, T: T) ?? false
     }
 
     /// The logits of the last forward pass, (B·T, V) row-major.
-    public var logits: UnsafeMutableBufferPointer<Float> { current().logitRows(vocabSize: config.vocabSize) }
+    package var logits: UnsafeMutableBufferPointer<Float> { current().logitRows(vocabSize: config.vocabSize) }
 
     /// `log p(y[b,t])` of the last forward pass, (B·T); 0 where the target is −1.
-    public var targetLogProbs: UnsafeBufferPointer<Float> { current().targetLogProbRows }
+    package var targetLogProbs: UnsafeBufferPointer<Float> { current().targetLogProbRows }
 
     /// `log Σ_v exp(logits[n,v])` of the last forward pass, (B·T).
-    public var logSumExp: UnsafeBufferPointer<Float> { current().logSumExpRows }
+    package var logSumExp: UnsafeBufferPointer<Float> { current().logSumExpRows }
 
     /// The residual stream after block `block` (its output) in the last forward pass, (B·T, C).
-    public func hiddenState(afterBlock block: Int) -> UnsafeBufferPointer<Float> {
+    package func hiddenState(afterBlock block: Int) -> UnsafeBufferPointer<Float> {
         let a = current()
         return .init(start: a.blocks[block].res3, count: a.B * a.T * config.nEmbd)
     }
@@ -141,18 +141,18 @@ public final class Llama: CausalLanguageModel {
     // MARK: Backward
 
     /// A scratch (B·T, V) buffer for callers to build a logit gradient in.
-    public var logitGradientScratch: UnsafeMutableBufferPointer<Float> { current().logitGradientRows(vocabSize: config.vocabSize) }
+    package var logitGradientScratch: UnsafeMutableBufferPointer<Float> { current().logitGradientRows(vocabSize: config.vocabSize) }
 
     /// Fills `into` (B·T, V) with the gradient of `Σₙ cₙ·(−log p(yₙ))` on the logits,
     /// `cₙ·(softmax − onehot(yₙ))`, for the last forward pass.
-    public func nllLogitGradient(coefficients: [Float], into: UnsafeMutablePointer<Float>) {
+    package func nllLogitGradient(coefficients: [Float], into: UnsafeMutablePointer<Float>) {
         current().nllLogitGradient(coefficients: coefficients, into: into, vocabSize: config.vocabSize)
     }
 
     /// Backpropagates `logitGradient` (B·T, V) through the last forward pass, accumulating into
     /// `gradients`; each of `residualGradients` joins the gradient on the residual stream after
     /// its block.
-    public func backward(logitGradient: UnsafePointer<Float>, residualGradients: [ResidualGradient] = []) {
+    package func backward(logitGradient: UnsafePointer<Float>, residualGradients: [ResidualGradient] = []) {
         let a = current()
         let B = a.B, T = a.T, N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
         let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim

@@ -2,23 +2,23 @@
 /// SwiGLU MLP): `nLayer` blocks of width `nEmbd`, `nHead` query heads sharing `nKVHead` key/value
 /// heads, an MLP of `ffnHidden` units, a vocabulary of `vocabSize` tokens and room for `blockSize`
 /// positions (the context).
-public struct LlamaConfig: Codable, Equatable, Sendable {
-    public var nLayer: Int
-    public var nHead: Int
-    public var nKVHead: Int
-    public var nEmbd: Int
-    public var ffnHidden: Int
-    public var vocabSize: Int
-    public var blockSize: Int
+package struct LlamaConfig: Codable, Equatable, Sendable {
+    package var nLayer: Int
+    package var nHead: Int
+    package var nKVHead: Int
+    package var nEmbd: Int
+    package var ffnHidden: Int
+    package var vocabSize: Int
+    package var blockSize: Int
     /// RoPE base θ: position t rotates pair i of a head by `t·ropeBase^(−2i/headSize)`.
-    public var ropeBase: Double
+    package var ropeBase: Double
     /// ε of every RMSNorm.
-    public var rmsNormEps: Double
+    package var rmsNormEps: Double
     /// Whether the output head is the token embedding (`model.embed_tokens.weight`); when false it
     /// has its own `lm_head.weight`.
-    public var tiedEmbeddings: Bool
+    package var tiedEmbeddings: Bool
 
-    public init(nLayer: Int, nHead: Int, nKVHead: Int, nEmbd: Int, ffnHidden: Int, vocabSize: Int, blockSize: Int,
+    package init(nLayer: Int, nHead: Int, nKVHead: Int, nEmbd: Int, ffnHidden: Int, vocabSize: Int, blockSize: Int,
                 ropeBase: Double = 10_000, rmsNormEps: Double = 1e-5, tiedEmbeddings: Bool = true) {
         self.nLayer = nLayer
         self.nHead = nHead
@@ -33,27 +33,27 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
     }
 
     /// Width of one attention head.
-    public var headSize: Int { nEmbd / nHead }
+    package var headSize: Int { nEmbd / nHead }
     /// Width of the keys (and of the values): `nKVHead·headSize`.
-    public var kvDim: Int { nKVHead * headSize }
+    package var kvDim: Int { nKVHead * headSize }
     /// Width of a fused `q|k|v` row: `nEmbd + 2·kvDim`.
-    public var qkvDim: Int { nEmbd + 2 * kvDim }
+    package var qkvDim: Int { nEmbd + 2 * kvDim }
 
     /// A small model for tests and quick runs.
-    public static let tiny = LlamaConfig(nLayer: 2, nHead: 4, nKVHead: 2, nEmbd: 32, ffnHidden: 48, vocabSize: 40,
+    package static let tiny = LlamaConfig(nLayer: 2, nHead: 4, nKVHead: 2, nEmbd: 32, ffnHidden: 48, vocabSize: 40,
                                          blockSize: 16, ropeBase: 10_000, rmsNormEps: 1e-5, tiedEmbeddings: true)
     /// SmolLM2-135M (Hugging Face `HuggingFaceTB/SmolLM2-135M`): 30 blocks of 576, 9 query heads on
     /// 3 key/value heads (head size 64), SwiGLU MLP of 1536, vocabulary 49152, context 8192,
     /// RoPE base 1e5, RMSNorm ε 1e−5, tied embeddings; 134 515 008 parameters.
-    public static let smollm2_135m = LlamaConfig(nLayer: 30, nHead: 9, nKVHead: 3, nEmbd: 576, ffnHidden: 1536,
+    package static let smollm2_135m = LlamaConfig(nLayer: 30, nHead: 9, nKVHead: 3, nEmbd: 576, ffnHidden: 1536,
                                                  vocabSize: 49152, blockSize: 8192, ropeBase: 100_000,
                                                  rmsNormEps: 1e-5, tiedEmbeddings: true)
 
     /// The named configurations, by the names the command line uses.
-    public static let named: [String: LlamaConfig] = ["llama-tiny": .tiny, "smollm2-135m": .smollm2_135m]
+    package static let named: [String: LlamaConfig] = ["llama-tiny": .tiny, "smollm2-135m": .smollm2_135m]
 
     /// Checks the invariants the engine relies on.
-    public func validate() throws(ModelError) {
+    package func validate() throws(ModelError) {
         guard nLayer > 0, nHead > 0, nKVHead > 0, nEmbd > 0, ffnHidden > 0, vocabSize > 0, blockSize > 0 else {
             throw .invalidConfig("all sizes must be positive: \(self)")
         }
@@ -77,7 +77,7 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
     /// The number of parameters, `V·C + L·(2C + 2C² + 2·KV·C + 3F·C) + C`, plus `V·C` for an untied
     /// head (the tensors of `parameterLayout`), overflow-checked: nil when it does not fit in an
     /// `Int`. Needs `nHead > 0` (nil otherwise).
-    public var checkedParameterCount: CheckedCount {
+    package var checkedParameterCount: CheckedCount {
         guard nHead > 0 else { return nil }
         let v = CheckedCount(vocabSize), c = CheckedCount(nEmbd), l = CheckedCount(nLayer), f = CheckedCount(ffnHidden)
         let kv = CheckedCount(nKVHead) * CheckedCount(headSize)
@@ -86,7 +86,7 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
     }
 
     /// The keys that size a Llama: Hugging Face's `config.json` or GGUF metadata.
-    public enum SizeKeys: Sendable {
+    package enum SizeKeys: Sendable {
         case configJSON, gguf
 
         var layers: String { self == .gguf ? "llama.block_count" : "num_hidden_layers" }
@@ -97,7 +97,7 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
 
     /// The sizes of the configuration at `file`, under the keys `keys` spells, for checking against
     /// the weights before loading them.
-    public func claimedSizes(file: String, keys: SizeKeys) -> ClaimedSizes {
+    package func claimedSizes(file: String, keys: SizeKeys) -> ClaimedSizes {
         ClaimedSizes(file: file, dimensions: [(keys.vocabulary, vocabSize), (keys.width, nEmbd), (keys.ffn, ffnHidden)],
                      layers: (keys.layers, nLayer), tensorsPerBlock: 9, tensorsOutsideBlocks: tiedEmbeddings ? 2 : 3,
                      parameterCount: checkedParameterCount)

@@ -42,7 +42,7 @@ extension Llama {
     /// ẋ′ = ẋ + attn-tangent, ẋₗ₊₁ = ẋ′ + mlp-tangent, through RMSNorm, Linear (no bias), RoPE (a
     /// fixed rotation: its own tangent), grouped-query attention and SwiGLU tangents;
     /// ṫ = ṅ·Hᵀ + n·v_Hᵀ with n = rms_f(x_L) and H the head (E when tied).
-    public func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int> = [])
+    package func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int> = [])
         -> DirectionalDerivative
     {
         let a = current()

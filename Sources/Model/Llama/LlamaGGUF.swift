@@ -8,9 +8,9 @@ import GGUF
 /// (2i, 2i+1); this engine pairs (i, i + hs/2) as Hugging Face does, so the rows are put back:
 /// within head h, Hugging Face's row h·hs + k·hs/2 + j is the file's row h·hs + 2j + k
 /// (j < hs/2, k ∈ {0, 1}; the inverse of `permute` in the converter).
-public enum LlamaGGUF {
+package enum LlamaGGUF {
     /// The configuration a GGUF file's metadata describes (context: `llama.context_length`).
-    public static func config(of file: GGUFFile) throws(ModelError) -> LlamaConfig {
+    package static func config(of file: GGUFFile) throws(ModelError) -> LlamaConfig {
         do {
             guard try file.string("general.architecture") == "llama" else {
                 throw ModelError.checkpoint("\(file.path): general.architecture is '\(try file.string("general.architecture"))', not llama")
@@ -32,7 +32,7 @@ public enum LlamaGGUF {
 
     /// The model in `path`, every parameter dequantised; `contextLength` caps the context (the
     /// activation arena grows with it only as far as the batches used).
-    public static func load(_ path: String, contextLength: Int? = nil) throws(ModelError) -> Llama {
+    package static func load(_ path: String, contextLength: Int? = nil) throws(ModelError) -> Llama {
         let file: GGUFFile
         do { file = try GGUFFile(path: path) } catch { throw .checkpoint("\(error)") }
         var config = try config(of: file)

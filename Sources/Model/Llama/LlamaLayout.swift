@@ -20,7 +20,7 @@ extension LlamaConfig {
     ///
     /// Groups follow `GPTConfig.parameterLayout`: blocks by thirds, the final norm `deep`; the
     /// token embedding is `tied` when it is also the head, else `embed` and `lm_head` is `lm`.
-    public func parameterLayout() -> ParameterLayout {
+    package func parameterLayout() -> ParameterLayout {
         let c = nEmbd, kv = kvDim, f = ffnHidden
         var layout = ParameterLayout()
         layout.add("model.embed_tokens.weight", [vocabSize, c], block: nil, group: tiedEmbeddings ? .tied : .embed)

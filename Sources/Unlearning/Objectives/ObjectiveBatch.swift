@@ -1,7 +1,7 @@
 import Datasets
 
 /// What a block of rows in an unlearning batch holds.
-public enum BatchRole: String, CaseIterable, Sendable {
+package enum BatchRole: String, CaseIterable, Sendable {
     /// Forget questions with their true answers (the forget instances).
     case forget
     /// The same forget questions with a refusal answer ("I don't know"-style), for PO and IdkDPO;
@@ -13,31 +13,31 @@ public enum BatchRole: String, CaseIterable, Sendable {
 
 /// One batch that serves every term of an objective in a single forward and backward pass: the
 /// rows of each role one after another (forget, refusal, retain), padded to a common length.
-public struct ObjectiveBatch: Sendable {
+package struct ObjectiveBatch: Sendable {
     /// Tokens, targets and answer mask of all rows.
-    public let tokens: TokenBatch
+    package let tokens: TokenBatch
     /// The rows of each role present in the batch.
-    public let rows: [BatchRole: Range<Int>]
+    package let rows: [BatchRole: Range<Int>]
     /// The forget-set index of each forget row (and so of each refusal row).
-    public let forgetIndices: [Int]
+    package let forgetIndices: [Int]
     /// When the batch is one chunk of a larger set: the set's totals, which the terms' means
     /// divide by instead of the batch's own, so that the chunks' values and gradients add up to
     /// the whole set's.
-    public var denominators: [BatchRole: Denominator] = [:]
+    package var denominators: [BatchRole: Denominator] = [:]
 
     /// The totals a term's mean divides by.
-    public struct Denominator: Sendable {
+    package struct Denominator: Sendable {
         /// N: answer tokens (mask total).
-        public var answerTokens: Double
+        package var answerTokens: Double
         /// S: instances (rows).
-        public var instances: Int
-        public init(answerTokens: Double, instances: Int) {
+        package var instances: Int
+        package init(answerTokens: Double, instances: Int) {
             self.answerTokens = answerTokens
             self.instances = instances
         }
 
         /// The totals of a whole set of samples.
-        public init(of samples: [FormattedSample]) {
+        package init(of samples: [FormattedSample]) {
             self.init(answerTokens: Double(samples.reduce(0) { $0 + $1.maskedPositions.count }), instances: samples.count)
         }
     }
@@ -48,7 +48,7 @@ public struct ObjectiveBatch: Sendable {
     /// - retain: the retain samples (may be empty);
     /// - fixedLength: pad every row to this length (keep it fixed over a run: the model
     ///   reallocates its activations when the batch shape changes); nil pads to the longest row.
-    public init(forget: [FormattedSample], forgetIndices: [Int], refusal: [FormattedSample] = [],
+    package init(forget: [FormattedSample], forgetIndices: [Int], refusal: [FormattedSample] = [],
                 retain: [FormattedSample] = [], padding: Int32, fixedLength: Int? = nil) {
         precondition(forget.count == forgetIndices.count, "one forget index per forget sample")
         precondition(refusal.isEmpty || refusal.count == forget.count, "one refusal per forget sample")
@@ -65,7 +65,7 @@ public struct ObjectiveBatch: Sendable {
     }
 
     /// Rows (B).
-    public var batch: Int { tokens.batch }
+    package var batch: Int { tokens.batch }
     /// Positions per row (T).
-    public var seq: Int { tokens.seq }
+    package var seq: Int { tokens.seq }
 }

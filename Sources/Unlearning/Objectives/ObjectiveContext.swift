@@ -2,19 +2,19 @@ import Model
 
 /// One model's results of its forward pass over an `ObjectiveBatch` (views into the model's
 /// activations: valid until its next forward pass).
-public struct ForwardResults {
+package struct ForwardResults {
     /// (B·T, V) logits.
-    public let logits: UnsafeBufferPointer<Float>
+    package let logits: UnsafeBufferPointer<Float>
     /// (B·T) `log Σ_v exp(logits)`.
-    public let logSumExp: UnsafeBufferPointer<Float>
+    package let logSumExp: UnsafeBufferPointer<Float>
     /// (B·T) `log p(y)` of each target (0 on padding).
-    public let targetLogProbs: UnsafeBufferPointer<Float>
+    package let targetLogProbs: UnsafeBufferPointer<Float>
     /// The residual stream after each requested block, (B·T, C).
-    public let hidden: [Int: UnsafeBufferPointer<Float>]
+    package let hidden: [Int: UnsafeBufferPointer<Float>]
 
     /// Target log-probabilities alone (logits, log-normalisers and hidden states empty), e.g.
     /// the reference's from a `ReferenceCache`.
-    public init(targetLogProbs: UnsafeBufferPointer<Float>) {
+    package init(targetLogProbs: UnsafeBufferPointer<Float>) {
         logits = UnsafeBufferPointer(start: nil, count: 0)
         logSumExp = UnsafeBufferPointer(start: nil, count: 0)
         self.targetLogProbs = targetLogProbs
@@ -22,7 +22,7 @@ public struct ForwardResults {
     }
 
     /// The results of `model`'s last forward pass, with the hidden states after `hiddenLayers`.
-    public init(model: any CausalLanguageModel, hiddenLayers: Set<Int>) {
+    package init(model: any CausalLanguageModel, hiddenLayers: Set<Int>) {
         logits = UnsafeBufferPointer(model.logits)
         logSumExp = model.logSumExp
         targetLogProbs = model.targetLogProbs
@@ -34,14 +34,14 @@ public struct ForwardResults {
 
 /// Everything an objective term reads: the batch and the forward results of the current model
 /// and, where a term needs it, of the frozen reference model θ_o.
-public struct ObjectiveContext {
-    public let batch: ObjectiveBatch
-    public let current: ForwardResults
-    public let reference: ForwardResults?
+package struct ObjectiveContext {
+    package let batch: ObjectiveBatch
+    package let current: ForwardResults
+    package let reference: ForwardResults?
     /// Vocabulary size V and hidden width C.
-    public let vocabSize: Int, width: Int
+    package let vocabSize: Int, width: Int
 
-    public init(batch: ObjectiveBatch, current: ForwardResults, reference: ForwardResults?, vocabSize: Int, width: Int) {
+    package init(batch: ObjectiveBatch, current: ForwardResults, reference: ForwardResults?, vocabSize: Int, width: Int) {
         self.batch = batch
         self.current = current
         self.reference = reference
@@ -49,36 +49,36 @@ public struct ObjectiveContext {
         self.width = width
     }
 
-    public var seq: Int { batch.seq }
-    public var mask: [Float] { batch.tokens.mask }
+    package var seq: Int { batch.seq }
+    package var mask: [Float] { batch.tokens.mask }
 
     /// The rows of `role` (empty if the batch has none).
-    public func rows(_ role: BatchRole) -> Range<Int> { batch.rows[role] ?? 0..<0 }
+    package func rows(_ role: BatchRole) -> Range<Int> { batch.rows[role] ?? 0..<0 }
 
     /// The flat positions `b·T + t` of the rows of `role`.
-    public func positions(_ role: BatchRole) -> Range<Int> {
+    package func positions(_ role: BatchRole) -> Range<Int> {
         let r = rows(role)
         return (r.lowerBound * seq)..<(r.upperBound * seq)
     }
 
     /// The answer-token count `n = Σ m` over the rows of `role`.
-    public func maskTotal(_ role: BatchRole) -> Double {
+    package func maskTotal(_ role: BatchRole) -> Double {
         positions(role).reduce(0.0) { $0 + Double(mask[$1]) }
     }
 
     /// The N of a term's token mean over the rows of `role`: the batch's answer-token count, or
     /// the whole set's when the batch is one chunk of it (`ObjectiveBatch.denominators`).
-    public func tokenDenominator(_ role: BatchRole) -> Double {
+    package func tokenDenominator(_ role: BatchRole) -> Double {
         batch.denominators[role]?.answerTokens ?? maskTotal(role)
     }
 
     /// The S of a term's instance mean over the rows of `role` (as `tokenDenominator`).
-    public func instanceDenominator(_ role: BatchRole) -> Double {
+    package func instanceDenominator(_ role: BatchRole) -> Double {
         Double(batch.denominators[role]?.instances ?? rows(role).count)
     }
 
     /// `ℓ_b = −Σ_t m[b,t]·log p(y[b,t])`, the summed answer NLL of row `b` under `results`.
-    public func sequenceNLL(_ results: ForwardResults, row b: Int) -> Double {
+    package func sequenceNLL(_ results: ForwardResults, row b: Int) -> Double {
         var s = 0.0
         for n in (b * seq)..<((b + 1) * seq) where mask[n] != 0 {
             s -= Double(mask[n]) * Double(results.targetLogProbs[n])
@@ -87,7 +87,7 @@ public struct ObjectiveContext {
     }
 
     /// `n_b = Σ_t m[b,t]`, the answer-token count of row `b`.
-    public func answerCount(row b: Int) -> Double {
+    package func answerCount(row b: Int) -> Double {
         ((b * seq)..<((b + 1) * seq)).reduce(0.0) { $0 + Double(mask[$1]) }
     }
 

@@ -3,15 +3,15 @@ import NumericCore
 
 /// The gradient of an objective on the model's outputs, built up term by term: on the logits
 /// (B·T, V), and on the residual stream after chosen blocks (B·T, C). Starts at zero.
-public struct ObjectiveGradient {
+package struct ObjectiveGradient {
     /// (B·T, V), owned by the model (its logit-gradient scratch).
-    public let logits: UnsafeMutablePointer<Float>
+    package let logits: UnsafeMutablePointer<Float>
     /// Gradients on the residual stream after a block, by block.
-    public private(set) var hidden: [Int: FloatBuffer] = [:]
+    package private(set) var hidden: [Int: FloatBuffer] = [:]
     let vocabSize: Int, width: Int, positions: Int
 
     /// Zeroes `logits` ((positions × vocabSize) floats) and starts with no hidden gradient.
-    public init(logits: UnsafeMutablePointer<Float>, positions: Int, vocabSize: Int, width: Int) {
+    package init(logits: UnsafeMutablePointer<Float>, positions: Int, vocabSize: Int, width: Int) {
         logits.update(repeating: 0, count: positions * vocabSize)
         self.logits = logits
         self.positions = positions
@@ -21,7 +21,7 @@ public struct ObjectiveGradient {
 
     /// Adds `Σₙ cₙ·∂log p(yₙ)/∂logits = cₙ·(onehot(yₙ) − softmax(logitsₙ))` for the positions of
     /// `range` (`coefficients[i]` belongs to position `range.lowerBound + i`; zeros are skipped).
-    public mutating func addLogProbGradient(_ coefficients: [Double], positions range: Range<Int>,
+    package mutating func addLogProbGradient(_ coefficients: [Double], positions range: Range<Int>,
                                             results: ForwardResults, targets: [Int32]) {
         precondition(coefficients.count == range.count)
         let V = vocabSize, d = logits
@@ -41,7 +41,7 @@ public struct ObjectiveGradient {
     /// penalty·onehot(yₙ))`: adds `sₙ·(softmax(logitsₙ) − q)`, the gradient of `sₙ·CE(q, p)`, and
     /// returns per position `(Σ_v q log q, Σ_v q log p)` (zeros where the scale is 0), from which
     /// KL(q‖p) and CE(q, p) follow.
-    public mutating func addDistributionMatch(_ scales: [Double], positions range: Range<Int>,
+    package mutating func addDistributionMatch(_ scales: [Double], positions range: Range<Int>,
                                               current: ForwardResults, reference: ForwardResults,
                                               targets: [Int32], penalty: Float = 0) -> [(qlogq: Double, qlogp: Double)] {
         precondition(scales.count == range.count)
@@ -94,7 +94,7 @@ public struct ObjectiveGradient {
     }
 
     /// Adds `values` ((positions × width), the gradient on the residual stream after `block`).
-    public mutating func addHiddenGradient(_ values: [Float], block: Int) {
+    package mutating func addHiddenGradient(_ values: [Float], block: Int) {
         precondition(values.count == positions * width)
         let buffer: FloatBuffer
         if let b = hidden[block] { buffer = b } else { buffer = FloatBuffer(count: positions * width); hidden[block] = buffer }

@@ -3,7 +3,7 @@
 /// `ObjectiveContext`, returns its value, and adds `scale ×` its gradient — on the logits, or on a
 /// hidden state — into an `ObjectiveGradient`; one model backward then turns the sum of all
 /// terms into parameter gradients.
-public protocol ObjectiveTerm: Sendable {
+package protocol ObjectiveTerm: Sendable {
     /// The name used in configurations and run files ("npo", "kl").
     var name: String { get }
     /// The batch rows the term reads.
@@ -20,26 +20,26 @@ public protocol ObjectiveTerm: Sendable {
 }
 
 extension ObjectiveTerm {
-    public var needsReference: Bool { false }
-    public var readsOnlyReferenceLogProbs: Bool { false }
-    public var hiddenLayer: Int? { nil }
+    package var needsReference: Bool { false }
+    package var readsOnlyReferenceLogProbs: Bool { false }
+    package var hiddenLayer: Int? { nil }
 }
 
 /// A term's value on a batch, with the weights through which it acts.
-public struct TermValue: Sendable {
+package struct TermValue: Sendable {
     /// The term's value (a loss to minimise).
-    public var value: Double
+    package var value: Double
     /// For terms whose gradient is a weighted sum of target log-likelihood gradients: per role,
     /// (rows × T) coefficients `w` such that `∇_θ term = Σ_{b,t} w[b,t]·∇_θ log p(y[b,t])`
     /// (0 off the mask). A positive weight means a descent step lowers that token's likelihood.
     /// Empty for terms that act on whole distributions (KL, UNDIAL) or hidden states (RMU, RR).
-    public var tokenWeights: [BatchRole: [Double]]
+    package var tokenWeights: [BatchRole: [Double]]
     /// For forget terms: one weight per forget row, the objective's own per-instance factor
     /// (GA, PO: 1; NPO: 2p^β/(p^β + p_o^β); SimNPO: 2σ(γ − βℓ/|s|); IdkDPO: 2σ(−z); token-weighted
     /// objectives: the mean of the instance's per-token factors; RMU, UNDIAL: 1).
-    public var instanceWeights: [Double]
+    package var instanceWeights: [Double]
 
-    public init(value: Double, tokenWeights: [BatchRole: [Double]] = [:], instanceWeights: [Double] = []) {
+    package init(value: Double, tokenWeights: [BatchRole: [Double]] = [:], instanceWeights: [Double] = []) {
         self.value = value
         self.tokenWeights = tokenWeights
         self.instanceWeights = instanceWeights

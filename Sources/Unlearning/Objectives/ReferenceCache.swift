@@ -2,14 +2,14 @@
 /// forget instance: θ_o never changes, so after its first forward pass over an instance the
 /// reference is not run on it again (for objectives that read nothing else of θ_o: NPO, TNPO,
 /// WTNPO, IdkDPO).
-public final class ReferenceCache {
+package final class ReferenceCache {
     /// Per role and forget index: `log p_o(y_t)` for the sample's positions (no padding).
     private var rows: [BatchRole: [Int: [Float]]] = [:]
 
-    public init() {}
+    package init() {}
 
     /// The number of cached rows.
-    public var count: Int { rows.values.reduce(0) { $0 + $1.count } }
+    package var count: Int { rows.values.reduce(0) { $0 + $1.count } }
 
     /// The batch's (B·T) reference target log-probabilities if every row of `roles` (forget,
     /// refusal) is cached (0 elsewhere: rows the terms do not read), else nil.

@@ -7,15 +7,15 @@ import NumericCore
 ///
 /// evaluated on one `ObjectiveBatch` with one forward and one backward pass of the model (and
 /// one forward pass of the frozen reference model when a term reads it).
-public struct UnlearningObjective: Sendable {
-    public var forget: any ObjectiveTerm
-    public var retain: (any ObjectiveTerm)?
+package struct UnlearningObjective: Sendable {
+    package var forget: any ObjectiveTerm
+    package var retain: (any ObjectiveTerm)?
     /// γ.
-    public var forgetWeight: Double
+    package var forgetWeight: Double
     /// α.
-    public var retainWeight: Double
+    package var retainWeight: Double
 
-    public init(forget: any ObjectiveTerm, retain: (any ObjectiveTerm)? = nil, forgetWeight: Double = 1, retainWeight: Double = 1) {
+    package init(forget: any ObjectiveTerm, retain: (any ObjectiveTerm)? = nil, forgetWeight: Double = 1, retainWeight: Double = 1) {
         self.forget = forget
         self.retain = retain
         self.forgetWeight = forgetWeight
@@ -23,18 +23,18 @@ public struct UnlearningObjective: Sendable {
     }
 
     /// A name such as "npo+kl".
-    public var name: String { retain.map { "\(forget.name)+\($0.name)" } ?? forget.name }
+    package var name: String { retain.map { "\(forget.name)+\($0.name)" } ?? forget.name }
 
     var terms: [any ObjectiveTerm] { [forget] + (retain.map { [$0] } ?? []) }
 
     /// Whether any term reads the frozen reference model.
-    public var needsReference: Bool { terms.contains { $0.needsReference } }
+    package var needsReference: Bool { terms.contains { $0.needsReference } }
 
     /// The batch roles the objective reads.
-    public var roles: Set<BatchRole> { terms.reduce(into: []) { $0.formUnion($1.roles) } }
+    package var roles: Set<BatchRole> { terms.reduce(into: []) { $0.formUnion($1.roles) } }
 
     /// Which terms an evaluation covers.
-    public enum Part: Sendable { case all, forget, retain }
+    package enum Part: Sendable { case all, forget, retain }
 
     /// Runs `model` (and `reference`, if a term needs it) on `batch`, and leaves the gradient of
     /// the loss in `model.gradients` — zeroed first, or added to with `accumulate` (to sum the
@@ -47,7 +47,7 @@ public struct UnlearningObjective: Sendable {
     ///
     /// `reuseForward`: the caller vouches that the parameters have not changed since the model's
     /// last forward pass; if that pass ran on this batch's inputs, it is not run again.
-    public func evaluate(model: any CausalLanguageModel, reference: (any CausalLanguageModel)?, batch: ObjectiveBatch, part: Part = .all,
+    package func evaluate(model: any CausalLanguageModel, reference: (any CausalLanguageModel)?, batch: ObjectiveBatch, part: Part = .all,
                          accumulate: Bool = false, referenceCache: ReferenceCache? = nil,
                          reuseForward: Bool = false) throws -> ObjectiveEvaluation {
         let f = part == .retain ? nil : forget, r = part == .forget ? nil : retain
@@ -95,18 +95,18 @@ public struct UnlearningObjective: Sendable {
 }
 
 /// The result of evaluating an objective on a batch.
-public struct ObjectiveEvaluation: Sendable {
+package struct ObjectiveEvaluation: Sendable {
     /// γ·forget + α·retain (of the evaluated terms).
-    public let loss: Double
+    package let loss: Double
     /// The forget term (value 0 and no weights when only the retain term was evaluated).
-    public let forget: TermValue
-    public let retain: TermValue?
+    package let forget: TermValue
+    package let retain: TermValue?
     /// The loss's gradient on the residual stream after each block a term reads, (B·T, C); its
     /// gradient on the logits stays in the model's `logitGradientScratch` until the next
     /// evaluation.
-    public let hiddenGradients: [Int: [Float]]
+    package let hiddenGradients: [Int: [Float]]
 
-    public init(loss: Double, forget: TermValue, retain: TermValue?, hiddenGradients: [Int: [Float]] = [:]) {
+    package init(loss: Double, forget: TermValue, retain: TermValue?, hiddenGradients: [Int: [Float]] = [:]) {
         self.loss = loss
         self.forget = forget
         self.retain = retain
@@ -114,12 +114,12 @@ public struct ObjectiveEvaluation: Sendable {
     }
 }
 
-public enum ObjectiveError: Error, CustomStringConvertible {
+package enum ObjectiveError: Error, CustomStringConvertible {
     case missingRows(objective: String, role: BatchRole)
     case missingReference(objective: String)
     case layerOutOfRange(objective: String, layer: Int, blocks: Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .missingRows(o, role): "\(o) reads \(role.rawValue) rows, but the batch has none"
         case let .missingReference(o): "\(o) needs the frozen reference model, but none was given"

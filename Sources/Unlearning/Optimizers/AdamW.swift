@@ -8,14 +8,14 @@ import NumericCore
 ///     m ← m + (1 − β₁)·(g − m)
 ///     v ← β₂·v + (1 − β₂)·g²
 ///     θ ← θ − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
-public final class AdamW: Optimizer {
-    public var beta1: Float, beta2: Float, eps: Float, weightDecay: Float
-    public private(set) var stepCount = 0
+package final class AdamW: Optimizer {
+    package var beta1: Float, beta2: Float, eps: Float, weightDecay: Float
+    package private(set) var stepCount = 0
     private let m: FloatBuffer, v: FloatBuffer
     private let decays: [Bool]   // per chunk of `chunks`
     private let chunks: [Range<Int>]
 
-    public init(count: Int, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
+    package init(count: Int, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
                 weightDecay: Float = 0, decayRanges: [Range<Int>] = []) {
         self.beta1 = beta1
         self.beta2 = beta2
@@ -36,7 +36,7 @@ public final class AdamW: Optimizer {
         self.decays = decays
     }
 
-    public func step(parameters: FloatBuffer, gradients: FloatBuffer, lr: Float) {
+    package func step(parameters: FloatBuffer, gradients: FloatBuffer, lr: Float) {
         precondition(parameters.count == m.count && gradients.count == m.count)
         stepCount += 1
         let t = Double(stepCount)

@@ -2,13 +2,13 @@ import Model
 import NumericCore
 
 /// Updates a flat parameter buffer from its gradient twin.
-public protocol Optimizer: AnyObject {
+package protocol Optimizer: AnyObject {
     /// One update with learning rate `lr`; gradients are read, not cleared.
     func step(parameters: FloatBuffer, gradients: FloatBuffer, lr: Float)
 }
 
 /// The element ranges of a layout that receive weight decay: matrices, not biases or norm gains
 /// (as nanoGPT and most LLM recipes do).
-public func matrixRanges(of layout: ParameterLayout) -> [Range<Int>] {
+package func matrixRanges(of layout: ParameterLayout) -> [Range<Int>] {
     layout.slots.filter(\.isMatrix).map(\.range)
 }

@@ -2,10 +2,10 @@ import NumericCore
 
 /// Plain stochastic gradient descent, `θ ← θ − lr·g`: the update under which the G-effect's
 /// first-order reading `R(θ′) − R(θ) ≈ −lr·e` holds.
-public final class SGD: Optimizer {
-    public init() {}
+package final class SGD: Optimizer {
+    package init() {}
 
-    public func step(parameters: FloatBuffer, gradients: FloatBuffer, lr: Float) {
+    package func step(parameters: FloatBuffer, gradients: FloatBuffer, lr: Float) {
         precondition(parameters.count == gradients.count)
         let p = parameters.base, g = gradients.base
         Parallel.forRanges(parameters.count, grain: 16_384) { r in

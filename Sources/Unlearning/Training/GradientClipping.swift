@@ -12,7 +12,7 @@ import NumericCore
 /// (PyTorch would zero or poison it); the returned norm tells the caller. Returns the norm before
 /// clipping. With `maxNorm` nil the gradient is only measured.
 @discardableResult
-public func clipGradientNorm(_ gradients: FloatBuffer, maxNorm: Double?) -> Double {
+package func clipGradientNorm(_ gradients: FloatBuffer, maxNorm: Double?) -> Double {
     precondition(maxNorm.map { $0 > 0 } ?? true, "maxNorm must be positive")
     let norm = gradientNorm(gradients)
     guard let maxNorm, norm.isFinite else { return norm }
@@ -29,7 +29,7 @@ public func clipGradientNorm(_ gradients: FloatBuffer, maxNorm: Double?) -> Doub
 /// The global L2 norm of a buffer, `√(Σ gᵢ²)`, accumulated in Float64 (NumericCore `Reduce.dot`):
 /// partial sums over fixed chunks of 2¹⁸ values, spread over the workers, then added in order, so
 /// the value does not depend on the number of workers.
-public func gradientNorm(_ gradients: FloatBuffer) -> Double {
+package func gradientNorm(_ gradients: FloatBuffer) -> Double {
     let chunk = 1 << 18, n = gradients.count, g = gradients.base
     var partial = [Double](repeating: 0, count: (n + chunk - 1) / chunk)
     partial.withUnsafeMutableBufferPointer { sums in

@@ -11,14 +11,14 @@
 /// For example base 1, W = 2, totalSteps = 6 gives 0, 0.5, 1, 0.75, 0.5, 0.25: the rate would
 /// reach 0 one step after the last. With W = 0 the first step has the full rate. The multiplier is
 /// formed in Float64 and multiplied by `base` once, then rounded to Float.
-public enum LearningRateSchedule: Equatable, Sendable {
+package enum LearningRateSchedule: Equatable, Sendable {
     /// The base rate at every step.
     case constant
     /// Linear warm-up from 0 over `warmupSteps`, then linear decay to 0 at the last step.
     case linearWarmupDecay(warmupSteps: Int)
 
     /// The learning rate of 1-based step `step` of `totalSteps`, for base rate `base`.
-    public func rate(step: Int, totalSteps: Int, base: Float) -> Float {
+    package func rate(step: Int, totalSteps: Int, base: Float) -> Float {
         switch self {
         case .constant:
             return base

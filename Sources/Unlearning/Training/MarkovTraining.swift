@@ -11,48 +11,48 @@ import NumericCore
 /// The recipe: AdamW lr 5e-4, ε 1e-6, no weight decay, batch 128, 5 epochs, token-mean cross
 /// entropy. Experiment A trains on retain + forget1 + forget2, B on retain + forget1; the
 /// "retrained" reference model on retain only.
-public enum MarkovTraining {
+package enum MarkovTraining {
     /// The input id of padding positions (any state would do: the mask is 0 there).
-    public static let padding: Int32 = 0
-    public static let learningRate: Float = 5e-4
-    public static let adamEpsilon: Float = 1e-6
-    public static let batchSize = 128
-    public static let epochs = 5
+    package static let padding: Int32 = 0
+    package static let learningRate: Float = 5e-4
+    package static let adamEpsilon: Float = 1e-6
+    package static let batchSize = 128
+    package static let epochs = 5
 
     /// The groups a model is trained on: `setup.trainedGroups`, or retain alone for the retrained
     /// reference model.
-    public static func groups(_ setup: MarkovSetup, retrained: Bool) -> [MarkovGroup] {
+    package static func groups(_ setup: MarkovSetup, retrained: Bool) -> [MarkovGroup] {
         retrained ? [.retain] : setup.trainedGroups
     }
 
     /// The training sequences of those groups, in the data set's order.
-    public static func trainingSequences(_ data: MarkovDataset, retrained: Bool) -> [MarkovSequence] {
+    package static func trainingSequences(_ data: MarkovDataset, retrained: Bool) -> [MarkovSequence] {
         let keep = Set(groups(data.setup, retrained: retrained))
         return data.train.filter { keep.contains($0.chain) }
     }
 
     /// One sample per sequence, every label in the loss (sequences need at least 2 states).
-    public static func samples(_ sequences: [MarkovSequence]) -> [FormattedSample] {
+    package static func samples(_ sequences: [MarkovSequence]) -> [FormattedSample] {
         sequences.map { s in
             FormattedSample(ids: s.tokens.map { Int32($0) }, answerRange: 1..<s.tokens.count)
         }
     }
 
     /// The recipe's options: 5 epochs of batches of 128, constant lr 5e-4, no clipping.
-    public static func options(seed: UInt64) -> TrainingOptions {
+    package static func options(seed: UInt64) -> TrainingOptions {
         TrainingOptions(length: .epochs(epochs), batchSize: batchSize, learningRate: learningRate,
                         schedule: .constant, maxGradientNorm: nil, seed: seed)
     }
 
     /// AdamW with ε 1e-6 and no weight decay.
-    public static func optimizer(for model: any CausalLanguageModel) -> AdamW {
+    package static func optimizer(for model: any CausalLanguageModel) -> AdamW {
         AdamW(count: model.parameterCount, eps: adamEpsilon, weightDecay: 0)
     }
 
     /// The token-mean cross entropy of the Bayes-optimal predictor of a model trained on `groups`
     /// (`MarkovBayesPredictor(setup:trainedOn:)`) over every label of `sequences`: the floor the
     /// training loss approaches.
-    public static func bayesLoss(_ sequences: [MarkovSequence], setup: MarkovSetup, groups: [MarkovGroup]) -> Double {
+    package static func bayesLoss(_ sequences: [MarkovSequence], setup: MarkovSetup, groups: [MarkovGroup]) -> Double {
         let bayes = MarkovBayesPredictor(setup: setup, trainedOn: groups)
         var total = 0.0, count = 0
         for s in sequences {
@@ -66,7 +66,7 @@ public enum MarkovTraining {
 
     /// The training loop over the sequences of `data` (all groups the experiment trains on, or
     /// retain alone when `retrained`), with `options` (default: the recipe).
-    public static func loop(_ data: MarkovDataset, retrained: Bool, options: TrainingOptions,
+    package static func loop(_ data: MarkovDataset, retrained: Bool, options: TrainingOptions,
                             blockSize: Int) throws(TrainingError) -> TrainingLoop {
         try TrainingLoop(samples: samples(trainingSequences(data, retrained: retrained)), padding: padding,
                          options: options, blockSize: blockSize)

@@ -4,7 +4,7 @@ import Model
 import NumericCore
 
 /// How long a run lasts: a number of optimiser steps, or of passes over the data.
-public enum TrainingLength: Equatable, Sendable {
+package enum TrainingLength: Equatable, Sendable {
     /// Exactly this many steps; epochs follow one another (each reshuffled) until they are done.
     case steps(Int)
     /// This many epochs of `BatchSchedule.batchesPerEpoch` steps each.
@@ -12,22 +12,22 @@ public enum TrainingLength: Equatable, Sendable {
 }
 
 /// The settings of a training run (everything but the model, the optimiser and the data).
-public struct TrainingOptions: Equatable, Sendable {
-    public var length: TrainingLength
+package struct TrainingOptions: Equatable, Sendable {
+    package var length: TrainingLength
     /// Samples per batch (B). Every batch has B rows; the last batch of an epoch is filled with
     /// empty rows (padding, mask 0), which change neither the loss nor the gradient.
-    public var batchSize: Int
+    package var batchSize: Int
     /// The base learning rate, shaped by `schedule`.
-    public var learningRate: Float
-    public var schedule: LearningRateSchedule
+    package var learningRate: Float
+    package var schedule: LearningRateSchedule
     /// Clip the global gradient norm to this before each update (`clipGradientNorm`); nil: never.
-    public var maxGradientNorm: Double?
+    package var maxGradientNorm: Double?
     /// The seed of the batch order (`BatchSchedule`: epoch e is shuffled by `RNG(seed).fork(e)`).
-    public var seed: UInt64
+    package var seed: UInt64
     /// Whether epochs are shuffled (otherwise every epoch is in data order).
-    public var shuffle: Bool
+    package var shuffle: Bool
 
-    public init(length: TrainingLength, batchSize: Int, learningRate: Float,
+    package init(length: TrainingLength, batchSize: Int, learningRate: Float,
                 schedule: LearningRateSchedule = .constant, maxGradientNorm: Double? = nil,
                 seed: UInt64 = 0, shuffle: Bool = true) {
         self.length = length
@@ -41,22 +41,22 @@ public struct TrainingOptions: Equatable, Sendable {
 }
 
 /// What one step did: handed to the progress closure after every update.
-public struct TrainingStepRecord: Equatable, Sendable {
+package struct TrainingStepRecord: Equatable, Sendable {
     /// 1-based step.
-    public let step: Int
-    public let totalSteps: Int
+    package let step: Int
+    package let totalSteps: Int
     /// 0-based epoch the step's batch belongs to.
-    public let epoch: Int
+    package let epoch: Int
     /// The learning rate the update used.
-    public let learningRate: Float
+    package let learningRate: Float
     /// The mask-weighted token-mean NLL of the batch, before the update.
-    public let loss: Double
+    package let loss: Double
     /// The global gradient norm before clipping.
-    public let gradientNorm: Double
+    package let gradientNorm: Double
     /// The number of target positions the loss covered (mask 1).
-    public let lossTokens: Int
+    package let lossTokens: Int
 
-    public init(step: Int, totalSteps: Int, epoch: Int, learningRate: Float, loss: Double, gradientNorm: Double,
+    package init(step: Int, totalSteps: Int, epoch: Int, learningRate: Float, loss: Double, gradientNorm: Double,
                 lossTokens: Int) {
         self.step = step
         self.totalSteps = totalSteps
@@ -69,14 +69,14 @@ public struct TrainingStepRecord: Equatable, Sendable {
 }
 
 /// Errors of training: bad data or settings, found before any update, or a loss that diverged.
-public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
+package enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidOptions(String)
     case emptyData(String)
     case sampleTooLong(String)
     case vocabularyMismatch(String)
     case diverged(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidOptions(let s): "invalid training options: \(s)"
         case .emptyData(let s): "no training data: \(s)"
@@ -90,7 +90,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
 /// One update on a batch: forward, the gradient of the mask-weighted token-mean NLL
 /// `Σ m·(−log p(y)) / Σ m` on the logits, backward, optional clipping of the global gradient norm,
 /// optimiser step. Returns the loss (before the update) and the gradient norm (before clipping).
-public func trainingStep(_ model: any CausalLanguageModel, optimizer: Optimizer, lr: Float,
+package func trainingStep(_ model: any CausalLanguageModel, optimizer: Optimizer, lr: Float,
                          tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int,
                          maxGradientNorm: Double? = nil) throws(ModelError) -> (loss: Double, gradientNorm: Double) {
     model.zeroGradients()
@@ -110,21 +110,21 @@ public func trainingStep(_ model: any CausalLanguageModel, optimizer: Optimizer,
 /// length, so the model never reallocates its activations mid-run. The batch order comes from a
 /// `BatchSchedule` seeded by `options.seed`; the loss is the mask-weighted token mean over the
 /// whole batch. The same model initialisation, data and options give bit-identical parameters.
-public struct TrainingLoop: Sendable {
-    public let samples: [FormattedSample]
+package struct TrainingLoop: Sendable {
+    package let samples: [FormattedSample]
     /// The input id of padding positions (their targets are −1 and their mask 0).
-    public let padding: Int32
-    public let options: TrainingOptions
+    package let padding: Int32
+    package let options: TrainingOptions
     /// T, the length every batch is padded to: the longest sample.
-    public let sequenceLength: Int
+    package let sequenceLength: Int
     /// Which samples go into which batch.
-    public let batches: BatchSchedule
+    package let batches: BatchSchedule
     /// The number of updates the run makes.
-    public let totalSteps: Int
+    package let totalSteps: Int
 
     /// Checks the data and options: at least one sample, positive sizes, every sample within
     /// `blockSize` (cut them when formatting, with `QAFormatter.maxLength`).
-    public init(samples: [FormattedSample], padding: Int32, options: TrainingOptions, blockSize: Int) throws(TrainingError) {
+    package init(samples: [FormattedSample], padding: Int32, options: TrainingOptions, blockSize: Int) throws(TrainingError) {
         guard !samples.isEmpty else { throw .emptyData("the training set has no samples") }
         guard options.batchSize >= 1 else { throw .invalidOptions("the batch size must be at least 1, not \(options.batchSize)") }
         guard options.learningRate.isFinite, options.learningRate >= 0 else {
@@ -161,11 +161,11 @@ public struct TrainingLoop: Sendable {
     }
 
     /// The epoch (0-based) of 1-based step `step`.
-    public func epoch(ofStep step: Int) -> Int { (step - 1) / batches.batchesPerEpoch }
+    package func epoch(ofStep step: Int) -> Int { (step - 1) / batches.batchesPerEpoch }
 
     /// The flat (B, T) arrays of a batch of sample indices: the samples' rows, then empty rows
     /// (padding inputs, targets −1, mask 0) up to B.
-    public func paddedBatch(indices: [Int]) -> (tokens: [Int32], targets: [Int32], mask: [Float]) {
+    package func paddedBatch(indices: [Int]) -> (tokens: [Int32], targets: [Int32], mask: [Float]) {
         let b = TokenBatch(samples: samples, indices: indices, padding: padding, fixedLength: sequenceLength)
         let missing = (options.batchSize - indices.count) * sequenceLength
         guard missing > 0 else { return (b.tokens, b.targets, b.mask) }
@@ -178,7 +178,7 @@ public struct TrainingLoop: Sendable {
     /// returns the per-step losses (each measured before its update). Throws before any update
     /// when a token id is outside the model's vocabulary, and stops with `.diverged` at the first
     /// loss that is not finite.
-    public func run(model: any CausalLanguageModel, optimizer: Optimizer,
+    package func run(model: any CausalLanguageModel, optimizer: Optimizer,
                     progress: (TrainingStepRecord) -> Void = { _ in }) throws -> [Double] {
         let V = Int32(model.vocabSize)
         guard padding >= 0, padding < V else {

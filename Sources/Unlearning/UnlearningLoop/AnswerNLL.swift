@@ -3,7 +3,7 @@ import Model
 
 /// The token-mean answer NLL of a whole set, `Σ_s Σ_t m·(−log p(y)) / Σ_s Σ_t m`, in batches
 /// of `batchSize` rows padded to `length` (by default the set's longest sample).
-public func meanAnswerNLL(_ model: any CausalLanguageModel, samples: [FormattedSample], padding: Int32,
+package func meanAnswerNLL(_ model: any CausalLanguageModel, samples: [FormattedSample], padding: Int32,
                           batchSize: Int = 16, length: Int? = nil) throws -> Double {
     var total = 0.0, count = 0.0
     for start in stride(from: 0, to: samples.count, by: batchSize) {

@@ -3,18 +3,18 @@ import Model
 import NumericCore
 
 /// The samples an unlearning run draws its batches from.
-public struct UnlearningData: Sendable {
+package struct UnlearningData: Sendable {
     /// The forget set (questions with their true answers), in a fixed order: instance i is
     /// `forget[i]` everywhere in a run file.
-    public let forget: [FormattedSample]
+    package let forget: [FormattedSample]
     /// Empty, or one refusal-answer sample per forget sample (PO, IdkDPO).
-    public let refusal: [FormattedSample]
+    package let refusal: [FormattedSample]
     /// The retain set the retain term draws from (may be empty when there is no retain term).
-    public let retain: [FormattedSample]
+    package let retain: [FormattedSample]
     /// The input id of padding positions.
-    public let padding: Int32
+    package let padding: Int32
 
-    public init(forget: [FormattedSample], refusal: [FormattedSample] = [], retain: [FormattedSample] = [], padding: Int32) {
+    package init(forget: [FormattedSample], refusal: [FormattedSample] = [], retain: [FormattedSample] = [], padding: Int32) {
         self.forget = forget
         self.refusal = refusal
         self.retain = retain
@@ -22,23 +22,23 @@ public struct UnlearningData: Sendable {
     }
 
     /// The length every batch is padded to: the longest sample of the three sets.
-    public var sequenceLength: Int { (forget + refusal + retain).map(\.length).max() ?? 1 }
+    package var sequenceLength: Int { (forget + refusal + retain).map(\.length).max() ?? 1 }
 }
 
 /// The settings of an unlearning run (everything but model, objective, optimiser and data).
-public struct UnlearningOptions: Sendable {
+package struct UnlearningOptions: Sendable {
     /// Steps, or epochs over the forget set.
-    public var length: TrainingLength
-    public var forgetBatch: Int
-    public var retainBatch: Int
-    public var learningRate: Float
-    public var schedule: LearningRateSchedule
+    package var length: TrainingLength
+    package var forgetBatch: Int
+    package var retainBatch: Int
+    package var learningRate: Float
+    package var schedule: LearningRateSchedule
     /// Clip the global gradient norm to this before each update; nil: never.
-    public var maxGradientNorm: Double?
+    package var maxGradientNorm: Double?
     /// Seeds the forget and retain batch orders.
-    public var seed: UInt64
+    package var seed: UInt64
 
-    public init(length: TrainingLength, forgetBatch: Int = 4, retainBatch: Int = 4, learningRate: Float,
+    package init(length: TrainingLength, forgetBatch: Int = 4, retainBatch: Int = 4, learningRate: Float,
                 schedule: LearningRateSchedule = .constant, maxGradientNorm: Double? = nil, seed: UInt64 = 0) {
         self.length = length
         self.forgetBatch = forgetBatch
@@ -51,16 +51,16 @@ public struct UnlearningOptions: Sendable {
 }
 
 /// What one unlearning step did (the values before its update).
-public struct UnlearningStepRecord: Sendable {
+package struct UnlearningStepRecord: Sendable {
     /// 1-based step, of `totalSteps`.
-    public let step: Int, totalSteps: Int, epoch: Int
-    public let learningRate: Float
+    package let step: Int, totalSteps: Int, epoch: Int
+    package let learningRate: Float
     /// The objective on this step's batch, with its terms and weights.
-    public let evaluation: ObjectiveEvaluation
+    package let evaluation: ObjectiveEvaluation
     /// The global gradient norm before clipping.
-    public let gradientNorm: Double
+    package let gradientNorm: Double
     /// The forget-set index of each forget row of the batch.
-    public let forgetIndices: [Int]
+    package let forgetIndices: [Int]
 }
 
 /// The unlearning loop: from the model's current parameters, `totalSteps` updates of an
@@ -70,23 +70,23 @@ public struct UnlearningStepRecord: Sendable {
 /// Forget batches follow a seeded `BatchSchedule` over the forget set (each epoch reshuffled);
 /// retain batches follow their own schedule over the retain set. Every batch is padded to the
 /// data's longest sample, so the same data, options and seed give bit-identical parameters.
-public final class Unlearner {
-    public let model: any CausalLanguageModel
+package final class Unlearner {
+    package let model: any CausalLanguageModel
     /// θ_o, the frozen starting point (nil when no term needs it).
-    public let reference: (any CausalLanguageModel)?
+    package let reference: (any CausalLanguageModel)?
     /// θ_o's target log-probabilities on the forget (and refusal) samples, filled as the run goes.
-    public let referenceCache = ReferenceCache()
-    public let objective: UnlearningObjective
-    public let optimizer: Optimizer
-    public let data: UnlearningData
-    public let options: UnlearningOptions
-    public let totalSteps: Int
+    package let referenceCache = ReferenceCache()
+    package let objective: UnlearningObjective
+    package let optimizer: Optimizer
+    package let data: UnlearningData
+    package let options: UnlearningOptions
+    package let totalSteps: Int
     private let forgetSchedule: BatchSchedule
     private let retainSchedule: BatchSchedule?
     private var forgetEpochCache: (epoch: Int, batches: [[Int]])?
     private var retainEpochCache: (epoch: Int, batches: [[Int]])?
 
-    public init(model: any CausalLanguageModel, objective: UnlearningObjective, optimizer: Optimizer, data: UnlearningData,
+    package init(model: any CausalLanguageModel, objective: UnlearningObjective, optimizer: Optimizer, data: UnlearningData,
                 options: UnlearningOptions) throws {
         let roles = objective.roles
         guard !data.forget.isEmpty else { throw UnlearningError.invalid("the forget set is empty") }
@@ -126,10 +126,10 @@ public final class Unlearner {
     }
 
     /// The epoch (0-based, over the forget set) of 1-based step `step`.
-    public func epoch(ofStep step: Int) -> Int { (step - 1) / forgetSchedule.batchesPerEpoch }
+    package func epoch(ofStep step: Int) -> Int { (step - 1) / forgetSchedule.batchesPerEpoch }
 
     /// The batch of 1-based step `step`: its forget rows (with their refusals) and retain rows.
-    public func batch(step: Int) -> ObjectiveBatch {
+    package func batch(step: Int) -> ObjectiveBatch {
         let forget = Self.indices(step: step, schedule: forgetSchedule, cache: &forgetEpochCache)
         let retain = retainSchedule.map { Self.indices(step: step, schedule: $0, cache: &retainEpochCache) } ?? []
         let roles = objective.roles
@@ -140,7 +140,7 @@ public final class Unlearner {
     }
 
     /// One step: the objective's gradient on the step's batch, optional clipping, one update.
-    public func step(_ step: Int) throws -> UnlearningStepRecord {
+    package func step(_ step: Int) throws -> UnlearningStepRecord {
         let batch = batch(step: step)
         let evaluation = try objective.evaluate(model: model, reference: reference, batch: batch, referenceCache: referenceCache)
         return try update(step: step, evaluation: evaluation, forgetIndices: batch.forgetIndices)
@@ -148,14 +148,14 @@ public final class Unlearner {
 
     /// Whether one batch holds the whole forget set and, with a retain term, the whole retain set:
     /// then every step's gradient is the objective's full-set gradient.
-    public var batchesAreWholeSets: Bool {
+    package var batchesAreWholeSets: Bool {
         options.forgetBatch >= data.forget.count && (objective.retain == nil || options.retainBatch >= data.retain.count)
     }
 
     /// One step whose objective gradient is already in `model.gradients`, evaluated on the whole
     /// forget (and retain) set — as the instrumentation leaves it — when `batchesAreWholeSets`:
     /// the same update as `step(_:)` without computing the gradient twice.
-    public func step(_ step: Int, precomputed evaluation: ObjectiveEvaluation) throws -> UnlearningStepRecord {
+    package func step(_ step: Int, precomputed evaluation: ObjectiveEvaluation) throws -> UnlearningStepRecord {
         precondition(batchesAreWholeSets, "a precomputed full-set gradient is this step's gradient only when batches are whole sets")
         return try update(step: step, evaluation: evaluation, forgetIndices: Array(data.forget.indices))
     }
@@ -176,7 +176,7 @@ public final class Unlearner {
     }
 
     /// Runs every step, calling `progress` after each.
-    public func run(progress: (UnlearningStepRecord) throws -> Void = { _ in }) throws {
+    package func run(progress: (UnlearningStepRecord) throws -> Void = { _ in }) throws {
         for s in 1...totalSteps { try progress(try step(s)) }
     }
 
@@ -188,13 +188,13 @@ public final class Unlearner {
     }
 }
 
-public enum UnlearningError: Error, CustomStringConvertible {
+package enum UnlearningError: Error, CustomStringConvertible {
     case invalid(String)
     /// A non-finite value at step `step` (before its update is made or recorded): `quantity`
     /// names it ("the loss", "the gradient norm", "the G-effect on forget", …).
     case diverged(objective: String, step: Int, quantity: String, value: Double)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalid(let what): what
         case let .diverged(objective, step, quantity, value):

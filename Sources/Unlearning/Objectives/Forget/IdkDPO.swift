@@ -5,13 +5,13 @@ import NumericCore
 ///     z_b = β·[(ℓ_o(y_w) − ℓ(y_w)) − (ℓ_o(y_l) − ℓ(y_l))],   L = −(2/β)·(1/S)·Σ_b log σ(z_b)
 ///
 /// Gradient: `Σ_b (1/S)·2σ(−z_b)·[∇log p(y_l) − ∇log p(y_w)]`; instance weight `2σ(−z_b)`.
-public struct IdkDPO: ObjectiveTerm {
-    public let roles: Set<BatchRole> = [.forget, .refusal]
-    public let needsReference = true
-    public let readsOnlyReferenceLogProbs = true
-    public var beta: Double
-    public init(beta: Double = Parameters().beta) { self.beta = beta }
-    public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
+package struct IdkDPO: ObjectiveTerm {
+    package let roles: Set<BatchRole> = [.forget, .refusal]
+    package let needsReference = true
+    package let readsOnlyReferenceLogProbs = true
+    package var beta: Double
+    package init(beta: Double = Parameters().beta) { self.beta = beta }
+    package func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
         let forget = ctx.rows(.forget), refusal = ctx.rows(.refusal), S = ctx.instanceDenominator(.forget)
         precondition(refusal.count == forget.count, "IdkDPO needs one refusal row per forget row")
         let ref = ctx.referenceResults
@@ -30,20 +30,20 @@ public struct IdkDPO: ObjectiveTerm {
 }
 
 extension IdkDPO: ForgetObjectiveTerm {
-    public static let name = "idkdpo"
-    public static let summary = "DPO with a refusal preferred over the true answer."
+    package static let name = "idkdpo"
+    package static let summary = "DPO with a refusal preferred over the true answer."
 
     /// The hyper-parameters a config sets (`objective.forget.*`).
-    public struct Parameters: ObjectiveParameters {
+    package struct Parameters: ObjectiveParameters {
         /// β, the inverse temperature.
-        public var beta = 0.1
-        public init() {}
-        public static var fields: [ParameterField<Self>] {
+        package var beta = 0.1
+        package init() {}
+        package static var fields: [ParameterField<Self>] {
             [.number("beta", \.beta, .positive, "inverse temperature β")]
         }
     }
 
-    public init(_ parameters: Parameters, shape: ObjectiveModelShape, rng: inout RNG) {
+    package init(_ parameters: Parameters, shape: ObjectiveModelShape, rng: inout RNG) {
         self.init(beta: parameters.beta)
     }
 }

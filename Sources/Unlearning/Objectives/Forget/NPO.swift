@@ -7,13 +7,13 @@ import NumericCore
 /// with ℓ_b the summed answer NLL under θ and ℓ_o,b under θ_o, S the batch's instance count.
 /// Gradient: `Σ_b (1/S)·2σ(−β(ℓ_b − ℓ_o,b))·∇log p(s_b)`; the instance weight
 /// `2σ(−β(ℓ − ℓ_o)) = 2p^β/(p^β + p_o^β)` starts at 1 (θ = θ_o) and decays as s is unlearned.
-public struct NPO: ObjectiveTerm {
-    public let roles: Set<BatchRole> = [.forget]
-    public let needsReference = true
-    public let readsOnlyReferenceLogProbs = true
-    public var beta: Double
-    public init(beta: Double = Parameters().beta) { self.beta = beta }
-    public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
+package struct NPO: ObjectiveTerm {
+    package let roles: Set<BatchRole> = [.forget]
+    package let needsReference = true
+    package let readsOnlyReferenceLogProbs = true
+    package var beta: Double
+    package init(beta: Double = Parameters().beta) { self.beta = beta }
+    package func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
         let rows = ctx.rows(.forget), S = ctx.instanceDenominator(.forget)
         var value = 0.0, instance: [Double] = [], coefficients: [Double] = []
         for b in rows {
@@ -28,20 +28,20 @@ public struct NPO: ObjectiveTerm {
 }
 
 extension NPO: ForgetObjectiveTerm {
-    public static let name = "npo"
-    public static let summary = "Negative preference optimisation: GA with instance weights 2p^β/(p^β + p_o^β) that decay as an instance is unlearned."
+    package static let name = "npo"
+    package static let summary = "Negative preference optimisation: GA with instance weights 2p^β/(p^β + p_o^β) that decay as an instance is unlearned."
 
     /// The hyper-parameters a config sets (`objective.forget.*`).
-    public struct Parameters: ObjectiveParameters {
+    package struct Parameters: ObjectiveParameters {
         /// β, the inverse temperature.
-        public var beta = 0.1
-        public init() {}
-        public static var fields: [ParameterField<Self>] {
+        package var beta = 0.1
+        package init() {}
+        package static var fields: [ParameterField<Self>] {
             [.number("beta", \.beta, .positive, "inverse temperature β")]
         }
     }
 
-    public init(_ parameters: Parameters, shape: ObjectiveModelShape, rng: inout RNG) {
+    package init(_ parameters: Parameters, shape: ObjectiveModelShape, rng: inout RNG) {
         self.init(beta: parameters.beta)
     }
 }

@@ -6,26 +6,26 @@ import NumericCore
 ///     L = (1/N)·Σ_{b,t} m·(1/C)·Σ_c (h[b,t,c] − c·u[c])²,   u ~ U[0,1)^C drawn once per run
 ///
 /// Gradient on the hidden state: `(2m/(N·C))·(h − c·u)`.
-public struct RMU: ObjectiveTerm {
-    public let roles: Set<BatchRole> = [.forget]
-    public let layer: Int
-    public var c: Double
+package struct RMU: ObjectiveTerm {
+    package let roles: Set<BatchRole> = [.forget]
+    package let layer: Int
+    package var c: Double
     /// The fixed direction u (length C), stored with the run.
-    public let u: [Float]
-    public var hiddenLayer: Int? { layer }
+    package let u: [Float]
+    package var hiddenLayer: Int? { layer }
 
-    public init(layer: Int, c: Double = Parameters().c, u: [Float]) {
+    package init(layer: Int, c: Double = Parameters().c, u: [Float]) {
         self.layer = layer
         self.c = c
         self.u = u
     }
 
     /// Draws u ~ U[0,1)^width from `rng`.
-    public static func drawDirection(width: Int, rng: inout RNG) -> [Float] {
+    package static func drawDirection(width: Int, rng: inout RNG) -> [Float] {
         (0..<width).map { _ in Float(rng.uniform()) }
     }
 
-    public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
+    package func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
         let C = ctx.width, N = ctx.tokenDenominator(.forget)
         precondition(u.count == C, "RMU direction has \(u.count) values for a hidden width of \(C)")
         let ones = Array(repeating: 1.0, count: ctx.rows(.forget).count)
@@ -46,23 +46,23 @@ public struct RMU: ObjectiveTerm {
 }
 
 extension RMU: ForgetObjectiveTerm {
-    public static let name = "rmu"
-    public static let summary = "Representation misdirection: pushes a block's residual stream on forget tokens towards c·u, u a fixed random direction."
+    package static let name = "rmu"
+    package static let summary = "Representation misdirection: pushes a block's residual stream on forget tokens towards c·u, u a fixed random direction."
 
     /// The hyper-parameters a config sets (`objective.forget.*`).
-    public struct Parameters: ObjectiveParameters {
+    package struct Parameters: ObjectiveParameters {
         /// The block whose output is steered; nil: the middle block ⌊L/2⌋.
-        public var layer: Int? = nil
+        package var layer: Int? = nil
         /// c, the steering coefficient.
-        public var c = 2.0
-        public init() {}
-        public static var fields: [ParameterField<Self>] {
+        package var c = 2.0
+        package init() {}
+        package static var fields: [ParameterField<Self>] {
             [.block("layer", \.layer, "block whose output is steered (0-based; null: the middle block ⌊L/2⌋)"),
              .number("c", \.c, .positive, "steering coefficient c (u ~ U[0,1)^C is not normalised, unlike open-unlearning's steering_coeff)")]
         }
     }
 
-    public init(_ parameters: Parameters, shape: ObjectiveModelShape, rng: inout RNG) {
+    package init(_ parameters: Parameters, shape: ObjectiveModelShape, rng: inout RNG) {
         self.init(layer: parameters.layer ?? shape.middleBlock, c: parameters.c, u: RMU.drawDirection(width: shape.width, rng: &rng))
     }
 }

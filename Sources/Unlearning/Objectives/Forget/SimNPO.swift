@@ -6,11 +6,11 @@ import NumericCore
 ///
 /// Gradient: `Σ_b (1/S)·(2/|s_b|)·σ(γ − β·ℓ_b/|s_b|)·∇log p(s_b)`; instance weight
 /// `2σ(γ − β·ℓ/|s|)`. Rows without answer tokens contribute a constant and weight 0.
-public struct SimNPO: ObjectiveTerm {
-    public let roles: Set<BatchRole> = [.forget]
-    public var beta: Double, gamma: Double
-    public init(beta: Double = Parameters().beta, gamma: Double = Parameters().gamma) { self.beta = beta; self.gamma = gamma }
-    public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
+package struct SimNPO: ObjectiveTerm {
+    package let roles: Set<BatchRole> = [.forget]
+    package var beta: Double, gamma: Double
+    package init(beta: Double = Parameters().beta, gamma: Double = Parameters().gamma) { self.beta = beta; self.gamma = gamma }
+    package func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
         let rows = ctx.rows(.forget), S = ctx.instanceDenominator(.forget)
         var value = 0.0, instance: [Double] = [], coefficients: [Double] = []
         for b in rows {
@@ -31,26 +31,26 @@ public struct SimNPO: ObjectiveTerm {
 }
 
 extension SimNPO: ForgetObjectiveTerm {
-    public static let name = "simnpo"
-    public static let summary = "SimNPO: reference-free, length-normalised NPO, −(2/β)·log σ(β·ℓ/|s| − γ)."
+    package static let name = "simnpo"
+    package static let summary = "SimNPO: reference-free, length-normalised NPO, −(2/β)·log σ(β·ℓ/|s| − γ)."
 
     /// The hyper-parameters a config sets (`objective.forget.*`).
-    public struct Parameters: ObjectiveParameters {
+    package struct Parameters: ObjectiveParameters {
         /// β, the inverse temperature.
-        public var beta = 2.5
+        package var beta = 2.5
         /// γ, the margin.
-        public var gamma = 0.0
-        public init() {}
-        public static var fields: [ParameterField<Self>] {
+        package var gamma = 0.0
+        package init() {}
+        package static var fields: [ParameterField<Self>] {
             [.number("beta", \.beta, .positive, "inverse temperature β"),
              .number("gamma", \.gamma, .finite, "margin γ in σ(β·ℓ/|s| − γ)")]
         }
-        public static var aliases: [ParameterAlias<Self>] {
+        package static var aliases: [ParameterAlias<Self>] {
             [ParameterAlias("delta", sets: "gamma", "open-unlearning's margin δ, inside the β: γ = β·δ") { $0.gamma = $0.beta * $1 }]
         }
     }
 
-    public init(_ parameters: Parameters, shape: ObjectiveModelShape, rng: inout RNG) {
+    package init(_ parameters: Parameters, shape: ObjectiveModelShape, rng: inout RNG) {
         self.init(beta: parameters.beta, gamma: parameters.gamma)
     }
 }

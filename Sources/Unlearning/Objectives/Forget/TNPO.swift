@@ -3,13 +3,13 @@ import NumericCore
 
 /// Token-wise NPO (TNPO, [GE]): `L = (1/N)·Σ m·w·log p(y)` with
 /// `w = sg(2p^β / (p^β + p_o^β + 1e-5))`, NPO's weight applied per token.
-public struct TNPO: ObjectiveTerm {
-    public let roles: Set<BatchRole> = [.forget]
-    public let needsReference = true
-    public let readsOnlyReferenceLogProbs = true
-    public var beta: Double
-    public init(beta: Double = Parameters().beta) { self.beta = beta }
-    public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
+package struct TNPO: ObjectiveTerm {
+    package let roles: Set<BatchRole> = [.forget]
+    package let needsReference = true
+    package let readsOnlyReferenceLogProbs = true
+    package var beta: Double
+    package init(beta: Double = Parameters().beta) { self.beta = beta }
+    package func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
         let ref = ctx.referenceResults
         return tokenWeightedAscent(ctx, scale: scale, into: &gradient) { p, n in
             let pb = Foundation.pow(p, beta), po = Foundation.pow(Foundation.exp(Double(ref.targetLogProbs[n])), beta)
@@ -19,20 +19,20 @@ public struct TNPO: ObjectiveTerm {
 }
 
 extension TNPO: ForgetObjectiveTerm {
-    public static let name = "tnpo"
-    public static let summary = "Token-wise NPO: NPO's weight 2p^β/(p^β + p_o^β) applied per token."
+    package static let name = "tnpo"
+    package static let summary = "Token-wise NPO: NPO's weight 2p^β/(p^β + p_o^β) applied per token."
 
     /// The hyper-parameters a config sets (`objective.forget.*`).
-    public struct Parameters: ObjectiveParameters {
+    package struct Parameters: ObjectiveParameters {
         /// β, the inverse temperature.
-        public var beta = 4.0
-        public init() {}
-        public static var fields: [ParameterField<Self>] {
+        package var beta = 4.0
+        package init() {}
+        package static var fields: [ParameterField<Self>] {
             [.number("beta", \.beta, .positive, "inverse temperature β")]
         }
     }
 
-    public init(_ parameters: Parameters, shape: ObjectiveModelShape, rng: inout RNG) {
+    package init(_ parameters: Parameters, shape: ObjectiveModelShape, rng: inout RNG) {
         self.init(beta: parameters.beta)
     }
 }

@@ -5,12 +5,12 @@ import NumericCore
 ///     q = softmax(sg(logits_o) − β·onehot(y)),   L = (1/N)·Σ_{b,t} m·CE(q, p_θ)
 ///
 /// over the forget answer positions. Gradient on the logits: `(m/N)·(softmax(logits) − q)`.
-public struct UNDIAL: ObjectiveTerm {
-    public let roles: Set<BatchRole> = [.forget]
-    public let needsReference = true
-    public var beta: Double
-    public init(beta: Double = Parameters().beta) { self.beta = beta }
-    public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
+package struct UNDIAL: ObjectiveTerm {
+    package let roles: Set<BatchRole> = [.forget]
+    package let needsReference = true
+    package var beta: Double
+    package init(beta: Double = Parameters().beta) { self.beta = beta }
+    package func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
         let positions = ctx.positions(.forget), N = ctx.tokenDenominator(.forget)
         guard N > 0 else { return TermValue(value: 0, instanceWeights: Array(repeating: 1, count: ctx.rows(.forget).count)) }
         let m = positions.map { Double(ctx.mask[$0]) / N }
@@ -23,20 +23,20 @@ public struct UNDIAL: ObjectiveTerm {
 }
 
 extension UNDIAL: ForgetObjectiveTerm {
-    public static let name = "undial"
-    public static let summary = "UNDIAL: self-distillation towards the reference with the true token's logit lowered by β."
+    package static let name = "undial"
+    package static let summary = "UNDIAL: self-distillation towards the reference with the true token's logit lowered by β."
 
     /// The hyper-parameters a config sets (`objective.forget.*`).
-    public struct Parameters: ObjectiveParameters {
+    package struct Parameters: ObjectiveParameters {
         /// β, how far the true token's logit is pushed down.
-        public var beta = 10.0
-        public init() {}
-        public static var fields: [ParameterField<Self>] {
+        package var beta = 10.0
+        package init() {}
+        package static var fields: [ParameterField<Self>] {
             [.number("beta", \.beta, .positive, "how far the true token's logit is pushed down in the distillation target")]
         }
     }
 
-    public init(_ parameters: Parameters, shape: ObjectiveModelShape, rng: inout RNG) {
+    package init(_ parameters: Parameters, shape: ObjectiveModelShape, rng: inout RNG) {
         self.init(beta: parameters.beta)
     }
 }

@@ -11,7 +11,7 @@ import Foundation
 ///             [.number("beta", \.beta, .positive, "inverse temperature β")]
 ///         }
 ///     }
-public protocol ObjectiveParameters: Codable, Equatable, Sendable {
+package protocol ObjectiveParameters: Codable, Equatable, Sendable {
     /// The defaults.
     init()
     /// Every key, in the order a resolved config writes them.
@@ -21,26 +21,26 @@ public protocol ObjectiveParameters: Codable, Equatable, Sendable {
 }
 
 extension ObjectiveParameters {
-    public static var aliases: [ParameterAlias<Self>] { [] }
+    package static var aliases: [ParameterAlias<Self>] { [] }
 
     /// Every key a config may set for these parameters: the fields, then the aliases.
-    public static var keys: [String] { fields.map(\.key) + aliases.map(\.key) }
+    package static var keys: [String] { fields.map(\.key) + aliases.map(\.key) }
 
     /// The field named `key`, if there is one.
-    public static func field(_ key: String) -> ParameterField<Self>? { fields.first { $0.key == key } }
+    package static func field(_ key: String) -> ParameterField<Self>? { fields.first { $0.key == key } }
 
     /// The value of `key` (a field) as a number; nil for an unset optional field or an unknown key.
-    public subscript(key: String) -> Double? { Self.field(key)?.number(in: self) }
+    package subscript(key: String) -> Double? { Self.field(key)?.number(in: self) }
 
     /// Every field whose value breaks its rule: (key, problem), in field order.
-    public func problems() -> [(key: String, problem: String)] {
+    package func problems() -> [(key: String, problem: String)] {
         Self.fields.compactMap { field in field.problem(in: self).map { (field.key, $0) } }
     }
 
     /// Whether `other` holds the same type and values.
-    public func isEqual(to other: any ObjectiveParameters) -> Bool { (other as? Self) == self }
+    package func isEqual(to other: any ObjectiveParameters) -> Bool { (other as? Self) == self }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         self.init()
         let container = try decoder.container(keyedBy: ParameterKey.self)
         for field in Self.fields { try field.decode(into: &self, from: container) }
@@ -51,20 +51,20 @@ extension ObjectiveParameters {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: ParameterKey.self)
         for field in Self.fields { try field.encode(self, into: &container) }
     }
 }
 
 /// The hyper-parameters of an objective that takes none.
-public struct NoParameters: ObjectiveParameters {
-    public init() {}
-    public static var fields: [ParameterField<Self>] { [] }
+package struct NoParameters: ObjectiveParameters {
+    package init() {}
+    package static var fields: [ParameterField<Self>] { [] }
 }
 
 /// The values a number may take.
-public enum ParameterRule: Sendable, Equatable {
+package enum ParameterRule: Sendable, Equatable {
     /// Finite and > 0.
     case positive
     /// Finite and ≥ 0.
@@ -73,7 +73,7 @@ public enum ParameterRule: Sendable, Equatable {
     case finite
 
     /// What is wrong with `value`, or nil.
-    public func problem(_ value: Double) -> String? {
+    package func problem(_ value: Double) -> String? {
         if !value.isFinite { return "must be a finite number, got \(value)" }
         switch self {
         case .positive where value <= 0: return "must be > 0, got \(value)"
@@ -83,7 +83,7 @@ public enum ParameterRule: Sendable, Equatable {
     }
 
     /// The rule in words, for help texts: "> 0", "≥ 0", "any number".
-    public var text: String {
+    package var text: String {
         switch self {
         case .positive: return "> 0"
         case .nonNegative: return "≥ 0"
@@ -94,7 +94,7 @@ public enum ParameterRule: Sendable, Equatable {
 
 /// One hyper-parameter: its config key, what it means, its allowed values and where it lives in
 /// the parameter struct.
-public struct ParameterField<Parameters>: @unchecked Sendable {
+package struct ParameterField<Parameters>: @unchecked Sendable {
     /// The stored value: a real number with a rule, or a block index (nil: the objective's
     /// default block).
     package enum Storage {
@@ -103,24 +103,24 @@ public struct ParameterField<Parameters>: @unchecked Sendable {
     }
 
     /// The config key under `objective.forget` or `objective.retain`.
-    public let key: String
+    package let key: String
     /// One line: what the parameter is.
-    public let summary: String
+    package let summary: String
     package let storage: Storage
 
     /// A real-valued hyper-parameter.
-    public static func number(_ key: String, _ path: WritableKeyPath<Parameters, Double>, _ rule: ParameterRule,
+    package static func number(_ key: String, _ path: WritableKeyPath<Parameters, Double>, _ rule: ParameterRule,
                               _ summary: String) -> Self {
         Self(key: key, summary: summary, storage: .number(path, rule))
     }
 
     /// A block index (0-based; null: the default block the summary names).
-    public static func block(_ key: String, _ path: WritableKeyPath<Parameters, Int?>, _ summary: String) -> Self {
+    package static func block(_ key: String, _ path: WritableKeyPath<Parameters, Int?>, _ summary: String) -> Self {
         Self(key: key, summary: summary, storage: .block(path))
     }
 
     /// The allowed values in words: "> 0", "≥ 0", "any number", "a block index ≥ 0, or null".
-    public var allowed: String {
+    package var allowed: String {
         switch storage {
         case let .number(_, rule): return rule.text
         case .block: return "a block index ≥ 0, or null"
@@ -128,7 +128,7 @@ public struct ParameterField<Parameters>: @unchecked Sendable {
     }
 
     /// The value in `parameters` as a number (nil for an unset block).
-    public func number(in parameters: Parameters) -> Double? {
+    package func number(in parameters: Parameters) -> Double? {
         switch storage {
         case let .number(path, _): return parameters[keyPath: path]
         case let .block(path): return parameters[keyPath: path].map(Double.init)
@@ -136,7 +136,7 @@ public struct ParameterField<Parameters>: @unchecked Sendable {
     }
 
     /// The value in `parameters` as a config writes it: "0.1", "null".
-    public func text(in parameters: Parameters) -> String {
+    package func text(in parameters: Parameters) -> String {
         switch storage {
         case let .number(path, _): return "\(parameters[keyPath: path])"
         case let .block(path): return parameters[keyPath: path].map(String.init) ?? "null"
@@ -174,16 +174,16 @@ public struct ParameterField<Parameters>: @unchecked Sendable {
 
 /// Another spelling of a hyper-parameter, as another code base writes it, and how it sets the
 /// parameters (after every field has been read): open-unlearning's SimNPO `delta` sets γ = β·δ.
-public struct ParameterAlias<Parameters>: @unchecked Sendable {
+package struct ParameterAlias<Parameters>: @unchecked Sendable {
     /// The accepted key.
-    public let key: String
+    package let key: String
     /// The field it sets; giving both is an error.
-    public let sets: String
+    package let sets: String
     /// One line: whose name it is and how it maps.
-    public let summary: String
+    package let summary: String
     let apply: (inout Parameters, Double) -> Void
 
-    public init(_ key: String, sets: String, _ summary: String, apply: @escaping (inout Parameters, Double) -> Void) {
+    package init(_ key: String, sets: String, _ summary: String, apply: @escaping (inout Parameters, Double) -> Void) {
         self.key = key
         self.sets = sets
         self.summary = summary

@@ -4,36 +4,36 @@ import NumericCore
 /// generated configs and the README's table read. To add an objective, write its file under
 /// `Objectives/Forget` or `Objectives/Retain` (a term conforming to `ForgetObjectiveTerm` or
 /// `RetainObjectiveTerm`) and add it here.
-public enum ObjectiveRegistry {
+package enum ObjectiveRegistry {
     /// The forget objectives, in the order lists show them.
-    public static var forget: [any ForgetObjectiveTerm.Type] {
+    package static var forget: [any ForgetObjectiveTerm.Type] {
         [GradientAscent.self, WeightedGradientAscent.self, NPO.self, SimNPO.self, TNPO.self, WTNPO.self,
          SatImp.self, RefusalTuning.self, IdkDPO.self, RMU.self, UNDIAL.self]
     }
 
     /// The retain terms, in the order lists show them; `none` (no retain term) comes first.
-    public static var retain: [any RetainObjectiveTerm.Type] {
+    package static var retain: [any RetainObjectiveTerm.Type] {
         [RetainNLL.self, RetainKL.self, RepresentationRetention.self]
     }
 
     /// The retain name that means "no retain term".
-    public static let noRetainTerm = "none"
+    package static let noRetainTerm = "none"
 
     /// The forget objective called `name`.
-    public static func forget(named name: String) -> (any ForgetObjectiveTerm.Type)? {
+    package static func forget(named name: String) -> (any ForgetObjectiveTerm.Type)? {
         forget.first { $0.name == name }
     }
 
     /// The retain term called `name` (nil for `none` and unknown names).
-    public static func retain(named name: String) -> (any RetainObjectiveTerm.Type)? {
+    package static func retain(named name: String) -> (any RetainObjectiveTerm.Type)? {
         retain.first { $0.name == name }
     }
 
     /// Every key some forget objective reads (fields and aliases), in registry order, each once.
-    public static var forgetParameterKeys: [String] { uniqued(forget.flatMap { $0.parameterKeys }) }
+    package static var forgetParameterKeys: [String] { uniqued(forget.flatMap { $0.parameterKeys }) }
 
     /// Every key some retain term reads, in registry order, each once.
-    public static var retainParameterKeys: [String] { uniqued(retain.flatMap { $0.parameterKeys }) }
+    package static var retainParameterKeys: [String] { uniqued(retain.flatMap { $0.parameterKeys }) }
 
     private static func uniqued(_ keys: [String]) -> [String] {
         var seen = Set<String>()
@@ -41,46 +41,46 @@ public enum ObjectiveRegistry {
     }
 
     /// The accepted forget names.
-    public static var forgetNames: [String] { forget.map { $0.name } }
+    package static var forgetNames: [String] { forget.map { $0.name } }
 
     /// The accepted retain names, `none` first.
-    public static var retainNames: [String] { [noRetainTerm] + retain.map { $0.name } }
+    package static var retainNames: [String] { [noRetainTerm] + retain.map { $0.name } }
 }
 
 /// One registry entry seen without its types: name, description and hyper-parameters, for help
 /// texts, tables and generated configs.
-public struct ObjectiveDescription: Sendable, Equatable {
-    public struct Parameter: Sendable, Equatable {
-        public var key: String
-        public var summary: String
+package struct ObjectiveDescription: Sendable, Equatable {
+    package struct Parameter: Sendable, Equatable {
+        package var key: String
+        package var summary: String
         /// The default as a config writes it ("0.1", "null").
-        public var defaultText: String
+        package var defaultText: String
         /// The allowed values in words.
-        public var allowed: String
+        package var allowed: String
     }
 
-    public struct Alias: Sendable, Equatable {
-        public var key: String
-        public var sets: String
-        public var summary: String
+    package struct Alias: Sendable, Equatable {
+        package var key: String
+        package var sets: String
+        package var summary: String
     }
 
-    public var name: String
-    public var summary: String
-    public var parameters: [Parameter]
-    public var aliases: [Alias]
+    package var name: String
+    package var summary: String
+    package var parameters: [Parameter]
+    package var aliases: [Alias]
 
     /// Whether the term reads the frozen reference model θ_o.
-    public var readsReference: Bool
+    package var readsReference: Bool
 
     /// A forget objective's entry.
-    public init<Term: ForgetObjectiveTerm>(_ term: Term.Type) {
+    package init<Term: ForgetObjectiveTerm>(_ term: Term.Type) {
         var rng = RNG(seed: 0)
         self.init(term, made: Term(Term.Parameters(), shape: Self.probeShape, rng: &rng))
     }
 
     /// A retain term's entry.
-    public init<Term: RetainObjectiveTerm>(_ term: Term.Type) {
+    package init<Term: RetainObjectiveTerm>(_ term: Term.Type) {
         self.init(term, made: Term(Term.Parameters(), shape: Self.probeShape))
     }
 
@@ -99,10 +99,10 @@ public struct ObjectiveDescription: Sendable, Equatable {
     }
 
     /// The entries of every forget objective, in registry order.
-    public static var forget: [ObjectiveDescription] { ObjectiveRegistry.forget.map { Self($0) } }
+    package static var forget: [ObjectiveDescription] { ObjectiveRegistry.forget.map { Self($0) } }
 
     /// The entries of every retain term, `none` first.
-    public static var retain: [ObjectiveDescription] {
+    package static var retain: [ObjectiveDescription] {
         [ObjectiveDescription(name: ObjectiveRegistry.noRetainTerm, summary: "No retain term.", parameters: [], aliases: [])]
             + ObjectiveRegistry.retain.map { Self($0) }
     }
@@ -116,7 +116,7 @@ public struct ObjectiveDescription: Sendable, Equatable {
     }
 
     /// "beta=0.1, gamma=0.0", or "—" when there are none.
-    public var defaultsText: String {
+    package var defaultsText: String {
         parameters.isEmpty ? "—" : parameters.map { "\($0.key)=\($0.defaultText)" }.joined(separator: ", ")
     }
 }

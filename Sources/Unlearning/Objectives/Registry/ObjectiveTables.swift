@@ -4,7 +4,7 @@ import Foundation
 /// from `ObjectiveDescription`, so that neither can drift from the code.
 extension ObjectiveDescription {
     /// The Markdown tables of forget objectives and retain terms (the README's objectives section).
-    public static var markdownTables: String {
+    package static var markdownTables: String {
         /// A table cell: a `|` inside a formula (`|s|`) would end the cell.
         func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
         func table(_ title: String, _ entries: [ObjectiveDescription]) -> String {
@@ -22,20 +22,20 @@ extension ObjectiveDescription {
     }
 
     /// The terms that read θ_o, in words: "npo, tnpo, … and the kl and rr retain terms".
-    public static var referenceReaders: String {
+    package static var referenceReaders: String {
         let forget = Self.forget.filter(\.readsReference).map(\.name)
         let retain = Self.retain.filter(\.readsReference).map(\.name)
         return forget.joined(separator: ", ") + " and the " + retain.joined(separator: " and ") + " retain terms"
     }
 
     /// "ga, wga (alpha=1.0), npo (beta=0.1), …": names with their defaults, for a help paragraph.
-    public static func namesWithDefaults(_ entries: [ObjectiveDescription]) -> String {
+    package static func namesWithDefaults(_ entries: [ObjectiveDescription]) -> String {
         entries.map { $0.parameters.isEmpty ? $0.name : "\($0.name) (\($0.defaultsText))" }.joined(separator: ", ")
     }
 
     /// The plain-text list for `--help`: each entry's name and summary, then one line per
     /// hyper-parameter with its default and range.
-    public static func helpText(_ entries: [ObjectiveDescription]) -> String {
+    package static func helpText(_ entries: [ObjectiveDescription]) -> String {
         let width = (entries.map(\.name.count).max() ?? 0) + 2
         var lines: [String] = []
         for entry in entries {

@@ -4,15 +4,15 @@
 ///     L = (1/N_r)·Σ_{b,t} m·‖h(x;θ) − h(x;θ_o)‖²
 ///
 /// Gradient on the hidden state: `(2m/N_r)·(h − h_o)`.
-public struct RepresentationRetention: ObjectiveTerm {
-    public let roles: Set<BatchRole> = [.retain]
-    public let needsReference = true
-    public let layer: Int
-    public var hiddenLayer: Int? { layer }
+package struct RepresentationRetention: ObjectiveTerm {
+    package let roles: Set<BatchRole> = [.retain]
+    package let needsReference = true
+    package let layer: Int
+    package var hiddenLayer: Int? { layer }
 
-    public init(layer: Int) { self.layer = layer }
+    package init(layer: Int) { self.layer = layer }
 
-    public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
+    package func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
         let C = ctx.width, N = ctx.tokenDenominator(.retain)
         guard N > 0, let h = ctx.current.hidden[layer], let ho = ctx.referenceResults.hidden[layer] else {
             return TermValue(value: 0)
@@ -32,20 +32,20 @@ public struct RepresentationRetention: ObjectiveTerm {
 }
 
 extension RepresentationRetention: RetainObjectiveTerm {
-    public static let name = "rr"
-    public static let summary = "Representation retention: keeps a block's residual stream on retain data where θ_o has it."
+    package static let name = "rr"
+    package static let summary = "Representation retention: keeps a block's residual stream on retain data where θ_o has it."
 
     /// The hyper-parameters a config sets (`objective.retain.*`).
-    public struct Parameters: ObjectiveParameters {
+    package struct Parameters: ObjectiveParameters {
         /// The block whose output is kept; nil: the middle block ⌊L/2⌋.
-        public var layer: Int? = nil
-        public init() {}
-        public static var fields: [ParameterField<Self>] {
+        package var layer: Int? = nil
+        package init() {}
+        package static var fields: [ParameterField<Self>] {
             [.block("layer", \.layer, "block whose output is kept (0-based; null: the middle block ⌊L/2⌋)")]
         }
     }
 
-    public init(_ parameters: Parameters, shape: ObjectiveModelShape) {
+    package init(_ parameters: Parameters, shape: ObjectiveModelShape) {
         self.init(layer: parameters.layer ?? shape.middleBlock)
     }
 }

@@ -3,11 +3,11 @@
 ///     L = (1/N_r)·Σ_{b,t} m·KL(p_θo ‖ p_θ)   over the full vocabulary, at the retain answer positions.
 ///
 /// Gradient on the logits: `(m/N_r)·(softmax(logits) − softmax(logits_o))`.
-public struct RetainKL: ObjectiveTerm {
-    public let roles: Set<BatchRole> = [.retain]
-    public let needsReference = true
-    public init() {}
-    public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
+package struct RetainKL: ObjectiveTerm {
+    package let roles: Set<BatchRole> = [.retain]
+    package let needsReference = true
+    package init() {}
+    package func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
         let positions = ctx.positions(.retain), N = ctx.tokenDenominator(.retain)
         guard N > 0 else { return TermValue(value: 0) }
         let m = positions.map { Double(ctx.mask[$0]) / N }
@@ -18,12 +18,12 @@ public struct RetainKL: ObjectiveTerm {
 }
 
 extension RetainKL: RetainObjectiveTerm {
-    public static let name = "kl"
-    public static let summary = "KL(p_θo ‖ p_θ) over the vocabulary at a retain batch's answer positions."
+    package static let name = "kl"
+    package static let summary = "KL(p_θo ‖ p_θ) over the vocabulary at a retain batch's answer positions."
 
-    public typealias Parameters = NoParameters
+    package typealias Parameters = NoParameters
 
-    public init(_ parameters: Parameters, shape: ObjectiveModelShape) {
+    package init(_ parameters: Parameters, shape: ObjectiveModelShape) {
         self.init()
     }
 }

@@ -1,20 +1,20 @@
 /// Gradient descent on retain data (GD's retain term): the token-mean answer NLL,
 /// `L = −(1/N_r)·Σ m·log p(y)`, token weights `−m/N_r`.
-public struct RetainNLL: ObjectiveTerm {
-    public let roles: Set<BatchRole> = [.retain]
-    public init() {}
-    public func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
+package struct RetainNLL: ObjectiveTerm {
+    package let roles: Set<BatchRole> = [.retain]
+    package init() {}
+    package func evaluate(_ ctx: ObjectiveContext, scale: Double, into gradient: inout ObjectiveGradient) -> TermValue {
         tokenMeanNLL(ctx, role: .retain, scale: scale, into: &gradient)
     }
 }
 
 extension RetainNLL: RetainObjectiveTerm {
-    public static let name = "gd"
-    public static let summary = "Gradient difference's retain term: the token-mean answer NLL of a retain batch."
+    package static let name = "gd"
+    package static let summary = "Gradient difference's retain term: the token-mean answer NLL of a retain batch."
 
-    public typealias Parameters = NoParameters
+    package typealias Parameters = NoParameters
 
-    public init(_ parameters: Parameters, shape: ObjectiveModelShape) {
+    package init(_ parameters: Parameters, shape: ObjectiveModelShape) {
         self.init()
     }
 }
