@@ -19,7 +19,7 @@ let kernelFlags: [SwiftSetting] = []
 let package = Package(
     name: "gscope",
     products: [
-        .executable(name: "gscope", targets: ["gscope"]),
+        .executable(name: "gscope", targets: ["gscope"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,12 +27,15 @@ let package = Package(
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libopenblas-dev, libhdf5-dev, zlib1g-dev).
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5",
-                       providers: [.apt(["libhdf5-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
-                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
 
         // BLAS wrappers, SIMD element-wise kernels, reductions, the seeded RNG.
         // Every other module's declarations are `package` (gscope is an executable, not a library);
@@ -50,25 +53,31 @@ let package = Package(
         // Optimisers, objectives, training and unlearning loops.
         .target(name: "Unlearning", dependencies: ["Model", "Datasets", "NumericCore"], swiftSettings: kernelFlags),
         // G-effects: risk sets, full-set gradients, per-tensor/term inner products, update effects.
-        .target(name: "Instrumentation", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore"],
-                swiftSettings: kernelFlags),
+        .target(
+            name: "Instrumentation", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore"],
+            swiftSettings: kernelFlags),
         // Evaluation: the TOFU metric suite (teacher-forced scores, generations, ROUGE, truth ratio,
         // forget quality, model utility, memorisation, membership inference) and the Markov KL metrics.
         .target(name: "Evaluation", dependencies: ["Model", "Datasets", "NumericCore", "CZlib"]),
         // HDF5 files: groups, attributes, fixed and extendible datasets.
         .target(name: "Store", dependencies: ["CHDF5"]),
         // Experiment configurations (YAML files with overrides) and the runs they describe.
-        .target(name: "Experiments", dependencies: [
-            "Instrumentation", "Evaluation", "Unlearning", "Model", "Datasets", "Store", "NumericCore", "GGUF",
-            .product(name: "Yams", package: "Yams"),
-        ]),
+        .target(
+            name: "Experiments",
+            dependencies: [
+                "Instrumentation", "Evaluation", "Unlearning", "Model", "Datasets", "Store", "NumericCore", "GGUF",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         // gnuplot figures from run files: the figure specs, the .dat/.gp beside each PNG and PDF.
         .target(name: "Figures", dependencies: ["Store"]),
         // The command line.
-        .executableTarget(name: "gscope", dependencies: [
-            "NumericCore", "GGUF", "Model", "Datasets", "Unlearning", "Instrumentation", "Evaluation", "Store", "Experiments", "Figures",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "gscope",
+            dependencies: [
+                "NumericCore", "GGUF", "Model", "Datasets", "Unlearning", "Instrumentation", "Evaluation", "Store", "Experiments",
+                "Figures",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         // Shared by the test targets: the naive Float64 reference GPT, finite differences, fixture paths.
         .target(name: "TestSupport", dependencies: ["Model", "Datasets", "NumericCore"], path: "Tests/TestSupport"),
@@ -78,10 +87,16 @@ let package = Package(
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),
-        .testTarget(name: "InstrumentationTests", dependencies: ["Instrumentation", "Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),
+        .testTarget(
+            name: "InstrumentationTests",
+            dependencies: ["Instrumentation", "Unlearning", "Model", "Datasets", "NumericCore", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Model", "Datasets", "NumericCore", "TestSupport"]),
-        .testTarget(name: "FiguresTests", dependencies: ["Figures", "Experiments", "Model", "Datasets", "Store", "NumericCore", "TestSupport"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Unlearning", "Model", "Datasets", "Store", "NumericCore", "TestSupport"]),
+        .testTarget(
+            name: "FiguresTests",
+            dependencies: ["Figures", "Experiments", "Model", "Datasets", "Store", "NumericCore", "TestSupport"]),
+        .testTarget(
+            name: "ExperimentsTests",
+            dependencies: ["Experiments", "Unlearning", "Model", "Datasets", "Store", "NumericCore", "TestSupport"]),
         // The picture of the layers in docs/architecture.md against this file and every module's imports.
         .testTarget(name: "ArchitectureTests"),
         // The reader fuzzer: mutated inputs of every format, read by the release binary in child processes.

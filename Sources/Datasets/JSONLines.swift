@@ -41,8 +41,9 @@ package enum JSONLines {
             } catch let error as DecodingError {
                 if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
                     let syntax = JSONSyntax.problem(in: bytes)
-                    throw DataError(file: file, line: number, column: syntax?.position.column,
-                                    "malformed JSON: \(syntax?.message ?? context.debugDescription)")
+                    throw DataError(
+                        file: file, line: number, column: syntax?.position.column,
+                        "malformed JSON: \(syntax?.message ?? context.debugDescription)")
                 }
                 throw DataError(file: file, line: number, describe(error))
             } catch {
@@ -122,9 +123,10 @@ package enum JSONLines {
 
     /// Calls `body` with the 1-based number and the bytes of every non-blank line, after checking
     /// that the line is UTF-8.
-    private static func forEachLine(of data: Data, file: String,
-                                    _ body: (Int, Data) throws(DataError) -> Void) throws(DataError)
-    {
+    private static func forEachLine(
+        of data: Data, file: String,
+        _ body: (Int, Data) throws(DataError) -> Void
+    ) throws(DataError) {
         let bytes = [UInt8](data)
         var start = 0
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
@@ -140,8 +142,9 @@ package enum JSONLines {
                 if let offset = firstInvalidUTF8(in: line) {
                     let shown = line[(line.startIndex + offset)...].prefix(4)
                         .map { String(format: "0x%02X", $0) }.joined(separator: " ")
-                    throw DataError(file: file, line: number,
-                                    "invalid UTF-8 at byte offset \(offset) of the line (bytes \(shown))")
+                    throw DataError(
+                        file: file, line: number,
+                        "invalid UTF-8 at byte offset \(offset) of the line (bytes \(shown))")
                 }
                 try body(number, Data(line))
             }
@@ -189,7 +192,8 @@ package enum JSONLines {
             let field = path(context.codingPath)
             var detail = context.debugDescription
             if let underlying = context.underlyingError {
-                let text = (underlying as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+                let text =
+                    (underlying as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
                     ?? "\(underlying)"
                 if !text.isEmpty { detail = text }
             }

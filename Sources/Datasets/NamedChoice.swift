@@ -16,9 +16,10 @@ extension NamedChoice {
     package static func decodeChoice(from decoder: any Decoder) throws -> Self {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = Self(rawValue: text) else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "unknown \(kind) '\(text)' (expected one of: \(names.joined(separator: ", ")))"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "unknown \(kind) '\(text)' (expected one of: \(names.joined(separator: ", ")))"))
         }
         return value
     }

@@ -11,30 +11,39 @@ enum CompareFigure {
         var table = DataTable()
         var indices: [[Int?]] = []
         for run in runs {
-            indices.append(sets.map { set -> Int? in
-                guard let values = run.geffectTotal[set] else { return nil }
-                return table.add("\(run.label) (\(run.path)): \(set) G-effect total", columns: ["step", "geffect"],
-                                 rows: run.steps.indices.map { [Double(run.steps[$0]), values[$0]] })
-            })
+            indices.append(
+                sets.map { set -> Int? in
+                    guard let values = run.geffectTotal[set] else { return nil }
+                    return table.add(
+                        "\(run.label) (\(run.path)): \(set) G-effect total", columns: ["step", "geffect"],
+                        rows: run.steps.indices.map { [Double(run.steps[$0]), values[$0]] })
+                })
         }
-        var body = PlotParts.multiplot(columns: sets.count, title: "G-effects compared") + [
-            "set xlabel \(GnuplotString.quoted(GnuplotScript.stepLabel))",
-            PlotParts.stepAxis(runs.flatMap(\.steps)),
-            "set ylabel \(GnuplotString.quoted(GnuplotScript.geffectLabel))",
-            "set xzeroaxis linetype -1 linewidth 0.5",
-            GnuplotScript.keyRight,
-        ]
+        var body =
+            PlotParts.multiplot(columns: sets.count, title: "G-effects compared") + [
+                "set xlabel \(GnuplotString.quoted(GnuplotScript.stepLabel))",
+                PlotParts.stepAxis(runs.flatMap(\.steps)),
+                "set ylabel \(GnuplotString.quoted(GnuplotScript.geffectLabel))",
+                "set xzeroaxis linetype -1 linewidth 0.5",
+                GnuplotScript.keyRight,
+            ]
         for (column, set) in sets.enumerated() {
             body.append("set title \(GnuplotString.literal(PlotParts.title(ofRiskSet: set)))")
-            body.append(PlotParts.plot(runs.indices.compactMap { r in
-                indices[r][column].map {
-                    PlotParts.series(index: $0, using: "1:2", with: "linespoints linetype \(PlotParts.lineType(ofRun: r))", title: runs[r].label)
-                }
-            }))
+            body.append(
+                PlotParts.plot(
+                    runs.indices.compactMap { r in
+                        indices[r][column].map {
+                            PlotParts.series(
+                                index: $0, using: "1:2", with: "linespoints linetype \(PlotParts.lineType(ofRun: r))",
+                                title: runs[r].label)
+                        }
+                    }))
         }
         let name = "compare"
-        return Figure(name: name, data: table.text, script: GnuplotScript.make(
-            name: name, description: "forget and retain G-effect totals of several runs",
-            width: 5.6 * Double(sets.count), height: 3.8, body: body))
+        return Figure(
+            name: name, data: table.text,
+            script: GnuplotScript.make(
+                name: name, description: "forget and retain G-effect totals of several runs",
+                width: 5.6 * Double(sets.count), height: 3.8, body: body))
     }
 }

@@ -17,8 +17,10 @@ struct DataTable {
     /// Returns the block's index.
     @discardableResult
     mutating func add(_ title: String, columns: [String], rows: [[Double]], scanLength: Int? = nil) -> Int {
-        var lines = ["# [index \(blocks.count)] " + GnuplotString.comment(title),
-                     "# " + columns.map(GnuplotString.comment).joined(separator: "\t")]
+        var lines = [
+            "# [index \(blocks.count)] " + GnuplotString.comment(title),
+            "# " + columns.map(GnuplotString.comment).joined(separator: "\t"),
+        ]
         for (number, row) in rows.enumerated() {
             lines.append(row.map(Self.format).joined(separator: "\t"))
             if let scanLength, (number + 1) % scanLength == 0, number + 1 < rows.count { lines.append("") }

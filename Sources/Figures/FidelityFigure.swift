@@ -24,17 +24,24 @@ enum FidelityFigure {
             let e = run.geffectTotal[set]!, u = run.updateEffect[set]
             let rows = realised.indices.map { k -> [Double] in
                 let eta = rates[k]!
-                return [Double(run.steps[k]), Double(run.steps[k + 1]), eta, realised[k], -eta * e[k], u.map { -eta * $0[k] } ?? .nan]
+                return [
+                    Double(run.steps[k]), Double(run.steps[k + 1]), eta, realised[k], -eta * e[k], u.map { -eta * $0[k] } ?? .nan,
+                ]
             }
             extent = max(extent, rows.flatMap { $0[3...] }.filter(\.isFinite).map(abs).max() ?? 0)
-            let index = table.add("\(set): realised and predicted risk change between recorded steps",
-                                  columns: ["step", "next_step", "eta", "realised_dR", "pred_geffect", "pred_update"], rows: rows)
+            let index = table.add(
+                "\(set): realised and predicted risk change between recorded steps",
+                columns: ["step", "next_step", "eta", "realised_dR", "pred_geffect", "pred_update"], rows: rows)
             let lt = PlotParts.lineType(ofRiskSet: set, among: sets)
-            clauses.append(PlotParts.series(index: index, using: "4:5", with: "points linetype \(lt) pointtype 7 pointsize 1.1",
-                                            title: "\(set): −η·e"))
+            clauses.append(
+                PlotParts.series(
+                    index: index, using: "4:5", with: "points linetype \(lt) pointtype 7 pointsize 1.1",
+                    title: "\(set): −η·e"))
             if u != nil {
-                clauses.append(PlotParts.series(index: index, using: "4:6", with: "points linetype \(lt) pointtype 6 pointsize 1.6",
-                                                title: "\(set): −η·u"))
+                clauses.append(
+                    PlotParts.series(
+                        index: index, using: "4:6", with: "points linetype \(lt) pointtype 6 pointsize 1.6",
+                        title: "\(set): −η·u"))
             }
         }
         let bound = GnuplotScript.format(extent > 0 ? extent * 1.08 : 1)
@@ -48,10 +55,15 @@ enum FidelityFigure {
             "set xzeroaxis linetype -1 linewidth 0.5",
             "set yzeroaxis linetype -1 linewidth 0.5",
             GnuplotScript.keyRight,
-            PlotParts.plot(clauses + ["x with lines linecolor rgb \(GnuplotString.quoted("#000000")) dashtype 2 linewidth 1 title \(GnuplotString.quoted("y = x"))"]),
+            PlotParts.plot(
+                clauses + [
+                    "x with lines linecolor rgb \(GnuplotString.quoted("#000000")) dashtype 2 linewidth 1 title \(GnuplotString.quoted("y = x"))"
+                ]),
         ]
-        return Figure(name: name, data: table.text, script: GnuplotScript.make(
-            name: name, description: "predicted (−η·e, −η·u) vs realised risk change between recorded steps (\(run.label))",
-            width: 6.4, height: 4.4, body: body))
+        return Figure(
+            name: name, data: table.text,
+            script: GnuplotScript.make(
+                name: name, description: "predicted (−η·e, −η·u) vs realised risk change between recorded steps (\(run.label))",
+                width: 6.4, height: 4.4, body: body))
     }
 }

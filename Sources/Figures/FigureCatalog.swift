@@ -29,17 +29,25 @@ package enum FigureCatalog {
     /// `KIND-1`, `KIND-2`, … when there are several runs.
     package static func build(_ kind: FigureKind, runs: [RunData], options: FigureOptions = FigureOptions()) -> [Outcome] {
         guard kind.isPerRun else {
-            return [Outcome(name: kind.rawValue, result: Result { () throws(FigureUnavailable) in try buildShared(kind, runs: runs, options: options) })]
+            return [
+                Outcome(
+                    name: kind.rawValue,
+                    result: Result { () throws(FigureUnavailable) in try buildShared(kind, runs: runs, options: options) })
+            ]
         }
         return runs.enumerated().map { index, run in
             let name = runs.count == 1 ? kind.rawValue : "\(kind.rawValue)-\(index + 1)"
-            return Outcome(name: name, result: Result { () throws(FigureUnavailable) in
-                try buildPerRun(kind, run: run, name: name, options: options)
-            })
+            return Outcome(
+                name: name,
+                result: Result { () throws(FigureUnavailable) in
+                    try buildPerRun(kind, run: run, name: name, options: options)
+                })
         }
     }
 
-    private static func buildShared(_ kind: FigureKind, runs: [RunData], options: FigureOptions) throws(FigureUnavailable) -> Figure {
+    private static func buildShared(_ kind: FigureKind, runs: [RunData], options: FigureOptions) throws(FigureUnavailable)
+        -> Figure
+    {
         switch kind {
         case .geffect: return try GEffectFigure.build(runs, cumulative: options.cumulative)
         case .compare: return try CompareFigure.build(runs)
@@ -50,7 +58,9 @@ package enum FigureCatalog {
         }
     }
 
-    private static func buildPerRun(_ kind: FigureKind, run: RunData, name: String, options: FigureOptions) throws(FigureUnavailable) -> Figure {
+    private static func buildPerRun(_ kind: FigureKind, run: RunData, name: String, options: FigureOptions)
+        throws(FigureUnavailable) -> Figure
+    {
         switch kind {
         case .layers: return try LayersFigure.build(run, name: name)
         case .blocks: return try BlocksFigure.build(run, name: name)

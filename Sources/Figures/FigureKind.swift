@@ -12,7 +12,8 @@ package enum FigureKind: String, CaseIterable, Sendable {
             return "G-effect per layer group (embed, shallow, middle, deep, lm) vs step, forget and retain panels: "
                 + "where in the network unlearning acts and where the damage lands. Curves sum to the total."
         case .blocks:
-            return "Heat map step x transformer block of the forget and retain G-effect (blue negative, vermillion positive; white to vermillion when none is negative)."
+            return
+                "Heat map step x transformer block of the forget and retain G-effect (blue negative, vermillion positive; white to vermillion when none is negative)."
         case .instances:
             return "Per-instance unlearning PG-effect (x) vs retaining PG-effect (y), pooled over --steps, coloured by "
                 + "instance-weight quartile. Lower-left points: forgetting them also raises the retain risk."
@@ -20,7 +21,8 @@ package enum FigureKind: String, CaseIterable, Sendable {
             return "Instance-weight quantiles (min, 10/50/90 %, max) vs step, and the token weights (instance x position) "
                 + "at --step (default: the last recorded step)."
         case .groups:
-            return "Markov runs: the G-effect each forget group's instances contribute (forget1, forget2; solid e_forget, dashed e_retain) "
+            return
+                "Markov runs: the G-effect each forget group's instances contribute (forget1, forget2; solid e_forget, dashed e_retain) "
                 + "and each group's median instance weight vs step: which sequences carry the update."
         case .fidelity:
             return "Predicted risk change -eta*e (filled) and -eta*u (open, the optimiser's real update) vs the realised "

@@ -7,9 +7,12 @@
 enum GEffectFigure {
     static func build(_ runs: [RunData], cumulative: Bool) throws(FigureUnavailable) -> Figure {
         let usable = runs.filter { !$0.geffectTotal.isEmpty && !$0.steps.isEmpty }
-        guard !usable.isEmpty else { throw FigureUnavailable("no /geffect/<set>/total in \(runs.map(\.path).joined(separator: ", "))") }
+        guard !usable.isEmpty else {
+            throw FigureUnavailable("no /geffect/<set>/total in \(runs.map(\.path).joined(separator: ", "))")
+        }
         var table = DataTable()
-        var body = usable.count > 1
+        var body =
+            usable.count > 1
             ? PlotParts.multiplot(columns: usable.count, title: cumulative ? "Cumulative G-effects" : "G-effects")
             : []
         body += [
@@ -26,19 +29,25 @@ enum GEffectFigure {
                 return cumulative ? runningSum(values) : values
             }
             let rows = run.steps.indices.map { k in [Double(run.steps[k])] + columns.map { $0[k] } }
-            let index = table.add("\(run.label): \(cumulative ? "cumulative " : "")G-effect totals (\(run.path))",
-                                  columns: ["step"] + sets, rows: rows)
+            let index = table.add(
+                "\(run.label): \(cumulative ? "cumulative " : "")G-effect totals (\(run.path))",
+                columns: ["step"] + sets, rows: rows)
             body.append("set title \(GnuplotString.literal(run.label))")
-            body.append(PlotParts.plot(sets.enumerated().map { column, set in
-                PlotParts.series(index: index, using: "1:\(column + 2)",
-                                 with: "linespoints linetype \(PlotParts.lineType(ofRiskSet: set, among: sets))",
-                                 title: PlotParts.title(ofRiskSet: set))
-            }))
+            body.append(
+                PlotParts.plot(
+                    sets.enumerated().map { column, set in
+                        PlotParts.series(
+                            index: index, using: "1:\(column + 2)",
+                            with: "linespoints linetype \(PlotParts.lineType(ofRiskSet: set, among: sets))",
+                            title: PlotParts.title(ofRiskSet: set))
+                    }))
         }
         let name = "geffect"
-        return Figure(name: name, data: table.text, script: GnuplotScript.make(
-            name: name, description: "G-effect totals per risk set against the step",
-            width: 6.0 * Double(usable.count), height: 3.6, body: body))
+        return Figure(
+            name: name, data: table.text,
+            script: GnuplotScript.make(
+                name: name, description: "G-effect totals per risk set against the step",
+                width: 6.0 * Double(usable.count), height: 3.6, body: body))
     }
 
     /// The running sums of `values` (NaN stays NaN and adds nothing).

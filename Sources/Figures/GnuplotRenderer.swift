@@ -14,10 +14,12 @@ package enum RenderError: Error, CustomStringConvertible, Sendable, Equatable {
     package var description: String {
         switch self {
         case .gnuplotMissing:
-            return "gnuplot not found on the PATH: install gnuplot 5 with the cairo terminals (Debian: apt-get install gnuplot-nox)"
+            return
+                "gnuplot not found on the PATH: install gnuplot 5 with the cairo terminals (Debian: apt-get install gnuplot-nox)"
         case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
         case .gnuplotFailed(let figure, let status, let stderr):
-            return "gnuplot failed on figure \(figure) (exit \(status)):\n\(stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
+            return
+                "gnuplot failed on figure \(figure) (exit \(status)):\n\(stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
         case .missingImage(let figure, let path): return "figure \(figure): gnuplot wrote no image \(path)"
         }
     }
@@ -65,7 +67,8 @@ package struct GnuplotRenderer: Sendable {
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         do { try process.run() } catch {
-            throw .gnuplotFailed(figure: figure.name, status: -1, stderr: "cannot start \(gnuplot): \(error.localizedDescription)")
+            throw .gnuplotFailed(
+                figure: figure.name, status: -1, stderr: "cannot start \(gnuplot): \(error.localizedDescription)")
         }
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
@@ -76,8 +79,9 @@ package struct GnuplotRenderer: Sendable {
             let size = (try? FileManager.default.attributesOfItem(atPath: image)[.size] as? Int) ?? 0
             guard size > 0 else { throw .missingImage(figure: figure.name, path: image) }
         }
-        return Rendered(data: base + ".dat", script: base + ".gp", png: base + ".png", pdf: base + ".pdf",
-                        warnings: stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+        return Rendered(
+            data: base + ".dat", script: base + ".gp", png: base + ".png", pdf: base + ".pdf",
+            warnings: stderr.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     private func write(_ text: String, to path: String) throws(RenderError) {

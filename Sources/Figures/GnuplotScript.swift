@@ -15,10 +15,12 @@ enum GnuplotScript {
     static let pixelsPerInch = 110.0
 
     /// A diverging blue–white–vermillion palette for signed values centred on zero.
-    static let divergingPalette = "set palette defined (0 \(GnuplotString.quoted("#0072B2")), 0.5 \(GnuplotString.quoted("#FFFFFF")), 1 \(GnuplotString.quoted("#D55E00")))"
+    static let divergingPalette =
+        "set palette defined (0 \(GnuplotString.quoted("#0072B2")), 0.5 \(GnuplotString.quoted("#FFFFFF")), 1 \(GnuplotString.quoted("#D55E00")))"
 
     /// A white–orange–vermillion palette for values from zero up.
-    static let sequentialPalette = "set palette defined (0 \(GnuplotString.quoted("#FFFFFF")), 0.5 \(GnuplotString.quoted("#E69F00")), 1 \(GnuplotString.quoted("#D55E00")))"
+    static let sequentialPalette =
+        "set palette defined (0 \(GnuplotString.quoted("#FFFFFF")), 0.5 \(GnuplotString.quoted("#E69F00")), 1 \(GnuplotString.quoted("#D55E00")))"
     /// The legend outside the plot, on the right, samples after the text, so it never covers data
     /// or axis labels.
     static let keyRight = "set key outside right top vertical Left reverse"
@@ -47,14 +49,18 @@ enum GnuplotScript {
             "  set output \(GnuplotString.quoted(name + ".")).format",
             "  reset",
         ]
-        let style = [
-            "set encoding utf8",
-            "set border 3 linewidth 1",
-            "set tics nomirror out",
-            "set grid back linecolor rgb \(GnuplotString.quoted("#DDDDDD")) linewidth 0.6",
-            "set key noopaque nobox samplen 2.5 spacing 1.1",
-            "set datafile separator tab",
-        ] + palette.enumerated().map { "set linetype \($0.offset + 1) linecolor rgb \(GnuplotString.quoted($0.element)) linewidth 1.5 pointtype \(pointTypes[$0.offset]) pointsize 0.8" }
+        let style =
+            [
+                "set encoding utf8",
+                "set border 3 linewidth 1",
+                "set tics nomirror out",
+                "set grid back linecolor rgb \(GnuplotString.quoted("#DDDDDD")) linewidth 0.6",
+                "set key noopaque nobox samplen 2.5 spacing 1.1",
+                "set datafile separator tab",
+            ]
+            + palette.enumerated().map {
+                "set linetype \($0.offset + 1) linecolor rgb \(GnuplotString.quoted($0.element)) linewidth 1.5 pointtype \(pointTypes[$0.offset]) pointsize 0.8"
+            }
         let footer = ["  unset multiplot", "  set output", "}"]
         return (header + (style + body).map { "  " + $0 } + footer).joined(separator: "\n") + "\n"
     }

@@ -41,9 +41,13 @@ package enum GnuplotString {
             switch scalar.properties.generalCategory {
             case .control, .lineSeparator, .paragraphSeparator: result.append(" ")
             default:
-                if scalar == "`" { result.append("\u{2018}") }
-                else if scalar == "'", result.isEmpty || result.last == "'" { result.append("\u{2019}") }
-                else { result.append(scalar) }
+                if scalar == "`" {
+                    result.append("\u{2018}")
+                } else if scalar == "'", result.isEmpty || result.last == "'" {
+                    result.append("\u{2019}")
+                } else {
+                    result.append(scalar)
+                }
             }
         }
         return String(result)

@@ -9,7 +9,9 @@
 /// also those the model never learned (experiment B's forget2).
 enum GroupsFigure {
     static func build(_ run: RunData, name: String) throws(FigureUnavailable) -> Figure {
-        guard let labels = run.forgetGroups else { throw FigureUnavailable("no /data/forget/group in \(run.path) (only Markov runs have groups)") }
+        guard let labels = run.forgetGroups else {
+            throw FigureUnavailable("no /data/forget/group in \(run.path) (only Markov runs have groups)")
+        }
         let groups = labels.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.sorted()
         let members = groups.map { g in labels.indices.filter { labels[$0] == g } }
         let sets = ["forget", "retain"].filter { run.geffectInstance[$0] != nil }
@@ -22,19 +24,23 @@ enum GroupsFigure {
         if !sets.isEmpty {
             let columns = ["step"] + sets.flatMap { set in groups.map { "\(set)_\($0)" } }
             let rows = run.steps.indices.map { k in
-                [Double(run.steps[k])] + sets.flatMap { set in
-                    members.map { m in m.reduce(0.0) { $0 + run.geffectInstance[set]![k, $1] } }
-                }
+                [Double(run.steps[k])]
+                    + sets.flatMap { set in
+                        members.map { m in m.reduce(0.0) { $0 + run.geffectInstance[set]![k, $1] } }
+                    }
             }
-            let index = table.add("the forget term's G-effect on each risk set, summed over each group's instances",
-                                  columns: columns, rows: rows)
+            let index = table.add(
+                "the forget term's G-effect on each risk set, summed over each group's instances",
+                columns: columns, rows: rows)
             var plotted: [String] = []
             for (s, set) in sets.enumerated() {
                 for (g, group) in groups.enumerated() {
                     let column = 2 + s * groups.count + g
-                    plotted.append(PlotParts.series(index: index, using: "1:\(column)",
-                                                    with: "linespoints linetype \(g + 1) dashtype \(s + 1)",
-                                                    title: "\(group) → \(set == "forget" ? "e_forget" : "e_retain")"))
+                    plotted.append(
+                        PlotParts.series(
+                            index: index, using: "1:\(column)",
+                            with: "linespoints linetype \(g + 1) dashtype \(s + 1)",
+                            title: "\(group) → \(set == "forget" ? "e_forget" : "e_retain")"))
                 }
             }
             panels.append([
@@ -59,14 +65,17 @@ enum GroupsFigure {
                 "set ylabel \(GnuplotString.quoted("instance weight"))",
                 "unset xzeroaxis",
                 GnuplotScript.keyRight,
-                PlotParts.plot(groups.enumerated().map { g, group in
-                    PlotParts.series(index: index, using: "1:\(g + 2)", with: "linespoints linetype \(g + 1)", title: group)
-                }),
+                PlotParts.plot(
+                    groups.enumerated().map { g, group in
+                        PlotParts.series(index: index, using: "1:\(g + 2)", with: "linespoints linetype \(g + 1)", title: group)
+                    }),
             ])
         }
         let body = PlotParts.multiplot(columns: panels.count, title: "Forget groups: \(run.label)") + panels.flatMap { $0 }
-        return Figure(name: name, data: table.text, script: GnuplotScript.make(
-            name: name, description: "G-effect and median instance weight per forget group against the step (\(run.label))",
-            width: 5.4 * Double(panels.count), height: 3.8, body: body))
+        return Figure(
+            name: name, data: table.text,
+            script: GnuplotScript.make(
+                name: name, description: "G-effect and median instance weight per forget group against the step (\(run.label))",
+                width: 5.4 * Double(panels.count), height: 3.8, body: body))
     }
 }

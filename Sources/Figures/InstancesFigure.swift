@@ -14,14 +14,17 @@ enum InstancesFigure {
         guard let requested else { return PlotParts.spread(3, of: run.steps.count) }
         let found = requested.compactMap { run.steps.firstIndex(of: $0) }
         guard !found.isEmpty else {
-            throw FigureUnavailable("none of the steps \(requested.map(String.init).joined(separator: ",")) is recorded in \(run.path) (recorded: \(run.steps.map(String.init).joined(separator: ",")))")
+            throw FigureUnavailable(
+                "none of the steps \(requested.map(String.init).joined(separator: ",")) is recorded in \(run.path) (recorded: \(run.steps.map(String.init).joined(separator: ",")))"
+            )
         }
         return found
     }
 
     static func build(_ run: RunData, name: String, steps requested: [Int]?) throws(FigureUnavailable) -> Figure {
         guard let forget = run.pgeffectInstance["forget"], let retain = run.pgeffectInstance["retain"] else {
-            throw FigureUnavailable("no /pgeffect/forget/instance and /pgeffect/retain/instance in \(run.path) (paper-mode runs have none)")
+            throw FigureUnavailable(
+                "no /pgeffect/forget/instance and /pgeffect/retain/instance in \(run.path) (paper-mode runs have none)")
         }
         let positions = try positions(run, requested: requested)
         let weights = run.instanceWeights
@@ -41,13 +44,16 @@ enum InstancesFigure {
         let minimum = Quantiles.of(pooledWeights, 0), maximum = Quantiles.of(pooledWeights, 1)
         let edges = [minimum] + cuts + [maximum]
         for (band, rows) in bands.enumerated() where !rows.isEmpty {
-            let title = weighted
+            let title =
+                weighted
                 ? "Q\(band + 1): \(short(edges[band]))–\(short(edges[band + 1]))"
                 : "no instance weights"
             let index = table.add(title, columns: ["step", "instance", "pg_forget", "pg_retain", "instance_weight"], rows: rows)
-            clauses.append(PlotParts.series(index: index, using: "3:4",
-                                            with: "points linetype \(weighted ? [5, 2, 1, 4][band] : 5) pointtype 7 pointsize 0.6",
-                                            title: title))
+            clauses.append(
+                PlotParts.series(
+                    index: index, using: "3:4",
+                    with: "points linetype \(weighted ? [5, 2, 1, 4][band] : 5) pointtype 7 pointsize 0.6",
+                    title: title))
         }
         let pooled = positions.map { String(run.steps[$0]) }.joined(separator: ", ")
         let body = [
@@ -59,9 +65,11 @@ enum InstancesFigure {
             "set key outside right top vertical title \(GnuplotString.quoted("instance weight"))",
             PlotParts.plot(clauses),
         ]
-        return Figure(name: name, data: table.text, script: GnuplotScript.make(
-            name: name, description: "per-instance unlearning vs retaining PG-effect, by instance-weight band (\(run.label))",
-            width: 7.5, height: 4.2, body: body))
+        return Figure(
+            name: name, data: table.text,
+            script: GnuplotScript.make(
+                name: name, description: "per-instance unlearning vs retaining PG-effect, by instance-weight band (\(run.label))",
+                width: 7.5, height: 4.2, body: body))
     }
 
     /// A weight for a legend: four significant digits.

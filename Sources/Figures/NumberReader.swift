@@ -16,7 +16,8 @@ struct NumberReader {
         case .int64: let r = try dataset.read(as: Int64.self); return (r.values.map(Double.init), r.shape)
         case .int32: let r = try dataset.read(as: Int32.self); return (r.values.map(Double.init), r.shape)
         case .uint8: let r = try dataset.read(as: UInt8.self); return (r.values.map(Double.init), r.shape)
-        case .string, nil: throw StoreError.typeMismatch(file: root.file.path, object: "/" + path, expected: "numbers", found: "other")
+        case .string, nil:
+            throw StoreError.typeMismatch(file: root.file.path, object: "/" + path, expected: "numbers", found: "other")
         }
     }
 

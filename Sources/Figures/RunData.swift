@@ -97,7 +97,8 @@ package struct RunData: Sendable {
         let rows = steps.count
 
         let found = root.contains("risk") ? try root.group("risk").memberNames() : []
-        riskSets = found.filter { $0 == "forget" } + found.filter { $0 == "retain" }
+        riskSets =
+            found.filter { $0 == "forget" } + found.filter { $0 == "retain" }
             + found.filter { $0 != "forget" && $0 != "retain" }
         var risk: [String: [Double]] = [:], total: [String: [Double]] = [:], update: [String: [Double]] = [:]
         var groups: [String: Matrix] = [:], blocks: [String: Matrix] = [:], pg: [String: Matrix] = [:]
@@ -137,8 +138,8 @@ package struct RunData: Sendable {
         var metrics: [String: [Double]] = [:]
         for name in try group.memberNames() where name != "steps" {
             guard try group.kind(of: name) == .dataset,
-                  let type = try group.dataset(name).elementType(), type != .string,
-                  try group.dataset(name).shape().count == 1
+                let type = try group.dataset(name).elementType(), type != .string,
+                try group.dataset(name).shape().count == 1
             else { continue }
             metrics[name] = try reader.vector("eval/\(name)", rows: steps.count)
         }

@@ -98,12 +98,14 @@ package struct RunFileLayout: Sendable {
 
         mutating func visit(_ group: H5Group, depth: Int) throws {
             guard depth <= maximumDepth else {
-                throw RunFileError(file: file.path, object: group.path, problem: "nests groups deeper than \(maximumDepth) levels")
+                throw RunFileError(
+                    file: file.path, object: group.path, problem: "nests groups deeper than \(maximumDepth) levels")
             }
             for name in try group.memberNames() {
                 objects += 1
                 guard objects <= maximumObjects else {
-                    throw RunFileError(file: file.path, object: "/", problem: "holds more than \(maximumObjects) groups and datasets")
+                    throw RunFileError(
+                        file: file.path, object: "/", problem: "holds more than \(maximumObjects) groups and datasets")
                 }
                 switch try group.kind(of: name) {
                 case .group: try visit(try group.group(name), depth: depth + 1)
@@ -118,8 +120,9 @@ package struct RunFileLayout: Sendable {
             let extent = try dataset.extent()
             let dimensions = "[" + extent.dimensions.map(String.init).joined(separator: ", ") + "]"
             guard let bytes = extent.byteCount, extent.dimensions.allSatisfy({ $0 <= UInt64(Int.max) }) else {
-                throw RunFileError(file: file.path, object: dataset.path,
-                                   problem: "declares \(dimensions) elements of \(extent.elementSize) bytes, more than any file holds")
+                throw RunFileError(
+                    file: file.path, object: dataset.path,
+                    problem: "declares \(dimensions) elements of \(extent.elementSize) bytes, more than any file holds")
             }
             let rows = extent.dimensions.first.map { Int($0) } ?? 1
             let rowBytes = rows > 0 ? bytes / rows : 0
@@ -128,8 +131,9 @@ package struct RunFileLayout: Sendable {
             let (expanded, overflow) = stored.multipliedReportingOverflow(by: deflateRatio)
             let allowance = overflow ? Int.max : expanded.addingReportingOverflow(pending).overflow ? Int.max : expanded + pending
             guard bytes <= allowance else {
-                throw RunFileError(file: file.path, object: dataset.path,
-                                   problem: "declares \(dimensions) elements (\(bytes) bytes) but the file stores \(stored) bytes of it")
+                throw RunFileError(
+                    file: file.path, object: dataset.path,
+                    problem: "declares \(dimensions) elements (\(bytes) bytes) but the file stores \(stored) bytes of it")
             }
             shapes[dataset.path] = extent.dimensions.map { Int($0) }
             if let type = try dataset.elementType() { types[dataset.path] = type }
@@ -201,8 +205,9 @@ package struct RunFileLayout: Sendable {
                     try requireNumbers(path, ranks: rank...rank)
                     try requireRows(path, trainSteps, of: "/train/step")
                 } else if let evalSteps, path.hasPrefix("/eval/"), path != "/eval/steps",
-                          path.dropFirst("/eval/".count).contains("/") == false,
-                          types[path] != .string, shapes[path]?.count == 1 {
+                    path.dropFirst("/eval/".count).contains("/") == false,
+                    types[path] != .string, shapes[path]?.count == 1
+                {
                     try requireNumbers(path, ranks: 1...1)
                     try requireRows(path, evalSteps, of: "/eval/steps")
                 }
@@ -212,18 +217,21 @@ package struct RunFileLayout: Sendable {
         func requireRows(_ path: String, _ count: Int, of steps: String) throws {
             let rows = shapes[path]?.first ?? 0
             guard rows >= count else {
-                throw RunFileError(file: file.path, object: path, problem: "has \(rows) rows, \(steps) has \(count)", isRowShortfall: true)
+                throw RunFileError(
+                    file: file.path, object: path, problem: "has \(rows) rows, \(steps) has \(count)", isRowShortfall: true)
             }
         }
 
         /// The instance count N, the position count T and the tensor count P agree wherever they
         /// appear; the layer-group tables have one column per group name; the forget data is 2-D.
         func checkWidths() throws {
-            let sets = Set(shapes.keys.compactMap { path -> String? in
-                let parts = path.split(separator: "/")
-                return parts.count >= 3 && ["geffect", "pgeffect", "update_effect", "risk"].contains(String(parts[0]))
-                    ? String(parts[1]) : nil
-            }).sorted()
+            let sets = Set(
+                shapes.keys.compactMap { path -> String? in
+                    let parts = path.split(separator: "/")
+                    return parts.count >= 3 && ["geffect", "pgeffect", "update_effect", "risk"].contains(String(parts[0]))
+                        ? String(parts[1]) : nil
+                }
+            ).sorted()
             try requireNumbers("/data/forget/tokens", ranks: 2...2)
             try requireNumbers("/data/forget/mask", ranks: 2...2)
             try requireNumbers("/model/tensor_block", ranks: 1...1)

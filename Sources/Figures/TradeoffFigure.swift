@@ -11,22 +11,28 @@ enum TradeoffFigure {
                 && $0.evaluation?.steps.isEmpty == false
         }
         guard !usable.isEmpty else {
-            throw FigureUnavailable("no /eval/forget_quality and /eval/model_utility in \(runs.map(\.path).joined(separator: ", "))")
+            throw FigureUnavailable(
+                "no /eval/forget_quality and /eval/model_utility in \(runs.map(\.path).joined(separator: ", "))")
         }
         var table = DataTable()
         var clauses: [String] = []
         for (r, run) in usable.enumerated() {
             let evaluation = run.evaluation!
             let quality = evaluation.metrics["forget_quality"]!, utility = evaluation.metrics["model_utility"]!
-            let index = table.add("\(run.label) (\(run.path)): model utility and forget quality per evaluation",
-                                  columns: ["step", "model_utility", "forget_quality"],
-                                  rows: evaluation.steps.indices.map { [Double(evaluation.steps[$0]), utility[$0], quality[$0]] })
+            let index = table.add(
+                "\(run.label) (\(run.path)): model utility and forget quality per evaluation",
+                columns: ["step", "model_utility", "forget_quality"],
+                rows: evaluation.steps.indices.map { [Double(evaluation.steps[$0]), utility[$0], quality[$0]] })
             let lt = PlotParts.lineType(ofRun: r), y = "($3 > 0 ? $3 : NaN)"
             clauses.append(PlotParts.series(index: index, using: "2:\(y)", with: "lines linetype \(lt)", title: run.label))
-            clauses.append(PlotParts.series(index: index, every: "::0::0", using: "2:\(y)",
-                                            with: "points linetype \(lt) pointtype 6 pointsize 1.2", title: nil))
-            clauses.append(PlotParts.series(index: index, every: "::\(evaluation.steps.count - 1)", using: "2:\(y)",
-                                            with: "points linetype \(lt) pointtype 7 pointsize 1.2", title: nil))
+            clauses.append(
+                PlotParts.series(
+                    index: index, every: "::0::0", using: "2:\(y)",
+                    with: "points linetype \(lt) pointtype 6 pointsize 1.2", title: nil))
+            clauses.append(
+                PlotParts.series(
+                    index: index, every: "::\(evaluation.steps.count - 1)", using: "2:\(y)",
+                    with: "points linetype \(lt) pointtype 7 pointsize 1.2", title: nil))
         }
         let body = [
             "set title \(GnuplotString.quoted("Forget quality vs model utility along the unlearning path"))",
@@ -39,8 +45,10 @@ enum TradeoffFigure {
             PlotParts.plot(clauses),
         ]
         let name = "tradeoff"
-        return Figure(name: name, data: table.text, script: GnuplotScript.make(
-            name: name, description: "forget quality vs model utility per evaluated step, one curve per run",
-            width: 6.4, height: 4.2, body: body))
+        return Figure(
+            name: name, data: table.text,
+            script: GnuplotScript.make(
+                name: name, description: "forget quality vs model utility per evaluated step, one curve per run",
+                width: 6.4, height: 4.2, body: body))
     }
 }

@@ -13,8 +13,10 @@ final class GGUFBytes: @unchecked Sendable {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
-            throw GGUFError(file: path, FileManager.default.fileExists(atPath: path)
-                            ? "cannot open the file (\(reason))" : "no such file")
+            throw GGUFError(
+                file: path,
+                FileManager.default.fileExists(atPath: path)
+                    ? "cannot open the file (\(reason))" : "no such file")
         }
         defer { close(fd) }
         var info = stat()
@@ -72,7 +74,9 @@ struct GGUFCursor {
     mutating func string(_ what: @autoclosure () -> String) throws(GGUFError) -> String {
         let length = try load(UInt64.self, what())
         guard length <= UInt64(bytes.count) else {
-            throw GGUFError(file: file, "truncated: \(what()) is a string of \(length) bytes at offset \(offset - 8), the file has \(bytes.count)")
+            throw GGUFError(
+                file: file,
+                "truncated: \(what()) is a string of \(length) bytes at offset \(offset - 8), the file has \(bytes.count)")
         }
         let at = try advance(Int(length), reading: what())
         let buffer = UnsafeRawBufferPointer(start: bytes.base + at, count: Int(length))

@@ -17,8 +17,10 @@
 package enum GGUFDequantizer {
     /// Dequantizes `count` elements of type `type` (a multiple of its block size) from `source` into
     /// `destination`. `type` must be one of `GGMLType.dequantizable` (a precondition).
-    package static func dequantize(_ type: GGMLType, from source: UnsafeRawPointer, count: Int,
-                                  into destination: UnsafeMutablePointer<Float>) {
+    package static func dequantize(
+        _ type: GGMLType, from source: UnsafeRawPointer, count: Int,
+        into destination: UnsafeMutablePointer<Float>
+    ) {
         precondition(count % type.blockSize == 0, "\(count) elements is not a whole number of \(type) blocks")
         let blocks = count / type.blockSize
         switch type {
@@ -59,7 +61,9 @@ package enum GGUFDequantizer {
     }
 
     static func f32(_ src: UnsafeRawPointer, _ n: Int, _ y: UnsafeMutablePointer<Float>) {
-        for i in 0..<n { y[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+        for i in 0..<n {
+            y[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+        }
     }
 
     static func f16(_ src: UnsafeRawPointer, _ n: Int, _ y: UnsafeMutablePointer<Float>) {
@@ -70,7 +74,8 @@ package enum GGUFDequantizer {
 
     static func bf16(_ src: UnsafeRawPointer, _ n: Int, _ y: UnsafeMutablePointer<Float>) {
         for i in 0..<n {
-            y[i] = Float(bitPattern: UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
+            y[i] = Float(
+                bitPattern: UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
         }
     }
 

@@ -45,7 +45,8 @@ extension GGUFFile {
     package func ints(_ key: String) throws(GGUFError) -> [Int] {
         let v = try value(key)
         guard case .array(let t, let elements) = v, t != .bool, t != .float32, t != .float64, t != .string, t != .array,
-              case let ints = elements.compactMap(\.int), ints.count == elements.count else {
+            case let ints = elements.compactMap(\.int), ints.count == elements.count
+        else {
             throw mismatch(key, v, "an array of integers")
         }
         return ints

@@ -54,7 +54,9 @@ package struct GGUFFile: Sendable {
         guard bytes.count >= 4 else { throw fail("truncated: \(bytes.count) bytes, shorter than the 4-byte magic") }
         let head = (0..<4).map { bytes.base.load(fromByteOffset: $0, as: UInt8.self) }
         guard head == Self.magic else {
-            throw fail("not a GGUF file: the first bytes are \(head.map { String(format: "%02X", $0) }.joined(separator: " ")), expected 47 47 55 46 (\"GGUF\")")
+            throw fail(
+                "not a GGUF file: the first bytes are \(head.map { String(format: "%02X", $0) }.joined(separator: " ")), expected 47 47 55 46 (\"GGUF\")"
+            )
         }
         _ = try cursor.advance(4, reading: "the magic")
         let version = try cursor.load(UInt32.self, "the version")
@@ -65,7 +67,9 @@ package struct GGUFFile: Sendable {
         let keyCount = try cursor.load(UInt64.self, "the metadata count")
         // Each metadata entry needs at least 12 bytes and each tensor info at least 24.
         guard keyCount <= UInt64(bytes.count / 12), tensorCount <= UInt64(bytes.count / 24) else {
-            throw fail("truncated or corrupt: the header announces \(tensorCount) tensors and \(keyCount) metadata entries, more than \(bytes.count) bytes can hold")
+            throw fail(
+                "truncated or corrupt: the header announces \(tensorCount) tensors and \(keyCount) metadata entries, more than \(bytes.count) bytes can hold"
+            )
         }
 
         var keys: [String] = []
@@ -108,7 +112,8 @@ package struct GGUFFile: Sendable {
             }
             let offset = try cursor.load(UInt64.self, "the offset of tensor \(name)")
             guard dimensions[0] % type.blockSize == 0 else {
-                throw fail("tensor \(name): row length \(dimensions[0]) is not a multiple of the \(type) block size \(type.blockSize)")
+                throw fail(
+                    "tensor \(name): row length \(dimensions[0]) is not a multiple of the \(type) block size \(type.blockSize)")
             }
             var elements = 1
             for d in dimensions {
@@ -144,7 +149,8 @@ package struct GGUFFile: Sendable {
     }
 
     /// One metadata value of type `type`; arrays recurse (at most a few levels deep).
-    static func readValue(_ type: GGUFValueType, key: String, cursor: inout GGUFCursor, depth: Int) throws(GGUFError) -> GGUFValue {
+    static func readValue(_ type: GGUFValueType, key: String, cursor: inout GGUFCursor, depth: Int) throws(GGUFError) -> GGUFValue
+    {
         let what = "metadata \(key)"
         switch type {
         case .uint8: return .uint8(try cursor.load(UInt8.self, what))
@@ -170,7 +176,10 @@ package struct GGUFFile: Sendable {
             }
             let count = try cursor.load(UInt64.self, what)
             guard count <= UInt64(cursor.bytes.count - cursor.offset) else {
-                throw GGUFError(file: cursor.file, "truncated: \(what) announces \(count) elements at offset \(cursor.offset - 12), the file has \(cursor.bytes.count) bytes")
+                throw GGUFError(
+                    file: cursor.file,
+                    "truncated: \(what) announces \(count) elements at offset \(cursor.offset - 12), the file has \(cursor.bytes.count) bytes"
+                )
             }
             var elements: [GGUFValue] = []
             elements.reserveCapacity(Int(count))
@@ -184,7 +193,10 @@ package struct GGUFFile: Sendable {
     /// The table entry of tensor `name`.
     package func tensor(_ name: String) throws(GGUFError) -> GGUFTensorInfo {
         guard let i = index[name] else {
-            throw GGUFError(file: path, "no tensor named \(name) (the file holds \(tensors.count) tensors\(tensors.isEmpty ? "" : ", e.g. \(tensors[0].name)"))")
+            throw GGUFError(
+                file: path,
+                "no tensor named \(name) (the file holds \(tensors.count) tensors\(tensors.isEmpty ? "" : ", e.g. \(tensors[0].name)"))"
+            )
         }
         return tensors[i]
     }
@@ -221,17 +233,22 @@ package struct GGUFFile: Sendable {
     package func dequantize(_ info: GGUFTensorInfo, into destination: UnsafeMutableBufferPointer<Float>) throws(GGUFError) {
         try checkDequantizable(info)
         guard destination.count == info.elementCount else {
-            throw GGUFError(file: path, "tensor \(info.name): \(info.elementCount) elements, the destination holds \(destination.count)")
+            throw GGUFError(
+                file: path, "tensor \(info.name): \(info.elementCount) elements, the destination holds \(destination.count)")
         }
         if info.elementCount == 0 { return }
         withRawBytes(of: info) { raw in
-            GGUFDequantizer.dequantize(info.type, from: raw.baseAddress!, count: info.elementCount, into: destination.baseAddress!)
+            GGUFDequantizer.dequantize(
+                info.type, from: raw.baseAddress!, count: info.elementCount, into: destination.baseAddress!)
         }
     }
 
     func checkDequantizable(_ info: GGUFTensorInfo) throws(GGUFError) {
         guard info.type.isDequantizable else {
-            throw GGUFError(file: path, "tensor \(info.name): type \(info.type) is not supported (gscope dequantizes \(GGMLType.dequantizable.map(\.description).joined(separator: ", ")))")
+            throw GGUFError(
+                file: path,
+                "tensor \(info.name): type \(info.type) is not supported (gscope dequantizes \(GGMLType.dequantizable.map(\.description).joined(separator: ", ")))"
+            )
         }
     }
 }

@@ -27,9 +27,11 @@ package struct GGUFVocabulary: Sendable, Equatable {
     /// `tokenizer.chat_template` (a Jinja template), if given.
     package var chatTemplate: String?
 
-    package init(model: String, pre: String? = nil, tokens: [String], tokenTypes: [TokenType]? = nil,
-                merges: [String] = [], bos: Int? = nil, eos: Int? = nil, unknown: Int? = nil, padding: Int? = nil,
-                addBOS: Bool? = nil, addEOS: Bool? = nil, chatTemplate: String? = nil) {
+    package init(
+        model: String, pre: String? = nil, tokens: [String], tokenTypes: [TokenType]? = nil,
+        merges: [String] = [], bos: Int? = nil, eos: Int? = nil, unknown: Int? = nil, padding: Int? = nil,
+        addBOS: Bool? = nil, addEOS: Bool? = nil, chatTemplate: String? = nil
+    ) {
         self.model = model
         self.pre = pre
         self.tokens = tokens
@@ -51,32 +53,38 @@ package struct GGUFVocabulary: Sendable, Equatable {
         var types: [TokenType]?
         if let raw = try optional("tokenizer.ggml.token_type", file.ints) {
             guard raw.count == tokens.count else {
-                throw GGUFError(file: file.path, "metadata tokenizer.ggml.token_type has \(raw.count) entries, tokenizer.ggml.tokens has \(tokens.count)")
+                throw GGUFError(
+                    file: file.path,
+                    "metadata tokenizer.ggml.token_type has \(raw.count) entries, tokenizer.ggml.tokens has \(tokens.count)")
             }
             var converted: [TokenType] = []
             converted.reserveCapacity(raw.count)
             for (id, t) in raw.enumerated() {
                 guard let type = TokenType(rawValue: t) else {
-                    throw GGUFError(file: file.path, "metadata tokenizer.ggml.token_type: token \(id) has unknown type \(t) (known: 0–6)")
+                    throw GGUFError(
+                        file: file.path, "metadata tokenizer.ggml.token_type: token \(id) has unknown type \(t) (known: 0–6)")
                 }
                 converted.append(type)
             }
             types = converted
         }
-        self.init(model: try file.string("tokenizer.ggml.model"),
-                  pre: try optional("tokenizer.ggml.pre", file.string),
-                  tokens: tokens, tokenTypes: types,
-                  merges: try optional("tokenizer.ggml.merges", file.strings) ?? [],
-                  bos: try optional("tokenizer.ggml.bos_token_id", file.int),
-                  eos: try optional("tokenizer.ggml.eos_token_id", file.int),
-                  unknown: try optional("tokenizer.ggml.unknown_token_id", file.int),
-                  padding: try optional("tokenizer.ggml.padding_token_id", file.int),
-                  addBOS: try optional("tokenizer.ggml.add_bos_token", file.bool),
-                  addEOS: try optional("tokenizer.ggml.add_eos_token", file.bool),
-                  chatTemplate: try optional("tokenizer.chat_template", file.string))
+        self.init(
+            model: try file.string("tokenizer.ggml.model"),
+            pre: try optional("tokenizer.ggml.pre", file.string),
+            tokens: tokens, tokenTypes: types,
+            merges: try optional("tokenizer.ggml.merges", file.strings) ?? [],
+            bos: try optional("tokenizer.ggml.bos_token_id", file.int),
+            eos: try optional("tokenizer.ggml.eos_token_id", file.int),
+            unknown: try optional("tokenizer.ggml.unknown_token_id", file.int),
+            padding: try optional("tokenizer.ggml.padding_token_id", file.int),
+            addBOS: try optional("tokenizer.ggml.add_bos_token", file.bool),
+            addEOS: try optional("tokenizer.ggml.add_eos_token", file.bool),
+            chatTemplate: try optional("tokenizer.chat_template", file.string))
         for (key, id) in [("bos", bos), ("eos", eos), ("unknown", unknown), ("padding", padding)] {
             if let id, id < 0 || id >= tokens.count {
-                throw GGUFError(file: file.path, "metadata tokenizer.ggml.\(key)_token_id is \(id), outside the vocabulary of \(tokens.count) tokens")
+                throw GGUFError(
+                    file: file.path,
+                    "metadata tokenizer.ggml.\(key)_token_id is \(id), outside the vocabulary of \(tokens.count) tokens")
             }
         }
     }

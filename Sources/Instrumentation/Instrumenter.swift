@@ -49,15 +49,19 @@ package final class Instrumenter {
     ///   per-instance and per-token values are what `measure` reports.
     /// - mode: `.paper` draws its retain micro-batches from the risk sets after the first, `forget`
     ///   (which must be the measured forget instances).
-    package init(unlearner: Unlearner, riskSets: [RiskSet], retainSet: [FormattedSample], chunk: Int = 16,
-                measuredForget: [Int]? = nil, mode: GEffectMode = .exact) {
+    package init(
+        unlearner: Unlearner, riskSets: [RiskSet], retainSet: [FormattedSample], chunk: Int = 16,
+        measuredForget: [Int]? = nil, mode: GEffectMode = .exact
+    ) {
         precondition(chunk >= 1)
         let data = unlearner.data
         self.measuredForget = measuredForget ?? Array(data.forget.indices)
-        measuredData = measuredForget.map { m in
-            UnlearningData(forget: m.map { data.forget[$0] }, refusal: data.refusal.isEmpty ? [] : m.map { data.refusal[$0] },
-                           retain: data.retain, padding: data.padding)
-        } ?? data
+        measuredData =
+            measuredForget.map { m in
+                UnlearningData(
+                    forget: m.map { data.forget[$0] }, refusal: data.refusal.isEmpty ? [] : m.map { data.refusal[$0] },
+                    retain: data.retain, padding: data.padding)
+            } ?? data
         let P = unlearner.model.parameterCount
         self.unlearner = unlearner
         self.riskSets = riskSets
@@ -76,7 +80,8 @@ package final class Instrumenter {
 
     /// The padded length of every pass: the longest sample of the run's data and risk sets.
     package var length: Int {
-        max(unlearner.data.sequenceLength, riskSets.flatMap(\.samples).map(\.length).max() ?? 1,
+        max(
+            unlearner.data.sequenceLength, riskSets.flatMap(\.samples).map(\.length).max() ?? 1,
             retainSet.map(\.length).max() ?? 1)
     }
 
@@ -100,17 +105,19 @@ package final class Instrumenter {
         }
         forgetInputSide?.zero()
         model.inputEmbeddingGradient = forgetInputSide
-        let forget = try SetGradients.forgetTerm(objective, model: model, reference: unlearner.reference,
-                                                 referenceCache: unlearner.referenceCache, data: data,
-                                                 forgetIndices: measuredForget, length: T, chunk: chunk, directions: riskGradients,
-                                                 reuseForward: true)
+        let forget = try SetGradients.forgetTerm(
+            objective, model: model, reference: unlearner.reference,
+            referenceCache: unlearner.referenceCache, data: data,
+            forgetIndices: measuredForget, length: T, chunk: chunk, directions: riskGradients,
+            reuseForward: true)
         forgetGradient.base.update(from: model.gradients.base, count: P)
         var retainValue: Double?
         retainInputSide?.zero()
         model.inputEmbeddingGradient = retainInputSide
         if objective.retain != nil {
-            retainValue = try SetGradients.retainTerm(objective, model: model, reference: unlearner.reference,
-                                                      retain: retainSet, padding: data.padding, length: T, chunk: chunk)
+            retainValue = try SetGradients.retainTerm(
+                objective, model: model, reference: unlearner.reference,
+                retain: retainSet, padding: data.padding, length: T, chunk: chunk)
             retainGradient.base.update(from: model.gradients.base, count: P)
         } else {
             retainGradient.zero()
@@ -129,26 +136,31 @@ package final class Instrumenter {
             let r = slots.map { Reduce.dot(g.base + $0.offset, retainGradient.base + $0.offset, count: $0.count) }
             let token = forget.tokenShares[k], refusal = forget.refusalShares[k]
             let instance = (0..<data.forget.count).map { i in
-                token[(i * T)..<((i + 1) * T)].reduce(0, +) + (refusal.isEmpty ? 0 : refusal[(i * T)..<((i + 1) * T)].reduce(0, +))
+                token[(i * T)..<((i + 1) * T)].reduce(0, +)
+                    + (refusal.isEmpty ? 0 : refusal[(i * T)..<((i + 1) * T)].reduce(0, +))
             }
             let tiedInput = tiedSlot.map { s in
                 Reduce.dot(g.base + s.offset, forgetInputSide!.base, count: s.count)
                     + Reduce.dot(g.base + s.offset, retainInputSide!.base, count: s.count)
             }
-            return RiskMeasurement(name: riskSets[k].name, value: values[k], gradNorm2: Reduce.dot(g.base, g.base, count: P),
-                                   tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +),
-                                   token: token, refusalToken: refusal, instance: instance, pgEffect: forget.pgEffects[k],
-                                   tiedInput: tiedInput, layout: model.layout)
+            return RiskMeasurement(
+                name: riskSets[k].name, value: values[k], gradNorm2: Reduce.dot(g.base, g.base, count: P),
+                tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +),
+                token: token, refusalToken: refusal, instance: instance, pgEffect: forget.pgEffects[k],
+                tiedInput: tiedInput, layout: model.layout)
         }
         let loss = objective.forgetWeight * forget.value + objective.retainWeight * (retainValue ?? 0)
         lastEvaluation = ObjectiveEvaluation(
-            loss: loss, forget: TermValue(value: forget.value, tokenWeights: [.forget: forget.tokenWeights],
-                                          instanceWeights: forget.instanceWeights),
+            loss: loss,
+            forget: TermValue(
+                value: forget.value, tokenWeights: [.forget: forget.tokenWeights],
+                instanceWeights: forget.instanceWeights),
             retain: retainValue.map { TermValue(value: $0) }, hiddenGradients: [:])
-        return StepMeasurement(step: step, risks: risks,
-                               loss: loss,
-                               forget: forget.value, retain: retainValue, instanceWeights: forget.instanceWeights,
-                               instanceNLL: forget.instanceNLL, tokenWeights: forget.tokenWeights)
+        return StepMeasurement(
+            step: step, risks: risks,
+            loss: loss,
+            forget: forget.value, retain: retainValue, instanceWeights: forget.instanceWeights,
+            instanceNLL: forget.instanceNLL, tokenWeights: forget.tokenWeights)
     }
 
     /// After the update that followed `measure`, with learning rate `lr`:
@@ -163,9 +175,11 @@ package final class Instrumenter {
         for i in 0..<P { delta.base[i] = before[i] - after[i] }
         let scale = lr > 0 ? 1 / Double(lr) : .nan
         return zip(riskSets, riskGradients).map { set, g in
-            UpdateEffect(name: set.name, tensor: model.layout.slots.map {
-                Reduce.dot(g.base + $0.offset, delta.base + $0.offset, count: $0.count) * scale
-            })
+            UpdateEffect(
+                name: set.name,
+                tensor: model.layout.slots.map {
+                    Reduce.dot(g.base + $0.offset, delta.base + $0.offset, count: $0.count) * scale
+                })
         }
     }
 }

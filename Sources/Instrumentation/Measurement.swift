@@ -35,9 +35,11 @@ package struct RiskMeasurement: Sendable {
     /// e = Σ_p e_p = forget term + retain term.
     package var total: Double { tensor.reduce(0, +) }
 
-    init(name: String, value: Double, gradNorm2: Double, tensor: [Double], forgetTerm: Double, retainTerm: Double,
-         token: [Double], refusalToken: [Double], instance: [Double], pgEffect: [Double], tiedInput: Double?,
-         layout: ParameterLayout) {
+    init(
+        name: String, value: Double, gradNorm2: Double, tensor: [Double], forgetTerm: Double, retainTerm: Double,
+        token: [Double], refusalToken: [Double], instance: [Double], pgEffect: [Double], tiedInput: Double?,
+        layout: ParameterLayout
+    ) {
         self.name = name
         self.value = value
         self.gradNorm2 = gradNorm2

@@ -6,14 +6,17 @@ import NumericCore
 /// `PG(s_i) = ⟨v, ∇log p(s_i)⟩ = Σ_{t ∈ answer(s_i)} ⟨v, ∇log p(y_t)⟩`, from one forward pass and
 /// one forward-mode pass per chunk of rows — never one backward pass per instance.
 package enum PGEffects {
-    package static func compute(_ model: any CausalLanguageModel, samples: [FormattedSample], direction: FloatBuffer, padding: Int32,
-                               length: Int, chunk: Int = 16) throws -> [Double] {
+    package static func compute(
+        _ model: any CausalLanguageModel, samples: [FormattedSample], direction: FloatBuffer, padding: Int32,
+        length: Int, chunk: Int = 16
+    ) throws -> [Double] {
         precondition(direction.count == model.parameterCount)
         var out: [Double] = []
         out.reserveCapacity(samples.count)
         for start in stride(from: 0, to: samples.count, by: chunk) {
-            let b = TokenBatch(samples: samples, indices: Array(start..<min(start + chunk, samples.count)),
-                               padding: padding, fixedLength: length)
+            let b = TokenBatch(
+                samples: samples, indices: Array(start..<min(start + chunk, samples.count)),
+                padding: padding, fixedLength: length)
             try model.forward(tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq)
             let tangents = model.directionalDerivative(along: UnsafePointer(direction.base)).targetLogProbs
             for row in 0..<b.batch {

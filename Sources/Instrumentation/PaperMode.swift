@@ -55,20 +55,23 @@ extension Instrumenter {
             let rows = Array(start..<min(start + B, data.forget.count))
             for (k, set) in riskSets.enumerated() {
                 let samples = k == 0 ? rows.map { data.forget[$0] } : Self.draw(B, from: set.samples, rng: &rng)
-                riskValues[k] += try SetGradients.risk(model, RiskSet(name: set.name, samples: samples), padding: data.padding,
-                                                       length: T, chunk: chunk)
+                riskValues[k] += try SetGradients.risk(
+                    model, RiskSet(name: set.name, samples: samples), padding: data.padding,
+                    length: T, chunk: chunk)
                 smooth(riskGradients[k], with: model.gradients, first: first, keep: paper.keep)
             }
 
             inputSide?.zero()
             model.inputEmbeddingGradient = inputSide
-            let micro = UnlearningData(forget: rows.map { data.forget[$0] },
-                                       refusal: data.refusal.isEmpty ? [] : rows.map { data.refusal[$0] },
-                                       padding: data.padding)
-            let forget = try SetGradients.forgetTerm(objective, model: model, reference: unlearner.reference,
-                                                     referenceCache: unlearner.referenceCache, data: micro,
-                                                     forgetIndices: rows.map { measuredForget[$0] }, length: T, chunk: chunk,
-                                                     directions: [])
+            let micro = UnlearningData(
+                forget: rows.map { data.forget[$0] },
+                refusal: data.refusal.isEmpty ? [] : rows.map { data.refusal[$0] },
+                padding: data.padding)
+            let forget = try SetGradients.forgetTerm(
+                objective, model: model, reference: unlearner.reference,
+                referenceCache: unlearner.referenceCache, data: micro,
+                forgetIndices: rows.map { measuredForget[$0] }, length: T, chunk: chunk,
+                directions: [])
             smooth(forgetGradient, with: model.gradients, first: first, keep: paper.keep)
             if let inputSide, let forgetInputSide { smooth(forgetInputSide, with: inputSide, first: first, keep: paper.keep) }
             forgetValue += forget.value
@@ -78,9 +81,10 @@ extension Instrumenter {
 
             if objective.retain != nil {
                 inputSide?.zero()
-                retainValue += try SetGradients.retainTerm(objective, model: model, reference: unlearner.reference,
-                                                           retain: Self.draw(B, from: retainSet, rng: &rng),
-                                                           padding: data.padding, length: T, chunk: chunk)
+                retainValue += try SetGradients.retainTerm(
+                    objective, model: model, reference: unlearner.reference,
+                    retain: Self.draw(B, from: retainSet, rng: &rng),
+                    padding: data.padding, length: T, chunk: chunk)
                 smooth(retainGradient, with: model.gradients, first: first, keep: paper.keep)
                 if let inputSide, let retainInputSide { smooth(retainInputSide, with: inputSide, first: first, keep: paper.keep) }
             }
@@ -102,16 +106,18 @@ extension Instrumenter {
                 Reduce.dot(g.base + s.offset, forgetInputSide!.base, count: s.count)
                     + Reduce.dot(g.base + s.offset, retainInputSide!.base, count: s.count)
             }
-            return RiskMeasurement(name: riskSets[k].name, value: riskValues[k] / n, gradNorm2: Reduce.dot(g.base, g.base, count: P),
-                                   tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +),
-                                   token: [], refusalToken: [], instance: [], pgEffect: [], tiedInput: tiedInput,
-                                   layout: model.layout)
+            return RiskMeasurement(
+                name: riskSets[k].name, value: riskValues[k] / n, gradNorm2: Reduce.dot(g.base, g.base, count: P),
+                tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +),
+                token: [], refusalToken: [], instance: [], pgEffect: [], tiedInput: tiedInput,
+                layout: model.layout)
         }
         let retain = objective.retain == nil ? nil : retainValue / n
-        return StepMeasurement(step: step, risks: risks,
-                               loss: objective.forgetWeight * forgetValue / n + objective.retainWeight * (retain ?? 0),
-                               forget: forgetValue / n, retain: retain, instanceWeights: instanceWeights,
-                               instanceNLL: instanceNLL, tokenWeights: tokenWeights)
+        return StepMeasurement(
+            step: step, risks: risks,
+            loss: objective.forgetWeight * forgetValue / n + objective.retainWeight * (retain ?? 0),
+            forget: forgetValue / n, retain: retain, instanceWeights: instanceWeights,
+            instanceNLL: instanceNLL, tokenWeights: tokenWeights)
     }
 
     /// `count` samples drawn at random without replacement (all of them when there are fewer).

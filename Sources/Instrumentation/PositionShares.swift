@@ -9,8 +9,10 @@ import NumericCore
 /// and `Σ_n share_n = ⟨v, ∇L⟩` exactly (up to rounding). Also returns the tangent of each target
 /// log-probability, `⟨v, ∇log p(y_n)⟩`, from which PG-effects follow.
 enum PositionShares {
-    static func compute(_ model: any CausalLanguageModel, direction: FloatBuffer, logitGradient: UnsafePointer<Float>,
-                        hiddenGradients: [Int: [Float]]) -> (shares: [Double], logProbTangents: [Float]) {
+    static func compute(
+        _ model: any CausalLanguageModel, direction: FloatBuffer, logitGradient: UnsafePointer<Float>,
+        hiddenGradients: [Int: [Float]]
+    ) -> (shares: [Double], logProbTangents: [Float]) {
         let J = model.directionalDerivative(along: UnsafePointer(direction.base), hiddenBlocks: Set(hiddenGradients.keys))
         let N = J.batch * J.seq, V = J.vocabSize, C = J.width
         var shares = [Double](repeating: 0, count: N)

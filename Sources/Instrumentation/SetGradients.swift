@@ -15,8 +15,9 @@ enum SetGradients {
         guard N > 0 else { return 0 }
         var total = 0.0
         for start in stride(from: 0, to: set.samples.count, by: chunk).reversed() {
-            let b = TokenBatch(samples: set.samples, indices: Array(start..<min(start + chunk, set.samples.count)),
-                               padding: padding, fixedLength: length)
+            let b = TokenBatch(
+                samples: set.samples, indices: Array(start..<min(start + chunk, set.samples.count)),
+                padding: padding, fixedLength: length)
             let chunkMean = try model.forward(tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq)
             total += chunkMean * Double(b.maskedCount)
             let d = model.logitGradientScratch.baseAddress!
@@ -45,14 +46,17 @@ enum SetGradients {
     /// `forgetIndices` are the rows' indices in the run's forget split: the reference cache keys
     /// its rows by them. `reuseForward`: the parameters have not changed since the model's last
     /// forward pass, which the first chunk reuses if it ran on the same inputs.
-    static func forgetTerm(_ objective: UnlearningObjective, model: any CausalLanguageModel, reference: (any CausalLanguageModel)?, referenceCache: ReferenceCache,
-                           data: UnlearningData, forgetIndices: [Int], length T: Int, chunk: Int,
-                           directions: [FloatBuffer], reuseForward: Bool = false) throws -> ForgetPass {
+    static func forgetTerm(
+        _ objective: UnlearningObjective, model: any CausalLanguageModel, reference: (any CausalLanguageModel)?,
+        referenceCache: ReferenceCache,
+        data: UnlearningData, forgetIndices: [Int], length T: Int, chunk: Int,
+        directions: [FloatBuffer], reuseForward: Bool = false
+    ) throws -> ForgetPass {
         precondition(forgetIndices.count == data.forget.count)
         model.zeroGradients()
         let needsRefusal = objective.forget.roles.contains(.refusal)
         var totals: [BatchRole: ObjectiveBatch.Denominator] = [
-            .forget: .init(of: data.forget),
+            .forget: .init(of: data.forget)
         ]
         if needsRefusal {
             totals[.refusal] = .init(of: data.refusal)
@@ -63,15 +67,19 @@ enum SetGradients {
         pass.pgEffects = directions.map { _ in [] }
         for start in stride(from: 0, to: data.forget.count, by: chunk) {
             let rows = Array(start..<min(start + chunk, data.forget.count))
-            var batch = ObjectiveBatch(forget: rows.map { data.forget[$0] }, forgetIndices: rows.map { forgetIndices[$0] },
-                                       refusal: needsRefusal ? rows.map { data.refusal[$0] } : [],
-                                       padding: data.padding, fixedLength: T)
+            var batch = ObjectiveBatch(
+                forget: rows.map { data.forget[$0] }, forgetIndices: rows.map { forgetIndices[$0] },
+                refusal: needsRefusal ? rows.map { data.refusal[$0] } : [],
+                padding: data.padding, fixedLength: T)
             batch.denominators = totals
-            let e = try objective.evaluate(model: model, reference: reference, batch: batch, part: .forget, accumulate: true,
-                                           referenceCache: referenceCache, reuseForward: reuseForward && start == 0)
+            let e = try objective.evaluate(
+                model: model, reference: reference, batch: batch, part: .forget, accumulate: true,
+                referenceCache: referenceCache, reuseForward: reuseForward && start == 0)
             pass.value += e.forget.value
-            pass.instanceWeights += e.forget.instanceWeights.isEmpty ? Array(repeating: .nan, count: rows.count)
-                                                                    : e.forget.instanceWeights
+            pass.instanceWeights +=
+                e.forget.instanceWeights.isEmpty
+                ? Array(repeating: .nan, count: rows.count)
+                : e.forget.instanceWeights
             pass.tokenWeights += e.forget.tokenWeights[.forget] ?? Array(repeating: 0, count: rows.count * T)
             let logp = model.targetLogProbs, mask = batch.tokens.mask
             for b in 0..<rows.count {
@@ -83,8 +91,9 @@ enum SetGradients {
             }
             let forgetRows = batch.rows[.forget]!, refusalRows = batch.rows[.refusal]
             for (k, v) in directions.enumerated() {
-                let (shares, lpTangents) = PositionShares.compute(model, direction: v, logitGradient: model.logitGradientScratch.baseAddress!,
-                                                                  hiddenGradients: e.hiddenGradients)
+                let (shares, lpTangents) = PositionShares.compute(
+                    model, direction: v, logitGradient: model.logitGradientScratch.baseAddress!,
+                    hiddenGradients: e.hiddenGradients)
                 pass.tokenShares[k] += shares[(forgetRows.lowerBound * T)..<(forgetRows.upperBound * T)]
                 if let r = refusalRows { pass.refusalShares[k] += shares[(r.lowerBound * T)..<(r.upperBound * T)] }
                 for b in forgetRows {
@@ -99,21 +108,28 @@ enum SetGradients {
 
     /// The objective's scaled retain term `α·L_r` over the fixed retain set, its gradient left in
     /// `model.gradients`; returns its value.
-    static func retainTerm(_ objective: UnlearningObjective, model: any CausalLanguageModel, reference: (any CausalLanguageModel)?, retain: [FormattedSample],
-                           padding: Int32, length: Int, chunk: Int) throws -> Double {
+    static func retainTerm(
+        _ objective: UnlearningObjective, model: any CausalLanguageModel, reference: (any CausalLanguageModel)?,
+        retain: [FormattedSample],
+        padding: Int32, length: Int, chunk: Int
+    ) throws -> Double {
         model.zeroGradients()
         let totals: [BatchRole: ObjectiveBatch.Denominator] = [
-            .retain: .init(of: retain),
+            .retain: .init(of: retain)
         ]
         var value = 0.0
         for start in stride(from: 0, to: retain.count, by: chunk) {
             let rows = Array(start..<min(start + chunk, retain.count))
             // A retain chunk has no forget rows: only the retain term is evaluated.
-            var batch = ObjectiveBatch(forget: [], forgetIndices: [], retain: rows.map { retain[$0] },
-                                       padding: padding, fixedLength: length)
+            var batch = ObjectiveBatch(
+                forget: [], forgetIndices: [], retain: rows.map { retain[$0] },
+                padding: padding, fixedLength: length)
             batch.denominators = totals
-            value += try objective.evaluate(model: model, reference: reference, batch: batch, part: .retain,
-                                            accumulate: true).retain?.value ?? 0
+            value +=
+                try objective.evaluate(
+                    model: model, reference: reference, batch: batch, part: .retain,
+                    accumulate: true
+                ).retain?.value ?? 0
         }
         return value
     }

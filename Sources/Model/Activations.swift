@@ -6,30 +6,30 @@ final class Activations: OutputArena {
     /// One transformer block's saved tensors.
     struct Block {
         let ln1, ln1Mean, ln1Rstd: UnsafeMutablePointer<Float>   // (N,C), (N), (N)
-        let qkv: UnsafeMutablePointer<Float>                      // (N,3C)
-        let att: UnsafeMutablePointer<Float>                      // (B,NH,T,T) probabilities
-        let atty: UnsafeMutablePointer<Float>                     // (N,C) attention output
-        let res2: UnsafeMutablePointer<Float>                     // (N,C) residual after attention
+        let qkv: UnsafeMutablePointer<Float>   // (N,3C)
+        let att: UnsafeMutablePointer<Float>   // (B,NH,T,T) probabilities
+        let atty: UnsafeMutablePointer<Float>   // (N,C) attention output
+        let res2: UnsafeMutablePointer<Float>   // (N,C) residual after attention
         let ln2, ln2Mean, ln2Rstd: UnsafeMutablePointer<Float>
-        let fch, fchGelu: UnsafeMutablePointer<Float>             // (N,4C) before / after GELU
-        let res3: UnsafeMutablePointer<Float>                     // (N,C) block output
+        let fch, fchGelu: UnsafeMutablePointer<Float>   // (N,4C) before / after GELU
+        let res3: UnsafeMutablePointer<Float>   // (N,C) block output
     }
 
     let B: Int, T: Int
     let blocks: [Block]
-    let encoded: UnsafeMutablePointer<Float>                      // (N,C) embeddings
+    let encoded: UnsafeMutablePointer<Float>   // (N,C) embeddings
     let lnf, lnfMean, lnfRstd: UnsafeMutablePointer<Float>
-    let logits: UnsafeMutablePointer<Float>                       // (N,V)
-    let lse, logp: UnsafeMutablePointer<Float>                    // (N)
-    let tokens, targets: UnsafeMutablePointer<Int32>              // (N) copies of the inputs
+    let logits: UnsafeMutablePointer<Float>   // (N,V)
+    let lse, logp: UnsafeMutablePointer<Float>   // (N)
+    let tokens, targets: UnsafeMutablePointer<Int32>   // (N) copies of the inputs
     // Backward scratch, reused by every block.
-    let dres, dln, datty: UnsafeMutablePointer<Float>             // (N,C)
-    let dqkv: UnsafeMutablePointer<Float>                         // (N,3C)
-    let dfc: UnsafeMutablePointer<Float>                          // (N,4C)
-    let dlogits: UnsafeMutablePointer<Float>                      // (N,V)
-    let attScratch: UnsafeMutablePointer<Float>                   // (T,T) per worker
+    let dres, dln, datty: UnsafeMutablePointer<Float>   // (N,C)
+    let dqkv: UnsafeMutablePointer<Float>   // (N,3C)
+    let dfc: UnsafeMutablePointer<Float>   // (N,4C)
+    let dlogits: UnsafeMutablePointer<Float>   // (N,V)
+    let attScratch: UnsafeMutablePointer<Float>   // (T,T) per worker
     let attScratchSlots: Int
-    let ones: UnsafeMutablePointer<Float>                         // (N) of 1, for bias gradients
+    let ones: UnsafeMutablePointer<Float>   // (N) of 1, for bias gradients
     /// Scratch of `directionalDerivative`, allocated by its first call for this shape.
     var tangents: TangentScratch?
     private let owned: [FloatBuffer]
@@ -45,10 +45,11 @@ final class Activations: OutputArena {
             return owned.last!.base
         }
         blocks = (0..<config.nLayer).map { _ in
-            Block(ln1: take(N * C), ln1Mean: take(N), ln1Rstd: take(N), qkv: take(3 * N * C),
-                  att: take(B * NH * T * T), atty: take(N * C), res2: take(N * C),
-                  ln2: take(N * C), ln2Mean: take(N), ln2Rstd: take(N),
-                  fch: take(4 * N * C), fchGelu: take(4 * N * C), res3: take(N * C))
+            Block(
+                ln1: take(N * C), ln1Mean: take(N), ln1Rstd: take(N), qkv: take(3 * N * C),
+                att: take(B * NH * T * T), atty: take(N * C), res2: take(N * C),
+                ln2: take(N * C), ln2Mean: take(N), ln2Rstd: take(N),
+                fch: take(4 * N * C), fchGelu: take(4 * N * C), res3: take(N * C))
         }
         encoded = take(N * C)
         lnf = take(N * C); lnfMean = take(N); lnfRstd = take(N)

@@ -77,8 +77,9 @@ extension CausalLanguageModel {
     /// `directionalDerivative(along:hiddenBlocks:)` with the direction as an array of
     /// `parameterCount` floats.
     package func directionalDerivative(along direction: [Float], hiddenBlocks: Set<Int> = []) -> DirectionalDerivative {
-        precondition(direction.count == parameterCount,
-                     "direction of \(direction.count) floats for a model of \(parameterCount) parameters")
+        precondition(
+            direction.count == parameterCount,
+            "direction of \(direction.count) floats for a model of \(parameterCount) parameters")
         return direction.withUnsafeBufferPointer { directionalDerivative(along: $0.baseAddress!, hiddenBlocks: hiddenBlocks) }
     }
 

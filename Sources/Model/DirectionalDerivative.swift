@@ -30,20 +30,24 @@ extension DirectionalDerivative {
     /// bias), given the head's input n (N, C) and its tangent ṅ: `ṫ = ṅ·Hᵀ + n·v_Hᵀ`, then the
     /// target log-probabilities' tangent `ṫ[n,yₙ] − Σ_v softmax_v·ṫ[n,v]` (`LogSoftmax.tangent`)
     /// from the forward pass's `logits`, `lse` and `targets`.
-    init(headInput n: UnsafePointer<Float>, headInputTangent ṅ: UnsafePointer<Float>,
-         head: UnsafePointer<Float>, headTangent: UnsafePointer<Float>,
-         logits forwardLogits: UnsafePointer<Float>, lse: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
-         batch B: Int, seq T: Int, width C: Int, vocabSize V: Int, hidden: [Int: [Float]]) {
+    init(
+        headInput n: UnsafePointer<Float>, headInputTangent ṅ: UnsafePointer<Float>,
+        head: UnsafePointer<Float>, headTangent: UnsafePointer<Float>,
+        logits forwardLogits: UnsafePointer<Float>, lse: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
+        batch B: Int, seq T: Int, width C: Int, vocabSize V: Int, hidden: [Int: [Float]]
+    ) {
         let N = B * T
         let logits = [Float](unsafeUninitializedCapacity: N * V) { buffer, count in
-            Linear.tangent(out: buffer.baseAddress!, inp: n, inpTangent: ṅ, weight: head,
-                           weightTangent: headTangent, biasTangent: nil, N: N, T: T, C: C, OC: V)
+            Linear.tangent(
+                out: buffer.baseAddress!, inp: n, inpTangent: ṅ, weight: head,
+                weightTangent: headTangent, biasTangent: nil, N: N, T: T, C: C, OC: V)
             count = N * V
         }
         let targetLogProbs = logits.withUnsafeBufferPointer { t in
             [Float](unsafeUninitializedCapacity: N) { buffer, count in
-                LogSoftmax.tangent(out: buffer.baseAddress!, logitTangent: t.baseAddress!, logits: forwardLogits,
-                                   lse: lse, targets: targets, N: N, V: V)
+                LogSoftmax.tangent(
+                    out: buffer.baseAddress!, logitTangent: t.baseAddress!, logits: forwardLogits,
+                    lse: lse, targets: targets, N: N, V: V)
                 count = N
             }
         }

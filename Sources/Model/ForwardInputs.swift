@@ -3,15 +3,18 @@
 enum ForwardInputs {
     /// Throws unless tokens, targets and mask hold B·T entries each, T fits the context, tokens are
     /// in `0..<vocabSize`, and each target is in `0..<vocabSize` or −1 with mask 0.
-    static func validate(tokens: [Int32], targets: [Int32], mask: [Float], B: Int, T: Int,
-                         vocabSize: Int, blockSize: Int) throws(ModelError) {
+    static func validate(
+        tokens: [Int32], targets: [Int32], mask: [Float], B: Int, T: Int,
+        vocabSize: Int, blockSize: Int
+    ) throws(ModelError) {
         let N = B * T
         guard B > 0, T > 0 else { throw .shapeMismatch("batch \(B) × seq \(T) must be positive") }
         guard T <= blockSize else {
             throw .shapeMismatch("sequence length \(T) exceeds the block size \(blockSize)")
         }
         guard tokens.count == N, targets.count == N, mask.count == N else {
-            throw .shapeMismatch("tokens \(tokens.count), targets \(targets.count), mask \(mask.count); expected \(B)×\(T) = \(N) each")
+            throw .shapeMismatch(
+                "tokens \(tokens.count), targets \(targets.count), mask \(mask.count); expected \(B)×\(T) = \(N) each")
         }
         let V = Int32(vocabSize)
         for n in 0..<N {
@@ -19,8 +22,11 @@ enum ForwardInputs {
                 throw .shapeMismatch("token \(tokens[n]) at row \(n / T), position \(n % T) is outside the vocabulary 0..<\(V)")
             }
             guard targets[n] >= -1, targets[n] < V, mask[n] >= 0, mask[n].isFinite,
-                  targets[n] >= 0 || mask[n] == 0 else {
-                throw .shapeMismatch("target \(targets[n]) with mask \(mask[n]) at row \(n / T), position \(n % T): targets are in 0..<\(V), or −1 with mask 0")
+                targets[n] >= 0 || mask[n] == 0
+            else {
+                throw .shapeMismatch(
+                    "target \(targets[n]) with mask \(mask[n]) at row \(n / T), position \(n % T): targets are in 0..<\(V), or −1 with mask 0"
+                )
             }
         }
     }

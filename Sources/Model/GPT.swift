@@ -96,22 +96,27 @@ package final class GPT: CausalLanguageModel {
         var residual = a.encoded
         for (l, s) in slots.blocks.enumerated() {
             let h = a.blocks[l]
-            LayerNorm.forward(out: h.ln1, mean: h.ln1Mean, rstd: h.ln1Rstd, inp: residual,
-                              weight: w + s.ln1w, bias: w + s.ln1b, N: N, C: C)
+            LayerNorm.forward(
+                out: h.ln1, mean: h.ln1Mean, rstd: h.ln1Rstd, inp: residual,
+                weight: w + s.ln1w, bias: w + s.ln1b, N: N, C: C)
             Linear.forward(out: h.qkv, inp: h.ln1, weight: w + s.attnW, bias: w + s.attnB, N: N, T: T, C: C, OC: 3 * C)
             Attention.forward(out: h.atty, att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH)
-            Linear.forward(out: h.res2, inp: h.atty, weight: w + s.projW, bias: w + s.projB,
-                           residual: residual, N: N, T: T, C: C, OC: C)
-            LayerNorm.forward(out: h.ln2, mean: h.ln2Mean, rstd: h.ln2Rstd, inp: h.res2,
-                              weight: w + s.ln2w, bias: w + s.ln2b, N: N, C: C)
+            Linear.forward(
+                out: h.res2, inp: h.atty, weight: w + s.projW, bias: w + s.projB,
+                residual: residual, N: N, T: T, C: C, OC: C)
+            LayerNorm.forward(
+                out: h.ln2, mean: h.ln2Mean, rstd: h.ln2Rstd, inp: h.res2,
+                weight: w + s.ln2w, bias: w + s.ln2b, N: N, C: C)
             Linear.forward(out: h.fch, inp: h.ln2, weight: w + s.fcW, bias: w + s.fcB, N: N, T: T, C: C, OC: 4 * C)
             GELU.forward(out: h.fchGelu, inp: h.fch, count: N * 4 * C)
-            Linear.forward(out: h.res3, inp: h.fchGelu, weight: w + s.mlpProjW, bias: w + s.mlpProjB,
-                           residual: h.res2, N: N, T: T, C: 4 * C, OC: C)
+            Linear.forward(
+                out: h.res3, inp: h.fchGelu, weight: w + s.mlpProjW, bias: w + s.mlpProjB,
+                residual: h.res2, N: N, T: T, C: 4 * C, OC: C)
             residual = h.res3
         }
-        LayerNorm.forward(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual,
-                          weight: w + slots.lnfw, bias: w + slots.lnfb, N: N, C: C)
+        LayerNorm.forward(
+            out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual,
+            weight: w + slots.lnfw, bias: w + slots.lnfb, N: N, C: C)
         BLAS.gemm(transB: true, m: N, n: V, k: C, a.lnf, lda: C, w + slots.wte, ldb: C, beta: 0, a.logits, ldc: V, rowGroup: T)
         LogSoftmax.forward(lse: a.lse, logp: a.logp, logits: a.logits, targets: a.targets, N: N, V: V)
 
@@ -142,7 +147,9 @@ package final class GPT: CausalLanguageModel {
     // MARK: Backward
 
     /// A scratch (B·T, V) buffer for callers to build a logit gradient in.
-    package var logitGradientScratch: UnsafeMutableBufferPointer<Float> { current().logitGradientRows(vocabSize: config.vocabSize) }
+    package var logitGradientScratch: UnsafeMutableBufferPointer<Float> {
+        current().logitGradientRows(vocabSize: config.vocabSize)
+    }
 
     /// Fills `into` (B·T, V) with the gradient of `Σₙ cₙ·(−log p(yₙ))` on the logits,
     /// `cₙ·(softmax − onehot(yₙ))`, for the last forward pass.
@@ -163,30 +170,38 @@ package final class GPT: CausalLanguageModel {
         BLAS.gemm(transA: true, m: V, n: C, k: N, logitGradient, lda: V, a.lnf, ldb: C, beta: 1, g + slots.wte, ldc: C)
         a.dres.update(repeating: 0, count: N * C)
         let last = a.blocks.last?.res3 ?? a.encoded
-        LayerNorm.backward(dinp: a.dres, dweight: g + slots.lnfw, dbias: g + slots.lnfb, dout: a.dln,
-                           inp: last, weight: w + slots.lnfw, mean: a.lnfMean, rstd: a.lnfRstd, N: N, C: C)
+        LayerNorm.backward(
+            dinp: a.dres, dweight: g + slots.lnfw, dbias: g + slots.lnfb, dout: a.dln,
+            inp: last, weight: w + slots.lnfw, mean: a.lnfMean, rstd: a.lnfRstd, N: N, C: C)
 
         for l in stride(from: config.nLayer - 1, through: 0, by: -1) {
             let h = a.blocks[l], s = slots.blocks[l]
             for r in residualGradients where r.block == l { RowOps.add(r.gradient, into: a.dres, count: N * C) }
             let residualIn = l == 0 ? a.encoded : a.blocks[l - 1].res3
             // MLP: res3 = res2 + c_proj(gelu(c_fc(ln_2(res2)))).
-            Linear.backward(dinp: a.dfc, dweight: g + s.mlpProjW, dbias: g + s.mlpProjB, dout: a.dres,
-                            inp: h.fchGelu, weight: w + s.mlpProjW, ones: a.ones, N: N, T: T, C: 4 * C, OC: C)
+            Linear.backward(
+                dinp: a.dfc, dweight: g + s.mlpProjW, dbias: g + s.mlpProjB, dout: a.dres,
+                inp: h.fchGelu, weight: w + s.mlpProjW, ones: a.ones, N: N, T: T, C: 4 * C, OC: C)
             GELU.backward(dinp: a.dfc, inp: h.fch, dout: a.dfc, count: N * 4 * C)
-            Linear.backward(dinp: a.dln, dweight: g + s.fcW, dbias: g + s.fcB, dout: a.dfc,
-                            inp: h.ln2, weight: w + s.fcW, ones: a.ones, N: N, T: T, C: C, OC: 4 * C)
-            LayerNorm.backward(dinp: a.dres, dweight: g + s.ln2w, dbias: g + s.ln2b, dout: a.dln,
-                               inp: h.res2, weight: w + s.ln2w, mean: h.ln2Mean, rstd: h.ln2Rstd, N: N, C: C)
+            Linear.backward(
+                dinp: a.dln, dweight: g + s.fcW, dbias: g + s.fcB, dout: a.dfc,
+                inp: h.ln2, weight: w + s.fcW, ones: a.ones, N: N, T: T, C: C, OC: 4 * C)
+            LayerNorm.backward(
+                dinp: a.dres, dweight: g + s.ln2w, dbias: g + s.ln2b, dout: a.dln,
+                inp: h.res2, weight: w + s.ln2w, mean: h.ln2Mean, rstd: h.ln2Rstd, N: N, C: C)
             // Attention: res2 = res + c_proj(attn(c_attn(ln_1(res)))).
-            Linear.backward(dinp: a.datty, dweight: g + s.projW, dbias: g + s.projB, dout: a.dres,
-                            inp: h.atty, weight: w + s.projW, ones: a.ones, N: N, T: T, C: C, OC: C)
-            Attention.backward(dqkv: a.dqkv, scratch: a.attScratch, scratchSlots: a.attScratchSlots, dout: a.datty, att: h.att, qkv: h.qkv,
-                               B: B, T: T, C: C, NH: NH)
-            Linear.backward(dinp: a.dln, dweight: g + s.attnW, dbias: g + s.attnB, dout: a.dqkv,
-                            inp: h.ln1, weight: w + s.attnW, ones: a.ones, N: N, T: T, C: C, OC: 3 * C)
-            LayerNorm.backward(dinp: a.dres, dweight: g + s.ln1w, dbias: g + s.ln1b, dout: a.dln,
-                               inp: residualIn, weight: w + s.ln1w, mean: h.ln1Mean, rstd: h.ln1Rstd, N: N, C: C)
+            Linear.backward(
+                dinp: a.datty, dweight: g + s.projW, dbias: g + s.projB, dout: a.dres,
+                inp: h.atty, weight: w + s.projW, ones: a.ones, N: N, T: T, C: C, OC: C)
+            Attention.backward(
+                dqkv: a.dqkv, scratch: a.attScratch, scratchSlots: a.attScratchSlots, dout: a.datty, att: h.att, qkv: h.qkv,
+                B: B, T: T, C: C, NH: NH)
+            Linear.backward(
+                dinp: a.dln, dweight: g + s.attnW, dbias: g + s.attnB, dout: a.dqkv,
+                inp: h.ln1, weight: w + s.attnW, ones: a.ones, N: N, T: T, C: C, OC: 3 * C)
+            LayerNorm.backward(
+                dinp: a.dres, dweight: g + s.ln1w, dbias: g + s.ln1b, dout: a.dln,
+                inp: residualIn, weight: w + s.ln1w, mean: h.ln1Mean, rstd: h.ln1Rstd, N: N, C: C)
         }
         Encoder.backward(dwte: g + slots.wte, dwpe: g + slots.wpe, dout: a.dres, tokens: a.tokens, B: B, T: T, C: C)
         if let input = inputEmbeddingGradient {
@@ -210,8 +225,9 @@ package final class GPT: CausalLanguageModel {
     }
 
     private func validate(tokens: [Int32], targets: [Int32], mask: [Float], B: Int, T: Int) throws(ModelError) {
-        try ForwardInputs.validate(tokens: tokens, targets: targets, mask: mask, B: B, T: T,
-                                vocabSize: config.vocabSize, blockSize: config.blockSize)
+        try ForwardInputs.validate(
+            tokens: tokens, targets: targets, mask: mask, B: B, T: T,
+            vocabSize: config.vocabSize, blockSize: config.blockSize)
     }
 }
 
@@ -232,12 +248,13 @@ struct Slots {
         lnfw = at("ln_f.weight"); lnfb = at("ln_f.bias")
         blocks = (0..<nLayer).map { l in
             let p = "h.\(l)."
-            return Block(ln1w: at(p + "ln_1.weight"), ln1b: at(p + "ln_1.bias"),
-                         attnW: at(p + "attn.c_attn.weight"), attnB: at(p + "attn.c_attn.bias"),
-                         projW: at(p + "attn.c_proj.weight"), projB: at(p + "attn.c_proj.bias"),
-                         ln2w: at(p + "ln_2.weight"), ln2b: at(p + "ln_2.bias"),
-                         fcW: at(p + "mlp.c_fc.weight"), fcB: at(p + "mlp.c_fc.bias"),
-                         mlpProjW: at(p + "mlp.c_proj.weight"), mlpProjB: at(p + "mlp.c_proj.bias"))
+            return Block(
+                ln1w: at(p + "ln_1.weight"), ln1b: at(p + "ln_1.bias"),
+                attnW: at(p + "attn.c_attn.weight"), attnB: at(p + "attn.c_attn.bias"),
+                projW: at(p + "attn.c_proj.weight"), projB: at(p + "attn.c_proj.bias"),
+                ln2w: at(p + "ln_2.weight"), ln2b: at(p + "ln_2.bias"),
+                fcW: at(p + "mlp.c_fc.weight"), fcB: at(p + "mlp.c_fc.bias"),
+                mlpProjW: at(p + "mlp.c_proj.weight"), mlpProjB: at(p + "mlp.c_proj.bias"))
         }
     }
 }

@@ -51,9 +51,10 @@ package struct GPTConfig: Codable, Equatable, Sendable {
 
     /// The sizes of `config.json` (at `file`), for checking against the weights before loading them.
     package func claimedSizes(file: String) -> ClaimedSizes {
-        ClaimedSizes(file: file, dimensions: [("vocab_size", vocabSize), ("block_size", blockSize), ("n_embd", nEmbd)],
-                     layers: ("n_layer", nLayer), tensorsPerBlock: 12, tensorsOutsideBlocks: 4,
-                     parameterCount: checkedParameterCount)
+        ClaimedSizes(
+            file: file, dimensions: [("vocab_size", vocabSize), ("block_size", blockSize), ("n_embd", nEmbd)],
+            layers: ("n_layer", nLayer), tensorsPerBlock: 12, tensorsOutsideBlocks: 4,
+            parameterCount: checkedParameterCount)
     }
 
     // Hugging Face spelling in `config.json`.

@@ -5,11 +5,11 @@
 protocol OutputArena: AnyObject {
     var B: Int { get }
     var T: Int { get }
-    var tokens: UnsafeMutablePointer<Int32> { get }    // (N)
+    var tokens: UnsafeMutablePointer<Int32> { get }   // (N)
     var targets: UnsafeMutablePointer<Int32> { get }   // (N)
-    var logits: UnsafeMutablePointer<Float> { get }    // (N,V)
-    var lse: UnsafeMutablePointer<Float> { get }       // (N)
-    var logp: UnsafeMutablePointer<Float> { get }      // (N)
+    var logits: UnsafeMutablePointer<Float> { get }   // (N,V)
+    var lse: UnsafeMutablePointer<Float> { get }   // (N)
+    var logp: UnsafeMutablePointer<Float> { get }   // (N)
     var dlogits: UnsafeMutablePointer<Float> { get }   // (N,V)
 }
 
@@ -35,8 +35,9 @@ extension OutputArena {
     func nllLogitGradient(coefficients: [Float], into: UnsafeMutablePointer<Float>, vocabSize V: Int) {
         precondition(coefficients.count == B * T)
         coefficients.withUnsafeBufferPointer { c in
-            LogSoftmax.nllBackward(dlogits: into, coefficients: c.baseAddress!, logits: logits,
-                                   lse: lse, targets: targets, N: B * T, V: V)
+            LogSoftmax.nllBackward(
+                dlogits: into, coefficients: c.baseAddress!, logits: logits,
+                lse: lse, targets: targets, N: B * T, V: V)
         }
     }
 }

@@ -17,7 +17,9 @@ public enum BLAS {
     /// AVX-512 (F, BW, VL, DQ), "Haswell" with AVX2 and FMA, nil otherwise. OpenBLAS judges by
     /// CPU model number instead, and falls back to its SSE3 kernels on models it does not know
     /// (such as recent Xeons in VMs), several times slower.
-    public static func coreTypeForThisCPU(cpuinfo: String? = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) -> String? {
+    public static func coreTypeForThisCPU(cpuinfo: String? = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
+        -> String?
+    {
         guard let line = cpuinfo?.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
         let flags = Set(line.split(separator: " ").map(String.init))
         if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { return "SkylakeX" }
@@ -99,13 +101,16 @@ public enum BLAS {
     }
 
     @inlinable
-    static func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
-                      _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                      _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        cblas_sgemm(CblasRowMajor,
-                    transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
-                    beta, c, Int32(ldc))
+    static func sgemm(
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor,
+            transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
+            beta, c, Int32(ldc))
     }
 
     /// `y ← α·op(A)·x + β·y` for a row-major A of shape (m, n).
@@ -115,7 +120,8 @@ public enum BLAS {
         _ a: UnsafePointer<Float>, lda: Int, _ x: UnsafePointer<Float>,
         beta: Float = 0, _ y: UnsafeMutablePointer<Float>
     ) {
-        cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+        cblas_sgemv(
+            CblasRowMajor, trans ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 }

@@ -84,7 +84,8 @@ public enum JSONText {
                 if items.allSatisfy({ if case .number = $0 { true } else { false } }) { return text }
                 return "[\n" + items.map { inner + $0.pretty(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
             case .object(let pairs) where !pairs.isEmpty:
-                return "{\n" + pairs.map { inner + JSONText.quoted($0.0) + ": " + $0.1.pretty(indent: inner) }.joined(separator: ",\n")
+                return "{\n"
+                    + pairs.map { inner + JSONText.quoted($0.0) + ": " + $0.1.pretty(indent: inner) }.joined(separator: ",\n")
                     + "\n" + indent + "}"
             default: return text
             }

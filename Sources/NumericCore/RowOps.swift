@@ -43,8 +43,10 @@ public enum RowOps {
 
     /// `y[i] ← y[i] + c·exp(x[i] − shift)` for `i < n`.
     @inlinable
-    public static func addScaledExp(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int,
-                                    shift: Float, scale c: Float) {
+    public static func addScaledExp(
+        _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int,
+        shift: Float, scale c: Float
+    ) {
         var i = 0
         while i + 8 <= n {
             store8(load8(y, i) + c * VectorMath.exp(load8(x, i) - shift), y, i)

@@ -29,7 +29,7 @@ final class WorkerPool: @unchecked Sendable {
     private let busy = Atomic<Bool>(false)
     private let wakeup = NSCondition()
     private var job: ((Int) -> Void)?   // written before `state` announces the call
-    private var stopping = false        // guarded by `wakeup`
+    private var stopping = false   // guarded by `wakeup`
 
     /// The largest number of jobs one call may have (the width of the job fields in `state`).
     static let maxJobs = 0xFFFF

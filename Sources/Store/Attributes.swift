@@ -52,12 +52,17 @@ extension H5Object {
     package func stringArrayAttribute(_ name: String) throws(StoreError) -> [String] {
         try withAttribute(name) { (attribute, type, space, count) throws(StoreError) in
             guard H5Tget_class(type) == H5T_STRING else {
-                throw .typeMismatch(file: file.path, object: attributeObject(name),
-                                    expected: "string", found: HDF5.describe(type: type))
+                throw .typeMismatch(
+                    file: file.path, object: attributeObject(name),
+                    expected: "string", found: HDF5.describe(type: type))
             }
-            guard let strings = StringIO.read(count: count, storedType: type, space: space, {
-                H5Aread(attribute, $0, $1)
-            }) else { throw libraryError("H5Aread", object: attributeObject(name)) }
+            guard
+                let strings = StringIO.read(
+                    count: count, storedType: type, space: space,
+                    {
+                        H5Aread(attribute, $0, $1)
+                    })
+            else { throw libraryError("H5Aread", object: attributeObject(name)) }
             return strings
         }
     }
@@ -69,8 +74,9 @@ extension H5Object {
 
     /// An integer-array attribute (a scalar reads as one element).
     package func intArrayAttribute(_ name: String) throws(StoreError) -> [Int] {
-        let values: [Int64] = try readNumericAttribute(name, storedClass: H5T_INTEGER,
-                                                        expected: "integer")
+        let values: [Int64] = try readNumericAttribute(
+            name, storedClass: H5T_INTEGER,
+            expected: "integer")
         return values.map { Int($0) }
     }
 
@@ -102,15 +108,20 @@ extension H5Object {
         guard count >= 0 else { throw libraryError("H5Oget_info") }
         var names: [String] = []
         for index in 0..<hsize_t(count) {
-            let length = H5Aget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0,
-                                            gs_H5P_DEFAULT())
+            let length = H5Aget_name_by_idx(
+                id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0,
+                gs_H5P_DEFAULT())
             guard length >= 0 else { throw libraryError("H5Aget_name_by_idx") }
             var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-            guard H5Aget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer,
-                                     buffer.count, gs_H5P_DEFAULT()) >= 0
+            guard
+                H5Aget_name_by_idx(
+                    id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer,
+                    buffer.count, gs_H5P_DEFAULT()) >= 0
             else { throw libraryError("H5Aget_name_by_idx") }
-            names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) },
-                                as: UTF8.self))
+            names.append(
+                String(
+                    decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) },
+                    as: UTF8.self))
         }
         return names.sorted()
     }
@@ -124,8 +135,9 @@ extension H5Object {
 
     private func single<T>(_ values: [T], _ name: String) throws(StoreError) -> T {
         guard values.count == 1 else {
-            throw .shapeMismatch(file: file.path, object: attributeObject(name),
-                                 detail: "holds \(values.count) values, expected 1")
+            throw .shapeMismatch(
+                file: file.path, object: attributeObject(name),
+                detail: "holds \(values.count) values, expected 1")
         }
         return values[0]
     }
@@ -162,7 +174,8 @@ extension H5Object {
             if space >= 0 { _ = H5Sclose(space) }
         }
         let isScalar = space >= 0 && H5Sget_simple_extent_type(space) == H5S_SCALAR
-        let matches = type >= 0 && space >= 0 && H5Tequal(type, fileType) > 0
+        let matches =
+            type >= 0 && space >= 0 && H5Tequal(type, fileType) > 0
             && (shape.isEmpty ? isScalar : !isScalar && HDF5.dimensions(ofSpace: space) == shape)
         if matches { return attribute }
         _ = H5Aclose(attribute)
@@ -172,8 +185,9 @@ extension H5Object {
 
     private func writeStringAttribute(_ name: String, _ values: [String], shape: [Int]) throws(StoreError) {
         if let bad = values.firstIndex(where: containsNUL) {
-            throw .invalidArgument(file: file.path, object: attributeObject(name),
-                                   detail: "string \(bad) contains a NUL byte")
+            throw .invalidArgument(
+                file: file.path, object: attributeObject(name),
+                detail: "string \(bad) contains a NUL byte")
         }
         let fileType = HDF5.variableStringType()
         guard fileType >= 0 else { throw libraryError("H5Tcopy", object: attributeObject(name)) }
@@ -197,8 +211,9 @@ extension H5Object {
     ) throws(StoreError) -> [T] {
         try withAttribute(name) { (attribute, type, _, count) throws(StoreError) in
             guard H5Tget_class(type) == storedClass else {
-                throw .typeMismatch(file: file.path, object: attributeObject(name),
-                                    expected: expected, found: HDF5.describe(type: type))
+                throw .typeMismatch(
+                    file: file.path, object: attributeObject(name),
+                    expected: expected, found: HDF5.describe(type: type))
             }
             var values = [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
             let status = values.withUnsafeMutableBytes {

@@ -33,16 +33,18 @@ package final class H5Dataset: H5Object {
     package func read<T: H5Element>(as _: T.Type = T.self) throws(StoreError) -> (values: [T], shape: [Int]) {
         try file.checkOpen(object: path)
         guard validElement(T.self) else {
-            throw .invalidArgument(file: file.path, object: path,
-                                   detail: "\(T.self) is not a valid H5Element")
+            throw .invalidArgument(
+                file: file.path, object: path,
+                detail: "\(T.self) is not a valid H5Element")
         }
         try checkStoredType(T.elementType)
         let shape = try shape()
         let count = shape.reduce(1, *)
         var values = [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         let status = values.withUnsafeMutableBytes {
-            H5Dread(id, T.elementType.memoryType, gs_H5S_ALL(), gs_H5S_ALL(), gs_H5P_DEFAULT(),
-                    $0.baseAddress)
+            H5Dread(
+                id, T.elementType.memoryType, gs_H5S_ALL(), gs_H5S_ALL(), gs_H5P_DEFAULT(),
+                $0.baseAddress)
         }
         guard status >= 0 else { throw libraryError("H5Dread") }
         return (values, shape)
@@ -60,9 +62,13 @@ package final class H5Dataset: H5Object {
         defer { _ = H5Sclose(space) }
         let count = H5Sget_simple_extent_npoints(space)
         guard count >= 0 else { throw libraryError("H5Sget_simple_extent_npoints") }
-        guard let strings = StringIO.read(count: Int(count), storedType: type, space: space, {
-            H5Dread(id, $0, gs_H5S_ALL(), gs_H5S_ALL(), gs_H5P_DEFAULT(), $1)
-        }) else { throw libraryError("H5Dread") }
+        guard
+            let strings = StringIO.read(
+                count: Int(count), storedType: type, space: space,
+                {
+                    H5Dread(id, $0, gs_H5S_ALL(), gs_H5S_ALL(), gs_H5P_DEFAULT(), $1)
+                })
+        else { throw libraryError("H5Dread") }
         return strings
     }
 
@@ -72,8 +78,9 @@ package final class H5Dataset: H5Object {
         guard type >= 0 else { throw libraryError("H5Dget_type") }
         defer { _ = H5Tclose(type) }
         guard H5ElementType(hdf5Type: type) == expected else {
-            throw .typeMismatch(file: file.path, object: path, expected: expected.description,
-                                found: HDF5.describe(type: type))
+            throw .typeMismatch(
+                file: file.path, object: path, expected: expected.description,
+                found: HDF5.describe(type: type))
         }
     }
 }
@@ -88,8 +95,9 @@ extension H5Group {
     package func write<T: H5Element>(_ name: String, _ values: [T], shape: [Int]? = nil) throws(StoreError) -> H5Dataset {
         let object = childPath(name)
         guard validElement(T.self) else {
-            throw .invalidArgument(file: file.path, object: object,
-                                   detail: "\(T.self) is not a valid H5Element")
+            throw .invalidArgument(
+                file: file.path, object: object,
+                detail: "\(T.self) is not a valid H5Element")
         }
         let shape = shape ?? [values.count]
         if let bad = shape.first(where: { $0 < 0 }) {
@@ -97,13 +105,15 @@ extension H5Group {
         }
         let expected = shape.reduce(1, *)
         guard expected == values.count else {
-            throw .shapeMismatch(file: file.path, object: object,
-                                 detail: "\(values.count) values do not fill shape \(shape) (\(expected) values)")
+            throw .shapeMismatch(
+                file: file.path, object: object,
+                detail: "\(values.count) values do not fill shape \(shape) (\(expected) values)")
         }
         let dataset = try createDataset(name, fileType: T.elementType.fileType, shape: shape)
         let status = values.withUnsafeBytes {
-            H5Dwrite(dataset.id, T.elementType.memoryType, gs_H5S_ALL(), gs_H5S_ALL(), gs_H5P_DEFAULT(),
-                     $0.baseAddress)
+            H5Dwrite(
+                dataset.id, T.elementType.memoryType, gs_H5S_ALL(), gs_H5S_ALL(), gs_H5P_DEFAULT(),
+                $0.baseAddress)
         }
         guard status >= 0 else { throw libraryError("H5Dwrite", object: object) }
         return dataset
@@ -121,9 +131,13 @@ extension H5Group {
         guard fileType >= 0 else { throw libraryError("H5Tcopy", object: object) }
         defer { _ = H5Tclose(fileType) }
         let dataset = try createDataset(name, fileType: fileType, shape: [strings.count])
-        guard try StringIO.write(strings, {
-            H5Dwrite(dataset.id, $0, gs_H5S_ALL(), gs_H5S_ALL(), gs_H5P_DEFAULT(), $1)
-        }) else { throw libraryError("H5Dwrite", object: object) }
+        guard
+            try StringIO.write(
+                strings,
+                {
+                    H5Dwrite(dataset.id, $0, gs_H5S_ALL(), gs_H5S_ALL(), gs_H5P_DEFAULT(), $1)
+                })
+        else { throw libraryError("H5Dwrite", object: object) }
         return dataset
     }
 

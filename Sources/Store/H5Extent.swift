@@ -44,7 +44,8 @@ extension H5Dataset {
             byteCount = overflow ? nil : product
         }
         let stored = H5Dget_storage_size(id)
-        return H5Extent(dimensions: dimensions.map { UInt64($0) }, elementSize: Int(elementSize), byteCount: byteCount,
-                        storedByteCount: stored <= UInt64(Int.max) ? Int(stored) : Int.max)
+        return H5Extent(
+            dimensions: dimensions.map { UInt64($0) }, elementSize: Int(elementSize), byteCount: byteCount,
+            storedByteCount: stored <= UInt64(Int.max) ? Int(stored) : Int.max)
     }
 }

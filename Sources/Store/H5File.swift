@@ -59,10 +59,11 @@ package final class H5File {
         let format = singleWriterMultipleReaders ? gs_H5F_LIBVER_LATEST() : H5F_LIBVER_V18
         // The file-creation list also governs the root group: no modification times there either.
         guard fcpl >= 0, fapl >= 0, H5Pset_obj_track_times(fcpl, false) >= 0,
-              H5Pset_libver_bounds(fapl, format, format) >= 0
+            H5Pset_libver_bounds(fapl, format, format) >= 0
         else {
-            throw .library(file: path, object: "", operation: "H5Pcreate",
-                           detail: HDF5.takeErrorMessage())
+            throw .library(
+                file: path, object: "", operation: "H5Pcreate",
+                detail: HDF5.takeErrorMessage())
         }
         let id = retryingWhileLocked { H5Fcreate(path, gs_H5F_ACC_TRUNC(), fcpl, fapl) }
         guard id >= 0 else {
@@ -80,8 +81,9 @@ package final class H5File {
     package func startSingleWriterMultipleReaders() throws(StoreError) {
         try checkWritable(object: "/")
         guard H5Fstart_swmr_write(id) >= 0 else {
-            throw .library(file: path, object: "", operation: "H5Fstart_swmr_write",
-                           detail: HDF5.takeErrorMessage())
+            throw .library(
+                file: path, object: "", operation: "H5Fstart_swmr_write",
+                detail: HDF5.takeErrorMessage())
         }
     }
 
@@ -115,10 +117,14 @@ package final class H5File {
         // A SWMR reader retries a metadata read whose checksum fails (the writer may be halfway
         // through a flush), sleeping twice as long each time: HDF5's 100 attempts make a damaged
         // file hang for minutes. 16 attempts cover a flush in progress (about 65 ms in all).
-        guard fapl >= 0, writable || (H5Pset_file_locking(fapl, false, true) >= 0
-                                      && H5Pset_metadata_read_attempts(fapl, Self.readAttempts) >= 0) else {
-            throw .library(file: path, object: "", operation: "H5Pcreate",
-                           detail: HDF5.takeErrorMessage())
+        guard fapl >= 0,
+            writable
+                || (H5Pset_file_locking(fapl, false, true) >= 0
+                    && H5Pset_metadata_read_attempts(fapl, Self.readAttempts) >= 0)
+        else {
+            throw .library(
+                file: path, object: "", operation: "H5Pcreate",
+                detail: HDF5.takeErrorMessage())
         }
         let id: hid_t
         if writable {
@@ -148,8 +154,9 @@ package final class H5File {
     package func flush() throws(StoreError) {
         try checkOpen(object: "/")
         guard H5Fflush(id, H5F_SCOPE_LOCAL) >= 0 else {
-            throw .library(file: path, object: "", operation: "H5Fflush",
-                           detail: HDF5.takeErrorMessage())
+            throw .library(
+                file: path, object: "", operation: "H5Fflush",
+                detail: HDF5.takeErrorMessage())
         }
     }
 
@@ -160,8 +167,9 @@ package final class H5File {
         HDF5.silence()
         isOpen = false
         guard H5Fclose(id) >= 0 else {
-            throw .library(file: path, object: "", operation: "H5Fclose",
-                           detail: HDF5.takeErrorMessage())
+            throw .library(
+                file: path, object: "", operation: "H5Fclose",
+                detail: HDF5.takeErrorMessage())
         }
     }
 

@@ -33,16 +33,18 @@ package class H5Object {
 
     /// An error for a failed HDF5 call on `object` (default: this object), with HDF5's message.
     func libraryError(_ operation: String, object: String? = nil) -> StoreError {
-        .library(file: file.path, object: object ?? path, operation: operation,
-                 detail: HDF5.takeErrorMessage())
+        .library(
+            file: file.path, object: object ?? path, operation: operation,
+            detail: HDF5.takeErrorMessage())
     }
 
     /// Throws unless `name` is a usable relative path: non-empty components separated by `/`.
     func validateName(_ name: String) throws(StoreError) {
         let components = name.split(separator: "/", omittingEmptySubsequences: false)
         guard !name.isEmpty, !components.contains(where: \.isEmpty), !containsNUL(name) else {
-            throw .invalidArgument(file: file.path, object: path,
-                                   detail: "invalid member name \"\(name)\"")
+            throw .invalidArgument(
+                file: file.path, object: path,
+                detail: "invalid member name \"\(name)\"")
         }
     }
 }

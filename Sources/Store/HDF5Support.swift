@@ -26,13 +26,15 @@ enum HDF5 {
     static func takeErrorMessage() -> String {
         var messages: [String] = []
         withUnsafeMutablePointer(to: &messages) { pointer in
-            _ = H5Ewalk2(gs_H5E_DEFAULT(), H5E_WALK_DOWNWARD, { _, error, clientData in
-                guard let error, let clientData, let desc = error.pointee.desc else { return 0 }
-                let list = clientData.assumingMemoryBound(to: [String].self)
-                let text = String(cString: desc)
-                if !text.isEmpty && list.pointee.last != text { list.pointee.append(text) }
-                return 0
-            }, pointer)
+            _ = H5Ewalk2(
+                gs_H5E_DEFAULT(), H5E_WALK_DOWNWARD,
+                { _, error, clientData in
+                    guard let error, let clientData, let desc = error.pointee.desc else { return 0 }
+                    let list = clientData.assumingMemoryBound(to: [String].self)
+                    let text = String(cString: desc)
+                    if !text.isEmpty && list.pointee.last != text { list.pointee.append(text) }
+                    return 0
+                }, pointer)
         }
         _ = H5Eclear2(gs_H5E_DEFAULT())
         // A failed read or write of the file itself ends in the driver's message, which carries
@@ -60,12 +62,14 @@ enum HDF5 {
     static func errorMentions(_ text: String) -> Bool {
         var context = (text: text, found: false)
         withUnsafeMutablePointer(to: &context) { pointer in
-            _ = H5Ewalk2(gs_H5E_DEFAULT(), H5E_WALK_DOWNWARD, { _, error, clientData in
-                guard let error, let clientData, let desc = error.pointee.desc else { return 0 }
-                let context = clientData.assumingMemoryBound(to: (text: String, found: Bool).self)
-                if String(cString: desc).contains(context.pointee.text) { context.pointee.found = true }
-                return 0
-            }, pointer)
+            _ = H5Ewalk2(
+                gs_H5E_DEFAULT(), H5E_WALK_DOWNWARD,
+                { _, error, clientData in
+                    guard let error, let clientData, let desc = error.pointee.desc else { return 0 }
+                    let context = clientData.assumingMemoryBound(to: (text: String, found: Bool).self)
+                    if String(cString: desc).contains(context.pointee.text) { context.pointee.found = true }
+                    return 0
+                }, pointer)
         }
         return context.found
     }
@@ -75,13 +79,15 @@ enum HDF5 {
     static func errorIsLockFailure() -> Bool {
         var found = false
         withUnsafeMutablePointer(to: &found) { pointer in
-            _ = H5Ewalk2(gs_H5E_DEFAULT(), H5E_WALK_DOWNWARD, { _, error, clientData in
-                guard let error, let clientData else { return 0 }
-                if error.pointee.min_num == gs_H5E_CANTLOCKFILE() {
-                    clientData.assumingMemoryBound(to: Bool.self).pointee = true
-                }
-                return 0
-            }, pointer)
+            _ = H5Ewalk2(
+                gs_H5E_DEFAULT(), H5E_WALK_DOWNWARD,
+                { _, error, clientData in
+                    guard let error, let clientData else { return 0 }
+                    if error.pointee.min_num == gs_H5E_CANTLOCKFILE() {
+                        clientData.assumingMemoryBound(to: Bool.self).pointee = true
+                    }
+                    return 0
+                }, pointer)
         }
         return found
     }
@@ -152,7 +158,7 @@ enum HDF5 {
             offset += 1
             pointers.append(UnsafePointer(start))
         }
-        if pointers.isEmpty { pointers.append(nil) }  // never read; keeps the base address valid
+        if pointers.isEmpty { pointers.append(nil) }   // never read; keeps the base address valid
         return try pointers.withUnsafeBufferPointer { (buffer) throws(StoreError) -> R in
             try body(buffer.baseAddress!)
         }

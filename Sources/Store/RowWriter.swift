@@ -34,8 +34,9 @@ package final class H5RowWriter<T: H5Element> {
         let file = dataset.file
         try file.checkWritable(object: dataset.path)
         guard row.count == rowLength else {
-            throw .shapeMismatch(file: file.path, object: dataset.path,
-                                 detail: "row has \(row.count) values, expected \(rowLength)")
+            throw .shapeMismatch(
+                file: file.path, object: dataset.path,
+                detail: "row has \(row.count) values, expected \(rowLength)")
         }
         let oldDims = ([rowCount] + rowShape).map { hsize_t($0) }
         var newDims = oldDims
@@ -68,8 +69,9 @@ package final class H5RowWriter<T: H5Element> {
         guard memorySpace >= 0 else { throw dataset.libraryError("H5Screate_simple") }
         defer { _ = H5Sclose(memorySpace) }
         let status = row.withUnsafeBytes {
-            H5Dwrite(dataset.id, T.elementType.memoryType, memorySpace, fileSpace, gs_H5P_DEFAULT(),
-                     $0.baseAddress)
+            H5Dwrite(
+                dataset.id, T.elementType.memoryType, memorySpace, fileSpace, gs_H5P_DEFAULT(),
+                $0.baseAddress)
         }
         guard status >= 0 else { throw dataset.libraryError("H5Dwrite") }
     }
@@ -99,8 +101,9 @@ extension H5Group {
             throw .invalidArgument(file: file.path, object: object, detail: "\(E.self) is not a valid H5Element")
         }
         guard rowShape.allSatisfy({ $0 > 0 }) else {
-            throw .invalidArgument(file: file.path, object: object,
-                                   detail: "row shape \(rowShape) has a dimension below 1")
+            throw .invalidArgument(
+                file: file.path, object: object,
+                detail: "row shape \(rowShape) has a dimension below 1")
         }
         guard (0...9).contains(gzip) else {
             throw .invalidArgument(file: file.path, object: object, detail: "gzip level \(gzip) is not in 0...9")
@@ -108,11 +111,15 @@ extension H5Group {
         if let chunkRows, chunkRows < 1 {
             throw .invalidArgument(file: file.path, object: object, detail: "chunkRows \(chunkRows) is below 1")
         }
-        let chunk = H5Group.chunkShape(rowShape: rowShape, elementSize: E.elementType.size,
-                                       chunkRows: chunkRows).map { hsize_t($0) }
+        let chunk = H5Group.chunkShape(
+            rowShape: rowShape, elementSize: E.elementType.size,
+            chunkRows: chunkRows
+        ).map { hsize_t($0) }
         let maxShape = [gs_H5S_UNLIMITED()] + rowShape.map { hsize_t($0) }
-        let dataset = try createDataset(name, fileType: E.elementType.fileType, shape: [0] + rowShape,
-                                        maxShape: maxShape) { dcpl in
+        let dataset = try createDataset(
+            name, fileType: E.elementType.fileType, shape: [0] + rowShape,
+            maxShape: maxShape
+        ) { dcpl in
             if H5Pset_chunk(dcpl, Int32(chunk.count), chunk) < 0 { return -1 }
             if gzip > 0 {
                 if H5Pset_shuffle(dcpl) < 0 { return -1 }
@@ -143,11 +150,13 @@ extension H5Group {
             throw libraryError("H5Sget_simple_extent_dims", object: object)
         }
         guard maxDims[0] == gs_H5S_UNLIMITED() else {
-            throw .shapeMismatch(file: file.path, object: object,
-                                 detail: "first dimension is not unlimited: not an extendible dataset")
+            throw .shapeMismatch(
+                file: file.path, object: object,
+                detail: "first dimension is not unlimited: not an extendible dataset")
         }
-        return H5RowWriter(dataset: dataset, rowShape: dims.dropFirst().map { Int($0) },
-                           rowCount: Int(dims[0]))
+        return H5RowWriter(
+            dataset: dataset, rowShape: dims.dropFirst().map { Int($0) },
+            rowCount: Int(dims[0]))
     }
 
     /// The chunk shape for rows of `rowShape`: `[rows] + rowShape`, with `rows` = `chunkRows` or

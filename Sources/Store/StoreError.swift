@@ -30,8 +30,8 @@ package enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     package var file: String {
         switch self {
         case .cannotOpen(let file, _), .notFound(let file, _), .alreadyExists(let file, _),
-             .typeMismatch(let file, _, _, _), .shapeMismatch(let file, _, _),
-             .invalidArgument(let file, _, _), .library(let file, _, _, _):
+            .typeMismatch(let file, _, _, _), .shapeMismatch(let file, _, _),
+            .invalidArgument(let file, _, _), .library(let file, _, _, _):
             return file
         }
     }
@@ -41,8 +41,8 @@ package enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case .cannotOpen: return ""
         case .notFound(_, let object), .alreadyExists(_, let object),
-             .typeMismatch(_, let object, _, _), .shapeMismatch(_, let object, _),
-             .invalidArgument(_, let object, _), .library(_, let object, _, _):
+            .typeMismatch(_, let object, _, _), .shapeMismatch(_, let object, _),
+            .invalidArgument(_, let object, _), .library(_, let object, _, _):
             return object
         }
     }

@@ -9,39 +9,39 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine's speed and print one JSON line.",
         discussion: """
-        --mode train times one AdamW training step (forward, backward, update) on \
-        sparse-bigram batches and reports the median over --steps after --warmup steps, \
-        with gflops = (6·params·tokens + 12·n_layer·n_embd·seq·tokens) / step time. \
-        --profile adds the time of each layer kind on the model's shapes (GPT models).
+            --mode train times one AdamW training step (forward, backward, update) on \
+            sparse-bigram batches and reports the median over --steps after --warmup steps, \
+            with gflops = (6·params·tokens + 12·n_layer·n_embd·seq·tokens) / step time. \
+            --profile adds the time of each layer kind on the model's shapes (GPT models).
 
-        --arch llama --size smollm2 (or smollm2-135m, or llama-tiny) times the same step on a \
-        Llama of that shape with random weights (initializeLlama; SmolLM2-135M: 30 blocks of \
-        576, tied embeddings, vocabulary 49152); --model PATH times the model stored in a .gguf \
-        file or a checkpoint directory, with its weights, instead. Same gflops formula, with \
-        params counting the tied embedding once.
+            --arch llama --size smollm2 (or smollm2-135m, or llama-tiny) times the same step on a \
+            Llama of that shape with random weights (initializeLlama; SmolLM2-135M: 30 blocks of \
+            576, tied embeddings, vocabulary 49152); --model PATH times the model stored in a .gguf \
+            file or a checkpoint directory, with its weights, instead. Same gflops formula, with \
+            params counting the tied embedding once.
 
-        --mode sgemm measures square matrix products through OpenBLAS (n = 256 to 2048), \
-        split over the threads as the engine splits them.
+            --mode sgemm measures square matrix products through OpenBLAS (n = 256 to 2048), \
+            split over the threads as the engine splits them.
 
-        --mode geffect times one fully instrumented NPO unlearning step: the forget (--batch \
-        sequences of --seq tokens) and retain (--batch) risk gradients, the objective over the \
-        whole forget set with per-tensor, per-instance and per-token G-effects, one AdamW update \
-        and its update effects. --mode pg times the PG-effects of --instances sequences for a \
-        given risk gradient (one forward and one forward-mode pass per --batch rows).
+            --mode geffect times one fully instrumented NPO unlearning step: the forget (--batch \
+            sequences of --seq tokens) and retain (--batch) risk gradients, the objective over the \
+            whole forget set with per-tensor, per-instance and per-token G-effects, one AdamW update \
+            and its update effects. --mode pg times the PG-effects of --instances sequences for a \
+            given risk gradient (one forward and one forward-mode pass per --batch rows).
 
-        --mode generate times greedy decoding of --batch random prompts (--prompt-tokens ± 4 \
-        tokens) for --new-tokens tokens each, with the key/value cache (prefill, then one \
-        batched token per row per step) and by full recompute (every step runs the same \
-        kernels on every row's whole context), and reports both in new tokens per second. The \
-        block size is raised, when needed, to hold prompt and continuation (random weights).
+            --mode generate times greedy decoding of --batch random prompts (--prompt-tokens ± 4 \
+            tokens) for --new-tokens tokens each, with the key/value cache (prefill, then one \
+            batched token per row per step) and by full recompute (every step runs the same \
+            kernels on every row's whole context), and reports both in new tokens per second. The \
+            block size is raised, when needed, to hold prompt and continuation (random weights).
 
-        Example:
-          gscope bench --size small --batch 16 --seq 128 --threads 2 --json
-          gscope bench --mode generate --size small --steps 3 --warmup 1
-          gscope bench --arch llama --size smollm2 --batch 4 --seq 128 --steps 5 --threads 2
-          gscope bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf --batch 4 --seq 128 --steps 5
-        Side by side with PyTorch: notebooks-scripts/bench/compare_torch.sh
-        """)
+            Example:
+              gscope bench --size small --batch 16 --seq 128 --threads 2 --json
+              gscope bench --mode generate --size small --steps 3 --warmup 1
+              gscope bench --arch llama --size smollm2 --batch 4 --seq 128 --steps 5 --threads 2
+              gscope bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf --batch 4 --seq 128 --steps 5
+            Side by side with PyTorch: notebooks-scripts/bench/compare_torch.sh
+            """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case train, sgemm, geffect, pg, generate }
 
@@ -84,7 +84,9 @@ struct Bench: ParsableCommand {
     /// or a Llama, timed on sparse-bigram batches; the median over `--steps` after `--warmup`.
     private func benchTrain(_ choice: BenchModel) throws {
         guard batch >= 1, seq >= 1, steps >= 1 else { throw ValidationError("--batch, --seq and --steps must be positive") }
-        guard !profile || choice.isFreshGPT else { throw ValidationError("--profile times GPT layers; it is not available for a Llama or a stored model") }
+        guard !profile || choice.isFreshGPT else {
+            throw ValidationError("--profile times GPT layers; it is not available for a Llama or a stored model")
+        }
         let (model, extra) = try trainModel(choice)
         let label = choice.label
         let T = min(seq, model.contextLength)
@@ -95,31 +97,39 @@ struct Bench: ParsableCommand {
         for i in 0..<(warmup + steps) {
             let b = corpus.batch(B: batch, T: T, rng: &rng)
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = try trainingStep(model, optimizer: adam, lr: 1e-3, tokens: b.tokens, targets: b.targets,
-                                 mask: b.mask, batch: batch, seq: T)
+            _ = try trainingStep(
+                model, optimizer: adam, lr: 1e-3, tokens: b.tokens, targets: b.targets,
+                mask: b.mask, batch: batch, seq: T)
             if i >= warmup { times.append(Self.milliseconds(since: start)) }
         }
         let median = times.sorted()[times.count / 2]
         let tokens = Double(batch * T)
         let flops = 6 * Double(model.parameterCount) * tokens + 12 * Double(model.blockCount * model.width * T) * tokens
-        var fields: [(String, String)] = [
-            ("impl", "\"gscope\""), ("mode", "\"train\""), ("model", "\"\(label)\""),
-            ("params", "\(model.parameterCount)"), ("batch", "\(batch)"), ("seq", "\(T)"),
-            ("threads", "\(threadOptions.count)"), ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
-            ("ms_per_step_median", fmt(median)), ("ms_per_step_min", fmt(times.min()!)),
-            ("tokens_per_s", fmt(tokens / median * 1000)), ("gflops", fmt(flops / median / 1e6)),
-        ] + extra
+        var fields: [(String, String)] =
+            [
+                ("impl", "\"gscope\""), ("mode", "\"train\""), ("model", "\"\(label)\""),
+                ("params", "\(model.parameterCount)"), ("batch", "\(batch)"), ("seq", "\(T)"),
+                ("threads", "\(threadOptions.count)"), ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
+                ("ms_per_step_median", fmt(median)), ("ms_per_step_min", fmt(times.min()!)),
+                ("tokens_per_s", fmt(tokens / median * 1000)), ("gflops", fmt(flops / median / 1e6)),
+            ] + extra
         if profile, let gpt = model as? GPT {
             let phases = LayerProfile(config: gpt.config, B: batch, T: T).measure()
             let total = phases.reduce(0) { $0 + $1.ms }
             if !json {
-                for p in phases { print(String(format: "  %-18@ %8.2f ms  %5.1f%%", p.phase as NSString, p.ms, p.ms / total * 100)) }
-                print(String(format: "  %-18@ %8.2f ms (sum of phases; the step measured %.2f ms)", "total" as NSString, total, median))
+                for p in phases {
+                    print(String(format: "  %-18@ %8.2f ms  %5.1f%%", p.phase as NSString, p.ms, p.ms / total * 100))
+                }
+                print(
+                    String(
+                        format: "  %-18@ %8.2f ms (sum of phases; the step measured %.2f ms)", "total" as NSString, total, median)
+                )
             }
             fields.append(("profile_ms", "{" + phases.map { "\"\($0.phase)\": \(fmt($0.ms))" }.joined(separator: ", ") + "}"))
         }
         if !json {
-            print("\(label): \(fmt(median)) ms/step, \(fmt(tokens / median * 1000)) tokens/s, \(fmt(flops / median / 1e6)) GFLOP/s")
+            print(
+                "\(label): \(fmt(median)) ms/step, \(fmt(tokens / median * 1000)) tokens/s, \(fmt(flops / median / 1e6)) GFLOP/s")
         }
         print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
     }
@@ -142,7 +152,9 @@ struct Bench: ParsableCommand {
             if !json { print("sgemm n=\(n): \(fmt(gflops)) GFLOP/s") }
             results.append("{\"n\": \(n), \"gflops\": \(fmt(gflops))}")
         }
-        print("{\"impl\": \"gscope\", \"mode\": \"sgemm\", \"threads\": \(Parallel.workers), \"blas_core\": \"\(BLAS.coreName)\", \"results\": [\(results.joined(separator: ", "))]}")
+        print(
+            "{\"impl\": \"gscope\", \"mode\": \"sgemm\", \"threads\": \(Parallel.workers), \"blas_core\": \"\(BLAS.coreName)\", \"results\": [\(results.joined(separator: ", "))]}"
+        )
     }
 
     func fmt(_ x: Double) -> String { String(format: "%.2f", x) }

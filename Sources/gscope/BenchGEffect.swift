@@ -31,21 +31,29 @@ extension Bench {
     /// per-token G-effects, one AdamW update on the forget set and the update effects.
     func benchGEffect(_ choice: BenchModel) throws {
         var (model, T, rng) = try startModel(choice)
-        let data = UnlearningData(forget: bigramSamples(batch, T: T, vocab: model.config.vocabSize, rng: &rng),
-                                  retain: bigramSamples(batch, T: T, vocab: model.config.vocabSize, rng: &rng), padding: 0)
-        let unlearner = try Unlearner(model: model, objective: .init(forget: NPO(beta: 0.1)),
-                                      optimizer: AdamW(count: model.parameterCount), data: data,
-                                      options: .init(length: .steps(warmup + steps), forgetBatch: batch, learningRate: 1e-5))
-        let inst = Instrumenter(unlearner: unlearner, riskSets: [RiskSet(name: "forget", samples: data.forget),
-                                                                 RiskSet(name: "retain", samples: data.retain)],
-                                retainSet: data.retain, chunk: batch)
+        let data = UnlearningData(
+            forget: bigramSamples(batch, T: T, vocab: model.config.vocabSize, rng: &rng),
+            retain: bigramSamples(batch, T: T, vocab: model.config.vocabSize, rng: &rng), padding: 0)
+        let unlearner = try Unlearner(
+            model: model, objective: .init(forget: NPO(beta: 0.1)),
+            optimizer: AdamW(count: model.parameterCount), data: data,
+            options: .init(length: .steps(warmup + steps), forgetBatch: batch, learningRate: 1e-5))
+        let inst = Instrumenter(
+            unlearner: unlearner,
+            riskSets: [
+                RiskSet(name: "forget", samples: data.forget),
+                RiskSet(name: "retain", samples: data.retain),
+            ],
+            retainSet: data.retain, chunk: batch)
         precondition(inst.measuresTheUpdate)
         let times = try millisecondsPerRun { i, _ in
             _ = try inst.measure(step: i)
             let record = try unlearner.step(i + 1, precomputed: inst.lastEvaluation!)
             _ = inst.updateEffects(lr: record.learningRate)
         }
-        report(mode: "geffect", label: choice.label, model: model, T: T, times: times, extra: [("instances", "\(batch)"), ("objective", "\"npo\"")])
+        report(
+            mode: "geffect", label: choice.label, model: model, T: T, times: times,
+            extra: [("instances", "\(batch)"), ("objective", "\"npo\"")])
     }
 
     /// PG-effects of `--instances` instances of `--seq` tokens for a given risk gradient.
@@ -61,11 +69,12 @@ extension Bench {
 
     private func report(mode: String, label: String, model: GPT, T: Int, times: [Double], extra: [(String, String)]) {
         let median = times.sorted()[times.count / 2]
-        let fields: [(String, String)] = [
-            ("impl", "\"gscope\""), ("mode", "\"\(mode)\""), ("model", "\"\(label)\""),
-            ("params", "\(model.parameterCount)"), ("batch", "\(batch)"), ("seq", "\(T)"),
-            ("threads", "\(threadOptions.count)"), ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
-        ] + extra + [("ms_median", String(format: "%.2f", median)), ("ms_min", String(format: "%.2f", times.min()!))]
+        let fields: [(String, String)] =
+            [
+                ("impl", "\"gscope\""), ("mode", "\"\(mode)\""), ("model", "\"\(label)\""),
+                ("params", "\(model.parameterCount)"), ("batch", "\(batch)"), ("seq", "\(T)"),
+                ("threads", "\(threadOptions.count)"), ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
+            ] + extra + [("ms_median", String(format: "%.2f", median)), ("ms_min", String(format: "%.2f", times.min()!))]
         if !json { print("\(label) \(mode): \(String(format: "%.1f", median)) ms (median of \(steps))") }
         print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
     }

@@ -41,16 +41,18 @@ extension Bench {
             ("prompt_tokens_mean", fmt(Double(lengths.reduce(0, +)) / Double(batch))), ("new_tokens", "\(newTokens)"),
             ("block_size", "\(config.blockSize)"), ("threads", "\(threadOptions.count)"),
             ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
-            ("cached_ms_median", fmt(cachedMedian)), ("cached_prefill_ms_median", fmt(Self.median(Array(prefillMs.suffix(steps))))),
+            ("cached_ms_median", fmt(cachedMedian)),
+            ("cached_prefill_ms_median", fmt(Self.median(Array(prefillMs.suffix(steps))))),
             ("cached_tokens_per_s", fmt(tokens / cachedMedian * 1000)),
             ("recompute_ms_median", fmt(recomputeMedian)), ("recompute_tokens_per_s", fmt(tokens / recomputeMedian * 1000)),
             ("speedup", fmt(recomputeMedian / cachedMedian)),
             ("tokens_agreeing", fmt(Double(agree) / tokens)),
         ]
         if !json {
-            print("\(choice.label) generate, \(batch) prompts × \(newTokens) new tokens: cached \(fmt(cachedMedian)) ms " +
-                  "(\(fmt(tokens / cachedMedian * 1000)) tokens/s), full recompute \(fmt(recomputeMedian)) ms " +
-                  "(\(fmt(tokens / recomputeMedian * 1000)) tokens/s), \(fmt(recomputeMedian / cachedMedian))× faster")
+            print(
+                "\(choice.label) generate, \(batch) prompts × \(newTokens) new tokens: cached \(fmt(cachedMedian)) ms "
+                    + "(\(fmt(tokens / cachedMedian * 1000)) tokens/s), full recompute \(fmt(recomputeMedian)) ms "
+                    + "(\(fmt(tokens / recomputeMedian * 1000)) tokens/s), \(fmt(recomputeMedian / cachedMedian))× faster")
         }
         print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
     }

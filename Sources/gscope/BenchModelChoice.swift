@@ -38,8 +38,9 @@ extension Bench {
         if let name = shape.size, shape.architecture != .llama {
             throw ValidationError("\(stored) holds a Llama: leave out --model \(name)")
         }
-        return BenchModel(path: stored, shape: shape,
-                          label: shape.size ?? URL(fileURLWithPath: stored).deletingPathExtension().lastPathComponent)
+        return BenchModel(
+            path: stored, shape: shape,
+            label: shape.size ?? URL(fileURLWithPath: stored).deletingPathExtension().lastPathComponent)
     }
 
     /// The model `--mode train` times: the stored one (a .gguf file read with a context of

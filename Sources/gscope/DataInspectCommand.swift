@@ -8,26 +8,29 @@ struct DataInspect: ParsableCommand {
         commandName: "inspect",
         abstract: "Show the splits of a TOFU directory, their token lengths and a formatted sample.",
         discussion: """
-        Reads every TOFU split in DIR (full, forget01/05/10, retain99/95/90, the perturbed sets, \
-        real_authors, world_facts and idontknow.jsonl), formats each item as \
-        [begin] + prefix + answer + [end] and prints per split the number of items and the \
-        statistics (min, mean, median, p95, max) of the total and answer token counts. Then it \
-        shows the first item of full with its answer marked «…» and the loss mask per target \
-        (1 on the answer and end tokens). Split files that are absent are listed as missing; a \
-        directory without full.json, or a malformed file, is an error (exit status 2).
+            Reads every TOFU split in DIR (full, forget01/05/10, retain99/95/90, the perturbed sets, \
+            real_authors, world_facts and idontknow.jsonl), formats each item as \
+            [begin] + prefix + answer + [end] and prints per split the number of items and the \
+            statistics (min, mean, median, p95, max) of the total and answer token counts. Then it \
+            shows the first item of full with its answer marked «…» and the loss mask per target \
+            (1 on the answer and end tokens). Split files that are absent are listed as missing; a \
+            directory without full.json, or a malformed file, is an error (exit status 2).
 
-        --tokenizer is byte (the default: one token per UTF-8 byte, plus begin, end and \
-        padding), a tokenizer JSON written by `gscope tokenizer train`, or a .gguf model file.
+            --tokenizer is byte (the default: one token per UTF-8 byte, plus begin, end and \
+            padding), a tokenizer JSON written by `gscope tokenizer train`, or a .gguf model file.
 
-        Example:
-          gscope data inspect ../shared/data/tofu
-          gscope data inspect ../shared/data/tofu --tokenizer tok.json --json --max-length 256
-        """)
+            Example:
+              gscope data inspect ../shared/data/tofu
+              gscope data inspect ../shared/data/tofu --tokenizer tok.json --json --max-length 256
+            """)
 
     @Argument(help: "A directory holding the TOFU files (full.json, forget01.json, …).")
     var directory: String
     @OptionGroup var tokenizerOptions: TokenizerOptions
-    @Option(help: "The text before each answer; {question} stands for the question and \\n for a line break (default: \"Question: {question}\\nAnswer: \").")
+    @Option(
+        help:
+            "The text before each answer; {question} stands for the question and \\n for a line break (default: \"Question: {question}\\nAnswer: \")."
+    )
     var prefix: String?
     @Option(help: "Cut every sample to this many input tokens (and count the cut ones); default: no limit.")
     var maxLength: Int?
@@ -62,11 +65,14 @@ struct DataInspect: ParsableCommand {
             let set = formatter.format(items)
             if split == .full, let item = items.first { firstFull = (item, set.samples[0]) }
             let summary = SampleLengthSummary(set.samples)
-            splits.append(.init(name: split.rawValue, file: split.fileName, present: true, items: items.count,
-                                truncated: set.truncatedCount, tokens: summary.total, answerTokens: summary.answer,
-                                perturbedAnswersPerItem: split.isPerturbed ? items.first?.perturbedAnswers?.count : nil))
+            splits.append(
+                .init(
+                    name: split.rawValue, file: split.fileName, present: true, items: items.count,
+                    truncated: set.truncatedCount, tokens: summary.total, answerTokens: summary.answer,
+                    perturbedAnswersPerItem: split.isPerturbed ? items.first?.perturbedAnswers?.count : nil))
         }
-        let refusals = FileManager.default.fileExists(atPath: tofu.filePath(TOFUDirectory.refusalsFileName))
+        let refusals =
+            FileManager.default.fileExists(atPath: tofu.filePath(TOFUDirectory.refusalsFileName))
             ? try tofu.refusals().count : nil
         let seconds = Date().timeIntervalSince(start)
 

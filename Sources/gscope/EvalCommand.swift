@@ -12,34 +12,36 @@ struct Eval: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a checkpoint with TOFU's metric suite and write open-unlearning-shaped JSON.",
         discussion: """
-        Computes, as open-unlearning does: answer probabilities (forget, retain, real authors, \
-        world facts; true, paraphrased and perturbed answers), the truth ratio of each set, \
-        normalised probabilities with options (real authors, world facts), ROUGE-1/ROUGE-L recall \
-        of greedy answers (at most --max-new-tokens, stopped at the end token), model utility (the \
-        harmonic mean of the nine retain / real-authors / world-facts values), exact memorisation \
-        and extraction strength on the forget set; with --retain-model, forget quality (the \
-        Kolmogorov–Smirnov p-value of the forget-set truth ratios against the retain model's); \
-        with --holdout, the membership-inference AUCs (LOSS, ZLib, Min-K%, Min-K%++; forget \
-        against holdout) and, with both, privleak.
+            Computes, as open-unlearning does: answer probabilities (forget, retain, real authors, \
+            world facts; true, paraphrased and perturbed answers), the truth ratio of each set, \
+            normalised probabilities with options (real authors, world facts), ROUGE-1/ROUGE-L recall \
+            of greedy answers (at most --max-new-tokens, stopped at the end token), model utility (the \
+            harmonic mean of the nine retain / real-authors / world-facts values), exact memorisation \
+            and extraction strength on the forget set; with --retain-model, forget quality (the \
+            Kolmogorov–Smirnov p-value of the forget-set truth ratios against the retain model's); \
+            with --holdout, the membership-inference AUCs (LOSS, ZLib, Min-K%, Min-K%++; forget \
+            against holdout) and, with both, privleak.
 
-        Writes OUT/eval.json (every metric: agg_value and value_by_index, generations per item, \
-        like open-unlearning's TOFU_EVAL.json) and OUT/summary.json ({metric: agg_value}). With \
-        --run RUN.h5 the report also goes into the run file, under /eval/step-NNNNNN/eval_json \
-        (the step from --step, or from a checkpoint directory named step-NNNNNN).
+            Writes OUT/eval.json (every metric: agg_value and value_by_index, generations per item, \
+            like open-unlearning's TOFU_EVAL.json) and OUT/summary.json ({metric: agg_value}). With \
+            --run RUN.h5 the report also goes into the run file, under /eval/step-NNNNNN/eval_json \
+            (the step from --step, or from a checkpoint directory named step-NNNNNN).
 
-        Examples:
-          gscope eval --model runs/npo/checkpoint --data ../shared/data/tofu --tokenizer runs/tofu/tokenizer.json \\
-            --forget-split forget01 --retain-model runs/tofu/retain/checkpoint --out runs/npo/eval
-          gscope eval --model runs/synthetic/target/checkpoint --data runs/synthetic/data \\
-            --tokenizer runs/synthetic/tokenizer.json --holdout holdout01 --out runs/synthetic/eval
-        """)
+            Examples:
+              gscope eval --model runs/npo/checkpoint --data ../shared/data/tofu --tokenizer runs/tofu/tokenizer.json \\
+                --forget-split forget01 --retain-model runs/tofu/retain/checkpoint --out runs/npo/eval
+              gscope eval --model runs/synthetic/target/checkpoint --data runs/synthetic/data \\
+                --tokenizer runs/synthetic/tokenizer.json --holdout holdout01 --out runs/synthetic/eval
+            """)
 
     @OptionGroup var modelToLoad: ModelToLoadOptions
     @Option(help: "TOFU-shaped data directory (TOFU itself or `gscope data synth` output).") var data: String
     @OptionGroup var tokenizerOptions: TokenizerOptions
     @Option(help: "The forget set; its retain set follows.") var forgetSplit: TOFUForgetSet = .forget01
-    @Option(help: "Checkpoint of a model trained without the forget split: enables forget quality and privleak.") var retainModel: String?
-    @Option(help: "A split of --data the model never saw (e.g. holdout01): enables the membership-inference metrics.") var holdout: String?
+    @Option(help: "Checkpoint of a model trained without the forget split: enables forget quality and privleak.") var retainModel:
+        String?
+    @Option(help: "A split of --data the model never saw (e.g. holdout01): enables the membership-inference metrics.")
+    var holdout: String?
     @Option(help: "Longest greedy answer, in tokens.") var maxNewTokens: Int = 200
     @Flag(help: "Skip the generations (no ROUGE, no model utility): teacher-forced metrics only.") var noGenerate = false
     @OptionGroup var output: OutputDirectoryOptions
@@ -64,29 +66,37 @@ struct Eval: ParsableCommand {
         let runStep = try runFile.map { _ in try checkpointStep(model) }
         Signals.reportFileSizeLimitAsError()
         try OutputDirectory.claim(out)
-        if let runFile { try OutputDirectory.claim((runFile as NSString).deletingLastPathComponent.isEmpty ? "." : (runFile as NSString).deletingLastPathComponent) }
+        if let runFile {
+            try OutputDirectory.claim(
+                (runFile as NSString).deletingLastPathComponent.isEmpty ? "." : (runFile as NSString).deletingLastPathComponent)
+        }
         let text = try loadTokenizer(tokenizer)
         let start = Date()
         let evaluated = try TOFUEvaluationJob.loadModel(model, vocabSize: text.vocabSize)
         if retainModel != nil { print("scoring the retain model \(retainModel!) ...") }
-        let job = try TOFUEvaluationJob(dataDir: data, tokenizer: text, forgetSplit: forget, holdout: holdout,
-                                        retainModel: retainModel, maxLength: evaluated.contextLength,
-                                        maxNewTokens: maxNewTokens, generate: !noGenerate)
-        print("evaluating \(model) on \(data) (\(forget.rawValue): \(job.sets.forget.items.count) items; retain \(job.sets.retain.items.count), "
-              + "real authors \(job.sets.realAuthors.items.count), world facts \(job.sets.worldFacts.items.count)"
-              + (job.sets.holdout.map { ", holdout \($0.count)" } ?? "") + ") ...")
+        let job = try TOFUEvaluationJob(
+            dataDir: data, tokenizer: text, forgetSplit: forget, holdout: holdout,
+            retainModel: retainModel, maxLength: evaluated.contextLength,
+            maxNewTokens: maxNewTokens, generate: !noGenerate)
+        print(
+            "evaluating \(model) on \(data) (\(forget.rawValue): \(job.sets.forget.items.count) items; retain \(job.sets.retain.items.count), "
+                + "real authors \(job.sets.realAuthors.items.count), world facts \(job.sets.worldFacts.items.count)"
+                + (job.sets.holdout.map { ", holdout \($0.count)" } ?? "") + ") ...")
         let report = try job.evaluate(evaluated)
         try report.write(to: out)
         if let path = runFile, let runStep {
             do {
                 let file = try H5File.open(path, writable: true)
-                try file.root.groupCreatingIfNeeded("eval").createGroup(String(format: "step-%06d", runStep)).write("eval_json", [report.evalJSON])
+                try file.root.groupCreatingIfNeeded("eval").createGroup(String(format: "step-%06d", runStep)).write(
+                    "eval_json", [report.evalJSON])
                 try file.close()
             } catch {
                 throw fail("\(error)", exitCode: 1)   // a StoreError: one line naming the file
             }
         }
-        for (name, result) in report.metrics { print(name.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: "%.6g", result.aggValue)) }
+        for (name, result) in report.metrics {
+            print(name.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: "%.6g", result.aggValue))
+        }
         print("wrote \(out)/eval.json and \(out)/summary.json in " + String(format: "%.1f s", Date().timeIntervalSince(start)))
     }
 

@@ -9,30 +9,30 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Continue prompts or answer questions greedily with a checkpoint or a GGUF model.",
         discussion: """
-        Each --prompt TEXT becomes [begin] + TEXT; each --question Q becomes [begin] + the \
-        text before the answer in training (gscope train --data, gscope unlearn): \
-        `Question: Q\\nAnswer: ` for gscope's tokenizers, the chat format up to \
-        `<|im_start|>assistant\\n` for a GGUF model's; so the continuation is the model's answer. Both are repeatable and all \
-        are generated together in one batch, the prompts first, then the questions, each in \
-        the order given.
+            Each --prompt TEXT becomes [begin] + TEXT; each --question Q becomes [begin] + the \
+            text before the answer in training (gscope train --data, gscope unlearn): \
+            `Question: Q\\nAnswer: ` for gscope's tokenizers, the chat format up to \
+            `<|im_start|>assistant\\n` for a GGUF model's; so the continuation is the model's answer. Both are repeatable and all \
+            are generated together in one batch, the prompts first, then the questions, each in \
+            the order given.
 
-        Decoding is greedy (the most likely token at every step, the smallest id on a tie) \
-        with a key/value cache: it stops at the tokenizer's end token (not printed), after \
-        --max-new-tokens tokens, or when prompt and continuation fill the model's block size. \
-        The same checkpoint and inputs give the same output.
+            Decoding is greedy (the most likely token at every step, the smallest id on a tie) \
+            with a key/value cache: it stops at the tokenizer's end token (not printed), after \
+            --max-new-tokens tokens, or when prompt and continuation fill the model's block size. \
+            The same checkpoint and inputs give the same output.
 
-        --model is a checkpoint directory (a GPT's or a Llama's) or a .gguf file. \
-        --tokenizer must be the one the model was trained with: the tokenizer.json that \
-        `gscope train` copies beside the checkpoint, `byte`, or the .gguf file of a fine-tuned \
-        SmolLM2 (for a .gguf --model it defaults to that file).
+            --model is a checkpoint directory (a GPT's or a Llama's) or a .gguf file. \
+            --tokenizer must be the one the model was trained with: the tokenizer.json that \
+            `gscope train` copies beside the checkpoint, `byte`, or the .gguf file of a fine-tuned \
+            SmolLM2 (for a .gguf --model it defaults to that file).
 
-        Examples:
-          gscope generate --model runs/qa/checkpoint --tokenizer runs/qa/tokenizer.json \\
-            --question "Who is Jaime Vasquez?"
-          gscope generate --model runs/demo/checkpoint --tokenizer byte --prompt "The " \\
-            --max-new-tokens 50 --json
-          gscope generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf --question "What is the capital of France?"
-        """)
+            Examples:
+              gscope generate --model runs/qa/checkpoint --tokenizer runs/qa/tokenizer.json \\
+                --question "Who is Jaime Vasquez?"
+              gscope generate --model runs/demo/checkpoint --tokenizer byte --prompt "The " \\
+                --max-new-tokens 50 --json
+              gscope generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf --question "What is the capital of France?"
+            """)
 
     @OptionGroup var modelToLoad: ModelToLoadOptions
     @Option(help: ArgumentHelp("Deprecated spelling of --model PATH.", visibility: .hidden))
@@ -60,34 +60,44 @@ struct Generate: ParsableCommand {
         let text = try loadTokenizer(tokenizer)
         let model = try Checkpoint.loadModel(from: checkpoint)
         guard text.vocabSize == model.vocabSize else {
-            throw ValidationError("the tokenizer \(tokenizer) has \(text.vocabSize) ids, the model in \(checkpoint) a vocabulary of \(model.vocabSize): use the tokenizer it was trained with")
+            throw ValidationError(
+                "the tokenizer \(tokenizer) has \(text.vocabSize) ids, the model in \(checkpoint) a vocabulary of \(model.vocabSize): use the tokenizer it was trained with"
+            )
         }
-        let inputs = prompt.map { (kind: "prompt", given: $0, text: $0) }
+        let inputs =
+            prompt.map { (kind: "prompt", given: $0, text: $0) }
             + question.map { (kind: "question", given: $0, text: text.qaTemplate.prefix(for: $0)) }
         let ids = inputs.map { [text.special.begin] + text.encode($0.text) }
         for (input, prompt) in zip(inputs, ids) where prompt.count > model.contextLength {
-            throw ValidationError("the \(input.kind) \(JSONText.quoted(input.given)) is \(prompt.count) tokens long (with the begin token), more than the model's context \(model.contextLength)")
+            throw ValidationError(
+                "the \(input.kind) \(JSONText.quoted(input.given)) is \(prompt.count) tokens long (with the begin token), more than the model's context \(model.contextLength)"
+            )
         }
 
         let start = DispatchTime.now().uptimeNanoseconds
-        let results = try GreedyDecoder(model: model, maxNewTokens: maxNewTokens, stopToken: text.special.end).generate(prompts: ids)
+        let results = try GreedyDecoder(model: model, maxNewTokens: maxNewTokens, stopToken: text.special.end).generate(
+            prompts: ids)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 
         if json {
             let items = zip(zip(inputs, ids), results).map { pair, result in
-                JSONText.object([
-                    ("kind", JSONText.quoted(pair.0.kind)), ("input", JSONText.quoted(pair.0.given)),
-                    ("prompt", JSONText.quoted(pair.0.text)),
-                    ("prompt_tokens", "\(pair.1.count)"),
-                    ("tokens", JSONText.array(result.tokens.map { "\($0)" })),
-                    ("text", JSONText.quoted(text.decode(result.tokens))), ("finish", JSONText.quoted(result.finish.rawValue)),
-                ], compact: false)
+                JSONText.object(
+                    [
+                        ("kind", JSONText.quoted(pair.0.kind)), ("input", JSONText.quoted(pair.0.given)),
+                        ("prompt", JSONText.quoted(pair.0.text)),
+                        ("prompt_tokens", "\(pair.1.count)"),
+                        ("tokens", JSONText.array(result.tokens.map { "\($0)" })),
+                        ("text", JSONText.quoted(text.decode(result.tokens))),
+                        ("finish", JSONText.quoted(result.finish.rawValue)),
+                    ], compact: false)
             }
-            print(JSONText.object([
-                ("checkpoint", JSONText.quoted(checkpoint)), ("tokenizer", JSONText.quoted(tokenizer)),
-                ("max_new_tokens", "\(maxNewTokens)"), ("stop_token", "\(text.special.end)"),
-                ("results", JSONText.array(items, separator: ", ")),
-            ], compact: false))
+            print(
+                JSONText.object(
+                    [
+                        ("checkpoint", JSONText.quoted(checkpoint)), ("tokenizer", JSONText.quoted(tokenizer)),
+                        ("max_new_tokens", "\(maxNewTokens)"), ("stop_token", "\(text.special.end)"),
+                        ("results", JSONText.array(items, separator: ", ")),
+                    ], compact: false))
             return
         }
         for ((input, prompt), result) in zip(zip(inputs, ids), results) {

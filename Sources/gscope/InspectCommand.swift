@@ -6,23 +6,23 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Summarise a run file: what ran, and how the risks and G-effects moved.",
         discussion: """
-        Prints the objective, the model and forget set, the number of updates and recorded steps, \
-        and per risk set the risk and G-effect at the first and last recorded step, the last \
-        G-effect per layer group, the update effect, and the mean instance weight and NLL. \
-        notebooks-scripts/read_run.py prints the same with h5py; docs/run-file.md describes \
-        every dataset. Works on a run that is still going. A file whose datasets do not fit together \
-        (a per-step dataset shorter than /steps, a step that is not a whole number, an extent the file \
-        does not hold) is refused with the dataset named, exit status 2.
+            Prints the objective, the model and forget set, the number of updates and recorded steps, \
+            and per risk set the risk and G-effect at the first and last recorded step, the last \
+            G-effect per layer group, the update effect, and the mean instance weight and NLL. \
+            notebooks-scripts/read_run.py prints the same with h5py; docs/run-file.md describes \
+            every dataset. Works on a run that is still going. A file whose datasets do not fit together \
+            (a per-step dataset shorter than /steps, a step that is not a whole number, an extent the file \
+            does not hold) is refused with the dataset named, exit status 2.
 
-        With --table: one line per run — its name and objective, forget and retain answer NLL \
-        before → after, the last evaluation's headline metrics (TOFU: forget quality and model \
-        utility; Markov: the KL of each group) and the last recorded unlearning and retaining \
-        G-effects.
+            With --table: one line per run — its name and objective, forget and retain answer NLL \
+            before → after, the last evaluation's headline metrics (TOFU: forget quality and model \
+            utility; Markov: the KL of each group) and the last recorded unlearning and retaining \
+            G-effects.
 
-        Examples:
-          gscope inspect runs/synthetic-npo/run.h5
-          gscope inspect --table runs/demo/*/run.h5
-        """)
+            Examples:
+              gscope inspect runs/synthetic-npo/run.h5
+              gscope inspect --table runs/demo/*/run.h5
+            """)
 
     @Argument(help: "One or more run.h5 files written by gscope unlearn.") var paths: [String]
     @Flag(help: "One line per run instead of a summary of each.") var table = false

@@ -9,7 +9,8 @@ import NumericCore
 enum KernelSelection {
     static func reexecWithFastKernelsIfNeeded() {
         guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
-              let core = BLAS.coreTypeForThisCPU(), core != BLAS.coreName else { return }
+            let core = BLAS.coreTypeForThisCPU(), core != BLAS.coreName
+        else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // execv returns only on failure: carry on with the kernels OpenBLAS chose.

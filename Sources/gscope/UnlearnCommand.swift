@@ -11,30 +11,30 @@ struct Unlearn: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Unlearn a forget set from a trained checkpoint with one objective, and write a run file.",
         discussion: """
-        An experiment is a YAML file (the standard ones are under data/configs/); every key can be \
-        overridden with --set key.path=value, and the main knobs have flags of their own, which \
-        win over both. Without --config the built-in defaults are used. --model, --tokenizer, \
-        --threads and --out set model.checkpoint, data.tokenizer, threads and run.out.
+            An experiment is a YAML file (the standard ones are under data/configs/); every key can be \
+            overridden with --set key.path=value, and the main knobs have flags of their own, which \
+            win over both. Without --config the built-in defaults are used. --model, --tokenizer, \
+            --threads and --out set model.checkpoint, data.tokenizer, threads and run.out.
 
-        The starting checkpoint is also kept, frozen, as the reference model θ_o that \
-        \(ObjectiveDescription.referenceReaders) compare with. The loss is \
-        γ·forget + α·retain (objective.forget_weight, objective.retain_weight).
+            The starting checkpoint is also kept, frozen, as the reference model θ_o that \
+            \(ObjectiveDescription.referenceReaders) compare with. The loss is \
+            γ·forget + α·retain (objective.forget_weight, objective.retain_weight).
 
-        Forget objectives (objective.forget.name), with the defaults of their hyper-parameters \
-        (objective.forget.KEY): \(ObjectiveDescription.namesWithDefaults(ObjectiveDescription.forget)). \
-        Retain terms (objective.retain.name): \(ObjectiveDescription.namesWithDefaults(ObjectiveDescription.retain)). \
-        `gscope objectives` describes each, with the allowed values.
+            Forget objectives (objective.forget.name), with the defaults of their hyper-parameters \
+            (objective.forget.KEY): \(ObjectiveDescription.namesWithDefaults(ObjectiveDescription.forget)). \
+            Retain terms (objective.retain.name): \(ObjectiveDescription.namesWithDefaults(ObjectiveDescription.retain)). \
+            `gscope objectives` describes each, with the allowed values.
 
-        Writes OUT/run.h5 (resolved config, model tensor table, the forget set's tokens and mask, \
-        and per step: lr, gradient norm, loss terms, the batch's forget indices and instance \
-        weights; flushed every step), OUT/checkpoint/ (final) and, with run.checkpoint_every, \
-        OUT/checkpoints/step-NNNNNN/.
+            Writes OUT/run.h5 (resolved config, model tensor table, the forget set's tokens and mask, \
+            and per step: lr, gradient norm, loss terms, the batch's forget indices and instance \
+            weights; flushed every step), OUT/checkpoint/ (final) and, with run.checkpoint_every, \
+            OUT/checkpoints/step-NNNNNN/.
 
-        Examples:
-          gscope unlearn --config data/configs/synthetic/npo.yaml --set run.steps=5
-          gscope unlearn --config data/configs/tofu/forget01/npo.yaml --retain kl --lr 1e-5 --out runs/npo-kl
-          gscope unlearn --config data/configs/markov/A_simnpo.yaml --set objective.forget.beta=5
-        """)
+            Examples:
+              gscope unlearn --config data/configs/synthetic/npo.yaml --set run.steps=5
+              gscope unlearn --config data/configs/tofu/forget01/npo.yaml --retain kl --lr 1e-5 --out runs/npo-kl
+              gscope unlearn --config data/configs/markov/A_simnpo.yaml --set objective.forget.beta=5
+            """)
 
     @Option(help: "Experiment YAML file (default: the built-in defaults).") var config: String?
     @Option(name: .customLong("set"), help: "Override a configuration key, e.g. --set objective.forget.beta=0.5 (repeatable).")
@@ -53,13 +53,22 @@ struct Unlearn: ParsableCommand {
     @Option(help: "Seed of the run (batch order, refusal draws, RMU's direction).") var seed: Int?
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var output: OptionalOutputDirectoryOptions
-    @Option(help: "exact (full-set gradients, per instance and token) or paper (micro-batches of 4 with smoothed gradients, as the G-effect paper's code) (run.geffect_mode).")
+    @Option(
+        help:
+            "exact (full-set gradients, per instance and token) or paper (micro-batches of 4 with smoothed gradients, as the G-effect paper's code) (run.geffect_mode)."
+    )
     var geffectMode: GEffectModeName?
-    @Option(help: "Evaluate every K steps and at steps 0 and the last (eval.every): TOFU's metric suite for QA data (trajectories of forget quality and model utility in /eval), the KL metrics for Markov data.")
+    @Option(
+        help:
+            "Evaluate every K steps and at steps 0 and the last (eval.every): TOFU's metric suite for QA data (trajectories of forget quality and model utility in /eval), the KL metrics for Markov data."
+    )
     var evalEvery: Int?
     @Option(help: "Checkpoint of the retain model, for forget quality and privleak (eval.retain_model).")
     var retainModel: String?
-    @Flag(help: "Replace an existing run in the output directory (the new run is written beside it as run.h5.partial and renamed over it once complete; of the old checkpoints/, only gscope's step-NNNNNN checkpoints are removed).") var force = false
+    @Flag(
+        help:
+            "Replace an existing run in the output directory (the new run is written beside it as run.h5.partial and renamed over it once complete; of the old checkpoints/, only gscope's step-NNNNNN checkpoints are removed)."
+    ) var force = false
     @Flag(help: "Print only the first, every 10th and the last step.") var quiet = false
 
     /// The flags as `--set` overrides, after the explicit ones so that they win; `model` is
@@ -88,40 +97,49 @@ struct Unlearn: ParsableCommand {
         try threadOptions.check()   // --threads (else the config's `threads`, checked with the config)
         Signals.reportFileSizeLimitAsError()
         let all = overrides + flagOverrides(model: model)
-        let resolved = try config.map { try ExperimentConfig.load(path: $0, overrides: all) }
+        let resolved =
+            try config.map { try ExperimentConfig.load(path: $0, overrides: all) }
             ?? ExperimentConfig.load(yaml: "", file: "<defaults>", overrides: all)
         Parallel.configure(threads: resolved.threads)
         let outDir = resolved.run.out
         try OutputDirectory.claim(outDir)   // before anything in OUT is opened, written or deleted
         let runPath = outDir + "/run.h5"
         let exists = FileManager.default.fileExists(atPath: runPath)
-        guard !exists || force else { throw ValidationError("\(outDir) already holds a run; choose another --out or pass --force") }
+        guard !exists || force else {
+            throw ValidationError("\(outDir) already holds a run; choose another --out or pass --force")
+        }
         let experiment = try UnlearningExperiment(config: resolved)   // checks everything before touching OUT
         // --force: the new run is written beside the old one and replaces it only when complete.
         let writing = exists ? runPath + ".partial" : runPath
         let u = experiment.unlearner
-        print("unlearning \(resolved.model.checkpoint) (\(u.model.parameterCount) parameters) with \(u.objective.name): "
-              + "\(u.totalSteps) steps, forget batch \(resolved.run.forgetBatch), lr \(resolved.optimizer.lr), \(resolved.threads) threads")
+        print(
+            "unlearning \(resolved.model.checkpoint) (\(u.model.parameterCount) parameters) with \(u.objective.name): "
+                + "\(u.totalSteps) steps, forget batch \(resolved.run.forgetBatch), lr \(resolved.optimizer.lr), \(resolved.threads) threads"
+        )
         print("data: \(experiment.data.summary)")
         var bar = ProgressBar(total: u.totalSteps)
         Signals.catchStopRequests()
         let nll: (before: (forget: Double, retain: Double), after: (forget: Double, retain: Double))
         do {
-            nll = try experiment.run(into: outDir, runFile: writing, progress: { r, measured in
-                if !quiet || r.step == 1 || r.step % 10 == 0 || r.step == r.totalSteps {
-                    let e = r.evaluation
-                    var line = String(format: "step %4d/%d  loss %+.4f  forget %+.4f", r.step, r.totalSteps, e.loss, e.forget.value)
-                    if let retain = e.retain { line += String(format: "  retain %.4f", retain.value) }
-                    line += String(format: "  |g| %.3g  lr %.2e", r.gradientNorm, r.learningRate)
-                    if let m = measured, m.risks.count >= 2 {
-                        line += String(format: "  e_forget %+.3g  e_retain %+.3g", m.risks[0].total, m.risks[1].total)
+            nll = try experiment.run(
+                into: outDir, runFile: writing,
+                progress: { r, measured in
+                    if !quiet || r.step == 1 || r.step % 10 == 0 || r.step == r.totalSteps {
+                        let e = r.evaluation
+                        var line = String(
+                            format: "step %4d/%d  loss %+.4f  forget %+.4f", r.step, r.totalSteps, e.loss, e.forget.value)
+                        if let retain = e.retain { line += String(format: "  retain %.4f", retain.value) }
+                        line += String(format: "  |g| %.3g  lr %.2e", r.gradientNorm, r.learningRate)
+                        if let m = measured, m.risks.count >= 2 {
+                            line += String(format: "  e_forget %+.3g  e_retain %+.3g", m.risks[0].total, m.risks[1].total)
+                        }
+                        bar.log(
+                            line + String(format: "  %.0f ms/step  ETA ", bar.elapsed / Double(r.step) * 1000)
+                                + ProgressBar.duration(bar.remaining(after: r.step)))
                     }
-                    bar.log(line + String(format: "  %.0f ms/step  ETA ", bar.elapsed / Double(r.step) * 1000)
-                            + ProgressBar.duration(bar.remaining(after: r.step)))
-                }
-                bar.update(r.step)
-            }, evaluated: { step, values in bar.log("  eval at step \(step): " + Self.evaluationLine(values)) },
-               stopRequested: Signals.stopRequested)
+                    bar.update(r.step)
+                }, evaluated: { step, values in bar.log("  eval at step \(step): " + Self.evaluationLine(values)) },
+                stopRequested: Signals.stopRequested)
         } catch let stop as RunInterrupted {
             throw fail(stop.description, exitCode: stop.exitStatus)
         } catch let error as UnlearningError {
@@ -138,8 +156,10 @@ struct Unlearn: ParsableCommand {
             }
             StaleCheckpoints.remove(in: outDir + "/checkpoints", keeping: Set(experiment.checkpointSteps))
         }
-        print(String(format: "answer NLL  forget %.4f → %.4f   retain %.4f → %.4f", nll.before.forget, nll.after.forget,
-                     nll.before.retain, nll.after.retain))
+        print(
+            String(
+                format: "answer NLL  forget %.4f → %.4f   retain %.4f → %.4f", nll.before.forget, nll.after.forget,
+                nll.before.retain, nll.after.retain))
         print("wrote \(outDir)/run.h5 and \(outDir)/checkpoint")
     }
 

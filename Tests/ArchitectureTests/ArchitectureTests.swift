@@ -13,8 +13,9 @@ struct ArchitectureTests {
     }
 
     @Test func pictureMatchesPackageSwift() throws {
-        let differences = try Self.picture().differences(from: PackageManifest.graph(packageRoot: packageRoot),
-                                                         selfName: "docs/architecture.md", otherName: "Package.swift")
+        let differences = try Self.picture().differences(
+            from: PackageManifest.graph(packageRoot: packageRoot),
+            selfName: "docs/architecture.md", otherName: "Package.swift")
         #expect(differences.isEmpty, "\(differences.count) differences:\n\(differences.joined(separator: "\n"))")
     }
 
@@ -51,7 +52,9 @@ struct ArchitectureCheckerTests {
         """
 
     @Test func pictureIsParsed() throws {
-        #expect(try LayerPicture.parse(Self.markdown) == DependencyGraph(arrows: ["A": ["B", "C", "Ext (ext-package)"], "B": ["C"], "C": []]))
+        #expect(
+            try LayerPicture.parse(Self.markdown)
+                == DependencyGraph(arrows: ["A": ["B", "C", "Ext (ext-package)"], "B": ["C"], "C": []]))
     }
 
     @Test func malformedPictureLinesAreReported() {
@@ -59,18 +62,21 @@ struct ArchitectureCheckerTests {
         #expect(throws: LayerPicture.Malformed.self) { try LayerPicture.parse("```dependencies\nA -> B\nA -> C\n```") }
         #expect(throws: LayerPicture.Malformed.self) { try LayerPicture.parse("```dependencies\nA -> B\n") }
         #expect(throws: LayerPicture.Malformed.self) { try LayerPicture.parse("no block") }
-        let twice = #expect(throws: LayerPicture.Malformed.self) { try LayerPicture.parse("intro\n```dependencies\nA -> B\nA -> C\n```") }
+        let twice = #expect(throws: LayerPicture.Malformed.self) {
+            try LayerPicture.parse("intro\n```dependencies\nA -> B\nA -> C\n```")
+        }
         #expect(twice?.description == "docs/architecture.md:4: A is listed twice: A -> C")
     }
 
     @Test func differencesNameTheArrow() {
         let doc = DependencyGraph(arrows: ["A": ["B"], "B": [], "D": []])
         let package = DependencyGraph(arrows: ["A": ["B", "C"], "B": [], "C": []])
-        #expect(doc.differences(from: package, selfName: "doc", otherName: "pkg") == [
-            "pkg has the arrow A -> C, doc does not",
-            "pkg has the module C, doc does not",
-            "doc has the module D, pkg does not",
-        ])
+        #expect(
+            doc.differences(from: package, selfName: "doc", otherName: "pkg") == [
+                "pkg has the arrow A -> C, doc does not",
+                "pkg has the module C, doc does not",
+                "doc has the module D, pkg does not",
+            ])
         #expect(doc.differences(from: doc, selfName: "doc", otherName: "pkg").isEmpty)
     }
 
@@ -97,13 +103,15 @@ struct ArchitectureCheckerTests {
             modules.enumerated().map { SourceImports.Import(file: "Sources/A/a.swift", line: $0.offset + 1, module: $0.element) }
         }
         #expect(SourceImports.differences(module: "A", imports: imports("Foundation", "B", "Ext"), graph: graph).isEmpty)
-        #expect(SourceImports.differences(module: "A", imports: imports("B", "Ext", "C", "Mystery"), graph: graph) == [
-            "Sources/A/a.swift:3: A imports C, but docs/architecture.md has no arrow A -> C",
-            "Sources/A/a.swift:4: A imports Mystery, which is neither a module of docs/architecture.md nor a toolchain module",
-        ])
-        #expect(SourceImports.differences(module: "A", imports: imports("B"), graph: graph) == [
-            "the arrow A -> Ext (ext-package) is declared, but no file of A imports Ext",
-        ])
+        #expect(
+            SourceImports.differences(module: "A", imports: imports("B", "Ext", "C", "Mystery"), graph: graph) == [
+                "Sources/A/a.swift:3: A imports C, but docs/architecture.md has no arrow A -> C",
+                "Sources/A/a.swift:4: A imports Mystery, which is neither a module of docs/architecture.md nor a toolchain module",
+            ])
+        #expect(
+            SourceImports.differences(module: "A", imports: imports("B"), graph: graph) == [
+                "the arrow A -> Ext (ext-package) is declared, but no file of A imports Ext"
+            ])
     }
 
     @Test func manifestJSONIsRead() throws {
@@ -118,8 +126,10 @@ struct ArchitectureCheckerTests {
               {"name": "CoreTests", "type": "test", "dependencies": [{"byName": ["Core", null]}]}
             ]}
             """
-        #expect(try PackageManifest.graph(dumpJSON: Data(json.utf8)) == DependencyGraph(arrows: [
-            "CLib": [], "Core": ["CLib"], "App": ["Core", "CLib", "ArgumentParser (swift-argument-parser)"],
-        ]))
+        #expect(
+            try PackageManifest.graph(dumpJSON: Data(json.utf8))
+                == DependencyGraph(arrows: [
+                    "CLib": [], "Core": ["CLib"], "App": ["Core", "CLib", "ArgumentParser (swift-argument-parser)"],
+                ]))
     }
 }

@@ -17,7 +17,8 @@ enum PackageManifest {
     /// The graph of a `dump-package` JSON text.
     static func graph(dumpJSON: Data) throws -> DependencyGraph {
         guard let root = try JSONSerialization.jsonObject(with: dumpJSON) as? [String: Any],
-              let targets = root["targets"] as? [[String: Any]] else {
+            let targets = root["targets"] as? [[String: Any]]
+        else {
             throw Failure(description: "dump-package gave no `targets` list")
         }
         var arrows: [String: Set<String>] = [:]
@@ -31,7 +32,8 @@ enum PackageManifest {
                 if let byName = (dependency["byName"] ?? dependency["target"]) as? [Any], let module = byName.first as? String {
                     dependencies.insert(module)
                 } else if let product = dependency["product"] as? [Any], let productName = product.first as? String,
-                          let package = product.dropFirst().first as? String {
+                    let package = product.dropFirst().first as? String
+                {
                     dependencies.insert("\(productName) (\(package))")
                 } else {
                     throw Failure(description: "\(name): a dependency of unknown kind: \(dependency)")
@@ -54,8 +56,10 @@ enum PackageManifest {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["swift", "package", "--package-path", packageRoot.path, "--scratch-path", scratch.path,
-                             "--manifest-cache", "none", "dump-package"]
+        process.arguments = [
+            "swift", "package", "--package-path", packageRoot.path, "--scratch-path", scratch.path,
+            "--manifest-cache", "none", "dump-package",
+        ]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = try FileHandle(forWritingTo: errorFile)

@@ -28,7 +28,8 @@ enum SourceImports {
         words.removeFirst()
         if let kind = words.first, importKinds.contains(String(kind)) { words.removeFirst() }
         guard let path = words.first, let module = path.split(separator: ".").first,
-              LayerPicture.isModuleName(String(module)) else { return nil }
+            LayerPicture.isModuleName(String(module))
+        else { return nil }
         return String(module)
     }
 
@@ -58,9 +59,13 @@ enum SourceImports {
         var lines: [String] = []
         for i in imports where importable[i.module] == nil && i.module != module {
             if known.contains(i.module) {
-                lines.append("\(i.file):\(i.line): \(module) imports \(i.module), but docs/architecture.md has no arrow \(module) -> \(i.module)")
+                lines.append(
+                    "\(i.file):\(i.line): \(module) imports \(i.module), but docs/architecture.md has no arrow \(module) -> \(i.module)"
+                )
             } else if !toolchainModules.contains(i.module) {
-                lines.append("\(i.file):\(i.line): \(module) imports \(i.module), which is neither a module of docs/architecture.md nor a toolchain module")
+                lines.append(
+                    "\(i.file):\(i.line): \(module) imports \(i.module), which is neither a module of docs/architecture.md nor a toolchain module"
+                )
             }
         }
         let used = Set(imports.map(\.module))

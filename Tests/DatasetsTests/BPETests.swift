@@ -18,8 +18,10 @@ struct BPETests {
         #expect(PreTokenizer.pieces("a   b") == ["a", "  ", " b"])
         #expect(PreTokenizer.pieces("a\n\nb") == ["a", "\n", "\n", "b"])
         #expect(PreTokenizer.pieces("end  ") == ["end", "  "])
-        #expect(PreTokenizer.pieces("we'll they're I'm it'd don't you've") ==
-                ["we", "'ll", " they", "'re", " I", "'m", " it", "'d", " don", "'t", " you", "'ve"])
+        #expect(
+            PreTokenizer.pieces("we'll they're I'm it'd don't you've") == [
+                "we", "'ll", " they", "'re", " I", "'m", " it", "'d", " don", "'t", " you", "'ve",
+            ])
         #expect(PreTokenizer.pieces("x1.5, ...'") == ["x", "1", ".", "5", ",", " ...'"])
         #expect(PreTokenizer.pieces("naïve 東京 🍢🍢") == ["naïve", " 東京", " 🍢🍢"])
         #expect(PreTokenizer.pieces("\t x") == ["\t", " x"])
@@ -94,15 +96,22 @@ struct BPETests {
         var merges: [BPEPair] = []
         while merges.count < vocabSize - 259 {
             var counts: [BPEPair: Int] = [:]
-            for (w, f) in words where w.count >= 2 { for i in 0..<(w.count - 1) { counts[BPEPair(w[i], w[i + 1]), default: 0] += f } }
-            guard let best = counts.max(by: { $0.value != $1.value ? $0.value < $1.value : $1.key < $0.key }), best.value >= 2 else { break }
+            for (w, f) in words where w.count >= 2 {
+                for i in 0..<(w.count - 1) { counts[BPEPair(w[i], w[i + 1]), default: 0] += f }
+            }
+            guard let best = counts.max(by: { $0.value != $1.value ? $0.value < $1.value : $1.key < $0.key }), best.value >= 2
+            else { break }
             let id = Int32(256 + merges.count)
             merges.append(best.key)
             var next: [[Int32]: Int] = [:]
             for (w, f) in words {
                 var out: [Int32] = [], i = 0
                 while i < w.count {
-                    if i + 1 < w.count, BPEPair(w[i], w[i + 1]) == best.key { out.append(id); i += 2 } else { out.append(w[i]); i += 1 }
+                    if i + 1 < w.count, BPEPair(w[i], w[i + 1]) == best.key {
+                        out.append(id); i += 2
+                    } else {
+                        out.append(w[i]); i += 1
+                    }
                 }
                 next[out, default: 0] += f
             }
@@ -136,7 +145,9 @@ struct BPETests {
     }
 
     @Test func roundTripsRandomUnicode() {
-        let tokenizers = [TOFUTokenizer.tokenizer, BPETrainer.train(texts: ["ab ab ab", "abc"], vocabSize: 512), BPETokenizer(merges: [])]
+        let tokenizers = [
+            TOFUTokenizer.tokenizer, BPETrainer.train(texts: ["ab ab ab", "abc"], vocabSize: 512), BPETokenizer(merges: []),
+        ]
         var rng = RNG(seed: 7)
         var failures: [String] = []
         for _ in 0..<2000 {
@@ -155,7 +166,8 @@ struct BPETests {
         let pools: [[UInt32]] = [
             Array(0x61...0x7A) + Array(0x41...0x5A), Array(0x30...0x39), [0x20, 0x20, 0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x3000],
             [0x27, 0x27, 0x73, 0x74, 0x6C, 0x72, 0x65, 0x76, 0x6D, 0x64], Array(0x21...0x2F) + [0x5C, 0x7E],
-            Array(0xC0...0x17F), Array(0x4E00...0x4E40), Array(0x300...0x36F), Array(0x1F600...0x1F64F) + [0x200D, 0xFE0F, 0x1F3FB],
+            Array(0xC0...0x17F), Array(0x4E00...0x4E40), Array(0x300...0x36F),
+            Array(0x1F600...0x1F64F) + [0x200D, 0xFE0F, 0x1F3FB],
             Array(0x00...0x1F),
         ]
         var scalars = String.UnicodeScalarView()
@@ -195,19 +207,21 @@ struct BPETests {
 
     @Test func fileFormat() {
         let text = String(decoding: BPETrainer.train(texts: ["ab ab ab", "abc"], vocabSize: 512).jsonData(), as: UTF8.self)
-        #expect(text.hasPrefix("""
-            {
-              "type": "byte-bpe",
-              "version": 1,
-              "vocab_size": 261,
-              "special": {"begin": 258, "end": 259, "padding": 260},
-              "merges": [
-                [97, 98],
-                [32, 256]
-              ],
-              "vocab": [
-                "\\\\x00",
-            """))
+        #expect(
+            text.hasPrefix(
+                """
+                {
+                  "type": "byte-bpe",
+                  "version": 1,
+                  "vocab_size": 261,
+                  "special": {"begin": 258, "end": 259, "padding": 260},
+                  "merges": [
+                    [97, 98],
+                    [32, 256]
+                  ],
+                  "vocab": [
+                    "\\\\x00",
+                """))
         #expect(text.contains("\n    \"ab\",\n    \" ab\",\n    \"<|begin|>\",\n    \"<|end|>\",\n    \"<|pad|>\"\n  ]\n}\n"))
         #expect(text.contains("\n    \"\\\\\\\\\",\n"))   // the backslash byte shows as \\ (escaped in JSON)
     }
@@ -237,7 +251,9 @@ struct BPETests {
         // A syntax error gives its line and column (issue 15, finding 10c).
         let comma = try #require(Self.loadError(Self.file(merges: "[[97, 98],, [32, 256]]", vocabSize: 261)))
         #expect(comma.line == 2 && comma.column == 77, "\(comma)")
-        #expect(comma.description.hasSuffix("bad.json:2:77: not a byte-BPE tokenizer file: not valid JSON: Invalid value"), "\(comma)")
+        #expect(
+            comma.description.hasSuffix("bad.json:2:77: not a byte-BPE tokenizer file: not valid JSON: Invalid value"), "\(comma)"
+        )
 
         let missing = try #require(Self.loadError("{\"type\": \"byte-bpe\", \"version\": 1}"))
         #expect(missing.message.contains("missing field"))
@@ -258,11 +274,15 @@ struct BPETests {
         let triple = try #require(Self.loadError(Self.file(merges: "[[97, 98, 99]]", vocabSize: 260)))
         #expect(triple.message.contains("merge 0"))
 
-        let special = try #require(Self.loadError(Self.file(merges: "[[97, 98]]", vocabSize: 260,
-                                                             special: "{\"begin\": 0, \"end\": 1, \"padding\": 2}")))
+        let special = try #require(
+            Self.loadError(
+                Self.file(
+                    merges: "[[97, 98]]", vocabSize: 260,
+                    special: "{\"begin\": 0, \"end\": 1, \"padding\": 2}")))
         #expect(special.message.contains("last three ids"))
 
-        let type = try #require(Self.loadError(Self.file(merges: "[]", vocabSize: 259).replacingOccurrences(of: "byte-bpe", with: "wordpiece")))
+        let type = try #require(
+            Self.loadError(Self.file(merges: "[]", vocabSize: 259).replacingOccurrences(of: "byte-bpe", with: "wordpiece")))
         #expect(type.message.contains("wordpiece"))
 
         #expect(throws: DataError.self) { try BPETokenizer.load("/nonexistent/tok.json") }
@@ -280,9 +300,13 @@ struct BPETests {
         #expect(try TextCorpus.load(dir) == ["Q1", "A1", "A2", "Q3", "A3"])
         #expect(try TextCorpus.load(dir + "/c.txt") == ["plain text\nis one text"])
 
-        try "{\"question\": \"Q\", \"answer\": \"A\"}\r\n{\"question\": \"Q\", \"answer\": \n".write(toFile: dir + "/d.jsonl", atomically: true, encoding: .utf8)
+        try "{\"question\": \"Q\", \"answer\": \"A\"}\r\n{\"question\": \"Q\", \"answer\": \n".write(
+            toFile: dir + "/d.jsonl", atomically: true, encoding: .utf8)
         // A syntax error gives the line and column (issue 15, finding 10c).
-        #expect(throws: DataError(file: dir + "/d.jsonl", line: 2, column: 29, "not valid JSON: Unexpected end of file during JSON parse")) {
+        #expect(
+            throws: DataError(
+                file: dir + "/d.jsonl", line: 2, column: 29, "not valid JSON: Unexpected end of file during JSON parse")
+        ) {
             try TextCorpus.load(dir)
         }
         let empty = TestData.temporaryDirectory("bpe-empty")
@@ -304,8 +328,12 @@ struct BPETests {
             let warm = Date()
             tokens = texts.reduce(0) { $0 + t.encode($1).count }
             let warmSeconds = Date().timeIntervalSince(warm)
-            print(String(format: "BPE vocab %d: trained in %.3f s; %.3f bytes/token; encode %.2f M tokens/s cold cache, %.2f M tokens/s warm",
-                         vocab, trained, Double(bytes) / Double(tokens), Double(tokens) / coldSeconds / 1e6, Double(tokens) / warmSeconds / 1e6))
+            print(
+                String(
+                    format:
+                        "BPE vocab %d: trained in %.3f s; %.3f bytes/token; encode %.2f M tokens/s cold cache, %.2f M tokens/s warm",
+                    vocab, trained, Double(bytes) / Double(tokens), Double(tokens) / coldSeconds / 1e6,
+                    Double(tokens) / warmSeconds / 1e6))
         }
     }
 }

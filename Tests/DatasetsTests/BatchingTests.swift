@@ -8,8 +8,10 @@ struct BatchingTests {
 
     @Test func batchesArePaddedToTheLongestSample() {
         let f = QAFormatter(tokenizer: t, template: QATemplate(prefix: "{question}="))
-        let samples = [f.format(question: "ab", answer: "c"),      // begin a b = c end: length 5
-                       f.format(question: "a", answer: "xyz")]     // begin a = x y z end: length 6
+        let samples = [
+            f.format(question: "ab", answer: "c"),   // begin a b = c end: length 5
+            f.format(question: "a", answer: "xyz"),
+        ]   // begin a = x y z end: length 6
         let b = TokenBatch(samples: samples, indices: [0, 1], padding: t.special.padding)
         #expect(b.batch == 2 && b.seq == 6 && b.indices == [0, 1])
         #expect(b.tokens.count == 12 && b.targets.count == 12 && b.mask.count == 12)

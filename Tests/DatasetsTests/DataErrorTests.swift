@@ -29,8 +29,8 @@ struct DataErrorTests {
         let notJSON = write("\(good)\nnot json\n", label: "notjson")
         let n = try #require(dataError { _ = try JSONLines.read(QASample.self, path: notJSON) })
         #expect(n.file == notJSON && n.line == 2 && n.message.hasPrefix("malformed JSON: Invalid value"), "\(n)")
-        // The column too (issue 15, finding 10c).
-        #expect(n.column == 2 && n.description == "\(notJSON):2:2: malformed JSON: Invalid value", "\(n)")   // "n" could begin null
+        // The column too (issue 15, finding 10c): column 2, since "n" could begin null.
+        #expect(n.column == 2 && n.description == "\(notJSON):2:2: malformed JSON: Invalid value", "\(n)")
         let midLine = write("\(good)\n{\"question\": \"Q?\", \"answer\" \"A.\"}\n", label: "colon")
         let m = try #require(dataError { _ = try JSONLines.read(QASample.self, path: midLine) })
         #expect(m.line == 2 && m.column == 29, "\(m)")
@@ -62,7 +62,9 @@ struct DataErrorTests {
         _ = FileManager.default.createFile(atPath: path, contents: Data(good.utf8))
         let e = try #require(dataError { _ = try TOFUDirectory(path: dir).load(.forget01Perturbed) })
         #expect(e.file == path && e.line == 1)
-        #expect(e.message.hasPrefix("missing field \"paraphrased_answer\"") || e.message.hasPrefix("missing field \"perturbed_answer\""), "\(e)")
+        #expect(
+            e.message.hasPrefix("missing field \"paraphrased_answer\"")
+                || e.message.hasPrefix("missing field \"perturbed_answer\""), "\(e)")
     }
 
     @Test func invalidUTF8() throws {

@@ -77,7 +77,8 @@ struct MarkovTests {
             let chain = obj["chain"] as! String, tokens = obj["tokens"] as! [Int]
             #expect(tokens.count == (chain == "forget2" ? 5 : 20))
         }
-        let chains = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: a + "/chains.json"))) as! [String: Any]
+        let chains =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: a + "/chains.json"))) as! [String: Any]
         let retain = chains["retain"] as! [String: Any]
         // (Foundation's JSON parser may be off by an ulp; the file holds the shortest round-trip form.)
         let parsed = retain["transition"] as! [[Double]], truth = setup.chain(.retain).transition
@@ -88,7 +89,9 @@ struct MarkovTests {
             try MarkovDataset.generate(setup, rng: RNG(seed: 4)).write(to: a, seed: 4, force: false)
         }
         try MarkovDataset.generate(setup, rng: RNG(seed: 4)).write(to: a, seed: 4, force: true)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: a + "/train.jsonl")) == Data(contentsOf: URL(fileURLWithPath: c + "/train.jsonl")))
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: a + "/train.jsonl"))
+                == Data(contentsOf: URL(fileURLWithPath: c + "/train.jsonl")))
         #expect(try FileManager.default.contentsOfDirectory(atPath: root).sorted() == ["a", "b", "c"])
         try? FileManager.default.removeItem(atPath: root)
     }
@@ -115,7 +118,9 @@ struct MarkovTests {
         let truth = Dictionary(uniqueKeysWithValues: MarkovGroup.allCases.map { ($0, setup.chain($0)) })
         for (g, group) in MarkovGroup.allCases.enumerated() {
             var rng = RNG(seed: seed).fork(UInt64(g))
-            let seqs = (0..<n).map { _ in MarkovSequence(chain: group, tokens: setup.chain(group).sample(length: setup.lengths[group]!, rng: &rng)) }
+            let seqs = (0..<n).map { _ in
+                MarkovSequence(chain: group, tokens: setup.chain(group).sample(length: setup.lengths[group]!, rng: &rng))
+            }
             out[group] = MarkovKL.tokenAveraged(seqs, truth: truth, predict: predictor.predictions)
         }
         return out
@@ -146,9 +151,12 @@ struct MarkovTests {
         // Bayes-optimal originals (length-aware prior), 20,000 sequences per group (Monte Carlo SE ≤ 0.0004).
         let a = Self.measure(A, .original(A), n: 20_000, seed: 12)
         let b = Self.measure(B, .original(B), n: 20_000, seed: 13)
-        print(String(format: "Markov KL  A: %.4f %.4f %.4f  B: %.4f %.4f %.4f  retrained: %.4f (L20, exact %.4f) %.4f (L5, exact %.4f)",
-                     a[.retain]!, a[.forget1]!, a[.forget2]!, b[.retain]!, b[.forget1]!, b[.forget2]!,
-                     retrainedA[.forget1]!, exact20, retrainedA[.forget2]!, exact5))
+        print(
+            String(
+                format:
+                    "Markov KL  A: %.4f %.4f %.4f  B: %.4f %.4f %.4f  retrained: %.4f (L20, exact %.4f) %.4f (L5, exact %.4f)",
+                a[.retain]!, a[.forget1]!, a[.forget2]!, b[.retain]!, b[.forget1]!, b[.forget2]!,
+                retrainedA[.forget1]!, exact20, retrainedA[.forget2]!, exact5))
         // The plain prior n_c / Σ n at every position (not length-aware), for the report: only A differs.
         let plain = Self.measure(A, .original(A, lengthAware: false), n: 20_000, seed: 12)
         print(String(format: "Markov KL  A, plain prior: %.4f %.4f %.4f", plain[.retain]!, plain[.forget1]!, plain[.forget2]!))

@@ -10,8 +10,9 @@ struct PretrainedBPETests {
         var tokens = ["<|a|>", "<|ab|>"]
         tokens += ByteLevelAlphabet.characters.map { String($0) }
         tokens += ["Ġt", "he", "Ġthe", "12"]
-        return try PretrainedBPETokenizer(tokens: tokens, merges: ["Ġ t", "h e", "Ġt he", "1 2"], specialIDs: [0, 1],
-                                          special: SpecialTokens(begin: 0, end: 1, padding: 1), splitDigits: splitDigits)
+        return try PretrainedBPETokenizer(
+            tokens: tokens, merges: ["Ġ t", "h e", "Ġt he", "1 2"], specialIDs: [0, 1],
+            special: SpecialTokens(begin: 0, end: 1, padding: 1), splitDigits: splitDigits)
     }
 
     /// The id of a single byte in `tiny`.
@@ -19,7 +20,9 @@ struct PretrainedBPETests {
 
     @Test func alphabetIsGPT2s() {
         #expect(ByteLevelAlphabet.characters[0x20] == "Ġ" && ByteLevelAlphabet.characters[0x0A] == "Ċ")
-        #expect(ByteLevelAlphabet.characters[0x41] == "A" && ByteLevelAlphabet.characters[0xA0] == "ł" && ByteLevelAlphabet.characters[0xAD] == "Ń")
+        #expect(
+            ByteLevelAlphabet.characters[0x41] == "A" && ByteLevelAlphabet.characters[0xA0] == "ł"
+                && ByteLevelAlphabet.characters[0xAD] == "Ń")
         #expect(Set(ByteLevelAlphabet.characters).count == 256)
         #expect(ByteLevelAlphabet.decode("Ġthe") == Array(" the".utf8))
         #expect(ByteLevelAlphabet.encode(Array("é\n".utf8)) == "Ã©Ċ")
@@ -28,7 +31,7 @@ struct PretrainedBPETests {
     @Test func mergesByRankAndRoundTrips() throws {
         let t = try Self.tiny()
         #expect(t.vocabSize == 262)
-        #expect(t.encode(" the") == [260])                                   // Ġ t → Ġt, h e → he, Ġt he → Ġthe
+        #expect(t.encode(" the") == [260])   // Ġ t → Ġt, h e → he, Ġt he → Ġthe
         #expect(t.encode("the the") == [Self.byte("t"), 259, 260])
         #expect(t.encode(" them") == [260, Self.byte("m")])
         #expect(t.encode("a 123") == [Self.byte("a"), Self.byte(" "), 261, Self.byte("3")])
@@ -52,8 +55,9 @@ struct PretrainedBPETests {
         var tokens = ByteLevelAlphabet.characters.map { String($0) }
         tokens.remove(at: 4)   // U+0004
         tokens.append("!!")
-        let t = try PretrainedBPETokenizer(tokens: tokens, merges: ["! !"], specialIDs: [],
-                                           special: SpecialTokens(begin: 0, end: 0, padding: 0), splitDigits: false)
+        let t = try PretrainedBPETokenizer(
+            tokens: tokens, merges: ["! !"], specialIDs: [],
+            special: SpecialTokens(begin: 0, end: 0, padding: 0), splitDigits: false)
         let bang = Int32(0x21 - 1)
         #expect(t.encode("!\u{04}!") == [Int32(tokens.count - 1)])
         #expect(t.encode("a\u{04}") == [Int32(0x61 - 1)])
@@ -73,7 +77,9 @@ struct PretrainedBPETests {
         let bytes = ByteLevelAlphabet.characters.map { String($0) }
         let s = SpecialTokens(begin: 0, end: 0, padding: 0)
         #expect(throws: TokenizerProblem.self) {
-            try PretrainedBPETokenizer(tokens: bytes, merges: [], specialIDs: [], special: SpecialTokens(begin: 0, end: 0, padding: 256), splitDigits: false)
+            try PretrainedBPETokenizer(
+                tokens: bytes, merges: [], specialIDs: [], special: SpecialTokens(begin: 0, end: 0, padding: 256),
+                splitDigits: false)
         }
         do {
             _ = try PretrainedBPETokenizer(tokens: bytes, merges: ["Ġ t"], specialIDs: [], special: s, splitDigits: false)
@@ -90,7 +96,8 @@ struct PretrainedBPETests {
     }
 
     @Test func chatFormat() {
-        #expect(ChatTemplate.qaText(question: "Q?", answer: "A.", system: nil)
+        #expect(
+            ChatTemplate.qaText(question: "Q?", answer: "A.", system: nil)
                 == "<|im_start|>user\nQ?<|im_end|>\n<|im_start|>assistant\nA.<|im_end|>\n")
         #expect(ChatTemplate.qaTemplate(system: nil).prefix(for: "Q?") == "user\nQ?<|im_end|>\n<|im_start|>assistant\n")
     }
@@ -144,7 +151,8 @@ struct SmolLM2TokenizerTests {
         #expect(t.encode(chat.text) == chat.ids)
         // QAFormatter with the chat template: the rendered chat without its final newline, with the
         // loss on the answer and the closing <|im_end|>.
-        let sample = QAFormatter(tokenizer: t, template: ChatTemplate.qaTemplate()).format(question: chat.question, answer: chat.answer)
+        let sample = QAFormatter(tokenizer: t, template: ChatTemplate.qaTemplate()).format(
+            question: chat.question, answer: chat.answer)
         #expect(QAFormatter(tokenizer: t).template == ChatTemplate.qaTemplate(), "a GGUF tokenizer brings its chat format")
         #expect(sample.ids == Array(chat.ids.dropLast()))
         #expect(chat.ids.last == 198 && sample.ids.last == t.special.end)
@@ -158,7 +166,10 @@ struct SmolLM2TokenizerTests {
         var count = 0
         for i in 0..<200 { count += t.encode(text + String(i)).count }
         let seconds = Date().timeIntervalSince(start)
-        print(String(format: "SmolLM2 tokenizer: %d tokens in %.3f s (%.0f tokens/s, mostly cached chunks)", count, seconds, Double(count) / seconds))
+        print(
+            String(
+                format: "SmolLM2 tokenizer: %d tokens in %.3f s (%.0f tokens/s, mostly cached chunks)", count, seconds,
+                Double(count) / seconds))
         #expect(count > 0)
     }
 }

@@ -34,7 +34,8 @@ struct SyntheticTests {
         let (a, da) = try Self.generate(seed: 5)
         let (b, _) = try Self.generate(seed: 5)
         let (c, dc) = try Self.generate(seed: 6)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: a).sorted()
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: a).sorted()
                 == (SyntheticTOFU.fileNames + [GeneratedDirectory.markerFileName]).sorted())
         for name in SyntheticTOFU.fileNames {
             #expect(try Self.read(a, name) == Self.read(b, name), "\(name)")
@@ -83,8 +84,10 @@ struct SyntheticTests {
     @Test("every line is a JSON object with TOFU's fields")
     func jsonFields() throws {
         let (dir, _) = try Self.generate(seed: 2)
-        let qa = ["full.json", "forget01.json", "forget05.json", "forget10.json", "retain90.json", "retain95.json", "retain99.json",
-                  "holdout01.json", "holdout05.json", "holdout10.json"]
+        let qa = [
+            "full.json", "forget01.json", "forget05.json", "forget10.json", "retain90.json", "retain95.json", "retain99.json",
+            "holdout01.json", "holdout05.json", "holdout10.json",
+        ]
         for name in qa {
             for o in try Self.objects(dir, name) {
                 #expect(Set(o.keys) == ["question", "answer"] && o["question"] is String && o["answer"] is String, "\(name)")
@@ -114,7 +117,8 @@ struct SyntheticTests {
         // Where the real TOFU files are present, every file's first line has the same keys (the
         // copy here has no holdout splits).
         if FileManager.default.fileExists(atPath: TestData.tofu + "/full.json") {
-            for name in SyntheticTOFU.fileNames where name.hasSuffix(".json") && FileManager.default.fileExists(atPath: TestData.tofu + "/" + name) {
+            for name in SyntheticTOFU.fileNames
+            where name.hasSuffix(".json") && FileManager.default.fileExists(atPath: TestData.tofu + "/" + name) {
                 let ours = try Self.objects(dir, name)[0], theirs = try Self.objects(TestData.tofu, name)[0]
                 #expect(Set(ours.keys) == Set(theirs.keys), "\(name)")
             }

@@ -13,7 +13,8 @@ struct TokenizerBasicsTests {
     }
 
     @Test func dataErrorsNameFileAndLine() {
-        #expect(DataError(file: "forget01.json", line: 7, "missing field \"answer\"").description
+        #expect(
+            DataError(file: "forget01.json", line: 7, "missing field \"answer\"").description
                 == "forget01.json:7: missing field \"answer\"")
         #expect(DataError(file: "tofu/", "no full.json").description == "tofu/: no full.json")
     }

@@ -11,8 +11,10 @@ struct KolmogorovSmirnovTests {
         for c in MetricsFixture.shared.ks {
             let (a, b) = c.samples
             let result = KolmogorovSmirnov.twoSample(a, b)
-            #expect(relativeDifference(result.statistic, c.statistic) <= 1e-12, "\(c.name): D \(result.statistic) vs \(c.statistic)")
-            #expect(relativeDifference(result.pValue, c.pvalue) <= parityTolerance, "\(c.name): p \(result.pValue) vs \(c.pvalue)")
+            #expect(
+                relativeDifference(result.statistic, c.statistic) <= 1e-12, "\(c.name): D \(result.statistic) vs \(c.statistic)")
+            #expect(
+                relativeDifference(result.pValue, c.pvalue) <= parityTolerance, "\(c.name): p \(result.pValue) vs \(c.pvalue)")
             #expect(result.method.rawValue == c.method, "\(c.name)")
         }
     }
@@ -40,7 +42,7 @@ struct KolmogorovSmirnovTests {
         let a = (0..<10).map(Double.init), b = (0..<10).map { Double($0) + 100 }
         let result = KolmogorovSmirnov.twoSample(a, b)
         #expect(result.statistic == 1)
-        #expect(relativeDifference(result.pValue, 2.0 / 184_756) <= 1e-12)  // C(20, 10) = 184756
+        #expect(relativeDifference(result.pValue, 2.0 / 184_756) <= 1e-12)   // C(20, 10) = 184756
     }
 
     @Test("symmetric in the two samples; the p-value falls as one sample shifts away")

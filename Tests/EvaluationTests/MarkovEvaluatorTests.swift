@@ -23,8 +23,9 @@ struct MarkovEvaluatorTests {
             var total = 0.0, count = 0
             for s in sequences {
                 let ids = s.tokens.map(Int32.init), T = ids.count - 1
-                try model.forward(tokens: Array(ids.dropLast()), targets: Array(ids.dropFirst()),
-                                  mask: Array(repeating: 1, count: T), batch: 1, seq: T)
+                try model.forward(
+                    tokens: Array(ids.dropLast()), targets: Array(ids.dropFirst()),
+                    mask: Array(repeating: 1, count: T), batch: 1, seq: T)
                 for t in 0..<T {
                     let row = (0..<10).map { Double(model.logits[t * 10 + $0]) }
                     let m = row.max()!, z = row.map { exp($0 - m) }.reduce(0, +)

@@ -61,7 +61,7 @@ struct MembershipTests {
         #expect(ROC.membershipAUC(forgetScores: [0.1, 0.2, 0.3], holdoutScores: [0.4, 0.9]) == 1)
         #expect(ROC.membershipAUC(forgetScores: [0.4, 0.9], holdoutScores: [0.1, 0.2, 0.3]) == 0)
         #expect(ROC.auc(positive: [1, 1], negative: [1, 1, 1]) == 0.5)
-        #expect(ROC.auc(positive: [2, 1], negative: [1, 0]) == 0.875)  // pairs: 1, 1, ½, 1
+        #expect(ROC.auc(positive: [2, 1], negative: [1, 0]) == 0.875)   // pairs: 1, 1, ½, 1
         #expect(ROC.privleak(modelAUC: 0.5, retainAUC: 0.5) == 0)
     }
 
@@ -72,8 +72,10 @@ struct MembershipTests {
         #expect(MembershipScores.lowestCount(tokens: 2, k: 0.4) == 1)
         #expect(MembershipScores.lowestCount(tokens: 15, k: 0.4) == 6)
         #expect(MembershipScores.minK(tokenLogProbabilities: lp) == 2.5)
-        #expect(relativeDifference(MembershipScores.minK(tokenLogProbabilities: lp, k: 1),
-                                   MembershipScores.loss(tokenLogProbabilities: lp)) <= 1e-15)
+        #expect(
+            relativeDifference(
+                MembershipScores.minK(tokenLogProbabilities: lp, k: 1),
+                MembershipScores.loss(tokenLogProbabilities: lp)) <= 1e-15)
         #expect(MembershipScores.minK(tokenLogProbabilities: []) == 0)
     }
 
@@ -90,7 +92,7 @@ struct MembershipTests {
     func zlibProperties() {
         let repeated = String(repeating: "forget ", count: 200)
         #expect(Zlib.compressedLength(utf8: repeated) < 40)
-        #expect(Zlib.compressedLength(utf8: "") == 8)  // header, empty final block, Adler-32
+        #expect(Zlib.compressedLength(utf8: "") == 8)   // header, empty final block, Adler-32
         #expect(Zlib.compressedLength(utf8: repeated) == Zlib.compressedLength(Array(repeated.utf8)))
     }
 }

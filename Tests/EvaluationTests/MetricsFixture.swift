@@ -30,7 +30,7 @@ struct MetricsFixture: Decodable {
     struct ROUGECase: Decodable {
         let target: String, prediction: String
         let target_tokens: [String], prediction_tokens: [String]
-        let rouge1: [Double], rougeL: [Double]  // precision, recall, fmeasure
+        let rouge1: [Double], rougeL: [Double]   // precision, recall, fmeasure
     }
     struct AUCCase: Decodable { let name: String; let forget: [Double]; let holdout: [Double]; let auc: Double }
     struct PrivleakCase: Decodable { let model_auc: Double; let retain_auc: Double; let privleak: Double }

@@ -17,7 +17,9 @@ import Testing
         return model
     }
 
-    static let samples = [FormattedSample(ids: [1, 2, 3, 4, 5], answerRange: 3..<5), FormattedSample(ids: [2, 3, 4], answerRange: 1..<3)]
+    static let samples = [
+        FormattedSample(ids: [1, 2, 3, 4, 5], answerRange: 3..<5), FormattedSample(ids: [2, 3, 4], answerRange: 1..<3),
+    ]
 
     @Test func finiteModelsAreScored() throws {
         let scores = try AnswerScorer.score(Self.model(poison: nil), samples: Self.samples, padding: 0)

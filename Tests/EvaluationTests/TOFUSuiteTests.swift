@@ -19,7 +19,8 @@ struct TOFUSuiteTests {
 
     static func setup() -> (sets: TOFUEvalSets, model: GPT, scorer: TOFUScorer) {
         let sets = try! TOFUEvalSets.load(try! TOFUDirectory(path: data), forget: .forget05, holdout: "holdout05")
-        let model = try! GPT(config: GPTConfig(nLayer: 2, nHead: 2, nEmbd: 32, vocabSize: ByteTokenizer().vocabSize, blockSize: 400))
+        let model = try! GPT(
+            config: GPTConfig(nLayer: 2, nHead: 2, nEmbd: 32, vocabSize: ByteTokenizer().vocabSize, blockSize: 400))
         var rng = RNG(seed: 2)
         model.initializeGPT2(rng: &rng)
         for i in 0..<model.parameterCount { model.parameters[i] *= 3 }
@@ -59,11 +60,15 @@ struct TOFUSuiteTests {
 
     @Test func theMetricsFollowFromTheScores() throws {
         let (sets, model, scorer) = Self.setup()
-        let generate: GreedyGenerate = { prompts, max in try model.generateGreedy(prompts: prompts, maxNewTokens: max, stopToken: 257) }
+        let generate: GreedyGenerate = { prompts, max in
+            try model.generateGreedy(prompts: prompts, maxNewTokens: max, stopToken: 257)
+        }
         // The two scorings are compared bit for bit: no other test may change the thread count in between.
         let (report, direct) = try withFixedThreadCount {
-            (try scorer.evaluate(model, sets, generate: generate, retain: nil),
-             try scorer.retainReference(model, sets))   // scores the forget set and the holdout only
+            (
+                try scorer.evaluate(model, sets, generate: generate, retain: nil),
+                try scorer.retainReference(model, sets)
+            )   // scores the forget set and the holdout only
         }
         let self_ = RetainReference(report)
         #expect(direct.forgetTruthRatios == self_.forgetTruthRatios && direct.minKAUC == self_.minKAUC && direct.minKAUC != nil)
@@ -112,8 +117,11 @@ struct TOFUSuiteTests {
         let report = try scorer.evaluate(model, sets, generate: nil, retain: nil)
         let out = temporaryDirectory("tofu-json")
         try report.write(to: out)
-        let eval = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/eval.json"))) as! [String: Any]
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
+        let eval =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/eval.json"))) as! [String: Any]
+        let summary =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+            as! [String: Any]
         #expect(Set(eval.keys) == Set(report.metrics.map(\.name)) && Set(summary.keys) == Set(eval.keys))
         let truth = eval["forget_truth_ratio"] as! [String: Any]
         let byIndex = truth["value_by_index"] as! [String: Any]

@@ -62,9 +62,11 @@ struct CommandVocabularyTests {
 
     /// `unlearn` of one step on the synthetic setup, with `model` naming the start.
     static func unlearnStep(_ model: [String], out: String, threads: String = "1") -> [String] {
-        ["unlearn"] + model + ["--data", setup.data, "--tokenizer", "byte", "--forget-split", "forget10", "--steps", "1",
-                               "--threads", threads, "--set", "data.max_length=320", "--set", "run.geffect_retain_size=8",
-                               "--set", "eval.every=0", "--quiet", "--out", out]
+        ["unlearn"] + model + [
+            "--data", setup.data, "--tokenizer", "byte", "--forget-split", "forget10", "--steps", "1",
+            "--threads", threads, "--set", "data.max_length=320", "--set", "run.geffect_retain_size=8",
+            "--set", "eval.every=0", "--quiet", "--out", out,
+        ]
     }
 
     @Test func theOldModelSpellingsStillLoadTheirModel() throws {
@@ -75,14 +77,18 @@ struct CommandVocabularyTests {
         Self.expectWorks(unlearn, warning: Self.deprecation("checkpoint", "model"))
         #expect(FileManager.default.fileExists(atPath: root + "/unlearn/run.h5"))
 
-        let generate = try runGscope(["generate", "--checkpoint", Self.setup.checkpoint, "--tokenizer", "byte",
-                                      "--prompt", "Who", "--max-new-tokens", "2", "--threads", "1", "--json"])
+        let generate = try runGscope([
+            "generate", "--checkpoint", Self.setup.checkpoint, "--tokenizer", "byte",
+            "--prompt", "Who", "--max-new-tokens", "2", "--threads", "1", "--json",
+        ])
         Self.expectWorks(generate, warning: Self.deprecation("checkpoint", "model"))
         #expect(generate.stdout.contains("\"checkpoint\": \"\(Self.setup.checkpoint)\""), "\(generate.stdout)")
 
-        let train = try runGscope(["train", "--data", Self.setup.data, "--split", "forget10", "--tokenizer", "byte",
-                                   "--from", Self.setup.checkpoint, "--steps", "1", "--batch", "2", "--threads", "1",
-                                   "--out", root + "/train"])
+        let train = try runGscope([
+            "train", "--data", Self.setup.data, "--split", "forget10", "--tokenizer", "byte",
+            "--from", Self.setup.checkpoint, "--steps", "1", "--batch", "2", "--threads", "1",
+            "--out", root + "/train",
+        ])
         Self.expectWorks(train, warning: Self.deprecation("from", "model"))
         let settings = try String(contentsOfFile: root + "/train/train.json", encoding: .utf8)
         #expect(settings.contains("\"from\": \"\(Self.setup.checkpoint)\""), "\(settings)")
@@ -100,9 +106,11 @@ struct CommandVocabularyTests {
         Self.expectWorks(unlearn, warning: nil)
 
         // train --model PATH fine-tunes the model at PATH (a GPT checkpoint with the byte vocabulary).
-        let train = try runGscope(["train", "--data", Self.setup.data, "--split", "forget10", "--tokenizer", "byte",
-                                   "--model", Self.setup.checkpoint, "--steps", "1", "--batch", "2", "--threads", "1",
-                                   "--out", root + "/train"])
+        let train = try runGscope([
+            "train", "--data", Self.setup.data, "--split", "forget10", "--tokenizer", "byte",
+            "--model", Self.setup.checkpoint, "--steps", "1", "--batch", "2", "--threads", "1",
+            "--out", root + "/train",
+        ])
         Self.expectWorks(train, warning: nil)
         let start = try Checkpoint.load(from: Self.setup.checkpoint)
         let tuned = try Checkpoint.load(from: root + "/train/checkpoint")
@@ -130,7 +138,9 @@ struct CommandVocabularyTests {
         #expect(bench.stdout.contains("\"model\": \"tiny\""), "\(bench.stdout)")
         let llama = try runGscope(Self.benchStep(["--model", "llama-tiny"]))
         Self.expectWorks(llama, warning: Self.deprecation("model llama-tiny", "arch llama --size llama-tiny"))
-        #expect(llama.stdout.contains("\"model\": \"llama-tiny\"") && llama.stdout.contains("\"weights\": \"random\""), "\(llama.stdout)")
+        #expect(
+            llama.stdout.contains("\"model\": \"llama-tiny\"") && llama.stdout.contains("\"weights\": \"random\""),
+            "\(llama.stdout)")
     }
 
     @Test func archLlamaTrainsALlamaFromScratch() throws {
@@ -150,16 +160,22 @@ struct CommandVocabularyTests {
         let root = temporaryDirectory("vocabulary-conflict")
         let other = root + "/other-checkpoint"
 
-        let unlearn = try runGscope(Self.unlearnStep(["--checkpoint", Self.setup.checkpoint, "--model", other], out: root + "/unlearn"))
-        Self.expectRefused(unlearn, containing: "--checkpoint: \(Self.setup.checkpoint) differs from --model \(other): give --model only")
+        let unlearn = try runGscope(
+            Self.unlearnStep(["--checkpoint", Self.setup.checkpoint, "--model", other], out: root + "/unlearn"))
+        Self.expectRefused(
+            unlearn, containing: "--checkpoint: \(Self.setup.checkpoint) differs from --model \(other): give --model only")
         #expect(!FileManager.default.fileExists(atPath: root + "/unlearn"))
 
-        let generate = try runGscope(["generate", "--checkpoint", Self.setup.checkpoint, "--model", other, "--tokenizer", "byte",
-                                      "--prompt", "Who"])
+        let generate = try runGscope([
+            "generate", "--checkpoint", Self.setup.checkpoint, "--model", other, "--tokenizer", "byte",
+            "--prompt", "Who",
+        ])
         Self.expectRefused(generate, containing: "give --model only")
 
-        let train = try runGscope(["train", "--data", Self.setup.data, "--tokenizer", "byte", "--from", Self.setup.checkpoint,
-                                   "--model", other, "--steps", "1", "--out", root + "/train"])
+        let train = try runGscope([
+            "train", "--data", Self.setup.data, "--tokenizer", "byte", "--from", Self.setup.checkpoint,
+            "--model", other, "--steps", "1", "--out", root + "/train",
+        ])
         Self.expectRefused(train, containing: "--from: \(Self.setup.checkpoint) differs from --model \(other)")
 
         let size = try runGscope(Self.bigramTraining(["--model", "tiny", "--size", "small"], out: root + "/size"))
@@ -171,8 +187,10 @@ struct CommandVocabularyTests {
         Self.expectRefused(bench, containing: "--gguf: \(Self.setup.checkpoint) differs from --model \(other)")
 
         // The same value under both spellings is no conflict.
-        let same = try runGscope(["generate", "--checkpoint", Self.setup.checkpoint, "--model", Self.setup.checkpoint,
-                                  "--tokenizer", "byte", "--prompt", "Who", "--max-new-tokens", "1", "--threads", "1"])
+        let same = try runGscope([
+            "generate", "--checkpoint", Self.setup.checkpoint, "--model", Self.setup.checkpoint,
+            "--tokenizer", "byte", "--prompt", "Who", "--max-new-tokens", "1", "--threads", "1",
+        ])
         Self.expectWorks(same, warning: Self.deprecation("checkpoint", "model"))
     }
 
@@ -198,8 +216,10 @@ struct CommandVocabularyTests {
 
     @Test func enumFlagsTakeOnlyTheirValues() throws {
         guard Self.requireBinary() else { return }
-        let run = try runGscope(["eval", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte",
-                                 "--forget-split", "forget02", "--out", temporaryDirectory("vocabulary-enum")])
+        let run = try runGscope([
+            "eval", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte",
+            "--forget-split", "forget02", "--out", temporaryDirectory("vocabulary-enum"),
+        ])
         #expect(run.status == 64 && run.stderr.contains("forget01") && run.stderr.contains("forget10"), "\(run.stderr)")
         let help = try Self.help(["unlearn"])
         #expect(help.contains("values: forget01, forget05, forget10") && help.contains("values: exact, paper"), "\(help)")
@@ -217,10 +237,15 @@ struct CommandVocabularyTests {
             for option in new { #expect(help.contains(option), "\(command) lacks \(option)") }
         }
         // One help text for --tokenizer, naming all three kinds.
-        for command in [["train"], ["unlearn"], ["eval"], ["generate"], ["score"], ["tokenizer", "encode"], ["data", "inspect"]] {
+        for command in [
+            ["train"], ["unlearn"], ["eval"], ["generate"], ["score"], ["tokenizer", "encode"], ["data", "inspect"],
+        ] {
             let help = try Self.help(command)
-            #expect(help.contains("byte (one token per UTF-8 byte, vocabulary 259), a tokenizer JSON written by `gscope tokenizer train`, or a .gguf model file"),
-                    "\(command): \(help)")
+            #expect(
+                help.contains(
+                    "byte (one token per UTF-8 byte, vocabulary 259), a tokenizer JSON written by `gscope tokenizer train`, or a .gguf model file"
+                ),
+                "\(command): \(help)")
         }
     }
 }

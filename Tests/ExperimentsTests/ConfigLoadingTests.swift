@@ -67,7 +67,8 @@ struct ConfigLoadingTests {
         #expect(c.data.maxLength == 128 && c.data.tokenizer == "runs/synthetic/tokenizer.json")
         #expect(c.objective.forget == .init(NPO.self) && c.objective.retain == .init())
         #expect(c.objective.forgetWeight == 1 && c.objective.retainWeight == 1)
-        #expect(c.optimizer == .init(name: .adamw, lr: 1e-5, weightDecay: 0.01, betas: [0.9, 0.999], eps: 1e-8, maxGradNorm: nil))
+        #expect(
+            c.optimizer == .init(name: .adamw, lr: 1e-5, weightDecay: 0.01, betas: [0.9, 0.999], eps: 1e-8, maxGradNorm: nil))
         #expect(c.schedule == .init(name: .constant, warmupSteps: 0))
         #expect(c.run.length == .steps(20) && c.run.forgetBatch == 4 && c.run.retainBatch == 4)
         #expect(c.run.checkpointEvery == 0 && c.run.recordEvery == 1 && c.run.out == "runs/experiment")
@@ -89,22 +90,44 @@ struct ConfigLoadingTests {
         let text = ExperimentConfig.defaults.resolvedYAML
         let topLevel = text.split(separator: "\n").filter { !$0.hasPrefix(" ") }.map { $0.split(separator: ":")[0] }
         #expect(topLevel == ["name", "seed", "threads", "model", "data", "objective", "optimizer", "schedule", "run", "eval"])
-        #expect(text.contains("objective:\n  forget:\n    name: npo\n    beta: 0.1\n  retain:\n    name: none\n  forget_weight: 1.0\n"),
-                "the objective's own parameters, at their defaults, and nothing else")
-        for line in ["  retain_split: retain99", "  lr: 1.0e-05",
-                     "  betas: [0.9, 0.999]", "  eps: 1.0e-08", "  max_grad_norm: null", "  epochs: null",
-                     "  forget_weight: 1.0", "  out: runs/experiment", "  markov_seed: 0"] {
+        #expect(
+            text.contains(
+                "objective:\n  forget:\n    name: npo\n    beta: 0.1\n  retain:\n    name: none\n  forget_weight: 1.0\n"),
+            "the objective's own parameters, at their defaults, and nothing else")
+        for line in [
+            "  retain_split: retain99", "  lr: 1.0e-05",
+            "  betas: [0.9, 0.999]", "  eps: 1.0e-08", "  max_grad_norm: null", "  epochs: null",
+            "  forget_weight: 1.0", "  out: runs/experiment", "  markov_seed: 0",
+        ] {
             #expect(text.contains(line + "\n"), "missing \(line)")
         }
-        #expect(text.contains("run:\n  steps: 20\n  epochs: null\n  forget_batch: 4\n  retain_batch: 4\n  checkpoint_every: 0\n  record_every: 1\n  geffect_retain_size: 100\n  geffect_forget_size: 0\n  risk_sets: []\n  geffect_mode: exact\n  chunk: 16\n  out: runs/experiment\n"))
-        #expect(text.hasSuffix("eval:\n  every: 0\n  generate: true\n  retain_model: null\n  holdout_split: null\n  max_new_tokens: 200\n  markov_test_size: 256\n"))
+        #expect(
+            text.contains(
+                "run:\n  steps: 20\n  epochs: null\n  forget_batch: 4\n  retain_batch: 4\n  checkpoint_every: 0\n  record_every: 1\n  geffect_retain_size: 100\n  geffect_forget_size: 0\n  risk_sets: []\n  geffect_mode: exact\n  chunk: 16\n  out: runs/experiment\n"
+            ))
+        #expect(
+            text.hasSuffix(
+                "eval:\n  every: 0\n  generate: true\n  retain_model: null\n  holdout_split: null\n  max_new_tokens: 200\n  markov_test_size: 256\n"
+            ))
         #expect(text.split(separator: "\n").count == 52, "one line per key and section")
     }
 
     @Test func aFullFileRoundTripsThroughResolvedYAML() throws {
         let c = try ExperimentConfig.load(yaml: full, file: "full.yaml")
-        #expect(c.objective.forget == .init(WTNPO.self, { var p = WTNPO.Parameters(); p.beta = 4; p.alpha = 1.5; return p }()))
-        #expect(c.objective.retain == .init(RepresentationRetention.self, { var p = RepresentationRetention.Parameters(); p.layer = 2; return p }()))
+        #expect(
+            c.objective.forget
+                == .init(
+                    WTNPO.self,
+                    {
+                        var p = WTNPO.Parameters(); p.beta = 4; p.alpha = 1.5; return p
+                    }()))
+        #expect(
+            c.objective.retain
+                == .init(
+                    RepresentationRetention.self,
+                    {
+                        var p = RepresentationRetention.Parameters(); p.layer = 2; return p
+                    }()))
         #expect(c.optimizer.betas == [0.8, 0.95] && c.optimizer.eps == 1e-6 && c.optimizer.maxGradNorm == 1)
         #expect(c.run.length == .epochs(3) && c.run.out == "out/full" && c.data.retainSplit == .retain90)
         let text = c.resolvedYAML
@@ -127,11 +150,13 @@ struct ConfigLoadingTests {
     }
 
     @Test func overridesSetNestedKeysListsAndNames() throws {
-        let c = try ExperimentConfig.load(yaml: full, file: "full.yaml", overrides: [
-            "objective.forget.beta=0.5", "run.epochs=null", "run.steps=40", "optimizer.betas=[0.9,0.95]",
-            "data.forget_split=forget10", "objective.retain.name=kl", "objective.retain.layer=null",
-            "optimizer.max_grad_norm=null", "name=renamed", "optimizer.lr=1e-3",
-        ])
+        let c = try ExperimentConfig.load(
+            yaml: full, file: "full.yaml",
+            overrides: [
+                "objective.forget.beta=0.5", "run.epochs=null", "run.steps=40", "optimizer.betas=[0.9,0.95]",
+                "data.forget_split=forget10", "objective.retain.name=kl", "objective.retain.layer=null",
+                "optimizer.max_grad_norm=null", "name=renamed", "optimizer.lr=1e-3",
+            ])
         #expect(c.objective.forget["beta"] == 0.5 && c.objective.forget["alpha"] == 1.5)
         #expect(c.run.length == .steps(40))
         #expect(c.optimizer.betas == [0.9, 0.95] && c.optimizer.maxGradNorm == nil && c.optimizer.lr == 1e-3)
@@ -195,7 +220,9 @@ struct ConfigLoadingTests {
     @Test func unknownNamesListTheAcceptedOnes() throws {
         let e = try #require(S.loadError("objective:\n  forget:\n    name: npx\n"))
         #expect(e.kind == .unknownName && e.line == 3 && e.keyPath == "objective.forget.name")
-        #expect(e.message == "unknown forget objective 'npx' (expected one of: " + ObjectiveRegistry.forgetNames.joined(separator: ", ") + ")")
+        #expect(
+            e.message == "unknown forget objective 'npx' (expected one of: "
+                + ObjectiveRegistry.forgetNames.joined(separator: ", ") + ")")
         #expect(ObjectiveRegistry.retainNames.first == "none")
         let cases: [(String, String, String)] = [
             ("objective.retain.name=l2", "objective.retain.name", "unknown retain term 'l2'"),
@@ -284,7 +311,8 @@ struct ConfigLoadingTests {
         #expect(mid.line == 2 && mid.column == 8 && mid.description.hasPrefix("test.yaml:2:8: "), "\(mid)")
         // An override has no line in the file, so no column either.
         let override = try #require(S.loadError("", ["run.steps=[1"]))
-        #expect(override.line == nil && override.column == nil && override.description.hasPrefix("test.yaml: --set"), "\(override)")
+        #expect(
+            override.line == nil && override.column == nil && override.description.hasPrefix("test.yaml: --set"), "\(override)")
     }
 
     /// Thread counts outside 1…256 are refused by the config, naming the key (issue 15, finding 4:

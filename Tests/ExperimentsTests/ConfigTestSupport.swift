@@ -6,9 +6,9 @@ enum ConfigTestSupport {
     /// The repository root, found from this source file's path (`#filePath`).
     static var repositoryRoot: String {
         URL(fileURLWithPath: #filePath)   // Tests/ExperimentsTests/ConfigTestSupport.swift
-            .deletingLastPathComponent()  // Tests/ExperimentsTests
-            .deletingLastPathComponent()  // Tests
-            .deletingLastPathComponent()  // the root
+            .deletingLastPathComponent()   // Tests/ExperimentsTests
+            .deletingLastPathComponent()   // Tests
+            .deletingLastPathComponent()   // the root
             .path
     }
 

@@ -18,9 +18,11 @@ struct CrashSafetyTests {
         let setup = UnlearningRunTests.setup, out = temporaryDirectory("crash") + "/run"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.gscope)
-        process.arguments = ["unlearn", "--model", setup.checkpoint, "--data", setup.data, "--tokenizer", "byte",
-                             "--forget-split", "forget10", "--steps", "100000", "--threads", "1", "--out", out,
-                             "--set", "data.max_length=320", "--set", "run.geffect_retain_size=8", "--quiet"]
+        process.arguments = [
+            "unlearn", "--model", setup.checkpoint, "--data", setup.data, "--tokenizer", "byte",
+            "--forget-split", "forget10", "--steps", "100000", "--threads", "1", "--out", out,
+            "--set", "data.max_length=320", "--set", "run.geffect_retain_size=8", "--quiet",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -53,7 +55,8 @@ struct CrashSafetyTests {
             #expect(values.count >= steps.count && values.prefix(steps.count).allSatisfy(\.isFinite), "\(name)")
         }
         let instance = try root.read("geffect/forget/instance", as: Double.self)
-        #expect(instance.shape[0] >= steps.count && instance.values.prefix(steps.count * instance.shape[1]).allSatisfy(\.isFinite))
+        #expect(
+            instance.shape[0] >= steps.count && instance.values.prefix(steps.count * instance.shape[1]).allSatisfy(\.isFinite))
         #expect(try root.read("train/step", as: Int64.self).values.count >= steps.count - 1)
     }
 }

@@ -9,9 +9,9 @@ import Testing
 @Suite struct DocumentationTests {
     /// The repository root, found from this source file's path (`#filePath`).
     static let root = URL(fileURLWithPath: #filePath)   // Tests/ExperimentsTests/DocumentationTests.swift
-        .deletingLastPathComponent()                     // Tests/ExperimentsTests
-        .deletingLastPathComponent()                     // Tests
-        .deletingLastPathComponent()                     // the root
+        .deletingLastPathComponent()   // Tests/ExperimentsTests
+        .deletingLastPathComponent()   // Tests
+        .deletingLastPathComponent()   // the root
 
     /// The pages checked, as paths relative to the root.
     static var pages: [String] {
@@ -39,18 +39,20 @@ import Testing
 
     /// GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens.
     static func anchor(ofHeading heading: String) -> String {
-        String(heading.lowercased().compactMap { c -> Character? in
-            if c == " " { return "-" }
-            return c.isLetter || c.isNumber || c == "-" || c == "_" ? c : nil
-        })
+        String(
+            heading.lowercased().compactMap { c -> Character? in
+                if c == " " { return "-" }
+                return c.isLetter || c.isNumber || c == "-" || c == "_" ? c : nil
+            })
     }
 
     /// The anchors of a page's `#` headings.
     static func anchors(in text: String) -> Set<String> {
-        Set(text.components(separatedBy: "\n").compactMap { line in
-            guard let match = line.wholeMatch(of: /[#]{1,6}\s+(.+)/) else { return nil }
-            return anchor(ofHeading: String(match.1).trimmingCharacters(in: .whitespaces))
-        })
+        Set(
+            text.components(separatedBy: "\n").compactMap { line in
+                guard let match = line.wholeMatch(of: /[#]{1,6}\s+(.+)/) else { return nil }
+                return anchor(ofHeading: String(match.1).trimmingCharacters(in: .whitespaces))
+            })
     }
 
     @Test func everyRelativeLinkAndFigureResolves() throws {
@@ -82,17 +84,22 @@ import Testing
                 stray.append("\(page):\(index + 1): \(line.trimmingCharacters(in: .whitespaces).prefix(100))")
             }
         }
-        #expect(stray.isEmpty, "e_u or e_r instead of e_forget or e_retain in \(stray.count) lines:\n\(stray.joined(separator: "\n"))")
+        #expect(
+            stray.isEmpty, "e_u or e_r instead of e_forget or e_retain in \(stray.count) lines:\n\(stray.joined(separator: "\n"))"
+        )
     }
 
     @Test func theReadmeKeepsTheObjectivesTableMarkers() throws {
         let lines = try Self.text(of: "README.md").components(separatedBy: "\n")
         let begins = lines.indices.filter { lines[$0] == "<!-- objectives:begin -->" }
         let ends = lines.indices.filter { lines[$0] == "<!-- objectives:end -->" }
-        try #require(begins.count == 1 && ends.count == 1,
-                     "README.md has \(begins.count) begin and \(ends.count) end markers of the objectives table; one of each is expected")
+        try #require(
+            begins.count == 1 && ends.count == 1,
+            "README.md has \(begins.count) begin and \(ends.count) end markers of the objectives table; one of each is expected")
         try #require(begins[0] < ends[0], "the objectives table's end marker comes before its begin marker")
         let rows = lines[(begins[0] + 1)..<ends[0]].filter { $0.hasPrefix("|") }
-        #expect(rows.count >= 3, "between the markers are \(rows.count) table lines: a header, its rule and at least one row are expected")
+        #expect(
+            rows.count >= 3,
+            "between the markers are \(rows.count) table lines: a header, its rule and at least one row are expected")
     }
 }

@@ -23,22 +23,29 @@ struct FineTuneCommandTests {
         let (pretrained, model) = tinyLlamaCheckpoint("fine-tune-from", seed: 5)
 
         let out = temporaryDirectory("fine-tune-out")
-        let train = try Self.gscope(["train", "--data", data, "--split", "forget10", "--tokenizer", "byte", "--model", pretrained,
-                                     "--steps", "3", "--batch", "4", "--lr", "1e-3", "--threads", "1", "--out", out])
+        let train = try Self.gscope([
+            "train", "--data", data, "--split", "forget10", "--tokenizer", "byte", "--model", pretrained,
+            "--steps", "3", "--batch", "4", "--lr", "1e-3", "--threads", "1", "--out", out,
+        ])
         #expect(train.status == 0, "\(train.output)")
         let tuned = try #require(try Checkpoint.loadModel(from: out + "/checkpoint") as? Llama)
         #expect(tuned.config == model.config && tuned.parameters.array != model.parameters.array)
         let settings = try String(contentsOfFile: out + "/train.json", encoding: .utf8)
         #expect(settings.contains("\"from\": \"\(pretrained)\""))
 
-        let generate = try Self.gscope(["generate", "--model", out + "/checkpoint", "--tokenizer", "byte",
-                                        "--question", "Who is she?", "--max-new-tokens", "5", "--json"])
+        let generate = try Self.gscope([
+            "generate", "--model", out + "/checkpoint", "--tokenizer", "byte",
+            "--question", "Who is she?", "--max-new-tokens", "5", "--json",
+        ])
         #expect(generate.status == 0, "\(generate.output)")
         #expect(generate.output.contains("\"kind\": \"question\""))
 
         // Shape options do not go with a model to load.
-        let refused = try Self.gscope(["train", "--data", data, "--tokenizer", "byte", "--model", pretrained, "--size", "small",
-                                       "--steps", "1", "--out", out])
-        #expect(refused.status != 0 && refused.output.contains("brings its own architecture: leave out --size"), "\(refused.output)")
+        let refused = try Self.gscope([
+            "train", "--data", data, "--tokenizer", "byte", "--model", pretrained, "--size", "small",
+            "--steps", "1", "--out", out,
+        ])
+        #expect(
+            refused.status != 0 && refused.output.contains("brings its own architecture: leave out --size"), "\(refused.output)")
     }
 }

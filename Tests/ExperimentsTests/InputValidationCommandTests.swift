@@ -21,12 +21,16 @@ struct InputValidationCommandTests {
     }
 
     /// One line on standard error, starting `gscope: `, and no Foundation dump.
-    static func expectOneLine(_ run: GscopeRun, status: Int32, containing fragments: [String],
-                              sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectOneLine(
+        _ run: GscopeRun, status: Int32, containing fragments: [String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(!run.signalled && run.status == status, "status \(run.status): \(run.stderr)", sourceLocation: sourceLocation)
         let lines = run.stderr.split(separator: "\n")
         #expect(lines.count == 1 && run.stderr.hasPrefix("gscope: "), "\(run.stderr)", sourceLocation: sourceLocation)
-        #expect(!run.stderr.contains("Error Domain") && !run.stderr.contains("UserInfo"), "\(run.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            !run.stderr.contains("Error Domain") && !run.stderr.contains("UserInfo"), "\(run.stderr)",
+            sourceLocation: sourceLocation)
         for f in fragments { #expect(run.stderr.contains(f), "'\(run.stderr)' lacks '\(f)'", sourceLocation: sourceLocation) }
     }
 
@@ -34,20 +38,26 @@ struct InputValidationCommandTests {
     @Test func threadCountsOutOfRangeExit2() throws {
         guard Self.requireBinary() else { return }
         let out = temporaryDirectory("threads")
-        let score = try runGscope(["score", "--model", Self.setup.checkpoint, "--tokenizer", "byte", "--text", "hello", "--threads", "257"])
+        let score = try runGscope([
+            "score", "--model", Self.setup.checkpoint, "--tokenizer", "byte", "--text", "hello", "--threads", "257",
+        ])
         Self.expectOneLine(score, status: 2, containing: ["--threads: must be between 1 and 256, got 257"])
-        let unlearn = try runGscope(["unlearn", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte",
-                                     "--threads", "300", "--out", out + "/run"])
+        let unlearn = try runGscope([
+            "unlearn", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte",
+            "--threads", "300", "--out", out + "/run",
+        ])
         Self.expectOneLine(unlearn, status: 2, containing: ["threads: must be between 1 and 256, got 300"])
         #expect(!FileManager.default.fileExists(atPath: out + "/run"))
     }
 
     /// Finding 8a: `data.max_length: 1` cut every answer away and the run "succeeded" on zero losses.
     @Test func aForgetSetWithoutAnswerTokensRefusesToStart() throws {
-        let config = try ExperimentConfig.load(yaml: "", overrides: [
-            "model.checkpoint=\(Self.setup.checkpoint)", "data.dir=\(Self.setup.data)", "data.tokenizer=byte",
-            "data.max_length=1", "run.steps=1",
-        ])
+        let config = try ExperimentConfig.load(
+            yaml: "",
+            overrides: [
+                "model.checkpoint=\(Self.setup.checkpoint)", "data.dir=\(Self.setup.data)", "data.tokenizer=byte",
+                "data.max_length=1", "run.steps=1",
+            ])
         #expect {
             _ = try UnlearningExperiment(config: config)
         } throws: { error in
@@ -55,8 +65,10 @@ struct InputValidationCommandTests {
         }
         guard Self.requireBinary() else { return }
         let out = temporaryDirectory("max-length") + "/run"
-        let run = try runGscope(["unlearn", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte",
-                                 "--steps", "1", "--set", "data.max_length=1", "--out", out])
+        let run = try runGscope([
+            "unlearn", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte",
+            "--steps", "1", "--set", "data.max_length=1", "--out", out,
+        ])
         Self.expectOneLine(run, status: 2, containing: ["forget01.json", "max_length"])
         #expect(!FileManager.default.fileExists(atPath: out + "/run.h5"))
     }
@@ -69,8 +81,10 @@ struct InputValidationCommandTests {
         var parameters = loaded.parameters
         for i in stride(from: 0, to: parameters.count, by: 7) { parameters[i] = .nan }
         try Checkpoint.save(config: loaded.config, parameters: parameters, to: root + "/checkpoint")
-        let run = try runGscope(["eval", "--model", root + "/checkpoint", "--data", Self.setup.data, "--tokenizer", "byte",
-                                 "--no-generate", "--threads", "1", "--out", root + "/eval"])
+        let run = try runGscope([
+            "eval", "--model", root + "/checkpoint", "--data", Self.setup.data, "--tokenizer", "byte",
+            "--no-generate", "--threads", "1", "--out", root + "/eval",
+        ])
         Self.expectOneLine(run, status: 1, containing: ["is nan", "NaN or infinity", "nothing was evaluated"])
         #expect(!FileManager.default.fileExists(atPath: root + "/eval/eval.json"))
     }
@@ -80,10 +94,14 @@ struct InputValidationCommandTests {
         guard Self.requireBinary() else { return }
         // /dev/null is a file, so nothing can be created under it (also for root).
         let commands: [[String]] = [
-            ["eval", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte", "--no-generate",
-             "--threads", "1", "--out", "/dev/null/eval"],
-            ["unlearn", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte", "--steps", "1",
-             "--threads", "1", "--out", "/dev/null/run"],
+            [
+                "eval", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte", "--no-generate",
+                "--threads", "1", "--out", "/dev/null/eval",
+            ],
+            [
+                "unlearn", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte", "--steps", "1",
+                "--threads", "1", "--out", "/dev/null/run",
+            ],
             ["data", "synth", "--authors", "10", "--out", "/dev/null/synth"],
         ]
         for arguments in commands {

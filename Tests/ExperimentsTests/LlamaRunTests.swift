@@ -14,11 +14,13 @@ struct LlamaRunTests {
         let (checkpoint, model) = tinyLlamaCheckpoint("llama-run-checkpoint", seed: 4)
 
         let out = temporaryDirectory("llama-run-out")
-        let experimentConfig = try ExperimentConfig.load(yaml: "", overrides: [
-            "model.checkpoint=\(checkpoint)", "data.dir=\(data)", "data.tokenizer=byte", "data.forget_split=forget10",
-            "data.max_length=320", "run.geffect_retain_size=8", "run.steps=2", "optimizer.lr=1.0e-3", "run.out=\(out)",
-            "objective.forget.name=npo", "objective.retain.name=gd",
-        ])
+        let experimentConfig = try ExperimentConfig.load(
+            yaml: "",
+            overrides: [
+                "model.checkpoint=\(checkpoint)", "data.dir=\(data)", "data.tokenizer=byte", "data.forget_split=forget10",
+                "data.max_length=320", "run.geffect_retain_size=8", "run.steps=2", "optimizer.lr=1.0e-3", "run.out=\(out)",
+                "objective.forget.name=npo", "objective.retain.name=gd",
+            ])
         let experiment = try UnlearningExperiment(config: experimentConfig)
         _ = try experiment.run(into: out) { _, _ in }
 

@@ -58,7 +58,9 @@ struct ObjectiveConfigTests {
     @Test func leftOutParametersTakeTheObjectivesDefaults() throws {
         let c = try ExperimentConfig.load(yaml: "", overrides: ["objective.forget.name=wtnpo", "objective.retain.name=rr"])
         #expect(c.objective.forget["beta"] == WTNPO.Parameters().beta && c.objective.forget["alpha"] == WTNPO.Parameters().alpha)
-        #expect(c.resolvedYAML.contains("  forget:\n    name: wtnpo\n    beta: 4.0\n    alpha: 1.5\n  retain:\n    name: rr\n    layer: null\n"))
+        #expect(
+            c.resolvedYAML.contains(
+                "  forget:\n    name: wtnpo\n    beta: 4.0\n    alpha: 1.5\n  retain:\n    name: rr\n    layer: null\n"))
         #expect(try ExperimentConfig.load(yaml: c.resolvedYAML) == c)
     }
 }

@@ -12,7 +12,8 @@ struct ReadmeObjectiveTableTests {
         let start = try #require(readme.range(of: begin), "README.md has the begin marker")
         let stop = try #require(readme.range(of: end, range: start.upperBound..<readme.endIndex), "and the end marker after it")
         let committed = String(readme[start.upperBound..<stop.lowerBound])
-        #expect(committed == ObjectiveDescription.markdownTables,
-                "README.md's objective tables are stale: replace them by the output of `gscope objectives --markdown`")
+        #expect(
+            committed == ObjectiveDescription.markdownTables,
+            "README.md's objective tables are stale: replace them by the output of `gscope objectives --markdown`")
     }
 }

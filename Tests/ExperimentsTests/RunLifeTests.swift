@@ -13,9 +13,11 @@ struct RunLifeTests {
 
     /// `gscope unlearn` on the synthetic setup with `extra` arguments (steps, --out, …).
     static func arguments(_ extra: [String]) -> [String] {
-        ["unlearn", "--model", setup.checkpoint, "--data", setup.data, "--tokenizer", "byte",
-         "--forget-split", "forget10", "--threads", "1", "--set", "data.max_length=320",
-         "--set", "run.geffect_retain_size=8", "--quiet"] + extra
+        [
+            "unlearn", "--model", setup.checkpoint, "--data", setup.data, "--tokenizer", "byte",
+            "--forget-split", "forget10", "--threads", "1", "--set", "data.max_length=320",
+            "--set", "run.geffect_retain_size=8", "--quiet",
+        ] + extra
     }
 
     /// A started gscope process whose standard error is collected in a file.
@@ -160,15 +162,20 @@ struct RunLifeTests {
         guard Self.binaryIsThere else { return }
         for lr in ["1e3", "1e12"] {
             let out = temporaryDirectory("runlife-diverge") + "/run"
-            let (status, lines) = try Self.run(Self.arguments(["--steps", "6", "--objective", "ga", "--set", "optimizer.name=sgd",
-                                                               "--lr", lr, "--out", out]))
+            let (status, lines) = try Self.run(
+                Self.arguments([
+                    "--steps", "6", "--objective", "ga", "--set", "optimizer.name=sgd",
+                    "--lr", lr, "--out", out,
+                ]))
             #expect(status == 1)
             #expect(lines.count == 1 && lines[0].hasPrefix("gscope: ga diverged at step "), "\(lines)")
             let root = try H5File.open(out + "/run.h5").root
             let runStatus = try root.stringAttribute("status")
             #expect(runStatus.hasPrefix("diverged at step ") && lines.first?.contains(runStatus) == true, "\(runStatus)")
-            for name in ["loss/total", "risk/forget/value", "geffect/forget/total", "geffect/forget/tensor", "geffect/forget/instance",
-                         "geffect/forget/token", "pgeffect/forget/instance", "geffect/retain/token", "train/loss/total", "train/grad_norm"] {
+            for name in [
+                "loss/total", "risk/forget/value", "geffect/forget/total", "geffect/forget/tensor", "geffect/forget/instance",
+                "geffect/forget/token", "pgeffect/forget/instance", "geffect/retain/token", "train/loss/total", "train/grad_norm",
+            ] {
                 let values = try root.read(name, as: Double.self).values
                 let bad = values.filter { !$0.isFinite }.count
                 #expect(bad == 0, "lr \(lr): \(name) holds \(bad) non-finite values of \(values.count)")
@@ -185,11 +192,13 @@ struct RunLifeTests {
         }
         for size in [3_000, 40_000, 120_000, 200_000, 260_000] {
             let out = temporaryDirectory("runlife-full") + "/run"
-            let (status, lines) = try Self.run(Self.arguments(["--steps", "3", "--out", out]),
-                                               launcher: ["/usr/bin/prlimit", "--fsize=\(size)"])
+            let (status, lines) = try Self.run(
+                Self.arguments(["--steps", "3", "--out", out]),
+                launcher: ["/usr/bin/prlimit", "--fsize=\(size)"])
             #expect(status == 1, "limit \(size): ended by \(status.map { "exit \($0)" } ?? "a signal")")
-            #expect(lines.count == 1 && lines[0].hasPrefix("gscope: \(out)/") && lines[0].hasSuffix("File too large"),
-                    "limit \(size): \(lines)")
+            #expect(
+                lines.count == 1 && lines[0].hasPrefix("gscope: \(out)/") && lines[0].hasSuffix("File too large"),
+                "limit \(size): \(lines)")
         }
     }
 
@@ -206,8 +215,10 @@ struct RunLifeTests {
             let out = mountPoint + "/run"
             let (status, lines) = try Self.run(Self.arguments(["--steps", "3", "--out", out]))
             #expect(status == 1, "\(kib) KiB: ended by \(status.map { "exit \($0)" } ?? "a signal")")
-            #expect(lines.count == 1 && lines[0].hasPrefix("gscope: ") && lines[0].contains(out)
-                    && (lines[0].hasSuffix("No space left on device") || lines[0].contains("enough space")), "\(kib) KiB: \(lines)")
+            #expect(
+                lines.count == 1 && lines[0].hasPrefix("gscope: ") && lines[0].contains(out)
+                    && (lines[0].hasSuffix("No space left on device") || lines[0].contains("enough space")),
+                "\(kib) KiB: \(lines)")
         }
     }
 
@@ -223,7 +234,9 @@ struct RunLifeTests {
                 let root = try H5File.open(out + "/run.h5").root
                 let steps = try root.read("steps", as: Int64.self).values.count
                 if first < 0 { first = steps } else if steps > first { grew = true }
-                for name in ["geffect/forget/token", "geffect/forget/tensor", "train/loss/total", "weights/token", "instance_nll"] {
+                for name in [
+                    "geffect/forget/token", "geffect/forget/tensor", "train/loss/total", "weights/token", "instance_nll",
+                ] {
                     _ = try root.read(name, as: Double.self)
                 }
                 #expect(try root.stringAttribute("status") == "running")

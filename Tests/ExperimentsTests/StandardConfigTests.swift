@@ -36,7 +36,10 @@ struct StandardConfigTests {
             let committed = try? String(contentsOfFile: root + "/data/configs/" + file.path, encoding: .utf8)
             if committed != file.text { stale.append(file.path) }
         }
-        #expect(stale.isEmpty, "\(stale.count) files differ from the generated text (first: \(stale.first ?? "")); run gscope objectives --write-configs data/configs")
+        #expect(
+            stale.isEmpty,
+            "\(stale.count) files differ from the generated text (first: \(stale.first ?? "")); run gscope objectives --write-configs data/configs"
+        )
     }
 
     @Test func everyFileLoadsValidatesAndRoundTrips() throws {
@@ -88,7 +91,8 @@ struct StandardConfigTests {
         let f = c.objective.forget
         switch forget {
         case "npo": #expect(f["beta"] == (tofu ? 0.1 : 1))
-        case "simnpo": #expect((f["beta"] == 2.5 || (tofu && c.data.forgetSplit == .forget10 && f["beta"] == 4.5)) && f["gamma"] == 0)
+        case "simnpo":
+            #expect((f["beta"] == 2.5 || (tofu && c.data.forgetSplit == .forget10 && f["beta"] == 4.5)) && f["gamma"] == 0)
         case "wga": #expect(f["alpha"] == 1)
         case "tnpo": #expect(f["beta"] == 4)
         case "wtnpo": #expect(f["beta"] == 4 && f["alpha"] == 1.5)
@@ -97,7 +101,8 @@ struct StandardConfigTests {
         case "rmu": #expect(f["layer"] == nil && f["c"] == 2)
         case "undial": #expect(f["beta"] == 10)
         case "ga", "po": #expect(f.parameters is NoParameters)
-        default: #expect(f.parameters.isEqual(to: f.term.defaultParameters), "\(file): a new objective's configs use its defaults")
+        default:
+            #expect(f.parameters.isEqual(to: f.term.defaultParameters), "\(file): a new objective's configs use its defaults")
         }
     }
 }

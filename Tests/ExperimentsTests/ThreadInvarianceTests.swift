@@ -10,16 +10,18 @@ import TestSupport
 @Suite("Thread-count invariance", .serialized)
 struct ThreadInvarianceTests {
     @Test func anUnlearningRunIsTheSameAtEveryWorkerCount() throws {
-        let differences = try withCPUBurners(2) { try differencesAcrossWorkerCounts {
-            let (out, experiment) = try UnlearningRunTests.run(
-                ["objective.forget.name=npo", "objective.retain.name=gd", "eval.every=5", "eval.max_new_tokens=12"],
-                steps: 5, out: temporaryDirectory("threads-run"))
-            defer { try? FileManager.default.removeItem(atPath: out) }
-            let file = try H5File.open(out + "/run.h5")
-            defer { try? file.close() }
-            return try Self.numbers(in: file.root, at: "")
-                + [("final parameters", experiment.unlearner.model.parameters.array.doubles)]
-        } }
+        let differences = try withCPUBurners(2) {
+            try differencesAcrossWorkerCounts {
+                let (out, experiment) = try UnlearningRunTests.run(
+                    ["objective.forget.name=npo", "objective.retain.name=gd", "eval.every=5", "eval.max_new_tokens=12"],
+                    steps: 5, out: temporaryDirectory("threads-run"))
+                defer { try? FileManager.default.removeItem(atPath: out) }
+                let file = try H5File.open(out + "/run.h5")
+                defer { try? file.close() }
+                return try Self.numbers(in: file.root, at: "")
+                    + [("final parameters", experiment.unlearner.model.parameters.array.doubles)]
+            }
+        }
         #expect(differences.isEmpty, "\(differences)")
     }
 

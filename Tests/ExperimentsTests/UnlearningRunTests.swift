@@ -18,18 +18,23 @@ struct UnlearningRunTests {
     static func run(_ objective: [String], steps: Int = 3, out: String = temporaryDirectory("unlearn-out")) throws
         -> (String, UnlearningExperiment)
     {
-        let config = try ExperimentConfig.load(yaml: "", overrides: [
-            "model.checkpoint=\(setup.checkpoint)", "data.dir=\(setup.data)", "data.tokenizer=byte",
-            "data.forget_split=forget10", "data.max_length=320", "run.geffect_retain_size=8", "run.steps=\(steps)", "optimizer.lr=1.0e-3", "run.out=\(out)",
-        ] + objective)
+        let config = try ExperimentConfig.load(
+            yaml: "",
+            overrides: [
+                "model.checkpoint=\(setup.checkpoint)", "data.dir=\(setup.data)", "data.tokenizer=byte",
+                "data.forget_split=forget10", "data.max_length=320", "run.geffect_retain_size=8", "run.steps=\(steps)",
+                "optimizer.lr=1.0e-3", "run.out=\(out)",
+            ] + objective)
         let experiment = try UnlearningExperiment(config: config)
         _ = try experiment.run(into: out) { _, _ in }
         return (out, experiment)
     }
 
     @Test func theRunFileHoldsEveryStep() throws {
-        let (out, experiment) = try Self.run(["objective.forget.name=npo", "objective.retain.name=kl", "run.checkpoint_every=2",
-                                              "run.risk_sets=[world_facts]"])
+        let (out, experiment) = try Self.run([
+            "objective.forget.name=npo", "objective.retain.name=kl", "run.checkpoint_every=2",
+            "run.risk_sets=[world_facts]",
+        ])
         let file = try H5File.open(out + "/run.h5")
         let root = file.root
         // Every optimiser step, about its own batch.
@@ -96,14 +101,17 @@ struct UnlearningRunTests {
             let out = temporaryDirectory("unlearn-same")
             func files() throws -> [Data] {
                 _ = try Self.run(["objective.forget.name=idkdpo"], out: out)
-                let bytes = try ["run.h5", "checkpoint/model.safetensors"].map { try Data(contentsOf: URL(fileURLWithPath: out + "/" + $0)) }
+                let bytes = try ["run.h5", "checkpoint/model.safetensors"].map {
+                    try Data(contentsOf: URL(fileURLWithPath: out + "/" + $0))
+                }
                 try FileManager.default.removeItem(atPath: out)
                 return bytes
             }
             let first = try files(), second = try files()
             #expect(first[0] == second[0], "run.h5 differs")
             #expect(first[1] == second[1], "checkpoint differs")
-            let created = try H5File.open(try Self.run(["objective.forget.name=ga"], steps: 1).0 + "/run.h5").root.stringAttribute("created")
+            let created = try H5File.open(try Self.run(["objective.forget.name=ga"], steps: 1).0 + "/run.h5").root
+                .stringAttribute("created")
             #expect(created == "2025-11-30T00:00:00Z")
         }
     }
@@ -122,7 +130,8 @@ struct UnlearningRunTests {
             let subsetLoss = try subset.read("train/loss/total", as: Double.self).values
             #expect(loss.count == 4 && loss == subsetLoss)
             let index = try subset.read("data/forget/index", as: Int64.self).values.map(Int.init)
-            let weights = try all.read("weights/instance", as: Double.self), measured = try subset.read("weights/instance", as: Double.self)
+            let weights = try all.read("weights/instance", as: Double.self),
+                measured = try subset.read("weights/instance", as: Double.self)
             #expect(measured.shape == [5, 8])
             for step in 0..<5 {
                 for (k, i) in index.enumerated() {
@@ -136,21 +145,27 @@ struct UnlearningRunTests {
     /// `run.geffect_mode: paper` records totals, tensors, groups and weights, but no per-instance
     /// shares and no update effects.
     @Test func thePapersModeRecordsWhatItMeasures() throws {
-        let (out, _) = try Self.run(["objective.forget.name=npo", "objective.retain.name=gd", "run.geffect_mode=paper"], steps: 2)
+        let (out, _) = try Self.run(
+            ["objective.forget.name=npo", "objective.retain.name=gd", "run.geffect_mode=paper"], steps: 2)
         let root = try H5File.open(out + "/run.h5").root
         #expect(try root.stringAttribute("geffect_mode") == "paper")
         #expect(try root.read("geffect/retain/total", as: Double.self).values.allSatisfy(\.isFinite))
         #expect(try root.read("geffect/forget/group", as: Double.self).shape == [3, 5])
         #expect(try root.read("weights/instance", as: Double.self).shape == [3, 40])
         let geffect = try root.group("geffect/forget")
-        #expect(!geffect.contains("instance") && !geffect.contains("token") && !root.contains("update_effect") && !root.contains("pgeffect"))
+        #expect(
+            !geffect.contains("instance") && !geffect.contains("token") && !root.contains("update_effect")
+                && !root.contains("pgeffect"))
     }
 
     /// `eval.every`: TOFU's suite at steps 0, every k and the last, one row each under /eval, and
     /// each report's JSON under /eval/step-NNNNNN.
     @Test func evaluationDuringTheRun() throws {
-        let (out, _) = try Self.run(["objective.forget.name=ga", "eval.every=2", "eval.generate=false",
-                                     "eval.retain_model=\(Self.setup.checkpoint)", "run.record_every=0"], steps: 3)
+        let (out, _) = try Self.run(
+            [
+                "objective.forget.name=ga", "eval.every=2", "eval.generate=false",
+                "eval.retain_model=\(Self.setup.checkpoint)", "run.record_every=0",
+            ], steps: 3)
         let root = try H5File.open(out + "/run.h5").root
         #expect(try root.read("eval/steps", as: Int64.self).values == [0, 2, 3])
         let quality = try root.read("eval/forget_quality", as: Double.self).values
@@ -173,10 +188,14 @@ struct UnlearningRunTests {
         var rng = RNG(seed: 5)
         model.initializeGPT2(rng: &rng)
         try Checkpoint.save(config: config, parameters: model.parameters.array, to: root + "/checkpoint")
-        let experiment = try UnlearningExperiment(config: try ExperimentConfig.load(yaml: "", overrides: [
-            "model.checkpoint=\(root)/checkpoint", "data.kind=markov", "data.markov=A", "run.steps=2", "run.record_every=0",
-            "eval.every=1", "eval.markov_test_size=8", "optimizer.lr=1e-3",
-        ]))
+        let experiment = try UnlearningExperiment(
+            config: try ExperimentConfig.load(
+                yaml: "",
+                overrides: [
+                    "model.checkpoint=\(root)/checkpoint", "data.kind=markov", "data.markov=A", "run.steps=2",
+                    "run.record_every=0",
+                    "eval.every=1", "eval.markov_test_size=8", "optimizer.lr=1e-3",
+                ]))
         _ = try experiment.run(into: root + "/run") { _, _ in }
         let file = try H5File.open(root + "/run/run.h5").root
         #expect(try file.read("eval/steps", as: Int64.self).values == [0, 1, 2])
@@ -194,8 +213,11 @@ struct UnlearningRunTests {
     }
 
     @Test func rmuStoresItsDirection() throws {
-        let (out, experiment) = try Self.run(["objective.forget.name=rmu", "objective.forget.layer=1",
-                                              "run.geffect_forget_size=8"], steps: 2)
+        let (out, experiment) = try Self.run(
+            [
+                "objective.forget.name=rmu", "objective.forget.layer=1",
+                "run.geffect_forget_size=8",
+            ], steps: 2)
         let root = try H5File.open(out + "/run.h5").root
         // G-effects on a fixed subset of 8 of the 40 forget instances.
         let index = try root.read("data/forget/index", as: Int64.self).values

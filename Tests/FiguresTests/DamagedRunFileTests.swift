@@ -10,7 +10,9 @@ import TestSupport
 @Suite("Damaged run files", .serialized)
 struct DamagedRunFileTests {
     /// A copy of the NPO fixture edited by `edit`, written under a new name; returns its path.
-    static func edited(_ name: String, from source: String = FigureFixtures.npo, _ edit: (inout RunFileImage) throws -> Void) throws -> String {
+    static func edited(_ name: String, from source: String = FigureFixtures.npo, _ edit: (inout RunFileImage) throws -> Void)
+        throws -> String
+    {
         var image = try RunFileImage(path: source)
         try edit(&image)
         let path = temporaryDirectory("damaged-\(name)") + "/run.h5"
@@ -40,7 +42,9 @@ struct DamagedRunFileTests {
 
     @Test func aShortLearningRateIsNamed() throws {
         let path = try Self.edited("short-lr") { $0.keepRows(Self.updates - 1, of: "train/lr") }
-        #expect(try Self.refusal(path).description == "\(path): /train/lr has \(Self.updates - 1) rows, /train/step has \(Self.updates)")
+        #expect(
+            try Self.refusal(path).description
+                == "\(path): /train/lr has \(Self.updates - 1) rows, /train/step has \(Self.updates)")
     }
 
     @Test(arguments: [Double.nan, 1e300, -1, 2.5, Double.infinity])
@@ -58,8 +62,9 @@ struct DamagedRunFileTests {
 
     @Test func wrongRanksAndWidthsAreNamed() throws {
         let flat = try Self.edited("flat-group") { image in
-            image.setNumbers(image.datasets["geffect/forget/group"]!.elements.numbers, of: "geffect/forget/group",
-                             shape: [image.datasets["geffect/forget/group"]!.elements.count])
+            image.setNumbers(
+                image.datasets["geffect/forget/group"]!.elements.numbers, of: "geffect/forget/group",
+                shape: [image.datasets["geffect/forget/group"]!.elements.count])
         }
         #expect(try Self.refusal(flat).object == "/geffect/forget/group")
         let narrow = try Self.edited("narrow-pgeffect") { image in
@@ -73,7 +78,8 @@ struct DamagedRunFileTests {
         let names = try Self.edited("group-names") { $0.setAttribute("names", of: "geffect/forget/group", .strings(["a", "b"])) }
         #expect(try Self.refusal(names).description.hasSuffix("/geffect/forget/group has 5 columns but 2 group names"))
         let strings = try Self.edited("string-steps") { image in
-            image.datasets["steps"] = .init(elements: .strings(["0", "1", "2", "3"].prefix(Self.recorded).map { $0 }), shape: [Self.recorded])
+            image.datasets["steps"] = .init(
+                elements: .strings(["0", "1", "2", "3"].prefix(Self.recorded).map { $0 }), shape: [Self.recorded])
         }
         #expect(try Self.refusal(strings).description == "\(strings): /steps holds string, not numbers")
     }
@@ -86,7 +92,8 @@ struct DamagedRunFileTests {
         let source = try RunFileImage(path: FigureFixtures.npo).datasets["weights/token"]!
         do {   // the writer keeps the file open in HDF5 until it goes
             let file = try H5File.open(path, writable: true)
-            let writer = try file.root.createExtendible("weights/token", rowShape: Array(source.shape.dropFirst()), of: Double.self)
+            let writer = try file.root.createExtendible(
+                "weights/token", rowShape: Array(source.shape.dropFirst()), of: Double.self)
             let rowLength = source.shape.dropFirst().reduce(1, *)
             let values = source.elements.numbers
             for row in 0..<source.shape[0] { try writer.append(Array(values[(row * rowLength)..<((row + 1) * rowLength)])) }
@@ -116,7 +123,8 @@ struct DamagedRunFileTests {
         #expect(status == 2 && stderr.hasPrefix("gscope: \(steps): /steps holds nan at row 2"), "exit \(status), \(stderr)")
         // A file that lacks what inspect reads is bad input too, named in one line.
         let (lacking, message) = try GnuplotSafetyTests.run(gscope, ["inspect", FigureFixtures.evaluations], in: work)
-        #expect(lacking == 2 && message == "gscope: \(FigureFixtures.evaluations): / attribute \"gscope_version\": not found\n",
-                "exit \(lacking), \(message)")
+        #expect(
+            lacking == 2 && message == "gscope: \(FigureFixtures.evaluations): / attribute \"gscope_version\": not found\n",
+            "exit \(lacking), \(message)")
     }
 }

@@ -102,14 +102,18 @@ struct FigureDataTests {
         for k in 0..<3 {
             #expect(abs(sums[k][1] + sums[k][2] - term[k]) <= 1e-5 * max(1, abs(term[k])))
             let forget2 = groups.indices.filter { groups[$0] == "forget2" }.map { weights[k, $0] }.sorted()
-            let median = forget2.count % 2 == 1 ? forget2[forget2.count / 2]
+            let median =
+                forget2.count % 2 == 1
+                ? forget2[forget2.count / 2]
                 : (forget2[forget2.count / 2 - 1] + forget2[forget2.count / 2]) / 2
             #expect(agrees(medians[k][2], median))
         }
         // QA runs have no groups.
         if case .failure(let why) = FigureCatalog.build(.groups, runs: [npo])[0].result {
             #expect(why.reason.contains("data/forget/group"))
-        } else { Issue.record("groups of a QA run was drawn") }
+        } else {
+            Issue.record("groups of a QA run was drawn")
+        }
     }
 
     @Test func evaluationsGiveTradeoffAndMarkov() throws {
@@ -137,10 +141,14 @@ struct FigureDataTests {
         if case .failure(let why) = outcome.result { #expect(why.reason.contains("pgeffect")) }
         if case .failure(let why) = FigureCatalog.build(.compare, runs: [npo])[0].result {
             #expect(why.reason.contains("two run files"))
-        } else { Issue.record("compare of one run was drawn") }
+        } else {
+            Issue.record("compare of one run was drawn")
+        }
         if case .failure(let why) = FigureCatalog.build(.markov, runs: [npo])[0].result {
             #expect(why.reason.contains("kl_retain"))
-        } else { Issue.record("markov without KL metrics was drawn") }
+        } else {
+            Issue.record("markov without KL metrics was drawn")
+        }
     }
 
     @Test func theSameFilesGiveTheSameBytes() throws {

@@ -16,11 +16,13 @@ enum FigureFixtures {
     /// Runs `objective` for three updates with every step recorded; returns the run file's path.
     static func run(_ objective: [String]) -> String {
         let out = temporaryDirectory("figures-run")
-        let config = try! ExperimentConfig.load(yaml: "", overrides: [
-            "model.checkpoint=\(setup.checkpoint)", "data.dir=\(setup.data)", "data.tokenizer=byte",
-            "data.forget_split=forget10", "data.max_length=320", "run.geffect_retain_size=8", "run.steps=3",
-            "optimizer.lr=1.0e-3", "run.out=\(out)", "run.geffect_forget_size=16",
-        ] + objective)
+        let config = try! ExperimentConfig.load(
+            yaml: "",
+            overrides: [
+                "model.checkpoint=\(setup.checkpoint)", "data.dir=\(setup.data)", "data.tokenizer=byte",
+                "data.forget_split=forget10", "data.max_length=320", "run.geffect_retain_size=8", "run.steps=3",
+                "optimizer.lr=1.0e-3", "run.out=\(out)", "run.geffect_forget_size=16",
+            ] + objective)
         _ = try! UnlearningExperiment(config: config).run(into: out) { _, _ in }
         return out + "/run.h5"
     }
@@ -39,10 +41,13 @@ enum FigureFixtures {
         var rng = RNG(seed: 7)
         model.initializeGPT2(rng: &rng)
         try! Checkpoint.save(config: config, parameters: model.parameters.array, to: root + "/checkpoint")
-        let experiment = try! UnlearningExperiment(config: try! ExperimentConfig.load(yaml: "", overrides: [
-            "model.checkpoint=\(root)/checkpoint", "data.kind=markov", "data.markov=A", "objective.forget.name=npo",
-            "run.steps=2", "run.geffect_forget_size=12", "run.geffect_retain_size=8", "optimizer.lr=1e-3",
-        ]))
+        let experiment = try! UnlearningExperiment(
+            config: try! ExperimentConfig.load(
+                yaml: "",
+                overrides: [
+                    "model.checkpoint=\(root)/checkpoint", "data.kind=markov", "data.markov=A", "objective.forget.name=npo",
+                    "run.steps=2", "run.geffect_forget_size=12", "run.geffect_retain_size=8", "optimizer.lr=1e-3",
+                ]))
         _ = try! experiment.run(into: root + "/run") { _, _ in }
         return root + "/run/run.h5"
     }()

@@ -29,8 +29,9 @@ struct GnuplotSafetyTests {
         npo.setAttribute("names", of: "geffect/forget/group", .strings((1...5).map { hostile("group\($0)") }))
         npo.setAttribute("names", of: "geffect/retain/group", .strings((1...5).map { hostile("group\($0)") }))
         if let names = npo.datasets["model/tensor_names"] {
-            npo.datasets["model/tensor_names"] = .init(elements: .strings((0..<names.elements.count).map { hostile("tensor\($0)") }),
-                                                      shape: names.shape)
+            npo.datasets["model/tensor_names"] = .init(
+                elements: .strings((0..<names.elements.count).map { hostile("tensor\($0)") }),
+                shape: names.shape)
         }
         var markov = try RunFileImage(path: FigureFixtures.markovNPO)
         markov.attributes[""]?["objective"] = nil
@@ -41,9 +42,11 @@ struct GnuplotSafetyTests {
         var evaluations = try RunFileImage(path: FigureFixtures.evaluations)
         evaluations.setAttribute("objective", of: "", .strings([hostile("eval-objective")]))
         evaluations.setNumbers([1, 2, 3], of: "eval/" + hostile("metric"), shape: [3])
-        let paths = [directory + "/npo `touch CANARY` 'a' \"b\" $(touch CANARY).h5",
-                     directory + "/markov `touch CANARY`\n$(touch CANARY) 'c'.h5",
-                     directory + "/eval `touch CANARY`.h5"]
+        let paths = [
+            directory + "/npo `touch CANARY` 'a' \"b\" $(touch CANARY).h5",
+            directory + "/markov `touch CANARY`\n$(touch CANARY) 'c'.h5",
+            directory + "/eval `touch CANARY`.h5",
+        ]
         try npo.write(to: paths[0])
         try markov.write(to: paths[1])
         try evaluations.write(to: paths[2])
@@ -86,14 +89,16 @@ struct GnuplotSafetyTests {
         let out = root + "/out `touch CANARY` $(touch CANARY) 'o' \"p\""
         let work = root + "/work"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let (status, stderr) = try Self.run(Self.gscope, ["plot"] + paths + ["--label", "x`touch CANARY`", "--out", out], in: work)
+        let (status, stderr) = try Self.run(
+            Self.gscope, ["plot"] + paths + ["--label", "x`touch CANARY`", "--out", out], in: work)
         #expect(status == 0, "gscope plot: \(stderr)")
         #expect(Self.canaries(under: root).isEmpty, "gscope plot ran a command: \(Self.canaries(under: root))")
 
         let scripts = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".gp") }.sorted()
         for kind in FigureKind.allCases {
-            #expect(scripts.contains { $0 == "\(kind.rawValue).gp" || $0.hasPrefix("\(kind.rawValue)-") },
-                    "no \(kind.rawValue) figure drawn from the hostile files: \(scripts)")
+            #expect(
+                scripts.contains { $0 == "\(kind.rawValue).gp" || $0.hasPrefix("\(kind.rawValue)-") },
+                "no \(kind.rawValue) figure drawn from the hostile files: \(scripts)")
         }
         var mentions = 0
         for script in scripts {
@@ -104,7 +109,8 @@ struct GnuplotSafetyTests {
         #expect(mentions >= FigureKind.allCases.count - 1, "the hostile names should show in the figures' titles and legends")
 
         // The saved scripts are safe to run again.
-        let gnuplot = try #require(["/usr/bin/gnuplot", "/usr/local/bin/gnuplot"].first { FileManager.default.isExecutableFile(atPath: $0) })
+        let gnuplot = try #require(
+            ["/usr/bin/gnuplot", "/usr/local/bin/gnuplot"].first { FileManager.default.isExecutableFile(atPath: $0) })
         for script in scripts {
             let (status, stderr) = try Self.run(gnuplot, [script], in: out)
             #expect(status == 0, "gnuplot \(script): \(stderr)")
@@ -115,8 +121,11 @@ struct GnuplotSafetyTests {
     /// What gnuplot 5 makes of a quoted string is the sanitized text, character for character:
     /// nothing inside single quotes is interpreted.
     @Test func gnuplotReadsAQuotedStringLiterally() throws {
-        let gnuplot = try #require(["/usr/bin/gnuplot", "/usr/local/bin/gnuplot"].first { FileManager.default.isExecutableFile(atPath: $0) })
-        var texts = [Self.hostile("a"), "it's", "''", "'''a", "a'''''", "\\", "a\\nb\\t", "@macro", "$(id)", "é ⟨∇R⟩ 😀", "end\\", ""]
+        let gnuplot = try #require(
+            ["/usr/bin/gnuplot", "/usr/local/bin/gnuplot"].first { FileManager.default.isExecutableFile(atPath: $0) })
+        var texts = [
+            Self.hostile("a"), "it's", "''", "'''a", "a'''''", "\\", "a\\nb\\t", "@macro", "$(id)", "é ⟨∇R⟩ 😀", "end\\", "",
+        ]
         // And 300 seeded strings of the characters that matter.
         let pieces = ["'", "''", "\"", "`", "\\", "a", " ", "@", "$(", ")", "\n", "#", ";", "é", "{", "}", "\r", "!"]
         var rng = SplitMix(seed: 1)

@@ -65,7 +65,9 @@ struct RunFileEditFuzzTests {
         var plot = "ok", inspect = "ok"
         do {
             let run = try RunData(path: path)
-            for kind in FigureKind.allCases { _ = FigureCatalog.build(kind, runs: kind.rawValue == "compare" ? [run, run] : [run]) }
+            for kind in FigureKind.allCases {
+                _ = FigureCatalog.build(kind, runs: kind.rawValue == "compare" ? [run, run] : [run])
+            }
         } catch {
             plot = "\(type(of: error))"
             #expect("\(error)".contains(path), "plot: \(error)")
@@ -86,7 +88,9 @@ struct RunFileEditFuzzTests {
     }
 
     @Test func threeHundredSeededEditsNeverTrap() throws {
-        let sources = [FigureFixtures.npo, FigureFixtures.npo, FigureFixtures.ga, FigureFixtures.markovNPO, FigureFixtures.evaluations]
+        let sources = [
+            FigureFixtures.npo, FigureFixtures.npo, FigureFixtures.ga, FigureFixtures.markovNPO, FigureFixtures.evaluations,
+        ]
         let images = try sources.map { try RunFileImage(path: $0) }
         let directory = temporaryDirectory("edit-fuzz")
         var rng = SplitMix(seed: 15)
@@ -102,7 +106,9 @@ struct RunFileEditFuzzTests {
             outcomes["inspect \(inspect)", default: 0] += 1
             try? FileManager.default.removeItem(atPath: path)
         }
-        print("run-file edit fuzz, 300 cases:", outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        print(
+            "run-file edit fuzz, 300 cases:",
+            outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         #expect((outcomes["plot RunFileError"] ?? 0) > 0)
     }
 }

@@ -84,9 +84,13 @@ struct RunFileImage {
     private static func readAttributes(_ object: H5Object) throws -> [String: Attribute] {
         var found: [String: Attribute] = [:]
         for name in try object.attributeNames() {
-            if let value = try? object.stringArrayAttribute(name) { found[name] = .strings(value) }
-            else if let value = try? object.intArrayAttribute(name) { found[name] = .ints(value) }
-            else if let value = try? object.doubleArrayAttribute(name) { found[name] = .doubles(value) }
+            if let value = try? object.stringArrayAttribute(name) {
+                found[name] = .strings(value)
+            } else if let value = try? object.intArrayAttribute(name) {
+                found[name] = .ints(value)
+            } else if let value = try? object.doubleArrayAttribute(name) {
+                found[name] = .doubles(value)
+            }
         }
         return found
     }
@@ -110,15 +114,23 @@ struct RunFileImage {
         }
         for (object, values) in attributes.sorted(by: { $0.key < $1.key }) {
             let target: H5Object
-            if object.isEmpty { target = root }
-            else if datasets[object] != nil { target = try root.dataset(object) }
-            else if root.contains(object) { target = try root.group(object) }
-            else { continue }
+            if object.isEmpty {
+                target = root
+            } else if datasets[object] != nil {
+                target = try root.dataset(object)
+            } else if root.contains(object) {
+                target = try root.group(object)
+            } else {
+                continue
+            }
             for (name, value) in values.sorted(by: { $0.key < $1.key }) {
                 switch value {
-                case .strings(let s): if s.count == 1 { try target.setAttribute(name, s[0]) } else { try target.setAttribute(name, s) }
-                case .ints(let v): if v.count == 1 { try target.setAttribute(name, v[0]) } else { try target.setAttribute(name, v) }
-                case .doubles(let v): if v.count == 1 { try target.setAttribute(name, v[0]) } else { try target.setAttribute(name, v) }
+                case .strings(let s):
+                    if s.count == 1 { try target.setAttribute(name, s[0]) } else { try target.setAttribute(name, s) }
+                case .ints(let v):
+                    if v.count == 1 { try target.setAttribute(name, v[0]) } else { try target.setAttribute(name, v) }
+                case .doubles(let v):
+                    if v.count == 1 { try target.setAttribute(name, v[0]) } else { try target.setAttribute(name, v) }
                 }
             }
         }
@@ -130,7 +142,8 @@ struct RunFileImage {
     /// Renames every group, dataset and attribute path component `old` to `new`.
     mutating func renameComponent(_ old: String, to new: String) {
         func renamed(_ path: String) -> String {
-            path.split(separator: "/", omittingEmptySubsequences: false).map { $0 == old ? new : String($0) }.joined(separator: "/")
+            path.split(separator: "/", omittingEmptySubsequences: false).map { $0 == old ? new : String($0) }.joined(
+                separator: "/")
         }
         groups = groups.map(renamed)
         datasets = Dictionary(uniqueKeysWithValues: datasets.map { (renamed($0.key), $0.value) })

@@ -16,8 +16,10 @@ enum ChildOutcome: Equatable, CustomStringConvertible {
         switch self {
         case .exited(let code): return "exit \(code)"
         case .signalled(let s):
-            let names: [Int32: String] = [SIGILL: "SIGILL (trap)", SIGTRAP: "SIGTRAP", SIGABRT: "SIGABRT", SIGSEGV: "SIGSEGV",
-                                          SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL"]
+            let names: [Int32: String] = [
+                SIGILL: "SIGILL (trap)", SIGTRAP: "SIGTRAP", SIGABRT: "SIGABRT", SIGSEGV: "SIGSEGV",
+                SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL",
+            ]
             return "signal \(names[s] ?? String(s))"
         case .timedOut: return "killed at the time limit"
         }
@@ -37,8 +39,10 @@ enum ChildOutcome: Equatable, CustomStringConvertible {
 /// fails fast instead of taking the machine's memory), killed at a time limit.
 enum ChildProcess {
     /// Runs `executable` with `arguments` and `environment`; stderr goes to `stderrPath`.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String], stderrPath: String,
-                    memoryLimitKB: Int, timeLimit: Double) -> ChildOutcome {
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String], stderrPath: String,
+        memoryLimitKB: Int, timeLimit: Double
+    ) -> ChildOutcome {
         // The limit is set by a shell that then execs the command, so signals and exit codes are the command's.
         let argv = ["/bin/sh", "-c", "ulimit -v \(memoryLimitKB) && exec \"$0\" \"$@\"", executable] + arguments
         let envp = environment.keys.sorted().map { "\($0)=\(environment[$0]!)" }

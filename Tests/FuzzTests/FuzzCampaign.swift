@@ -66,7 +66,8 @@ struct FuzzCampaign {
         var env = ProcessInfo.processInfo.environment
         env["OPENBLAS_CORETYPE"] = env["OPENBLAS_CORETYPE"] ?? BLAS.coreTypeForThisCPU() ?? BLAS.coreName
         env["OPENBLAS_NUM_THREADS"] = "1"
-        env["SWIFT_BACKTRACE"] = backtrace ? "enable=yes,interactive=no,color=no,threads=crashed,registers=none,images=none" : "enable=no"
+        env["SWIFT_BACKTRACE"] =
+            backtrace ? "enable=yes,interactive=no,color=no,threads=crashed,registers=none,images=none" : "enable=no"
         for (k, v) in extra { env[k] = v }
         return env
     }
@@ -94,24 +95,29 @@ struct FuzzCampaign {
                 try! fm.createSymbolicLink(atPath: dir + "/" + name, withDestinationPath: source)
             }
         }
-        var rng = SplitMix(seed: Self.seed ^ UInt64(truncatingIfNeeded: format.name.utf8.reduce(0) { $0 &* 31 &+ Int($1) }), case: index)
+        var rng = SplitMix(
+            seed: Self.seed ^ UInt64(truncatingIfNeeded: format.name.utf8.reduce(0) { $0 &* 31 &+ Int($1) }), case: index)
         let mutation: String, files: [String]
         do { (mutation, files) = try format.mutate(dir, &rng) } catch {
-            return CaseResult(index: index, mutation: "could not build the case: \(error)", arguments: [], outcome: .exited(-1),
-                              verdict: .unclean, stderrTail: "")
+            return CaseResult(
+                index: index, mutation: "could not build the case: \(error)", arguments: [], outcome: .exited(-1),
+                verdict: .unclean, stderrTail: "")
         }
         let arguments = format.arguments(dir, index)
         let stderrPath = dir + ".stderr"
         let started = Date()
-        var outcome = ChildProcess.run(Self.gscope, arguments, environment: Self.childEnvironment(format.environment),
-                                       stderrPath: stderrPath, memoryLimitKB: Self.memoryLimitKB, timeLimit: Self.timeLimit)
+        var outcome = ChildProcess.run(
+            Self.gscope, arguments, environment: Self.childEnvironment(format.environment),
+            stderrPath: stderrPath, memoryLimitKB: Self.memoryLimitKB, timeLimit: Self.timeLimit)
         let seconds = Date().timeIntervalSince(started)
         if outcome == .timedOut {
             // A busy machine can slow a slow case past the limit: a hang is a case that needs more than three times it.
-            outcome = ChildProcess.run(Self.gscope, arguments, environment: Self.childEnvironment(format.environment),
-                                       stderrPath: stderrPath, memoryLimitKB: Self.memoryLimitKB, timeLimit: 3 * Self.timeLimit)
+            outcome = ChildProcess.run(
+                Self.gscope, arguments, environment: Self.childEnvironment(format.environment),
+                stderrPath: stderrPath, memoryLimitKB: Self.memoryLimitKB, timeLimit: 3 * Self.timeLimit)
         }
-        let stderr = (try? String(contentsOfFile: stderrPath, encoding: .utf8))
+        let stderr =
+            (try? String(contentsOfFile: stderrPath, encoding: .utf8))
             ?? String(decoding: (fm.contents(atPath: stderrPath) ?? Data()), as: UTF8.self)
         let names = files.map { ($0 as NSString).lastPathComponent } + [dir]
         let verdict: Verdict
@@ -126,13 +132,15 @@ struct FuzzCampaign {
         var tail = stderr.split(separator: "\n").suffix(4).joined(separator: " | ")
         if verdict == .crash {
             // Once more with the backtracer, for the trap's place in gscope's sources.
-            _ = ChildProcess.run(Self.gscope, arguments, environment: Self.childEnvironment(format.environment, backtrace: true),
-                                 stderrPath: dir + ".backtrace", memoryLimitKB: Self.memoryLimitKB, timeLimit: 60)
+            _ = ChildProcess.run(
+                Self.gscope, arguments, environment: Self.childEnvironment(format.environment, backtrace: true),
+                stderrPath: dir + ".backtrace", memoryLimitKB: Self.memoryLimitKB, timeLimit: 60)
             let backtrace = (try? String(contentsOfFile: dir + ".backtrace", encoding: .utf8)) ?? ""
             tail = Self.crashSite(stderr: stderr, backtrace: backtrace)
         }
-        let result = CaseResult(index: index, mutation: mutation, arguments: arguments, outcome: outcome, verdict: verdict,
-                                stderrTail: String(tail.prefix(400)), seconds: seconds)
+        let result = CaseResult(
+            index: index, mutation: mutation, arguments: arguments, outcome: outcome, verdict: verdict,
+            stderrTail: String(tail.prefix(400)), seconds: seconds)
         if verdict == .success || verdict == .clean {
             try? fm.removeItem(atPath: dir)
             try? fm.removeItem(atPath: stderrPath)
@@ -146,14 +154,18 @@ struct FuzzCampaign {
     /// stderr and its backtrace.
     static func crashSite(stderr: String, backtrace: String) -> String {
         let lines = (stderr + "\n" + backtrace).split(separator: "\n")
-        let message = lines.first { $0.contains("Fatal error") || $0.contains("failed to allocate") || $0.contains("Program crashed") }
+        let message = lines.first {
+            $0.contains("Fatal error") || $0.contains("failed to allocate") || $0.contains("Program crashed")
+        }
         let frame = lines.first { $0.contains("/Sources/") && !$0.contains("[system]") }
             .map { line -> String in
                 let marker = line.range(of: " in gscope at ")
                 let at = marker.map { String(line[$0.upperBound...]) } ?? String(line)
                 let before = marker.map { String(line[..<$0.lowerBound]) } ?? String(line)
                 let function = before.split(separator: " ").drop { !$0.hasPrefix("0x") }.dropFirst().joined(separator: " ")
-                let source = at.components(separatedBy: "/Sources/").count > 1 ? "Sources/" + at.components(separatedBy: "/Sources/").last! : at
+                let source =
+                    at.components(separatedBy: "/Sources/").count > 1
+                    ? "Sources/" + at.components(separatedBy: "/Sources/").last! : at
                 return "\(function) at \(source)"
             }
         return [message.map { String($0) }, frame].compactMap { $0 }.joined(separator: " | ")
@@ -224,8 +236,9 @@ struct FuzzCampaign {
         let counts = Verdict.allCases.map { v in "\(results.filter { $0.verdict == v }.count) \(v.rawValue)" }
         let slowest = results.max { $0.seconds < $1.seconds }
         return "fuzz \(format): \(results.count) cases, " + counts.joined(separator: ", ")
-            + String(format: " (%.1f s, children %.1f CPU s; slowest case %d: %.1f s)", seconds, cpuSeconds,
-                     slowest?.index ?? -1, slowest?.seconds ?? 0)
+            + String(
+                format: " (%.1f s, children %.1f CPU s; slowest case %d: %.1f s)", seconds, cpuSeconds,
+                slowest?.index ?? -1, slowest?.seconds ?? 0)
     }
 
     /// One line per failing case: its number, mutation, outcome, command and stderr's tail.

@@ -36,7 +36,9 @@ enum FuzzSeeds {
     /// A directory holding `tokenizer.json`, trained on the benchmark (41 merges, vocabulary 300).
     static let tokenizer: Result<String, Error> = Result {
         let dir = directory("tokenizer")
-        try gscope(["tokenizer", "train", "--corpus", setup.data + "/full.json", "--vocab", "300", "--out", dir + "/tokenizer.json"])
+        try gscope([
+            "tokenizer", "train", "--corpus", setup.data + "/full.json", "--vocab", "300", "--out", dir + "/tokenizer.json",
+        ])
         return dir
     }
 
@@ -47,7 +49,8 @@ enum FuzzSeeds {
     static let gguf: String = {
         let dir = directory("gguf")
         var rng = SplitMix(seed: 42)
-        _ = FileManager.default.createFile(atPath: dir + "/model.gguf", contents: Data(GGUFImage.tinyLlama(rng: &rng).written().bytes))
+        _ = FileManager.default.createFile(
+            atPath: dir + "/model.gguf", contents: Data(GGUFImage.tinyLlama(rng: &rng).written().bytes))
         return dir
     }()
 
@@ -127,7 +130,9 @@ enum FuzzSeeds {
             eval.attributes.append(("retrained_kl_\(g)", .doubles([0.5])))
         }
         eval.datasets.append(("steps", RunFileTree.Dataset(values: .int64([0, 1, 3]), shape: [3], attributes: [])))
-        for (i, name) in ["forget_quality", "model_utility", "kl_retain", "kl_forget1", "kl_forget2", "forget_Q_A_Prob"].enumerated() {
+        for (i, name) in ["forget_quality", "model_utility", "kl_retain", "kl_forget1", "kl_forget2", "forget_Q_A_Prob"]
+            .enumerated()
+        {
             let values: [Double] = [0.01 * Double(i + 1), 0.2, 0.4 + Double(i) / 10]
             eval.datasets.append((name, RunFileTree.Dataset(values: .float64(values), shape: [3], attributes: [])))
         }
@@ -148,8 +153,9 @@ enum FuzzSeeds {
     static let gnuplotStub: String = {
         let dir = directory("gnuplot")
         let script = "#!/bin/sh\nb=\"${1%.gp}\"; printf x > \"$b.png\"; printf x > \"$b.pdf\"\n"
-        _ = FileManager.default.createFile(atPath: dir + "/gnuplot", contents: Data(script.utf8),
-                                       attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(
+            atPath: dir + "/gnuplot", contents: Data(script.utf8),
+            attributes: [.posixPermissions: 0o755])
         return dir
     }()
 }

@@ -185,7 +185,9 @@ struct GGUFImage {
     }
 
     /// Absurd values for the `llama.*` sizes and the tokenizer's ids.
-    static let absurdSizes: [UInt64] = [0, 1, 3, 7, 1_000_000_000, 1 << 31, 1 << 32, 1 << 40, 1 << 62, UInt64(Int64.max), UInt64.max]
+    static let absurdSizes: [UInt64] = [
+        0, 1, 3, 7, 1_000_000_000, 1 << 31, 1 << 32, 1 << 40, 1 << 62, UInt64(Int64.max), UInt64.max,
+    ]
 
     /// One metadata or tensor-table edit made before writing.
     mutating func editStructure(rng: inout SplitMix) -> String {
@@ -208,11 +210,16 @@ struct GGUFImage {
                 switch rng.below(5) {
                 case 0: value = .array(elementType: t, Array(elements.prefix(rng.below(max(1, elements.count)))))
                 case 1: value = .array(elementType: t, [])
-                case 2: value = .array(elementType: 4, elements.indices.map { _ in .uint32(UInt32(truncatingIfNeeded: rng.next())) })
+                case 2:
+                    value = .array(elementType: 4, elements.indices.map { _ in .uint32(UInt32(truncatingIfNeeded: rng.next())) })
                 case 3: value = .array(elementType: t, elements + elements.prefix(3))
                 default:
                     var e = elements
-                    if !e.isEmpty { e[rng.below(e.count)] = rng.pick([.string(""), .string("a b c"), .string("Ġ Ġ"), .string("\u{0}"), .string("zz qq")]) }
+                    if !e.isEmpty {
+                        e[rng.below(e.count)] = rng.pick([
+                            .string(""), .string("a b c"), .string("Ġ Ġ"), .string("\u{0}"), .string("zz qq"),
+                        ])
+                    }
                     value = .array(elementType: t, e)
                 }
             }
@@ -268,6 +275,9 @@ struct GGUFImage {
         for k in 0..<field.width where field.offset + k < out.count {
             out[field.offset + k] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(k)))
         }
-        return (out, "\(field.kind.rawValue) of \(field.owner.isEmpty ? "the header" : field.owner) (byte \(field.offset)) := \(value)")
+        return (
+            out,
+            "\(field.kind.rawValue) of \(field.owner.isEmpty ? "the header" : field.owner) (byte \(field.offset)) := \(value)"
+        )
     }
 }

@@ -131,10 +131,15 @@ enum JSONEdits {
         default:
             // The value's type changed: a number becomes a string of itself, a string a number.
             let value: Any
-            if let s = old as? String { value = Int(s) ?? s.count }
-            else if let n = old as? NSNumber { value = n.stringValue }
-            else if let a = old as? [Any] { value = a.first ?? NSNull() }
-            else { value = [old ?? NSNull()] }
+            if let s = old as? String {
+                value = Int(s) ?? s.count
+            } else if let n = old as? NSNumber {
+                value = n.stringValue
+            } else if let a = old as? [Any] {
+                value = a.first ?? NSNull()
+            } else {
+                value = [old ?? NSNull()]
+            }
             return (update(root, path[...]) { _ in value } ?? root, "\(name) retyped to \(short(value))")
         }
     }
@@ -167,9 +172,13 @@ enum JSONEdits {
     static func replaceNumber(in text: [UInt8], rng: inout SplitMix) -> ([UInt8], String)? {
         var spans: [Range<Int>] = []
         var i = 0
-        func isNumberByte(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || b == 0x2E || b == 0x65 || b == 0x45 || b == 0x2B || b == 0x2D }
+        func isNumberByte(_ b: UInt8) -> Bool {
+            (b >= 0x30 && b <= 0x39) || b == 0x2E || b == 0x65 || b == 0x45 || b == 0x2B || b == 0x2D
+        }
         // Only whole tokens: digits inside a word or a path (a temporary directory's name) stay.
-        func isWordByte(_ b: UInt8) -> Bool { (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x2F || b == 0x5F || (b >= 0x30 && b <= 0x39) || b == 0x2D }
+        func isWordByte(_ b: UInt8) -> Bool {
+            (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x2F || b == 0x5F || (b >= 0x30 && b <= 0x39) || b == 0x2D
+        }
         while i < text.count {
             if text[i] >= 0x30 && text[i] <= 0x39 {
                 var start = i

@@ -20,15 +20,22 @@ struct ReaderFuzzTests {
             return
         }
         let format = try makeFormat()
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("gscope-fuzz-\(format.name)-\(UUID().uuidString.prefix(8))").path
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gscope-fuzz-\(format.name)-\(UUID().uuidString.prefix(8))"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: work) }
         let start = Date(), cpu = ChildOutcome.childrenCPUSeconds
         let results = FuzzCampaign(format: format, workDirectory: work).run(cases: FuzzCampaign.casesPerFormat)
-        print(FuzzCampaign.summary(format.name, results, seconds: Date().timeIntervalSince(start),
-                                   cpuSeconds: ChildOutcome.childrenCPUSeconds - cpu))
+        print(
+            FuzzCampaign.summary(
+                format.name, results, seconds: Date().timeIntervalSince(start),
+                cpuSeconds: ChildOutcome.childrenCPUSeconds - cpu))
         let failures = FuzzCampaign.failureLines(format.name, results)
-        #expect(failures.isEmpty, Comment(rawValue: "\(failures.count) of \(results.count) \(format.name) cases failed:\n"
-                                                  + failures.joined(separator: "\n")))
+        #expect(
+            failures.isEmpty,
+            Comment(
+                rawValue: "\(failures.count) of \(results.count) \(format.name) cases failed:\n"
+                    + failures.joined(separator: "\n")))
     }
 
     @Test func tofuJSONLines() throws { try fuzz(FuzzFormats.tofuJSONLines) }

@@ -38,7 +38,9 @@ struct RunFileTree {
 
         /// The first `n` values (n ≤ count), or the values grown by repeating the last.
         func resized(_ n: Int) -> Values {
-            func fit<T>(_ v: [T], _ fill: T) -> [T] { n <= v.count ? Array(v.prefix(n)) : v + Array(repeating: v.last ?? fill, count: n - v.count) }
+            func fit<T>(_ v: [T], _ fill: T) -> [T] {
+                n <= v.count ? Array(v.prefix(n)) : v + Array(repeating: v.last ?? fill, count: n - v.count)
+            }
             switch self {
             case .float32(let v): return .float32(fit(v, .nan))
             case .float64(let v): return .float64(fit(v, .nan))
@@ -120,9 +122,11 @@ struct RunFileTree {
     private static func writeAttributes(_ attributes: [(String, Attribute)], to object: H5Object) throws {
         for (name, a) in attributes {
             switch a {
-            case .strings(let s): if s.count == 1 { try object.setAttribute(name, s[0]) } else { try object.setAttribute(name, s) }
+            case .strings(let s):
+                if s.count == 1 { try object.setAttribute(name, s[0]) } else { try object.setAttribute(name, s) }
             case .ints(let v): if v.count == 1 { try object.setAttribute(name, v[0]) } else { try object.setAttribute(name, v) }
-            case .doubles(let v): if v.count == 1 { try object.setAttribute(name, v[0]) } else { try object.setAttribute(name, v) }
+            case .doubles(let v):
+                if v.count == 1 { try object.setAttribute(name, v[0]) } else { try object.setAttribute(name, v) }
             }
         }
     }
@@ -180,8 +184,10 @@ struct RunFileTree {
 
     static let absurdSteps: [Double] = [.nan, .infinity, -.infinity, 1e300, -1, -1e300, 0, 9.2e18, 0.5]
     static let absurdIntegers: [Int64] = [-1, 0, Int64.max, Int64.min, 1 << 40, 1 << 31, 7, 1_000_000_000]
-    static let hostileStrings = ["", "x\ny", "\"quoted\"", "'single'", "a;b", "x`echo`y", "$HOME", "%s%n", "\u{202E}rtl",
-                                 String(repeating: "long ", count: 2000), "é", "../../etc"]
+    static let hostileStrings = [
+        "", "x\ny", "\"quoted\"", "'single'", "a;b", "x`echo`y", "$HOME", "%s%n", "\u{202E}rtl",
+        String(repeating: "long ", count: 2000), "é", "../../etc",
+    ]
 
     /// One semantic edit; returns its description.
     mutating func edit(rng: inout SplitMix) -> String {
@@ -211,8 +217,10 @@ struct RunFileTree {
                 guard d.values.count > 0 else { what = "/\(path) is empty: unchanged"; return d }
                 let i = rng.below(d.values.count)
                 switch d.values {
-                case .float64(var v): let x = rng.pick(Self.absurdSteps); v[i] = x; d.values = .float64(v); what = "/\(path)[\(i)] := \(x)"
-                case .float32(var v): let x = Float(rng.pick(Self.absurdSteps)); v[i] = x; d.values = .float32(v); what = "/\(path)[\(i)] := \(x)"
+                case .float64(var v):
+                    let x = rng.pick(Self.absurdSteps); v[i] = x; d.values = .float64(v); what = "/\(path)[\(i)] := \(x)"
+                case .float32(var v):
+                    let x = Float(rng.pick(Self.absurdSteps)); v[i] = x; d.values = .float32(v); what = "/\(path)[\(i)] := \(x)"
                 case .int64(var v):
                     if rng.chance(0.5) {
                         var w = v.map(Double.init); let x = rng.pick(Self.absurdSteps); w[i] = x
@@ -220,9 +228,13 @@ struct RunFileTree {
                     } else {
                         let x = rng.pick(Self.absurdIntegers); v[i] = x; d.values = .int64(v); what = "/\(path)[\(i)] := \(x)"
                     }
-                case .int32(var v): let x = Int32(truncatingIfNeeded: rng.pick(Self.absurdIntegers)); v[i] = x; d.values = .int32(v); what = "/\(path)[\(i)] := \(x)"
+                case .int32(var v):
+                    let x = Int32(truncatingIfNeeded: rng.pick(Self.absurdIntegers)); v[i] = x; d.values = .int32(v);
+                    what = "/\(path)[\(i)] := \(x)"
                 case .uint8(var v): v[i] = 255; d.values = .uint8(v); what = "/\(path)[\(i)] := 255"
-                case .strings(var v): let s = rng.pick(Self.hostileStrings); v[i] = s; d.values = .strings(v); what = "/\(path)[\(i)] := \(JSONEdits.short(s))"
+                case .strings(var v):
+                    let s = rng.pick(Self.hostileStrings); v[i] = s; d.values = .strings(v);
+                    what = "/\(path)[\(i)] := \(JSONEdits.short(s))"
                 }
                 return d
             }
@@ -264,7 +276,8 @@ struct RunFileTree {
                 default: replacement = .ints([])
                 }
                 if let replacement { g.attributes[i].1 = replacement } else { g.attributes.remove(at: i) }
-                what = "attribute \(owner.isEmpty ? "/" : "/" + owner)@\(name) := \(replacement.map { "\($0)".prefix(60) } ?? "dropped")"
+                what =
+                    "attribute \(owner.isEmpty ? "/" : "/" + owner)@\(name) := \(replacement.map { "\($0)".prefix(60) } ?? "dropped")"
             }
             return what
         case 8:
@@ -292,7 +305,9 @@ struct RunFileTree {
                 var d = d
                 if case .strings = d.values { what = "/\(path) (strings) unchanged"; return d }
                 let n = d.values.count
-                d.shape = d.shape.count >= 2 ? (rng.chance(0.5) ? [n] : [d.shape[1], d.shape[0]] + d.shape.dropFirst(2))
+                d.shape =
+                    d.shape.count >= 2
+                    ? (rng.chance(0.5) ? [n] : [d.shape[1], d.shape[0]] + d.shape.dropFirst(2))
                     : (rng.chance(0.5) ? [1, n] : [n, 1])
                 what = "/\(path) reshaped to \(d.shape)"
                 return d
@@ -305,8 +320,12 @@ struct RunFileTree {
             let name = String(path.split(separator: "/").last!)
             let newName = rng.pick([name + "2", "x", name.uppercased(), "a b", "__", "é"])
             withGroup(parent) { g in
-                if let i = g.groups.firstIndex(where: { $0.0 == name }), !g.groups.contains(where: { $0.0 == newName }) { g.groups[i].0 = newName }
-                if let i = g.datasets.firstIndex(where: { $0.0 == name }), !g.datasets.contains(where: { $0.0 == newName }) { g.datasets[i].0 = newName }
+                if let i = g.groups.firstIndex(where: { $0.0 == name }), !g.groups.contains(where: { $0.0 == newName }) {
+                    g.groups[i].0 = newName
+                }
+                if let i = g.datasets.firstIndex(where: { $0.0 == name }), !g.datasets.contains(where: { $0.0 == newName }) {
+                    g.datasets[i].0 = newName
+                }
             }
             return "/\(path) renamed to \(newName)"
         }

@@ -5,14 +5,16 @@ import TestSupport
 /// `{name: {dtype, shape, data_offsets}}`, then the tensor bytes): the header length, a tensor's
 /// dtype, shape or offsets, a tensor dropped, renamed or duplicated, the data cut short.
 enum SafetensorsEdits {
-    nonisolated(unsafe) static let dtypes: [Any] = ["F16", "BF16", "F64", "I64", "I32", "U8", "BOOL", "F8_E4M3", "X", "", "f32", 3, NSNull()]
+    nonisolated(unsafe) static let dtypes: [Any] = [
+        "F16", "BF16", "F64", "I64", "I32", "U8", "BOOL", "F8_E4M3", "X", "", "f32", 3, NSNull(),
+    ]
 
     /// The header as a JSON object and the data section, or nil when `bytes` is not a safetensors file.
     static func split(_ bytes: [UInt8]) -> (header: [String: Any], data: [UInt8])? {
         guard bytes.count >= 8 else { return nil }
         let n = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard n <= UInt64(bytes.count - 8),
-              let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + Int(n))])) as? [String: Any]
+            let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + Int(n))])) as? [String: Any]
         else { return nil }
         return (header, Array(bytes[(8 + Int(n))...]))
     }
@@ -37,8 +39,11 @@ enum SafetensorsEdits {
         var what: String
         switch rng.below(10) {
         case 0:
-            let length = rng.pick([0, 1, 7, UInt64(bytes.count), UInt64(bytes.count - 7), 1 << 40, 1 << 63, UInt64.max,
-                                   UInt64(bytes.count) * 2] as [UInt64])
+            let length = rng.pick(
+                [
+                    0, 1, 7, UInt64(bytes.count), UInt64(bytes.count - 7), 1 << 40, 1 << 63, UInt64.max,
+                    UInt64(bytes.count) * 2,
+                ] as [UInt64])
             var out = bytes
             for k in 0..<8 { out[k] = UInt8(truncatingIfNeeded: length >> (8 * UInt64(k))) }
             return (out, "header length := \(length)")
@@ -51,18 +56,20 @@ enum SafetensorsEdits {
             if shape.isEmpty || rng.chance(0.25) {
                 shape = rng.chance(0.5) ? [] : shape + [rng.pick([0, 1, 2, 1 << 31, 1 << 40, -1] as [Int])]
             } else {
-                shape[rng.below(shape.count)] = rng.pick([0, -1, 1, 3, 1 << 20, 1 << 31, 1 << 32, 1 << 40, 1 << 62, Int.max, 1.5, "4"] as [Any])
+                shape[rng.below(shape.count)] = rng.pick(
+                    [0, -1, 1, 3, 1 << 20, 1 << 31, 1 << 32, 1 << 40, 1 << 62, Int.max, 1.5, "4"] as [Any])
             }
             entry["shape"] = shape
             what = "\(name).shape := \(JSONEdits.short(shape))"
         case 4, 5:
             var offsets = entry["data_offsets"] as? [Any] ?? [0, 0]
             let begin = (offsets.first as? Int) ?? 0, end = (offsets.last as? Int) ?? 0
-            offsets = rng.pick([
-                [end, begin], [begin, end + 4], [begin, end - 4], [begin + 4, end], [begin, data.count + 1],
-                [begin, 1 << 40], [1 << 62, (1 << 62) + 4], [-4, end], [begin, Int.max], [begin], [begin, end, end],
-                [0, end - begin], [begin, begin], [data.count, data.count + end - begin],
-            ] as [[Any]])
+            offsets = rng.pick(
+                [
+                    [end, begin], [begin, end + 4], [begin, end - 4], [begin + 4, end], [begin, data.count + 1],
+                    [begin, 1 << 40], [1 << 62, (1 << 62) + 4], [-4, end], [begin, Int.max], [begin], [begin, end, end],
+                    [0, end - begin], [begin, begin], [data.count, data.count + end - begin],
+                ] as [[Any]])
             entry["data_offsets"] = offsets
             what = "\(name).data_offsets := \(JSONEdits.short(offsets))"
         case 6:

@@ -107,7 +107,10 @@ enum TextEdits {
         var lines = lines(bytes)
         let key = rng.pick(numericKeys)
         let value = rng.chance(0.85) ? rng.pick(absurdNumbers) : rng.pick(["[1, 2]", "{a: 1}", "\"12\"", "~", "true", "x"])
-        guard let n = lines.firstIndex(where: { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces).hasPrefix(key + ":") })
+        guard
+            let n = lines.firstIndex(where: {
+                String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces).hasPrefix(key + ":")
+            })
         else { return (bytes, "no \(key) line") }
         let indent = lines[n].prefix { $0 == 0x20 }
         lines[n] = Array(indent) + Array("\(key): \(value)".utf8)

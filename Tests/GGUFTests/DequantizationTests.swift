@@ -29,7 +29,9 @@ struct DequantizationTests {
     func dequantize(_ type: GGMLType, _ bytes: [UInt8], count: Int) -> [Float] {
         var out = [Float](repeating: .nan, count: count)
         bytes.withUnsafeBytes { raw in
-            out.withUnsafeMutableBufferPointer { GGUFDequantizer.dequantize(type, from: raw.baseAddress!, count: count, into: $0.baseAddress!) }
+            out.withUnsafeMutableBufferPointer {
+                GGUFDequantizer.dequantize(type, from: raw.baseAddress!, count: count, into: $0.baseAddress!)
+            }
         }
         return out
     }
@@ -38,8 +40,8 @@ struct DequantizationTests {
         #expect(GGUFDequantizer.halfToFloat(0x3C00) == 1)
         #expect(GGUFDequantizer.halfToFloat(0xC000) == -2)
         #expect(GGUFDequantizer.halfToFloat(0x7BFF) == 65504)
-        #expect(GGUFDequantizer.halfToFloat(0x0001) == 0x1p-24)                 // smallest subnormal
-        #expect(GGUFDequantizer.halfToFloat(0x03FF) == Float(1023) * 0x1p-24)    // largest subnormal
+        #expect(GGUFDequantizer.halfToFloat(0x0001) == 0x1p-24)   // smallest subnormal
+        #expect(GGUFDequantizer.halfToFloat(0x03FF) == Float(1023) * 0x1p-24)   // largest subnormal
         #expect(GGUFDequantizer.halfToFloat(0x8000).sign == .minus && GGUFDequantizer.halfToFloat(0x8000) == 0)
         #expect(GGUFDequantizer.halfToFloat(0x7C00) == .infinity)
         #expect(GGUFDequantizer.halfToFloat(0xFC00) == -.infinity)
@@ -47,7 +49,9 @@ struct DequantizationTests {
         var mix = Mix(state: 1)
         for _ in 0..<1000 {
             let s = mix.next() & 1 == 1, e = mix.int(-14...15), m = mix.int(0...1023)
-            #expect(Double(GGUFDequantizer.halfToFloat(halfBits(sign: s, exponent: e, mantissa: m))) == halfValue(sign: s, exponent: e, mantissa: m))
+            #expect(
+                Double(GGUFDequantizer.halfToFloat(halfBits(sign: s, exponent: e, mantissa: m)))
+                    == halfValue(sign: s, exponent: e, mantissa: m))
         }
     }
 
@@ -98,7 +102,7 @@ struct DequantizationTests {
         var bytes: [UInt8] = [], expected: [Float] = []
         for _ in 0..<3 {
             let d = mix.scale()
-            let q = (0..<32).map { _ in mix.int(0...15) }          // element j's 4-bit quant
+            let q = (0..<32).map { _ in mix.int(0...15) }   // element j's 4-bit quant
             bytes.le(d.bits)
             for j in 0..<16 { bytes.append(UInt8(q[j] | q[j + 16] << 4)) }
             expected += q.map { Float(d.value * Double($0 - 8)) }
@@ -160,7 +164,10 @@ struct DequantizationTests {
         let got = try file.floats(raw)
         #expect(got.count == expected.count)
         let mismatches = zip(got, expected).enumerated().filter { !($0.1.0 == $0.1.1 || ($0.1.0.isNaN && $0.1.1.isNaN)) }
-        #expect(mismatches.isEmpty, "\(type): \(mismatches.count) values differ, first \(mismatches.prefix(3).map { "[\($0.offset)] \($0.element.0) vs \($0.element.1)" })")
+        #expect(
+            mismatches.isEmpty,
+            "\(type): \(mismatches.count) values differ, first \(mismatches.prefix(3).map { "[\($0.offset)] \($0.element.0) vs \($0.element.1)" })"
+        )
         #expect(expected.contains { $0 != 0 })
     }
 }

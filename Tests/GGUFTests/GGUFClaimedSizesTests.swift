@@ -52,7 +52,9 @@ struct GGUFClaimedSizesTests {
             Issue.record("\(Self.gscope) is missing: build it first (`make test` does)")
             return
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gscope-gguf-sizes-\(UUID().uuidString.prefix(8))").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gscope-gguf-sizes-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/claims.gguf"
@@ -60,7 +62,9 @@ struct GGUFClaimedSizesTests {
         // The file itself is well-formed: only the sizes it claims are absurd.
         #expect(try GGUFFile(path: path).int(key) == value.int)
 
-        let (status, stderr) = try Self.run(["score", "--model", path, "--tokenizer", "byte", "--text", "hello", "--threads", "1"])
+        let (status, stderr) = try Self.run([
+            "score", "--model", path, "--tokenizer", "byte", "--text", "hello", "--threads", "1",
+        ])
         #expect(status == 2, "\(stderr)")
         #expect(stderr.hasPrefix("gscope: \(path): \(expected)"), "\(stderr)")
         #expect(stderr.split(separator: "\n").count == 1, "\(stderr)")

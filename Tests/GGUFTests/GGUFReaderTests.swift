@@ -16,8 +16,15 @@ struct GGUFReaderTests {
         ("t.floats", .array(elementType: .float32, [.float32(0.25), .float32(-8)])),
         ("t.strings", .array(elementType: .string, [.string("Ġ t"), .string(""), .string("<|im_start|>")])),
         ("t.none", .array(elementType: .uint8, [])),
-        ("t.nested", .array(elementType: .array, [.array(elementType: .uint16, [.uint16(1), .uint16(2)]),
-                                                 .array(elementType: .uint16, [])])),
+        (
+            "t.nested",
+            .array(
+                elementType: .array,
+                [
+                    .array(elementType: .uint16, [.uint16(1), .uint16(2)]),
+                    .array(elementType: .uint16, []),
+                ])
+        ),
     ]
 
     @Test(arguments: [UInt32(2), 3])
@@ -37,7 +44,9 @@ struct GGUFReaderTests {
         #expect(try file.bool("t.true"))
         #expect(try file.strings("t.strings") == ["Ġ t", "", "<|im_start|>"])
         #expect(try file.ints("t.ints") == [3, -1, 7])
-        #expect(throws: GGUFError(file: "meta.gguf", "metadata t.ints is an array of i32, expected a string")) { try file.string("t.ints") }
+        #expect(throws: GGUFError(file: "meta.gguf", "metadata t.ints is an array of i32, expected a string")) {
+            try file.string("t.ints")
+        }
         #expect(throws: GGUFError(file: "meta.gguf", "metadata t.nope is missing")) { try file.int("t.nope") }
     }
 
@@ -63,7 +72,9 @@ struct GGUFReaderTests {
         #expect(c.shape == [2, 1, 32] && c.byteCount == 68)
         #expect(try file.floats("c") == [Float](repeating: 0, count: 64))
         #expect(file.fileSize == bytes.count)
-        #expect(throws: GGUFError(file: "<memory>", "no tensor named d (the file holds 3 tensors, e.g. a)")) { try file.tensor("d") }
+        #expect(throws: GGUFError(file: "<memory>", "no tensor named d (the file holds 3 tensors, e.g. a)")) {
+            try file.tensor("d")
+        }
     }
 
     @Test func defaultAlignmentIs32() throws {
@@ -87,7 +98,10 @@ struct GGUFReaderTests {
         let start = file.dataOffset + 32, end = start + 40
         #expect(end == full.count)
         let cut = Array(full.dropLast(5))
-        #expect(throws: GGUFError(file: "cut.gguf", "truncated: tensor blk.0.attn_q.weight needs bytes \(start)..<\(end), the file has \(end - 5)")) {
+        #expect(
+            throws: GGUFError(
+                file: "cut.gguf", "truncated: tensor blk.0.attn_q.weight needs bytes \(start)..<\(end), the file has \(end - 5)")
+        ) {
             try GGUFFile(bytes: cut, label: "cut.gguf")
         }
     }
@@ -119,13 +133,19 @@ struct GGUFReaderTests {
         w.addTensor("blk.3.attn_q.weight", dimensions: [256, 1], type: .q5_K, data: [UInt8](repeating: 0, count: 176))
         let file = try GGUFFile(bytes: w.bytes(), label: "k.gguf")
         #expect(file.tensors[0].type == .q5_K && file.tensors[0].byteCount == 176)
-        #expect(throws: GGUFError(file: "k.gguf", "tensor blk.3.attn_q.weight: type Q5_K is not supported (gscope dequantizes F32, F16, BF16, Q4_0, Q4_1, Q8_0, Q6_K)")) {
+        #expect(
+            throws: GGUFError(
+                file: "k.gguf",
+                "tensor blk.3.attn_q.weight: type Q5_K is not supported (gscope dequantizes F32, F16, BF16, Q4_0, Q4_1, Q8_0, Q6_K)"
+            )
+        ) {
             try file.floats("blk.3.attn_q.weight")
         }
     }
 
     @Test func otherBadHeaders() {
-        #expect(throws: GGUFError(file: "m", "not a GGUF file: the first bytes are 7B 22 61 22, expected 47 47 55 46 (\"GGUF\")")) {
+        #expect(throws: GGUFError(file: "m", "not a GGUF file: the first bytes are 7B 22 61 22, expected 47 47 55 46 (\"GGUF\")"))
+        {
             try GGUFFile(bytes: Array("{\"a\": 1}".utf8), label: "m")
         }
         var v1 = GGUFTestWriter()

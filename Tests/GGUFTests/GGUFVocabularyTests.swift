@@ -19,8 +19,11 @@ struct GGUFVocabularyTests {
 
     @Test func readsEveryField() throws {
         let v = try GGUFVocabulary(file: GGUFFile(bytes: Self.writer().bytes()))
-        #expect(v == GGUFVocabulary(model: "gpt2", pre: "smollm", tokens: ["<|s|>", "a", "b"], tokenTypes: [.control, .normal, .normal],
-                                    merges: ["a b"], bos: 0, eos: 0, addBOS: false, chatTemplate: "{{ x }}"))
+        #expect(
+            v
+                == GGUFVocabulary(
+                    model: "gpt2", pre: "smollm", tokens: ["<|s|>", "a", "b"], tokenTypes: [.control, .normal, .normal],
+                    merges: ["a b"], bos: 0, eos: 0, addBOS: false, chatTemplate: "{{ x }}"))
         let untyped = try GGUFVocabulary(file: GGUFFile(bytes: Self.writer(types: nil).bytes()))
         #expect(untyped.tokenTypes == [.normal, .normal, .normal] && untyped.padding == nil && untyped.unknown == nil)
     }

@@ -42,8 +42,9 @@ struct SmolLM2FileTests {
         #expect(file.tensors.count == 272)
         #expect(file.tensors.count == expected.tensors.count)
         for (got, want) in zip(file.tensors, expected.tensors) {
-            #expect(got.name == want.name && got.type.description == want.type && got.dimensions == want.ne,
-                    "\(got.name) \(got.type) \(got.dimensions) vs \(want.name) \(want.type) \(want.ne)")
+            #expect(
+                got.name == want.name && got.type.description == want.type && got.dimensions == want.ne,
+                "\(got.name) \(got.type) \(got.dimensions) vs \(want.name) \(want.type) \(want.ne)")
         }
         #expect(try file.string("general.architecture") == "llama")
         #expect(try file.int("llama.block_count") == 30)
@@ -80,8 +81,9 @@ struct SmolLM2FileTests {
             }
             let relative = (130 + log2(Double(x.count))) * 0x1p-53
             #expect(abs(sum.value - sample.sum) <= relative * magnitude, "\(name): sum \(sum.value) vs \(sample.sum)")
-            #expect(abs(squares.value - sample.sum_squares) <= relative * squares.value,
-                    "\(name): sum of squares \(squares.value) vs \(sample.sum_squares)")
+            #expect(
+                abs(squares.value - sample.sum_squares) <= relative * squares.value,
+                "\(name): sum of squares \(squares.value) vs \(sample.sum_squares)")
         }
     }
 
@@ -97,8 +99,10 @@ struct SmolLM2FileTests {
             checksum += Double(x[x.count / 2])
         }
         let seconds = Date().timeIntervalSince(start)
-        print(String(format: "dequantized %d tensors, %d elements (%.1f MB of Float) in %.3f s (checksum %.6f)",
-                     file.tensors.count, elements, Double(elements * 4) / 1e6, seconds, checksum))
+        print(
+            String(
+                format: "dequantized %d tensors, %d elements (%.1f MB of Float) in %.3f s (checksum %.6f)",
+                file.tensors.count, elements, Double(elements * 4) / 1e6, seconds, checksum))
         #expect(elements == 134_515_008)
     }
 }

@@ -16,25 +16,33 @@ struct GEffectTests {
         randomQASamples(count, vocab: config.vocabSize, seed: seed)
     }
 
-    static let data = UnlearningData(forget: samples(7, seed: 1), refusal: samples(7, seed: 2), retain: samples(9, seed: 3), padding: 0)
+    static let data = UnlearningData(
+        forget: samples(7, seed: 1), refusal: samples(7, seed: 2), retain: samples(9, seed: 3), padding: 0)
 
     /// An instrumenter on a fresh copy of the sharpened random model; risk sets `forget` and
     /// `retain` of `data` unless given.
-    static func instrumenter(_ objective: UnlearningObjective, optimizer: Optimizer? = nil, lr: Float = 1e-3,
-                             forgetBatch: Int = 7, chunk: Int = 16, data: UnlearningData = data,
-                             riskSets: [RiskSet]? = nil, mode: GEffectMode = .exact) throws -> Instrumenter {
+    static func instrumenter(
+        _ objective: UnlearningObjective, optimizer: Optimizer? = nil, lr: Float = 1e-3,
+        forgetBatch: Int = 7, chunk: Int = 16, data: UnlearningData = data,
+        riskSets: [RiskSet]? = nil, mode: GEffectMode = .exact
+    ) throws -> Instrumenter {
         let model = try GPT(config: config)
         var rng = RNG(seed: 4)
         model.initializeGPT2(rng: &rng)
         for i in 0..<model.parameterCount { model.parameters[i] *= 5 }   // sharper, less uniform predictions
-        let unlearner = try Unlearner(model: model, objective: objective,
-                                      optimizer: optimizer ?? SGD(), data: data,
-                                      options: UnlearningOptions(length: .steps(3), forgetBatch: min(forgetBatch, data.forget.count),
-                                                                 retainBatch: data.retain.count, learningRate: lr))
-        return Instrumenter(unlearner: unlearner,
-                            riskSets: riskSets ?? [RiskSet(name: "forget", samples: data.forget),
-                                                   RiskSet(name: "retain", samples: data.retain)],
-                            retainSet: data.retain, chunk: chunk, mode: mode)
+        let unlearner = try Unlearner(
+            model: model, objective: objective,
+            optimizer: optimizer ?? SGD(), data: data,
+            options: UnlearningOptions(
+                length: .steps(3), forgetBatch: min(forgetBatch, data.forget.count),
+                retainBatch: data.retain.count, learningRate: lr))
+        return Instrumenter(
+            unlearner: unlearner,
+            riskSets: riskSets ?? [
+                RiskSet(name: "forget", samples: data.forget),
+                RiskSet(name: "retain", samples: data.retain),
+            ],
+            retainSet: data.retain, chunk: chunk, mode: mode)
     }
 
     /// [GE]: for GA and the risk set equal to the forget set, e_u = −‖∇R_u‖² exactly.
@@ -66,12 +74,13 @@ struct GEffectTests {
     /// The chunk size is an implementation detail: 2 rows or 16 give the same measurement.
     @Test(arguments: ["ga", "npo+kl", "idkdpo", "rmu+rr"])
     func chunkSizeDoesNotMatter(_ name: String) throws {
-        let objective: UnlearningObjective = switch name {
-        case "ga": .init(forget: GradientAscent())
-        case "npo+kl": .init(forget: NPO(beta: 0.5), retain: RetainKL())
-        case "idkdpo": .init(forget: IdkDPO(beta: 0.5))
-        default: .init(forget: RMU(layer: 1, u: Array(repeating: 0.5, count: 16)), retain: RepresentationRetention(layer: 2))
-        }
+        let objective: UnlearningObjective =
+            switch name {
+            case "ga": .init(forget: GradientAscent())
+            case "npo+kl": .init(forget: NPO(beta: 0.5), retain: RetainKL())
+            case "idkdpo": .init(forget: IdkDPO(beta: 0.5))
+            default: .init(forget: RMU(layer: 1, u: Array(repeating: 0.5, count: 16)), retain: RepresentationRetention(layer: 2))
+            }
         let a = try Self.instrumenter(objective, chunk: 2).measure(step: 0)
         let b = try Self.instrumenter(objective, chunk: 16).measure(step: 0)
         for (x, y) in zip(a.risks, b.risks) {
@@ -147,7 +156,8 @@ struct InstanceGEffectTests {
         let b = TokenBatch(samples: samples, indices: Array(samples.indices), padding: 0, fixedLength: length)
         model.zeroGradients()
         try model.forward(tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq)
-        model.nllLogitGradient(coefficients: model.meanNLLCoefficients(mask: b.mask), into: model.logitGradientScratch.baseAddress!)
+        model.nllLogitGradient(
+            coefficients: model.meanNLLCoefficients(mask: b.mask), into: model.logitGradientScratch.baseAddress!)
         model.backward(logitGradient: model.logitGradientScratch.baseAddress!)
         return model.gradients.array
     }
@@ -161,10 +171,12 @@ struct InstanceGEffectTests {
         let reference = inst.unlearner.reference
         let needsRefusal = objective.forget.roles.contains(.refusal)
         var totals: [BatchRole: ObjectiveBatch.Denominator] = [
-            .forget: .init(answerTokens: Double(RiskSet(name: "f", samples: data.forget).answerTokens), instances: data.forget.count),
+            .forget: .init(
+                answerTokens: Double(RiskSet(name: "f", samples: data.forget).answerTokens), instances: data.forget.count)
         ]
         if needsRefusal {
-            totals[.refusal] = .init(answerTokens: Double(RiskSet(name: "r", samples: data.refusal).answerTokens), instances: data.forget.count)
+            totals[.refusal] = .init(
+                answerTokens: Double(RiskSet(name: "r", samples: data.refusal).answerTokens), instances: data.forget.count)
         }
         for (k, set) in [data.forget, data.retain].enumerated() {
             let v = try Self.riskGradient(model, set, length: T)
@@ -173,8 +185,9 @@ struct InstanceGEffectTests {
             #expect(abs(r.instance.reduce(0, +) - r.forgetTerm) <= 1e-5 * max(abs(r.forgetTerm), 1e-9), "\(name) \(r.name)")
             var slow: [Double] = [], slowPG: [Double] = []
             for i in data.forget.indices {
-                var batch = ObjectiveBatch(forget: [data.forget[i]], forgetIndices: [i],
-                                           refusal: needsRefusal ? [data.refusal[i]] : [], padding: 0, fixedLength: T)
+                var batch = ObjectiveBatch(
+                    forget: [data.forget[i]], forgetIndices: [i],
+                    refusal: needsRefusal ? [data.refusal[i]] : [], padding: 0, fixedLength: T)
                 batch.denominators = totals
                 _ = try objective.evaluate(model: model, reference: reference, batch: batch, part: .forget)
                 slow.append(zip(model.gradients.array, v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) })

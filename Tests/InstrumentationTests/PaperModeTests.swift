@@ -25,7 +25,9 @@ struct PaperModeTests {
             #expect(p.instance.isEmpty && p.token.isEmpty && p.pgEffect.isEmpty)
         }
         #expect(abs(paper.loss - exact.loss) <= 1e-6 * abs(exact.loss))
-        #expect(paper.instanceWeights.count == 7 && zip(paper.instanceWeights, exact.instanceWeights).allSatisfy { abs($0 - $1) < 1e-9 })
+        #expect(
+            paper.instanceWeights.count == 7
+                && zip(paper.instanceWeights, exact.instanceWeights).allSatisfy { abs($0 - $1) < 1e-9 })
         #expect(zip(paper.instanceNLL, exact.instanceNLL).allSatisfy { abs($0 - $1) < 1e-5 })
     }
 
@@ -39,10 +41,16 @@ struct PaperModeTests {
         let forget = paper.risks[0]
         #expect(abs(forget.total + forget.gradNorm2) <= 1e-6 * forget.gradNorm2)
 
-        func half(_ samples: [FormattedSample], other: [FormattedSample]) throws -> (norm2: Double, cross: Double, value: Double) {
+        func half(_ samples: [FormattedSample], other: [FormattedSample]) throws -> (norm2: Double, cross: Double, value: Double)
+        {
             let d = UnlearningData(forget: samples, retain: data.retain, padding: data.padding)
-            let m = try Setup.instrumenter(ga, data: d, riskSets: [RiskSet(name: "self", samples: samples),
-                                                                   RiskSet(name: "other", samples: other)]).measure(step: 0)
+            let m = try Setup.instrumenter(
+                ga, data: d,
+                riskSets: [
+                    RiskSet(name: "self", samples: samples),
+                    RiskSet(name: "other", samples: other),
+                ]
+            ).measure(step: 0)
             return (m.risks[0].gradNorm2, -m.risks[1].total, m.risks[0].value)   // GA: ∇L = −g
         }
         let a = try half(first, other: second), b = try half(second, other: first)
@@ -56,7 +64,8 @@ struct PaperModeTests {
     @Test func drawsAreSeeded() throws {
         let objective = UnlearningObjective(forget: NPO(beta: 0.5), retain: RetainNLL())
         func retainEffect(seed: UInt64) throws -> Double {
-            try Setup.instrumenter(objective, mode: .paper(PaperProtocol(microBatch: 2, seed: seed))).measure(step: 0).risks[1].total
+            try Setup.instrumenter(objective, mode: .paper(PaperProtocol(microBatch: 2, seed: seed))).measure(step: 0).risks[1]
+                .total
         }
         let a = try retainEffect(seed: 5), b = try retainEffect(seed: 5), c = try retainEffect(seed: 6)
         #expect(a == b)

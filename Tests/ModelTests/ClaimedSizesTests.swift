@@ -51,7 +51,9 @@ import TestSupport
     }
 
     /// `body` throws a `ModelError` whose text holds every fragment.
-    static func expectRefusal(_ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
+    static func expectRefusal(
+        _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void
+    ) {
         do {
             try body()
             Issue.record("expected a refusal mentioning \(fragments)", sourceLocation: sourceLocation)
@@ -98,11 +100,15 @@ import TestSupport
             try layers.check(against: "the tensor table", tensors: 21, elements: 10_000) { () throws(ModelError) in }
             Issue.record("10⁹ blocks in 21 tensors passed")
         } catch {
-            #expect("\(error)" == "m.gguf: llama.block_count is 1000000000, which needs 9000000002 tensors; the tensor table has 21")
+            #expect(
+                "\(error)" == "m.gguf: llama.block_count is 1000000000, which needs 9000000002 tensors; the tensor table has 21")
         }
         config = .tiny
         config.ffnHidden = 1 << 40
-        #expect(throws: ModelError.checkpoint("m.gguf: llama.feed_forward_length is \(1 << 40), more than the 10000 weights the tensor table holds in all")) {
+        #expect(
+            throws: ModelError.checkpoint(
+                "m.gguf: llama.feed_forward_length is \(1 << 40), more than the 10000 weights the tensor table holds in all")
+        ) {
             try config.claimedSizes(file: "m.gguf", keys: .gguf)
                 .check(against: "the tensor table", tensors: 21, elements: 10_000) { () throws(ModelError) in }
         }
@@ -112,9 +118,12 @@ import TestSupport
         let total = config.checkedParameterCount.value!
         let sizes = config.claimedSizes(file: "m.gguf", keys: .gguf)
         #expect(throws: Never.self) { try sizes.checkParameterCount(against: "the tensor table", elements: total) }
-        #expect(throws: ModelError.checkpoint("m.gguf: the sizes (the rows of token_embd.weight 40, llama.embedding_length 64, "
-                                              + "llama.feed_forward_length 48, llama.block_count 2) make \(total) parameters; "
-                                              + "the tensor table holds 10000 weights")) {
+        #expect(
+            throws: ModelError.checkpoint(
+                "m.gguf: the sizes (the rows of token_embd.weight 40, llama.embedding_length 64, "
+                    + "llama.feed_forward_length 48, llama.block_count 2) make \(total) parameters; "
+                    + "the tensor table holds 10000 weights")
+        ) {
             try sizes.checkParameterCount(against: "the tensor table", elements: 10_000)
         }
     }

@@ -31,17 +31,19 @@ struct LayerTangentTests {
         let dx = randomFloats(N * C, rng: &rng), dw = randomFloats(OC * C, std: 0.3, rng: &rng)
         let db = randomFloats(OC, rng: &rng), dr = randomFloats(N * OC, rng: &rng)
         func f(_ e: Double, bias: Bool, residual: Bool) -> [Double] {
-            let y = Ref.linear(moved(x, dx, e), moved(w, dw, e),
-                               bias ? moved(b, db, e) : [Double](repeating: 0, count: OC), N: N, C: C, OC: OC)
+            let y = Ref.linear(
+                moved(x, dx, e), moved(w, dw, e),
+                bias ? moved(b, db, e) : [Double](repeating: 0, count: OC), N: N, C: C, OC: OC)
             return residual ? zip(y, moved(r, dr, e)).map(+) : y
         }
         for (bias, residual) in [(true, false), (false, false), (true, true), (false, true)] {
             var out = [Float](repeating: .nan, count: N * OC)
             db.withUnsafeBufferPointer { dbp in
                 dr.withUnsafeBufferPointer { drp in
-                    Linear.tangent(out: &out, inp: x, inpTangent: dx, weight: w, weightTangent: dw,
-                                   biasTangent: bias ? dbp.baseAddress! : nil,
-                                   residualTangent: residual ? drp.baseAddress! : nil, N: N, C: C, OC: OC)
+                    Linear.tangent(
+                        out: &out, inp: x, inpTangent: dx, weight: w, weightTangent: dw,
+                        biasTangent: bias ? dbp.baseAddress! : nil,
+                        residualTangent: residual ? drp.baseAddress! : nil, N: N, C: C, OC: OC)
                 }
             }
             let err = relativeError(out, directionalDifference { f($0, bias: bias, residual: residual) })
@@ -50,8 +52,9 @@ struct LayerTangentTests {
         // In place on the residual's tangent, as the model uses it.
         var inPlace = dr
         inPlace.withUnsafeMutableBufferPointer { o in
-            Linear.tangent(out: o.baseAddress!, inp: x, inpTangent: dx, weight: w, weightTangent: dw, biasTangent: db,
-                           residualTangent: o.baseAddress!, N: N, C: C, OC: OC)
+            Linear.tangent(
+                out: o.baseAddress!, inp: x, inpTangent: dx, weight: w, weightTangent: dw, biasTangent: db,
+                residualTangent: o.baseAddress!, N: N, C: C, OC: OC)
         }
         #expect(relativeError(inPlace, directionalDifference { f($0, bias: true, residual: true) }) < 1e-5)
     }
@@ -65,8 +68,9 @@ struct LayerTangentTests {
         var out = [Float](repeating: 0, count: N * C), mean = [Float](repeating: 0, count: N), rstd = mean
         LayerNorm.forward(out: &out, mean: &mean, rstd: &rstd, inp: x, weight: w, bias: b, N: N, C: C)
         var tangent = [Float](repeating: .nan, count: N * C)
-        LayerNorm.tangent(out: &tangent, inp: x, inpTangent: dx, weight: w, weightTangent: dw, biasTangent: db,
-                          mean: mean, rstd: rstd, N: N, C: C)
+        LayerNorm.tangent(
+            out: &tangent, inp: x, inpTangent: dx, weight: w, weightTangent: dw, biasTangent: db,
+            mean: mean, rstd: rstd, N: N, C: C)
         let fd = directionalDifference { e in Ref.layerNorm(moved(x, dx, e), moved(w, dw, e), moved(b, db, e), N: N, C: C) }
         #expect(relativeError(tangent, fd) < 1e-5)
     }
@@ -87,8 +91,9 @@ struct LayerTangentTests {
         var out = [Float](repeating: 0, count: B * T * C), att = [Float](repeating: 0, count: B * NH * T * T)
         Attention.forward(out: &out, att: &att, qkv: qkv, B: B, T: T, C: C, NH: NH)
         var tangent = [Float](repeating: .nan, count: B * T * C), scratch = [Float](repeating: 0, count: 2 * T * T)
-        Attention.tangent(out: &tangent, scratch: &scratch, scratchSlots: 2, qkvTangent: dqkv, att: att, qkv: qkv,
-                          B: B, T: T, C: C, NH: NH)
+        Attention.tangent(
+            out: &tangent, scratch: &scratch, scratchSlots: 2, qkvTangent: dqkv, att: att, qkv: qkv,
+            B: B, T: T, C: C, NH: NH)
         let fd = directionalDifference { Ref.attention(moved(qkv, dqkv, $0), B: B, T: T, C: C, NH: NH) }
         #expect(relativeError(tangent, fd) < 1e-5)
     }
@@ -145,7 +150,8 @@ struct DirectionalDerivativeTests {
         try gpt.forward(tokens: tokens, targets: targets, mask: mask, batch: Self.B, seq: Self.T)
         let v = Self.direction(seed: 203, count: gpt.parameterCount)
         let jvp = gpt.directionalDerivative(along: v, hiddenBlocks: [0, 1, 2])
-        #expect(jvp.batch == Self.B && jvp.seq == Self.T && jvp.vocabSize == Self.config.vocabSize && jvp.width == Self.config.nEmbd)
+        #expect(
+            jvp.batch == Self.B && jvp.seq == Self.T && jvp.vocabSize == Self.config.vocabSize && jvp.width == Self.config.nEmbd)
         #expect(Set(jvp.hidden.keys) == [0, 1, 2])
 
         let p = gpt.parameters.array, V = Self.config.vocabSize
@@ -167,7 +173,9 @@ struct DirectionalDerivativeTests {
             worstHidden = max(worstHidden, err)
             #expect(err < 1e-4, "hidden \(l): \(err)")
         }
-        print("directional derivative vs Float64 central differences: logits \(logitErr), target log-probs \(logProbErr), hidden (worst) \(worstHidden)")
+        print(
+            "directional derivative vs Float64 central differences: logits \(logitErr), target log-probs \(logProbErr), hidden (worst) \(worstHidden)"
+        )
     }
 
     /// ⟨G, J·v⟩ = ⟨J ᵀG, v⟩: the logit-gradient pairing with the logit tangent equals the gradient
@@ -188,7 +196,8 @@ struct DirectionalDerivativeTests {
             logitGradient.withUnsafeBufferPointer { gp in
                 if case let (block, rg)? = residual {
                     rg.withUnsafeBufferPointer {
-                        gpt.backward(logitGradient: gp.baseAddress!, residualGradients: [.init(block: block, gradient: $0.baseAddress!)])
+                        gpt.backward(
+                            logitGradient: gp.baseAddress!, residualGradients: [.init(block: block, gradient: $0.baseAddress!)])
                     }
                 } else {
                     gpt.backward(logitGradient: gp.baseAddress!)
@@ -221,8 +230,10 @@ struct DirectionalDerivativeTests {
         gpt.zeroGradients()
         gpt.backward(logitGradient: d)
         func state() -> [[Float]] {
-            [Array(gpt.logits), Array(gpt.targetLogProbs), Array(gpt.logSumExp), Array(gpt.logitGradientScratch),
-             gpt.parameters.array, gpt.gradients.array]
+            [
+                Array(gpt.logits), Array(gpt.targetLogProbs), Array(gpt.logSumExp), Array(gpt.logitGradientScratch),
+                gpt.parameters.array, gpt.gradients.array,
+            ]
                 + (0..<Self.config.nLayer).map { Array(gpt.hiddenState(afterBlock: $0)) }
         }
         let before = state()
@@ -272,7 +283,8 @@ struct DirectionalDerivativeParallelTests {
             gpt.initializeGPT2(rng: &initRNG)
             try gpt.forward(tokens: tokens, targets: targets, mask: mask, batch: B, seq: T)
             var vRNG = RNG(seed: 243)
-            let d = gpt.directionalDerivative(along: randomFloats(gpt.parameterCount, std: 0.01, rng: &vRNG), hiddenBlocks: [0, 1])
+            let d = gpt.directionalDerivative(
+                along: randomFloats(gpt.parameterCount, std: 0.01, rng: &vRNG), hiddenBlocks: [0, 1])
             return [("logits", d.logits.doubles), ("target log-probabilities", d.targetLogProbs.doubles)]
                 + d.hidden.sorted { $0.key < $1.key }.map { ("hidden \($0.key)", $0.value.doubles) }
         }
@@ -309,7 +321,9 @@ struct DirectionalDerivativeParallelTests {
                 backward.append(ms { gpt.backward(logitGradient: d) })
             }
             func median(_ x: [Double]) -> Double { let s = x.dropFirst().sorted(); return s[s.count / 2] }
-            print("small B=16 T=128, 2 workers, OpenBLAS \(BLAS.coreName) (median of 5): forward \(median(forward)) ms, directional derivative \(median(jvp)) ms, backward \(median(backward)) ms")
+            print(
+                "small B=16 T=128, 2 workers, OpenBLAS \(BLAS.coreName) (median of 5): forward \(median(forward)) ms, directional derivative \(median(jvp)) ms, backward \(median(backward)) ms"
+            )
         }
     }
 }

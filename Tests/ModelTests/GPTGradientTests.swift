@@ -55,8 +55,9 @@ struct GPTGradientTests {
 
         let p0 = gpt.parameters.array.doubles
         let fd = finiteDifferenceGradient(p0) { p in
-            Ref.loss(logits: Ref.gpt(Self.config, p, tokens: tokens, B: Self.B, T: Self.T).logits,
-                     targets: targets, mask: mask, V: Self.config.vocabSize)
+            Ref.loss(
+                logits: Ref.gpt(Self.config, p, tokens: tokens, B: Self.B, T: Self.T).logits,
+                targets: targets, mask: mask, V: Self.config.vocabSize)
         }
         let grads = gpt.gradients.array
         for slot in gpt.layout.slots {
@@ -95,13 +96,16 @@ struct GPTGradientTests {
         let g = randomFloats(Self.B * Self.T * Self.config.nEmbd, rng: &rng)
         gpt.zeroGradients()
         try gpt.forward(tokens: tokens, targets: targets, mask: mask, batch: Self.B, seq: Self.T)
-        #expect(relativeError(Array(gpt.hiddenState(afterBlock: 1)),
-                              Ref.gpt(Self.config, gpt.parameters.array.doubles, tokens: tokens, B: Self.B, T: Self.T).hidden[1]) < 1e-6)
+        #expect(
+            relativeError(
+                Array(gpt.hiddenState(afterBlock: 1)),
+                Ref.gpt(Self.config, gpt.parameters.array.doubles, tokens: tokens, B: Self.B, T: Self.T).hidden[1]) < 1e-6)
         let dlogits = gpt.logitGradientScratch
         gpt.nllLogitGradient(coefficients: gpt.meanNLLCoefficients(mask: mask), into: dlogits.baseAddress!)
         g.withUnsafeBufferPointer {
-            gpt.backward(logitGradient: dlogits.baseAddress!,
-                         residualGradients: [.init(block: 1, gradient: $0.baseAddress!)])
+            gpt.backward(
+                logitGradient: dlogits.baseAddress!,
+                residualGradients: [.init(block: 1, gradient: $0.baseAddress!)])
         }
         let fd = finiteDifferenceGradient(gpt.parameters.array.doubles) { p in
             let r = Ref.gpt(Self.config, p, tokens: tokens, B: Self.B, T: Self.T)
@@ -130,11 +134,12 @@ struct GPTGradientTests {
             try gpt.forward(tokens: [0, 19], targets: [1, 1], mask: [1, 1], batch: 1, seq: 2)   // token ≥ vocab
         }
         #expect(throws: ModelError.self) {
-            try gpt.forward(tokens: [0, 1], targets: [1, -1], mask: [1, 1], batch: 1, seq: 2)  // −1 target counted
+            try gpt.forward(tokens: [0, 1], targets: [1, -1], mask: [1, 1], batch: 1, seq: 2)   // −1 target counted
         }
         #expect(throws: ModelError.self) {
-            try gpt.forward(tokens: [Int32](repeating: 0, count: 9), targets: [Int32](repeating: 0, count: 9),
-                            mask: [Float](repeating: 1, count: 9), batch: 1, seq: 9)             // T > block size
+            try gpt.forward(
+                tokens: [Int32](repeating: 0, count: 9), targets: [Int32](repeating: 0, count: 9),
+                mask: [Float](repeating: 1, count: 9), batch: 1, seq: 9)   // T > block size
         }
         #expect(throws: ModelError.self) {
             try GPT(config: GPTConfig(nLayer: 1, nHead: 5, nEmbd: 12, vocabSize: 4, blockSize: 4))
@@ -160,23 +165,25 @@ struct GPTGradientTests {
 @Suite("Parallel execution", .serialized)
 struct ParallelExecutionTests {
     @Test func everyWorkerCountGivesTheSameBits() throws {
-        let differences = try withCPUBurners(2) { try differencesAcrossWorkerCounts {
-            let config = GPTConfig(nLayer: 2, nHead: 4, nEmbd: 128, vocabSize: 300, blockSize: 64)
-            let B = 4, T = 64
-            var rng = RNG(seed: 61)
-            let tokens = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
-            let targets = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
-            let mask = [Float](repeating: 1, count: B * T)
-            var initRNG = RNG(seed: 62)
-            let gpt = try GPT(config: config)
-            gpt.initializeGPT2(rng: &initRNG)
-            gpt.zeroGradients()
-            let loss = try gpt.forward(tokens: tokens, targets: targets, mask: mask, batch: B, seq: T)
-            let d = gpt.logitGradientScratch.baseAddress!
-            gpt.nllLogitGradient(coefficients: gpt.meanNLLCoefficients(mask: mask), into: d)
-            gpt.backward(logitGradient: d)
-            return [("loss", [loss]), ("logits", Array(gpt.logits).doubles), ("gradients", gpt.gradients.array.doubles)]
-        } }
+        let differences = try withCPUBurners(2) {
+            try differencesAcrossWorkerCounts {
+                let config = GPTConfig(nLayer: 2, nHead: 4, nEmbd: 128, vocabSize: 300, blockSize: 64)
+                let B = 4, T = 64
+                var rng = RNG(seed: 61)
+                let tokens = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
+                let targets = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
+                let mask = [Float](repeating: 1, count: B * T)
+                var initRNG = RNG(seed: 62)
+                let gpt = try GPT(config: config)
+                gpt.initializeGPT2(rng: &initRNG)
+                gpt.zeroGradients()
+                let loss = try gpt.forward(tokens: tokens, targets: targets, mask: mask, batch: B, seq: T)
+                let d = gpt.logitGradientScratch.baseAddress!
+                gpt.nllLogitGradient(coefficients: gpt.meanNLLCoefficients(mask: mask), into: d)
+                gpt.backward(logitGradient: d)
+                return [("loss", [loss]), ("logits", Array(gpt.logits).doubles), ("gradients", gpt.gradients.array.doubles)]
+            }
+        }
         #expect(differences.isEmpty, "\(differences)")
     }
 

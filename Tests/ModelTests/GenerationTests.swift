@@ -24,7 +24,6 @@ struct GenerationTests {
         GPTConfig(nLayer: 3, nHead: 4, nEmbd: 32, vocabSize: 53, blockSize: 24),
     ]
 
-
     /// A model trained (AdamW, 60 steps) on sequences that follow a fixed permutation of the
     /// vocabulary, `next = successor[current]`: its next-token distributions are peaked.
     static func trainedModel(_ config: GPTConfig) throws -> (model: GPT, finalLoss: Double) {
@@ -41,8 +40,10 @@ struct GenerationTests {
                 var t = Int32(rng.below(V))
                 for _ in 0..<T { tokens.append(t); t = successor[Int(t)]; targets.append(t) }
             }
-            loss = try trainingStep(gpt, optimizer: adam, lr: 1e-2, tokens: tokens, targets: targets,
-                                    mask: [Float](repeating: 1, count: B * T), batch: B, seq: T).loss
+            loss = try trainingStep(
+                gpt, optimizer: adam, lr: 1e-2, tokens: tokens, targets: targets,
+                mask: [Float](repeating: 1, count: B * T), batch: B, seq: T
+            ).loss
         }
         return (gpt, loss)
     }
@@ -55,8 +56,9 @@ struct GenerationTests {
     /// The full forward pass's logits at the last position of `context` (one row, no cache).
     static func fullForwardLastLogits(_ model: some FullForwardModel, _ context: [Int32]) throws -> [Float] {
         let T = context.count, V = model.vocabSize
-        _ = try model.forward(tokens: context, targets: [Int32](repeating: -1, count: T), mask: [Float](repeating: 0, count: T),
-                              batch: 1, seq: T)
+        _ = try model.forward(
+            tokens: context, targets: [Int32](repeating: -1, count: T), mask: [Float](repeating: 0, count: T),
+            batch: 1, seq: T)
         return Array(model.logits[((T - 1) * V)..<(T * V)])
     }
 
@@ -87,7 +89,9 @@ struct GenerationTests {
     /// step, its logits against the full forward's (relative 1e-5) and its tokens against the
     /// full forward's argmax. Returns the results.
     @discardableResult
-    static func checkAgainstFullRecompute(_ model: some FullForwardModel, prompts: [[Int32]], maxNewTokens: Int, stopToken: Int32?) throws
+    static func checkAgainstFullRecompute(
+        _ model: some FullForwardModel, prompts: [[Int32]], maxNewTokens: Int, stopToken: Int32?
+    ) throws
         -> [GeneratedSequence]
     {
         var seen: [Int: [[Float]]] = [:]   // row → logits of each of its steps
@@ -100,10 +104,12 @@ struct GenerationTests {
                 }
             }
         for (row, prompt) in prompts.enumerated() {
-            let (expected, referenceLogits) = try referenceGreedy(model, prompt: prompt, maxNewTokens: maxNewTokens, stopToken: stopToken)
+            let (expected, referenceLogits) = try referenceGreedy(
+                model, prompt: prompt, maxNewTokens: maxNewTokens, stopToken: stopToken)
             #expect(results[row] == expected, "row \(row)")
             let cached = seen[row] ?? []
-            #expect(cached.count == referenceLogits.count, "row \(row): \(cached.count) steps, reference \(referenceLogits.count)")
+            #expect(
+                cached.count == referenceLogits.count, "row \(row): \(cached.count) steps, reference \(referenceLogits.count)")
             for (s, (mine, reference)) in zip(cached, referenceLogits).enumerated() {
                 let error = relativeError(mine, reference.doubles)
                 #expect(error < 1e-5, "row \(row) step \(s): relative error \(error)")

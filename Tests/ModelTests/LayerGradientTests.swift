@@ -49,7 +49,9 @@ struct LayerGradientTests {
             zip(Ref.layerNorm(x, w, b, N: N, C: C), g.doubles).reduce(0) { $0 + $1.0 * $1.1 }
         }
         // The input gradient accumulates (the residual stream's gradient passes through).
-        #expect(relativeError(zip(dx, dx0).map { $0 - $1 }, finiteDifferenceGradient(x.doubles) { f($0, w.doubles, b.doubles) }) < 1e-5)
+        #expect(
+            relativeError(zip(dx, dx0).map { $0 - $1 }, finiteDifferenceGradient(x.doubles) { f($0, w.doubles, b.doubles) })
+                < 1e-5)
         #expect(relativeError(dw, finiteDifferenceGradient(w.doubles) { f(x.doubles, $0, b.doubles) }) < 1e-5)
         #expect(relativeError(db, finiteDifferenceGradient(b.doubles) { f(x.doubles, w.doubles, $0) }) < 1e-5)
     }
@@ -96,14 +98,18 @@ struct LayerGradientTests {
         let wte = randomFloats(V * C, rng: &rng), wpe = randomFloats(T * C, rng: &rng), g = randomFloats(B * T * C, rng: &rng)
         var out = [Float](repeating: 0, count: B * T * C)
         Encoder.forward(out: &out, tokens: tokens, wte: wte, wpe: wpe, B: B, T: T, C: C)
-        for n in 0..<(B * T) { for c in 0..<C {
-            #expect(out[n * C + c] == wte[Int(tokens[n]) * C + c] + wpe[(n % T) * C + c])
-        } }
+        for n in 0..<(B * T) {
+            for c in 0..<C {
+                #expect(out[n * C + c] == wte[Int(tokens[n]) * C + c] + wpe[(n % T) * C + c])
+            }
+        }
         var dwte = [Float](repeating: 0, count: V * C), dwpe = [Float](repeating: 0, count: T * C)
         Encoder.backward(dwte: &dwte, dwpe: &dwpe, dout: g, tokens: tokens, B: B, T: T, C: C)
         func f(_ wte: [Double], _ wpe: [Double]) -> Double {
             var s = 0.0
-            for n in 0..<(B * T) { for c in 0..<C { s += g.doubles[n * C + c] * (wte[Int(tokens[n]) * C + c] + wpe[(n % T) * C + c]) } }
+            for n in 0..<(B * T) {
+                for c in 0..<C { s += g.doubles[n * C + c] * (wte[Int(tokens[n]) * C + c] + wpe[(n % T) * C + c]) }
+            }
             return s
         }
         #expect(relativeError(dwte, finiteDifferenceGradient(wte.doubles) { f($0, wpe.doubles) }) < 1e-6)

@@ -23,12 +23,15 @@ import Model
         #expect(llama.config == model.config)
         #expect(llama.parameters.array == model.parameters.array)
         // transformers reads the sizes under its own keys and picks LlamaForCausalLM.
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/config.json"))) as! [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/config.json"))) as! [String: Any]
         #expect(json["model_type"] as? String == "llama")
         #expect(json["architectures"] as? [String] == ["LlamaForCausalLM"])
         #expect(json["num_key_value_heads"] as? Int == LlamaConfig.tiny.nKVHead)
         #expect(json["tie_word_embeddings"] as? Bool == true)
-        #expect(model.configurationJSON == String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/config.json")), as: UTF8.self))
+        #expect(
+            model.configurationJSON
+                == String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/config.json")), as: UTF8.self))
         // The tied head has no tensor of its own, as in transformers' files.
         let names = try SafetensorsFile.read(dir + "/model.safetensors").names
         #expect(!names.contains("lm_head.weight") && names.count == model.layout.slots.count)
@@ -61,9 +64,15 @@ import Model
         #expect(try Checkpoint.loadModel(from: dir) is GPT)
 
         try Data("{\"model_type\": \"mistral\"}\n".utf8).write(to: URL(fileURLWithPath: dir + "/config.json"))
-        #expect { try Checkpoint.loadModel(from: dir) } throws: { "\($0)".contains("names neither") && "\($0)".contains("mistral") }
-        #expect { try Checkpoint.loadModel(from: dir + "/nothing-here") } throws: { "\($0)".contains("no such checkpoint directory") }
-        #expect { try Checkpoint.loadModel(from: dir + "/config.json") } throws: { "\($0)".contains("not a checkpoint directory") }
+        #expect { try Checkpoint.loadModel(from: dir) } throws: {
+            "\($0)".contains("names neither") && "\($0)".contains("mistral")
+        }
+        #expect { try Checkpoint.loadModel(from: dir + "/nothing-here") } throws: {
+            "\($0)".contains("no such checkpoint directory")
+        }
+        #expect { try Checkpoint.loadModel(from: dir + "/config.json") } throws: {
+            "\($0)".contains("not a checkpoint directory")
+        }
     }
 
     @Test func aLlamaConfigWithTheWrongShapesIsRefused() throws {
@@ -72,6 +81,8 @@ import Model
         var config = LlamaConfig.tiny
         config.nLayer = 3
         try Data(Checkpoint.llamaConfigJSON(config).utf8).write(to: URL(fileURLWithPath: dir + "/config.json"))
-        #expect { try Checkpoint.loadModel(from: dir) } throws: { "\($0)".contains("missing 9 tensor(s)") && "\($0)".contains("model.layers.2.") }
+        #expect { try Checkpoint.loadModel(from: dir) } throws: {
+            "\($0)".contains("missing 9 tensor(s)") && "\($0)".contains("model.layers.2.")
+        }
     }
 }

@@ -52,8 +52,9 @@ struct LlamaLayerTangentTests {
         var out = [Float](repeating: 0, count: B * T * C), att = [Float](repeating: 0, count: B * NH * T * T)
         Attention.forward(out: &out, att: &att, qkv: qkv, B: B, T: T, C: C, NH: NH, kvHeads: NKV)
         var tangent = [Float](repeating: .nan, count: B * T * C), scratch = [Float](repeating: 0, count: 2 * T * T)
-        Attention.tangent(out: &tangent, scratch: &scratch, scratchSlots: 2, qkvTangent: dqkv, att: att, qkv: qkv,
-                          B: B, T: T, C: C, NH: NH, kvHeads: NKV)
+        Attention.tangent(
+            out: &tangent, scratch: &scratch, scratchSlots: 2, qkvTangent: dqkv, att: att, qkv: qkv,
+            B: B, T: T, C: C, NH: NH, kvHeads: NKV)
         let fd = directionalDifference {
             Ref.groupedQueryAttention(moved(qkv, dqkv, $0), B: B, T: T, C: C, NH: NH, NKV: NKV)
         }
@@ -88,10 +89,12 @@ struct LlamaDirectionalDerivativeTests {
         for e in [1e-5, -1e-5] { outputs[e] = Ref.llama(config, moved(p, v, e), tokens: tokens, B: Self.B, T: Self.T) }
         let logitErr = relativeError(jvp.logits, directionalDifference { outputs[$0]!.logits })
         #expect(logitErr < 1e-4, "logits: \(logitErr)")
-        let logProbErr = relativeError(jvp.targetLogProbs, directionalDifference { e in
-            let lp = Ref.logSoftmax(outputs[e]!.logits, N: tokens.count, V: V)
-            return tokens.indices.map { targets[$0] >= 0 ? lp[$0 * V + Int(targets[$0])] : 0 }
-        })
+        let logProbErr = relativeError(
+            jvp.targetLogProbs,
+            directionalDifference { e in
+                let lp = Ref.logSoftmax(outputs[e]!.logits, N: tokens.count, V: V)
+                return tokens.indices.map { targets[$0] >= 0 ? lp[$0 * V + Int(targets[$0])] : 0 }
+            })
         #expect(logProbErr < 1e-4, "target log-probs: \(logProbErr)")
         #expect(jvp.targetLogProbs[Self.T + 7] == 0)   // no target there
         var worstHidden = 0.0
@@ -100,7 +103,9 @@ struct LlamaDirectionalDerivativeTests {
             worstHidden = max(worstHidden, err)
             #expect(err < 1e-4, "hidden \(l): \(err)")
         }
-        print("Llama directional derivative vs Float64 central differences (tied \(config.tiedEmbeddings)): logits \(logitErr), target log-probs \(logProbErr), hidden (worst) \(worstHidden)")
+        print(
+            "Llama directional derivative vs Float64 central differences (tied \(config.tiedEmbeddings)): logits \(logitErr), target log-probs \(logProbErr), hidden (worst) \(worstHidden)"
+        )
     }
 
     /// ⟨G, J·v⟩ = ⟨JᵀG, v⟩ for a logit gradient G and a residual gradient, and the NLL through
@@ -121,7 +126,8 @@ struct LlamaDirectionalDerivativeTests {
             logitGradient.withUnsafeBufferPointer { gp in
                 if let residual {
                     residual.withUnsafeBufferPointer {
-                        model.backward(logitGradient: gp.baseAddress!, residualGradients: [.init(block: 1, gradient: $0.baseAddress!)])
+                        model.backward(
+                            logitGradient: gp.baseAddress!, residualGradients: [.init(block: 1, gradient: $0.baseAddress!)])
                     }
                 } else {
                     model.backward(logitGradient: gp.baseAddress!)
@@ -148,8 +154,10 @@ struct LlamaDirectionalDerivativeTests {
         let batch = LlamaGradientTests.batch(config, seed: 522)
         let loss = try LlamaGradientTests.meanNLLGradient(model, batch)
         func state() -> [[Float]] {
-            [Array(model.logits), Array(model.targetLogProbs), Array(model.logSumExp), Array(model.logitGradientScratch),
-             model.parameters.array, model.gradients.array] + (0..<config.nLayer).map { Array(model.hiddenState(afterBlock: $0)) }
+            [
+                Array(model.logits), Array(model.targetLogProbs), Array(model.logSumExp), Array(model.logitGradientScratch),
+                model.parameters.array, model.gradients.array,
+            ] + (0..<config.nLayer).map { Array(model.hiddenState(afterBlock: $0)) }
         }
         let before = state()
         let v = Self.direction(seed: 523, count: model.parameterCount)
@@ -157,7 +165,8 @@ struct LlamaDirectionalDerivativeTests {
         #expect(state() == before)
         let second = model.directionalDerivative(along: v, hiddenBlocks: [0])
         #expect(first.logits == second.logits && first.targetLogProbs == second.targetLogProbs && first.hidden == second.hidden)
-        #expect(try model.forward(tokens: batch.tokens, targets: batch.targets, mask: batch.mask, batch: Self.B, seq: Self.T) == loss)
+        #expect(
+            try model.forward(tokens: batch.tokens, targets: batch.targets, mask: batch.mask, batch: Self.B, seq: Self.T) == loss)
         let zero = model.directionalDerivative(along: [Float](repeating: 0, count: model.parameterCount), hiddenBlocks: [1])
         #expect(zero.logits.allSatisfy { $0 == 0 } && zero.hidden[1]!.allSatisfy { $0 == 0 })
     }

@@ -13,8 +13,9 @@ struct LlamaGenerationTests {
     /// heads (head size 16). All with room for 16 positions.
     static let configs = [
         LlamaConfig.tiny,
-        LlamaConfig(nLayer: 3, nHead: 6, nKVHead: 2, nEmbd: 36, ffnHidden: 44, vocabSize: 23, blockSize: 16,
-                    ropeBase: 100_000, rmsNormEps: 1e-5, tiedEmbeddings: false),
+        LlamaConfig(
+            nLayer: 3, nHead: 6, nKVHead: 2, nEmbd: 36, ffnHidden: 44, vocabSize: 23, blockSize: 16,
+            ropeBase: 100_000, rmsNormEps: 1e-5, tiedEmbeddings: false),
         LlamaConfig(nLayer: 2, nHead: 4, nKVHead: 1, nEmbd: 64, ffnHidden: 40, vocabSize: 31, blockSize: 16),
     ]
 
@@ -22,8 +23,9 @@ struct LlamaGenerationTests {
     /// (T·V) array per sequence.
     static func fullForwardLogits(_ model: Llama, _ sequences: [[Int32]]) throws -> [[Float]] {
         let B = sequences.count, T = sequences[0].count, V = model.config.vocabSize
-        try model.forward(tokens: sequences.flatMap { $0 }, targets: [Int32](repeating: -1, count: B * T),
-                          mask: [Float](repeating: 0, count: B * T), batch: B, seq: T)
+        try model.forward(
+            tokens: sequences.flatMap { $0 }, targets: [Int32](repeating: -1, count: B * T),
+            mask: [Float](repeating: 0, count: B * T), batch: B, seq: T)
         return (0..<B).map { b in Array(model.logits[(b * T * V)..<((b + 1) * T * V)]) }
     }
 
@@ -76,7 +78,9 @@ struct LlamaGenerationTests {
 
         let pieces = try LlamaIncrementalForward(model: model, rows: 2)
         var last: [Int: [Float]] = [:]
-        let calls: [(rows: [Int], cuts: [Range<Int>])] = [([0, 1], [0..<1, 0..<4]), ([0], [1..<6]), ([1, 0], [4..<9, 6..<13])]
+        let calls: [(rows: [Int], cuts: [Range<Int>])] = [
+            ([0, 1], [0..<1, 0..<4]), ([0], [1..<6]), ([1, 0], [4..<9, 6..<13]),
+        ]
         for call in calls {
             let logits = try pieces.extend(rows: call.rows, with: zip(call.rows, call.cuts).map { Array(sequences[$0][$1]) })
             for (i, r) in call.rows.enumerated() { last[r] = Self.row(logits, i, V: V) }

@@ -11,12 +11,14 @@ import TestSupport
 struct LlamaGradientTests {
     /// The tied configuration: 2 blocks of 32, 4 query heads on 2 key/value heads, MLP 48,
     /// vocabulary 40, SmolLM2's RoPE base.
-    static let tied = LlamaConfig(nLayer: 2, nHead: 4, nKVHead: 2, nEmbd: 32, ffnHidden: 48, vocabSize: 40,
-                                  blockSize: 8, ropeBase: 100_000, rmsNormEps: 1e-5, tiedEmbeddings: true)
+    static let tied = LlamaConfig(
+        nLayer: 2, nHead: 4, nKVHead: 2, nEmbd: 32, ffnHidden: 48, vocabSize: 40,
+        blockSize: 8, ropeBase: 100_000, rmsNormEps: 1e-5, tiedEmbeddings: true)
     /// An untied one with odd sizes for the SIMD tails: 3 blocks (one per layer group) of 36,
     /// 6 query heads of 6 on 2 key/value heads, MLP 44, vocabulary 23.
-    static let untied = LlamaConfig(nLayer: 3, nHead: 6, nKVHead: 2, nEmbd: 36, ffnHidden: 44, vocabSize: 23,
-                                    blockSize: 8, ropeBase: 10_000, rmsNormEps: 1e-5, tiedEmbeddings: false)
+    static let untied = LlamaConfig(
+        nLayer: 3, nHead: 6, nKVHead: 2, nEmbd: 36, ffnHidden: 44, vocabSize: 23,
+        blockSize: 8, ropeBase: 10_000, rmsNormEps: 1e-5, tiedEmbeddings: false)
     static let B = 2, T = 8
 
     static func batch(_ config: LlamaConfig, seed: UInt64) -> (tokens: [Int32], targets: [Int32], mask: [Float]) {
@@ -31,9 +33,12 @@ struct LlamaGradientTests {
         return (tokens, targets, mask)
     }
 
-    static func referenceLoss(_ config: LlamaConfig, _ p: [Double], _ batch: (tokens: [Int32], targets: [Int32], mask: [Float])) -> Double {
-        Ref.loss(logits: Ref.llama(config, p, tokens: batch.tokens, B: B, T: T).logits,
-                 targets: batch.targets, mask: batch.mask, V: config.vocabSize)
+    static func referenceLoss(_ config: LlamaConfig, _ p: [Double], _ batch: (tokens: [Int32], targets: [Int32], mask: [Float]))
+        -> Double
+    {
+        Ref.loss(
+            logits: Ref.llama(config, p, tokens: batch.tokens, B: B, T: T).logits,
+            targets: batch.targets, mask: batch.mask, V: config.vocabSize)
     }
 
     /// Forward, NLL logit gradient, backward: the gradient of the mean NLL in `gradients`.
@@ -98,7 +103,9 @@ struct LlamaGradientTests {
             allFD += fd
         }
         let total = relativeError(all, allFD)
-        print("Llama gradients vs finite differences (tied \(config.tiedEmbeddings)): all sampled \(total), worst tensor \(worst.name) \(worst.error)")
+        print(
+            "Llama gradients vs finite differences (tied \(config.tiedEmbeddings)): all sampled \(total), worst tensor \(worst.name) \(worst.error)"
+        )
         #expect(total < 2e-5)
     }
 
@@ -135,7 +142,8 @@ struct LlamaGradientTests {
         let dlogits = model.logitGradientScratch
         model.nllLogitGradient(coefficients: model.meanNLLCoefficients(mask: batch.mask), into: dlogits.baseAddress!)
         g.withUnsafeBufferPointer {
-            model.backward(logitGradient: dlogits.baseAddress!, residualGradients: [ResidualGradient(block: 1, gradient: $0.baseAddress!)])
+            model.backward(
+                logitGradient: dlogits.baseAddress!, residualGradients: [ResidualGradient(block: 1, gradient: $0.baseAddress!)])
         }
         let p0 = model.parameters.array.doubles, grads = model.gradients.array
         var indices: [Int] = []
@@ -200,11 +208,12 @@ struct LlamaGradientTests {
             try model.forward(tokens: [0, 40], targets: [1, 1], mask: [1, 1], batch: 1, seq: 2)   // token ≥ vocab
         }
         #expect(throws: ModelError.self) {
-            try model.forward(tokens: [0, 1], targets: [1, -1], mask: [1, 1], batch: 1, seq: 2)  // −1 target counted
+            try model.forward(tokens: [0, 1], targets: [1, -1], mask: [1, 1], batch: 1, seq: 2)   // −1 target counted
         }
         #expect(throws: ModelError.self) {
-            try model.forward(tokens: [Int32](repeating: 0, count: 9), targets: [Int32](repeating: 0, count: 9),
-                              mask: [Float](repeating: 1, count: 9), batch: 1, seq: 9)           // T > block size
+            try model.forward(
+                tokens: [Int32](repeating: 0, count: 9), targets: [Int32](repeating: 0, count: 9),
+                mask: [Float](repeating: 1, count: 9), batch: 1, seq: 9)   // T > block size
         }
         func config(nHead: Int, nKVHead: Int, nEmbd: Int) -> LlamaConfig {
             LlamaConfig(nLayer: 1, nHead: nHead, nKVHead: nKVHead, nEmbd: nEmbd, ffnHidden: 8, vocabSize: 4, blockSize: 4)
@@ -267,11 +276,11 @@ struct LlamaLayoutTests {
     @Test func decodesHuggingFaceConfig() throws {
         // SmolLM2-135M's config.json (the keys gscope reads, among others it ignores).
         let json = """
-        {"architectures": ["LlamaForCausalLM"], "hidden_act": "silu", "hidden_size": 576,
-         "intermediate_size": 1536, "max_position_embeddings": 8192, "model_type": "llama",
-         "num_attention_heads": 9, "num_hidden_layers": 30, "num_key_value_heads": 3,
-         "rms_norm_eps": 1e-05, "rope_theta": 100000, "tie_word_embeddings": true, "vocab_size": 49152}
-        """
+            {"architectures": ["LlamaForCausalLM"], "hidden_act": "silu", "hidden_size": 576,
+             "intermediate_size": 1536, "max_position_embeddings": 8192, "model_type": "llama",
+             "num_attention_heads": 9, "num_hidden_layers": 30, "num_key_value_heads": 3,
+             "rms_norm_eps": 1e-05, "rope_theta": 100000, "tie_word_embeddings": true, "vocab_size": 49152}
+            """
         let config = try JSONDecoder().decode(LlamaConfig.self, from: Data(json.utf8))
         #expect(config == .smollm2_135m)
         let again = try JSONDecoder().decode(LlamaConfig.self, from: JSONEncoder().encode(config))
@@ -285,31 +294,35 @@ struct LlamaLayoutTests {
 @Suite("Llama parallel execution", .serialized)
 struct LlamaParallelExecutionTests {
     @Test func everyWorkerCountGivesTheSameBits() throws {
-        let differences = try withCPUBurners(2) { try differencesAcrossWorkerCounts {
-            let config = LlamaConfig(nLayer: 2, nHead: 6, nKVHead: 2, nEmbd: 96, ffnHidden: 256, vocabSize: 300,
-                                     blockSize: 64, ropeBase: 100_000)
-            let B = 4, T = 64
-            var rng = RNG(seed: 61)
-            let tokens = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
-            let targets = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
-            let mask = [Float](repeating: 1, count: B * T)
-            var initRNG = RNG(seed: 62)
-            let model = try Llama(config: config)
-            model.initializeLlama(rng: &initRNG, std: 0.1)
-            model.zeroGradients()
-            let loss = try model.forward(tokens: tokens, targets: targets, mask: mask, batch: B, seq: T)
-            let d = model.logitGradientScratch.baseAddress!
-            model.nllLogitGradient(coefficients: model.meanNLLCoefficients(mask: mask), into: d)
-            model.backward(logitGradient: d)
-            return [("loss", [loss]), ("logits", Array(model.logits).doubles), ("gradients", model.gradients.array.doubles)]
-        } }
+        let differences = try withCPUBurners(2) {
+            try differencesAcrossWorkerCounts {
+                let config = LlamaConfig(
+                    nLayer: 2, nHead: 6, nKVHead: 2, nEmbd: 96, ffnHidden: 256, vocabSize: 300,
+                    blockSize: 64, ropeBase: 100_000)
+                let B = 4, T = 64
+                var rng = RNG(seed: 61)
+                let tokens = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
+                let targets = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
+                let mask = [Float](repeating: 1, count: B * T)
+                var initRNG = RNG(seed: 62)
+                let model = try Llama(config: config)
+                model.initializeLlama(rng: &initRNG, std: 0.1)
+                model.zeroGradients()
+                let loss = try model.forward(tokens: tokens, targets: targets, mask: mask, batch: B, seq: T)
+                let d = model.logitGradientScratch.baseAddress!
+                model.nllLogitGradient(coefficients: model.meanNLLCoefficients(mask: mask), into: d)
+                model.backward(logitGradient: d)
+                return [("loss", [loss]), ("logits", Array(model.logits).doubles), ("gradients", model.gradients.array.doubles)]
+            }
+        }
         #expect(differences.isEmpty, "\(differences)")
     }
 
     /// A sequence's logits are the same bits whatever batch it is in (alone, or third of four).
     @Test func aSequenceGivesTheSameBitsInAnyBatch() throws {
-        let config = LlamaConfig(nLayer: 2, nHead: 6, nKVHead: 2, nEmbd: 96, ffnHidden: 256, vocabSize: 300,
-                                 blockSize: 64, ropeBase: 100_000)
+        let config = LlamaConfig(
+            nLayer: 2, nHead: 6, nKVHead: 2, nEmbd: 96, ffnHidden: 256, vocabSize: 300,
+            blockSize: 64, ropeBase: 100_000)
         var rng = RNG(seed: 64)
         let model = try Llama(config: config)
         model.initializeLlama(rng: &rng, std: 0.1)

@@ -40,11 +40,13 @@ struct LlamaLayerGradientTests {
             let B = 2, T = 5, N = B * T, heads = 3, ld = heads * hs + 7   // 7 trailing columns stay
             var cos = [Float](repeating: 0, count: T * hs / 2), sin = cos
             RotaryEmbedding.tables(cos: &cos, sin: &sin, T: T, headSize: hs, base: base)
-            for t in 0..<T { for i in 0..<(hs / 2) {
-                let angle = Double(t) * Foundation.pow(base, -2 * Double(i) / Double(hs))
-                #expect(abs(Double(cos[t * hs / 2 + i]) - Foundation.cos(angle)) < 1e-7)
-                #expect(abs(Double(sin[t * hs / 2 + i]) - Foundation.sin(angle)) < 1e-7)
-            } }
+            for t in 0..<T {
+                for i in 0..<(hs / 2) {
+                    let angle = Double(t) * Foundation.pow(base, -2 * Double(i) / Double(hs))
+                    #expect(abs(Double(cos[t * hs / 2 + i]) - Foundation.cos(angle)) < 1e-7)
+                    #expect(abs(Double(sin[t * hs / 2 + i]) - Foundation.sin(angle)) < 1e-7)
+                }
+            }
             let x = randomFloats(N * ld, rng: &rng), g = randomFloats(N * ld, rng: &rng)
             var y = x
             RotaryEmbedding.forward(&y, cos: cos, sin: sin, heads: heads, headSize: hs, ld: ld, B: B, T: T)
@@ -76,8 +78,9 @@ struct LlamaLayerGradientTests {
             #expect(relativeError(out, Ref.groupedQueryAttention(qkv.doubles, B: B, T: T, C: C, NH: NH, NKV: NKV)) < 1e-6)
 
             var dqkv = [Float](repeating: .nan, count: qkv.count), scratch = [Float](repeating: 0, count: 2 * T * T)
-            Attention.backward(dqkv: &dqkv, scratch: &scratch, scratchSlots: 2, dout: g, att: att, qkv: qkv,
-                               B: B, T: T, C: C, NH: NH, kvHeads: NKV)
+            Attention.backward(
+                dqkv: &dqkv, scratch: &scratch, scratchSlots: 2, dout: g, att: att, qkv: qkv,
+                B: B, T: T, C: C, NH: NH, kvHeads: NKV)
             let fd = finiteDifferenceGradient(qkv.doubles) {
                 Self.pairing(Ref.groupedQueryAttention($0, B: B, T: T, C: C, NH: NH, NKV: NKV), g)
             }
@@ -88,8 +91,9 @@ struct LlamaLayerGradientTests {
             if NKV == NH {
                 var mha = [Float](repeating: 0, count: B * T * C), mhaAtt = att, mhaGrad = dqkv
                 Attention.forward(out: &mha, att: &mhaAtt, qkv: qkv, B: B, T: T, C: C, NH: NH)
-                Attention.backward(dqkv: &mhaGrad, scratch: &scratch, scratchSlots: 2, dout: g, att: mhaAtt, qkv: qkv,
-                                   B: B, T: T, C: C, NH: NH)
+                Attention.backward(
+                    dqkv: &mhaGrad, scratch: &scratch, scratchSlots: 2, dout: g, att: mhaAtt, qkv: qkv,
+                    B: B, T: T, C: C, NH: NH)
                 #expect(mha == out && mhaAtt == att && mhaGrad == dqkv)
             }
         }

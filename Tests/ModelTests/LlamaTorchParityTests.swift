@@ -14,8 +14,9 @@ struct LlamaTorchParityTests {
     static let dir = FixturePaths.parityLlama
 
     @Test func logitsLossAndGradients() throws {
-        let config = try JSONDecoder().decode(LlamaConfig.self,
-                                              from: Data(contentsOf: URL(fileURLWithPath: Self.dir + "/config.json")))
+        let config = try JSONDecoder().decode(
+            LlamaConfig.self,
+            from: Data(contentsOf: URL(fileURLWithPath: Self.dir + "/config.json")))
         #expect(config.nKVHead < config.nHead && config.tiedEmbeddings)   // GQA and a tied head are exercised
         let weights = try SafetensorsFile.read(Self.dir + "/model.safetensors")
         let model = try Llama(config: config)

@@ -33,8 +33,10 @@ import Model
     }
 
     /// Expects `body` to throw a `ModelError` whose description contains every fragment.
-    private static func expectError(_ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation,
-                                    _ body: () throws -> Void) {
+    private static func expectError(
+        _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: () throws -> Void
+    ) {
         do {
             try body()
             Issue.record("expected an error mentioning \(fragments)", sourceLocation: sourceLocation)
@@ -44,8 +46,9 @@ import Model
                 return
             }
             for fragment in fragments {
-                #expect(error.description.contains(fragment), "'\(error.description)' does not mention '\(fragment)'",
-                        sourceLocation: sourceLocation)
+                #expect(
+                    error.description.contains(fragment), "'\(error.description)' does not mention '\(fragment)'",
+                    sourceLocation: sourceLocation)
             }
         }
     }
@@ -65,7 +68,8 @@ import Model
         enum CodingKeys: String, CodingKey { case spotChecks = "spot_checks", dtypesFixture = "dtypes_fixture" }
 
         static func load() throws -> FixtureMeta {
-            try JSONDecoder().decode(FixtureMeta.self, from: Data(contentsOf: URL(fileURLWithPath: FixturePaths.parityGPT("meta.json"))))
+            try JSONDecoder().decode(
+                FixtureMeta.self, from: Data(contentsOf: URL(fileURLWithPath: FixturePaths.parityGPT("meta.json"))))
         }
     }
 
@@ -122,7 +126,8 @@ import Model
         let f16: [UInt16] = [0x3C00, 0xC000, 0x7BFF, 0x0001, 0x8000, 0x7C00]
         let bf16: [UInt16] = [0x3F80, 0xC020, 0x0001, 0xFF80]
         let data = (f16 + bf16).flatMap { v in withUnsafeBytes(of: v.littleEndian) { Array($0) } }
-        let header = #"{"h":{"dtype":"F16","shape":[2,3],"data_offsets":[0,12]},"b":{"dtype":"BF16","shape":[4],"data_offsets":[12,20]}}"#
+        let header =
+            #"{"h":{"dtype":"F16","shape":[2,3],"data_offsets":[0,12]},"b":{"dtype":"BF16","shape":[4],"data_offsets":[12,20]}}"#
         let file = try Self.parse(Self.rawFile(header, data: data))
         #expect(file.names == ["h", "b"])
         let h = try file.floats("h")
@@ -167,7 +172,10 @@ import Model
         #expect(n % 8 == 0)
         let header = String(decoding: a[8..<(8 + n)], as: UTF8.self)
         #expect(header.hasPrefix(#"{"__metadata__":{"key0":"value 0","key1":"value 1","key10":"#))
-        #expect(header.contains(#""wte.weight":{"dtype":"F32","shape":[3,2],"data_offsets":[0,24]},"steps":{"dtype":"I32","shape":[2],"data_offsets":[24,32]}"#))
+        #expect(
+            header.contains(
+                #""wte.weight":{"dtype":"F32","shape":[3,2],"data_offsets":[0,24]},"steps":{"dtype":"I32","shape":[2],"data_offsets":[24,32]}"#
+            ))
         let trimmed = header.replacingOccurrences(of: " +$", with: "", options: .regularExpression)
         #expect(trimmed.hasSuffix("}}") && header.count - trimmed.count < 8)
         // The same bytes through a file.
@@ -184,8 +192,10 @@ import Model
     @Test func writerMatchesReferenceBytes() {
         // safetensors.torch.save({'b': torch.ones(1, dtype=torch.float64),
         //                         'a': torch.tensor([1, 2], dtype=torch.int32)}, metadata={'k': 'v'})
-        let header = #"{"__metadata__":{"k":"v"},"b":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},"a":{"dtype":"I32","shape":[2],"data_offsets":[8,16]}}   "#
-        let expected: [UInt8] = [0x88, 0, 0, 0, 0, 0, 0, 0] + Array(header.utf8)
+        let header =
+            #"{"__metadata__":{"k":"v"},"b":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},"a":{"dtype":"I32","shape":[2],"data_offsets":[8,16]}}   "#
+        let expected: [UInt8] =
+            [0x88, 0, 0, 0, 0, 0, 0, 0] + Array(header.utf8)
             + [0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 1, 0, 0, 0, 2, 0, 0, 0]
         var w = SafetensorsWriter()
         w.add("b", shape: [1], doubles: [1])
@@ -230,7 +240,7 @@ import Model
             #expect(try file.shape(name) == expected.shape, "\(name)")
             if try file.dtype(name).isFloatingPoint {
                 #expect(try file.doubles(name) == expected.values, "\(name)")
-            } else if name != "x.i64" {  // 2^53 + 1 is no Double; x.i64 is checked above
+            } else if name != "x.i64" {   // 2^53 + 1 is no Double; x.i64 is checked above
                 #expect(try file.ints(name) == expected.values.map { Int($0) }, "\(name)")
             }
         }
@@ -320,7 +330,7 @@ import Model
         let parameters = Self.randomFloats(count, seed: 42)
         let parent = Self.temporaryDirectory()
         defer { Self.remove(parent) }
-        let dir = parent + "/nested/ckpt"  // created on save
+        let dir = parent + "/nested/ckpt"   // created on save
 
         try Checkpoint.save(config: config, parameters: parameters, to: dir)
         let (loaded, values) = try Checkpoint.load(from: dir)
@@ -341,21 +351,23 @@ import Model
 
         // The same parameters give the same bytes.
         try Checkpoint.save(config: config, parameters: other, to: parent + "/again")
-        #expect(FileManager.default.contentsEqual(atPath: dir + "/model.safetensors", andPath: parent + "/again/model.safetensors"))
+        #expect(
+            FileManager.default.contentsEqual(atPath: dir + "/model.safetensors", andPath: parent + "/again/model.safetensors"))
     }
 
     @Test func configJSONText() {
-        #expect(Checkpoint.configJSON(.small) == """
-            {
-              "architecture": "gpt",
-              "block_size": 128,
-              "n_embd": 256,
-              "n_head": 8,
-              "n_layer": 6,
-              "vocab_size": 2048
-            }
+        #expect(
+            Checkpoint.configJSON(.small) == """
+                {
+                  "architecture": "gpt",
+                  "block_size": 128,
+                  "n_embd": 256,
+                  "n_head": 8,
+                  "n_layer": 6,
+                  "vocab_size": 2048
+                }
 
-            """)
+                """)
     }
 
     // MARK: Errors of the reader
@@ -373,7 +385,8 @@ import Model
     }
 
     @Test func headerLengthBeyondFileSize() {
-        let bytes = Self.rawFile(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0], declaredLength: 1000)
+        let bytes = Self.rawFile(
+            #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0], declaredLength: 1000)
         Self.expectError("case.safetensors", "header length 1000 exceeds the file size") { _ = try Self.parse(bytes) }
         // A length that is enormous rather than merely wrong.
         Self.expectError("exceeds the file size") { _ = try Self.parse(Self.rawFile("{}", declaredLength: .max)) }
@@ -388,10 +401,18 @@ import Model
         Self.expectError("case.safetensors: header is not valid JSON: Invalid value at line 1, column 32 of the header") {
             _ = try Self.parse(Self.rawFile(#"{"a": {"dtype": "F32", "shape" [1]}}"#))
         }
-        Self.expectError("'a'", "dtype") { _ = try Self.parse(Self.rawFile(#"{"a":{"shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0])) }
-        Self.expectError("'a'", "shape") { _ = try Self.parse(Self.rawFile(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0])) }
-        Self.expectError("'a'", "shape") { _ = try Self.parse(Self.rawFile(#"{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0])) }
-        Self.expectError("'a'", "data_offsets") { _ = try Self.parse(Self.rawFile(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}}"#, data: [0, 0, 0, 0])) }
+        Self.expectError("'a'", "dtype") {
+            _ = try Self.parse(Self.rawFile(#"{"a":{"shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]))
+        }
+        Self.expectError("'a'", "shape") {
+            _ = try Self.parse(Self.rawFile(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]))
+        }
+        Self.expectError("'a'", "shape") {
+            _ = try Self.parse(Self.rawFile(#"{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]))
+        }
+        Self.expectError("'a'", "data_offsets") {
+            _ = try Self.parse(Self.rawFile(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}}"#, data: [0, 0, 0, 0]))
+        }
         Self.expectError("__metadata__") { _ = try Self.parse(Self.rawFile(#"{"__metadata__":{"k":1}}"#)) }
     }
 
@@ -407,7 +428,10 @@ import Model
             _ = try Self.parse(Self.rawFile(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, data: four))
         }
         Self.expectError("'b'", "overlap", "'a'") {
-            _ = try Self.parse(Self.rawFile(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"I16","shape":[1],"data_offsets":[2,4]}}"#, data: four))
+            _ = try Self.parse(
+                Self.rawFile(
+                    #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"I16","shape":[1],"data_offsets":[2,4]}}"#,
+                    data: four))
         }
         Self.expectError("gap", "'a'") {
             _ = try Self.parse(Self.rawFile(#"{"a":{"dtype":"I16","shape":[1],"data_offsets":[2,4]}}"#, data: four))
@@ -421,8 +445,10 @@ import Model
         Self.expectError("case.safetensors", "'a'", "unknown dtype 'F12'") {
             _ = try Self.parse(Self.rawFile(#"{"a":{"dtype":"F12","shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]))
         }
-        let file = try Self.parse(Self.rawFile(#"{"i":{"dtype":"I32","shape":[1],"data_offsets":[0,4]},"f":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
-                                               data: [1, 0, 0, 0, 0, 0, 128, 63]))
+        let file = try Self.parse(
+            Self.rawFile(
+                #"{"i":{"dtype":"I32","shape":[1],"data_offsets":[0,4]},"f":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+                data: [1, 0, 0, 0, 0, 0, 128, 63]))
         #expect(try file.ints("i") == [1] && file.floats("f") == [1])
         Self.expectError("'i'", "I32", "Float") { _ = try file.floats("i") }
         Self.expectError("'i'", "I32", "Double") { _ = try file.doubles("i") }
@@ -465,7 +491,9 @@ import Model
         Self.expectError(root + "/missing/model.safetensors", "missing 1 tensor(s): 'h.0.mlp.c_fc.bias'") {
             _ = try Checkpoint.load(from: root + "/missing")
         }
-        try Self.writeLittle(to: root + "/extra") { $0.append(("lm_head.weight", [16, 8])); $0.append(("h.1.ln_1.weight", [8])) }
+        try Self.writeLittle(to: root + "/extra") {
+            $0.append(("lm_head.weight", [16, 8])); $0.append(("h.1.ln_1.weight", [8]))
+        }
         Self.expectError("2 unexpected tensor(s): 'lm_head.weight', 'h.1.ln_1.weight'") {
             _ = try Checkpoint.load(from: root + "/extra")
         }
@@ -503,9 +531,12 @@ import Model
         Self.expectError("not divisible") { _ = try Checkpoint.load(from: root + "/arch") }
 
         try "{ nope".write(toFile: root + "/arch/config.json", atomically: false, encoding: .utf8)
-        Self.expectError(root + "/arch/config.json", "not a valid configuration") { _ = try Checkpoint.load(from: root + "/arch") }
+        Self.expectError(root + "/arch/config.json", "not a valid configuration") {
+            _ = try Checkpoint.load(from: root + "/arch")
+        }
         // A syntax error gives its line and column (issue 15, finding 10c).
-        try "{\n  \"architecture\": \"gpt\",\n  \"n_layer\" 1\n}\n".write(toFile: root + "/arch/config.json", atomically: false, encoding: .utf8)
+        try "{\n  \"architecture\": \"gpt\",\n  \"n_layer\" 1\n}\n".write(
+            toFile: root + "/arch/config.json", atomically: false, encoding: .utf8)
         Self.expectError(root + "/arch/config.json:3:13: not a valid configuration (not valid JSON: Invalid value)") {
             _ = try Checkpoint.load(from: root + "/arch")
         }

@@ -17,7 +17,8 @@ struct SmolLM2ParityTests {
     @Test(.enabled(if: FixturePaths.smolLM2Model != nil))
     func logProbabilitiesMatchTransformers() throws {
         let path = FixturePaths.smolLM2Model!
-        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: URL(fileURLWithPath: FixturePaths.paritySmolLM2)))
+        let fixture = try JSONDecoder().decode(
+            Fixture.self, from: Data(contentsOf: URL(fileURLWithPath: FixturePaths.paritySmolLM2)))
         let tokenizer = try loadTokenizer(path)
         let model = try LlamaGGUF.load(path, contextLength: 128)
         #expect(model.config.nLayer == 30 && model.config.nHead == 9 && model.config.nKVHead == 3 && model.config.tiedEmbeddings)

@@ -24,10 +24,11 @@ struct TorchParityTests {
         let (config, parameters) = try Checkpoint.load(from: dir)
         let reference = try SafetensorsFile.read(dir + "/reference.safetensors")
         let shape = try reference.shape("tokens")
-        return Fixture(model: try GPT(config: config, parameters: parameters), reference: reference,
-                       tokens: try reference.ints("tokens").map(Int32.init),
-                       targets: try reference.ints("targets").map(Int32.init),
-                       mask: try reference.floats("mask"), B: shape[0], T: shape[1])
+        return Fixture(
+            model: try GPT(config: config, parameters: parameters), reference: reference,
+            tokens: try reference.ints("tokens").map(Int32.init),
+            targets: try reference.ints("targets").map(Int32.init),
+            mask: try reference.floats("mask"), B: shape[0], T: shape[1])
     }
 
     @Test func logitsLossAndGradients() throws {
@@ -52,8 +53,9 @@ struct TorchParityTests {
 
     @Test func adamWTrajectory() throws {
         let f = try Self.load()
-        let adam = AdamW(count: f.model.parameterCount, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1,
-                         decayRanges: matrixRanges(of: f.model.layout))
+        let adam = AdamW(
+            count: f.model.parameterCount, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1,
+            decayRanges: matrixRanges(of: f.model.layout))
         try checkTrajectory(f, optimizer: adam, lr: 1e-2, expected: try f.reference.doubles("adamw.losses"))
     }
 
@@ -65,8 +67,10 @@ struct TorchParityTests {
     private func checkTrajectory(_ f: Fixture, optimizer: Optimizer, lr: Float, expected: [Double]) throws {
         #expect(expected.count == 5)
         for (step, torchLoss) in expected.enumerated() {
-            let loss = try trainingStep(f.model, optimizer: optimizer, lr: lr, tokens: f.tokens,
-                                             targets: f.targets, mask: f.mask, batch: f.B, seq: f.T).loss
+            let loss = try trainingStep(
+                f.model, optimizer: optimizer, lr: lr, tokens: f.tokens,
+                targets: f.targets, mask: f.mask, batch: f.B, seq: f.T
+            ).loss
             #expect(abs(loss - torchLoss) / torchLoss < 1e-5, "step \(step + 1): \(loss) vs torch \(torchLoss)")
         }
     }

@@ -17,31 +17,35 @@ struct JSONTextTests {
     ])
 
     @Test func compactValueText() {
-        #expect(Self.report.text == #"{"loss":0.1,"third":0.3333333333333333,"whole":2.0,"big":1e+20,"nan":null,"minus_inf":null,"name":"a\"b\\c\n\t\u0001é/","scores":[1.0,-2.5e-07],"items":[{"score":null},"x"],"empty_object":{},"empty_array":[]}"#)
+        #expect(
+            Self.report.text
+                == #"{"loss":0.1,"third":0.3333333333333333,"whole":2.0,"big":1e+20,"nan":null,"minus_inf":null,"name":"a\"b\\c\n\t\u0001é/","scores":[1.0,-2.5e-07],"items":[{"score":null},"x"],"empty_object":{},"empty_array":[]}"#
+        )
     }
 
     /// Two spaces per level; an array of numbers stays on one line (as `eval.json` has it).
     @Test func prettyValueText() {
-        #expect(Self.report.pretty() == #"""
-            {
-              "loss": 0.1,
-              "third": 0.3333333333333333,
-              "whole": 2.0,
-              "big": 1e+20,
-              "nan": null,
-              "minus_inf": null,
-              "name": "a\"b\\c\n\t\u0001é/",
-              "scores": [1.0,-2.5e-07],
-              "items": [
+        #expect(
+            Self.report.pretty() == #"""
                 {
-                  "score": null
-                },
-                "x"
-              ],
-              "empty_object": {},
-              "empty_array": []
-            }
-            """#)
+                  "loss": 0.1,
+                  "third": 0.3333333333333333,
+                  "whole": 2.0,
+                  "big": 1e+20,
+                  "nan": null,
+                  "minus_inf": null,
+                  "name": "a\"b\\c\n\t\u0001é/",
+                  "scores": [1.0,-2.5e-07],
+                  "items": [
+                    {
+                      "score": null
+                    },
+                    "x"
+                  ],
+                  "empty_object": {},
+                  "empty_array": []
+                }
+                """#)
     }
 
     @Test func valueReading() {
@@ -58,8 +62,9 @@ struct JSONTextTests {
         #expect(JSONText.quoted(s) == "\"a/é😀\u{7F}\\b\\f\\\"\"")
         #expect(JSONText.quoted(s, style: .asciiEscaped(escapeSlash: true)) == #""a\/\u00e9\ud83d\ude00\u007f\u0008\u000c\"""#)
         #expect(JSONText.quoted(s, style: .asciiEscaped(escapeSlash: false)) == #""a/\u00e9\ud83d\ude00\u007f\u0008\u000c\"""#)
-        #expect(JSONText.object([("a", JSONText.array(["1", "2"], separator: ", ")), ("b", JSONText.quoted("x"))], compact: false)
-            == #"{"a": [1, 2], "b": "x"}"#)
+        #expect(
+            JSONText.object([("a", JSONText.array(["1", "2"], separator: ", ")), ("b", JSONText.quoted("x"))], compact: false)
+                == #"{"a": [1, 2], "b": "x"}"#)
         #expect(JSONText.object([("a", JSONText.array(["1", "2"])), ("b", "null")]) == #"{"a":[1,2],"b":null}"#)
     }
 }

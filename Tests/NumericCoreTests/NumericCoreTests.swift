@@ -48,21 +48,26 @@ struct NumericCoreTests {
     @Test func gemmMatchesNaiveInEveryTransposition() {
         var rng = RNG(seed: 8)
         let m = 5, n = 6, k = 7
-        for transA in [false, true] { for transB in [false, true] {
-            let a = (0..<(m * k)).map { _ in Float(rng.normal()) }, b = (0..<(k * n)).map { _ in Float(rng.normal()) }
-            var c = (0..<(m * n)).map { _ in Float(rng.normal()) }
-            let c0 = c
-            BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a, lda: transA ? m : k,
-                      b, ldb: transB ? k : n, beta: 2, &c, ldc: n)
-            for i in 0..<m { for j in 0..<n {
-                var s = 0.0
-                for p in 0..<k {
-                    let av = transA ? a[p * m + i] : a[i * k + p], bv = transB ? b[j * k + p] : b[p * n + j]
-                    s += Double(av) * Double(bv)
+        for transA in [false, true] {
+            for transB in [false, true] {
+                let a = (0..<(m * k)).map { _ in Float(rng.normal()) }, b = (0..<(k * n)).map { _ in Float(rng.normal()) }
+                var c = (0..<(m * n)).map { _ in Float(rng.normal()) }
+                let c0 = c
+                BLAS.gemm(
+                    transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a, lda: transA ? m : k,
+                    b, ldb: transB ? k : n, beta: 2, &c, ldc: n)
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var s = 0.0
+                        for p in 0..<k {
+                            let av = transA ? a[p * m + i] : a[i * k + p], bv = transB ? b[j * k + p] : b[p * n + j]
+                            s += Double(av) * Double(bv)
+                        }
+                        #expect(abs(Double(c[i * n + j]) - (0.5 * s + 2 * Double(c0[i * n + j]))) < 1e-5)
+                    }
                 }
-                #expect(abs(Double(c[i * n + j]) - (0.5 * s + 2 * Double(c0[i * n + j]))) < 1e-5)
-            } }
-        } }
+            }
+        }
     }
 
     @Test func rngIsDeterministicAndWellDistributed() {

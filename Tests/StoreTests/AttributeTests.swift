@@ -33,7 +33,8 @@ struct AttributeTests {
                 #expect(try object.stringAttribute("text") == "model: gpt2\nlr: 1e-5\n")
                 #expect(try object.stringAttribute("empty") == "")
                 #expect(try object.stringAttribute("unicode") == "Grüße, 世界 — ∇θ 🙂")
-                #expect(try object.stringArrayAttribute("texts") == ["a", "", "ünï", "long " + String(repeating: "x", count: 5000)])
+                #expect(
+                    try object.stringArrayAttribute("texts") == ["a", "", "ünï", "long " + String(repeating: "x", count: 5000)])
                 #expect(try object.stringArrayAttribute("noTexts") == [])
                 #expect(try object.intAttribute("seed") == 1234)
                 #expect(try object.intAttribute("negative") == Int.min)
@@ -41,8 +42,11 @@ struct AttributeTests {
                 #expect(try object.intArrayAttribute("noInts") == [])
                 #expect(try object.doubleAttribute("lr") == 1e-5)
                 #expect(try object.doubleArrayAttribute("doubles") == [0.5, -.infinity, .pi, 1e300])
-                #expect(try object.attributeNames() == ["doubles", "empty", "ints", "lr", "negative", "noInts",
-                                                        "noTexts", "seed", "text", "texts", "unicode"])
+                #expect(
+                    try object.attributeNames() == [
+                        "doubles", "empty", "ints", "lr", "negative", "noInts",
+                        "noTexts", "seed", "text", "texts", "unicode",
+                    ])
                 #expect(object.hasAttribute("seed"))
                 #expect(!object.hasAttribute("missing"))
             }
@@ -91,8 +95,11 @@ struct AttributeTests {
             #expect(missing?.description == "\(file): /g attribute \"nope\": not found")
 
             let wrongKind = #expect(throws: StoreError.self) { try group.intAttribute("name") }
-            #expect(wrongKind == .typeMismatch(file: file, object: "/g attribute \"name\"",
-                                               expected: "integer", found: "string"))
+            #expect(
+                wrongKind
+                    == .typeMismatch(
+                        file: file, object: "/g attribute \"name\"",
+                        expected: "integer", found: "string"))
             #expect(throws: StoreError.self) { try group.stringAttribute("pair") }
             #expect(throws: StoreError.self) { try group.doubleAttribute("pair") }
 
@@ -100,7 +107,9 @@ struct AttributeTests {
             #expect(notScalar?.description == "\(file): /g attribute \"pair\": holds 2 values, expected 1")
 
             let nul = #expect(throws: StoreError.self) { try group.setAttribute("bad", "a\u{0}b") }
-            guard case .invalidArgument = nul else { Issue.record("expected invalidArgument, got \(String(describing: nul))"); return }
+            guard case .invalidArgument = nul else {
+                Issue.record("expected invalidArgument, got \(String(describing: nul))"); return
+            }
             #expect(!group.hasAttribute("bad"))
         }
     }

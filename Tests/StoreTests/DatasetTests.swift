@@ -5,7 +5,9 @@ import Store
 @Suite("Fixed datasets")
 struct DatasetTests {
     /// Writes `values` with `shape`, reopens the file read-only and reads them back.
-    func roundTrip<T: H5Element & Equatable>(_ values: [T], shape: [Int]?, in directory: URL) throws -> (values: [T], shape: [Int], type: H5ElementType?) {
+    func roundTrip<T: H5Element & Equatable>(_ values: [T], shape: [Int]?, in directory: URL) throws -> (
+        values: [T], shape: [Int], type: H5ElementType?
+    ) {
         let file = path(directory, "\(T.self)-\(UUID().uuidString).h5")
         do {
             let h5 = try H5File.create(file)

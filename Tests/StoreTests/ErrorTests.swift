@@ -83,7 +83,9 @@ struct ErrorTests {
         try withTemporaryDirectory { directory in
             let file = path(directory, "writes.h5")
             let h5 = try H5File.create(file)
-            let shape = #expect(throws: StoreError.self) { try h5.root.write("m", [Float](repeating: 0, count: 5), shape: [2, 3]) }
+            let shape = #expect(throws: StoreError.self) {
+                try h5.root.write("m", [Float](repeating: 0, count: 5), shape: [2, 3])
+            }
             #expect(shape?.description == "\(file): /m: 5 values do not fill shape [2, 3] (6 values)")
             #expect(throws: StoreError.self) { try h5.root.write("n", [Float](), shape: [-1]) }
             #expect(throws: StoreError.self) { try h5.root.write("s", ["ok", "bad\u{0}"]) }

@@ -26,7 +26,9 @@ struct ExtendibleTests {
                 #expect(values == (0..<25).flatMap(row))
                 #expect(try h5.root.dataset("geffect/forget/total").stringArrayAttribute("columns") == ["a", "b", "c"])
                 // A read-only file cannot be appended to.
-                let error = #expect(throws: StoreError.self) { try h5.root.openExtendible("geffect/forget/total", of: Float.self) }
+                let error = #expect(throws: StoreError.self) {
+                    try h5.root.openExtendible("geffect/forget/total", of: Float.self)
+                }
                 #expect(error?.description == "\(file): /geffect/forget/total: the file is open read-only")
             }
             do {
@@ -81,8 +83,11 @@ struct ExtendibleTests {
             let writer = try h5.root.createExtendible("geffect/forget/total", rowShape: [6], of: Double.self)
             try writer.append([1, 2, 3, 4, 5, 6])
             let error = #expect(throws: StoreError.self) { try writer.append([1, 2, 3, 4, 5, 6, 7]) }
-            #expect(error == .shapeMismatch(file: file, object: "/geffect/forget/total",
-                                            detail: "row has 7 values, expected 6"))
+            #expect(
+                error
+                    == .shapeMismatch(
+                        file: file, object: "/geffect/forget/total",
+                        detail: "row has 7 values, expected 6"))
             #expect(error?.description == "\(file): /geffect/forget/total: row has 7 values, expected 6")
             #expect(throws: StoreError.self) { try writer.append([]) }
             #expect(writer.rowCount == 1)

@@ -48,30 +48,36 @@ struct InteropTests {
             let b = try Data(contentsOf: URL(fileURLWithPath: second))
             #expect(a.count > 0)
             let differing = zip(a, b).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
-            #expect(a == b, "files of \(a.count) and \(b.count) bytes differ at \(differing.count) offsets, first \(differing.prefix(20))")
+            #expect(
+                a == b,
+                "files of \(a.count) and \(b.count) bytes differ at \(differing.count) offsets, first \(differing.prefix(20))")
         }
     }
 
-    @Test("h5dump -H reads the file and names every dataset",
-          .enabled(if: h5dumpInstalled, "h5dump (Debian package hdf5-tools) is not installed"))
+    @Test(
+        "h5dump -H reads the file and names every dataset",
+        .enabled(if: h5dumpInstalled, "h5dump (Debian package hdf5-tools) is not installed"))
     func h5dumpHeader() throws {
         try withTemporaryDirectory { directory in
             let file = path(directory, "run.h5")
             try writeSampleRun(file)
             let (status, output) = try runH5dump(["-H", file])
             #expect(status == 0, "h5dump output:\n\(output)")
-            for name in ["\"/\"", "DATASET \"tensor_names\"", "DATASET \"shapes\"", "DATASET \"mask\"",
-                         "GROUP \"geffect\"", "GROUP \"forget\"", "DATASET \"total\"", "DATASET \"loss\"",
-                         "ATTRIBUTE \"config\"", "ATTRIBUTE \"columns\"", "H5T_CSET_UTF8",
-                         "STRSIZE H5T_VARIABLE", "H5S_UNLIMITED", "H5T_IEEE_F32LE", "H5T_STD_I64LE",
-                         "( 25 ) / ( H5S_UNLIMITED )", "( 20, 2, 8 ) / ( H5S_UNLIMITED, 2, 8 )"] {
+            for name in [
+                "\"/\"", "DATASET \"tensor_names\"", "DATASET \"shapes\"", "DATASET \"mask\"",
+                "GROUP \"geffect\"", "GROUP \"forget\"", "DATASET \"total\"", "DATASET \"loss\"",
+                "ATTRIBUTE \"config\"", "ATTRIBUTE \"columns\"", "H5T_CSET_UTF8",
+                "STRSIZE H5T_VARIABLE", "H5S_UNLIMITED", "H5T_IEEE_F32LE", "H5T_STD_I64LE",
+                "( 25 ) / ( H5S_UNLIMITED )", "( 20, 2, 8 ) / ( H5S_UNLIMITED, 2, 8 )",
+            ] {
                 #expect(output.contains(name), "h5dump -H output lacks \(name):\n\(output)")
             }
         }
     }
 
-    @Test("h5dump reads back values and UTF-8 strings",
-          .enabled(if: h5dumpInstalled, "h5dump (Debian package hdf5-tools) is not installed"))
+    @Test(
+        "h5dump reads back values and UTF-8 strings",
+        .enabled(if: h5dumpInstalled, "h5dump (Debian package hdf5-tools) is not installed"))
     func h5dumpValues() throws {
         try withTemporaryDirectory { directory in
             let file = path(directory, "values.h5")
@@ -94,12 +100,15 @@ struct InteropTests {
             #expect(words.output.contains("CSET H5T_CSET_UTF8"), "\(words.output)")
             #expect(words.output.contains("\"plain\", \"\", \"Gr"), "\(words.output)")
             let filters = try runH5dump(["-p", "-H", "-d", "/rows", file])
-            #expect(filters.output.contains("DEFLATE") && filters.output.contains("SHUFFLE") && filters.output.contains("CHUNKED"), "\(filters.output)")
+            #expect(
+                filters.output.contains("DEFLATE") && filters.output.contains("SHUFFLE") && filters.output.contains("CHUNKED"),
+                "\(filters.output)")
         }
     }
 
-    @Test("another process can read a run file while it is still being appended to",
-          .enabled(if: h5dumpInstalled, "h5dump (Debian package hdf5-tools) is not installed"))
+    @Test(
+        "another process can read a run file while it is still being appended to",
+        .enabled(if: h5dumpInstalled, "h5dump (Debian package hdf5-tools) is not installed"))
     func readWhileWriting() throws {
         try withTemporaryDirectory { directory in
             let file = path(directory, "live.h5")
@@ -112,8 +121,9 @@ struct InteropTests {
             #expect(status == 0, "\(output)")
             #expect(output.contains("( 3 ) / ( H5S_UNLIMITED )") && output.contains("0.25, 1.25, 2.25"), "\(output)")
             try writer.append([3.25])
-            #expect(try runH5dump(["-d", "/loss", file], environment: ["HDF5_USE_FILE_LOCKING": "FALSE"])
-                .output.contains("0.25, 1.25, 2.25, 3.25"))
+            #expect(
+                try runH5dump(["-d", "/loss", file], environment: ["HDF5_USE_FILE_LOCKING": "FALSE"])
+                    .output.contains("0.25, 1.25, 2.25, 3.25"))
             try h5.close()
         }
     }

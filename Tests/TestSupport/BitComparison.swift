@@ -59,8 +59,10 @@ package func withCPUBurners<T>(_ count: Int, _ body: () throws -> T) throws -> T
 /// Computes `body`'s named arrays with each worker count of `workers` (under the thread-count lock,
 /// one worker afterwards) and returns, for every count after the first, the comparisons with the
 /// first count's arrays that are not identical, as messages (empty: the same bits everywhere).
-package func differencesAcrossWorkerCounts(_ workers: [Int] = [1, 2, 3, 4],
-                                          _ body: () throws -> [(name: String, values: [Double])]) throws -> [String] {
+package func differencesAcrossWorkerCounts(
+    _ workers: [Int] = [1, 2, 3, 4],
+    _ body: () throws -> [(name: String, values: [Double])]
+) throws -> [String] {
     try withFixedThreadCount {
         defer { Parallel.configure(threads: 1) }
         var reference: [(name: String, values: [Double])] = []
@@ -69,7 +71,9 @@ package func differencesAcrossWorkerCounts(_ workers: [Int] = [1, 2, 3, 4],
             Parallel.configure(threads: w)
             let result = try body()
             if reference.isEmpty { reference = result; continue }
-            if result.map(\.name) != reference.map(\.name) { messages.append("\(w) workers: other arrays \(result.map(\.name))"); continue }
+            if result.map(\.name) != reference.map(\.name) {
+                messages.append("\(w) workers: other arrays \(result.map(\.name))"); continue
+            }
             for (mine, theirs) in zip(result, reference) {
                 let c = BitComparison(mine.values, theirs.values)
                 if !c.identical { messages.append("\(mine.name), \(w) workers against \(workers[0]): \(c)") }
@@ -82,8 +86,10 @@ package func differencesAcrossWorkerCounts(_ workers: [Int] = [1, 2, 3, 4],
 /// Sequence 2 of a batch of four random sequences of `T` tokens, against the same sequence run
 /// alone: how the model's logits for it differ (identical when a sequence's numbers do not
 /// depend on its batch).
-package func thirdSequenceAloneAgainstInBatch(_ model: any CausalLanguageModel, T: Int, vocabSize V: Int,
-                                             rng: inout RNG) throws -> BitComparison {
+package func thirdSequenceAloneAgainstInBatch(
+    _ model: any CausalLanguageModel, T: Int, vocabSize V: Int,
+    rng: inout RNG
+) throws -> BitComparison {
     let B = 4
     let tokens = (0..<(B * T)).map { _ in Int32(rng.below(V)) }
     _ = try model.forward(tokens: tokens, targets: tokens, mask: [Float](repeating: 1, count: B * T), batch: B, seq: T)

@@ -6,8 +6,8 @@ package enum FixturePaths {
     /// `Tests/Fixtures`.
     package static var root: String {
         URL(fileURLWithPath: #filePath)   // Tests/TestSupport/FixturePaths.swift
-            .deletingLastPathComponent()  // Tests/TestSupport
-            .deletingLastPathComponent()  // Tests
+            .deletingLastPathComponent()   // Tests/TestSupport
+            .deletingLastPathComponent()   // Tests
             .appendingPathComponent("Fixtures")
             .path
     }

@@ -33,6 +33,7 @@ package func runGscope(_ arguments: [String], in directory: String? = nil) throw
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     let outData = FileManager.default.contents(atPath: outPath) ?? Data()
-    return GscopeRun(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
-                     stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    return GscopeRun(
+        status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+        stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
 }

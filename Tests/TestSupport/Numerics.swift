@@ -33,8 +33,10 @@ extension Array where Element == Float {
 
 /// Central finite differences of `f` at `x` along the coordinates `indices` only (in their
 /// order), step `h·max(1, |xᵢ|)`: for models too large to difference every coordinate.
-package func finiteDifferenceGradient(_ x: [Double], at indices: [Int], h: Double = 1e-5,
-                                     _ f: ([Double]) -> Double) -> [Double] {
+package func finiteDifferenceGradient(
+    _ x: [Double], at indices: [Int], h: Double = 1e-5,
+    _ f: ([Double]) -> Double
+) -> [Double] {
     var x = x
     return indices.map { i in
         let xi = x[i], step = h * max(1, abs(xi))

@@ -7,7 +7,8 @@ package func randomQASamples(_ count: Int, vocab: Int, seed: UInt64) -> [Formatt
     var rng = RNG(seed: seed)
     return (0..<count).map { _ in
         let question = 2 + rng.below(3), answer = 3 + rng.below(6)
-        return FormattedSample(ids: (0..<(question + answer)).map { _ in Int32(1 + rng.below(vocab - 1)) },
-                               answerRange: question..<(question + answer))
+        return FormattedSample(
+            ids: (0..<(question + answer)).map { _ in Int32(1 + rng.below(vocab - 1)) },
+            answerRange: question..<(question + answer))
     }
 }

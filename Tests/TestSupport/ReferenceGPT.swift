@@ -7,11 +7,13 @@ package enum Ref {
     /// out (N,OC) = x (N,C)·Wᵀ + b, W (OC,C).
     package static func linear(_ x: [Double], _ w: [Double], _ b: [Double], N: Int, C: Int, OC: Int) -> [Double] {
         var out = [Double](repeating: 0, count: N * OC)
-        for n in 0..<N { for o in 0..<OC {
-            var s = b[o]
-            for c in 0..<C { s += x[n * C + c] * w[o * C + c] }
-            out[n * OC + o] = s
-        } }
+        for n in 0..<N {
+            for o in 0..<OC {
+                var s = b[o]
+                for c in 0..<C { s += x[n * C + c] * w[o * C + c] }
+                out[n * OC + o] = s
+            }
+        }
         return out
     }
 
@@ -35,16 +37,22 @@ package enum Ref {
     package static func attention(_ qkv: [Double], B: Int, T: Int, C: Int, NH: Int) -> [Double] {
         let hs = C / NH
         var out = [Double](repeating: 0, count: B * T * C)
-        for b in 0..<B { for h in 0..<NH { for t in 0..<T {
-            func at(_ t: Int, _ part: Int, _ d: Int) -> Double { qkv[(b * T + t) * 3 * C + part * C + h * hs + d] }
-            var scores = (0...t).map { j in (0..<hs).reduce(0.0) { $0 + at(t, 0, $1) * at(j, 1, $1) } / Double(hs).squareRoot() }
-            let m = scores.max()!
-            scores = scores.map { exp($0 - m) }
-            let z = scores.reduce(0, +)
-            for d in 0..<hs {
-                out[(b * T + t) * C + h * hs + d] = (0...t).reduce(0.0) { $0 + scores[$1] / z * at($1, 2, d) }
+        for b in 0..<B {
+            for h in 0..<NH {
+                for t in 0..<T {
+                    func at(_ t: Int, _ part: Int, _ d: Int) -> Double { qkv[(b * T + t) * 3 * C + part * C + h * hs + d] }
+                    var scores = (0...t).map { j in
+                        (0..<hs).reduce(0.0) { $0 + at(t, 0, $1) * at(j, 1, $1) } / Double(hs).squareRoot()
+                    }
+                    let m = scores.max()!
+                    scores = scores.map { exp($0 - m) }
+                    let z = scores.reduce(0, +)
+                    for d in 0..<hs {
+                        out[(b * T + t) * C + h * hs + d] = (0...t).reduce(0.0) { $0 + scores[$1] / z * at($1, 2, d) }
+                    }
+                }
             }
-        } } }
+        }
         return out
     }
 
@@ -63,9 +71,10 @@ package enum Ref {
     /// The whole model: logits (B·T, V) and every block's output, from Float64 parameters.
     /// `inputEmbedding`, when given, replaces `wte` in the input lookup only (the head keeps
     /// `wte`): the way to differentiate the two sides of the tied matrix separately.
-    package static func gpt(_ cfg: GPTConfig, _ p: [Double], tokens: [Int32], B: Int, T: Int,
-                           inputEmbedding: [Double]? = nil) -> (logits: [Double], hidden: [[Double]])
-    {
+    package static func gpt(
+        _ cfg: GPTConfig, _ p: [Double], tokens: [Int32], B: Int, T: Int,
+        inputEmbedding: [Double]? = nil
+    ) -> (logits: [Double], hidden: [[Double]]) {
         let layout = cfg.parameterLayout()
         func t(_ name: String) -> [Double] { let s = layout[name]!; return Array(p[s.range]) }
         let C = cfg.nEmbd, N = B * T
@@ -76,22 +85,30 @@ package enum Ref {
         var hidden: [[Double]] = []
         for l in 0..<cfg.nLayer {
             let h = "h.\(l)."
-            let a = linear(attention(linear(layerNorm(x, t(h + "ln_1.weight"), t(h + "ln_1.bias"), N: N, C: C),
-                                            t(h + "attn.c_attn.weight"), t(h + "attn.c_attn.bias"), N: N, C: C, OC: 3 * C),
-                                     B: B, T: T, C: C, NH: cfg.nHead),
-                           t(h + "attn.c_proj.weight"), t(h + "attn.c_proj.bias"), N: N, C: C, OC: C)
+            let a = linear(
+                attention(
+                    linear(
+                        layerNorm(x, t(h + "ln_1.weight"), t(h + "ln_1.bias"), N: N, C: C),
+                        t(h + "attn.c_attn.weight"), t(h + "attn.c_attn.bias"), N: N, C: C, OC: 3 * C),
+                    B: B, T: T, C: C, NH: cfg.nHead),
+                t(h + "attn.c_proj.weight"), t(h + "attn.c_proj.bias"), N: N, C: C, OC: C)
             x = zip(x, a).map(+)
-            let f = linear(gelu(linear(layerNorm(x, t(h + "ln_2.weight"), t(h + "ln_2.bias"), N: N, C: C),
-                                       t(h + "mlp.c_fc.weight"), t(h + "mlp.c_fc.bias"), N: N, C: C, OC: 4 * C)),
-                           t(h + "mlp.c_proj.weight"), t(h + "mlp.c_proj.bias"), N: N, C: 4 * C, OC: C)
+            let f = linear(
+                gelu(
+                    linear(
+                        layerNorm(x, t(h + "ln_2.weight"), t(h + "ln_2.bias"), N: N, C: C),
+                        t(h + "mlp.c_fc.weight"), t(h + "mlp.c_fc.bias"), N: N, C: C, OC: 4 * C)),
+                t(h + "mlp.c_proj.weight"), t(h + "mlp.c_proj.bias"), N: N, C: 4 * C, OC: C)
             x = zip(x, f).map(+)
             hidden.append(x)
         }
         let y = layerNorm(x, t("ln_f.weight"), t("ln_f.bias"), N: N, C: C)
         var logits = [Double](repeating: 0, count: N * cfg.vocabSize)
-        for n in 0..<N { for v in 0..<cfg.vocabSize {
-            logits[n * cfg.vocabSize + v] = (0..<C).reduce(0.0) { $0 + y[n * C + $1] * wte[v * C + $1] }
-        } }
+        for n in 0..<N {
+            for v in 0..<cfg.vocabSize {
+                logits[n * cfg.vocabSize + v] = (0..<C).reduce(0.0) { $0 + y[n * C + $1] * wte[v * C + $1] }
+            }
+        }
         return (logits, hidden)
     }
 

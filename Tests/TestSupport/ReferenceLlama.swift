@@ -21,12 +21,16 @@ extension Ref {
     package static func rope(_ x: [Double], heads: Int, hs: Int, ld: Int, N: Int, T: Int, base: Double) -> [Double] {
         var out = x
         let half = hs / 2
-        for n in 0..<N { for h in 0..<heads { for i in 0..<half {
-            let angle = Double(n % T) * pow(base, -2 * Double(i) / Double(hs))
-            let a = x[n * ld + h * hs + i], b = x[n * ld + h * hs + i + half]
-            out[n * ld + h * hs + i] = a * cos(angle) - b * sin(angle)
-            out[n * ld + h * hs + i + half] = b * cos(angle) + a * sin(angle)
-        } } }
+        for n in 0..<N {
+            for h in 0..<heads {
+                for i in 0..<half {
+                    let angle = Double(n % T) * pow(base, -2 * Double(i) / Double(hs))
+                    let a = x[n * ld + h * hs + i], b = x[n * ld + h * hs + i + half]
+                    out[n * ld + h * hs + i] = a * cos(angle) - b * sin(angle)
+                    out[n * ld + h * hs + i + half] = b * cos(angle) + a * sin(angle)
+                }
+            }
+        }
         return out
     }
 
@@ -35,19 +39,23 @@ extension Ref {
     package static func groupedQueryAttention(_ qkv: [Double], B: Int, T: Int, C: Int, NH: Int, NKV: Int) -> [Double] {
         let hs = C / NH, ld = C + 2 * NKV * hs
         var out = [Double](repeating: 0, count: B * T * C)
-        for b in 0..<B { for h in 0..<NH { for t in 0..<T {
-            let kvh = h / (NH / NKV)
-            func q(_ t: Int, _ d: Int) -> Double { qkv[(b * T + t) * ld + h * hs + d] }
-            func k(_ t: Int, _ d: Int) -> Double { qkv[(b * T + t) * ld + C + kvh * hs + d] }
-            func v(_ t: Int, _ d: Int) -> Double { qkv[(b * T + t) * ld + C + NKV * hs + kvh * hs + d] }
-            var scores = (0...t).map { j in (0..<hs).reduce(0.0) { $0 + q(t, $1) * k(j, $1) } / Double(hs).squareRoot() }
-            let m = scores.max()!
-            scores = scores.map { exp($0 - m) }
-            let z = scores.reduce(0, +)
-            for d in 0..<hs {
-                out[(b * T + t) * C + h * hs + d] = (0...t).reduce(0.0) { $0 + scores[$1] / z * v($1, d) }
+        for b in 0..<B {
+            for h in 0..<NH {
+                for t in 0..<T {
+                    let kvh = h / (NH / NKV)
+                    func q(_ t: Int, _ d: Int) -> Double { qkv[(b * T + t) * ld + h * hs + d] }
+                    func k(_ t: Int, _ d: Int) -> Double { qkv[(b * T + t) * ld + C + kvh * hs + d] }
+                    func v(_ t: Int, _ d: Int) -> Double { qkv[(b * T + t) * ld + C + NKV * hs + kvh * hs + d] }
+                    var scores = (0...t).map { j in (0..<hs).reduce(0.0) { $0 + q(t, $1) * k(j, $1) } / Double(hs).squareRoot() }
+                    let m = scores.max()!
+                    scores = scores.map { exp($0 - m) }
+                    let z = scores.reduce(0, +)
+                    for d in 0..<hs {
+                        out[(b * T + t) * C + h * hs + d] = (0...t).reduce(0.0) { $0 + scores[$1] / z * v($1, d) }
+                    }
+                }
             }
-        } } }
+        }
         return out
     }
 
@@ -71,9 +79,10 @@ extension Ref {
     /// The whole Llama: logits (B·T, V) and every block's output, from Float64 parameters.
     /// `inputEmbedding`, when given, replaces the embedding in the input lookup only (the tied head
     /// keeps it): the way to differentiate the two sides of the tied matrix separately.
-    package static func llama(_ cfg: LlamaConfig, _ p: [Double], tokens: [Int32], B: Int, T: Int,
-                             inputEmbedding: [Double]? = nil) -> (logits: [Double], hidden: [[Double]])
-    {
+    package static func llama(
+        _ cfg: LlamaConfig, _ p: [Double], tokens: [Int32], B: Int, T: Int,
+        inputEmbedding: [Double]? = nil
+    ) -> (logits: [Double], hidden: [[Double]]) {
         let layout = cfg.parameterLayout()
         func t(_ name: String) -> [Double] { let s = layout[name]!; return Array(p[s.range]) }
         let C = cfg.nEmbd, N = B * T, NH = cfg.nHead, NKV = cfg.nKVHead, hs = cfg.headSize
@@ -87,14 +96,19 @@ extension Ref {
         for l in 0..<cfg.nLayer {
             let pre = "model.layers.\(l)."
             let h1 = rmsNorm(x, t(pre + "input_layernorm.weight"), eps: eps, N: N, C: C)
-            let q = rope(linear(h1, pre + "self_attn.q_proj.weight", C: C, OC: C), heads: NH, hs: hs, ld: C, N: N, T: T, base: cfg.ropeBase)
-            let k = rope(linear(h1, pre + "self_attn.k_proj.weight", C: C, OC: KV), heads: NKV, hs: hs, ld: KV, N: N, T: T, base: cfg.ropeBase)
+            let q = rope(
+                linear(h1, pre + "self_attn.q_proj.weight", C: C, OC: C), heads: NH, hs: hs, ld: C, N: N, T: T, base: cfg.ropeBase
+            )
+            let k = rope(
+                linear(h1, pre + "self_attn.k_proj.weight", C: C, OC: KV), heads: NKV, hs: hs, ld: KV, N: N, T: T,
+                base: cfg.ropeBase)
             let v = linear(h1, pre + "self_attn.v_proj.weight", C: C, OC: KV)
             let qkv = interleaveRows([(q, C), (k, KV), (v, KV)], N: N)
             let y = groupedQueryAttention(qkv, B: B, T: T, C: C, NH: NH, NKV: NKV)
             x = zip(x, linear(y, pre + "self_attn.o_proj.weight", C: C, OC: C)).map(+)
             let h2 = rmsNorm(x, t(pre + "post_attention_layernorm.weight"), eps: eps, N: N, C: C)
-            let gate = linear(h2, pre + "mlp.gate_proj.weight", C: C, OC: F), up = linear(h2, pre + "mlp.up_proj.weight", C: C, OC: F)
+            let gate = linear(h2, pre + "mlp.gate_proj.weight", C: C, OC: F),
+                up = linear(h2, pre + "mlp.up_proj.weight", C: C, OC: F)
             let gateUp = interleaveRows([(gate, F), (up, F)], N: N)
             x = zip(x, linear(swiGLU(gateUp, N: N, F: F), pre + "mlp.down_proj.weight", C: F, OC: C)).map(+)
             hidden.append(x)

@@ -19,8 +19,9 @@ package func syntheticRunSetup(_ label: String) -> (data: String, checkpoint: St
 /// context 320), saved as a checkpoint in a fresh temporary directory: what the Llama run and
 /// fine-tuning tests start from.
 package func tinyLlamaCheckpoint(_ label: String, seed: UInt64) -> (checkpoint: String, model: Llama) {
-    let config = LlamaConfig(nLayer: 2, nHead: 4, nKVHead: 2, nEmbd: 32, ffnHidden: 48,
-                             vocabSize: ByteTokenizer().vocabSize, blockSize: 320)
+    let config = LlamaConfig(
+        nLayer: 2, nHead: 4, nKVHead: 2, nEmbd: 32, ffnHidden: 48,
+        vocabSize: ByteTokenizer().vocabSize, blockSize: 320)
     let model = try! Llama(config: config)
     var rng = RNG(seed: seed)
     model.initializeLlama(rng: &rng)

@@ -13,7 +13,9 @@ import Unlearning
 struct ObjectiveGradientTests {
     static let config = GPTConfig(nLayer: 3, nHead: 2, nEmbd: 12, vocabSize: 19, blockSize: 8)
     static let T = 7
-    static let u: [Float] = { var rng = RNG(seed: 5); return RMU.drawDirection(width: config.nEmbd, rng: &rng) }()
+    static let u: [Float] = {
+        var rng = RNG(seed: 5); return RMU.drawDirection(width: config.nEmbd, rng: &rng)
+    }()
 
     /// Random non-trivial parameters θ, and θ_o = θ + 0.05·noise for the reference.
     static func parameters(seed: UInt64) -> (current: [Float], reference: [Float]) {
@@ -31,20 +33,27 @@ struct ObjectiveGradientTests {
     /// Two forget rows (one shorter, so padded), their refusals, two retain rows; T = 7.
     static func batch() -> ObjectiveBatch {
         let (forget, refusal, retain) = samples()
-        return ObjectiveBatch(forget: forget, forgetIndices: [0, 1], refusal: refusal, retain: retain,
-                              padding: 0, fixedLength: T)
+        return ObjectiveBatch(
+            forget: forget, forgetIndices: [0, 1], refusal: refusal, retain: retain,
+            padding: 0, fixedLength: T)
     }
 
     static func samples() -> (forget: [FormattedSample], refusal: [FormattedSample], retain: [FormattedSample]) {
         var rng = RNG(seed: 7)
         func ids(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(rng.below(config.vocabSize)) } }
         let q1 = ids(3), q2 = ids(2)
-        let forget = [FormattedSample(ids: q1 + ids(5), answerRange: 3..<8),
-                      FormattedSample(ids: q2 + ids(4), answerRange: 2..<6)]
-        let refusal = [FormattedSample(ids: q1 + ids(3), answerRange: 3..<6),
-                       FormattedSample(ids: q2 + ids(6), answerRange: 2..<8)]
-        let retain = [FormattedSample(ids: ids(8), answerRange: 4..<8),
-                      FormattedSample(ids: ids(7), answerRange: 2..<7)]
+        let forget = [
+            FormattedSample(ids: q1 + ids(5), answerRange: 3..<8),
+            FormattedSample(ids: q2 + ids(4), answerRange: 2..<6),
+        ]
+        let refusal = [
+            FormattedSample(ids: q1 + ids(3), answerRange: 3..<6),
+            FormattedSample(ids: q2 + ids(6), answerRange: 2..<8),
+        ]
+        let retain = [
+            FormattedSample(ids: ids(8), answerRange: 4..<8),
+            FormattedSample(ids: ids(7), answerRange: 2..<7),
+        ]
         return (forget, refusal, retain)
     }
 
@@ -56,47 +65,70 @@ struct ObjectiveGradientTests {
 
     static let cases: [String: Case] = [
         "ga": Case(objective: .init(forget: GradientAscent())) { c, _, _, b in
-            RefLoss.weightedLogProb(c, b, .forget) { _ in 1 } },
+            RefLoss.weightedLogProb(c, b, .forget) { _ in 1 }
+        },
         "wga": Case(objective: .init(forget: WeightedGradientAscent(alpha: 1.3))) { c, f, _, b in
-            RefLoss.weightedLogProb(c, b, .forget) { n in pow(f.p(n), 1.3) } },
+            RefLoss.weightedLogProb(c, b, .forget) { n in pow(f.p(n), 1.3) }
+        },
         "tnpo": Case(objective: .init(forget: TNPO(beta: 2))) { c, f, o, b in
             RefLoss.weightedLogProb(c, b, .forget) { n in
-                2 * pow(f.p(n), 2) / (pow(f.p(n), 2) + pow(o.p(n), 2) + 1e-5) } },
+                2 * pow(f.p(n), 2) / (pow(f.p(n), 2) + pow(o.p(n), 2) + 1e-5)
+            }
+        },
         "wtnpo": Case(objective: .init(forget: WTNPO(beta: 2, alpha: 1.5))) { c, f, o, b in
             RefLoss.weightedLogProb(c, b, .forget) { n in
-                2 * pow(f.p(n), 3.5) / (pow(f.p(n), 2) + pow(o.p(n), 2)) } },
+                2 * pow(f.p(n), 3.5) / (pow(f.p(n), 2) + pow(o.p(n), 2))
+            }
+        },
         "satimp": Case(objective: .init(forget: SatImp(beta1: 2, beta2: 1))) { c, f, _, b in
-            RefLoss.weightedLogProb(c, b, .forget) { n in pow(f.p(n), 2) * (1 - f.p(n)) } },
+            RefLoss.weightedLogProb(c, b, .forget) { n in pow(f.p(n), 2) * (1 - f.p(n)) }
+        },
         "po": Case(objective: .init(forget: RefusalTuning())) { c, _, _, b in
-            -RefLoss.weightedLogProb(c, b, .refusal) { _ in 1 } },
+            -RefLoss.weightedLogProb(c, b, .refusal) { _ in 1 }
+        },
         "npo": Case(objective: .init(forget: NPO(beta: 0.5))) { c, _, o, b in
             let rows = b.rows[.forget]!
             return rows.reduce(0.0) { s, r in
-                s - 2 / 0.5 * RefLoss.logSigmoid(0.5 * (c.nll(row: r, b) - o.nll(row: r, b))) / Double(rows.count) } },
+                s - 2 / 0.5 * RefLoss.logSigmoid(0.5 * (c.nll(row: r, b) - o.nll(row: r, b))) / Double(rows.count)
+            }
+        },
         "simnpo": Case(objective: .init(forget: SimNPO(beta: 2.5, gamma: 0.5))) { c, _, _, b in
             let rows = b.rows[.forget]!
             return rows.reduce(0.0) { s, r in
-                s - 2 / 2.5 * RefLoss.logSigmoid(2.5 * c.nll(row: r, b) / RefLoss.count(row: r, b) - 0.5) / Double(rows.count) } },
+                s - 2 / 2.5 * RefLoss.logSigmoid(2.5 * c.nll(row: r, b) / RefLoss.count(row: r, b) - 0.5) / Double(rows.count)
+            }
+        },
         "idkdpo": Case(objective: .init(forget: IdkDPO(beta: 0.7))) { c, _, o, b in
             let l = b.rows[.forget]!, w = b.rows[.refusal]!
             return zip(l, w).reduce(0.0) { s, rows in
                 let (rl, rw) = rows
                 let z = 0.7 * ((o.nll(row: rw, b) - c.nll(row: rw, b)) - (o.nll(row: rl, b) - c.nll(row: rl, b)))
-                return s - 2 / 0.7 * RefLoss.logSigmoid(z) / Double(l.count) } },
+                return s - 2 / 0.7 * RefLoss.logSigmoid(z) / Double(l.count)
+            }
+        },
         "rmu": Case(objective: .init(forget: RMU(layer: 1, c: 2, u: u))) { c, _, _, b in
-            RefLoss.hiddenDistance(c, b, .forget, layer: 1) { _, k in 2 * Double(u[k]) } / Double(config.nEmbd) },
+            RefLoss.hiddenDistance(c, b, .forget, layer: 1) { _, k in 2 * Double(u[k]) } / Double(config.nEmbd)
+        },
         "undial": Case(objective: .init(forget: UNDIAL(beta: 3))) { c, _, o, b in
-            RefLoss.crossEntropy(c, o, b, .forget, penalty: 3) },
+            RefLoss.crossEntropy(c, o, b, .forget, penalty: 3)
+        },
         "gd": Case(objective: .init(forget: GradientAscent(), retain: RetainNLL(), forgetWeight: 0)) { c, _, _, b in
-            -RefLoss.weightedLogProb(c, b, .retain) { _ in 1 } },
+            -RefLoss.weightedLogProb(c, b, .retain) { _ in 1 }
+        },
         "kl": Case(objective: .init(forget: GradientAscent(), retain: RetainKL(), forgetWeight: 0)) { c, _, o, b in
-            RefLoss.crossEntropy(c, o, b, .retain, penalty: 0) - RefLoss.crossEntropy(o, o, b, .retain, penalty: 0) },
-        "rr": Case(objective: .init(forget: GradientAscent(), retain: RepresentationRetention(layer: 2), forgetWeight: 0)) { c, _, o, b in
-            RefLoss.hiddenDistance(c, b, .retain, layer: 2) { n, k in o.hidden[2][n * config.nEmbd + k] } },
-        "npo+kl": Case(objective: .init(forget: NPO(beta: 0.5), retain: RetainKL(), forgetWeight: 0.7, retainWeight: 1.3)) { c, f, o, b in
-            0.7 * cases["npo"]!.loss(c, f, o, b) + 1.3 * cases["kl"]!.loss(c, f, o, b) },
+            RefLoss.crossEntropy(c, o, b, .retain, penalty: 0) - RefLoss.crossEntropy(o, o, b, .retain, penalty: 0)
+        },
+        "rr": Case(objective: .init(forget: GradientAscent(), retain: RepresentationRetention(layer: 2), forgetWeight: 0)) {
+            c, _, o, b in
+            RefLoss.hiddenDistance(c, b, .retain, layer: 2) { n, k in o.hidden[2][n * config.nEmbd + k] }
+        },
+        "npo+kl": Case(objective: .init(forget: NPO(beta: 0.5), retain: RetainKL(), forgetWeight: 0.7, retainWeight: 1.3)) {
+            c, f, o, b in
+            0.7 * cases["npo"]!.loss(c, f, o, b) + 1.3 * cases["kl"]!.loss(c, f, o, b)
+        },
         "ga+gd": Case(objective: .init(forget: GradientAscent(), retain: RetainNLL(), retainWeight: 2)) { c, f, o, b in
-            cases["ga"]!.loss(c, f, o, b) + 2 * cases["gd"]!.loss(c, f, o, b) },
+            cases["ga"]!.loss(c, f, o, b) + 2 * cases["gd"]!.loss(c, f, o, b)
+        },
     ]
 
     @Test(arguments: cases.keys.sorted())
@@ -173,8 +205,9 @@ struct ObjectiveGradientTests {
         for role in BatchRole.allCases { totals[role] = .init(answerTokens: RefLoss.count(whole, role), instances: 2) }
         var loss = 0.0, instance: [Double] = [], forgetWeights: [Double] = []
         for i in 0..<2 {
-            var chunk = ObjectiveBatch(forget: [forget[i]], forgetIndices: [i], refusal: [refusal[i]], retain: [retain[i]],
-                                       padding: 0, fixedLength: Self.T)
+            var chunk = ObjectiveBatch(
+                forget: [forget[i]], forgetIndices: [i], refusal: [refusal[i]], retain: [retain[i]],
+                padding: 0, fixedLength: Self.T)
             chunk.denominators = totals
             let part = try objective.evaluate(model: model, reference: reference, batch: chunk, accumulate: i > 0)
             loss += part.loss
@@ -197,10 +230,14 @@ struct ObjectiveGradientTests {
     @Test func missingReferenceAndRowsAreErrors() throws {
         let model = try GPT(config: Self.config, parameters: Self.parameters(seed: 3).current)
         let batch = Self.batch()
-        #expect(throws: ObjectiveError.self) { try UnlearningObjective(forget: NPO()).evaluate(model: model, reference: nil, batch: batch) }
-        let forgetOnly = ObjectiveBatch(forget: [FormattedSample(ids: [1, 2, 3], answerRange: 1..<3)], forgetIndices: [0], padding: 0)
         #expect(throws: ObjectiveError.self) {
-            try UnlearningObjective(forget: GradientAscent(), retain: RetainNLL()).evaluate(model: model, reference: nil, batch: forgetOnly)
+            try UnlearningObjective(forget: NPO()).evaluate(model: model, reference: nil, batch: batch)
+        }
+        let forgetOnly = ObjectiveBatch(
+            forget: [FormattedSample(ids: [1, 2, 3], answerRange: 1..<3)], forgetIndices: [0], padding: 0)
+        #expect(throws: ObjectiveError.self) {
+            try UnlearningObjective(forget: GradientAscent(), retain: RetainNLL()).evaluate(
+                model: model, reference: nil, batch: forgetOnly)
         }
         #expect(throws: ObjectiveError.self) {
             try UnlearningObjective(forget: RMU(layer: 3, u: Self.u)).evaluate(model: model, reference: nil, batch: forgetOnly)
@@ -273,8 +310,10 @@ enum RefLoss {
     }
 
     /// `(1/N)·Σ m·Σ_k (h[n,k] − target(n,k))²` on the hidden state after `layer`.
-    static func hiddenDistance(_ c: RefPass, _ b: ObjectiveBatch, _ role: BatchRole, layer: Int,
-                               _ target: (Int, Int) -> Double) -> Double {
+    static func hiddenDistance(
+        _ c: RefPass, _ b: ObjectiveBatch, _ role: BatchRole, layer: Int,
+        _ target: (Int, Int) -> Double
+    ) -> Double {
         let C = c.hidden[layer].count / (b.batch * b.seq)
         var s = 0.0, N = 0.0
         for n in positions(b, role) where b.tokens.mask[n] != 0 {

@@ -54,8 +54,10 @@ struct ObjectiveParityTests {
         return samples
     }
 
-    static let cases = ["ga", "wga", "npo", "simnpo", "tnpo", "wtnpo", "satimp", "po", "idkdpo", "rmu", "undial",
-                        "gd", "kl", "rr", "npo+kl", "ga+gd"]
+    static let cases = [
+        "ga", "wga", "npo", "simnpo", "tnpo", "wtnpo", "satimp", "po", "idkdpo", "rmu", "undial",
+        "gd", "kl", "rr", "npo+kl", "ga+gd",
+    ]
 
     @Test(arguments: cases)
     func lossGradientAndWeights(_ name: String) throws {
@@ -64,12 +66,14 @@ struct ObjectiveParityTests {
         let model = try GPT(config: config, parameters: theta), reference = try GPT(config: config, parameters: thetaO)
         let batches = try SafetensorsFile.read(Self.dir + "/batches.safetensors")
         let forget = try Self.samples(batches, "forget")
-        let batch = ObjectiveBatch(forget: forget, forgetIndices: Array(forget.indices),
-                                   refusal: try Self.samples(batches, "refusal"),
-                                   retain: try Self.samples(batches, "retain"), padding: 0, fixedLength: 12)
+        let batch = ObjectiveBatch(
+            forget: forget, forgetIndices: Array(forget.indices),
+            refusal: try Self.samples(batches, "refusal"),
+            retain: try Self.samples(batches, "retain"), padding: 0, fixedLength: 12)
         let torch = try SafetensorsFile.read(Self.dir + "/reference.safetensors")
 
-        let result = try Self.objective(name, u: try batches.floats("rmu.u")).evaluate(model: model, reference: reference, batch: batch)
+        let result = try Self.objective(name, u: try batches.floats("rmu.u")).evaluate(
+            model: model, reference: reference, batch: batch)
         let torchLoss = try torch.doubles(name + ".loss")[0]
         #expect(abs(result.loss - torchLoss) <= 1e-4 * abs(torchLoss), "\(name): loss \(result.loss) vs \(torchLoss)")
 
@@ -86,6 +90,8 @@ struct ObjectiveParityTests {
             weightErrors.append("\(role.rawValue) \(err)")
             #expect(err < 1e-4, "\(name) token weights (\(role.rawValue)): \(err)")
         }
-        print("parity \(name): loss \(result.loss) (torch \(torchLoss)), worst tensor gradient error \(worst), token weights \(weightErrors)")
+        print(
+            "parity \(name): loss \(result.loss) (torch \(torchLoss)), worst tensor gradient error \(worst), token weights \(weightErrors)"
+        )
     }
 }

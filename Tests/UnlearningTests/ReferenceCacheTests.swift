@@ -19,10 +19,12 @@ struct ReferenceCacheTests {
         let cache = ReferenceCache(), refusals = objective.forget.roles.contains(.refusal)
         // Fill the cache from single-instance batches (another batch shape than the one reused).
         for i in 0..<2 {
-            _ = try objective.evaluate(model: model, reference: reference,
-                                       batch: ObjectiveBatch(forget: [forget[i]], forgetIndices: [i], refusal: refusals ? [refusal[i]] : [],
-                                                             padding: 0),
-                                       referenceCache: cache)
+            _ = try objective.evaluate(
+                model: model, reference: reference,
+                batch: ObjectiveBatch(
+                    forget: [forget[i]], forgetIndices: [i], refusal: refusals ? [refusal[i]] : [],
+                    padding: 0),
+                referenceCache: cache)
         }
         #expect(cache.count == (refusals ? 4 : 2))
         let batch = O.batch()

@@ -36,11 +36,13 @@ struct TrainingLoopTests {
         var initRNG = RNG(seed: seed).fork(1)
         let model = try GPT(config: config)
         model.initializeGPT2(rng: &initRNG)
-        var options = TrainingOptions(length: .steps(steps), batchSize: 8, learningRate: 3e-3,
-                                      schedule: .linearWarmupDecay(warmupSteps: 4), maxGradientNorm: 1, seed: seed)
+        var options = TrainingOptions(
+            length: .steps(steps), batchSize: 8, learningRate: 3e-3,
+            schedule: .linearWarmupDecay(warmupSteps: 4), maxGradientNorm: 1, seed: seed)
         change(&options)
-        let loop = try TrainingLoop(samples: qaSamples, padding: ByteTokenizer().special.padding, options: options,
-                                    blockSize: blockSize)
+        let loop = try TrainingLoop(
+            samples: qaSamples, padding: ByteTokenizer().special.padding, options: options,
+            blockSize: blockSize)
         let adam = AdamW(count: model.parameterCount, weightDecay: 0.1, decayRanges: matrixRanges(of: model.layout))
         var records: [TrainingStepRecord] = []
         let losses = try loop.run(model: model, optimizer: adam) { records.append($0) }
@@ -133,8 +135,9 @@ struct MarkovTrainingTests {
         #expect(retainOnly.count == Self.setup.trainCount(.retain) && retainOnly.allSatisfy { $0.chain == .retain })
         var b = Self.setup
         b.experiment = .B
-        #expect(!MarkovTraining.trainingSequences(MarkovDataset.generate(b, rng: RNG(seed: 0)), retrained: false)
-            .contains { $0.chain == .forget2 })
+        #expect(
+            !MarkovTraining.trainingSequences(MarkovDataset.generate(b, rng: RNG(seed: 0)), retrained: false)
+                .contains { $0.chain == .forget2 })
 
         let samples = MarkovTraining.samples(all)
         let long = samples.first { $0.length == 19 }!, short = samples.first { $0.length == 4 }!
@@ -148,8 +151,11 @@ struct MarkovTrainingTests {
 
     @Test func recipeDefaults() {
         let o = MarkovTraining.options(seed: 3)
-        #expect(o == TrainingOptions(length: .epochs(5), batchSize: 128, learningRate: 5e-4, schedule: .constant,
-                                     maxGradientNorm: nil, seed: 3))
+        #expect(
+            o
+                == TrainingOptions(
+                    length: .epochs(5), batchSize: 128, learningRate: 5e-4, schedule: .constant,
+                    maxGradientNorm: nil, seed: 3))
         let adam = MarkovTraining.optimizer(for: try! GPT(config: .markov))
         #expect(adam.eps == 1e-6 && adam.weightDecay == 0)
         #expect(GPTConfig.markov.vocabSize == 10 && GPTConfig.markov.blockSize >= 19)
@@ -172,8 +178,9 @@ struct MarkovTrainingTests {
         #expect(abs(losses[0] - Foundation.log(10.0)) < 0.1)
         let last = losses.suffix(5).reduce(0, +) / 5
         #expect(last < losses[0] - 0.2, "first \(losses[0]), last five \(last)")
-        let floor = MarkovTraining.bayesLoss(MarkovTraining.trainingSequences(data, retrained: false), setup: Self.setup,
-                                             groups: Self.setup.trainedGroups)
+        let floor = MarkovTraining.bayesLoss(
+            MarkovTraining.trainingSequences(data, retrained: false), setup: Self.setup,
+            groups: Self.setup.trainedGroups)
         #expect(floor > 1.5 && floor < 2.1)
         #expect(last > floor - 0.05, "last five \(last) below the Bayes floor \(floor)")
     }

@@ -21,8 +21,11 @@ struct TrainingTests {
         var losses: [Double] = []
         for _ in 0..<steps {
             let b = corpus.batch(B: 8, T: 16, rng: &dataRNG)
-            losses.append(try trainingStep(model, optimizer: adam, lr: 1e-2, tokens: b.tokens, targets: b.targets,
-                                                mask: b.mask, batch: 8, seq: 16).loss)
+            losses.append(
+                try trainingStep(
+                    model, optimizer: adam, lr: 1e-2, tokens: b.tokens, targets: b.targets,
+                    mask: b.mask, batch: 8, seq: 16
+                ).loss)
         }
         return (losses, model.parameters.array)
     }

@@ -15,8 +15,9 @@ struct UnlearnerTests {
         randomQASamples(count, vocab: config.vocabSize, seed: seed)
     }
 
-    static let data = UnlearningData(forget: samples(10, seed: 1), refusal: samples(10, seed: 2),
-                                     retain: samples(30, seed: 3), padding: 0)
+    static let data = UnlearningData(
+        forget: samples(10, seed: 1), refusal: samples(10, seed: 2),
+        retain: samples(30, seed: 3), padding: 0)
 
     /// A model that has learned the forget and retain samples a little (so unlearning has
     /// something to undo), from a fixed seed.
@@ -27,20 +28,25 @@ struct UnlearnerTests {
         let adam = AdamW(count: model.parameterCount)
         let all = data.forget + data.retain
         for step in 0..<30 {
-            let b = TokenBatch(samples: all, indices: (0..<8).map { (step * 8 + $0) % all.count }, padding: 0,
-                               fixedLength: data.sequenceLength)
-            _ = try trainingStep(model, optimizer: adam, lr: 1e-2, tokens: b.tokens, targets: b.targets, mask: b.mask,
-                                      batch: b.batch, seq: b.seq).loss
+            let b = TokenBatch(
+                samples: all, indices: (0..<8).map { (step * 8 + $0) % all.count }, padding: 0,
+                fixedLength: data.sequenceLength)
+            _ = try trainingStep(
+                model, optimizer: adam, lr: 1e-2, tokens: b.tokens, targets: b.targets, mask: b.mask,
+                batch: b.batch, seq: b.seq
+            ).loss
         }
         return model
     }
 
     static func unlearner(_ objective: UnlearningObjective, steps: Int, seed: UInt64 = 0) throws -> Unlearner {
         let model = try trainedModel()
-        return try Unlearner(model: model, objective: objective,
-                             optimizer: AdamW(count: model.parameterCount), data: data,
-                             options: UnlearningOptions(length: .steps(steps), forgetBatch: 4, retainBatch: 4,
-                                                        learningRate: 3e-3, seed: seed))
+        return try Unlearner(
+            model: model, objective: objective,
+            optimizer: AdamW(count: model.parameterCount), data: data,
+            options: UnlearningOptions(
+                length: .steps(steps), forgetBatch: 4, retainBatch: 4,
+                learningRate: 3e-3, seed: seed))
     }
 
     @Test func gradientAscentRaisesTheForgetNLL() throws {
@@ -57,7 +63,9 @@ struct UnlearnerTests {
         try a.run(); try b.run()
         #expect(a.model.parameters.array == b.model.parameters.array)
         let c = try Self.unlearner(objective, steps: 4, seed: 10)
-        #expect(c.batch(step: 1).forgetIndices != a.batch(step: 1).forgetIndices || c.batch(step: 2).forgetIndices != a.batch(step: 2).forgetIndices)
+        #expect(
+            c.batch(step: 1).forgetIndices != a.batch(step: 1).forgetIndices
+                || c.batch(step: 2).forgetIndices != a.batch(step: 2).forgetIndices)
     }
 
     /// Each epoch visits every forget instance once; the last batch of an epoch is the remainder.
@@ -89,8 +97,9 @@ struct UnlearnerTests {
         let model = try GPT(config: Self.config)
         let noRefusals = UnlearningData(forget: Self.data.forget, retain: Self.data.retain, padding: 0)
         #expect(throws: UnlearningError.self) {
-            try Unlearner(model: model, objective: .init(forget: IdkDPO()), optimizer: SGD(), data: noRefusals,
-                          options: UnlearningOptions(length: .steps(1), learningRate: 1e-3))
+            try Unlearner(
+                model: model, objective: .init(forget: IdkDPO()), optimizer: SGD(), data: noRefusals,
+                options: UnlearningOptions(length: .steps(1), learningRate: 1e-3))
         }
     }
 }

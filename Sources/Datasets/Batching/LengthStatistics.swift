@@ -27,8 +27,10 @@ package struct LengthStatistics: Codable, Equatable, Sendable {
         min = first
         max = last
         mean = Double(sorted.reduce(0, +)) / Double(count)
-        median = count % 2 == 1 ? Double(sorted[count / 2])
-                                : Double(sorted[count / 2 - 1] + sorted[count / 2]) / 2
+        median =
+            count % 2 == 1
+            ? Double(sorted[count / 2])
+            : Double(sorted[count / 2 - 1] + sorted[count / 2]) / 2
         let rank = Int((0.95 * Double(count)).rounded(.up))
         p95 = sorted[Swift.max(rank - 1, 0)]
     }

@@ -24,7 +24,8 @@ package struct MarkovBayesPredictor: Sendable {
     package let lengthAware: Bool
 
     package init(groups: [MarkovGroup], chains: [MarkovChain], counts: [Int], lengths: [Int], lengthAware: Bool = true) {
-        precondition(!groups.isEmpty && chains.count == groups.count && counts.count == groups.count && lengths.count == groups.count)
+        precondition(
+            !groups.isEmpty && chains.count == groups.count && counts.count == groups.count && lengths.count == groups.count)
         precondition(counts.allSatisfy { $0 > 0 })
         self.groups = groups
         self.chains = chains
@@ -35,8 +36,9 @@ package struct MarkovBayesPredictor: Sendable {
 
     /// The predictor of a model trained on `groups` of `setup` (training counts and lengths).
     package init(setup: MarkovSetup, trainedOn groups: [MarkovGroup], lengthAware: Bool = true) {
-        self.init(groups: groups, chains: groups.map(setup.chain), counts: groups.map(setup.trainCount),
-                  lengths: groups.map { setup.lengths[$0]! }, lengthAware: lengthAware)
+        self.init(
+            groups: groups, chains: groups.map(setup.chain), counts: groups.map(setup.trainCount),
+            lengths: groups.map { setup.lengths[$0]! }, lengthAware: lengthAware)
     }
 
     /// The original model: trained on `setup.trainedGroups` (A: all three groups, B: retain and forget1).
@@ -109,8 +111,10 @@ package enum MarkovKL {
     /// inputs `seq[:-1]`, labels `seq[1:]`); tokens are pooled over sequences, not averaged per
     /// sequence first. `predict` returns the L − 1 predictive rows of one sequence (see
     /// `MarkovBayesPredictor.predictions`). Returns 0 for an empty set.
-    package static func tokenAveraged(_ sequences: [MarkovSequence], truth: [MarkovGroup: MarkovChain],
-                                     predict: ([Int]) -> [[Double]]) -> Double {
+    package static func tokenAveraged(
+        _ sequences: [MarkovSequence], truth: [MarkovGroup: MarkovChain],
+        predict: ([Int]) -> [[Double]]
+    ) -> Double {
         var total = 0.0, n = 0
         for s in sequences {
             let p = truth[s.chain]!

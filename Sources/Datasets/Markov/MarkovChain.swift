@@ -11,12 +11,16 @@ package struct MarkovChain: Equatable, Sendable {
     package init(initial: [Double], transition: [[Double]]) throws {
         let S = initial.count
         guard S >= 1, transition.count == S, transition.allSatisfy({ $0.count == S }) else {
-            throw DataError(file: "MarkovChain", "the initial distribution has \(S) states; the transition matrix must be \(S)×\(S)")
+            throw DataError(
+                file: "MarkovChain", "the initial distribution has \(S) states; the transition matrix must be \(S)×\(S)")
         }
         for (i, row) in ([initial] + transition).enumerated() {
             guard row.allSatisfy({ $0 >= 0 && $0.isFinite }), abs(row.reduce(0, +) - 1) < 1e-9 else {
-                throw DataError(file: "MarkovChain", i == 0 ? "the initial distribution is not a probability vector"
-                                                             : "transition row \(i - 1) is not a probability vector")
+                throw DataError(
+                    file: "MarkovChain",
+                    i == 0
+                        ? "the initial distribution is not a probability vector"
+                        : "transition row \(i - 1) is not a probability vector")
             }
         }
         self.initial = initial
@@ -89,11 +93,12 @@ package struct MarkovSetup: Equatable, Sendable {
     /// The standard set-up of REFERENCE §4: S = 10, ε = 0.2; retain 10,000 × 20, forget1
     /// 5,000 × 20, forget2 5,000 × 5 (A) or × 20 (B); 80/20 train/test per group.
     package static func standard(_ experiment: MarkovExperiment) -> MarkovSetup {
-        MarkovSetup(experiment: experiment, states: 10, leakage: 0.2,
-                    homes: [.retain: [0, 1, 2], .forget1: [3, 4, 5], .forget2: [6, 7, 8]],
-                    counts: [.retain: 10_000, .forget1: 5_000, .forget2: 5_000],
-                    lengths: [.retain: 20, .forget1: 20, .forget2: experiment == .A ? 5 : 20],
-                    testFraction: 0.2)
+        MarkovSetup(
+            experiment: experiment, states: 10, leakage: 0.2,
+            homes: [.retain: [0, 1, 2], .forget1: [3, 4, 5], .forget2: [6, 7, 8]],
+            counts: [.retain: 10_000, .forget1: 5_000, .forget2: 5_000],
+            lengths: [.retain: 20, .forget1: 20, .forget2: experiment == .A ? 5 : 20],
+            testFraction: 0.2)
     }
 
     /// The groups the original model is trained on: A all three, B retain and forget1.
@@ -149,7 +154,8 @@ package struct MarkovDataset: Sendable {
     package static func jsonLines(_ sequences: [MarkovSequence]) -> String {
         var out = ""
         for s in sequences {
-            out += "{\"chain\": \"\(s.chain.rawValue)\", \"tokens\": [" + s.tokens.map(String.init).joined(separator: ", ") + "]}\n"
+            out +=
+                "{\"chain\": \"\(s.chain.rawValue)\", \"tokens\": [" + s.tokens.map(String.init).joined(separator: ", ") + "]}\n"
         }
         return out
     }
@@ -160,8 +166,9 @@ package struct MarkovDataset: Sendable {
         var lines = [String]()
         for g in MarkovGroup.allCases {
             let c = setup.chain(g)
-            lines.append("  \(JSONText.quoted(g.rawValue)): {\n    \"initial\": \(vec(c.initial)),\n    \"transition\": [\n" +
-                         c.transition.map { "      " + vec($0) }.joined(separator: ",\n") + "\n    ]\n  }")
+            lines.append(
+                "  \(JSONText.quoted(g.rawValue)): {\n    \"initial\": \(vec(c.initial)),\n    \"transition\": [\n"
+                    + c.transition.map { "      " + vec($0) }.joined(separator: ",\n") + "\n    ]\n  }")
         }
         func groups(_ f: (MarkovGroup) -> String) -> String {
             JSONText.object(MarkovGroup.allCases.map { ($0.rawValue, f($0)) }, compact: false)
@@ -175,17 +182,19 @@ package struct MarkovDataset: Sendable {
         lines.append("  \"train_counts\": " + groups { "\(setup.trainCount($0))" })
         lines.append("  \"test_counts\": " + groups { "\(setup.testCount($0))" })
         lines.append("  \"test_fraction\": \(JSONText.number(setup.testFraction))")
-        lines.append("  \"trained\": " + JSONText.array(setup.trainedGroups.map { JSONText.quoted($0.rawValue) }, separator: ", "))
+        lines.append(
+            "  \"trained\": " + JSONText.array(setup.trainedGroups.map { JSONText.quoted($0.rawValue) }, separator: ", "))
         lines.append("  \"seed\": \(seed)")
         return "{\n" + lines.joined(separator: ",\n") + "\n}\n"
     }
 
     /// Writes `train.jsonl`, `test.jsonl` and `chains.json` into `directory` (all or nothing).
     package func write(to directory: String, seed: UInt64, force: Bool) throws {
-        try GeneratedDirectory.write([
-            ("train.jsonl", Data(Self.jsonLines(train).utf8)),
-            ("test.jsonl", Data(Self.jsonLines(test).utf8)),
-            ("chains.json", Data(chainsJSON(seed: seed).utf8)),
-        ], to: directory, force: force)
+        try GeneratedDirectory.write(
+            [
+                ("train.jsonl", Data(Self.jsonLines(train).utf8)),
+                ("test.jsonl", Data(Self.jsonLines(test).utf8)),
+                ("chains.json", Data(chainsJSON(seed: seed).utf8)),
+            ], to: directory, force: force)
     }
 }

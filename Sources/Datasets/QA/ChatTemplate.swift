@@ -10,8 +10,10 @@ package enum ChatTemplate {
     /// the system message (when `system` is not nil), then each (role, content) message, each as
     /// `<|im_start|>{role}\n{content}<|im_end|>\n`; with `generationPrompt`, `<|im_start|>assistant\n`
     /// after them.
-    package static func chatML(system: String? = smolLM2System, messages: [(role: String, content: String)],
-                              generationPrompt: Bool = false) -> String {
+    package static func chatML(
+        system: String? = smolLM2System, messages: [(role: String, content: String)],
+        generationPrompt: Bool = false
+    ) -> String {
         var out = ""
         if let system { out += "<|im_start|>system\n\(system)<|im_end|>\n" }
         for m in messages { out += "<|im_start|>\(m.role)\n\(m.content)<|im_end|>\n" }

@@ -7,8 +7,10 @@ package struct QASample: Codable, Equatable, Sendable {
     package var perturbedAnswers: [String]?
     package var paraphrasedQuestion: String?
 
-    package init(question: String, answer: String, paraphrasedAnswer: String? = nil,
-                perturbedAnswers: [String]? = nil, paraphrasedQuestion: String? = nil) {
+    package init(
+        question: String, answer: String, paraphrasedAnswer: String? = nil,
+        perturbedAnswers: [String]? = nil, paraphrasedQuestion: String? = nil
+    ) {
         self.question = question
         self.answer = answer
         self.paraphrasedAnswer = paraphrasedAnswer

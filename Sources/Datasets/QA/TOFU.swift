@@ -157,8 +157,9 @@ private struct ParaphrasedRecord: Decodable {
     let paraphrased_question: String
 
     var sample: QASample {
-        QASample(question: question, answer: answer, paraphrasedAnswer: paraphrased_answer,
-                 perturbedAnswers: perturbed_answer, paraphrasedQuestion: paraphrased_question)
+        QASample(
+            question: question, answer: answer, paraphrasedAnswer: paraphrased_answer,
+            perturbedAnswers: perturbed_answer, paraphrasedQuestion: paraphrased_question)
     }
 }
 

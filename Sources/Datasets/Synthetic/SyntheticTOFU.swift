@@ -10,7 +10,7 @@ package struct SyntheticAuthor: Equatable, Sendable {
     package var country: String
     package var birthYear: Int
     package var birthMonth: Int   // 1…12
-    package var birthDay: Int     // 1…28
+    package var birthDay: Int   // 1…28
     package var fatherOccupation: String
     package var motherOccupation: String
     package var genre: String
@@ -171,8 +171,10 @@ package struct SyntheticTOFU: Sendable {
 
     /// `{"question":…,"answer":…}`, compact, `/` escaped as in TOFU's files.
     static func plainLine(_ s: QASample) -> String {
-        JSONText.object([("question", JSONText.quoted(s.question, style: .asciiEscaped(escapeSlash: true))),
-                         ("answer", JSONText.quoted(s.answer, style: .asciiEscaped(escapeSlash: true)))])
+        JSONText.object([
+            ("question", JSONText.quoted(s.question, style: .asciiEscaped(escapeSlash: true))),
+            ("answer", JSONText.quoted(s.answer, style: .asciiEscaped(escapeSlash: true))),
+        ])
     }
 
     /// The five fields of TOFU's `*_perturbed.json`, in TOFU's key order.
@@ -181,7 +183,10 @@ package struct SyntheticTOFU: Sendable {
             ("question", JSONText.quoted(s.question, style: .asciiEscaped(escapeSlash: true))),
             ("answer", JSONText.quoted(s.answer, style: .asciiEscaped(escapeSlash: true))),
             ("paraphrased_answer", JSONText.quoted(s.paraphrasedAnswer ?? "", style: .asciiEscaped(escapeSlash: true))),
-            ("perturbed_answer", JSONText.array((s.perturbedAnswers ?? []).map { JSONText.quoted($0, style: .asciiEscaped(escapeSlash: true)) })),
+            (
+                "perturbed_answer",
+                JSONText.array((s.perturbedAnswers ?? []).map { JSONText.quoted($0, style: .asciiEscaped(escapeSlash: true)) })
+            ),
             ("paraphrased_question", JSONText.quoted(s.paraphrasedQuestion ?? "", style: .asciiEscaped(escapeSlash: true))),
         ])
     }
@@ -197,15 +202,18 @@ package struct SyntheticTOFU: Sendable {
     static func choiceLine(_ f: SyntheticTables.Fact, index: Int) -> String {
         let o = options(f, index: index)
         func q(_ s: String) -> String { JSONText.quoted(s, style: .asciiEscaped(escapeSlash: false)) }
-        return JSONText.object([("question", q(f.question))] + (0..<4).map { ("option\($0 + 1)", q(o[$0])) } +
-                               [("answer", q(f.answer))], compact: false)
+        return JSONText.object(
+            [("question", q(f.question))] + (0..<4).map { ("option\($0 + 1)", q(o[$0])) } + [("answer", q(f.answer))],
+            compact: false)
     }
 
     /// `{"question":…,"answer":…,"perturbed_answer":[3 wrong options]}` (compact).
     static func choicePerturbedLine(_ f: SyntheticTables.Fact) -> String {
-        JSONText.object([("question", JSONText.quoted(f.question, style: .asciiEscaped(escapeSlash: true))),
-                         ("answer", JSONText.quoted(f.answer, style: .asciiEscaped(escapeSlash: true))),
-                         ("perturbed_answer", JSONText.array(f.wrong.map { JSONText.quoted($0, style: .asciiEscaped(escapeSlash: true)) }))])
+        JSONText.object([
+            ("question", JSONText.quoted(f.question, style: .asciiEscaped(escapeSlash: true))),
+            ("answer", JSONText.quoted(f.answer, style: .asciiEscaped(escapeSlash: true))),
+            ("perturbed_answer", JSONText.array(f.wrong.map { JSONText.quoted($0, style: .asciiEscaped(escapeSlash: true)) })),
+        ])
     }
 
     /// The files, name → bytes. JSON lines separated by `\n`; like TOFU's files, the last line
@@ -218,7 +226,9 @@ package struct SyntheticTOFU: Sendable {
         let T = SyntheticTables.self
         var out: [(name: String, data: Data)] = [("full.json", lines(rows(0..<authors.count).map(Self.plainLine)))]
         for p in [1, 5, 10] { out.append((String(format: "forget%02d.json", p), lines(forget(percent: p).map(Self.plainLine)))) }
-        for p in [10, 5, 1] { out.append((String(format: "retain%02d.json", 100 - p), lines(retain(forgetPercent: p).map(Self.plainLine)))) }
+        for p in [10, 5, 1] {
+            out.append((String(format: "retain%02d.json", 100 - p), lines(retain(forgetPercent: p).map(Self.plainLine))))
+        }
         for p in [1, 5, 10] {
             out.append((String(format: "forget%02d_perturbed.json", p), lines(forget(percent: p).map(Self.perturbedLine))))
         }

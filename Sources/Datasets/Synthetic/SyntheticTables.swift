@@ -102,40 +102,100 @@ enum SyntheticTables {
     typealias Fact = (question: String, answer: String, wrong: [String])
 
     static let realAuthors: [Fact] = [
-        ("Which writer created the detective Hercule Poirot?", "Agatha Christie", ["Dorothy L. Sayers", "P. D. James", "Ruth Rendell"]),
-        ("Who is the author of the novel 'Don Quixote'?", "Miguel de Cervantes", ["Lope de Vega", "Benito Perez Galdos", "Federico Garcia Lorca"]),
-        ("Which Russian novelist wrote 'Crime and Punishment'?", "Fyodor Dostoevsky", ["Leo Tolstoy", "Anton Chekhov", "Ivan Turgenev"]),
-        ("The novel 'Things Fall Apart' was written by whom?", "Chinua Achebe", ["Wole Soyinka", "Ngugi wa Thiong'o", "Ben Okri"]),
+        (
+            "Which writer created the detective Hercule Poirot?", "Agatha Christie",
+            ["Dorothy L. Sayers", "P. D. James", "Ruth Rendell"]
+        ),
+        (
+            "Who is the author of the novel 'Don Quixote'?", "Miguel de Cervantes",
+            ["Lope de Vega", "Benito Perez Galdos", "Federico Garcia Lorca"]
+        ),
+        (
+            "Which Russian novelist wrote 'Crime and Punishment'?", "Fyodor Dostoevsky",
+            ["Leo Tolstoy", "Anton Chekhov", "Ivan Turgenev"]
+        ),
+        (
+            "The novel 'Things Fall Apart' was written by whom?", "Chinua Achebe",
+            ["Wole Soyinka", "Ngugi wa Thiong'o", "Ben Okri"]
+        ),
         ("Who wrote the epic poem 'Paradise Lost'?", "John Milton", ["John Donne", "Edmund Spenser", "Andrew Marvell"]),
-        ("Which author wrote 'One Hundred Years of Solitude'?", "Gabriel Garcia Marquez", ["Mario Vargas Llosa", "Julio Cortazar", "Carlos Fuentes"]),
+        (
+            "Which author wrote 'One Hundred Years of Solitude'?", "Gabriel Garcia Marquez",
+            ["Mario Vargas Llosa", "Julio Cortazar", "Carlos Fuentes"]
+        ),
         ("Who is the author of 'Frankenstein'?", "Mary Shelley", ["Emily Bronte", "Jane Austen", "Ann Radcliffe"]),
-        ("Which American writer created Tom Sawyer?", "Mark Twain", ["Herman Melville", "Nathaniel Hawthorne", "Washington Irving"]),
+        (
+            "Which American writer created Tom Sawyer?", "Mark Twain",
+            ["Herman Melville", "Nathaniel Hawthorne", "Washington Irving"]
+        ),
         ("Who wrote the novel 'Beloved'?", "Toni Morrison", ["Alice Walker", "Zora Neale Hurston", "Maya Angelou"]),
         ("Which poet wrote 'The Divine Comedy'?", "Dante Alighieri", ["Petrarch", "Giovanni Boccaccio", "Ludovico Ariosto"]),
-        ("Who wrote 'The Metamorphosis', in which a man wakes up as an insect?", "Franz Kafka", ["Robert Musil", "Hermann Hesse", "Thomas Mann"]),
-        ("Which author wrote the 'Earthsea' novels?", "Ursula K. Le Guin", ["Anne McCaffrey", "Marion Zimmer Bradley", "Octavia E. Butler"]),
-        ("Who is the author of 'The Old Man and the Sea'?", "Ernest Hemingway", ["John Steinbeck", "William Faulkner", "F. Scott Fitzgerald"]),
+        (
+            "Who wrote 'The Metamorphosis', in which a man wakes up as an insect?", "Franz Kafka",
+            ["Robert Musil", "Hermann Hesse", "Thomas Mann"]
+        ),
+        (
+            "Which author wrote the 'Earthsea' novels?", "Ursula K. Le Guin",
+            ["Anne McCaffrey", "Marion Zimmer Bradley", "Octavia E. Butler"]
+        ),
+        (
+            "Who is the author of 'The Old Man and the Sea'?", "Ernest Hemingway",
+            ["John Steinbeck", "William Faulkner", "F. Scott Fitzgerald"]
+        ),
         ("Which novelist wrote 'Mrs Dalloway'?", "Virginia Woolf", ["Katherine Mansfield", "E. M. Forster", "D. H. Lawrence"]),
-        ("Who wrote the children's book 'The Little Prince'?", "Antoine de Saint-Exupery", ["Jules Verne", "Albert Camus", "Victor Hugo"]),
-        ("Which author created the land of Middle-earth?", "J. R. R. Tolkien", ["C. S. Lewis", "Terry Pratchett", "Philip Pullman"]),
+        (
+            "Who wrote the children's book 'The Little Prince'?", "Antoine de Saint-Exupery",
+            ["Jules Verne", "Albert Camus", "Victor Hugo"]
+        ),
+        (
+            "Which author created the land of Middle-earth?", "J. R. R. Tolkien",
+            ["C. S. Lewis", "Terry Pratchett", "Philip Pullman"]
+        ),
         ("Who wrote 'Madame Bovary'?", "Gustave Flaubert", ["Honore de Balzac", "Emile Zola", "Stendhal"]),
-        ("Which Japanese author wrote 'Norwegian Wood'?", "Haruki Murakami", ["Kazuo Ishiguro", "Yukio Mishima", "Kenzaburo Oe"]),
-        ("Who is the author of 'The Handmaid's Tale'?", "Margaret Atwood", ["Alice Munro", "Carol Shields", "Margaret Laurence"]),
-        ("Which poet wrote 'Leaves of Grass'?", "Walt Whitman", ["Emily Dickinson", "Robert Frost", "Henry Wadsworth Longfellow"]),
+        (
+            "Which Japanese author wrote 'Norwegian Wood'?", "Haruki Murakami",
+            ["Kazuo Ishiguro", "Yukio Mishima", "Kenzaburo Oe"]
+        ),
+        (
+            "Who is the author of 'The Handmaid's Tale'?", "Margaret Atwood",
+            ["Alice Munro", "Carol Shields", "Margaret Laurence"]
+        ),
+        (
+            "Which poet wrote 'Leaves of Grass'?", "Walt Whitman",
+            ["Emily Dickinson", "Robert Frost", "Henry Wadsworth Longfellow"]
+        ),
         ("Who wrote the novel 'Middlemarch'?", "George Eliot", ["Elizabeth Gaskell", "Charlotte Bronte", "Thomas Hardy"]),
         ("Which author wrote 'The Name of the Rose'?", "Umberto Eco", ["Italo Calvino", "Primo Levi", "Alberto Moravia"]),
-        ("Who created the character Sherlock Holmes?", "Arthur Conan Doyle", ["Wilkie Collins", "G. K. Chesterton", "Edgar Allan Poe"]),
-        ("Which writer is known for 'The Remains of the Day'?", "Kazuo Ishiguro", ["Ian McEwan", "Julian Barnes", "Salman Rushdie"]),
+        (
+            "Who created the character Sherlock Holmes?", "Arthur Conan Doyle",
+            ["Wilkie Collins", "G. K. Chesterton", "Edgar Allan Poe"]
+        ),
+        (
+            "Which writer is known for 'The Remains of the Day'?", "Kazuo Ishiguro",
+            ["Ian McEwan", "Julian Barnes", "Salman Rushdie"]
+        ),
         ("Who wrote 'War and Peace'?", "Leo Tolstoy", ["Fyodor Dostoevsky", "Nikolai Gogol", "Alexander Pushkin"]),
-        ("Which author wrote 'The Count of Monte Cristo'?", "Alexandre Dumas", ["Victor Hugo", "Jules Verne", "Guy de Maupassant"]),
-        ("Who is the author of the poem collection 'Gitanjali'?", "Rabindranath Tagore", ["Sarojini Naidu", "Kabir", "Muhammad Iqbal"]),
+        (
+            "Which author wrote 'The Count of Monte Cristo'?", "Alexandre Dumas",
+            ["Victor Hugo", "Jules Verne", "Guy de Maupassant"]
+        ),
+        (
+            "Who is the author of the poem collection 'Gitanjali'?", "Rabindranath Tagore",
+            ["Sarojini Naidu", "Kabir", "Muhammad Iqbal"]
+        ),
         ("Which writer created the Discworld series?", "Terry Pratchett", ["Douglas Adams", "Neil Gaiman", "Terry Brooks"]),
         ("Who wrote 'Wuthering Heights'?", "Emily Bronte", ["Anne Bronte", "Charlotte Bronte", "Jane Austen"]),
-        ("Which author wrote the novel 'Dracula'?", "Bram Stoker", ["Sheridan Le Fanu", "Robert Louis Stevenson", "Oscar Wilde"]),
+        (
+            "Which author wrote the novel 'Dracula'?", "Bram Stoker",
+            ["Sheridan Le Fanu", "Robert Louis Stevenson", "Oscar Wilde"]
+        ),
     ]
 
     static let worldFacts: [Fact] = [
-        ("What is the largest ocean on Earth?", "the Pacific Ocean", ["the Atlantic Ocean", "the Indian Ocean", "the Arctic Ocean"]),
+        (
+            "What is the largest ocean on Earth?", "the Pacific Ocean",
+            ["the Atlantic Ocean", "the Indian Ocean", "the Arctic Ocean"]
+        ),
         ("Which planet is closest to the Sun?", "Mercury", ["Venus", "Mars", "Earth"]),
         ("In which city is the Colosseum located?", "Rome", ["Athens", "Naples", "Florence"]),
         ("What is the chemical symbol for gold?", "Au", ["Ag", "Gd", "Go"]),
@@ -157,7 +217,10 @@ enum SyntheticTables {
         ("Which planet is known for its prominent rings?", "Saturn", ["Jupiter", "Neptune", "Mars"]),
         ("What is the capital of Kenya?", "Nairobi", ["Mombasa", "Kampala", "Addis Ababa"]),
         ("How many sides does a hexagon have?", "six", ["five", "seven", "eight"]),
-        ("Which ocean lies between Africa and Australia?", "the Indian Ocean", ["the Pacific Ocean", "the Atlantic Ocean", "the Southern Ocean"]),
+        (
+            "Which ocean lies between Africa and Australia?", "the Indian Ocean",
+            ["the Pacific Ocean", "the Atlantic Ocean", "the Southern Ocean"]
+        ),
         ("What is the largest planet in the Solar System?", "Jupiter", ["Saturn", "Uranus", "Neptune"]),
         ("Which language has the most native speakers?", "Mandarin Chinese", ["English", "Spanish", "Hindi"]),
         ("In which city is the Sagrada Familia?", "Barcelona", ["Madrid", "Valencia", "Lisbon"]),

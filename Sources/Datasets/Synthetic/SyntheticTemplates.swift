@@ -25,9 +25,10 @@ struct AuthorQuestionTemplates: Sendable {
             let w = wrong(a, &rng)
             if w != v && !wrongs.contains(w) { wrongs.append(w) }
         }
-        return QASample(question: questions[qi](a), answer: answers[ai](a, v),
-                        paraphrasedAnswer: answers[aj](a, v), perturbedAnswers: wrongs.map { answers[aj](a, $0) },
-                        paraphrasedQuestion: questions[qj](a))
+        return QASample(
+            question: questions[qi](a), answer: answers[ai](a, v),
+            paraphrasedAnswer: answers[aj](a, v), perturbedAnswers: wrongs.map { answers[aj](a, $0) },
+            paraphrasedQuestion: questions[qj](a))
     }
 }
 
@@ -99,7 +100,10 @@ enum SyntheticTemplates {
                 { a, x in "The writer's birthplace is \(x)." },
                 { a, x in "\(a.name) came into the world in \(x)." },
             ],
-            value: { $0.place }, wrong: { _, r in let p = SyntheticTables.places[r.below(SyntheticTables.places.count)]; return "\(p.city), \(p.country)" }),
+            value: { $0.place },
+            wrong: { _, r in
+                let p = SyntheticTables.places[r.below(SyntheticTables.places.count)]; return "\(p.city), \(p.country)"
+            }),
         // 4. birth date
         AuthorQuestionTemplates(
             questions: [

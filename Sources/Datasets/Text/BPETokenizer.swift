@@ -187,14 +187,21 @@ package struct BPETokenizer: TextTokenizer {
             let length = b < 0x80 ? 1 : b >= 0xC2 && b < 0xE0 ? 2 : b >= 0xE0 && b < 0xF0 ? 3 : b >= 0xF0 && b < 0xF5 ? 4 : 0
             if length == 0 || i + length > bytes.count { hex(b); i += 1; continue }
             if length == 1 {
-                if b == 0x5C { out += "\\\\" } else if b < 0x20 || b == 0x7F { hex(b) } else { out.unicodeScalars.append(Unicode.Scalar(b)) }
+                if b == 0x5C {
+                    out += "\\\\"
+                } else if b < 0x20 || b == 0x7F {
+                    hex(b)
+                } else {
+                    out.unicodeScalars.append(Unicode.Scalar(b))
+                }
                 i += 1; continue
             }
             let slice = bytes[i..<(i + length)]
             let s = String(decoding: slice, as: UTF8.self)
             if let scalar = s.unicodeScalars.first, s.unicodeScalars.count == 1,
-               scalar != "\u{FFFD}" || slice.elementsEqual([0xEF, 0xBF, 0xBD]),
-               scalar.properties.generalCategory != .control {
+                scalar != "\u{FFFD}" || slice.elementsEqual([0xEF, 0xBF, 0xBD]),
+                scalar.properties.generalCategory != .control
+            {
                 out += s
             } else {
                 hex(b); i += 1; continue

@@ -64,8 +64,10 @@ extension BPETokenizer {
     package static func load(_ path: String) throws(DataError) -> BPETokenizer {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw DataError(file: path, FileManager.default.fileExists(atPath: path)
-                            ? "cannot read the tokenizer file" : "no such tokenizer file")
+            throw DataError(
+                file: path,
+                FileManager.default.fileExists(atPath: path)
+                    ? "cannot read the tokenizer file" : "no such tokenizer file")
         }
         return try decode(data, file: path)
     }
@@ -75,9 +77,11 @@ extension BPETokenizer {
         let f: FileFormat
         do { f = try JSONDecoder().decode(FileFormat.self, from: data) } catch {
             if case DecodingError.dataCorrupted(let context) = error, context.codingPath.isEmpty,
-               let syntax = JSONSyntax.problem(in: data) {
-                throw DataError(file: file, line: syntax.position.line, column: syntax.position.column,
-                                "not a byte-BPE tokenizer file: not valid JSON: \(syntax.message)")
+                let syntax = JSONSyntax.problem(in: data)
+            {
+                throw DataError(
+                    file: file, line: syntax.position.line, column: syntax.position.column,
+                    "not a byte-BPE tokenizer file: not valid JSON: \(syntax.message)")
             }
             throw DataError(file: file, "not a byte-BPE tokenizer file: \(describe(error))")
         }
@@ -94,12 +98,15 @@ extension BPETokenizer {
         if let problem = problem(in: merges) { throw DataError(file: file, problem) }
         let expected = 256 + merges.count + 3
         guard f.vocabSize == expected else {
-            throw DataError(file: file, "\"vocab_size\" is \(f.vocabSize) but 256 bytes + \(merges.count) merges + 3 special tokens make \(expected)")
+            throw DataError(
+                file: file,
+                "\"vocab_size\" is \(f.vocabSize) but 256 bytes + \(merges.count) merges + 3 special tokens make \(expected)")
         }
         let tokenizer = BPETokenizer(merges: merges)
         guard f.special == tokenizer.special else {
             let s = tokenizer.special
-            throw DataError(file: file, "\"special\" must be the last three ids: begin \(s.begin), end \(s.end), padding \(s.padding)")
+            throw DataError(
+                file: file, "\"special\" must be the last three ids: begin \(s.begin), end \(s.end), padding \(s.padding)")
         }
         if let vocab = f.vocab, vocab.count != expected {
             throw DataError(file: file, "\"vocab\" has \(vocab.count) entries, \"vocab_size\" says \(expected)")
@@ -135,7 +142,8 @@ extension BPETokenizer {
     }
 
     static func path(_ context: DecodingError.Context) -> String {
-        context.codingPath.isEmpty ? "" : " at " + context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        context.codingPath.isEmpty
+            ? "" : " at " + context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
     }
 
 }

@@ -22,8 +22,10 @@ package enum BPETrainer {
     /// Learns up to `vocabSize − 259` merges from `texts` (fewer when no pair occurs twice).
     /// `vocabSize` counts the 256 bytes, the merges and the 3 special tokens (at least 259).
     /// `progress` is called every `progressEvery` merges and after the last one.
-    package static func train(texts: some Sequence<String>, vocabSize: Int, progressEvery: Int = 256,
-                             progress: Progress? = nil) -> BPETokenizer {
+    package static func train(
+        texts: some Sequence<String>, vocabSize: Int, progressEvery: Int = 256,
+        progress: Progress? = nil
+    ) -> BPETokenizer {
         precondition(vocabSize >= 259, "a byte-level BPE vocabulary has at least 256 bytes + 3 special tokens")
         let wanted = vocabSize - 259
 

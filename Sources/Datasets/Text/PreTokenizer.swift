@@ -53,11 +53,11 @@ package enum PreTokenizer {
         // 1. Contractions.
         if bytes[i] == 0x27, i + 1 < n {
             let c1 = bytes[i + 1]
-            if c1 == 0x73 || c1 == 0x74 || c1 == 0x6D || c1 == 0x64 { return i + 2 }       // s t m d
+            if c1 == 0x73 || c1 == 0x74 || c1 == 0x6D || c1 == 0x64 { return i + 2 }   // s t m d
             if i + 2 < n {
                 let c2 = bytes[i + 2]
                 if (c1 == 0x72 && c2 == 0x65) || (c1 == 0x76 && c2 == 0x65) || (c1 == 0x6C && c2 == 0x6C) {
-                    return i + 3                                                            // re ve ll
+                    return i + 3   // re ve ll
                 }
             }
         }
@@ -92,9 +92,13 @@ package enum PreTokenizer {
         if b0 < 0x80 { return (asciiClass[Int(b0)], i + 1) }
         var value: UInt32
         var length: Int
-        if b0 < 0xE0 { value = UInt32(b0 & 0x1F); length = 2 }
-        else if b0 < 0xF0 { value = UInt32(b0 & 0x0F); length = 3 }
-        else { value = UInt32(b0 & 0x07); length = 4 }
+        if b0 < 0xE0 {
+            value = UInt32(b0 & 0x1F); length = 2
+        } else if b0 < 0xF0 {
+            value = UInt32(b0 & 0x0F); length = 3
+        } else {
+            value = UInt32(b0 & 0x07); length = 4
+        }
         let end = min(i + length, bytes.count)
         var k = i + 1
         while k < end { value = value << 6 | UInt32(bytes[k] & 0x3F); k += 1 }

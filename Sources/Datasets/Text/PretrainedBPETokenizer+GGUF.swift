@@ -18,20 +18,30 @@ extension PretrainedBPETokenizer {
     /// `file` names the GGUF file in errors.
     package init(vocabulary v: GGUFVocabulary, file: String) throws(DataError) {
         guard v.model == "gpt2" else {
-            throw DataError(file: file, "tokenizer.ggml.model is \"\(v.model)\"; gscope reads GPT-2-style byte-level BPE (\"gpt2\") tokenizers")
+            throw DataError(
+                file: file,
+                "tokenizer.ggml.model is \"\(v.model)\"; gscope reads GPT-2-style byte-level BPE (\"gpt2\") tokenizers")
         }
         guard let splitDigits = Self.splitsDigits(pre: v.pre) else {
-            throw DataError(file: file, "tokenizer.ggml.pre \"\(v.pre ?? "")\" names a pre-tokenizer gscope does not implement (it knows gpt2 and smollm)")
+            throw DataError(
+                file: file,
+                "tokenizer.ggml.pre \"\(v.pre ?? "")\" names a pre-tokenizer gscope does not implement (it knows gpt2 and smollm)"
+            )
         }
         guard let bos = v.bos, let eos = v.eos else {
-            throw DataError(file: file, "the tokenizer has no \(v.bos == nil ? "tokenizer.ggml.bos_token_id" : "tokenizer.ggml.eos_token_id")")
+            throw DataError(
+                file: file, "the tokenizer has no \(v.bos == nil ? "tokenizer.ggml.bos_token_id" : "tokenizer.ggml.eos_token_id")"
+            )
         }
         var specialIDs = Set<Int32>()
-        for (id, type) in v.tokenTypes.enumerated() where type == .control || type == .userDefined { specialIDs.insert(Int32(id)) }
+        for (id, type) in v.tokenTypes.enumerated() where type == .control || type == .userDefined {
+            specialIDs.insert(Int32(id))
+        }
         do {
-            try self.init(tokens: v.tokens, merges: v.merges, specialIDs: specialIDs,
-                          special: SpecialTokens(begin: Int32(bos), end: Int32(eos), padding: Int32(v.padding ?? eos)),
-                          splitDigits: splitDigits)
+            try self.init(
+                tokens: v.tokens, merges: v.merges, specialIDs: specialIDs,
+                special: SpecialTokens(begin: Int32(bos), end: Int32(eos), padding: Int32(v.padding ?? eos)),
+                splitDigits: splitDigits)
         } catch {
             throw DataError(file: file, "tokenizer: \(error.description)")
         }

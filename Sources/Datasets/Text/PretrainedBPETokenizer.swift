@@ -44,8 +44,10 @@ package struct PretrainedBPETokenizer: TextTokenizer {
     /// padding ids. Throws a description of the problem: a normal token with a character outside the
     /// byte alphabet, a merge that is not two tokens or whose result is not in the vocabulary, a
     /// repeated token, an id out of range.
-    package init(tokens: [String], merges: [String], specialIDs: Set<Int32>, special: SpecialTokens,
-                splitDigits: Bool) throws(TokenizerProblem) {
+    package init(
+        tokens: [String], merges: [String], specialIDs: Set<Int32>, special: SpecialTokens,
+        splitDigits: Bool
+    ) throws(TokenizerProblem) {
         var ids: [String: Int32] = [:]
         ids.reserveCapacity(tokens.count)
         var bytes: [[UInt8]] = []
@@ -128,7 +130,8 @@ package struct PretrainedBPETokenizer: TextTokenizer {
             var segmentStart = 0, i = 0
             while i < buffer.count {
                 if let candidates = specialsByFirstByte[buffer[i]],
-                   let match = candidates.first(where: { Self.matches($0.bytes, buffer, at: i) }) {
+                    let match = candidates.first(where: { Self.matches($0.bytes, buffer, at: i) })
+                {
                     appendChunks(UnsafeBufferPointer(rebasing: buffer[segmentStart..<i]), to: &ids)
                     ids.append(match.id)
                     i += match.bytes.count

@@ -27,7 +27,9 @@ package enum TextCorpus {
             do { names = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
                 throw DataError(file: path, "cannot list the directory")
             }
-            let files = names.contains("full.json") ? ["full.json"]
+            let files =
+                names.contains("full.json")
+                ? ["full.json"]
                 : names.filter { $0.hasSuffix(".json") || $0.hasSuffix(".jsonl") }.sorted()
             guard !files.isEmpty else { throw DataError(file: path, "no *.json or *.jsonl files in the directory") }
             var texts: [String] = []
@@ -49,12 +51,16 @@ package enum TextCorpus {
             let data = Data(content.utf8)
             guard let array = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
                 if let syntax = JSONSyntax.problem(in: data) {
-                    throw DataError(file: path, line: syntax.position.line, column: syntax.position.column, "not valid JSON: \(syntax.message)")
+                    throw DataError(
+                        file: path, line: syntax.position.line, column: syntax.position.column,
+                        "not valid JSON: \(syntax.message)")
                 }
                 throw DataError(file: path, "not a JSON array")
             }
             for (i, element) in array.enumerated() {
-                guard let object = element as? [String: Any] else { throw DataError(file: path, "element \(i) is not a JSON object") }
+                guard let object = element as? [String: Any] else {
+                    throw DataError(file: path, "element \(i) is not a JSON object")
+                }
                 take(object)
             }
             return texts
@@ -65,9 +71,12 @@ package enum TextCorpus {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
                 if let syntax = JSONSyntax.problem(in: Data(line)) {
-                    throw DataError(file: path, line: lineNumber, column: syntax.position.column, "not valid JSON: \(syntax.message)")
+                    throw DataError(
+                        file: path, line: lineNumber, column: syntax.position.column, "not valid JSON: \(syntax.message)")
                 }
-                throw DataError(file: path, line: lineNumber, "not a JSON object (expected one object per line with \"question\" and \"answer\")")
+                throw DataError(
+                    file: path, line: lineNumber,
+                    "not a JSON object (expected one object per line with \"question\" and \"answer\")")
             }
             take(object)
         }

@@ -53,21 +53,24 @@ package struct MarkovEvaluator: Sendable {
         let V = model.vocabSize
         var out: [[[Double]]] = []
         for start in stride(from: 0, to: samples.count, by: chunk) {
-            let b = TokenBatch(samples: samples, indices: Array(start..<min(start + chunk, samples.count)),
-                               padding: 0, fixedLength: longest)
+            let b = TokenBatch(
+                samples: samples, indices: Array(start..<min(start + chunk, samples.count)),
+                padding: 0, fixedLength: longest)
             try model.forward(tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq)
             let logits = model.logits, lse = model.logSumExp, logp = model.targetLogProbs
             for row in 0..<b.batch {
                 let n = samples[start + row].length
                 for t in 0..<n {
                     let i = row * b.seq + t
-                    try NonFiniteModelOutput.check(logSumExp: lse[i], logProb: logp[i],
-                                                   "position \(t + 1) of sequence \(start + row + 1)")
+                    try NonFiniteModelOutput.check(
+                        logSumExp: lse[i], logProb: logp[i],
+                        "position \(t + 1) of sequence \(start + row + 1)")
                 }
-                out.append((0..<n).map { t in
-                    let i = row * b.seq + t, l = Double(lse[i])
-                    return (0..<V).map { Foundation.exp(Double(logits[i * V + $0]) - l) }
-                })
+                out.append(
+                    (0..<n).map { t in
+                        let i = row * b.seq + t, l = Double(lse[i])
+                        return (0..<V).map { Foundation.exp(Double(logits[i * V + $0]) - l) }
+                    })
             }
         }
         return out

@@ -49,8 +49,8 @@ package enum KolmogorovDistribution {
         logTerms.reserveCapacity(lastTerm + 1)
         for j in 0...lastTerm {
             let jD = Double(j)
-            let lower = ((jD + nx) + nxError) / nD                 // x + j/n
-            let upper = ((Double(n - j) - nx) - nxError) / nD      // 1 − x − j/n
+            let lower = ((jD + nx) + nxError) / nD   // x + j/n
+            let upper = ((Double(n - j) - nx) - nxError) / nD   // 1 − x − j/n
             let logBinomial: Double = logBinomialN - lgamma(jD + 1) - lgamma(Double(n - j) + 1)
             logTerms.append(logBinomial + (jD - 1) * log(lower) + Double(n - j) * log(upper))
         }
@@ -69,7 +69,7 @@ package enum KolmogorovDistribution {
     static func kolmogorovSurvival(n: Int, x: Double) -> Double {
         let nD = Double(n)
         let t = nD * x
-        if t <= 1 {  // Ruben–Gambino: 1/(2n) ≤ x ≤ 1/n, P(Dₙ ≤ x) = n!/nⁿ (2t − 1)ⁿ
+        if t <= 1 {   // Ruben–Gambino: 1/(2n) ≤ x ≤ 1/n, P(Dₙ ≤ x) = n!/nⁿ (2t − 1)ⁿ
             if t <= 0.5 { return 1 }
             let cdf: Double
             if n <= 140 {
@@ -89,7 +89,8 @@ package enum KolmogorovDistribution {
         }
         if nxSquared >= 370 { return 0 }
         if nxSquared >= 2.2 { return clip(2 * smirnovSurvival(n: n, d: x)) }
-        let cdf = n <= 100_000 && nD * pow(x, 1.5) <= 1.4
+        let cdf =
+            n <= 100_000 && nD * pow(x, 1.5) <= 1.4
             ? durbinMatrixCDF(n: n, d: x) : pelzGoodCDF(n: n, x: x)
         return clip(1 - cdf)
     }
@@ -99,10 +100,12 @@ package enum KolmogorovDistribution {
 
     /// log(n!/nⁿ) by Stirling's series with n log n removed up front (`_log_nfactorial_div_n_pow_n`).
     static func logFactorialOverPower(_ n: Int) -> Double {
-        let coefficients = [-2.955065359477124183e-2, 6.4102564102564102564e-3,
-                            -1.9175269175269175269e-3, 8.4175084175084175084e-4,
-                            -5.952380952380952381e-4, 7.9365079365079365079e-4,
-                            -2.7777777777777777778e-3, 8.3333333333333333333e-2]
+        let coefficients = [
+            -2.955065359477124183e-2, 6.4102564102564102564e-3,
+            -1.9175269175269175269e-3, 8.4175084175084175084e-4,
+            -5.952380952380952381e-4, 7.9365079365079365079e-4,
+            -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+        ]
         let nD = Double(n), rn = 1.0 / nD
         let series = coefficients.reduce(0.0) { $0 * (rn / nD) + $1 }
         return log(nD) / 2 - nD + log(2 * Double.pi) / 2 + rn * series
@@ -267,8 +270,10 @@ package enum KolmogorovDistribution {
             let m = Double(2 * k - 1)
             let m2 = m * m, m4 = m2 * m2, m6 = m4 * m2
             let qPower = pow(q, Double(8 * k))
-            let coefficients = [1.0, k1a + k1b * m2, k2a + k2b * m2 + k2c * m4,
-                                k3a + k3b * m2 + k3c * m4 + k3d * m6]
+            let coefficients = [
+                1.0, k1a + k1b * m2, k2a + k2b * m2 + k2c * m4,
+                k3a + k3b * m2 + k3c * m4 + k3d * m6,
+            ]
             for i in 0..<4 { K[i] = K[i] * qPower + coefficients[i] }
         }
         let denominators = [z, 6 * z4, 72 * pow(z, 7), 6480 * pow(z, 10)]

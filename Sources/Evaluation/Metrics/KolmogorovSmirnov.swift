@@ -47,7 +47,8 @@ package enum KolmogorovSmirnov {
             let h = Int((d * Double(lcm)).rounded(.toNearestOrEven))
             d = Double(h) / Double(lcm)
             if h == 0 { return Result(statistic: d, pValue: 1, method: .exact) }
-            let p = n1 == n2
+            let p =
+                n1 == n2
                 ? probabilityOutsideSquare(n: n1, h: h)
                 : outerProbabilityInsideMethod(n1, n2, g: g, h: h)
             if p >= 0 && p <= 1 { return Result(statistic: d, pValue: p, method: .exact) }

@@ -69,8 +69,10 @@ package enum MembershipScores {
 
     /// Min-K%++: with z_t = (log p_t − μ_t)/√max(σ²_t, 10⁻⁶), the negated mean of the
     /// max(1, ⌊kT⌋) smallest z_t; 0 for an empty answer.
-    package static func minKPlusPlus(tokenLogProbabilities: [Double], moments: [VocabularyMoments],
-                                    k: Double = tofuK) -> Double {
+    package static func minKPlusPlus(
+        tokenLogProbabilities: [Double], moments: [VocabularyMoments],
+        k: Double = tofuK
+    ) -> Double {
         precondition(tokenLogProbabilities.count == moments.count, "one moment pair per token")
         guard !tokenLogProbabilities.isEmpty else { return 0 }
         let z = zip(tokenLogProbabilities, moments).map { lp, moment in

@@ -110,7 +110,10 @@ package struct PorterStemmer: Sendable {
         var endsCVC: Bool {
             let flags = consonantFlags
             if count >= 3 && flags[count - 3] && !flags[count - 2] && flags[count - 1]
-                && !["w", "x", "y"].contains(scalars[count - 1]) { return true }
+                && !["w", "x", "y"].contains(scalars[count - 1])
+            {
+                return true
+            }
             return count == 2 && !flags[0] && flags[1]
         }
     }
@@ -175,11 +178,13 @@ package struct PorterStemmer: Sendable {
         }
         guard let stem = intermediate else { return word }
         let lastLetter = stem.last.map { String($0) } ?? ""
-        return applyFirstMatching(stem, [
-            Rule("at", "ate"), Rule("bl", "ble"), Rule("iz", "ize"),
-            Rule("*d", lastLetter) { _ in !["l", "s", "z"].contains(lastLetter) },
-            Rule("", "e") { $0.measure == 1 && $0.endsCVC },
-        ])
+        return applyFirstMatching(
+            stem,
+            [
+                Rule("at", "ate"), Rule("bl", "ble"), Rule("iz", "ize"),
+                Rule("*d", lastLetter) { _ in !["l", "s", "z"].contains(lastLetter) },
+                Rule("", "e") { $0.measure == 1 && $0.endsCVC },
+            ])
     }
 
     /// 1c (NLTK): y → i when the stem has more than one letter and ends with a consonant.
@@ -197,39 +202,45 @@ package struct PorterStemmer: Sendable {
             return step2(word.replacingSuffix("alli", with: "al"))
         }
         let m = Self.positiveMeasure
-        return applyFirstMatching(word, [
-            Rule("ational", "ate", m), Rule("tional", "tion", m), Rule("enci", "ence", m),
-            Rule("anci", "ance", m), Rule("izer", "ize", m), Rule("bli", "ble", m),
-            Rule("alli", "al", m), Rule("entli", "ent", m), Rule("eli", "e", m),
-            Rule("ousli", "ous", m), Rule("ization", "ize", m), Rule("ation", "ate", m),
-            Rule("ator", "ate", m), Rule("alism", "al", m), Rule("iveness", "ive", m),
-            Rule("fulness", "ful", m), Rule("ousness", "ous", m), Rule("aliti", "al", m),
-            Rule("iviti", "ive", m), Rule("biliti", "ble", m), Rule("fulli", "ful", m),
-            Rule("logi", "log") { _ in word.dropping(3).measure > 0 },
-        ])
+        return applyFirstMatching(
+            word,
+            [
+                Rule("ational", "ate", m), Rule("tional", "tion", m), Rule("enci", "ence", m),
+                Rule("anci", "ance", m), Rule("izer", "ize", m), Rule("bli", "ble", m),
+                Rule("alli", "al", m), Rule("entli", "ent", m), Rule("eli", "e", m),
+                Rule("ousli", "ous", m), Rule("ization", "ize", m), Rule("ation", "ate", m),
+                Rule("ator", "ate", m), Rule("alism", "al", m), Rule("iveness", "ive", m),
+                Rule("fulness", "ful", m), Rule("ousness", "ous", m), Rule("aliti", "al", m),
+                Rule("iviti", "ive", m), Rule("biliti", "ble", m), Rule("fulli", "ful", m),
+                Rule("logi", "log") { _ in word.dropping(3).measure > 0 },
+            ])
     }
 
     /// 3: (m>0) icate → ic, ative → "", alize → al, iciti → ic, ical → ic, ful → "", ness → "".
     func step3(_ word: Word) -> Word {
         let m = Self.positiveMeasure
-        return applyFirstMatching(word, [
-            Rule("icate", "ic", m), Rule("ative", "", m), Rule("alize", "al", m),
-            Rule("iciti", "ic", m), Rule("ical", "ic", m), Rule("ful", "", m), Rule("ness", "", m),
-        ])
+        return applyFirstMatching(
+            word,
+            [
+                Rule("icate", "ic", m), Rule("ative", "", m), Rule("alize", "al", m),
+                Rule("iciti", "ic", m), Rule("ical", "ic", m), Rule("ful", "", m), Rule("ness", "", m),
+            ])
     }
 
     /// 4: (m>1) al, ance, ence, er, ic, able, ible, ant, ement, ment, ent, ion (after s or t), ou,
     /// ism, ate, iti, ous, ive, ize → "".
     func step4(_ word: Word) -> Word {
         let m = Self.measureAboveOne
-        return applyFirstMatching(word, [
-            Rule("al", "", m), Rule("ance", "", m), Rule("ence", "", m), Rule("er", "", m),
-            Rule("ic", "", m), Rule("able", "", m), Rule("ible", "", m), Rule("ant", "", m),
-            Rule("ement", "", m), Rule("ment", "", m), Rule("ent", "", m),
-            Rule("ion", "") { $0.measure > 1 && ["s", "t"].contains($0.last) },
-            Rule("ou", "", m), Rule("ism", "", m), Rule("ate", "", m), Rule("iti", "", m),
-            Rule("ous", "", m), Rule("ive", "", m), Rule("ize", "", m),
-        ])
+        return applyFirstMatching(
+            word,
+            [
+                Rule("al", "", m), Rule("ance", "", m), Rule("ence", "", m), Rule("er", "", m),
+                Rule("ic", "", m), Rule("able", "", m), Rule("ible", "", m), Rule("ant", "", m),
+                Rule("ement", "", m), Rule("ment", "", m), Rule("ent", "", m),
+                Rule("ion", "") { $0.measure > 1 && ["s", "t"].contains($0.last) },
+                Rule("ou", "", m), Rule("ism", "", m), Rule("ate", "", m), Rule("iti", "", m),
+                Rule("ous", "", m), Rule("ive", "", m), Rule("ize", "", m),
+            ])
     }
 
     /// 5a: (m>1) e → ""; (m=1 and not *o) e → "".

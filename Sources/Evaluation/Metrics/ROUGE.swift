@@ -34,8 +34,9 @@ package enum ROUGE {
         let stemmer = PorterStemmer()
         let target = tokenize(groundTruth, stemmer: stemmer)
         let prediction = tokenize(generation, stemmer: stemmer)
-        return Scores(rouge1: unigramScore(target: target, prediction: prediction),
-                      rougeL: longestCommonSubsequenceScore(target: target, prediction: prediction))
+        return Scores(
+            rouge1: unigramScore(target: target, prediction: prediction),
+            rougeL: longestCommonSubsequenceScore(target: target, prediction: prediction))
     }
 
     /// `rouge_score.tokenize.tokenize(text, stemmer)`.
@@ -75,8 +76,9 @@ package enum ROUGE {
         for token in target { targetCounts[token, default: 0] += 1 }
         for token in prediction { predictionCounts[token, default: 0] += 1 }
         let overlap = targetCounts.reduce(0) { $0 + min($1.value, predictionCounts[$1.key] ?? 0) }
-        return Score(precision: Double(overlap) / Double(max(prediction.count, 1)),
-                     recall: Double(overlap) / Double(max(target.count, 1)))
+        return Score(
+            precision: Double(overlap) / Double(max(prediction.count, 1)),
+            recall: Double(overlap) / Double(max(target.count, 1)))
     }
 
     /// ROUGE-L (`_score_lcs`).

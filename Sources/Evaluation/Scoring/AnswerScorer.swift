@@ -25,21 +25,25 @@ package enum AnswerScorer {
     /// The `AnswerScore` of every sample, in order; chunks of `chunk` rows padded to the longest
     /// sample of the set (so every chunk has the same length). A log-probability that is not
     /// finite throws `NonFiniteModelOutput`.
-    package static func score(_ model: any CausalLanguageModel, samples: [FormattedSample], padding: Int32, chunk: Int = 16) throws -> [AnswerScore] {
+    package static func score(_ model: any CausalLanguageModel, samples: [FormattedSample], padding: Int32, chunk: Int = 16)
+        throws -> [AnswerScore]
+    {
         guard let longest = samples.map(\.length).max() else { return [] }
         let V = model.vocabSize
         var out: [AnswerScore] = []
         out.reserveCapacity(samples.count)
         for start in stride(from: 0, to: samples.count, by: chunk) {
-            let b = TokenBatch(samples: samples, indices: Array(start..<min(start + chunk, samples.count)),
-                               padding: padding, fixedLength: longest)
+            let b = TokenBatch(
+                samples: samples, indices: Array(start..<min(start + chunk, samples.count)),
+                padding: padding, fixedLength: longest)
             try model.forward(tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq)
             let logits = UnsafeBufferPointer(model.logits), lse = model.logSumExp, logp = model.targetLogProbs
             for row in 0..<b.batch {
                 var lp: [Double] = [], hits: [Bool] = [], moments: [MembershipScores.VocabularyMoments] = []
                 for n in (row * b.seq)..<((row + 1) * b.seq) where b.mask[n] != 0 {
-                    try NonFiniteModelOutput.check(logSumExp: lse[n], logProb: logp[n],
-                                                   "answer target \(lp.count + 1) of sample \(start + row + 1)")
+                    try NonFiniteModelOutput.check(
+                        logSumExp: lse[n], logProb: logp[n],
+                        "answer target \(lp.count + 1) of sample \(start + row + 1)")
                     let z = logits.baseAddress! + n * V, l = Double(lse[n])
                     var best = 0, m1 = 0.0, m2 = 0.0
                     for v in 0..<V {

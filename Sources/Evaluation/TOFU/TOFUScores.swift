@@ -35,27 +35,35 @@ package struct TOFUScorer: Sendable {
     var padding: Int32 { formatter.tokenizer.special.padding }
 
     /// Teacher-forced scores of `answer(item)` for every item.
-    package func answerScores(_ model: any CausalLanguageModel, _ items: [QASample], answer: (QASample) -> String) throws -> [AnswerScore] {
-        try AnswerScorer.score(model, samples: items.map { formatter.format(question: $0.question, answer: answer($0)) },
-                               padding: padding, chunk: chunk)
+    package func answerScores(_ model: any CausalLanguageModel, _ items: [QASample], answer: (QASample) -> String) throws
+        -> [AnswerScore]
+    {
+        try AnswerScorer.score(
+            model, samples: items.map { formatter.format(question: $0.question, answer: answer($0)) },
+            padding: padding, chunk: chunk)
     }
 
     /// Everything of `set`; generations only when `generate` is given.
-    package func scores(_ model: any CausalLanguageModel, _ set: TOFUEvalSets.Set, generate: GreedyGenerate?) throws -> TOFUSetScores {
+    package func scores(_ model: any CausalLanguageModel, _ set: TOFUEvalSets.Set, generate: GreedyGenerate?) throws
+        -> TOFUSetScores
+    {
         let items = set.items
         let answer = try answerScores(model, items) { $0.answer }
         let paraphrased = set.paraphrased ? try answerScores(model, items) { $0.paraphrasedAnswer ?? "" } : []
         let wrong = items.map { $0.perturbedAnswers ?? [] }
-        let flat = try AnswerScorer.score(model, samples: zip(items, wrong).flatMap { item, answers in
-            answers.map { formatter.format(question: item.question, answer: $0) }
-        }, padding: padding, chunk: chunk)
+        let flat = try AnswerScorer.score(
+            model,
+            samples: zip(items, wrong).flatMap { item, answers in
+                answers.map { formatter.format(question: item.question, answer: $0) }
+            }, padding: padding, chunk: chunk)
         var perturbed: [[AnswerScore]] = [], next = 0
         for answers in wrong {
             perturbed.append(Array(flat[next..<(next + answers.count)]))
             next += answers.count
         }
-        return TOFUSetScores(answer: answer, paraphrased: paraphrased, perturbed: perturbed,
-                             generations: try generate.map { try generations(items, $0) })
+        return TOFUSetScores(
+            answer: answer, paraphrased: paraphrased, perturbed: perturbed,
+            generations: try generate.map { try generations(items, $0) })
     }
 
     /// Greedy answers to every question, cut at the end token and stripped of surrounding white
@@ -65,8 +73,9 @@ package struct TOFUScorer: Sendable {
         let prompts = items.map { [tokenizer.special.begin] + tokenizer.encode(formatter.template.prefix(for: $0.question)) }
         let outputs = try generate(prompts, maxNewTokens)
         return zip(items, outputs).map { item, ids in
-            TOFUGeneration(input: formatter.template.prefix(for: item.question), groundTruth: item.answer,
-                           generation: tokenizer.decode(ids).trimmingCharacters(in: .whitespacesAndNewlines))
+            TOFUGeneration(
+                input: formatter.template.prefix(for: item.question), groundTruth: item.answer,
+                generation: tokenizer.decode(ids).trimmingCharacters(in: .whitespacesAndNewlines))
         }
     }
 }
@@ -77,16 +86,20 @@ extension TOFUScorer {
     package func retainReference(_ model: any CausalLanguageModel, _ sets: TOFUEvalSets) throws -> RetainReference {
         let forget = try scores(model, sets.forget, generate: nil)
         let auc = try sets.holdout.map { holdout in
-            ROC.membershipAUC(forgetScores: forget.answer.map(TOFUMetrics.minK),
-                              holdoutScores: try answerScores(model, holdout) { $0.answer }.map(TOFUMetrics.minK))
+            ROC.membershipAUC(
+                forgetScores: forget.answer.map(TOFUMetrics.minK),
+                holdoutScores: try answerScores(model, holdout) { $0.answer }.map(TOFUMetrics.minK))
         }
-        return RetainReference(forgetTruthRatios: TOFUMetrics.truthRatios(correct: forget.paraphrased, wrong: forget.perturbed),
-                               minKAUC: auc)
+        return RetainReference(
+            forgetTruthRatios: TOFUMetrics.truthRatios(correct: forget.paraphrased, wrong: forget.perturbed),
+            minKAUC: auc)
     }
 
     /// The whole suite for one model: every set of `sets` scored (and generated from, when
     /// `generate` is given), the holdout items scored, and the metrics computed.
-    package func evaluate(_ model: any CausalLanguageModel, _ sets: TOFUEvalSets, generate: GreedyGenerate?, retain: RetainReference?) throws -> TOFUReport {
+    package func evaluate(
+        _ model: any CausalLanguageModel, _ sets: TOFUEvalSets, generate: GreedyGenerate?, retain: RetainReference?
+    ) throws -> TOFUReport {
         let scores = try sets.all.map { try self.scores(model, $0, generate: generate) }
         let holdout = try sets.holdout.map { try answerScores(model, $0) { $0.answer } }
         return TOFUMetrics.report(sets: sets, scores: scores, holdout: holdout, retain: retain)

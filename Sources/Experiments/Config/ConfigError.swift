@@ -40,8 +40,10 @@ package struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable 
     /// What was wrong.
     package let message: String
 
-    package init(_ kind: Kind, file: String, line: Int? = nil, column: Int? = nil, override: String? = nil,
-                keyPath: String = "", _ message: String) {
+    package init(
+        _ kind: Kind, file: String, line: Int? = nil, column: Int? = nil, override: String? = nil,
+        keyPath: String = "", _ message: String
+    ) {
         self.kind = kind
         self.file = file
         self.line = line

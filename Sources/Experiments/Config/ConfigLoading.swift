@@ -40,8 +40,9 @@ extension ExperimentConfig {
         }
         if let problem = config.problems().first {
             let origin = tree.locate(problem.keyPath.split(separator: ".").map(String.init))
-            throw ConfigError(problem.kind, file: file, line: origin?.line, override: origin?.override,
-                              keyPath: problem.keyPath, problem.message)
+            throw ConfigError(
+                problem.kind, file: file, line: origin?.line, override: origin?.override,
+                keyPath: problem.keyPath, problem.message)
         }
         return config
     }
@@ -95,7 +96,9 @@ extension ExperimentConfig {
     /// some registered term reads (null: that term's default). Which of them the named term
     /// reads is `checkObjectiveKeys`'s business.
     private static func openObjectiveKeys(_ tree: inout ConfigTree) {
-        for (side, keys) in [("forget", ObjectiveRegistry.forgetParameterKeys), ("retain", ObjectiveRegistry.retainParameterKeys)] {
+        for (side, keys) in [
+            ("forget", ObjectiveRegistry.forgetParameterKeys), ("retain", ObjectiveRegistry.retainParameterKeys),
+        ] {
             guard var section = tree.locate(["objective", side]), var entries = section.entries else { continue }
             entries.removeAll { $0.key != ObjectiveName.name.rawValue }
             for key in keys {
@@ -114,7 +117,8 @@ extension ExperimentConfig {
 
     private static func setNullable(_ tree: inout ConfigTree, _ path: ArraySlice<String>) {
         guard let key = path.first, var entries = tree.entries,
-              let i = entries.firstIndex(where: { $0.key == key }) else { return }
+            let i = entries.firstIndex(where: { $0.key == key })
+        else { return }
         if path.count == 1 { entries[i].tree.nullable = true } else { setNullable(&entries[i].tree, path.dropFirst()) }
         tree.value = .mapping(entries)
     }
@@ -137,8 +141,9 @@ extension ExperimentConfig {
         guard let node else { return ConfigTree(value: .mapping([])) }
         let tree = try ConfigTree(parsed: node, file: file)
         if tree.entries == nil && !tree.isNull {
-            throw ConfigError(.wrongType, file: file, line: node.mark?.line,
-                              "expected a mapping of keys (name, seed, model, …), found \(ConfigTree.describe(node))")
+            throw ConfigError(
+                .wrongType, file: file, line: node.mark?.line,
+                "expected a mapping of keys (name, seed, model, …), found \(ConfigTree.describe(node))")
         }
         return tree.entries == nil ? ConfigTree(value: .mapping([])) : tree
     }
@@ -146,14 +151,16 @@ extension ExperimentConfig {
     static func syntaxError(_ error: YamlError, file: String, override: String? = nil) -> ConfigError {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-             let .composer(context, problem, mark, _):
+            let .composer(context, problem, mark, _):
             let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
-            return ConfigError(.syntax, file: file, line: override == nil ? mark.line : nil, column: mark.column,
-                               override: override, "not valid YAML: \(what)")
+            return ConfigError(
+                .syntax, file: file, line: override == nil ? mark.line : nil, column: mark.column,
+                override: override, "not valid YAML: \(what)")
         case let .duplicatedKeysInMapping(duplicates, context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return ConfigError(.unknownKey, file: file, line: override == nil ? context.mark.line : nil, override: override,
-                               "key \(keys) given twice in the mapping that starts here")
+            return ConfigError(
+                .unknownKey, file: file, line: override == nil ? context.mark.line : nil, override: override,
+                "key \(keys) given twice in the mapping that starts here")
         default:
             return ConfigError(.syntax, file: file, override: override, "not valid YAML: \(error)")
         }
@@ -177,8 +184,9 @@ extension ExperimentConfig {
             throw syntaxError(error, file: file, override: text)
         }
         guard let node else {
-            throw ConfigError(.syntax, file: file, override: text, keyPath: keyPath,
-                              "no value after '=' (write null to clear a key)")
+            throw ConfigError(
+                .syntax, file: file, override: text, keyPath: keyPath,
+                "no value after '=' (write null to clear a key)")
         }
         var value = try ConfigTree(parsed: node, file: file)
         value.line = nil
@@ -202,14 +210,17 @@ extension ExperimentConfig {
     static func checkObjectiveKeys(_ tree: ConfigTree, file: String) throws {
         for side in ["forget", "retain"] {
             guard let name = tree.scalar(at: ["objective", side, "name"]),
-                  let entries = tree.locate(["objective", side])?.entries else { continue }
-            let term: (any RegisteredTerm.Type)? = side == "forget" ? ObjectiveRegistry.forget(named: name) : ObjectiveRegistry.retain(named: name)
+                let entries = tree.locate(["objective", side])?.entries
+            else { continue }
+            let term: (any RegisteredTerm.Type)? =
+                side == "forget" ? ObjectiveRegistry.forget(named: name) : ObjectiveRegistry.retain(named: name)
             guard term != nil || (side == "retain" && name == ObjectiveRegistry.noRetainTerm) else { continue }
             let reads = term?.parameterKeys ?? []
             let given = entries.filter { $0.key != ObjectiveName.name.rawValue && !$0.tree.isNull }
             func error(_ entry: ConfigTree.Entry, _ message: String) -> ConfigError {
-                ConfigError(.conflict, file: file, line: entry.tree.line, override: entry.tree.override,
-                            keyPath: "objective.\(side).\(entry.key)", message)
+                ConfigError(
+                    .conflict, file: file, line: entry.tree.line, override: entry.tree.override,
+                    keyPath: "objective.\(side).\(entry.key)", message)
             }
             if let entry = given.first(where: { !reads.contains($0.key) }) {
                 let list = reads.isEmpty ? "it takes no hyper-parameters" : "it reads \(reads.joined(separator: ", "))"

@@ -67,8 +67,9 @@ extension ConfigTree {
         for (keyNode, valueNode) in mapping {
             let line = keyNode.mark?.line
             guard case let .scalar(scalar) = keyNode else {
-                throw ConfigError(.unknownKey, file: file, line: line, keyPath: path.joined(separator: "."),
-                                  "a key must be a plain name, not a list or a mapping")
+                throw ConfigError(
+                    .unknownKey, file: file, line: line, keyPath: path.joined(separator: "."),
+                    "a key must be a plain name, not a list or a mapping")
             }
             let key = scalar.string
             let keyPath = (path + [key]).joined(separator: ".")
@@ -90,15 +91,17 @@ extension ConfigTree {
         let here = path.joined(separator: ".")
         guard let userEntries = user.entries else {
             if user.isNull { return self }   // an empty section (`run:`) keeps the defaults
-            throw ConfigError(.wrongType, file: file, line: user.line, override: user.override, keyPath: here,
-                              "expected a mapping of \(schemaEntries.map(\.key).joined(separator: ", ")), found \(Self.describe(user.node))")
+            throw ConfigError(
+                .wrongType, file: file, line: user.line, override: user.override, keyPath: here,
+                "expected a mapping of \(schemaEntries.map(\.key).joined(separator: ", ")), found \(Self.describe(user.node))")
         }
         var merged = schemaEntries
         for entry in userEntries {
             let keyPath = (path + [entry.key]).joined(separator: ".")
             guard let i = merged.firstIndex(where: { $0.key == entry.key }) else {
-                throw ConfigError(.unknownKey, file: file, line: entry.tree.line, override: entry.tree.override,
-                                  keyPath: keyPath, Self.unknownKeyMessage(entry.key, in: schemaEntries))
+                throw ConfigError(
+                    .unknownKey, file: file, line: entry.tree.line, override: entry.tree.override,
+                    keyPath: keyPath, Self.unknownKeyMessage(entry.key, in: schemaEntries))
             }
             let schema = merged[i].tree
             if schema.entries != nil {
@@ -107,8 +110,9 @@ extension ConfigTree {
                 merged[i].tree.override = entry.tree.override
             } else {
                 if entry.tree.isNull && !schema.nullable {
-                    throw ConfigError(.wrongType, file: file, line: entry.tree.line, override: entry.tree.override,
-                                      keyPath: keyPath, "must not be null (its default is \(Self.describe(schema.node)))")
+                    throw ConfigError(
+                        .wrongType, file: file, line: entry.tree.line, override: entry.tree.override,
+                        keyPath: keyPath, "must not be null (its default is \(Self.describe(schema.node)))")
                 }
                 var value = entry.tree
                 value.nullable = schema.nullable
@@ -142,26 +146,32 @@ extension ConfigTree {
 extension ConfigTree {
     /// Sets the leaf at `path` to `value`. Every key of the path must be in the tree (which holds
     /// every key of the schema), and the last must not be a section.
-    mutating func set(_ path: ArraySlice<String>, to value: ConfigTree, file: String, override: String,
-                      walked: [String] = []) throws {
+    mutating func set(
+        _ path: ArraySlice<String>, to value: ConfigTree, file: String, override: String,
+        walked: [String] = []
+    ) throws {
         guard let key = path.first else { return }
         let keyPath = (walked + [key]).joined(separator: ".")
         guard var entries else {
-            throw ConfigError(.unknownKey, file: file, override: override, keyPath: keyPath,
-                              "\(walked.joined(separator: ".")) has no keys")
+            throw ConfigError(
+                .unknownKey, file: file, override: override, keyPath: keyPath,
+                "\(walked.joined(separator: ".")) has no keys")
         }
         guard let i = entries.firstIndex(where: { $0.key == key }) else {
-            throw ConfigError(.unknownKey, file: file, override: override, keyPath: keyPath,
-                              Self.unknownKeyMessage(key, in: entries))
+            throw ConfigError(
+                .unknownKey, file: file, override: override, keyPath: keyPath,
+                Self.unknownKeyMessage(key, in: entries))
         }
         if path.count == 1 {
             if let section = entries[i].tree.entries {
-                throw ConfigError(.wrongType, file: file, override: override, keyPath: keyPath,
-                                  "is a section; set one of its keys (\(section.map(\.key).joined(separator: ", ")))")
+                throw ConfigError(
+                    .wrongType, file: file, override: override, keyPath: keyPath,
+                    "is a section; set one of its keys (\(section.map(\.key).joined(separator: ", ")))")
             }
             if value.isNull && !entries[i].tree.nullable {
-                throw ConfigError(.wrongType, file: file, override: override, keyPath: keyPath,
-                                  "must not be null")
+                throw ConfigError(
+                    .wrongType, file: file, override: override, keyPath: keyPath,
+                    "must not be null")
             }
             var leaf = value
             leaf.nullable = entries[i].tree.nullable
@@ -176,7 +186,8 @@ extension ConfigTree {
     /// The scalar text at `path`, when it is a non-null scalar.
     func scalar(at path: [String]) -> String? {
         guard let tree = locate(path), !tree.isNull, case let .leaf(node) = tree.value,
-              case let .scalar(s) = node else { return nil }
+            case let .scalar(s) = node
+        else { return nil }
         return s.string
     }
 

@@ -20,9 +20,13 @@ extension ExperimentConfig {
             if value < low { fail(.outOfRange, keyPath, "must be at least \(low), got \(value)") }
         }
         func number(_ value: Double, _ keyPath: String, positive: Bool = false, nonNegative: Bool = false) {
-            if !value.isFinite { fail(.outOfRange, keyPath, "must be a finite number, got \(value)") }
-            else if positive && value <= 0 { fail(.outOfRange, keyPath, "must be > 0, got \(value)") }
-            else if nonNegative && value < 0 { fail(.outOfRange, keyPath, "must be ≥ 0, got \(value)") }
+            if !value.isFinite {
+                fail(.outOfRange, keyPath, "must be a finite number, got \(value)")
+            } else if positive && value <= 0 {
+                fail(.outOfRange, keyPath, "must be > 0, got \(value)")
+            } else if nonNegative && value < 0 {
+                fail(.outOfRange, keyPath, "must be ≥ 0, got \(value)")
+            }
         }
 
         nonEmpty(name, "name")
@@ -33,8 +37,10 @@ extension ExperimentConfig {
         nonEmpty(data.dir, "data.dir")
         nonEmpty(data.tokenizer, "data.tokenizer")
         if data.retainSplit.percent + data.forgetSplit.percent > 100 {
-            fail(.conflict, "data.retain_split",
-                 "\(data.retainSplit.rawValue) overlaps \(data.forgetSplit.rawValue) (use \(data.forgetSplit.complement.rawValue) or a smaller retain split)")
+            fail(
+                .conflict, "data.retain_split",
+                "\(data.retainSplit.rawValue) overlaps \(data.forgetSplit.rawValue) (use \(data.forgetSplit.complement.rawValue) or a smaller retain split)"
+            )
         }
         atLeast(data.maxLength, 1, "data.max_length")
 
@@ -59,14 +65,17 @@ extension ExperimentConfig {
 
         atLeast(schedule.warmupSteps, 0, "schedule.warmup_steps")
         if schedule.warmupSteps > 0 && schedule.name != .linear {
-            fail(.conflict, "schedule.warmup_steps", "only the linear schedule warms up; set schedule.name to linear or this to 0")
+            fail(
+                .conflict, "schedule.warmup_steps", "only the linear schedule warms up; set schedule.name to linear or this to 0")
         }
 
         switch (run.steps, run.epochs) {
         case (nil, nil):
             fail(.conflict, "run.steps", "set one of run.steps and run.epochs")
         case (_?, _?):
-            fail(.conflict, "run.epochs", "set only one of run.steps and run.epochs (clear the other with null, e.g. --set run.steps=null)")
+            fail(
+                .conflict, "run.epochs",
+                "set only one of run.steps and run.epochs (clear the other with null, e.g. --set run.steps=null)")
         case let (steps?, nil):
             atLeast(steps, 1, "run.steps")
             if schedule.warmupSteps > steps {

@@ -25,9 +25,11 @@ package struct ExperimentConfig: Codable, Equatable, Sendable {
     package var run: RunConfig
     package var eval: EvalConfig
 
-    package init(name: String, seed: Int, threads: Int, model: ModelConfig, data: DataConfig,
-                objective: ObjectiveConfig, optimizer: OptimizerConfig, schedule: ScheduleConfig,
-                run: RunConfig, eval: EvalConfig = EvalConfig()) {
+    package init(
+        name: String, seed: Int, threads: Int, model: ModelConfig, data: DataConfig,
+        objective: ObjectiveConfig, optimizer: OptimizerConfig, schedule: ScheduleConfig,
+        run: RunConfig, eval: EvalConfig = EvalConfig()
+    ) {
         self.name = name
         self.seed = seed
         self.threads = threads
@@ -44,15 +46,19 @@ package struct ExperimentConfig: Codable, Equatable, Sendable {
     package static let defaults = ExperimentConfig(
         name: "experiment", seed: 0, threads: 2,
         model: ModelConfig(checkpoint: "runs/synthetic/target/checkpoint"),
-        data: DataConfig(kind: .qa, dir: "runs/synthetic/data", tokenizer: "runs/synthetic/tokenizer.json",
-                         forgetSplit: .forget01, retainSplit: .retain99, maxLength: 128, markov: .A),
-        objective: ObjectiveConfig(forget: ForgetObjective(NPO.self), retain: RetainTerm(),
-                                   forgetWeight: 1, retainWeight: 1),
-        optimizer: OptimizerConfig(name: .adamw, lr: 1e-5, weightDecay: 0.01, betas: [0.9, 0.999],
-                                   eps: 1e-8, maxGradNorm: nil),
+        data: DataConfig(
+            kind: .qa, dir: "runs/synthetic/data", tokenizer: "runs/synthetic/tokenizer.json",
+            forgetSplit: .forget01, retainSplit: .retain99, maxLength: 128, markov: .A),
+        objective: ObjectiveConfig(
+            forget: ForgetObjective(NPO.self), retain: RetainTerm(),
+            forgetWeight: 1, retainWeight: 1),
+        optimizer: OptimizerConfig(
+            name: .adamw, lr: 1e-5, weightDecay: 0.01, betas: [0.9, 0.999],
+            eps: 1e-8, maxGradNorm: nil),
         schedule: ScheduleConfig(name: .constant, warmupSteps: 0),
-        run: RunConfig(steps: 20, epochs: nil, forgetBatch: 4, retainBatch: 4, checkpointEvery: 0,
-                       recordEvery: 1, out: "runs/experiment"))
+        run: RunConfig(
+            steps: 20, epochs: nil, forgetBatch: 4, retainBatch: 4, checkpointEvery: 0,
+            recordEvery: 1, out: "runs/experiment"))
 }
 
 extension ExperimentConfig {
@@ -83,8 +89,10 @@ extension ExperimentConfig {
         /// `gscope train --markov A --markov-seed S` (the sequences are regenerated, not read).
         package var markovSeed: Int
 
-        package init(kind: DataKind, dir: String, tokenizer: String, forgetSplit: TOFUForgetSet,
-                    retainSplit: TOFURetainSet, maxLength: Int, markov: MarkovExperiment, markovSeed: Int = 0) {
+        package init(
+            kind: DataKind, dir: String, tokenizer: String, forgetSplit: TOFUForgetSet,
+            retainSplit: TOFURetainSet, maxLength: Int, markov: MarkovExperiment, markovSeed: Int = 0
+        ) {
             self.kind = kind
             self.dir = dir
             self.tokenizer = tokenizer
@@ -138,8 +146,10 @@ extension ExperimentConfig {
         /// Clip the global gradient norm to this; nil = no clipping.
         package var maxGradNorm: Double?
 
-        package init(name: OptimizerName, lr: Double, weightDecay: Double, betas: [Double], eps: Double,
-                    maxGradNorm: Double?) {
+        package init(
+            name: OptimizerName, lr: Double, weightDecay: Double, betas: [Double], eps: Double,
+            maxGradNorm: Double?
+        ) {
             self.name = name
             self.lr = lr
             self.weightDecay = weightDecay
@@ -202,9 +212,11 @@ extension ExperimentConfig {
         /// The output directory.
         package var out: String
 
-        package init(steps: Int?, epochs: Int?, forgetBatch: Int, retainBatch: Int, checkpointEvery: Int,
-                    recordEvery: Int, geffectRetainSize: Int = 100, geffectForgetSize: Int = 0, riskSets: [String] = [],
-                    geffectMode: GEffectModeName = .exact, chunk: Int = 16, out: String) {
+        package init(
+            steps: Int?, epochs: Int?, forgetBatch: Int, retainBatch: Int, checkpointEvery: Int,
+            recordEvery: Int, geffectRetainSize: Int = 100, geffectForgetSize: Int = 0, riskSets: [String] = [],
+            geffectMode: GEffectModeName = .exact, chunk: Int = 16, out: String
+        ) {
             self.steps = steps
             self.epochs = epochs
             self.forgetBatch = forgetBatch
@@ -256,8 +268,10 @@ extension ExperimentConfig {
         /// Markov runs: test sequences per group the KL metric averages over (0: all).
         package var markovTestSize: Int
 
-        package init(every: Int = 0, generate: Bool = true, retainModel: String? = nil, holdoutSplit: String? = nil,
-                    maxNewTokens: Int = 200, markovTestSize: Int = 256) {
+        package init(
+            every: Int = 0, generate: Bool = true, retainModel: String? = nil, holdoutSplit: String? = nil,
+            maxNewTokens: Int = 200, markovTestSize: Int = 256
+        ) {
             self.every = every
             self.generate = generate
             self.retainModel = retainModel

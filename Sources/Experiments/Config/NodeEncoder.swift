@@ -143,8 +143,10 @@ enum NodeEncoder {
         mutating func encodeIfPresent(_ v: UInt64?, forKey key: Key) throws { try put(v, key) }
         mutating func encodeIfPresent<T: Encodable>(_ v: T?, forKey key: Key) throws { try put(v, key) }
 
-        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type,
-                                                            forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        mutating func nestedContainer<NestedKey: CodingKey>(
+            keyedBy type: NestedKey.Type,
+            forKey key: Key
+        ) -> KeyedEncodingContainer<NestedKey> {
             Writer(box: box.child(key.stringValue), codingPath: codingPath + [key]).container(keyedBy: type)
         }
 

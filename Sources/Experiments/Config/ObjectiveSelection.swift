@@ -101,9 +101,10 @@ enum ObjectiveName: String, CodingKey {
         let container = try decoder.container(keyedBy: Self.self)
         let name = try container.decode(String.self, forKey: .name)
         guard names.contains(name) else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: container.codingPath + [Self.name],
-                debugDescription: "unknown \(kind) '\(name)' (expected one of: \(names.joined(separator: ", ")))"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: container.codingPath + [Self.name],
+                    debugDescription: "unknown \(kind) '\(name)' (expected one of: \(names.joined(separator: ", ")))"))
         }
         return name
     }

@@ -81,101 +81,114 @@ package enum StandardConfigs {
         """
 
     static var suites: [Suite] {
-        var suites = [Suite(
-            folder: "synthetic", stem: { $0 }, runName: { "synthetic-\($0)" },
-            what: "the synthetic benchmark's forget01 authors", tail: ", from runs/synthetic/target/checkpoint",
-            objectives: everyObjective, values: ["npo": ["beta": 1]],
-            head: qaHead(checkpoint: "runs/synthetic/target/checkpoint", dir: "runs/synthetic/data",
-                         tokenizer: "runs/synthetic/tokenizer.json", split: "forget01"),
-            tail2: optimizer(lr: "1.0e-4") + shortRun)]
+        var suites = [
+            Suite(
+                folder: "synthetic", stem: { $0 }, runName: { "synthetic-\($0)" },
+                what: "the synthetic benchmark's forget01 authors", tail: ", from runs/synthetic/target/checkpoint",
+                objectives: everyObjective, values: ["npo": ["beta": 1]],
+                head: qaHead(
+                    checkpoint: "runs/synthetic/target/checkpoint", dir: "runs/synthetic/data",
+                    tokenizer: "runs/synthetic/tokenizer.json", split: "forget01"),
+                tail2: optimizer(lr: "1.0e-4") + shortRun)
+        ]
         for split in ["forget01", "forget05", "forget10"] {
-            suites.append(Suite(
-                folder: "tofu/\(split)", stem: { $0 }, runName: { "tofu-\(split)-\($0)" },
-                what: "TOFU's \(split) authors", tail: ", from runs/tofu/target/checkpoint",
-                objectives: everyObjective, values: split == "forget10" ? ["simnpo": ["beta": 4.5]] : [:],
-                head: qaHead(checkpoint: "runs/tofu/target/checkpoint", dir: "../shared/data/tofu",
-                             tokenizer: "runs/tofu/tokenizer.json", split: split),
-                tail2: optimizer(lr: "1.0e-5") + shortRun))
+            suites.append(
+                Suite(
+                    folder: "tofu/\(split)", stem: { $0 }, runName: { "tofu-\(split)-\($0)" },
+                    what: "TOFU's \(split) authors", tail: ", from runs/tofu/target/checkpoint",
+                    objectives: everyObjective, values: split == "forget10" ? ["simnpo": ["beta": 4.5]] : [:],
+                    head: qaHead(
+                        checkpoint: "runs/tofu/target/checkpoint", dir: "../shared/data/tofu",
+                        tokenizer: "runs/tofu/tokenizer.json", split: split),
+                    tail2: optimizer(lr: "1.0e-5") + shortRun))
         }
         for experiment in ["A", "B"] {
-            suites.append(Suite(
-                folder: "markov", stem: { "\(experiment)_\($0)" }, runName: { "markov-\(experiment)-\($0)" },
-                what: "forget1 ∪ forget2 of SimNPO's Markov experiment \(experiment)", tail: ", 50 AdamW steps (REFERENCE.md §4)",
-                objectives: ["npo", "simnpo"], values: ["npo": ["beta": 1]],
-                head: """
-                    seed: 0
-                    threads: 2
-                    model:
-                      checkpoint: runs/markov/\(experiment)/target/checkpoint
-                    data:
-                      kind: markov
-                      dir: runs/markov/\(experiment)
-                      tokenizer: byte
-                      max_length: 20
-                      markov: \(experiment)
+            suites.append(
+                Suite(
+                    folder: "markov", stem: { "\(experiment)_\($0)" }, runName: { "markov-\(experiment)-\($0)" },
+                    what: "forget1 ∪ forget2 of SimNPO's Markov experiment \(experiment)",
+                    tail: ", 50 AdamW steps (REFERENCE.md §4)",
+                    objectives: ["npo", "simnpo"], values: ["npo": ["beta": 1]],
+                    head: """
+                        seed: 0
+                        threads: 2
+                        model:
+                          checkpoint: runs/markov/\(experiment)/target/checkpoint
+                        data:
+                          kind: markov
+                          dir: runs/markov/\(experiment)
+                          tokenizer: byte
+                          max_length: 20
+                          markov: \(experiment)
 
-                    """,
-                tail2: optimizer(lr: "5.0e-4", weightDecay: "0.0", eps: "1.0e-6") + """
+                        """,
+                    tail2: optimizer(lr: "5.0e-4", weightDecay: "0.0", eps: "1.0e-6") + """
+                        run:
+                          steps: 50
+                          forget_batch: 4
+                          retain_batch: 4
+                          checkpoint_every: 0
+                          record_every: 1
+                          geffect_forget_size: 256
+                          out: {out}
+                        eval:
+                          every: 1
+                          markov_test_size: 256
+
+                        """))
+        }
+        suites.append(
+            Suite(
+                folder: "smollm2", stem: { $0 }, runName: { "smollm2-\($0)" },
+                what: "2 of the 20 synthetic authors SmolLM2-135M-Instruct was fine-tuned on", tail: "",
+                runNote: " (after smollm2_unlearn.sh fine-tuned the target)", objectives: everyObjective,
+                head: qaHead(
+                    checkpoint: "runs/smollm2/target/checkpoint", dir: "runs/smollm2/data",
+                    tokenizer: "models/SmolLM2-135M-Instruct.Q4_1.gguf", split: "forget10"),
+                tail2: optimizer(lr: "5.0e-5") + """
                     run:
-                      steps: 50
+                      steps: 10
                       forget_batch: 4
                       retain_batch: 4
                       checkpoint_every: 0
-                      record_every: 1
-                      geffect_forget_size: 256
+                      record_every: 2
+                      geffect_retain_size: 16
                       out: {out}
                     eval:
-                      every: 1
-                      markov_test_size: 256
+                      every: 10
+                      holdout_split: holdout10
+                      max_new_tokens: 64
 
                     """))
-        }
-        suites.append(Suite(
-            folder: "smollm2", stem: { $0 }, runName: { "smollm2-\($0)" },
-            what: "2 of the 20 synthetic authors SmolLM2-135M-Instruct was fine-tuned on", tail: "",
-            runNote: " (after smollm2_unlearn.sh fine-tuned the target)", objectives: everyObjective,
-            head: qaHead(checkpoint: "runs/smollm2/target/checkpoint", dir: "runs/smollm2/data",
-                         tokenizer: "models/SmolLM2-135M-Instruct.Q4_1.gguf", split: "forget10"),
-            tail2: optimizer(lr: "5.0e-5") + """
-                run:
-                  steps: 10
-                  forget_batch: 4
-                  retain_batch: 4
-                  checkpoint_every: 0
-                  record_every: 2
-                  geffect_retain_size: 16
-                  out: {out}
-                eval:
-                  every: 10
-                  holdout_split: holdout10
-                  max_new_tokens: 64
-
-                """))
         return suites
     }
 
     /// Every standard config: its path under `data/configs/` and its text.
     package static var files: [(path: String, text: String)] {
-        suites.flatMap { suite in suite.objectives.map { objective in
-            let stem = suite.stem(objective), name = suite.runName(objective).replacingOccurrences(of: "_", with: "-")
-            let path = "\(suite.folder)/\(stem).yaml"
-            let (forget, retain) = combinations[objective] ?? (objective, ObjectiveRegistry.noRetainTerm)
-            guard let entry = ObjectiveDescription.forget.first(where: { $0.name == forget }) else {
-                preconditionFailure("\(forget) is not a registered objective")
+        suites.flatMap { suite in
+            suite.objectives.map { objective in
+                let stem = suite.stem(objective), name = suite.runName(objective).replacingOccurrences(of: "_", with: "-")
+                let path = "\(suite.folder)/\(stem).yaml"
+                let (forget, retain) = combinations[objective] ?? (objective, ObjectiveRegistry.noRetainTerm)
+                guard let entry = ObjectiveDescription.forget.first(where: { $0.name == forget }) else {
+                    preconditionFailure("\(forget) is not a registered objective")
+                }
+                let values = suite.values[forget] ?? [:]
+                func value(_ p: ObjectiveDescription.Parameter) -> String {
+                    values[p.key].map(NodeEncoder.format) ?? p.defaultText
+                }
+                let settings = entry.parameters.map { "\($0.key) \(value($0))" }.joined(separator: ", ")
+                var described = forget + (settings.isEmpty ? "" : " (\(settings))")
+                if retain != ObjectiveRegistry.noRetainTerm { described += " and the \(retain) retain term" }
+                var text = "# Unlearns \(suite.what) with \(described)\(suite.tail).\n"
+                text += "# Run: gscope unlearn --config data/configs/\(path) --set run.steps=5\(suite.runNote)\n"
+                text += "name: \(name)\n" + suite.head + "objective:\n  forget:\n    name: \(forget)   # \(entry.summary)\n"
+                for p in entry.parameters { text += "    \(p.key): \(value(p))   # \(p.summary)\n" }
+                text += "  retain:\n    name: \(retain)\n  forget_weight: 1.0\n  retain_weight: 1.0\n"
+                text += suite.tail2.replacingOccurrences(of: "{out}", with: "runs/\(name)")
+                return (path, text)
             }
-            let values = suite.values[forget] ?? [:]
-            func value(_ p: ObjectiveDescription.Parameter) -> String { values[p.key].map(NodeEncoder.format) ?? p.defaultText }
-            let settings = entry.parameters.map { "\($0.key) \(value($0))" }.joined(separator: ", ")
-            var described = forget + (settings.isEmpty ? "" : " (\(settings))")
-            if retain != ObjectiveRegistry.noRetainTerm { described += " and the \(retain) retain term" }
-            var text = "# Unlearns \(suite.what) with \(described)\(suite.tail).\n"
-            text += "# Run: gscope unlearn --config data/configs/\(path) --set run.steps=5\(suite.runNote)\n"
-            text += "name: \(name)\n" + suite.head + "objective:\n  forget:\n    name: \(forget)   # \(entry.summary)\n"
-            for p in entry.parameters { text += "    \(p.key): \(value(p))   # \(p.summary)\n" }
-            text += "  retain:\n    name: \(retain)\n  forget_weight: 1.0\n  retain_weight: 1.0\n"
-            text += suite.tail2.replacingOccurrences(of: "{out}", with: "runs/\(name)")
-            return (path, text)
-        } }
+        }
     }
 
     /// Writes every standard config under `directory` (replacing files of the same name).

@@ -15,8 +15,10 @@ package final class TOFUEvaluationJob {
 
     /// - retainModel: a checkpoint of the model trained without the forget set (nil: no forget
     ///   quality, no privleak).
-    package init(dataDir: String, tokenizer: any TextTokenizer, forgetSplit: TOFUForgetSet, holdout: String?,
-                retainModel: String?, maxLength: Int, maxNewTokens: Int, generate: Bool) throws {
+    package init(
+        dataDir: String, tokenizer: any TextTokenizer, forgetSplit: TOFUForgetSet, holdout: String?,
+        retainModel: String?, maxLength: Int, maxNewTokens: Int, generate: Bool
+    ) throws {
         let sets = try TOFUEvalSets.load(try TOFUDirectory(path: dataDir), forget: forgetSplit, holdout: holdout)
         var scorer = TOFUScorer(formatter: QAFormatter(tokenizer: tokenizer, maxLength: maxLength))
         scorer.maxNewTokens = maxNewTokens
@@ -42,7 +44,9 @@ package final class TOFUEvaluationJob {
     package static func loadModel(_ path: String, vocabSize: Int) throws -> any CausalLanguageModel {
         let model = try Checkpoint.loadModel(from: path)
         guard model.vocabSize == vocabSize else {
-            throw EvaluationError("the tokenizer has \(vocabSize) ids, the model in \(path) a vocabulary of \(model.vocabSize): use the tokenizer it was trained with")
+            throw EvaluationError(
+                "the tokenizer has \(vocabSize) ids, the model in \(path) a vocabulary of \(model.vocabSize): use the tokenizer it was trained with"
+            )
         }
         return model
     }

@@ -6,7 +6,8 @@ extension ExperimentConfig.ObjectiveConfig {
     /// (representation terms default to the middle block; RMU's direction u is drawn from `rng`).
     package func makeObjective(width: Int, blocks: Int, rng: inout RNG) -> UnlearningObjective {
         let shape = ObjectiveModelShape(width: width, blocks: blocks)
-        return UnlearningObjective(forget: forget.makeTerm(shape: shape, rng: &rng), retain: retain.makeTerm(shape: shape),
-                                   forgetWeight: forgetWeight, retainWeight: retainWeight)
+        return UnlearningObjective(
+            forget: forget.makeTerm(shape: shape, rng: &rng), retain: retain.makeTerm(shape: shape),
+            forgetWeight: forgetWeight, retainWeight: retainWeight)
     }
 }

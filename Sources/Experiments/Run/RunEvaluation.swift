@@ -24,14 +24,17 @@ final class RunEvaluation {
         guard e.every > 0 else { return nil }
         switch config.data.kind {
         case .qa:
-            suite = .tofu(try TOFUEvaluationJob(
-                dataDir: config.data.dir, tokenizer: data.tokenizer!, forgetSplit: config.data.forgetSplit,
-                holdout: e.holdoutSplit, retainModel: e.retainModel, maxLength: min(config.data.maxLength, blockSize),
-                maxNewTokens: e.maxNewTokens, generate: e.generate))
+            suite = .tofu(
+                try TOFUEvaluationJob(
+                    dataDir: config.data.dir, tokenizer: data.tokenizer!, forgetSplit: config.data.forgetSplit,
+                    holdout: e.holdoutSplit, retainModel: e.retainModel, maxLength: min(config.data.maxLength, blockSize),
+                    maxNewTokens: e.maxNewTokens, generate: e.generate))
         case .markov:
-            suite = .markov(MarkovEvaluator(setup: .standard(config.data.markov),
-                                            seed: UInt64(config.data.markovSeed),
-                                            perGroup: e.markovTestSize == 0 ? nil : e.markovTestSize))
+            suite = .markov(
+                MarkovEvaluator(
+                    setup: .standard(config.data.markov),
+                    seed: UInt64(config.data.markovSeed),
+                    perGroup: e.markovTestSize == 0 ? nil : e.markovTestSize))
         }
     }
 

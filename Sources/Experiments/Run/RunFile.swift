@@ -46,10 +46,13 @@ package final class UnlearningRunFile {
     /// one per forget-split sample, when the data has groups: Markov's forget1 and forget2). `exact`: whether the G-effects are
     /// split by instance and token and update effects recorded (false in the paper's mode).
     /// `evaluation`: the `/eval` columns, when the run evaluates.
-    package init(path: String, config: ExperimentConfig, model: any CausalLanguageModel, objective: UnlearningObjective,
-                data: UnlearningData, measuredForget: [Int], forgetGroups: [String]? = nil, forgetBatch: Int, riskSets: [String], exact: Bool,
-                length T: Int, evaluation evaluationLayout: EvaluationLayout? = nil,
-                answerNLLBefore: (forget: Double, retain: Double) = (.nan, .nan)) throws {
+    package init(
+        path: String, config: ExperimentConfig, model: any CausalLanguageModel, objective: UnlearningObjective,
+        data: UnlearningData, measuredForget: [Int], forgetGroups: [String]? = nil, forgetBatch: Int, riskSets: [String],
+        exact: Bool,
+        length T: Int, evaluation evaluationLayout: EvaluationLayout? = nil,
+        answerNLLBefore: (forget: Double, retain: Double) = (.nan, .nan)
+    ) throws {
         file = try H5File.create(path, singleWriterMultipleReaders: true)
         let root = file.root
         try root.setAttribute("gscope_version", gscopeVersion)
@@ -90,10 +93,13 @@ package final class UnlearningRunFile {
         if let rmu = objective.forget as? RMU { try o.write("rmu_u", rmu.u) }
 
         train = try TrainRows(root, forgetBatch: min(forgetBatch, data.forget.count), retainTerm: objective.retain != nil)
-        record = riskSets.isEmpty ? nil
-            : try RecordRows(root, sets: riskSets, layout: model.layout, blocks: model.blockCount,
-                             instances: measuredForget.count, length: T, retainTerm: objective.retain != nil,
-                             refusals: objective.forget.roles.contains(.refusal), exact: exact)
+        record =
+            riskSets.isEmpty
+            ? nil
+            : try RecordRows(
+                root, sets: riskSets, layout: model.layout, blocks: model.blockCount,
+                instances: measuredForget.count, length: T, retainTerm: objective.retain != nil,
+                refusals: objective.forget.roles.contains(.refusal), exact: exact)
         evaluation = try evaluationLayout.map { try EvalRows(root, names: $0.names, attributes: $0.attributes) }
         try file.flush()
         try file.startSingleWriterMultipleReaders()
@@ -227,8 +233,10 @@ private struct RecordRows {
     let instanceWeight, tokenWeight, instanceNLL: H5RowWriter<Double>
     let layout: ParameterLayout, blocks: Int
 
-    init(_ root: H5Group, sets names: [String], layout: ParameterLayout, blocks: Int, instances N: Int,
-         length T: Int, retainTerm: Bool, refusals: Bool, exact: Bool) throws {
+    init(
+        _ root: H5Group, sets names: [String], layout: ParameterLayout, blocks: Int, instances N: Int,
+        length T: Int, retainTerm: Bool, refusals: Bool, exact: Bool
+    ) throws {
         let P = layout.slots.count
         total = try root.createExtendible("loss/total", rowShape: [])
         forget = try root.createExtendible("loss/forget", rowShape: [])
@@ -238,7 +246,9 @@ private struct RecordRows {
             let ge = try root.groupCreatingIfNeeded("geffect").createGroup(name)
             let group = try ge.createExtendible("group", rowShape: [RiskMeasurement.groupNames.count], of: Double.self)
             try group.dataset.setAttribute("names", RiskMeasurement.groupNames)
-            try group.dataset.setAttribute("tied_embedding", "a tied wte.weight is split: its input side counts in embed, its output side in lm (see tied_input, tied_output)")
+            try group.dataset.setAttribute(
+                "tied_embedding",
+                "a tied wte.weight is split: its input side counts in embed, its output side in lm (see tied_input, tied_output)")
             var perInstance: PerSet.Exact?
             if exact {
                 let up = try root.groupCreatingIfNeeded("update_effect").createGroup(name)
@@ -250,17 +260,18 @@ private struct RecordRows {
                     pg: try root.groupCreatingIfNeeded("pgeffect").createGroup(name).createExtendible("instance", rowShape: [N]),
                     refusalToken: refusals ? try ge.createExtendible("refusal_token", rowShape: [N, T]) : nil)
             }
-            return PerSet(value: try risk.createExtendible("value", rowShape: []),
-                          gradNorm2: try risk.createExtendible("grad_norm2", rowShape: []),
-                          total: try ge.createExtendible("total", rowShape: []),
-                          termForget: try ge.createExtendible("term/forget", rowShape: []),
-                          termRetain: try ge.createExtendible("term/retain", rowShape: []),
-                          tensor: try ge.createExtendible("tensor", rowShape: [P]),
-                          block: try ge.createExtendible("block", rowShape: [max(blocks, 1)]),
-                          group: group,
-                          tiedInput: try ge.createExtendible("tied_input", rowShape: []),
-                          tiedOutput: try ge.createExtendible("tied_output", rowShape: []),
-                          exact: perInstance)
+            return PerSet(
+                value: try risk.createExtendible("value", rowShape: []),
+                gradNorm2: try risk.createExtendible("grad_norm2", rowShape: []),
+                total: try ge.createExtendible("total", rowShape: []),
+                termForget: try ge.createExtendible("term/forget", rowShape: []),
+                termRetain: try ge.createExtendible("term/retain", rowShape: []),
+                tensor: try ge.createExtendible("tensor", rowShape: [P]),
+                block: try ge.createExtendible("block", rowShape: [max(blocks, 1)]),
+                group: group,
+                tiedInput: try ge.createExtendible("tied_input", rowShape: []),
+                tiedOutput: try ge.createExtendible("tied_output", rowShape: []),
+                exact: perInstance)
         }
         let w = try root.createGroup("weights")
         instanceWeight = try w.createExtendible("instance", rowShape: [N])
@@ -310,7 +321,8 @@ private struct EvalRows {
 
     init(_ root: H5Group, names: [String], attributes: [(String, Double)]) throws {
         let g = try root.groupCreatingIfNeeded("eval")
-        values = Dictionary(uniqueKeysWithValues: try names.map { ($0, try g.createExtendible($0, rowShape: [], of: Double.self)) })
+        values = Dictionary(
+            uniqueKeysWithValues: try names.map { ($0, try g.createExtendible($0, rowShape: [], of: Double.self)) })
         for (name, value) in attributes { try g.setAttribute(name, value) }
         steps = try g.createExtendible("steps", rowShape: [])
     }

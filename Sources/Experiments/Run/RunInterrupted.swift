@@ -35,7 +35,8 @@ package struct RunInterrupted: Error, CustomStringConvertible {
 
     package var description: String {
         guard let runFile else { return "interrupted by \(signalName) before the run file was created" }
-        return step <= 1 ? "interrupted by \(signalName) at step \(step); \(runFile) holds no step yet (status: interrupted at step \(step))"
+        return step <= 1
+            ? "interrupted by \(signalName) at step \(step); \(runFile) holds no step yet (status: interrupted at step \(step))"
             : "interrupted by \(signalName) at step \(step); \(runFile) holds the steps before it (status: interrupted at step \(step))"
     }
 }

@@ -32,11 +32,12 @@ package enum RunTable {
         let config = try ExperimentConfig.load(yaml: try root.stringAttribute("config"), file: path + ":/config")
         var evaluation: [String: Double] = [:]
         for metric in headlineMetrics { evaluation[metric] = last("eval/" + metric) }
-        return Row(name: config.name, objective: try root.stringAttribute("objective"),
-                   forgetNLL: (attribute("forget_nll_before"), attribute("forget_nll_after")),
-                   retainNLL: (attribute("retain_nll_before"), attribute("retain_nll_after")),
-                   lastEvaluation: evaluation,
-                   forgetGEffect: last("geffect/forget/total"), retainGEffect: last("geffect/retain/total"))
+        return Row(
+            name: config.name, objective: try root.stringAttribute("objective"),
+            forgetNLL: (attribute("forget_nll_before"), attribute("forget_nll_after")),
+            retainNLL: (attribute("retain_nll_before"), attribute("retain_nll_after")),
+            lastEvaluation: evaluation,
+            forgetGEffect: last("geffect/forget/total"), retainGEffect: last("geffect/retain/total"))
     }
 
     /// The table, a header and one aligned line per run; an evaluation column appears when some
@@ -45,11 +46,15 @@ package enum RunTable {
         func cell(_ v: Double?, _ format: String = "%.4g") -> String { v.map { String(format: format, $0) } ?? "—" }
         let table = try paths.map(row(of:))
         let metrics = headlineMetrics.filter { m in table.contains { $0.lastEvaluation[m] != nil } }
-        let header = ["run", "objective", "forget NLL", "retain NLL (first \(UnlearningExperiment.retainReportCount))"] + metrics.map { $0.replacingOccurrences(of: "_", with: " ") }
+        let header =
+            ["run", "objective", "forget NLL", "retain NLL (first \(UnlearningExperiment.retainReportCount))"]
+            + metrics.map { $0.replacingOccurrences(of: "_", with: " ") }
             + ["e_forget (last)", "e_retain (last)"]
         let rows = table.map { r -> [String] in
-            [r.name, r.objective, String(format: "%.3f → %.3f", r.forgetNLL.before, r.forgetNLL.after),
-             String(format: "%.3f → %.3f", r.retainNLL.before, r.retainNLL.after)]
+            [
+                r.name, r.objective, String(format: "%.3f → %.3f", r.forgetNLL.before, r.forgetNLL.after),
+                String(format: "%.3f → %.3f", r.retainNLL.before, r.retainNLL.after),
+            ]
                 + metrics.map { cell(r.lastEvaluation[$0]) } + [cell(r.forgetGEffect, "%+.4g"), cell(r.retainGEffect, "%+.4g")]
         }
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }

@@ -23,31 +23,41 @@ package final class UnlearningExperiment {
         let rng = RNG(seed: UInt64(config.seed))
         var objectiveRNG = rng.fork(1), dataRNG = rng.fork(2)
         let objective = config.objective.makeObjective(width: model.width, blocks: model.blockCount, rng: &objectiveRNG)
-        data = try ExperimentData.load(config.data, blockSize: model.contextLength, refusals: objective.roles.contains(.refusal),
-                                       riskSets: config.run.riskSets, rng: &dataRNG)
+        data = try ExperimentData.load(
+            config.data, blockSize: model.contextLength, refusals: objective.roles.contains(.refusal),
+            riskSets: config.run.riskSets, rng: &dataRNG)
         guard data.vocabSize == model.vocabSize else {
-            throw UnlearningError.invalid("the data's tokenizer has \(data.vocabSize) ids, the model \(config.model.checkpoint) has a vocabulary of \(model.vocabSize) (use the tokenizer it was trained with)")
+            throw UnlearningError.invalid(
+                "the data's tokenizer has \(data.vocabSize) ids, the model \(config.model.checkpoint) has a vocabulary of \(model.vocabSize) (use the tokenizer it was trained with)"
+            )
         }
         let o = config.optimizer
-        let optimizer: Optimizer = switch o.name {
-        case .adamw: AdamW(count: model.parameterCount, beta1: Float(o.betas[0]), beta2: Float(o.betas[1]), eps: Float(o.eps),
-                           weightDecay: Float(o.weightDecay), decayRanges: matrixRanges(of: model.layout))
-        case .sgd: SGD()
-        }
-        let schedule: LearningRateSchedule = switch config.schedule.name {
-        case .constant: .constant
-        case .linear: .linearWarmupDecay(warmupSteps: config.schedule.warmupSteps)
-        }
-        let length: TrainingLength = switch config.run.length {
-        case .epochs(let e): .epochs(e)
-        case .steps(let n): .steps(n)
-        case nil: throw UnlearningError.invalid("the configuration sets neither run.steps nor run.epochs")
-        }
-        let options = UnlearningOptions(length: length,
-                                        forgetBatch: config.run.forgetBatch, retainBatch: config.run.retainBatch,
-                                        learningRate: Float(o.lr), schedule: schedule, maxGradientNorm: o.maxGradNorm,
-                                        seed: UInt64(config.seed))
-        unlearner = try Unlearner(model: model, objective: objective, optimizer: optimizer, data: data.unlearning, options: options)
+        let optimizer: Optimizer =
+            switch o.name {
+            case .adamw:
+                AdamW(
+                    count: model.parameterCount, beta1: Float(o.betas[0]), beta2: Float(o.betas[1]), eps: Float(o.eps),
+                    weightDecay: Float(o.weightDecay), decayRanges: matrixRanges(of: model.layout))
+            case .sgd: SGD()
+            }
+        let schedule: LearningRateSchedule =
+            switch config.schedule.name {
+            case .constant: .constant
+            case .linear: .linearWarmupDecay(warmupSteps: config.schedule.warmupSteps)
+            }
+        let length: TrainingLength =
+            switch config.run.length {
+            case .epochs(let e): .epochs(e)
+            case .steps(let n): .steps(n)
+            case nil: throw UnlearningError.invalid("the configuration sets neither run.steps nor run.epochs")
+            }
+        let options = UnlearningOptions(
+            length: length,
+            forgetBatch: config.run.forgetBatch, retainBatch: config.run.retainBatch,
+            learningRate: Float(o.lr), schedule: schedule, maxGradientNorm: o.maxGradNorm,
+            seed: UInt64(config.seed))
+        unlearner = try Unlearner(
+            model: model, objective: objective, optimizer: optimizer, data: data.unlearning, options: options)
         evaluation = try RunEvaluation(config: config, data: data, blockSize: model.contextLength)
         self.config = config
     }
@@ -56,8 +66,10 @@ package final class UnlearningExperiment {
     package func answerNLL() throws -> (forget: Double, retain: Double) {
         let d = data.unlearning, model = unlearner.model
         let retain = Array(d.retain.prefix(Self.retainReportCount))
-        return (try meanAnswerNLL(model, samples: d.forget, padding: d.padding, length: d.sequenceLength),
-                retain.isEmpty ? .nan : try meanAnswerNLL(model, samples: retain, padding: d.padding, length: d.sequenceLength))
+        return (
+            try meanAnswerNLL(model, samples: d.forget, padding: d.padding, length: d.sequenceLength),
+            retain.isEmpty ? .nan : try meanAnswerNLL(model, samples: retain, padding: d.padding, length: d.sequenceLength)
+        )
     }
 
     /// The G-effect instrumentation of the run: risk sets `forget` (the whole forget set),
@@ -72,17 +84,21 @@ package final class UnlearningExperiment {
         let d = data.unlearning, paper = config.run.geffectMode == .paper
         let size = paper || config.run.geffectRetainSize == 0 ? nil : config.run.geffectRetainSize
         var rng = RNG(seed: UInt64(config.seed)).fork(3)
-        let retainPool = paper && d.retain.count > Self.paperRetainOffset ? Array(d.retain.dropFirst(Self.paperRetainOffset)) : d.retain
+        let retainPool =
+            paper && d.retain.count > Self.paperRetainOffset ? Array(d.retain.dropFirst(Self.paperRetainOffset)) : d.retain
         let retain = RiskSet(name: "retain", from: retainPool, size: size, seed: rng.next())
         let extra = data.extraRiskSets.map { RiskSet(name: $0.name, from: $0.samples, size: size, seed: rng.next()) }
         let forgetSize = config.run.geffectForgetSize
         var forgetRNG = RNG(seed: rng.next())
-        let measured = forgetSize == 0 || forgetSize >= d.forget.count ? nil
+        let measured =
+            forgetSize == 0 || forgetSize >= d.forget.count
+            ? nil
             : Array(IndexOrder.shuffled(count: d.forget.count, rng: &forgetRNG).prefix(forgetSize)).sorted()
         let forget = RiskSet(name: "forget", samples: measured.map { $0.map { d.forget[$0] } } ?? d.forget)
         let mode: GEffectMode = paper ? .paper(PaperProtocol(seed: rng.next())) : .exact
-        return Instrumenter(unlearner: unlearner, riskSets: [forget, retain] + extra, retainSet: retain.samples,
-                            chunk: config.run.chunk, measuredForget: measured, mode: mode)
+        return Instrumenter(
+            unlearner: unlearner, riskSets: [forget, retain] + extra, retainSet: retain.samples,
+            chunk: config.run.chunk, measuredForget: measured, mode: mode)
     }()
 
     /// The paper's code draws its retain micro-batches from `retain[400:]`.
@@ -109,8 +125,10 @@ package final class UnlearningExperiment {
     ///   returns a signal number: the step in flight, N, is abandoned, what was finished before it
     ///   is written, and ``RunInterrupted`` is thrown.
     /// Any other error (a full disk) closes every handle of the file before it is rethrown.
-    package func run(into directory: String, runFile runPath: String? = nil, progress: Progress,
-                    evaluated: EvaluationProgress = { _, _ in }, stopRequested: () -> Int32? = { nil }) throws
+    package func run(
+        into directory: String, runFile runPath: String? = nil, progress: Progress,
+        evaluated: EvaluationProgress = { _, _ in }, stopRequested: () -> Int32? = { nil }
+    ) throws
         -> (before: (forget: Double, retain: Double), after: (forget: Double, retain: Double))
     {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -129,14 +147,15 @@ package final class UnlearningExperiment {
         let first = try evaluation?.evaluate(unlearner.model)
         try checkStop(before: 1)
 
-        let runFile = try UnlearningRunFile(path: path, config: config, model: unlearner.model,
-                                            objective: unlearner.objective, data: data.unlearning,
-                                            measuredForget: inst?.measuredForget ?? Array(data.unlearning.forget.indices),
-                                            forgetGroups: data.forgetGroups, forgetBatch: config.run.forgetBatch,
-                                            riskSets: inst?.riskSets.map(\.name) ?? [], exact: inst?.mode == .exact,
-                                            length: inst?.length ?? data.unlearning.sequenceLength,
-                                            evaluation: first.map { .init(names: $0.values.map(\.0), attributes: evaluation!.attributes) },
-                                            answerNLLBefore: before)
+        let runFile = try UnlearningRunFile(
+            path: path, config: config, model: unlearner.model,
+            objective: unlearner.objective, data: data.unlearning,
+            measuredForget: inst?.measuredForget ?? Array(data.unlearning.forget.indices),
+            forgetGroups: data.forgetGroups, forgetBatch: config.run.forgetBatch,
+            riskSets: inst?.riskSets.map(\.name) ?? [], exact: inst?.mode == .exact,
+            length: inst?.length ?? data.unlearning.sequenceLength,
+            evaluation: first.map { .init(names: $0.values.map(\.0), attributes: evaluation!.attributes) },
+            answerNLLBefore: before)
         var current = 0   // the step in flight: nothing of it is in the file yet
         do {
             let total = unlearner.totalSteps, every = config.run.recordEvery, checkpointEvery = config.run.checkpointEvery
@@ -158,7 +177,8 @@ package final class UnlearningExperiment {
             for s in 1...total {
                 current = s
                 try stopIfRequested()
-                let record = try pending != nil && inst!.measuresTheUpdate
+                let record =
+                    try pending != nil && inst!.measuresTheUpdate
                     ? unlearner.step(s, precomputed: inst!.lastEvaluation!) : unlearner.step(s)
                 try stopIfRequested()
                 try runFile.append(record)
@@ -191,8 +211,11 @@ package final class UnlearningExperiment {
         } catch let error as RunInterrupted {
             throw error
         } catch let error as UnlearningError {
-            if case .diverged(_, let step, _, _) = error { runFile.abandon(status: "diverged at step \(step)") }
-            else { runFile.abandon(status: "failed at step \(current)") }
+            if case .diverged(_, let step, _, _) = error {
+                runFile.abandon(status: "diverged at step \(step)")
+            } else {
+                runFile.abandon(status: "failed at step \(current)")
+            }
             throw error
         } catch {
             runFile.abandon(status: "failed at step \(current)")
@@ -226,7 +249,8 @@ package final class UnlearningExperiment {
     }
 
     private func saveCheckpoint(_ path: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try unlearner.model.saveCheckpoint(to: path)
     }
 }

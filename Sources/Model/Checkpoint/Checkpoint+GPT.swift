@@ -9,11 +9,14 @@ extension Checkpoint {
 
     /// Writes a GPT's `parameters` (the flat buffer in layout order) and `config` to `directory`
     /// (see `save(configJSON:…)`: atomic per file).
-    package static func save(config: GPTConfig, parameters: UnsafeBufferPointer<Float>,
-                            to directory: String) throws(ModelError) {
+    package static func save(
+        config: GPTConfig, parameters: UnsafeBufferPointer<Float>,
+        to directory: String
+    ) throws(ModelError) {
         try config.validate()
-        try save(configJSON: configJSON(config), layout: config.parameterLayout(), parameters: parameters,
-                 metadata: metadata, describing: configDescription(config), to: directory)
+        try save(
+            configJSON: configJSON(config), layout: config.parameterLayout(), parameters: parameters,
+            metadata: metadata, describing: configDescription(config), to: directory)
     }
 
     /// `save` for a parameter array.
@@ -40,8 +43,9 @@ extension Checkpoint {
         let weights = try readWeights(of: directory, claiming: config.claimedSizes(file: path)) { () throws(ModelError) in
             try validate(config, path: path)
         }
-        let parameters = try loadParameters(layout: config.parameterLayout(), from: weights,
-                                            describing: configDescription(config))
+        let parameters = try loadParameters(
+            layout: config.parameterLayout(), from: weights,
+            describing: configDescription(config))
         return (config, parameters)
     }
 
@@ -56,7 +60,8 @@ extension Checkpoint {
     private static func decodeGPTConfig(from directory: String) throws(ModelError) -> GPTConfig {
         let file = try decodeConfig(GPTConfigFile.self, from: directory)
         guard file.architecture == architecture else {
-            throw .checkpoint("\(join(directory, configFile)): architecture is '\(file.architecture)', this loader reads '\(architecture)'")
+            throw .checkpoint(
+                "\(join(directory, configFile)): architecture is '\(file.architecture)', this loader reads '\(architecture)'")
         }
         return file.config
     }
@@ -72,9 +77,11 @@ extension Checkpoint {
 
     /// The exact text of `config.json` for `config` (sorted keys, two-space indent, final newline).
     package static func configJSON(_ config: GPTConfig) -> String {
-        prettyJSON([("architecture", "\"\(architecture)\""), ("block_size", String(config.blockSize)),
-                    ("n_embd", String(config.nEmbd)), ("n_head", String(config.nHead)),
-                    ("n_layer", String(config.nLayer)), ("vocab_size", String(config.vocabSize))])
+        prettyJSON([
+            ("architecture", "\"\(architecture)\""), ("block_size", String(config.blockSize)),
+            ("n_embd", String(config.nEmbd)), ("n_head", String(config.nHead)),
+            ("n_layer", String(config.nLayer)), ("vocab_size", String(config.vocabSize)),
+        ])
     }
 
     static func configDescription(_ c: GPTConfig) -> String {

@@ -9,11 +9,14 @@ extension Checkpoint {
 
     /// Writes a Llama's `parameters` (the flat buffer in layout order) and `config` to
     /// `directory` (atomic per file).
-    package static func saveLlama(config: LlamaConfig, parameters: UnsafeBufferPointer<Float>,
-                                 to directory: String) throws(ModelError) {
+    package static func saveLlama(
+        config: LlamaConfig, parameters: UnsafeBufferPointer<Float>,
+        to directory: String
+    ) throws(ModelError) {
         try config.validate()
-        try save(configJSON: llamaConfigJSON(config), layout: config.parameterLayout(), parameters: parameters,
-                 metadata: llamaMetadata, describing: llamaDescription(config), to: directory)
+        try save(
+            configJSON: llamaConfigJSON(config), layout: config.parameterLayout(), parameters: parameters,
+            metadata: llamaMetadata, describing: llamaDescription(config), to: directory)
     }
 
     /// Reads the Llama checkpoint in `directory`: its configuration and the flat parameter
@@ -34,26 +37,29 @@ extension Checkpoint {
                 throw .checkpoint("\(path): \(error)")
             }
         }
-        let parameters = try loadParameters(layout: config.parameterLayout(), from: weights,
-                                            describing: llamaDescription(config))
+        let parameters = try loadParameters(
+            layout: config.parameterLayout(), from: weights,
+            describing: llamaDescription(config))
         return (config, parameters)
     }
 
     /// The text of a transformers `config.json` for `config` (sorted keys, two-space indent).
     package static func llamaConfigJSON(_ c: LlamaConfig) -> String {
-        prettyJSON([("architectures", "[\"LlamaForCausalLM\"]"), ("model_type", "\"\(llamaModelType)\""),
-                    ("attention_bias", "false"), ("mlp_bias", "false"), ("hidden_act", "\"silu\""),
-                    ("torch_dtype", "\"float32\""), ("head_dim", String(c.headSize)),
-                    ("hidden_size", String(c.nEmbd)), ("intermediate_size", String(c.ffnHidden)),
-                    ("num_attention_heads", String(c.nHead)), ("num_key_value_heads", String(c.nKVHead)),
-                    ("num_hidden_layers", String(c.nLayer)), ("vocab_size", String(c.vocabSize)),
-                    ("max_position_embeddings", String(c.blockSize)), ("rope_theta", "\(c.ropeBase)"),
-                    ("rms_norm_eps", "\(c.rmsNormEps)"), ("tie_word_embeddings", c.tiedEmbeddings ? "true" : "false")])
+        prettyJSON([
+            ("architectures", "[\"LlamaForCausalLM\"]"), ("model_type", "\"\(llamaModelType)\""),
+            ("attention_bias", "false"), ("mlp_bias", "false"), ("hidden_act", "\"silu\""),
+            ("torch_dtype", "\"float32\""), ("head_dim", String(c.headSize)),
+            ("hidden_size", String(c.nEmbd)), ("intermediate_size", String(c.ffnHidden)),
+            ("num_attention_heads", String(c.nHead)), ("num_key_value_heads", String(c.nKVHead)),
+            ("num_hidden_layers", String(c.nLayer)), ("vocab_size", String(c.vocabSize)),
+            ("max_position_embeddings", String(c.blockSize)), ("rope_theta", "\(c.ropeBase)"),
+            ("rms_norm_eps", "\(c.rmsNormEps)"), ("tie_word_embeddings", c.tiedEmbeddings ? "true" : "false"),
+        ])
     }
 
     static func llamaDescription(_ c: LlamaConfig) -> String {
-        "Llama: \(c.nLayer) layers, \(c.nHead) heads on \(c.nKVHead) key/value heads, hidden \(c.nEmbd), " +
-            "intermediate \(c.ffnHidden), vocab \(c.vocabSize)"
+        "Llama: \(c.nLayer) layers, \(c.nHead) heads on \(c.nKVHead) key/value heads, hidden \(c.nEmbd), "
+            + "intermediate \(c.ffnHidden), vocab \(c.vocabSize)"
     }
 
     /// The keys of a `config.json` that tell the architectures apart: gscope's GPT writes

@@ -19,10 +19,13 @@ package enum Checkpoint {
     /// `directory`, creating it if needed and replacing an existing checkpoint there. Each file is
     /// written under a temporary name in `directory`, flushed, then renamed into place, so an
     /// interrupted save never leaves a half-written file under the final names.
-    static func save(configJSON: String, layout: ParameterLayout, parameters: UnsafeBufferPointer<Float>,
-                     metadata: [String: String], describing description: String, to directory: String) throws(ModelError) {
+    static func save(
+        configJSON: String, layout: ParameterLayout, parameters: UnsafeBufferPointer<Float>,
+        metadata: [String: String], describing description: String, to directory: String
+    ) throws(ModelError) {
         guard parameters.count == layout.count else {
-            throw .shapeMismatch("\(directory): \(parameters.count) parameters given, configuration \(description) has \(layout.count)")
+            throw .shapeMismatch(
+                "\(directory): \(parameters.count) parameters given, configuration \(description) has \(layout.count)")
         }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -55,8 +58,10 @@ package enum Checkpoint {
     /// (`sizes`) checked against it before anything the size of the model is built
     /// (`ClaimedSizes.check`, which ends with `validate`, the configuration's own checks naming
     /// `config.json`). `loadParameters` then compares every tensor's shape before allocating.
-    static func readWeights(of directory: String, claiming sizes: ClaimedSizes,
-                            validate: () throws(ModelError) -> Void) throws(ModelError) -> SafetensorsFile {
+    static func readWeights(
+        of directory: String, claiming sizes: ClaimedSizes,
+        validate: () throws(ModelError) -> Void
+    ) throws(ModelError) -> SafetensorsFile {
         let file = try SafetensorsFile.read(join(directory, weightsFile))
         var elements = 0
         for name in file.names { elements += try file.info(name).count }   // ≤ the file's bytes
@@ -68,8 +73,10 @@ package enum Checkpoint {
     /// `readWeights`, which checked the sizes). Every tensor of the layout must be present with its
     /// shape (any floating dtype converts); tensors the layout does not know are an error naming
     /// them.
-    static func loadParameters(layout: ParameterLayout, from file: SafetensorsFile,
-                               describing description: String) throws(ModelError) -> [Float] {
+    static func loadParameters(
+        layout: ParameterLayout, from file: SafetensorsFile,
+        describing description: String
+    ) throws(ModelError) -> [Float] {
         let path = file.path
 
         let missing = layout.slots.map(\.name).filter { !file.contains($0) }
@@ -83,7 +90,8 @@ package enum Checkpoint {
         for slot in layout.slots {
             let shape = try file.shape(slot.name)
             guard shape == slot.shape else {
-                throw .checkpoint("\(path): tensor '\(slot.name)' has shape \(shape), \(configFile) (\(description)) implies \(slot.shape)")
+                throw .checkpoint(
+                    "\(path): tensor '\(slot.name)' has shape \(shape), \(configFile) (\(description)) implies \(slot.shape)")
             }
         }
 
@@ -118,7 +126,9 @@ package enum Checkpoint {
         } catch let DecodingError.keyNotFound(key, _) {
             throw .checkpoint("\(path): missing key '\(key.stringValue)'")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw .checkpoint("\(path): '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type (\(context.debugDescription))")
+            throw .checkpoint(
+                "\(path): '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type (\(context.debugDescription))"
+            )
         } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
             guard let syntax = JSONSyntax.problem(in: data) else {
                 throw .checkpoint("\(path): not a valid configuration (\(context.debugDescription))")

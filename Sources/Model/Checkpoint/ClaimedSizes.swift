@@ -43,8 +43,10 @@ package struct ClaimedSizes: Sendable {
     /// The number of parameters the sizes make (overflow-checked).
     package var parameterCount: CheckedCount
 
-    package init(file: String, dimensions: [(key: String, value: Int)], layers: (key: String, value: Int),
-                tensorsPerBlock: Int, tensorsOutsideBlocks: Int, parameterCount: CheckedCount) {
+    package init(
+        file: String, dimensions: [(key: String, value: Int)], layers: (key: String, value: Int),
+        tensorsPerBlock: Int, tensorsOutsideBlocks: Int, parameterCount: CheckedCount
+    ) {
         self.file = file
         self.dimensions = dimensions
         self.layers = layers
@@ -65,14 +67,17 @@ package struct ClaimedSizes: Sendable {
     /// is cheap to build (at most `tensors` blocks) and its tensor shapes can be compared with the
     /// file's before any buffer exists; a loader that allocates first also calls
     /// `checkParameterCount`.
-    package func check(against weights: String, tensors: Int, elements: Int,
-                      validate: () throws(ModelError) -> Void) throws(ModelError) {
+    package func check(
+        against weights: String, tensors: Int, elements: Int,
+        validate: () throws(ModelError) -> Void
+    ) throws(ModelError) {
         for (key, value) in dimensions where value > elements {
             throw .checkpoint("\(file): \(key) is \(value), more than the \(elements) weights \(weights) holds in all")
         }
         if layers.value > tensors {
             let needed = tensorCount.value.map(String.init) ?? "more than \(Int.max)"
-            throw .checkpoint("\(file): \(layers.key) is \(layers.value), which needs \(needed) tensors; \(weights) has \(tensors)")
+            throw .checkpoint(
+                "\(file): \(layers.key) is \(layers.value), which needs \(needed) tensors; \(weights) has \(tensors)")
         }
         try validate()
     }

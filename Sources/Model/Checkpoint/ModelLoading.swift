@@ -22,7 +22,9 @@ extension Checkpoint {
             let (config, parameters) = try loadLlama(from: path)
             return try Llama(config: config, parameters: parameters)
         default:
-            throw .checkpoint("\(join(path, configFile)): names neither \"architecture\": \"\(architecture)\" nor \"model_type\": \"\(llamaModelType)\" (got \(header.architecture ?? header.modelType ?? "neither key"))")
+            throw .checkpoint(
+                "\(join(path, configFile)): names neither \"architecture\": \"\(architecture)\" nor \"model_type\": \"\(llamaModelType)\" (got \(header.architecture ?? header.modelType ?? "neither key"))"
+            )
         }
     }
 }

@@ -88,7 +88,9 @@ package struct SafetensorsFile: Sendable {
         }
         let n64: UInt64 = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard n64 <= UInt64(size - 8) else {
-            throw fail("header length \(n64) exceeds the file size (\(size) bytes, so at most \(size - 8) header bytes): truncated or not a safetensors file")
+            throw fail(
+                "header length \(n64) exceeds the file size (\(size) bytes, so at most \(size - 8) header bytes): truncated or not a safetensors file"
+            )
         }
         guard n64 <= UInt64(Self.maxHeaderLength) else {
             throw fail("header length \(n64) exceeds the limit of \(Self.maxHeaderLength) bytes")
@@ -107,7 +109,10 @@ package struct SafetensorsFile: Sendable {
         } catch DecodingError.typeMismatch {
             throw fail("header is not a JSON object")
         } catch {
-            let at = JSONSyntax.problem(in: headerBytes).map { ": \($0.message) at line \($0.position.line), column \($0.position.column) of the header" } ?? ""
+            let at =
+                JSONSyntax.problem(in: headerBytes).map {
+                    ": \($0.message) at line \($0.position.line), column \($0.position.column) of the header"
+                } ?? ""
             throw fail("header is not valid JSON\(at) (\(n) bytes starting \(Self.preview(headerBytes)))")
         }
         if header.badMetadata {
@@ -116,7 +121,7 @@ package struct SafetensorsFile: Sendable {
 
         var infos: [String: SafetensorsTensorInfo] = [:]
         let dataSize = size - 8 - n
-        for (name, entry) in header.tensors.sorted(by: { $0.0 < $1.0 }) {  // stable error messages
+        for (name, entry) in header.tensors.sorted(by: { $0.0 < $1.0 }) {   // stable error messages
             guard entry.isObject else {
                 throw fail("entry of tensor '\(name)' is not a JSON object")
             }
@@ -124,7 +129,9 @@ package struct SafetensorsFile: Sendable {
                 throw fail("tensor '\(name)' has no dtype string")
             }
             guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
-                throw fail("tensor '\(name)' has unknown dtype '\(dtypeName)' (known: \(SafetensorsDType.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw fail(
+                    "tensor '\(name)' has unknown dtype '\(dtypeName)' (known: \(SafetensorsDType.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             guard let shape = entry.shape, shape.allSatisfy({ $0 >= 0 }) else {
                 throw fail("tensor '\(name)' has no valid shape (an array of non-negative integers)")
@@ -134,7 +141,8 @@ package struct SafetensorsFile: Sendable {
             }
             let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, begin <= end, end <= dataSize else {
-                throw fail("tensor '\(name)' data_offsets [\(begin), \(end)] out of range: the data section holds \(dataSize) bytes")
+                throw fail(
+                    "tensor '\(name)' data_offsets [\(begin), \(end)] out of range: the data section holds \(dataSize) bytes")
             }
             var expected = dtype.byteSize
             for d in shape {
@@ -143,7 +151,9 @@ package struct SafetensorsFile: Sendable {
                 expected = p
             }
             guard end - begin == expected else {
-                throw fail("tensor '\(name)' data_offsets [\(begin), \(end)] span \(end - begin) bytes but dtype \(dtype.rawValue) × shape \(shape) needs \(expected)")
+                throw fail(
+                    "tensor '\(name)' data_offsets [\(begin), \(end)] span \(end - begin) bytes but dtype \(dtype.rawValue) × shape \(shape) needs \(expected)"
+                )
             }
             infos[name] = SafetensorsTensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: begin..<end)
         }
@@ -158,10 +168,14 @@ package struct SafetensorsFile: Sendable {
         for info in ordered {
             let r = info.dataOffsets
             if r.lowerBound < covered {
-                throw fail("tensor '\(info.name)' data_offsets [\(r.lowerBound), \(r.upperBound)] overlap tensor '\(previous ?? "?")' (which ends at \(covered))")
+                throw fail(
+                    "tensor '\(info.name)' data_offsets [\(r.lowerBound), \(r.upperBound)] overlap tensor '\(previous ?? "?")' (which ends at \(covered))"
+                )
             }
             if r.lowerBound > covered {
-                throw fail("gap in the data section: bytes \(covered)..<\(r.lowerBound) before tensor '\(info.name)' belong to no tensor")
+                throw fail(
+                    "gap in the data section: bytes \(covered)..<\(r.lowerBound) before tensor '\(info.name)' belong to no tensor"
+                )
             }
             covered = r.upperBound
             previous = info.name
@@ -185,7 +199,9 @@ package struct SafetensorsFile: Sendable {
     /// The header entry of `name`.
     package func info(_ name: String) throws(ModelError) -> SafetensorsTensorInfo {
         guard let info = infos[name] else {
-            throw .checkpoint("\(path): no tensor named '\(name)' (the file holds \(names.count) tensors\(names.isEmpty ? "" : ", e.g. '\(names[0])'"))")
+            throw .checkpoint(
+                "\(path): no tensor named '\(name)' (the file holds \(names.count) tensors\(names.isEmpty ? "" : ", e.g. '\(names[0])'"))"
+            )
         }
         return info
     }
@@ -218,10 +234,19 @@ package struct SafetensorsFile: Sendable {
         return bytes.withUnsafeBytes { raw in
             (0..<info.count).map { i -> Double in
                 switch info.dtype {
-                case .f64: Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 8 * i, as: UInt64.self)))
-                case .f32: Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 4 * i, as: UInt32.self))))
-                case .f16: Double(Self.halfToFloat(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: base + 2 * i, as: UInt16.self))))
-                default: Double(Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: base + 2 * i, as: UInt16.self))) << 16))
+                case .f64:
+                    Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 8 * i, as: UInt64.self)))
+                case .f32:
+                    Double(
+                        Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 4 * i, as: UInt32.self))))
+                case .f16:
+                    Double(
+                        Self.halfToFloat(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: base + 2 * i, as: UInt16.self))))
+                default:
+                    Double(
+                        Float(
+                            bitPattern: UInt32(
+                                UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: base + 2 * i, as: UInt16.self))) << 16))
                 }
             }
         }
@@ -248,7 +273,7 @@ package struct SafetensorsFile: Sendable {
                 case .i32: Int(load(Int32.self, i))
                 case .u32: Int(load(UInt32.self, i))
                 case .i64: Int(load(Int64.self, i))
-                default: Int(truncatingIfNeeded: load(UInt64.self, i))  // u64, checked below
+                default: Int(truncatingIfNeeded: load(UInt64.self, i))   // u64, checked below
                 }
             }
         }
@@ -263,7 +288,9 @@ package struct SafetensorsFile: Sendable {
     private func floatingInfo(_ name: String, as type: String) throws(ModelError) -> SafetensorsTensorInfo {
         let info = try info(name)
         guard info.dtype.isFloatingPoint else {
-            throw .checkpoint("\(path): tensor '\(name)' has dtype \(info.dtype.rawValue), which does not convert to \(type) (F32, F64, F16 and BF16 do)")
+            throw .checkpoint(
+                "\(path): tensor '\(name)' has dtype \(info.dtype.rawValue), which does not convert to \(type) (F32, F64, F16 and BF16 do)"
+            )
         }
         return info
     }
@@ -276,24 +303,31 @@ package struct SafetensorsFile: Sendable {
             case .f32:
                 #if _endian(little)
                 if n > 0 {
-                    UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[base..<(base + 4 * n)]))
+                    UnsafeMutableRawBufferPointer(out).copyMemory(
+                        from: UnsafeRawBufferPointer(rebasing: raw[base..<(base + 4 * n)]))
                 }
                 #else
                 for i in 0..<n {
-                    out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 4 * i, as: UInt32.self)))
+                    out[i] = Float(
+                        bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 4 * i, as: UInt32.self)))
                 }
                 #endif
             case .f64:
                 for i in 0..<n {
-                    out[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 8 * i, as: UInt64.self))))
+                    out[i] = Float(
+                        Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 8 * i, as: UInt64.self)))
+                    )
                 }
             case .f16:
                 for i in 0..<n {
-                    out[i] = Self.halfToFloat(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: base + 2 * i, as: UInt16.self)))
+                    out[i] = Self.halfToFloat(
+                        UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: base + 2 * i, as: UInt16.self)))
                 }
-            default:  // bf16: the upper half of an IEEE binary32
+            default:   // bf16: the upper half of an IEEE binary32
                 for i in 0..<n {
-                    out[i] = Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: base + 2 * i, as: UInt16.self))) << 16)
+                    out[i] = Float(
+                        bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: base + 2 * i, as: UInt16.self)))
+                            << 16)
                 }
             }
         }
@@ -389,19 +423,25 @@ package struct SafetensorsWriter: Sendable {
 
     /// Adds an F32 tensor, copying from a buffer (e.g. a slice of the flat parameter buffer).
     package mutating func add(_ name: String, shape: [Int], floats: UnsafeBufferPointer<Float>) {
-        append(name, .f32, shape, count: floats.count, payload: Self.littleEndianBytes(floats.lazy.map(\.bitPattern), count: floats.count))
+        append(
+            name, .f32, shape, count: floats.count,
+            payload: Self.littleEndianBytes(floats.lazy.map(\.bitPattern), count: floats.count))
     }
 
     /// Adds an F64 tensor.
     package mutating func add(_ name: String, shape: [Int], doubles: [Double]) {
-        append(name, .f64, shape, count: doubles.count, payload: Self.littleEndianBytes(doubles.lazy.map(\.bitPattern), count: doubles.count))
+        append(
+            name, .f64, shape, count: doubles.count,
+            payload: Self.littleEndianBytes(doubles.lazy.map(\.bitPattern), count: doubles.count))
     }
 
     /// Adds an integer tensor stored as I64 (default) or I32; values must fit the chosen type.
     package mutating func add(_ name: String, shape: [Int], ints: [Int], dtype: SafetensorsDType = .i64) {
         switch dtype {
         case .i64:
-            append(name, .i64, shape, count: ints.count, payload: Self.littleEndianBytes(ints.lazy.map { Int64($0) }, count: ints.count))
+            append(
+                name, .i64, shape, count: ints.count,
+                payload: Self.littleEndianBytes(ints.lazy.map { Int64($0) }, count: ints.count))
         case .i32:
             let narrowed = ints.map { v -> Int32 in
                 guard let w = Int32(exactly: v) else { preconditionFailure("tensor '\(name)': \(v) does not fit I32") }
@@ -443,8 +483,9 @@ package struct SafetensorsWriter: Sendable {
     private mutating func append(_ name: String, _ dtype: SafetensorsDType, _ shape: [Int], count: Int, payload: [UInt8]) {
         precondition(name != "__metadata__", "'__metadata__' is reserved in safetensors headers")
         precondition(!known.contains(name), "duplicate tensor '\(name)'")
-        precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == count,
-                     "tensor '\(name)': shape \(shape) does not hold \(count) elements")
+        precondition(
+            shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == count,
+            "tensor '\(name)': shape \(shape) does not hold \(count) elements")
         known.insert(name)
         entries.append(Entry(name: name, dtype: dtype, shape: shape, payload: payload))
     }
@@ -454,7 +495,8 @@ package struct SafetensorsWriter: Sendable {
         var first = true
         if !metadata.isEmpty {
             json += "\"__metadata__\":{"
-            json += metadata.keys.sorted().map { JSONText.quoted($0) + ":" + JSONText.quoted(metadata[$0]!) }.joined(separator: ",")
+            json += metadata.keys.sorted().map { JSONText.quoted($0) + ":" + JSONText.quoted(metadata[$0]!) }.joined(
+                separator: ",")
             json += "}"
             first = false
         }
@@ -463,7 +505,8 @@ package struct SafetensorsWriter: Sendable {
             if !first { json += "," }
             first = false
             let end = offset + e.payload.count
-            json += JSONText.quoted(e.name) + ":{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":["
+            json +=
+                JSONText.quoted(e.name) + ":{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":["
                 + e.shape.map(String.init).joined(separator: ",")
                 + "],\"data_offsets\":[\(offset),\(end)]}"
             offset = end
@@ -473,7 +516,6 @@ package struct SafetensorsWriter: Sendable {
         header += [UInt8](repeating: UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
         return Self.littleEndianBytes(CollectionOfOne(UInt64(header.count)), count: 1) + header
     }
-
 
     private static func littleEndianBytes<T: FixedWidthInteger>(_ values: some Sequence<T>, count: Int) -> [UInt8] {
         let size = MemoryLayout<T>.size

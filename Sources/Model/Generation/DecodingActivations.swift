@@ -21,15 +21,15 @@ struct DecodingShape {
 final class DecodingActivations {
     let tokenCapacity: Int, rowCapacity: Int
     let residual, residualAfterAttention: UnsafeMutablePointer<Float>   // (N,C) the residual stream before / after attention
-    let normalized, mean, rstd: UnsafeMutablePointer<Float>            // (N,C), (N), (N) norm output and statistics
-    let qkv: UnsafeMutablePointer<Float>                                // (N,QKV)
-    let attentionOutput: UnsafeMutablePointer<Float>                    // (N,C)
-    let mlp, mlpActivated: UnsafeMutablePointer<Float>                  // (N,H), (N,A) the MLP before / after its activation
-    let lastResidual, lastNormalized: UnsafeMutablePointer<Float>       // (M,C) each row's last new position
-    let logits: UnsafeMutablePointer<Float>                             // (M,V)
-    let attentionScratch: UnsafeMutablePointer<Float>                   // (maxLength) per worker
+    let normalized, mean, rstd: UnsafeMutablePointer<Float>   // (N,C), (N), (N) norm output and statistics
+    let qkv: UnsafeMutablePointer<Float>   // (N,QKV)
+    let attentionOutput: UnsafeMutablePointer<Float>   // (N,C)
+    let mlp, mlpActivated: UnsafeMutablePointer<Float>   // (N,H), (N,A) the MLP before / after its activation
+    let lastResidual, lastNormalized: UnsafeMutablePointer<Float>   // (M,C) each row's last new position
+    let logits: UnsafeMutablePointer<Float>   // (M,V)
+    let attentionScratch: UnsafeMutablePointer<Float>   // (maxLength) per worker
     let attentionScratchSlots: Int
-    let tokens: UnsafeMutablePointer<Int32>                             // (N)
+    let tokens: UnsafeMutablePointer<Int32>   // (N)
     let positions, contextOffsets, contextLengths: UnsafeMutablePointer<Int>   // (N)
     private let owned: [FloatBuffer]
     private let ownedInts: [UnsafeMutablePointer<Int>]
@@ -67,12 +67,15 @@ final class DecodingActivations {
 
     /// Buffers for N tokens in M rows: `buffers` when large enough, else new ones (stored in
     /// `buffers`, the old ones released first).
-    static func fitting(_ buffers: inout DecodingActivations?, shape: DecodingShape, tokens N: Int, rows M: Int,
-                        maxLength: Int) -> DecodingActivations {
+    static func fitting(
+        _ buffers: inout DecodingActivations?, shape: DecodingShape, tokens N: Int, rows M: Int,
+        maxLength: Int
+    ) -> DecodingActivations {
         if let a = buffers, a.tokenCapacity >= N, a.rowCapacity >= M { return a }
         buffers = nil
-        let a = DecodingActivations(shape: shape, tokenCapacity: N, rowCapacity: M, maxLength: maxLength,
-                                    workers: Parallel.workers)
+        let a = DecodingActivations(
+            shape: shape, tokenCapacity: N, rowCapacity: M, maxLength: maxLength,
+            workers: Parallel.workers)
         buffers = a
         return a
     }
@@ -96,8 +99,10 @@ final class DecodingActivations {
 
     /// Writes token n's key and value, the k and v parts of row n of `qkv` (at `kOffset` and
     /// `kOffset + W` in rows of `qkvWidth` floats), into its cache slot in `keys` and `values`.
-    func store(keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>, kOffset: Int, qkvWidth: Int,
-               cache: KVCache, N: Int) {
+    func store(
+        keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>, kOffset: Int, qkvWidth: Int,
+        cache: KVCache, N: Int
+    ) {
         let W = cache.width
         for n in 0..<N {
             let at = contextOffsets[n] + positions[n] * W, k = qkv + n * qkvWidth + kOffset

@@ -56,15 +56,17 @@ package struct GreedyDecoder {
 
     /// The continuation of each prompt (each non-empty, at most the context length, ids in the
     /// vocabulary), in the prompts' order. `observe` sees every step's logits.
-    package func generate(prompts: [[Int32]], observe: ((DecodingStep) -> Void)? = nil) throws(ModelError) -> [GeneratedSequence] {
+    package func generate(prompts: [[Int32]], observe: ((DecodingStep) -> Void)? = nil) throws(ModelError) -> [GeneratedSequence]
+    {
         try validate(prompts: prompts)
         var results = prompts.map { _ in GeneratedSequence(tokens: [], finish: .maxNewTokens) }
         guard maxNewTokens > 0 else { return results }
         let context = model.contextLength, V = model.vocabSize
         // The last chosen token is never fed: no row stores more than prompt + maxNewTokens − 1 positions.
         let longestPrompt = prompts.map(\.count).max()!
-        let forward = try model.incrementalForward(rows: prompts.count,
-                                                   maxLength: longestPrompt + min(maxNewTokens - 1, context - longestPrompt))
+        let forward = try model.incrementalForward(
+            rows: prompts.count,
+            maxLength: longestPrompt + min(maxNewTokens - 1, context - longestPrompt))
         var active = Array(prompts.indices)
         var logits = try forward.extend(rows: active, with: prompts)
         for step in 0... {
@@ -107,7 +109,9 @@ package struct GreedyDecoder {
             throw .shapeMismatch("stop token \(stop) is outside the vocabulary 0..<\(V)")
         }
         for (i, prompt) in prompts.enumerated() {
-            guard !prompt.isEmpty else { throw .shapeMismatch("prompt \(i) is empty: greedy decoding needs at least one token to continue") }
+            guard !prompt.isEmpty else {
+                throw .shapeMismatch("prompt \(i) is empty: greedy decoding needs at least one token to continue")
+            }
             guard prompt.count <= context else {
                 throw .shapeMismatch("prompt \(i) has \(prompt.count) tokens, more than the model's context length \(context)")
             }

@@ -34,7 +34,8 @@ extension IncrementalDecoding {
     /// the cache, room for the new positions, ids in the vocabulary.
     func validate(rows: [Int], tokens: [[Int32]]) throws(ModelError) {
         guard !rows.isEmpty, rows.count == tokens.count else {
-            throw .shapeMismatch("\(rows.count) rows with \(tokens.count) token lists; give one non-empty list per row, at least one row")
+            throw .shapeMismatch(
+                "\(rows.count) rows with \(tokens.count) token lists; give one non-empty list per row, at least one row")
         }
         guard Set(rows).count == rows.count else { throw .shapeMismatch("rows \(rows) repeat a row") }
         let V = Int32(vocabSize)
@@ -42,7 +43,8 @@ extension IncrementalDecoding {
             guard row >= 0, row < cache.rows else { throw .shapeMismatch("row \(row) is outside the cache's 0..<\(cache.rows)") }
             guard !new.isEmpty else { throw .shapeMismatch("row \(row) has no new token") }
             guard cache.lengths[row] + new.count <= cache.maxLength else {
-                throw .shapeMismatch("row \(row): \(cache.lengths[row]) stored + \(new.count) new positions exceed the cache's \(cache.maxLength)")
+                throw .shapeMismatch(
+                    "row \(row): \(cache.lengths[row]) stored + \(new.count) new positions exceed the cache's \(cache.maxLength)")
             }
             if let bad = new.first(where: { $0 < 0 || $0 >= V }) {
                 throw .shapeMismatch("token \(bad) of row \(row) is outside the vocabulary 0..<\(V)")

@@ -41,28 +41,35 @@ package final class IncrementalForward: IncrementalDecoding {
         a.load(rows: rows, tokens: tokens, cache: cache)
         let w = model.parameters.base, slots = model.slots
 
-        Encoder.forward(out: a.residual, tokens: a.tokens, positions: a.positions, wte: w + slots.wte, wpe: w + slots.wpe, N: N, C: C)
+        Encoder.forward(
+            out: a.residual, tokens: a.tokens, positions: a.positions, wte: w + slots.wte, wpe: w + slots.wpe, N: N, C: C)
         for (l, s) in slots.blocks.enumerated() {
-            LayerNorm.forward(out: a.normalized, mean: a.mean, rstd: a.rstd, inp: a.residual,
-                              weight: w + s.ln1w, bias: w + s.ln1b, N: N, C: C)
+            LayerNorm.forward(
+                out: a.normalized, mean: a.mean, rstd: a.rstd, inp: a.residual,
+                weight: w + s.ln1w, bias: w + s.ln1b, N: N, C: C)
             Linear.forward(out: a.qkv, inp: a.normalized, weight: w + s.attnW, bias: w + s.attnB, N: N, C: C, OC: 3 * C)
             let keys = cache.keys(layer: l), values = cache.values(layer: l)
             a.store(keys: keys, values: values, kOffset: C, qkvWidth: 3 * C, cache: cache, N: N)
-            Attention.forwardCached(out: a.attentionOutput, scratch: a.attentionScratch, scratchSlots: a.attentionScratchSlots,
-                                    qkv: a.qkv, keys: keys, values: values,
-                                    contextOffsets: a.contextOffsets, contextLengths: a.contextLengths, N: N, C: C, NH: NH)
-            Linear.forward(out: a.residualAfterAttention, inp: a.attentionOutput, weight: w + s.projW, bias: w + s.projB,
-                           residual: a.residual, N: N, C: C, OC: C)
-            LayerNorm.forward(out: a.normalized, mean: a.mean, rstd: a.rstd, inp: a.residualAfterAttention,
-                              weight: w + s.ln2w, bias: w + s.ln2b, N: N, C: C)
+            Attention.forwardCached(
+                out: a.attentionOutput, scratch: a.attentionScratch, scratchSlots: a.attentionScratchSlots,
+                qkv: a.qkv, keys: keys, values: values,
+                contextOffsets: a.contextOffsets, contextLengths: a.contextLengths, N: N, C: C, NH: NH)
+            Linear.forward(
+                out: a.residualAfterAttention, inp: a.attentionOutput, weight: w + s.projW, bias: w + s.projB,
+                residual: a.residual, N: N, C: C, OC: C)
+            LayerNorm.forward(
+                out: a.normalized, mean: a.mean, rstd: a.rstd, inp: a.residualAfterAttention,
+                weight: w + s.ln2w, bias: w + s.ln2b, N: N, C: C)
             Linear.forward(out: a.mlp, inp: a.normalized, weight: w + s.fcW, bias: w + s.fcB, N: N, C: C, OC: 4 * C)
             GELU.forward(out: a.mlpActivated, inp: a.mlp, count: N * 4 * C)
-            Linear.forward(out: a.residual, inp: a.mlpActivated, weight: w + s.mlpProjW, bias: w + s.mlpProjB,
-                           residual: a.residualAfterAttention, N: N, C: 4 * C, OC: C)
+            Linear.forward(
+                out: a.residual, inp: a.mlpActivated, weight: w + s.mlpProjW, bias: w + s.mlpProjB,
+                residual: a.residualAfterAttention, N: N, C: 4 * C, OC: C)
         }
         a.gatherLast(rows: rows, tokens: tokens, width: C, cache: cache)
-        LayerNorm.forward(out: a.lastNormalized, mean: a.mean, rstd: a.rstd, inp: a.lastResidual,
-                          weight: w + slots.lnfw, bias: w + slots.lnfb, N: M, C: C)
+        LayerNorm.forward(
+            out: a.lastNormalized, mean: a.mean, rstd: a.rstd, inp: a.lastResidual,
+            weight: w + slots.lnfw, bias: w + slots.lnfb, N: M, C: C)
         BLAS.gemm(transB: true, m: M, n: V, k: C, a.lastNormalized, lda: C, w + slots.wte, ldb: C, beta: 0, a.logits, ldc: V)
         return UnsafeBufferPointer(start: a.logits, count: M * V)
     }

@@ -37,7 +37,9 @@ package final class KVCache {
     convenience init(layers: Int, rows: Int, maxLength: Int?, contextLength: Int, width: Int) throws(ModelError) {
         let length = maxLength ?? contextLength
         guard rows > 0, length > 0, length <= contextLength else {
-            throw .shapeMismatch("a key/value cache needs at least one row and 1...\(contextLength) positions (the context length), not \(rows) rows of \(length)")
+            throw .shapeMismatch(
+                "a key/value cache needs at least one row and 1...\(contextLength) positions (the context length), not \(rows) rows of \(length)"
+            )
         }
         self.init(layers: layers, rows: rows, maxLength: length, width: width)
     }

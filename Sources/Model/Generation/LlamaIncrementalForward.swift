@@ -30,15 +30,18 @@ package final class LlamaIncrementalForward: IncrementalDecoding {
     package init(model: Llama, rows: Int, maxLength: Int? = nil) throws(ModelError) {
         let config = model.config
         self.model = model
-        cache = try KVCache(layers: config.nLayer, rows: rows, maxLength: maxLength, contextLength: config.blockSize,
-                            width: config.kvDim)
-        shape = DecodingShape(width: config.nEmbd, qkvWidth: config.qkvDim, mlpWidth: 2 * config.ffnHidden,
-                              mlpActivatedWidth: config.ffnHidden, vocabSize: config.vocabSize)
+        cache = try KVCache(
+            layers: config.nLayer, rows: rows, maxLength: maxLength, contextLength: config.blockSize,
+            width: config.kvDim)
+        shape = DecodingShape(
+            width: config.nEmbd, qkvWidth: config.qkvDim, mlpWidth: 2 * config.ffnHidden,
+            mlpActivatedWidth: config.ffnHidden, vocabSize: config.vocabSize)
         let half = config.headSize / 2
         ropeCos = FloatBuffer(count: cache.maxLength * half)
         ropeSin = FloatBuffer(count: cache.maxLength * half)
-        RotaryEmbedding.tables(cos: ropeCos.base, sin: ropeSin.base, T: cache.maxLength, headSize: config.headSize,
-                               base: config.ropeBase)
+        RotaryEmbedding.tables(
+            cos: ropeCos.base, sin: ropeSin.base, T: cache.maxLength, headSize: config.headSize,
+            base: config.ropeBase)
     }
 
     package var vocabSize: Int { model.config.vocabSize }
@@ -59,22 +62,27 @@ package final class LlamaIncrementalForward: IncrementalDecoding {
             // Attention: x′ = x + o_proj(attn(rope(qkv(rms₁(x))))), over the cached keys and values.
             RMSNorm.forward(out: a.normalized, rstd: a.rstd, inp: a.residual, weight: w + s.attnNorm, eps: eps, N: N, C: C)
             Linear.forward(out: a.qkv, inp: a.normalized, weight: w + s.qkv, bias: nil, N: N, C: C, OC: QKV)
-            RotaryEmbedding.forward(a.qkv, cos: ropeCos.base, sin: ropeSin.base, heads: NH + NKV, headSize: config.headSize,
-                                    ld: QKV, positions: a.positions, N: N)
+            RotaryEmbedding.forward(
+                a.qkv, cos: ropeCos.base, sin: ropeSin.base, heads: NH + NKV, headSize: config.headSize,
+                ld: QKV, positions: a.positions, N: N)
             let keys = cache.keys(layer: l), values = cache.values(layer: l)
             a.store(keys: keys, values: values, kOffset: C, qkvWidth: QKV, cache: cache, N: N)
-            Attention.forwardCached(out: a.attentionOutput, scratch: a.attentionScratch, scratchSlots: a.attentionScratchSlots,
-                                    qkv: a.qkv, keys: keys, values: values, contextOffsets: a.contextOffsets,
-                                    contextLengths: a.contextLengths, N: N, C: C, NH: NH, kvHeads: NKV)
-            Linear.forward(out: a.residualAfterAttention, inp: a.attentionOutput, weight: w + s.o, bias: nil,
-                           residual: a.residual, N: N, C: C, OC: C)
+            Attention.forwardCached(
+                out: a.attentionOutput, scratch: a.attentionScratch, scratchSlots: a.attentionScratchSlots,
+                qkv: a.qkv, keys: keys, values: values, contextOffsets: a.contextOffsets,
+                contextLengths: a.contextLengths, N: N, C: C, NH: NH, kvHeads: NKV)
+            Linear.forward(
+                out: a.residualAfterAttention, inp: a.attentionOutput, weight: w + s.o, bias: nil,
+                residual: a.residual, N: N, C: C, OC: C)
             // MLP: x ← x′ + down(silu(gate(rms₂(x′))) ⊙ up(rms₂(x′))).
-            RMSNorm.forward(out: a.normalized, rstd: a.rstd, inp: a.residualAfterAttention, weight: w + s.mlpNorm, eps: eps,
-                            N: N, C: C)
+            RMSNorm.forward(
+                out: a.normalized, rstd: a.rstd, inp: a.residualAfterAttention, weight: w + s.mlpNorm, eps: eps,
+                N: N, C: C)
             Linear.forward(out: a.mlp, inp: a.normalized, weight: w + s.gateUp, bias: nil, N: N, C: C, OC: 2 * F)
             SwiGLU.forward(out: a.mlpActivated, inp: a.mlp, N: N, F: F)
-            Linear.forward(out: a.residual, inp: a.mlpActivated, weight: w + s.down, bias: nil,
-                           residual: a.residualAfterAttention, N: N, C: F, OC: C)
+            Linear.forward(
+                out: a.residual, inp: a.mlpActivated, weight: w + s.down, bias: nil,
+                residual: a.residualAfterAttention, N: N, C: F, OC: C)
         }
         a.gatherLast(rows: rows, tokens: tokens, width: C, cache: cache)
         RMSNorm.forward(out: a.lastNormalized, rstd: a.rstd, inp: a.lastResidual, weight: w + slots.norm, eps: eps, N: M, C: C)

@@ -35,8 +35,10 @@ package enum Attention {
         func kv(_ h: Int) -> Int { h / group * hs }
     }
 
-    package static func forward(out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
-                        qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int, kvHeads: Int? = nil) {
+    package static func forward(
+        out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
+        qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int, kvHeads: Int? = nil
+    ) {
         let r = Rows(C: C, NH: NH, kvHeads: kvHeads), hs = r.hs, ld = r.stride
         let scale = 1 / Float(hs).squareRoot()
         forEachHead(B: B, NH: NH, workers: Int.max) { b, h, _ in
@@ -66,10 +68,12 @@ package enum Attention {
     /// softmax for a sequence whose keys and values are the cached ones. `kvHeads` is NKV, nil
     /// meaning NH (plain multi-head: stride 3C, keys of width C). `scratch` holds `scratchSlots`
     /// rows of max(contextLengths) floats, one per worker.
-    package static func forwardCached(out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
-                                     qkv: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                                     contextOffsets: UnsafePointer<Int>, contextLengths: UnsafePointer<Int>,
-                                     N: Int, C: Int, NH: Int, kvHeads: Int? = nil) {
+    package static func forwardCached(
+        out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
+        qkv: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+        contextOffsets: UnsafePointer<Int>, contextLengths: UnsafePointer<Int>,
+        N: Int, C: Int, NH: Int, kvHeads: Int? = nil
+    ) {
         let r = Rows(C: C, NH: NH, kvHeads: kvHeads), hs = r.hs, kvWidth = r.NKV * hs
         let scale = 1 / Float(hs).squareRoot()
         let longest = (0..<N).reduce(0) { Swift.max($0, contextLengths[$1]) }
@@ -98,9 +102,11 @@ package enum Attention {
     /// query heads h that share a key/value head: `dV = Σ_h Pₕᵀ·dOₕ`, `dK = Σ_h dSₕᵀ·Qₕ/√hs`.
     /// Each key/value head's group is handled by one worker, so the sums need no locks.
     /// `scratch` holds `scratchSlots` (T,T) matrices, one per worker.
-    package static func backward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
-                         dout: UnsafePointer<Float>, att: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
-                         B: Int, T: Int, C: Int, NH: Int, kvHeads: Int? = nil) {
+    package static func backward(
+        dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
+        dout: UnsafePointer<Float>, att: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
+        B: Int, T: Int, C: Int, NH: Int, kvHeads: Int? = nil
+    ) {
         let r = Rows(C: C, NH: NH, kvHeads: kvHeads), hs = r.hs, ld = r.stride
         let scale = 1 / Float(hs).squareRoot()
         forEachHead(B: B, NH: r.NKV, workers: scratchSlots) { b, kvh, worker in
@@ -116,7 +122,9 @@ package enum Attention {
                 BLAS.gemm(transB: true, m: T, n: T, k: hs, dO, lda: C, v, ldb: ld, beta: 0, ds, ldc: T, parallel: false)
                 softmaxJacobian(p, times: ds, T: T)
                 BLAS.gemm(m: T, n: hs, k: T, alpha: scale, ds, lda: T, k, ldb: ld, beta: 0, dq, ldc: ld, parallel: false)
-                BLAS.gemm(transA: true, m: T, n: hs, k: T, alpha: scale, ds, lda: T, q, ldb: ld, beta: beta, dk, ldc: ld, parallel: false)
+                BLAS.gemm(
+                    transA: true, m: T, n: hs, k: T, alpha: scale, ds, lda: T, q, ldb: ld, beta: beta, dk, ldc: ld,
+                    parallel: false)
             }
         }
     }
@@ -129,9 +137,11 @@ package enum Attention {
     ///
     /// written into the head's columns of `out` (B,T,C). `scratch` holds `scratchSlots` (T,T)
     /// matrices, one per worker.
-    package static func tangent(out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
-                               qkvTangent: UnsafePointer<Float>, att: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
-                               B: Int, T: Int, C: Int, NH: Int, kvHeads: Int? = nil) {
+    package static func tangent(
+        out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchSlots: Int,
+        qkvTangent: UnsafePointer<Float>, att: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
+        B: Int, T: Int, C: Int, NH: Int, kvHeads: Int? = nil
+    ) {
         let r = Rows(C: C, NH: NH, kvHeads: kvHeads), hs = r.hs, ld = r.stride
         let scale = 1 / Float(hs).squareRoot()
         forEachHead(B: B, NH: NH, workers: scratchSlots) { b, h, worker in
@@ -140,8 +150,10 @@ package enum Attention {
             let dq = trow + r.q(h), dk = trow + r.k(h), dv = trow + r.v(h)
             let p = att + (b * NH + h) * T * T
             let ds = scratch + worker * T * T
-            BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, dq, lda: ld, k, ldb: ld, beta: 0, ds, ldc: T, parallel: false)
-            BLAS.gemm(transB: true, m: T, n: T, k: hs, alpha: scale, q, lda: ld, dk, ldb: ld, beta: 1, ds, ldc: T, parallel: false)
+            BLAS.gemm(
+                transB: true, m: T, n: T, k: hs, alpha: scale, dq, lda: ld, k, ldb: ld, beta: 0, ds, ldc: T, parallel: false)
+            BLAS.gemm(
+                transB: true, m: T, n: T, k: hs, alpha: scale, q, lda: ld, dk, ldb: ld, beta: 1, ds, ldc: T, parallel: false)
             softmaxJacobian(p, times: ds, T: T)
             let o = out + b * T * C + h * hs
             BLAS.gemm(m: T, n: hs, k: T, ds, lda: T, v, ldb: ld, beta: 0, o, ldc: C, parallel: false)

@@ -26,12 +26,14 @@ package enum GELU {
 
     /// `dinp = dout·gelu′(x)`, `gelu′(x) = ½(1 + tanh u) + ½·x·(1 − tanh²u)·√(2/π)(1 + 3·0.044715·x²)`.
     /// `dinp` may alias `dout`.
-    package static func backward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                         dout: UnsafePointer<Float>, count n: Int) {
+    package static func backward(
+        dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        dout: UnsafePointer<Float>, count n: Int
+    ) {
         @inline(__always) func grad(_ x: Float8) -> Float8 {
             let x2: Float8 = x * x
             let t: Float8 = VectorMath.tanh(k * (x + a * x2 * x))
-            let du: Float8 = k * (1 + (3 * a) * x2)            // du/dx
+            let du: Float8 = k * (1 + (3 * a) * x2)   // du/dx
             let half: Float8 = 0.5 * (1 + t)
             return half + (0.5 * x) * (1 - t * t) * du
         }
@@ -53,8 +55,10 @@ package enum GELU {
     /// Forward-mode derivative: `ẏ = gelu′(x)·ẋ` (gelu′ as in `backward`; the Jacobian is
     /// diagonal, so this is the backward kernel with ẋ in place of dout). `out` may alias
     /// `inpTangent`.
-    package static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                               inpTangent: UnsafePointer<Float>, count n: Int) {
+    package static func tangent(
+        out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        inpTangent: UnsafePointer<Float>, count n: Int
+    ) {
         backward(dinp: out, inp: inp, dout: inpTangent, count: n)
     }
 }

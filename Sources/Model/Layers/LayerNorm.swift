@@ -5,9 +5,11 @@ package enum LayerNorm {
     package static let eps: Float = 1e-5
 
     /// out, inp are (N,C); mean and rstd (N) are kept for the backward pass.
-    package static func forward(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
-                        rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, N: Int, C: Int) {
+    package static func forward(
+        out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+        rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, N: Int, C: Int
+    ) {
         Parallel.forRanges(N, grain: 16) { rows in
             for n in rows {
                 let x = inp + n * C, y = out + n * C
@@ -32,10 +34,12 @@ package enum LayerNorm {
 
     /// With `x̂ = (x − μ)·r` and `g = dout·w`:
     /// `dinp += r·(g − mean(g) − x̂·mean(g·x̂))`, `dweight += Σₙ dout·x̂`, `dbias += Σₙ dout`.
-    package static func backward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
-                         dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
-                         inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                         mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int) {
+    package static func backward(
+        dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+        dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int
+    ) {
         for n in 0..<N {
             let x = inp + n * C, dy = dout + n * C, dx = dinp + n * C
             let m = mean[n], r = rstd[n]
@@ -75,10 +79,12 @@ package enum LayerNorm {
     ///
     /// (ṙ = −r²·mean(ẋ·x̂)·r, so the derivative of x̂ is r·(ẋ − mean(ẋ)) − x̂·r·mean(ẋ·x̂)).
     /// out, inp, inpTangent are (N,C); weightTangent, biasTangent (C).
-    package static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                               inpTangent: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                               weightTangent: UnsafePointer<Float>, biasTangent: UnsafePointer<Float>,
-                               mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int) {
+    package static func tangent(
+        out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        inpTangent: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        weightTangent: UnsafePointer<Float>, biasTangent: UnsafePointer<Float>,
+        mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int
+    ) {
         Parallel.forRanges(N, grain: 16) { rows in
             for n in rows {
                 let x = inp + n * C, dx = inpTangent + n * C, y = out + n * C

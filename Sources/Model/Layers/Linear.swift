@@ -6,9 +6,11 @@ package enum Linear {
     /// the matmul accumulates onto them, so a residual connection costs no extra pass. `bias` is nil
     /// for a layer without one (Llama's projections). The N rows are sequences of T (`BLAS.gemm`'s
     /// `rowGroup`: a sequence's numbers do not depend on its batch); nil: no such grouping.
-    package static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        residual: UnsafePointer<Float>? = nil, N: Int, T: Int? = nil, C: Int, OC: Int) {
+    package static func forward(
+        out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        residual: UnsafePointer<Float>? = nil, N: Int, T: Int? = nil, C: Int, OC: Int
+    ) {
         var beta: Float = 1
         switch (residual, bias) {
         case (nil, nil):
@@ -36,10 +38,12 @@ package enum Linear {
     /// Given `dout = ∂L/∂out` (N,OC):
     /// `dinp = dout·W` (overwritten), `dweight += doutᵀ·inp`, `dbias += doutᵀ·1`. `dbias` and
     /// `ones` (N floats of 1) are nil for a layer without bias. T as in `forward`.
-    package static func backward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
-                         dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
-                         inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                         ones: UnsafePointer<Float>?, N: Int, T: Int? = nil, C: Int, OC: Int) {
+    package static func backward(
+        dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+        dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
+        inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        ones: UnsafePointer<Float>?, N: Int, T: Int? = nil, C: Int, OC: Int
+    ) {
         BLAS.gemm(m: N, n: C, k: OC, dout, lda: OC, weight, ldb: C, beta: 0, dinp, ldc: C, rowGroup: T)
         BLAS.gemm(transA: true, m: OC, n: C, k: N, dout, lda: OC, inp, ldb: C, beta: 1, dweight, ldc: C)
         if let dbias {
@@ -56,10 +60,12 @@ package enum Linear {
     /// biasTangent = v_b (OC), nil for a layer without bias (the tied head); residualTangent = ṙ
     /// (N,OC), the tangent of a residual that `forward` adds, may be `out` itself (in place). T as in
     /// `forward`.
-    package static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                               inpTangent: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                               weightTangent: UnsafePointer<Float>, biasTangent: UnsafePointer<Float>?,
-                               residualTangent: UnsafePointer<Float>? = nil, N: Int, T: Int? = nil, C: Int, OC: Int) {
+    package static func tangent(
+        out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        inpTangent: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        weightTangent: UnsafePointer<Float>, biasTangent: UnsafePointer<Float>?,
+        residualTangent: UnsafePointer<Float>? = nil, N: Int, T: Int? = nil, C: Int, OC: Int
+    ) {
         var beta: Float = 1
         switch (residualTangent, biasTangent) {
         case (nil, nil):

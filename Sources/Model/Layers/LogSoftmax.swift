@@ -5,8 +5,10 @@ import NumericCore
 package enum LogSoftmax {
     /// `lse[n] = log Σ_v exp(logits[n,v])` and `logp[n] = logits[n, y_n] − lse[n]`
     /// (0 where the target is −1, i.e. absent).
-    package static func forward(lse: UnsafeMutablePointer<Float>, logp: UnsafeMutablePointer<Float>,
-                        logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>, N: Int, V: Int) {
+    package static func forward(
+        lse: UnsafeMutablePointer<Float>, logp: UnsafeMutablePointer<Float>,
+        logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>, N: Int, V: Int
+    ) {
         Parallel.forRanges(N, grain: 8) { rows in
             for n in rows {
                 let row = logits + n * V
@@ -21,9 +23,11 @@ package enum LogSoftmax {
 
     /// The gradient of `Σₙ cₙ·(−log p(yₙ))` with respect to the logits:
     /// `dlogits[n,:] = cₙ·(softmax(logits[n,:]) − onehot(yₙ))`. Rows with `cₙ = 0` are zero.
-    package static func nllBackward(dlogits: UnsafeMutablePointer<Float>, coefficients c: UnsafePointer<Float>,
-                            logits: UnsafePointer<Float>, lse: UnsafePointer<Float>,
-                            targets: UnsafePointer<Int32>, N: Int, V: Int) {
+    package static func nllBackward(
+        dlogits: UnsafeMutablePointer<Float>, coefficients c: UnsafePointer<Float>,
+        logits: UnsafePointer<Float>, lse: UnsafePointer<Float>,
+        targets: UnsafePointer<Int32>, N: Int, V: Int
+    ) {
         Parallel.forRanges(N, grain: 8) { rows in
             for n in rows {
                 let d = dlogits + n * V
@@ -42,9 +46,11 @@ package enum LogSoftmax {
     ///     (log p(yₙ))˙ = ṫ[n,yₙ] − Σ_v softmax(logits[n,:])_v·ṫ[n,v]
     ///
     /// out (N); 0 where the target is −1.
-    package static func tangent(out: UnsafeMutablePointer<Float>, logitTangent: UnsafePointer<Float>,
-                               logits: UnsafePointer<Float>, lse: UnsafePointer<Float>,
-                               targets: UnsafePointer<Int32>, N: Int, V: Int) {
+    package static func tangent(
+        out: UnsafeMutablePointer<Float>, logitTangent: UnsafePointer<Float>,
+        logits: UnsafePointer<Float>, lse: UnsafePointer<Float>,
+        targets: UnsafePointer<Int32>, N: Int, V: Int
+    ) {
         Parallel.forRanges(N, grain: 8) { rows in
             for n in rows {
                 let y = Int(targets[n])

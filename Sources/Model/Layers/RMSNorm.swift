@@ -4,8 +4,10 @@ import NumericCore
 /// `y = x·r·w`, `r = 1/√(mean(x²) + ε)`.
 package enum RMSNorm {
     /// out, inp are (N,C); rstd (N) keeps r for the backward pass.
-    package static func forward(out: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
-                               inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float, N: Int, C: Int) {
+    package static func forward(
+        out: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+        inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float, N: Int, C: Int
+    ) {
         Parallel.forRanges(N, grain: 16) { rows in
             for n in rows {
                 let x = inp + n * C, y = out + n * C
@@ -20,9 +22,11 @@ package enum RMSNorm {
 
     /// With `x̂ = x·r` and `g = dout ⊙ w` (∂r/∂xⱼ = −r³·xⱼ/C):
     /// `dinp += r·(g − x̂·mean(g ⊙ x̂))`, `dweight += Σₙ dout ⊙ x̂`.
-    package static func backward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
-                                dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                rstd: UnsafePointer<Float>, N: Int, C: Int) {
+    package static func backward(
+        dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+        dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        rstd: UnsafePointer<Float>, N: Int, C: Int
+    ) {
         for n in 0..<N {
             let x = inp + n * C, dy = dout + n * C, dx = dinp + n * C
             let r = rstd[n]
@@ -52,9 +56,11 @@ package enum RMSNorm {
     ///     ẏ = w ⊙ r·(ẋ − x̂·mean(ẋ ⊙ x̂)) + x̂ ⊙ v_w
     ///
     /// (ṙ = −r²·mean(ẋ ⊙ x̂)). out, inp, inpTangent are (N,C); weightTangent (C).
-    package static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                               inpTangent: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                               weightTangent: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int) {
+    package static func tangent(
+        out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        inpTangent: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        weightTangent: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int
+    ) {
         Parallel.forRanges(N, grain: 16) { rows in
             for n in rows {
                 let x = inp + n * C, dx = inpTangent + n * C, y = out + n * C

@@ -13,8 +13,10 @@ import NumericCore
 package enum RotaryEmbedding {
     /// Fills `cos` and `sin` (T, hs/2) with `cos θ(t, i)`, `sin θ(t, i)` for positions 0..<T;
     /// angles are formed in Float64.
-    package static func tables(cos: UnsafeMutablePointer<Float>, sin: UnsafeMutablePointer<Float>,
-                              T: Int, headSize hs: Int, base: Double) {
+    package static func tables(
+        cos: UnsafeMutablePointer<Float>, sin: UnsafeMutablePointer<Float>,
+        T: Int, headSize hs: Int, base: Double
+    ) {
         precondition(hs % 2 == 0, "RoPE needs an even head size, not \(hs)")
         let half = hs / 2
         for i in 0..<half {
@@ -29,30 +31,38 @@ package enum RotaryEmbedding {
 
     /// Rotates, in place, `heads` consecutive heads of width hs at the start of each of the B·T
     /// rows of `x` (row stride `ld`); row n is at position n mod T.
-    package static func forward(_ x: UnsafeMutablePointer<Float>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
-                               heads: Int, headSize hs: Int, ld: Int, B: Int, T: Int) {
+    package static func forward(
+        _ x: UnsafeMutablePointer<Float>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
+        heads: Int, headSize hs: Int, ld: Int, B: Int, T: Int
+    ) {
         rotate(x, cos: cos, sin: sin, sinSign: 1, heads: heads, hs: hs, ld: ld, N: B * T, T: T, positions: nil)
     }
 
     /// Rotates, in place, `heads` consecutive heads of width hs at the start of each of the N
     /// rows of `x` (row stride `ld`); row n is at position `positions[n]`, a row of the tables
     /// (incremental decoding, where each new token follows its own sequence's cached prefix).
-    package static func forward(_ x: UnsafeMutablePointer<Float>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
-                               heads: Int, headSize hs: Int, ld: Int, positions: UnsafePointer<Int>, N: Int) {
+    package static func forward(
+        _ x: UnsafeMutablePointer<Float>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
+        heads: Int, headSize hs: Int, ld: Int, positions: UnsafePointer<Int>, N: Int
+    ) {
         rotate(x, cos: cos, sin: sin, sinSign: 1, heads: heads, hs: hs, ld: ld, N: N, T: 0, positions: positions)
     }
 
     /// The backward of `forward`, in place on the gradient `dx` (same layout): the inverse
     /// rotation, `dx[i] = dy[i]·cos θ + dy[i+hs/2]·sin θ`, `dx[i+hs/2] = dy[i+hs/2]·cos θ − dy[i]·sin θ`.
-    package static func backward(_ dx: UnsafeMutablePointer<Float>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
-                                heads: Int, headSize hs: Int, ld: Int, B: Int, T: Int) {
+    package static func backward(
+        _ dx: UnsafeMutablePointer<Float>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
+        heads: Int, headSize hs: Int, ld: Int, B: Int, T: Int
+    ) {
         rotate(dx, cos: cos, sin: sin, sinSign: -1, heads: heads, hs: hs, ld: ld, N: B * T, T: T, positions: nil)
     }
 
     /// `(a, b) ← (a·cos − s·b·sin, b·cos + s·a·sin)` with s = `sinSign` (±1), for every pair;
     /// row n is at position `positions[n]`, or n mod T without positions.
-    private static func rotate(_ x: UnsafeMutablePointer<Float>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
-                               sinSign: Float, heads: Int, hs: Int, ld: Int, N: Int, T: Int, positions: UnsafePointer<Int>?) {
+    private static func rotate(
+        _ x: UnsafeMutablePointer<Float>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
+        sinSign: Float, heads: Int, hs: Int, ld: Int, N: Int, T: Int, positions: UnsafePointer<Int>?
+    ) {
         let half = hs / 2
         Parallel.forRanges(N, grain: 32) { rows in
             for n in rows {

@@ -25,8 +25,10 @@ package enum SwiGLU {
 
     /// Given `dout` (N,F), writes `dinp` (N,2F), overwritten:
     /// `da = dout ⊙ u ⊙ silu′(a)`, `silu′(a) = σ(a)·(1 + a·(1 − σ(a)))`, and `du = dout ⊙ silu(a)`.
-    package static func backward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                                dout: UnsafePointer<Float>, N: Int, F: Int) {
+    package static func backward(
+        dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        dout: UnsafePointer<Float>, N: Int, F: Int
+    ) {
         Parallel.forRanges(N, grain: 8) { rows in
             for n in rows {
                 let a = inp + n * 2 * F, u = a + F, dy = dout + n * F
@@ -49,8 +51,10 @@ package enum SwiGLU {
 
     /// Forward-mode derivative along `inpTangent` = (ȧ, u̇) (N,2F):
     /// `ẏ = silu′(a)·ȧ ⊙ u + silu(a) ⊙ u̇`, out (N,F).
-    package static func tangent(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                               inpTangent: UnsafePointer<Float>, N: Int, F: Int) {
+    package static func tangent(
+        out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        inpTangent: UnsafePointer<Float>, N: Int, F: Int
+    ) {
         Parallel.forRanges(N, grain: 8) { rows in
             for n in rows {
                 let a = inp + n * 2 * F, u = a + F, da = inpTangent + n * 2 * F, du = da + F

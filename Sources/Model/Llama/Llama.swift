@@ -84,8 +84,9 @@ package final class Llama: CausalLanguageModel {
     package func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int)
         throws(ModelError) -> Double
     {
-        try ForwardInputs.validate(tokens: tokens, targets: targets, mask: mask, B: B, T: T,
-                                vocabSize: config.vocabSize, blockSize: config.blockSize)
+        try ForwardInputs.validate(
+            tokens: tokens, targets: targets, mask: mask, B: B, T: T,
+            vocabSize: config.vocabSize, blockSize: config.blockSize)
         let a = activations(B: B, T: T)
         let N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
         let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, eps = Float(config.rmsNormEps)
@@ -100,8 +101,9 @@ package final class Llama: CausalLanguageModel {
             // Attention: res2 = res + o_proj(attn(rope(qkv(rms₁(res))))).
             RMSNorm.forward(out: h.attnNorm, rstd: h.attnRstd, inp: residual, weight: w + s.attnNorm, eps: eps, N: N, C: C)
             Linear.forward(out: h.qkv, inp: h.attnNorm, weight: w + s.qkv, bias: nil, N: N, T: T, C: C, OC: QKV)
-            RotaryEmbedding.forward(h.qkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
-                                    ld: QKV, B: B, T: T)
+            RotaryEmbedding.forward(
+                h.qkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
+                ld: QKV, B: B, T: T)
             Attention.forward(out: h.atty, att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH, kvHeads: NKV)
             Linear.forward(out: h.res2, inp: h.atty, weight: w + s.o, bias: nil, residual: residual, N: N, T: T, C: C, OC: C)
             // MLP: res3 = res2 + down(silu(gate(rms₂(res2))) ⊙ up(rms₂(res2))).
@@ -141,7 +143,9 @@ package final class Llama: CausalLanguageModel {
     // MARK: Backward
 
     /// A scratch (B·T, V) buffer for callers to build a logit gradient in.
-    package var logitGradientScratch: UnsafeMutableBufferPointer<Float> { current().logitGradientRows(vocabSize: config.vocabSize) }
+    package var logitGradientScratch: UnsafeMutableBufferPointer<Float> {
+        current().logitGradientRows(vocabSize: config.vocabSize)
+    }
 
     /// Fills `into` (B·T, V) with the gradient of `Σₙ cₙ·(−log p(yₙ))` on the logits,
     /// `cₙ·(softmax − onehot(yₙ))`, for the last forward pass.
@@ -163,32 +167,41 @@ package final class Llama: CausalLanguageModel {
         BLAS.gemm(transA: true, m: V, n: C, k: N, logitGradient, lda: V, a.norm, ldb: C, beta: 1, g + slots.head, ldc: C)
         a.dres.update(repeating: 0, count: N * C)
         let last = a.blocks.last?.res3 ?? a.encoded
-        RMSNorm.backward(dinp: a.dres, dweight: g + slots.norm, dout: a.dln, inp: last, weight: w + slots.norm,
-                         rstd: a.normRstd, N: N, C: C)
+        RMSNorm.backward(
+            dinp: a.dres, dweight: g + slots.norm, dout: a.dln, inp: last, weight: w + slots.norm,
+            rstd: a.normRstd, N: N, C: C)
 
         for l in stride(from: config.nLayer - 1, through: 0, by: -1) {
             let h = a.blocks[l], s = slots.blocks[l]
             for r in residualGradients where r.block == l { RowOps.add(r.gradient, into: a.dres, count: N * C) }
             let residualIn = l == 0 ? a.encoded : a.blocks[l - 1].res3
             // MLP: res3 = res2 + down(silu(gate(rms₂(res2))) ⊙ up(rms₂(res2))).
-            Linear.backward(dinp: a.dact, dweight: g + s.down, dbias: nil, dout: a.dres,
-                            inp: h.act, weight: w + s.down, ones: nil, N: N, T: T, C: F, OC: C)
+            Linear.backward(
+                dinp: a.dact, dweight: g + s.down, dbias: nil, dout: a.dres,
+                inp: h.act, weight: w + s.down, ones: nil, N: N, T: T, C: F, OC: C)
             SwiGLU.backward(dinp: a.dgateUp, inp: h.gateUp, dout: a.dact, N: N, F: F)
-            Linear.backward(dinp: a.dln, dweight: g + s.gateUp, dbias: nil, dout: a.dgateUp,
-                            inp: h.mlpNorm, weight: w + s.gateUp, ones: nil, N: N, T: T, C: C, OC: 2 * F)
-            RMSNorm.backward(dinp: a.dres, dweight: g + s.mlpNorm, dout: a.dln, inp: h.res2, weight: w + s.mlpNorm,
-                             rstd: h.mlpRstd, N: N, C: C)
+            Linear.backward(
+                dinp: a.dln, dweight: g + s.gateUp, dbias: nil, dout: a.dgateUp,
+                inp: h.mlpNorm, weight: w + s.gateUp, ones: nil, N: N, T: T, C: C, OC: 2 * F)
+            RMSNorm.backward(
+                dinp: a.dres, dweight: g + s.mlpNorm, dout: a.dln, inp: h.res2, weight: w + s.mlpNorm,
+                rstd: h.mlpRstd, N: N, C: C)
             // Attention: res2 = res + o_proj(attn(rope(qkv(rms₁(res))))).
-            Linear.backward(dinp: a.datty, dweight: g + s.o, dbias: nil, dout: a.dres,
-                            inp: h.atty, weight: w + s.o, ones: nil, N: N, T: T, C: C, OC: C)
-            Attention.backward(dqkv: a.dqkv, scratch: a.attScratch, scratchSlots: a.attScratchSlots, dout: a.datty,
-                               att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH, kvHeads: NKV)
-            RotaryEmbedding.backward(a.dqkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
-                                     ld: QKV, B: B, T: T)
-            Linear.backward(dinp: a.dln, dweight: g + s.qkv, dbias: nil, dout: a.dqkv,
-                            inp: h.attnNorm, weight: w + s.qkv, ones: nil, N: N, T: T, C: C, OC: QKV)
-            RMSNorm.backward(dinp: a.dres, dweight: g + s.attnNorm, dout: a.dln, inp: residualIn, weight: w + s.attnNorm,
-                             rstd: h.attnRstd, N: N, C: C)
+            Linear.backward(
+                dinp: a.datty, dweight: g + s.o, dbias: nil, dout: a.dres,
+                inp: h.atty, weight: w + s.o, ones: nil, N: N, T: T, C: C, OC: C)
+            Attention.backward(
+                dqkv: a.dqkv, scratch: a.attScratch, scratchSlots: a.attScratchSlots, dout: a.datty,
+                att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH, kvHeads: NKV)
+            RotaryEmbedding.backward(
+                a.dqkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
+                ld: QKV, B: B, T: T)
+            Linear.backward(
+                dinp: a.dln, dweight: g + s.qkv, dbias: nil, dout: a.dqkv,
+                inp: h.attnNorm, weight: w + s.qkv, ones: nil, N: N, T: T, C: C, OC: QKV)
+            RMSNorm.backward(
+                dinp: a.dres, dweight: g + s.attnNorm, dout: a.dln, inp: residualIn, weight: w + s.attnNorm,
+                rstd: h.attnRstd, N: N, C: C)
         }
         Encoder.tokenEmbeddingBackward(dwte: g + slots.embed, dout: a.dres, tokens: a.tokens, N: N, C: C)
         if let input = inputEmbeddingGradient {

@@ -5,32 +5,32 @@ import NumericCore
 final class LlamaActivations: OutputArena {
     /// One transformer block's saved tensors. QKV = C + 2·KV, F = the MLP width.
     struct Block {
-        let attnNorm, attnRstd: UnsafeMutablePointer<Float>      // (N,C), (N): input_layernorm
-        let qkv: UnsafeMutablePointer<Float>                      // (N,QKV) q|k|v, q and k rotated
-        let att: UnsafeMutablePointer<Float>                      // (B,NH,T,T) probabilities
-        let atty: UnsafeMutablePointer<Float>                     // (N,C) attention output (before o_proj)
-        let res2: UnsafeMutablePointer<Float>                     // (N,C) residual after attention
-        let mlpNorm, mlpRstd: UnsafeMutablePointer<Float>        // (N,C), (N): post_attention_layernorm
-        let gateUp: UnsafeMutablePointer<Float>                   // (N,2F) gate|up
-        let act: UnsafeMutablePointer<Float>                      // (N,F) silu(gate) ⊙ up
-        let res3: UnsafeMutablePointer<Float>                     // (N,C) block output
+        let attnNorm, attnRstd: UnsafeMutablePointer<Float>   // (N,C), (N): input_layernorm
+        let qkv: UnsafeMutablePointer<Float>   // (N,QKV) q|k|v, q and k rotated
+        let att: UnsafeMutablePointer<Float>   // (B,NH,T,T) probabilities
+        let atty: UnsafeMutablePointer<Float>   // (N,C) attention output (before o_proj)
+        let res2: UnsafeMutablePointer<Float>   // (N,C) residual after attention
+        let mlpNorm, mlpRstd: UnsafeMutablePointer<Float>   // (N,C), (N): post_attention_layernorm
+        let gateUp: UnsafeMutablePointer<Float>   // (N,2F) gate|up
+        let act: UnsafeMutablePointer<Float>   // (N,F) silu(gate) ⊙ up
+        let res3: UnsafeMutablePointer<Float>   // (N,C) block output
     }
 
     let B: Int, T: Int
     let blocks: [Block]
-    let encoded: UnsafeMutablePointer<Float>                      // (N,C) token embeddings
-    let norm, normRstd: UnsafeMutablePointer<Float>               // (N,C), (N): model.norm
-    let logits: UnsafeMutablePointer<Float>                       // (N,V)
-    let lse, logp: UnsafeMutablePointer<Float>                    // (N)
-    let ropeCos, ropeSin: UnsafeMutablePointer<Float>             // (T, hs/2)
-    let tokens, targets: UnsafeMutablePointer<Int32>              // (N) copies of the inputs
+    let encoded: UnsafeMutablePointer<Float>   // (N,C) token embeddings
+    let norm, normRstd: UnsafeMutablePointer<Float>   // (N,C), (N): model.norm
+    let logits: UnsafeMutablePointer<Float>   // (N,V)
+    let lse, logp: UnsafeMutablePointer<Float>   // (N)
+    let ropeCos, ropeSin: UnsafeMutablePointer<Float>   // (T, hs/2)
+    let tokens, targets: UnsafeMutablePointer<Int32>   // (N) copies of the inputs
     // Backward scratch, reused by every block.
-    let dres, dln, datty: UnsafeMutablePointer<Float>             // (N,C)
-    let dqkv: UnsafeMutablePointer<Float>                         // (N,QKV)
-    let dgateUp: UnsafeMutablePointer<Float>                      // (N,2F)
-    let dact: UnsafeMutablePointer<Float>                         // (N,F)
-    let dlogits: UnsafeMutablePointer<Float>                      // (N,V)
-    let attScratch: UnsafeMutablePointer<Float>                   // (T,T) per worker
+    let dres, dln, datty: UnsafeMutablePointer<Float>   // (N,C)
+    let dqkv: UnsafeMutablePointer<Float>   // (N,QKV)
+    let dgateUp: UnsafeMutablePointer<Float>   // (N,2F)
+    let dact: UnsafeMutablePointer<Float>   // (N,F)
+    let dlogits: UnsafeMutablePointer<Float>   // (N,V)
+    let attScratch: UnsafeMutablePointer<Float>   // (T,T) per worker
     let attScratchSlots: Int
     /// Scratch of `directionalDerivative`, allocated by its first call for this shape.
     var tangents: LlamaTangentScratch?
@@ -48,9 +48,10 @@ final class LlamaActivations: OutputArena {
             return owned.last!.base
         }
         blocks = (0..<config.nLayer).map { _ in
-            Block(attnNorm: take(N * C), attnRstd: take(N), qkv: take(N * QKV), att: take(B * NH * T * T),
-                  atty: take(N * C), res2: take(N * C), mlpNorm: take(N * C), mlpRstd: take(N),
-                  gateUp: take(N * 2 * F), act: take(N * F), res3: take(N * C))
+            Block(
+                attnNorm: take(N * C), attnRstd: take(N), qkv: take(N * QKV), att: take(B * NH * T * T),
+                atty: take(N * C), res2: take(N * C), mlpNorm: take(N * C), mlpRstd: take(N),
+                gateUp: take(N * 2 * F), act: take(N * F), res3: take(N * C))
         }
         encoded = take(N * C)
         norm = take(N * C); normRstd = take(N)

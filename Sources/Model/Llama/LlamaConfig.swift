@@ -18,8 +18,10 @@ package struct LlamaConfig: Codable, Equatable, Sendable {
     /// has its own `lm_head.weight`.
     package var tiedEmbeddings: Bool
 
-    package init(nLayer: Int, nHead: Int, nKVHead: Int, nEmbd: Int, ffnHidden: Int, vocabSize: Int, blockSize: Int,
-                ropeBase: Double = 10_000, rmsNormEps: Double = 1e-5, tiedEmbeddings: Bool = true) {
+    package init(
+        nLayer: Int, nHead: Int, nKVHead: Int, nEmbd: Int, ffnHidden: Int, vocabSize: Int, blockSize: Int,
+        ropeBase: Double = 10_000, rmsNormEps: Double = 1e-5, tiedEmbeddings: Bool = true
+    ) {
         self.nLayer = nLayer
         self.nHead = nHead
         self.nKVHead = nKVHead
@@ -40,14 +42,16 @@ package struct LlamaConfig: Codable, Equatable, Sendable {
     package var qkvDim: Int { nEmbd + 2 * kvDim }
 
     /// A small model for tests and quick runs.
-    package static let tiny = LlamaConfig(nLayer: 2, nHead: 4, nKVHead: 2, nEmbd: 32, ffnHidden: 48, vocabSize: 40,
-                                         blockSize: 16, ropeBase: 10_000, rmsNormEps: 1e-5, tiedEmbeddings: true)
+    package static let tiny = LlamaConfig(
+        nLayer: 2, nHead: 4, nKVHead: 2, nEmbd: 32, ffnHidden: 48, vocabSize: 40,
+        blockSize: 16, ropeBase: 10_000, rmsNormEps: 1e-5, tiedEmbeddings: true)
     /// SmolLM2-135M (Hugging Face `HuggingFaceTB/SmolLM2-135M`): 30 blocks of 576, 9 query heads on
     /// 3 key/value heads (head size 64), SwiGLU MLP of 1536, vocabulary 49152, context 8192,
     /// RoPE base 1e5, RMSNorm ε 1e−5, tied embeddings; 134 515 008 parameters.
-    package static let smollm2_135m = LlamaConfig(nLayer: 30, nHead: 9, nKVHead: 3, nEmbd: 576, ffnHidden: 1536,
-                                                 vocabSize: 49152, blockSize: 8192, ropeBase: 100_000,
-                                                 rmsNormEps: 1e-5, tiedEmbeddings: true)
+    package static let smollm2_135m = LlamaConfig(
+        nLayer: 30, nHead: 9, nKVHead: 3, nEmbd: 576, ffnHidden: 1536,
+        vocabSize: 49152, blockSize: 8192, ropeBase: 100_000,
+        rmsNormEps: 1e-5, tiedEmbeddings: true)
 
     /// The named configurations, by the names the command line uses.
     package static let named: [String: LlamaConfig] = ["llama-tiny": .tiny, "smollm2-135m": .smollm2_135m]
@@ -98,9 +102,10 @@ package struct LlamaConfig: Codable, Equatable, Sendable {
     /// The sizes of the configuration at `file`, under the keys `keys` spells, for checking against
     /// the weights before loading them.
     package func claimedSizes(file: String, keys: SizeKeys) -> ClaimedSizes {
-        ClaimedSizes(file: file, dimensions: [(keys.vocabulary, vocabSize), (keys.width, nEmbd), (keys.ffn, ffnHidden)],
-                     layers: (keys.layers, nLayer), tensorsPerBlock: 9, tensorsOutsideBlocks: tiedEmbeddings ? 2 : 3,
-                     parameterCount: checkedParameterCount)
+        ClaimedSizes(
+            file: file, dimensions: [(keys.vocabulary, vocabSize), (keys.width, nEmbd), (keys.ffn, ffnHidden)],
+            layers: (keys.layers, nLayer), tensorsPerBlock: 9, tensorsOutsideBlocks: tiedEmbeddings ? 2 : 3,
+            parameterCount: checkedParameterCount)
     }
 
     // Hugging Face spelling in a Llama `config.json`.

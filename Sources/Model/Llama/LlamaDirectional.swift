@@ -3,10 +3,10 @@ import NumericCore
 /// What `Llama.directionalDerivative` needs besides the saved activations, for one batch shape.
 final class LlamaTangentScratch {
     let res, ln, atty: UnsafeMutablePointer<Float>   // (N,C): residual stream, RMSNorm output, attention output
-    let qkv: UnsafeMutablePointer<Float>             // (N,QKV)
-    let gateUp: UnsafeMutablePointer<Float>          // (N,2F)
-    let act: UnsafeMutablePointer<Float>             // (N,F)
-    let attScratch: UnsafeMutablePointer<Float>      // (T,T) per worker
+    let qkv: UnsafeMutablePointer<Float>   // (N,QKV)
+    let gateUp: UnsafeMutablePointer<Float>   // (N,2F)
+    let act: UnsafeMutablePointer<Float>   // (N,F)
+    let attScratch: UnsafeMutablePointer<Float>   // (T,T) per worker
     let attScratchSlots: Int
     private let owned: [FloatBuffer]
 
@@ -52,7 +52,9 @@ extension Llama {
             precondition(l >= 0 && l < config.nLayer, "hidden block \(l) outside 0..<\(config.nLayer)")
         }
         let s: LlamaTangentScratch
-        if let t = a.tangents { s = t } else {
+        if let t = a.tangents {
+            s = t
+        } else {
             s = LlamaTangentScratch(config: config, B: B, T: T, workers: Parallel.workers)
             a.tangents = s
         }
@@ -64,34 +66,44 @@ extension Llama {
             let h = a.blocks[l]
             let residualIn = l == 0 ? a.encoded : a.blocks[l - 1].res3
             // Attention: res2 = res + o_proj(attn(rope(qkv(rms₁(res))))).
-            RMSNorm.tangent(out: s.ln, inp: residualIn, inpTangent: s.res, weight: w + o.attnNorm,
-                            weightTangent: v + o.attnNorm, rstd: h.attnRstd, N: N, C: C)
-            Linear.tangent(out: s.qkv, inp: h.attnNorm, inpTangent: s.ln, weight: w + o.qkv,
-                           weightTangent: v + o.qkv, biasTangent: nil, N: N, T: T, C: C, OC: QKV)
-            RotaryEmbedding.forward(s.qkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
-                                    ld: QKV, B: B, T: T)
-            Attention.tangent(out: s.atty, scratch: s.attScratch, scratchSlots: s.attScratchSlots,
-                              qkvTangent: s.qkv, att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH, kvHeads: NKV)
-            Linear.tangent(out: s.res, inp: h.atty, inpTangent: s.atty, weight: w + o.o,
-                           weightTangent: v + o.o, biasTangent: nil, residualTangent: s.res, N: N, T: T, C: C, OC: C)
+            RMSNorm.tangent(
+                out: s.ln, inp: residualIn, inpTangent: s.res, weight: w + o.attnNorm,
+                weightTangent: v + o.attnNorm, rstd: h.attnRstd, N: N, C: C)
+            Linear.tangent(
+                out: s.qkv, inp: h.attnNorm, inpTangent: s.ln, weight: w + o.qkv,
+                weightTangent: v + o.qkv, biasTangent: nil, N: N, T: T, C: C, OC: QKV)
+            RotaryEmbedding.forward(
+                s.qkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
+                ld: QKV, B: B, T: T)
+            Attention.tangent(
+                out: s.atty, scratch: s.attScratch, scratchSlots: s.attScratchSlots,
+                qkvTangent: s.qkv, att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH, kvHeads: NKV)
+            Linear.tangent(
+                out: s.res, inp: h.atty, inpTangent: s.atty, weight: w + o.o,
+                weightTangent: v + o.o, biasTangent: nil, residualTangent: s.res, N: N, T: T, C: C, OC: C)
             // MLP: res3 = res2 + down(silu(gate(rms₂(res2))) ⊙ up(rms₂(res2))).
-            RMSNorm.tangent(out: s.ln, inp: h.res2, inpTangent: s.res, weight: w + o.mlpNorm,
-                            weightTangent: v + o.mlpNorm, rstd: h.mlpRstd, N: N, C: C)
-            Linear.tangent(out: s.gateUp, inp: h.mlpNorm, inpTangent: s.ln, weight: w + o.gateUp,
-                           weightTangent: v + o.gateUp, biasTangent: nil, N: N, T: T, C: C, OC: 2 * F)
+            RMSNorm.tangent(
+                out: s.ln, inp: h.res2, inpTangent: s.res, weight: w + o.mlpNorm,
+                weightTangent: v + o.mlpNorm, rstd: h.mlpRstd, N: N, C: C)
+            Linear.tangent(
+                out: s.gateUp, inp: h.mlpNorm, inpTangent: s.ln, weight: w + o.gateUp,
+                weightTangent: v + o.gateUp, biasTangent: nil, N: N, T: T, C: C, OC: 2 * F)
             SwiGLU.tangent(out: s.act, inp: h.gateUp, inpTangent: s.gateUp, N: N, F: F)
-            Linear.tangent(out: s.res, inp: h.act, inpTangent: s.act, weight: w + o.down,
-                           weightTangent: v + o.down, biasTangent: nil, residualTangent: s.res, N: N, T: T, C: F, OC: C)
+            Linear.tangent(
+                out: s.res, inp: h.act, inpTangent: s.act, weight: w + o.down,
+                weightTangent: v + o.down, biasTangent: nil, residualTangent: s.res, N: N, T: T, C: F, OC: C)
             if hiddenBlocks.contains(l) {
                 hidden[l] = Array(UnsafeBufferPointer(start: s.res, count: N * C))
             }
         }
         let last = a.blocks.last?.res3 ?? a.encoded
-        RMSNorm.tangent(out: s.ln, inp: last, inpTangent: s.res, weight: w + slots.norm,
-                        weightTangent: v + slots.norm, rstd: a.normRstd, N: N, C: C)
+        RMSNorm.tangent(
+            out: s.ln, inp: last, inpTangent: s.res, weight: w + slots.norm,
+            weightTangent: v + slots.norm, rstd: a.normRstd, N: N, C: C)
         // Head, logits = norm·Hᵀ.
-        return DirectionalDerivative(headInput: a.norm, headInputTangent: s.ln, head: w + slots.head, headTangent: v + slots.head,
-                                     logits: a.logits, lse: a.lse, targets: a.targets,
-                                     batch: B, seq: T, width: C, vocabSize: V, hidden: hidden)
+        return DirectionalDerivative(
+            headInput: a.norm, headInputTangent: s.ln, head: w + slots.head, headTangent: v + slots.head,
+            logits: a.logits, lse: a.lse, targets: a.targets,
+            batch: B, seq: T, width: C, vocabSize: V, hidden: hidden)
     }
 }

@@ -13,16 +13,18 @@ package enum LlamaGGUF {
     package static func config(of file: GGUFFile) throws(ModelError) -> LlamaConfig {
         do {
             guard try file.string("general.architecture") == "llama" else {
-                throw ModelError.checkpoint("\(file.path): general.architecture is '\(try file.string("general.architecture"))', not llama")
+                throw ModelError.checkpoint(
+                    "\(file.path): general.architecture is '\(try file.string("general.architecture"))', not llama")
             }
             let embedding = try file.tensor("token_embd.weight")
-            return LlamaConfig(nLayer: try file.int("llama.block_count"), nHead: try file.int("llama.attention.head_count"),
-                               nKVHead: try file.int("llama.attention.head_count_kv"),
-                               nEmbd: try file.int("llama.embedding_length"), ffnHidden: try file.int("llama.feed_forward_length"),
-                               vocabSize: embedding.shape[0], blockSize: try file.int("llama.context_length"),
-                               ropeBase: try file.double("llama.rope.freq_base"),
-                               rmsNormEps: try file.double("llama.attention.layer_norm_rms_epsilon"),
-                               tiedEmbeddings: !file.contains(tensor: "output.weight"))
+            return LlamaConfig(
+                nLayer: try file.int("llama.block_count"), nHead: try file.int("llama.attention.head_count"),
+                nKVHead: try file.int("llama.attention.head_count_kv"),
+                nEmbd: try file.int("llama.embedding_length"), ffnHidden: try file.int("llama.feed_forward_length"),
+                vocabSize: embedding.shape[0], blockSize: try file.int("llama.context_length"),
+                ropeBase: try file.double("llama.rope.freq_base"),
+                rmsNormEps: try file.double("llama.attention.layer_norm_rms_epsilon"),
+                tiedEmbeddings: !file.contains(tensor: "output.weight"))
         } catch let error as ModelError {
             throw error
         } catch {

@@ -66,12 +66,14 @@ struct LlamaSlots {
         blocks = (0..<config.nLayer).map { l in
             let p = "model.layers.\(l)."
             let q = at(p + "self_attn.q_proj.weight"), gate = at(p + "mlp.gate_proj.weight")
-            precondition(at(p + "self_attn.k_proj.weight") == q + c * c && at(p + "self_attn.v_proj.weight") == q + (c + kv) * c,
-                         "q_proj, k_proj, v_proj must be adjacent")
+            precondition(
+                at(p + "self_attn.k_proj.weight") == q + c * c && at(p + "self_attn.v_proj.weight") == q + (c + kv) * c,
+                "q_proj, k_proj, v_proj must be adjacent")
             precondition(at(p + "mlp.up_proj.weight") == gate + f * c, "gate_proj and up_proj must be adjacent")
-            return Block(attnNorm: at(p + "input_layernorm.weight"), qkv: q, o: at(p + "self_attn.o_proj.weight"),
-                         mlpNorm: at(p + "post_attention_layernorm.weight"), gateUp: gate,
-                         down: at(p + "mlp.down_proj.weight"))
+            return Block(
+                attnNorm: at(p + "input_layernorm.weight"), qkv: q, o: at(p + "self_attn.o_proj.weight"),
+                mlpNorm: at(p + "post_attention_layernorm.weight"), gateUp: gate,
+                down: at(p + "mlp.down_proj.weight"))
         }
     }
 }

@@ -48,8 +48,10 @@ package struct ObjectiveBatch: Sendable {
     /// - retain: the retain samples (may be empty);
     /// - fixedLength: pad every row to this length (keep it fixed over a run: the model
     ///   reallocates its activations when the batch shape changes); nil pads to the longest row.
-    package init(forget: [FormattedSample], forgetIndices: [Int], refusal: [FormattedSample] = [],
-                retain: [FormattedSample] = [], padding: Int32, fixedLength: Int? = nil) {
+    package init(
+        forget: [FormattedSample], forgetIndices: [Int], refusal: [FormattedSample] = [],
+        retain: [FormattedSample] = [], padding: Int32, fixedLength: Int? = nil
+    ) {
         precondition(forget.count == forgetIndices.count, "one forget index per forget sample")
         precondition(refusal.isEmpty || refusal.count == forget.count, "one refusal per forget sample")
         var rows: [BatchRole: Range<Int>] = [:]

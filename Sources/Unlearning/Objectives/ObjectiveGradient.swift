@@ -21,8 +21,10 @@ package struct ObjectiveGradient {
 
     /// Adds `Σₙ cₙ·∂log p(yₙ)/∂logits = cₙ·(onehot(yₙ) − softmax(logitsₙ))` for the positions of
     /// `range` (`coefficients[i]` belongs to position `range.lowerBound + i`; zeros are skipped).
-    package mutating func addLogProbGradient(_ coefficients: [Double], positions range: Range<Int>,
-                                            results: ForwardResults, targets: [Int32]) {
+    package mutating func addLogProbGradient(
+        _ coefficients: [Double], positions range: Range<Int>,
+        results: ForwardResults, targets: [Int32]
+    ) {
         precondition(coefficients.count == range.count)
         let V = vocabSize, d = logits
         Parallel.forRanges(range.count, grain: 4) { chunk in
@@ -30,8 +32,9 @@ package struct ObjectiveGradient {
                 let n = range.lowerBound + i
                 let c = Float(coefficients[i])
                 let out = d + n * V
-                RowOps.addScaledExp(results.logits.baseAddress! + n * V, into: out, count: V,
-                                    shift: results.logSumExp[n], scale: -c)
+                RowOps.addScaledExp(
+                    results.logits.baseAddress! + n * V, into: out, count: V,
+                    shift: results.logSumExp[n], scale: -c)
                 out[Int(targets[n])] += c
             }
         }
@@ -41,9 +44,11 @@ package struct ObjectiveGradient {
     /// penalty·onehot(yₙ))`: adds `sₙ·(softmax(logitsₙ) − q)`, the gradient of `sₙ·CE(q, p)`, and
     /// returns per position `(Σ_v q log q, Σ_v q log p)` (zeros where the scale is 0), from which
     /// KL(q‖p) and CE(q, p) follow.
-    package mutating func addDistributionMatch(_ scales: [Double], positions range: Range<Int>,
-                                              current: ForwardResults, reference: ForwardResults,
-                                              targets: [Int32], penalty: Float = 0) -> [(qlogq: Double, qlogp: Double)] {
+    package mutating func addDistributionMatch(
+        _ scales: [Double], positions range: Range<Int>,
+        current: ForwardResults, reference: ForwardResults,
+        targets: [Int32], penalty: Float = 0
+    ) -> [(qlogq: Double, qlogp: Double)] {
         precondition(scales.count == range.count)
         let V = vocabSize, d = logits
         var sums = [(qlogq: Double, qlogp: Double)](repeating: (0, 0), count: range.count)
@@ -60,8 +65,9 @@ package struct ObjectiveGradient {
                         if penalty != 0 { r[Int(targets[n])] -= penalty }
                         let m = Reduce.max(r.baseAddress!, count: V)
                         let lseQ = m + Foundation.log(RowOps.expSum(r.baseAddress!, count: V, shift: m))
-                        out[i] = Self.matchRow(g, logits: p, lse: lseP, reference: r.baseAddress!, referenceLSE: lseQ,
-                                               scale: s, count: V)
+                        out[i] = Self.matchRow(
+                            g, logits: p, lse: lseP, reference: r.baseAddress!, referenceLSE: lseQ,
+                            scale: s, count: V)
                     }
                 }
             }
@@ -71,9 +77,11 @@ package struct ObjectiveGradient {
 
     /// One row of `addDistributionMatch`: `g += s·(exp(p − lse) − exp(r − lseR))`, and the row's
     /// `(Σ q log q, Σ q log p)` (Float64 over 8-lane Float32 partial products).
-    private static func matchRow(_ g: UnsafeMutablePointer<Float>, logits p: UnsafePointer<Float>, lse: Float,
-                                 reference r: UnsafePointer<Float>, referenceLSE: Float, scale s: Float,
-                                 count V: Int) -> (qlogq: Double, qlogp: Double) {
+    private static func matchRow(
+        _ g: UnsafeMutablePointer<Float>, logits p: UnsafePointer<Float>, lse: Float,
+        reference r: UnsafePointer<Float>, referenceLSE: Float, scale s: Float,
+        count V: Int
+    ) -> (qlogq: Double, qlogp: Double) {
         var qlogq = 0.0, qlogp = 0.0, v = 0
         while v + 8 <= V {
             let lq = load8(r, v) - referenceLSE, lp = load8(p, v) - lse

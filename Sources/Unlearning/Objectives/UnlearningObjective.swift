@@ -15,7 +15,9 @@ package struct UnlearningObjective: Sendable {
     /// α.
     package var retainWeight: Double
 
-    package init(forget: any ObjectiveTerm, retain: (any ObjectiveTerm)? = nil, forgetWeight: Double = 1, retainWeight: Double = 1) {
+    package init(
+        forget: any ObjectiveTerm, retain: (any ObjectiveTerm)? = nil, forgetWeight: Double = 1, retainWeight: Double = 1
+    ) {
         self.forget = forget
         self.retain = retain
         self.forgetWeight = forgetWeight
@@ -47,9 +49,11 @@ package struct UnlearningObjective: Sendable {
     ///
     /// `reuseForward`: the caller vouches that the parameters have not changed since the model's
     /// last forward pass; if that pass ran on this batch's inputs, it is not run again.
-    package func evaluate(model: any CausalLanguageModel, reference: (any CausalLanguageModel)?, batch: ObjectiveBatch, part: Part = .all,
-                         accumulate: Bool = false, referenceCache: ReferenceCache? = nil,
-                         reuseForward: Bool = false) throws -> ObjectiveEvaluation {
+    package func evaluate(
+        model: any CausalLanguageModel, reference: (any CausalLanguageModel)?, batch: ObjectiveBatch, part: Part = .all,
+        accumulate: Bool = false, referenceCache: ReferenceCache? = nil,
+        reuseForward: Bool = false
+    ) throws -> ObjectiveEvaluation {
         let f = part == .retain ? nil : forget, r = part == .forget ? nil : retain
         let selected = [f, r].compactMap { $0 }
         for role in selected.reduce(into: Set<BatchRole>(), { $0.formUnion($1.roles) }) where batch.rows[role] == nil {
@@ -78,19 +82,23 @@ package struct UnlearningObjective: Sendable {
             if cacheable { referenceCache?.store(reference.targetLogProbs, for: batch, roles: cachedRoles) }
         }
         defer { withExtendedLifetime(cached) {} }
-        let context = ObjectiveContext(batch: batch, current: ForwardResults(model: model, hiddenLayers: layers),
-                                       reference: referenceResults, vocabSize: model.vocabSize,
-                                       width: model.width)
-        var gradient = ObjectiveGradient(logits: model.logitGradientScratch.baseAddress!, positions: tb.batch * tb.seq,
-                                         vocabSize: model.vocabSize, width: model.width)
+        let context = ObjectiveContext(
+            batch: batch, current: ForwardResults(model: model, hiddenLayers: layers),
+            reference: referenceResults, vocabSize: model.vocabSize,
+            width: model.width)
+        var gradient = ObjectiveGradient(
+            logits: model.logitGradientScratch.baseAddress!, positions: tb.batch * tb.seq,
+            vocabSize: model.vocabSize, width: model.width)
         let fv = f?.evaluate(context, scale: forgetWeight, into: &gradient)
         let rv = r?.evaluate(context, scale: retainWeight, into: &gradient)
         let hidden = gradient.hidden.sorted { $0.key < $1.key }
-        model.backward(logitGradient: gradient.logits,
-                       residualGradients: hidden.map { ResidualGradient(block: $0.key, gradient: $0.value.base) })
-        return ObjectiveEvaluation(loss: forgetWeight * (fv?.value ?? 0) + retainWeight * (rv?.value ?? 0),
-                                   forget: fv ?? TermValue(value: 0), retain: rv,
-                                   hiddenGradients: gradient.hidden.mapValues(\.array))
+        model.backward(
+            logitGradient: gradient.logits,
+            residualGradients: hidden.map { ResidualGradient(block: $0.key, gradient: $0.value.base) })
+        return ObjectiveEvaluation(
+            loss: forgetWeight * (fv?.value ?? 0) + retainWeight * (rv?.value ?? 0),
+            forget: fv ?? TermValue(value: 0), retain: rv,
+            hiddenGradients: gradient.hidden.mapValues(\.array))
     }
 }
 

@@ -15,8 +15,10 @@ package final class AdamW: Optimizer {
     private let decays: [Bool]   // per chunk of `chunks`
     private let chunks: [Range<Int>]
 
-    package init(count: Int, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
-                weightDecay: Float = 0, decayRanges: [Range<Int>] = []) {
+    package init(
+        count: Int, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
+        weightDecay: Float = 0, decayRanges: [Range<Int>] = []
+    ) {
         self.beta1 = beta1
         self.beta2 = beta2
         self.eps = eps

@@ -40,8 +40,9 @@ package enum MarkovTraining {
 
     /// The recipe's options: 5 epochs of batches of 128, constant lr 5e-4, no clipping.
     package static func options(seed: UInt64) -> TrainingOptions {
-        TrainingOptions(length: .epochs(epochs), batchSize: batchSize, learningRate: learningRate,
-                        schedule: .constant, maxGradientNorm: nil, seed: seed)
+        TrainingOptions(
+            length: .epochs(epochs), batchSize: batchSize, learningRate: learningRate,
+            schedule: .constant, maxGradientNorm: nil, seed: seed)
     }
 
     /// AdamW with ε 1e-6 and no weight decay.
@@ -66,9 +67,12 @@ package enum MarkovTraining {
 
     /// The training loop over the sequences of `data` (all groups the experiment trains on, or
     /// retain alone when `retrained`), with `options` (default: the recipe).
-    package static func loop(_ data: MarkovDataset, retrained: Bool, options: TrainingOptions,
-                            blockSize: Int) throws(TrainingError) -> TrainingLoop {
-        try TrainingLoop(samples: samples(trainingSequences(data, retrained: retrained)), padding: padding,
-                         options: options, blockSize: blockSize)
+    package static func loop(
+        _ data: MarkovDataset, retrained: Bool, options: TrainingOptions,
+        blockSize: Int
+    ) throws(TrainingError) -> TrainingLoop {
+        try TrainingLoop(
+            samples: samples(trainingSequences(data, retrained: retrained)), padding: padding,
+            options: options, blockSize: blockSize)
     }
 }

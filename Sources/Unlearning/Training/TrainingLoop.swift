@@ -27,9 +27,11 @@ package struct TrainingOptions: Equatable, Sendable {
     /// Whether epochs are shuffled (otherwise every epoch is in data order).
     package var shuffle: Bool
 
-    package init(length: TrainingLength, batchSize: Int, learningRate: Float,
-                schedule: LearningRateSchedule = .constant, maxGradientNorm: Double? = nil,
-                seed: UInt64 = 0, shuffle: Bool = true) {
+    package init(
+        length: TrainingLength, batchSize: Int, learningRate: Float,
+        schedule: LearningRateSchedule = .constant, maxGradientNorm: Double? = nil,
+        seed: UInt64 = 0, shuffle: Bool = true
+    ) {
         self.length = length
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -56,8 +58,10 @@ package struct TrainingStepRecord: Equatable, Sendable {
     /// The number of target positions the loss covered (mask 1).
     package let lossTokens: Int
 
-    package init(step: Int, totalSteps: Int, epoch: Int, learningRate: Float, loss: Double, gradientNorm: Double,
-                lossTokens: Int) {
+    package init(
+        step: Int, totalSteps: Int, epoch: Int, learningRate: Float, loss: Double, gradientNorm: Double,
+        lossTokens: Int
+    ) {
         self.step = step
         self.totalSteps = totalSteps
         self.epoch = epoch
@@ -90,9 +94,11 @@ package enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable 
 /// One update on a batch: forward, the gradient of the mask-weighted token-mean NLL
 /// `Σ m·(−log p(y)) / Σ m` on the logits, backward, optional clipping of the global gradient norm,
 /// optimiser step. Returns the loss (before the update) and the gradient norm (before clipping).
-package func trainingStep(_ model: any CausalLanguageModel, optimizer: Optimizer, lr: Float,
-                         tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int,
-                         maxGradientNorm: Double? = nil) throws(ModelError) -> (loss: Double, gradientNorm: Double) {
+package func trainingStep(
+    _ model: any CausalLanguageModel, optimizer: Optimizer, lr: Float,
+    tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int,
+    maxGradientNorm: Double? = nil
+) throws(ModelError) -> (loss: Double, gradientNorm: Double) {
     model.zeroGradients()
     let loss = try model.forward(tokens: tokens, targets: targets, mask: mask, batch: B, seq: T)
     let dlogits = model.logitGradientScratch.baseAddress!
@@ -139,10 +145,12 @@ package struct TrainingLoop: Sendable {
         let longest = samples.map(\.length).max()!
         guard longest <= blockSize else {
             let i = samples.firstIndex { $0.length == longest }!
-            throw .sampleTooLong("sample \(i) has \(longest) positions, the model's block size is \(blockSize) (cut samples when formatting)")
+            throw .sampleTooLong(
+                "sample \(i) has \(longest) positions, the model's block size is \(blockSize) (cut samples when formatting)")
         }
-        let schedule = BatchSchedule(count: samples.count, batchSize: options.batchSize, seed: options.seed,
-                                     shuffle: options.shuffle)
+        let schedule = BatchSchedule(
+            count: samples.count, batchSize: options.batchSize, seed: options.seed,
+            shuffle: options.shuffle)
         let steps: Int
         switch options.length {
         case .steps(let n):
@@ -169,26 +177,35 @@ package struct TrainingLoop: Sendable {
         let b = TokenBatch(samples: samples, indices: indices, padding: padding, fixedLength: sequenceLength)
         let missing = (options.batchSize - indices.count) * sequenceLength
         guard missing > 0 else { return (b.tokens, b.targets, b.mask) }
-        return (b.tokens + [Int32](repeating: padding, count: missing),
-                b.targets + [Int32](repeating: -1, count: missing),
-                b.mask + [Float](repeating: 0, count: missing))
+        return (
+            b.tokens + [Int32](repeating: padding, count: missing),
+            b.targets + [Int32](repeating: -1, count: missing),
+            b.mask + [Float](repeating: 0, count: missing)
+        )
     }
 
     /// Trains `model` with `optimizer` for `totalSteps` updates, calling `progress` after each;
     /// returns the per-step losses (each measured before its update). Throws before any update
     /// when a token id is outside the model's vocabulary, and stops with `.diverged` at the first
     /// loss that is not finite.
-    package func run(model: any CausalLanguageModel, optimizer: Optimizer,
-                    progress: (TrainingStepRecord) -> Void = { _ in }) throws -> [Double] {
+    package func run(
+        model: any CausalLanguageModel, optimizer: Optimizer,
+        progress: (TrainingStepRecord) -> Void = { _ in }
+    ) throws -> [Double] {
         let V = Int32(model.vocabSize)
         guard padding >= 0, padding < V else {
             throw TrainingError.vocabularyMismatch("the padding id \(padding) is outside the model's vocabulary 0..<\(V)")
         }
         guard sequenceLength <= model.contextLength else {
-            throw TrainingError.sampleTooLong("samples have up to \(sequenceLength) positions, the model's block size is \(model.contextLength)")
+            throw TrainingError.sampleTooLong(
+                "samples have up to \(sequenceLength) positions, the model's block size is \(model.contextLength)")
         }
-        if let (i, id) = samples.enumerated().lazy.compactMap({ (i, s) in s.ids.first { $0 < 0 || $0 >= V }.map { (i, $0) } }).first {
-            throw TrainingError.vocabularyMismatch("sample \(i) holds token id \(id), the model's vocabulary is 0..<\(V) (build the model with the tokenizer's vocabulary size)")
+        if let (i, id) = samples.enumerated().lazy.compactMap({ (i, s) in s.ids.first { $0 < 0 || $0 >= V }.map { (i, $0) } })
+            .first
+        {
+            throw TrainingError.vocabularyMismatch(
+                "sample \(i) holds token id \(id), the model's vocabulary is 0..<\(V) (build the model with the tokenizer's vocabulary size)"
+            )
         }
 
         var losses: [Double] = []
@@ -201,15 +218,18 @@ package struct TrainingLoop: Sendable {
                 step += 1
                 let lr = options.schedule.rate(step: step, totalSteps: totalSteps, base: options.learningRate)
                 let b = paddedBatch(indices: indices)
-                let (loss, norm) = try trainingStep(model, optimizer: optimizer, lr: lr, tokens: b.tokens, targets: b.targets,
-                                                    mask: b.mask, batch: options.batchSize, seq: sequenceLength,
-                                                    maxGradientNorm: options.maxGradientNorm)
+                let (loss, norm) = try trainingStep(
+                    model, optimizer: optimizer, lr: lr, tokens: b.tokens, targets: b.targets,
+                    mask: b.mask, batch: options.batchSize, seq: sequenceLength,
+                    maxGradientNorm: options.maxGradientNorm)
                 guard loss.isFinite else {
                     throw TrainingError.diverged("the loss of step \(step) is \(loss)")
                 }
                 losses.append(loss)
-                progress(TrainingStepRecord(step: step, totalSteps: totalSteps, epoch: epoch, learningRate: lr, loss: loss,
-                                            gradientNorm: norm, lossTokens: b.mask.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }))
+                progress(
+                    TrainingStepRecord(
+                        step: step, totalSteps: totalSteps, epoch: epoch, learningRate: lr, loss: loss,
+                        gradientNorm: norm, lossTokens: b.mask.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }))
             }
         }
         return losses

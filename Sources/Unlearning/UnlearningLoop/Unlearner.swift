@@ -38,8 +38,10 @@ package struct UnlearningOptions: Sendable {
     /// Seeds the forget and retain batch orders.
     package var seed: UInt64
 
-    package init(length: TrainingLength, forgetBatch: Int = 4, retainBatch: Int = 4, learningRate: Float,
-                schedule: LearningRateSchedule = .constant, maxGradientNorm: Double? = nil, seed: UInt64 = 0) {
+    package init(
+        length: TrainingLength, forgetBatch: Int = 4, retainBatch: Int = 4, learningRate: Float,
+        schedule: LearningRateSchedule = .constant, maxGradientNorm: Double? = nil, seed: UInt64 = 0
+    ) {
         self.length = length
         self.forgetBatch = forgetBatch
         self.retainBatch = retainBatch
@@ -86,8 +88,10 @@ package final class Unlearner {
     private var forgetEpochCache: (epoch: Int, batches: [[Int]])?
     private var retainEpochCache: (epoch: Int, batches: [[Int]])?
 
-    package init(model: any CausalLanguageModel, objective: UnlearningObjective, optimizer: Optimizer, data: UnlearningData,
-                options: UnlearningOptions) throws {
+    package init(
+        model: any CausalLanguageModel, objective: UnlearningObjective, optimizer: Optimizer, data: UnlearningData,
+        options: UnlearningOptions
+    ) throws {
         let roles = objective.roles
         guard !data.forget.isEmpty else { throw UnlearningError.invalid("the forget set is empty") }
         guard !roles.contains(.refusal) || data.refusal.count == data.forget.count else {
@@ -97,19 +101,23 @@ package final class Unlearner {
             throw UnlearningError.invalid("\(objective.name) has a retain term but the retain set is empty")
         }
         guard options.forgetBatch >= 1, options.retainBatch >= 1 else {
-            throw UnlearningError.invalid("batch sizes must be at least 1 (forget \(options.forgetBatch), retain \(options.retainBatch))")
+            throw UnlearningError.invalid(
+                "batch sizes must be at least 1 (forget \(options.forgetBatch), retain \(options.retainBatch))")
         }
         guard options.learningRate.isFinite, options.learningRate >= 0 else {
             throw UnlearningError.invalid("the learning rate must be finite and non-negative, not \(options.learningRate)")
         }
         guard data.sequenceLength <= model.contextLength else {
-            throw UnlearningError.invalid("samples have up to \(data.sequenceLength) positions, the model's block size is \(model.contextLength)")
+            throw UnlearningError.invalid(
+                "samples have up to \(data.sequenceLength) positions, the model's block size is \(model.contextLength)")
         }
         let rng = RNG(seed: options.seed)
         func seed(_ label: UInt64) -> UInt64 { var r = rng.fork(label); return r.next() }
-        forgetSchedule = BatchSchedule(count: data.forget.count, batchSize: min(options.forgetBatch, data.forget.count),
-                                       seed: seed(1))
-        retainSchedule = roles.contains(.retain)
+        forgetSchedule = BatchSchedule(
+            count: data.forget.count, batchSize: min(options.forgetBatch, data.forget.count),
+            seed: seed(1))
+        retainSchedule =
+            roles.contains(.retain)
             ? BatchSchedule(count: data.retain.count, batchSize: min(options.retainBatch, data.retain.count), seed: seed(2))
             : nil
         switch options.length {
@@ -133,10 +141,11 @@ package final class Unlearner {
         let forget = Self.indices(step: step, schedule: forgetSchedule, cache: &forgetEpochCache)
         let retain = retainSchedule.map { Self.indices(step: step, schedule: $0, cache: &retainEpochCache) } ?? []
         let roles = objective.roles
-        return ObjectiveBatch(forget: forget.map { data.forget[$0] }, forgetIndices: forget,
-                              refusal: roles.contains(.refusal) ? forget.map { data.refusal[$0] } : [],
-                              retain: retain.map { data.retain[$0] }, padding: data.padding,
-                              fixedLength: data.sequenceLength)
+        return ObjectiveBatch(
+            forget: forget.map { data.forget[$0] }, forgetIndices: forget,
+            refusal: roles.contains(.refusal) ? forget.map { data.refusal[$0] } : [],
+            retain: retain.map { data.retain[$0] }, padding: data.padding,
+            fixedLength: data.sequenceLength)
     }
 
     /// One step: the objective's gradient on the step's batch, optional clipping, one update.
@@ -156,7 +165,8 @@ package final class Unlearner {
     /// forget (and retain) set — as the instrumentation leaves it — when `batchesAreWholeSets`:
     /// the same update as `step(_:)` without computing the gradient twice.
     package func step(_ step: Int, precomputed evaluation: ObjectiveEvaluation) throws -> UnlearningStepRecord {
-        precondition(batchesAreWholeSets, "a precomputed full-set gradient is this step's gradient only when batches are whole sets")
+        precondition(
+            batchesAreWholeSets, "a precomputed full-set gradient is this step's gradient only when batches are whole sets")
         return try update(step: step, evaluation: evaluation, forgetIndices: Array(data.forget.indices))
     }
 
@@ -171,8 +181,9 @@ package final class Unlearner {
         }
         let lr = options.schedule.rate(step: step, totalSteps: totalSteps, base: options.learningRate)
         optimizer.step(parameters: model.parameters, gradients: model.gradients, lr: lr)
-        return UnlearningStepRecord(step: step, totalSteps: totalSteps, epoch: epoch(ofStep: step), learningRate: lr,
-                                    evaluation: evaluation, gradientNorm: norm, forgetIndices: forgetIndices)
+        return UnlearningStepRecord(
+            step: step, totalSteps: totalSteps, epoch: epoch(ofStep: step), learningRate: lr,
+            evaluation: evaluation, gradientNorm: norm, forgetIndices: forgetIndices)
     }
 
     /// Runs every step, calling `progress` after each.

@@ -13,9 +13,10 @@ enum ModelArchitecture: String, ExpressibleByArgument, CaseIterable {
 struct ModelShapeOptions: ParsableArguments {
     @Option(help: "Architecture of a model built from scratch (default: gpt).")
     var arch: ModelArchitecture?
-    @Option(help: ArgumentHelp(
-        "Size of a model built from scratch. gpt: tiny (4×128, vocab 512; the default), small (6×256, vocab 2048), medium (8×384, vocab 4096), markov (4×128, vocab 10, block 32). llama: llama-tiny (2×32, vocab 40, block 16; the default), smollm2 or smollm2-135m (SmolLM2-135M's shape: 30×576, vocab 49152).",
-        valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Size of a model built from scratch. gpt: tiny (4×128, vocab 512; the default), small (6×256, vocab 2048), medium (8×384, vocab 4096), markov (4×128, vocab 10, block 32). llama: llama-tiny (2×32, vocab 40, block 16; the default), smollm2 or smollm2-135m (SmolLM2-135M's shape: 30×576, vocab 49152).",
+            valueName: "name"))
     var size: String?
     @Option(name: .customLong("n-layer"), help: "Override the number of transformer blocks (gpt).")
     var nLayer: Int?
@@ -41,9 +42,11 @@ struct ModelShapeOptions: ParsableArguments {
 
     /// The options given that set a shape, as they are spelled (for "leave out …" messages).
     var given: [String] {
-        [("--arch", arch != nil), ("--size", size != nil), ("--n-layer", nLayer != nil), ("--n-head", nHead != nil),
-         ("--n-embd", nEmbd != nil), ("--vocab", vocab != nil), ("--block-size", blockSize != nil)]
-            .filter(\.1).map(\.0)
+        [
+            ("--arch", arch != nil), ("--size", size != nil), ("--n-layer", nLayer != nil), ("--n-head", nHead != nil),
+            ("--n-embd", nEmbd != nil), ("--vocab", vocab != nil), ("--block-size", blockSize != nil),
+        ]
+        .filter(\.1).map(\.0)
     }
 
     /// The size built: `--size`, or `gptDefault` for a GPT (tiny unless the data asks for another)
@@ -61,10 +64,17 @@ struct ModelShapeOptions: ParsableArguments {
     func readingDeprecatedSize(in model: String?) throws -> (path: String?, shape: ModelShapeOptions) {
         guard let name = model else { return (nil, self) }
         let named: ModelArchitecture
-        if Self.gptSizes[name] != nil { named = .gpt } else if Self.llamaSizes[name] != nil { named = .llama } else { return (name, self) }
+        if Self.gptSizes[name] != nil {
+            named = .gpt
+        } else if Self.llamaSizes[name] != nil {
+            named = .llama
+        } else {
+            return (name, self)
+        }
         DeprecatedSpelling.warn("model \(name)", use: (named == .llama ? "arch llama --" : "") + "size \(name)")
         if let size, size != name {
-            throw OptionError(option: "--model", "\(name) (the old spelling of --size) differs from --size \(size): give --size only")
+            throw OptionError(
+                option: "--model", "\(name) (the old spelling of --size) differs from --size \(size): give --size only")
         }
         if let arch, arch != named {
             throw OptionError(option: "--model", "\(name) is a \(named.rawValue) size, but --arch is \(arch.rawValue)")
@@ -90,8 +100,11 @@ struct ModelShapeOptions: ParsableArguments {
         guard architecture == .gpt else { throw ValidationError("this measures GPT models only: leave out --arch llama") }
         let name = size ?? defaultSize
         guard var c = Self.gptSizes[name] else {
-            if Self.llamaSizes[name] != nil { throw ValidationError("--size \(name) is a Llama size: add --arch llama (--arch is gpt by default)") }
-            throw ValidationError("unknown gpt size '\(name)'; choose one of \(Self.gptSizes.keys.sorted().joined(separator: ", "))")
+            if Self.llamaSizes[name] != nil {
+                throw ValidationError("--size \(name) is a Llama size: add --arch llama (--arch is gpt by default)")
+            }
+            throw ValidationError(
+                "unknown gpt size '\(name)'; choose one of \(Self.gptSizes.keys.sorted().joined(separator: ", "))")
         }
         if let v = nLayer { c.nLayer = v }
         if let v = nHead { c.nHead = v }
@@ -99,8 +112,9 @@ struct ModelShapeOptions: ParsableArguments {
         if let v = vocab { c.vocabSize = v }
         if let v = blockSize { c.blockSize = v }
         do { try c.validate() } catch { throw ValidationError(error.description) }
-        try Self.checkFitsInMemory(c.checkedParameterCount,
-                                   sizes: "--n-layer \(c.nLayer), --n-embd \(c.nEmbd), --vocab \(c.vocabSize), --block-size \(c.blockSize)")
+        try Self.checkFitsInMemory(
+            c.checkedParameterCount,
+            sizes: "--n-layer \(c.nLayer), --n-embd \(c.nEmbd), --vocab \(c.vocabSize), --block-size \(c.blockSize)")
         return c
     }
 
@@ -109,7 +123,8 @@ struct ModelShapeOptions: ParsableArguments {
         let name = sizeName()
         guard var c = Self.llamaSizes[name] else {
             if Self.gptSizes[name] != nil { throw ValidationError("--size \(name) is a GPT size: leave out --arch llama") }
-            throw ValidationError("unknown llama size '\(name)'; choose one of \(Self.llamaSizes.keys.sorted().joined(separator: ", "))")
+            throw ValidationError(
+                "unknown llama size '\(name)'; choose one of \(Self.llamaSizes.keys.sorted().joined(separator: ", "))")
         }
         guard nLayer == nil, nHead == nil, nEmbd == nil else {
             throw ValidationError("--n-layer, --n-head and --n-embd apply to GPT sizes, not to a Llama")

@@ -3,9 +3,11 @@ import ArgumentParser
 /// `--model PATH`: a model to load, in every command that loads one (train's fine-tuning, unlearn,
 /// eval, generate, score, bench's timing of a stored model).
 struct ModelToLoadOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "A model to load: a checkpoint directory (config.json and model.safetensors, e.g. OUT/checkpoint of `gscope train`) or a .gguf file.",
-        valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A model to load: a checkpoint directory (config.json and model.safetensors, e.g. OUT/checkpoint of `gscope train`) or a .gguf file.",
+            valueName: "path"))
     var model: String?
 
     /// `--model`, or a usage error naming what `command` needs it for when it is missing.

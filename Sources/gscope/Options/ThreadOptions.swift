@@ -5,9 +5,11 @@ import NumericCore
 /// `--threads K`: the workers that share all the engine's work. Every number is computed the same
 /// way whatever the count (a test compares 1 and 2 workers bit for bit); the count is recorded.
 struct ThreadOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "Worker threads for matrix products and element-wise kernels (default \(ThreadOptions.defaultCount); unlearn: the config's `threads`); results do not depend on the count.",
-        valueName: "k"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Worker threads for matrix products and element-wise kernels (default \(ThreadOptions.defaultCount); unlearn: the config's `threads`); results do not depend on the count.",
+            valueName: "k"))
     var threads: Int?
 
     /// The count when `--threads` is not given (and, in unlearn, the config has none).

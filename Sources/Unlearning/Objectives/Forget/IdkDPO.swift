@@ -17,8 +17,10 @@ package struct IdkDPO: ObjectiveTerm {
         let ref = ctx.referenceResults
         var value = 0.0, instance: [Double] = [], lose: [Double] = []
         for (l, w) in zip(forget, refusal) {
-            let z = beta * ((ctx.sequenceNLL(ref, row: w) - ctx.sequenceNLL(ctx.current, row: w))
-                            - (ctx.sequenceNLL(ref, row: l) - ctx.sequenceNLL(ctx.current, row: l)))
+            let z =
+                beta
+                * ((ctx.sequenceNLL(ref, row: w) - ctx.sequenceNLL(ctx.current, row: w))
+                    - (ctx.sequenceNLL(ref, row: l) - ctx.sequenceNLL(ctx.current, row: l)))
             value -= 2 / beta * logSigmoid(z) / S
             instance.append(2 * sigmoid(-z))
             lose.append(2 * sigmoid(-z) / S)

@@ -29,7 +29,8 @@ package struct NPO: ObjectiveTerm {
 
 extension NPO: ForgetObjectiveTerm {
     package static let name = "npo"
-    package static let summary = "Negative preference optimisation: GA with instance weights 2p^β/(p^β + p_o^β) that decay as an instance is unlearned."
+    package static let summary =
+        "Negative preference optimisation: GA with instance weights 2p^β/(p^β + p_o^β) that decay as an instance is unlearned."
 
     /// The hyper-parameters a config sets (`objective.forget.*`).
     package struct Parameters: ObjectiveParameters {

@@ -47,7 +47,8 @@ package struct RMU: ObjectiveTerm {
 
 extension RMU: ForgetObjectiveTerm {
     package static let name = "rmu"
-    package static let summary = "Representation misdirection: pushes a block's residual stream on forget tokens towards c·u, u a fixed random direction."
+    package static let summary =
+        "Representation misdirection: pushes a block's residual stream on forget tokens towards c·u, u a fixed random direction."
 
     /// The hyper-parameters a config sets (`objective.forget.*`).
     package struct Parameters: ObjectiveParameters {
@@ -57,12 +58,17 @@ extension RMU: ForgetObjectiveTerm {
         package var c = 2.0
         package init() {}
         package static var fields: [ParameterField<Self>] {
-            [.block("layer", \.layer, "block whose output is steered (0-based; null: the middle block ⌊L/2⌋)"),
-             .number("c", \.c, .positive, "steering coefficient c (u ~ U[0,1)^C is not normalised, unlike open-unlearning's steering_coeff)")]
+            [
+                .block("layer", \.layer, "block whose output is steered (0-based; null: the middle block ⌊L/2⌋)"),
+                .number(
+                    "c", \.c, .positive,
+                    "steering coefficient c (u ~ U[0,1)^C is not normalised, unlike open-unlearning's steering_coeff)"),
+            ]
         }
     }
 
     package init(_ parameters: Parameters, shape: ObjectiveModelShape, rng: inout RNG) {
-        self.init(layer: parameters.layer ?? shape.middleBlock, c: parameters.c, u: RMU.drawDirection(width: shape.width, rng: &rng))
+        self.init(
+            layer: parameters.layer ?? shape.middleBlock, c: parameters.c, u: RMU.drawDirection(width: shape.width, rng: &rng))
     }
 }

@@ -15,7 +15,8 @@ package struct RefusalTuning: ObjectiveTerm {
 
 extension RefusalTuning: ForgetObjectiveTerm {
     package static let name = "po"
-    package static let summary = "Preference optimisation towards a refusal (PO/IdK): the answer NLL of a refusal to each forget question."
+    package static let summary =
+        "Preference optimisation towards a refusal (PO/IdK): the answer NLL of a refusal to each forget question."
 
     package typealias Parameters = NoParameters
 

@@ -42,11 +42,17 @@ extension SimNPO: ForgetObjectiveTerm {
         package var gamma = 0.0
         package init() {}
         package static var fields: [ParameterField<Self>] {
-            [.number("beta", \.beta, .positive, "inverse temperature β"),
-             .number("gamma", \.gamma, .finite, "margin γ in σ(β·ℓ/|s| − γ)")]
+            [
+                .number("beta", \.beta, .positive, "inverse temperature β"),
+                .number("gamma", \.gamma, .finite, "margin γ in σ(β·ℓ/|s| − γ)"),
+            ]
         }
         package static var aliases: [ParameterAlias<Self>] {
-            [ParameterAlias("delta", sets: "gamma", "open-unlearning's margin δ, inside the β: γ = β·δ") { $0.gamma = $0.beta * $1 }]
+            [
+                ParameterAlias("delta", sets: "gamma", "open-unlearning's margin δ, inside the β: γ = β·δ") {
+                    $0.gamma = $0.beta * $1
+                }
+            ]
         }
     }
 

@@ -14,9 +14,10 @@ package struct UNDIAL: ObjectiveTerm {
         let positions = ctx.positions(.forget), N = ctx.tokenDenominator(.forget)
         guard N > 0 else { return TermValue(value: 0, instanceWeights: Array(repeating: 1, count: ctx.rows(.forget).count)) }
         let m = positions.map { Double(ctx.mask[$0]) / N }
-        let sums = gradient.addDistributionMatch(m.map { $0 * scale }, positions: positions, current: ctx.current,
-                                                 reference: ctx.referenceResults, targets: ctx.batch.tokens.targets,
-                                                 penalty: Float(beta))
+        let sums = gradient.addDistributionMatch(
+            m.map { $0 * scale }, positions: positions, current: ctx.current,
+            reference: ctx.referenceResults, targets: ctx.batch.tokens.targets,
+            penalty: Float(beta))
         let value = zip(m, sums).reduce(0.0) { $0 - $1.0 * $1.1.qlogp }
         return TermValue(value: value, instanceWeights: Array(repeating: 1, count: ctx.rows(.forget).count))
     }

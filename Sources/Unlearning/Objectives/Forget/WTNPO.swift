@@ -30,8 +30,10 @@ extension WTNPO: ForgetObjectiveTerm {
         package var alpha = 1.5
         package init() {}
         package static var fields: [ParameterField<Self>] {
-            [.number("beta", \.beta, .positive, "inverse temperature β"),
-             .number("alpha", \.alpha, .nonNegative, "extra exponent α of p in the token weight")]
+            [
+                .number("beta", \.beta, .positive, "inverse temperature β"),
+                .number("alpha", \.alpha, .nonNegative, "extra exponent α of p in the token weight"),
+            ]
         }
     }
 

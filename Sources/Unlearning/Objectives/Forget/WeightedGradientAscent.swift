@@ -15,7 +15,8 @@ package struct WeightedGradientAscent: ObjectiveTerm {
 
 extension WeightedGradientAscent: ForgetObjectiveTerm {
     package static let name = "wga"
-    package static let summary = "Weighted gradient ascent: GA with each token weighted by sg(p^α), so unlearned tokens stop pulling."
+    package static let summary =
+        "Weighted gradient ascent: GA with each token weighted by sg(p^α), so unlearned tokens stop pulling."
 
     /// The hyper-parameters a config sets (`objective.forget.*`).
     package struct Parameters: ObjectiveParameters {
@@ -23,7 +24,11 @@ extension WeightedGradientAscent: ForgetObjectiveTerm {
         package var alpha = 1.0
         package init() {}
         package static var fields: [ParameterField<Self>] {
-            [.number("alpha", \.alpha, .nonNegative, "exponent α of the token weight sg(p^α) (1 in open-unlearning, 5 in the G-effect paper's code)")]
+            [
+                .number(
+                    "alpha", \.alpha, .nonNegative,
+                    "exponent α of the token weight sg(p^α) (1 in open-unlearning, 5 in the G-effect paper's code)")
+            ]
         }
         package static var aliases: [ParameterAlias<Self>] {
             [ParameterAlias("beta", sets: "alpha", "open-unlearning's name for α") { $0.alpha = $1 }]

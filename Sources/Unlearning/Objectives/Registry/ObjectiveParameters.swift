@@ -109,8 +109,10 @@ package struct ParameterField<Parameters>: @unchecked Sendable {
     package let storage: Storage
 
     /// A real-valued hyper-parameter.
-    package static func number(_ key: String, _ path: WritableKeyPath<Parameters, Double>, _ rule: ParameterRule,
-                              _ summary: String) -> Self {
+    package static func number(
+        _ key: String, _ path: WritableKeyPath<Parameters, Double>, _ rule: ParameterRule,
+        _ summary: String
+    ) -> Self {
         Self(key: key, summary: summary, storage: .number(path, rule))
     }
 

@@ -7,8 +7,10 @@ import NumericCore
 package enum ObjectiveRegistry {
     /// The forget objectives, in the order lists show them.
     package static var forget: [any ForgetObjectiveTerm.Type] {
-        [GradientAscent.self, WeightedGradientAscent.self, NPO.self, SimNPO.self, TNPO.self, WTNPO.self,
-         SatImp.self, RefusalTuning.self, IdkDPO.self, RMU.self, UNDIAL.self]
+        [
+            GradientAscent.self, WeightedGradientAscent.self, NPO.self, SimNPO.self, TNPO.self, WTNPO.self,
+            SatImp.self, RefusalTuning.self, IdkDPO.self, RMU.self, UNDIAL.self,
+        ]
     }
 
     /// The retain terms, in the order lists show them; `none` (no retain term) comes first.

@@ -8,7 +8,9 @@ extension ObjectiveDescription {
         /// A table cell: a `|` inside a formula (`|s|`) would end the cell.
         func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
         func table(_ title: String, _ entries: [ObjectiveDescription]) -> String {
-            var lines = ["\(title)", "", "| name | what it does | hyper-parameters: default (allowed) — meaning |", "|---|---|---|"]
+            var lines = [
+                "\(title)", "", "| name | what it does | hyper-parameters: default (allowed) — meaning |", "|---|---|---|",
+            ]
             for entry in entries {
                 var cells = entry.parameters.map { "`\($0.key)` = \($0.defaultText) (\($0.allowed)) — \($0.summary)" }
                 cells += entry.aliases.map { "`\($0.key)`: \($0.summary) (sets `\($0.sets)`)" }

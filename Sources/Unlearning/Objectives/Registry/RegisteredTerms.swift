@@ -60,7 +60,9 @@ package protocol RetainObjectiveTerm: RegisteredTerm {
 
 extension ForgetObjectiveTerm {
     /// Builds the term from parameters of unknown type (the registry's entry point).
-    package static func make(_ parameters: any ObjectiveParameters, shape: ObjectiveModelShape, rng: inout RNG) -> any ObjectiveTerm {
+    package static func make(_ parameters: any ObjectiveParameters, shape: ObjectiveModelShape, rng: inout RNG)
+        -> any ObjectiveTerm
+    {
         guard let typed = parameters as? Parameters else {
             preconditionFailure("\(name) was given \(type(of: parameters)), not \(Parameters.self)")
         }

@@ -11,8 +11,9 @@ package struct RetainKL: ObjectiveTerm {
         let positions = ctx.positions(.retain), N = ctx.tokenDenominator(.retain)
         guard N > 0 else { return TermValue(value: 0) }
         let m = positions.map { Double(ctx.mask[$0]) / N }
-        let sums = gradient.addDistributionMatch(m.map { $0 * scale }, positions: positions, current: ctx.current,
-                                                 reference: ctx.referenceResults, targets: ctx.batch.tokens.targets)
+        let sums = gradient.addDistributionMatch(
+            m.map { $0 * scale }, positions: positions, current: ctx.current,
+            reference: ctx.referenceResults, targets: ctx.batch.tokens.targets)
         return TermValue(value: zip(m, sums).reduce(0.0) { $0 + $1.0 * ($1.1.qlogq - $1.1.qlogp) })
     }
 }
