@@ -17,7 +17,7 @@ package enum StandardConfigs {
         /// What is unlearned, for the first comment line.
         var what: String
         /// The end of the first comment line, after the objective.
-        var tail: String
+        var lineEnd: String
         /// After the `--set run.steps=5` of the second comment line.
         var runNote: String = ""
         /// The objectives (file stems) of the suite.
@@ -26,8 +26,8 @@ package enum StandardConfigs {
         var values: [String: [String: Double]] = [:]
         /// The YAML before `objective:` (after `name:`) and after the objective block, with
         /// `{out}` for the output directory.
-        var head: String
-        var tail2: String
+        var yamlBeforeObjective: String
+        var yamlAfterObjective: String
     }
 
     /// Every forget objective, then the combinations with a retain term.
@@ -84,32 +84,32 @@ package enum StandardConfigs {
         var suites = [
             Suite(
                 folder: "synthetic", stem: { $0 }, runName: { "synthetic-\($0)" },
-                what: "the synthetic benchmark's forget01 authors", tail: ", from runs/synthetic/target/checkpoint",
+                what: "the synthetic benchmark's forget01 authors", lineEnd: ", from runs/synthetic/target/checkpoint",
                 objectives: everyObjective, values: ["npo": ["beta": 1]],
-                head: qaHead(
+                yamlBeforeObjective: qaHead(
                     checkpoint: "runs/synthetic/target/checkpoint", dir: "runs/synthetic/data",
                     tokenizer: "runs/synthetic/tokenizer.json", split: "forget01"),
-                tail2: optimizer(lr: "1.0e-4") + shortRun)
+                yamlAfterObjective: optimizer(lr: "1.0e-4") + shortRun)
         ]
         for split in ["forget01", "forget05", "forget10"] {
             suites.append(
                 Suite(
                     folder: "tofu/\(split)", stem: { $0 }, runName: { "tofu-\(split)-\($0)" },
-                    what: "TOFU's \(split) authors", tail: ", from runs/tofu/target/checkpoint",
+                    what: "TOFU's \(split) authors", lineEnd: ", from runs/tofu/target/checkpoint",
                     objectives: everyObjective, values: split == "forget10" ? ["simnpo": ["beta": 4.5]] : [:],
-                    head: qaHead(
+                    yamlBeforeObjective: qaHead(
                         checkpoint: "runs/tofu/target/checkpoint", dir: "../shared/data/tofu",
                         tokenizer: "runs/tofu/tokenizer.json", split: split),
-                    tail2: optimizer(lr: "1.0e-5") + shortRun))
+                    yamlAfterObjective: optimizer(lr: "1.0e-5") + shortRun))
         }
         for experiment in ["A", "B"] {
             suites.append(
                 Suite(
                     folder: "markov", stem: { "\(experiment)_\($0)" }, runName: { "markov-\(experiment)-\($0)" },
                     what: "forget1 ∪ forget2 of SimNPO's Markov experiment \(experiment)",
-                    tail: ", 50 AdamW steps (REFERENCE.md §4)",
+                    lineEnd: ", 50 AdamW steps (REFERENCE.md §4)",
                     objectives: ["npo", "simnpo"], values: ["npo": ["beta": 1]],
-                    head: """
+                    yamlBeforeObjective: """
                         seed: 0
                         threads: 2
                         model:
@@ -122,7 +122,7 @@ package enum StandardConfigs {
                           markov: \(experiment)
 
                         """,
-                    tail2: optimizer(lr: "5.0e-4", weightDecay: "0.0", eps: "1.0e-6") + """
+                    yamlAfterObjective: optimizer(lr: "5.0e-4", weightDecay: "0.0", eps: "1.0e-6") + """
                         run:
                           steps: 50
                           forget_batch: 4
@@ -140,12 +140,12 @@ package enum StandardConfigs {
         suites.append(
             Suite(
                 folder: "smollm2", stem: { $0 }, runName: { "smollm2-\($0)" },
-                what: "2 of the 20 synthetic authors SmolLM2-135M-Instruct was fine-tuned on", tail: "",
+                what: "2 of the 20 synthetic authors SmolLM2-135M-Instruct was fine-tuned on", lineEnd: "",
                 runNote: " (after smollm2_unlearn.sh fine-tuned the target)", objectives: everyObjective,
-                head: qaHead(
+                yamlBeforeObjective: qaHead(
                     checkpoint: "runs/smollm2/target/checkpoint", dir: "runs/smollm2/data",
                     tokenizer: "models/SmolLM2-135M-Instruct.Q4_1.gguf", split: "forget10"),
-                tail2: optimizer(lr: "5.0e-5") + """
+                yamlAfterObjective: optimizer(lr: "5.0e-5") + """
                     run:
                       steps: 10
                       forget_batch: 4
@@ -180,12 +180,14 @@ package enum StandardConfigs {
                 let settings = entry.parameters.map { "\($0.key) \(value($0))" }.joined(separator: ", ")
                 var described = forget + (settings.isEmpty ? "" : " (\(settings))")
                 if retain != ObjectiveRegistry.noRetainTerm { described += " and the \(retain) retain term" }
-                var text = "# Unlearns \(suite.what) with \(described)\(suite.tail).\n"
+                var text = "# Unlearns \(suite.what) with \(described)\(suite.lineEnd).\n"
                 text += "# Run: gscope unlearn --config data/configs/\(path) --set run.steps=5\(suite.runNote)\n"
-                text += "name: \(name)\n" + suite.head + "objective:\n  forget:\n    name: \(forget)   # \(entry.summary)\n"
+                text +=
+                    "name: \(name)\n" + suite.yamlBeforeObjective
+                    + "objective:\n  forget:\n    name: \(forget)   # \(entry.summary)\n"
                 for p in entry.parameters { text += "    \(p.key): \(value(p))   # \(p.summary)\n" }
                 text += "  retain:\n    name: \(retain)\n  forget_weight: 1.0\n  retain_weight: 1.0\n"
-                text += suite.tail2.replacingOccurrences(of: "{out}", with: "runs/\(name)")
+                text += suite.yamlAfterObjective.replacingOccurrences(of: "{out}", with: "runs/\(name)")
                 return (path, text)
             }
         }
