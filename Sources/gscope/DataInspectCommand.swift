@@ -20,8 +20,8 @@ struct DataInspect: ParsableCommand {
             padding), a tokenizer JSON written by `gscope tokenizer train`, or a .gguf model file.
 
             Example:
-              gscope data inspect ../shared/data/tofu
-              gscope data inspect ../shared/data/tofu --tokenizer tok.json --json --max-length 256
+              gscope data inspect path/to/tofu
+              gscope data inspect path/to/tofu --tokenizer tok.json --json --max-length 256
             """)
 
     @Argument(help: "A directory holding the TOFU files (full.json, forget01.json, …).")

@@ -28,7 +28,7 @@ struct Eval: ParsableCommand {
             (the step from --step, or from a checkpoint directory named step-NNNNNN).
 
             Examples:
-              gscope eval --model runs/npo/checkpoint --data ../shared/data/tofu --tokenizer runs/tofu/tokenizer.json \\
+              gscope eval --model runs/npo/checkpoint --data path/to/tofu --tokenizer runs/tofu/tokenizer.json \\
                 --forget-split forget01 --retain-model runs/tofu/retain/checkpoint --out runs/npo/eval
               gscope eval --model runs/synthetic/target/checkpoint --data runs/synthetic/data \\
                 --tokenizer runs/synthetic/tokenizer.json --holdout holdout01 --out runs/synthetic/eval

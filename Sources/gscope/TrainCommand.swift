@@ -78,7 +78,7 @@ struct Train: ParsableCommand {
               gscope train --data synth --split retain90 --tokenizer tok.json \\
                 --size tiny --block-size 256 --epochs 5 --batch 16 --lr 1e-3 \\
                 --schedule linear --warmup 50 --clip-grad-norm 1 --out runs/qa
-              gscope train --data ../shared/data/tofu --split retain99 \\
+              gscope train --data path/to/tofu --split retain99 \\
                 --tokenizer byte --size small --block-size 640 --steps 2000 \\
                 --out runs/tofu-small
               gscope train --data synth20 --split full --tokenizer models/SmolLM2-135M-Instruct.Q4_1.gguf \\

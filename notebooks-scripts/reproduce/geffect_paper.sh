@@ -3,7 +3,7 @@
 # TOFU=DIR, on the real TOFU:
 #
 #   notebooks-scripts/reproduce/geffect_paper.sh                          # synthetic, forget01
-#   TOFU=../shared/data/tofu FORGET=forget05 notebooks-scripts/reproduce/geffect_paper.sh
+#   TOFU=path/to/tofu FORGET=forget05 notebooks-scripts/reproduce/geffect_paper.sh
 #
 # Target model (notebooks-scripts/prepare_models.sh; reused when it exists), then one unlearning
 # run per objective with G-effects at every step: GA, WGA, NPO, TNPO, PO (refusal tuning on "I
