@@ -57,8 +57,11 @@ package protocol CausalLanguageModel: IncrementallyDecodable {
     /// (the logits', target log-probabilities' and chosen hidden states' changes per unit step).
     func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int>) -> DirectionalDerivative
 
-    /// A model of the same architecture holding a copy of the parameters (the frozen reference).
+    /// A model of the same architecture holding a copy of the parameters.
     func copy() throws(ModelError) -> Self
+    /// A copy of the parameters for forward passes only (the frozen reference θ_o): no gradient
+    /// buffer, so a reference costs one model's parameters, not two.
+    func frozenCopy() throws(ModelError) -> Self
     /// The architecture and its sizes as JSON (what a run file records of the model).
     var configurationJSON: String { get }
     /// Writes a checkpoint of the current parameters to `directory` (atomically per file).

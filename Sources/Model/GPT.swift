@@ -21,13 +21,14 @@ package final class GPT: CausalLanguageModel {
     let slots: Slots
     private var acts: Activations?
 
-    /// A model with every parameter zero (load or initialise them next).
-    package init(config: GPTConfig) throws(ModelError) {
+    /// A model with every parameter zero (load or initialise them next). A `frozen` model has no
+    /// gradient buffer: it only runs forward (the reference θ_o), and `backward` refuses it.
+    package init(config: GPTConfig, frozen: Bool = false) throws(ModelError) {
         try config.validate()
         self.config = config
         layout = config.parameterLayout()
         parameters = FloatBuffer(count: layout.count)
-        gradients = FloatBuffer(count: layout.count)
+        gradients = FloatBuffer(count: frozen ? 0 : layout.count)
         slots = Slots(layout: layout, nLayer: config.nLayer)
     }
 
@@ -47,6 +48,11 @@ package final class GPT: CausalLanguageModel {
 
     /// A model with the same configuration and a copy of the parameters.
     package func copy() throws(ModelError) -> GPT { try GPT(config: config, parameters: parameters.array) }
+    package func frozenCopy() throws(ModelError) -> GPT {
+        let copy = try GPT(config: config, frozen: true)
+        copy.parameters.base.update(from: parameters.base, count: layout.count)
+        return copy
+    }
     /// `config.json` of a checkpoint (`Checkpoint.configJSON`).
     package var configurationJSON: String { Checkpoint.configJSON(config) }
     /// `Checkpoint.save` of the configuration and parameters.
@@ -163,6 +169,7 @@ package final class GPT: CausalLanguageModel {
     package func backward(logitGradient: UnsafePointer<Float>, residualGradients: [ResidualGradient]) {
         let a = current()
         let B = a.B, T = a.T, N = B * T, C = config.nEmbd, V = config.vocabSize, NH = config.nHead
+        precondition(gradients.count == layout.count, "backward on a frozen model (it has no gradient buffer)")
         let w = parameters.base, g = gradients.base
 
         // Head (tied): logits = lnf·wteᵀ.

@@ -24,13 +24,14 @@ package final class Llama: CausalLanguageModel {
     let slots: LlamaSlots
     private var acts: LlamaActivations?
 
-    /// A model with every parameter zero (load or initialise them next).
-    package init(config: LlamaConfig) throws(ModelError) {
+    /// A model with every parameter zero (load or initialise them next). A `frozen` model has no
+    /// gradient buffer: it only runs forward (the reference θ_o), and `backward` refuses it.
+    package init(config: LlamaConfig, frozen: Bool = false) throws(ModelError) {
         try config.validate()
         self.config = config
         layout = config.parameterLayout()
         parameters = FloatBuffer(count: layout.count)
-        gradients = FloatBuffer(count: layout.count)
+        gradients = FloatBuffer(count: frozen ? 0 : layout.count)
         slots = LlamaSlots(layout: layout, config: config)
     }
 
@@ -50,6 +51,11 @@ package final class Llama: CausalLanguageModel {
 
     /// A model with the same configuration and a copy of the parameters.
     package func copy() throws(ModelError) -> Llama { try Llama(config: config, parameters: parameters.array) }
+    package func frozenCopy() throws(ModelError) -> Llama {
+        let copy = try Llama(config: config, frozen: true)
+        copy.parameters.base.update(from: parameters.base, count: layout.count)
+        return copy
+    }
     /// `config.json` of a checkpoint: transformers' (`Checkpoint.llamaConfigJSON`).
     package var configurationJSON: String { Checkpoint.llamaConfigJSON(config) }
     /// `Checkpoint.saveLlama` of the configuration and parameters.
@@ -160,6 +166,7 @@ package final class Llama: CausalLanguageModel {
         let a = current()
         let B = a.B, T = a.T, N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
         let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim
+        precondition(gradients.count == layout.count, "backward on a frozen model (it has no gradient buffer)")
         let w = parameters.base, g = gradients.base
 
         // Head: logits = norm·Hᵀ.

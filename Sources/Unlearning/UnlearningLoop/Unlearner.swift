@@ -126,7 +126,7 @@ package final class Unlearner {
         }
         guard totalSteps >= 1 else { throw UnlearningError.invalid("the run must have at least one step") }
         self.model = model
-        self.reference = objective.needsReference ? try model.copy() : nil
+        self.reference = objective.needsReference ? try model.frozenCopy() : nil
         self.objective = objective
         self.optimizer = optimizer
         self.data = data
