@@ -1,3 +1,5 @@
+import Foundation
+
 /// Llama checkpoints in Hugging Face's layout: the tensors under their transformers names (no
 /// `lm_head.weight` when the head is tied) with the metadata `{"format": "pt", "gscope": "llama"}`,
 /// and a transformers `config.json` (`model_type` "llama", `LlamaForCausalLM`, the sizes under
@@ -19,6 +21,33 @@ extension Checkpoint {
             metadata: llamaMetadata, describing: llamaDescription(config), to: directory)
     }
 
+    /// Refuses the `config.json` keys of Llama variants gscope does not compute yet, rather than
+    /// loading the weights and computing another model: `rope_scaling` (Llama 3's rotary
+    /// frequencies), a `head_dim` other than `hidden_size / num_attention_heads`, and biases on
+    /// the attention or MLP projections (`attention_bias`, `mlp_bias`).
+    static func refuseUnsupportedLlamaKeys(in directory: String, config: LlamaConfig) throws(ModelError) {
+        let path = join(directory, configFile)
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)),
+            let keys = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        else { return }   // decodeConfig has already read it; nothing more to say here
+        func refuse(_ key: String, _ why: String) -> ModelError {
+            .checkpoint(
+                "\(path): \(key): \(why); gscope does not compute this Llama variant yet, and would compute another model")
+        }
+        if let scaling = keys["rope_scaling"], !(scaling is NSNull) {
+            throw refuse("rope_scaling", "rotary-embedding scaling is set")
+        }
+        // JSONSerialization gives numbers and booleans as NSNumber on Linux.
+        func number(_ key: String) -> NSNumber? { keys[key] as? NSNumber }
+        if let headDim = number("head_dim")?.intValue, headDim * config.nHead != config.nEmbd {
+            throw refuse(
+                "head_dim", "\(headDim) is not hidden_size / num_attention_heads = \(config.nEmbd / max(config.nHead, 1))")
+        }
+        for key in ["attention_bias", "mlp_bias"] where number(key)?.boolValue == true {
+            throw refuse(key, "the projections carry biases")
+        }
+    }
+
     /// Reads the Llama checkpoint in `directory`: its configuration and the flat parameter
     /// buffer in layout order.
     package static func loadLlama(from directory: String) throws(ModelError) -> (config: LlamaConfig, parameters: [Float]) {
@@ -28,6 +57,7 @@ extension Checkpoint {
             throw .checkpoint("\(path): model_type is '\(header.modelType ?? "absent")', this loader reads '\(llamaModelType)'")
         }
         let config = try decodeConfig(LlamaConfig.self, from: directory)
+        try refuseUnsupportedLlamaKeys(in: directory, config: config)
         // The sizes are checked against the weights file before anything the size of the model is built.
         let weights = try readWeights(of: directory, claiming: config.claimedSizes(file: path, keys: .configJSON)) {
             () throws(ModelError) in
