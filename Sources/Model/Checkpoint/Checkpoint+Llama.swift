@@ -57,8 +57,8 @@ extension Checkpoint {
             throw .checkpoint("\(path): model_type is '\(header.modelType ?? "absent")', this loader reads '\(llamaModelType)'")
         }
         let config = try decodeConfig(LlamaConfig.self, from: directory)
-        try refuseUnsupportedLlamaKeys(in: directory, config: config)
-        // The sizes are checked against the weights file before anything the size of the model is built.
+        // The sizes are checked against the weights file before anything the size of the model is
+        // built; then the configuration itself, and the variant keys gscope does not compute.
         let weights = try readWeights(of: directory, claiming: config.claimedSizes(file: path, keys: .configJSON)) {
             () throws(ModelError) in
             do throws(ModelError) {
@@ -66,6 +66,7 @@ extension Checkpoint {
             } catch {
                 throw .checkpoint("\(path): \(error)")
             }
+            try refuseUnsupportedLlamaKeys(in: directory, config: config)
         }
         let parameters = try loadParameters(
             layout: config.parameterLayout(), from: weights,
