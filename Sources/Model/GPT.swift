@@ -47,9 +47,11 @@ package final class GPT: CausalLanguageModel {
     package var width: Int { config.nEmbd }
 
     /// A model with the same configuration and a copy of the parameters.
-    package func copy() throws(ModelError) -> GPT { try GPT(config: config, parameters: parameters.array) }
-    package func frozenCopy() throws(ModelError) -> GPT {
-        let copy = try GPT(config: config, frozen: true)
+    package func copy() throws(ModelError) -> GPT { try copy(frozen: false) }
+    package func frozenCopy() throws(ModelError) -> GPT { try copy(frozen: true) }
+    /// A model of the same configuration with these parameters, copied buffer to buffer.
+    private func copy(frozen: Bool) throws(ModelError) -> GPT {
+        let copy = try GPT(config: config, frozen: frozen)
         copy.parameters.base.update(from: parameters.base, count: layout.count)
         return copy
     }

@@ -50,9 +50,11 @@ package final class Llama: CausalLanguageModel {
     package var width: Int { config.nEmbd }
 
     /// A model with the same configuration and a copy of the parameters.
-    package func copy() throws(ModelError) -> Llama { try Llama(config: config, parameters: parameters.array) }
-    package func frozenCopy() throws(ModelError) -> Llama {
-        let copy = try Llama(config: config, frozen: true)
+    package func copy() throws(ModelError) -> Llama { try copy(frozen: false) }
+    package func frozenCopy() throws(ModelError) -> Llama { try copy(frozen: true) }
+    /// A model of the same configuration with these parameters, copied buffer to buffer.
+    private func copy(frozen: Bool) throws(ModelError) -> Llama {
+        let copy = try Llama(config: config, frozen: frozen)
         copy.parameters.base.update(from: parameters.base, count: layout.count)
         return copy
     }
