@@ -9,7 +9,9 @@ package class H5Object {
     package let file: H5File
     /// The absolute path of the object inside the file, such as `/geffect/forget/total`.
     package let path: String
-    let id: hid_t
+    /// The HDF5 handle, for tests that write what gscope never writes (a declared extent without
+    /// its rows). Closed when the object goes away.
+    package let id: hid_t
     private let ownsID: Bool
 
     init(file: H5File, id: hid_t, path: String, ownsID: Bool = true) {

@@ -5,7 +5,7 @@ import Store
 /// A run file held in memory, to be written back with edits: renamed groups, hostile names and
 /// attributes, shortened or reshaped datasets, bad steps (the gnuplot-safety and damaged-file
 /// tests). Everything is read and written through Store's public API, except
-/// ``declareHugeExtent(_:path:rows:)``, which needs HDF5 itself.
+/// ``declareHugeExtent(of:rows:)``, which needs HDF5 itself.
 struct RunFileImage {
     /// A dataset's elements, in their stored type.
     enum Elements {
@@ -185,21 +185,12 @@ struct RunFileImage {
         attributes[object, default: [:]][name] = value
     }
 
-    /// Declares `rows` rows for the extendible dataset at `path` of a written file without
-    /// writing them (HDF5's `H5Dset_extent`): a file of a few kilobytes that claims terabytes.
-    static func declareHugeExtent(_ file: String, path: String, rows: UInt64) -> Bool {
-        let fid = H5Fopen(file, gs_H5F_ACC_RDWR(), gs_H5P_DEFAULT())
-        guard fid >= 0 else { return false }
-        defer { H5Fclose(fid) }
-        let did = H5Dopen2(fid, path, gs_H5P_DEFAULT())
-        guard did >= 0 else { return false }
-        defer { H5Dclose(did) }
-        let space = H5Dget_space(did)
-        let rank = H5Sget_simple_extent_ndims(space)
-        var dims = [hsize_t](repeating: 0, count: Int(max(rank, 1)))
-        H5Sget_simple_extent_dims(space, &dims, nil)
-        H5Sclose(space)
-        dims[0] = rows
-        return H5Dset_extent(did, dims) >= 0
+    /// Declares `rows` rows for the extendible dataset `writer` appends to, without writing them
+    /// (HDF5's `H5Dset_extent`): a file of a few kilobytes that claims terabytes. Uses the
+    /// writer's open handle: a second open of the file could meet the flock(2) that a test's child
+    /// process, forked meanwhile, still shares (see `H5File.retryingWhileLocked`).
+    static func declareHugeExtent(of writer: H5RowWriter<Double>, rows: UInt64) -> Bool {
+        let dims = [hsize_t(rows)] + writer.rowShape.map { hsize_t($0) }
+        return H5Dset_extent(writer.dataset.id, dims) >= 0
     }
 }
