@@ -26,7 +26,8 @@ struct TOFUTests {
             #expect(!tofu.contains(split))
             let error = try #require(throws: DataError.self) { try tofu.load(split) }
             #expect(error.file == TestData.tofu, "\(error)")
-            #expect(error.message.hasPrefix("missing \(split.rawValue).json (split \(split.rawValue); TOFU publishes"), "\(error)")
+            #expect(
+                error.message.hasPrefix("missing \(split.rawValue).json (split \(split.rawValue); TOFU publishes"), "\(error)")
         }
     }
 

@@ -38,17 +38,24 @@ struct UnlearningFileTests {
 
     @Test func badFilesAreNamedWithTheirLine() throws {
         let cases: [(String, Int?, String)] = [
-            (#"{"text": "a"}"# + "\n" + #"{"question": "q", "answer": "a"}"#, 2,
-             "this row holds a question and an answer but line 1 holds a text: a file holds one kind of row"),
-            (#"{"question": "q", "answer": "a"}"# + "\n\n" + #"{"text": "a"}"#, 3,
-             "this row holds a text but line 1 holds a question and an answer"),
+            (
+                #"{"text": "a"}"# + "\n" + #"{"question": "q", "answer": "a"}"#, 2,
+                "this row holds a question and an answer but line 1 holds a text: a file holds one kind of row"
+            ),
+            (
+                #"{"question": "q", "answer": "a"}"# + "\n\n" + #"{"text": "a"}"#, 3,
+                "this row holds a text but line 1 holds a question and an answer"
+            ),
             (#"{"title": "none"}"#, 1, "a row needs \"question\" and \"answer\" (loss on the answer) or \"text\""),
             (#"{"text": 5}"#, 1, "field \"text\" has the wrong type: expected a string"),
             (#"{"question": "q", "answer": ["a"]}"#, 1, "field \"answer\" has the wrong type: expected a string"),
             (#"{"text": null}"#, 1, "field \"text\" is null: expected a string"),
             (#"{"question": "q"}"#, 1, "missing field \"answer\" beside \"question\""),
             (#"{"answer": "a"}"#, 1, "missing field \"question\" beside \"answer\""),
-            (#"{"text": "t", "question": "q", "answer": "a"}"#, 1, "a row holds \"text\" or \"question\" and \"answer\", not both"),
+            (
+                #"{"text": "t", "question": "q", "answer": "a"}"#, 1,
+                "a row holds \"text\" or \"question\" and \"answer\", not both"
+            ),
             (#"{"text": " \n\t"}"#, 1, "field \"text\" is empty"),
             (#"{"text": "a"}"# + "\n" + #"{"text": "b""#, 2, "malformed JSON"),
             ("[\"text\"]", 1, "not a JSON object"),

@@ -57,29 +57,43 @@ struct OwnDataTests {
     }
 
     @Test func theLargerTOFUSplitsLoadWithTheirComplement() throws {
-        for (forget, retain) in [("forget20", "retain80"), ("forget30", "retain70"), ("forget50", "retain50"), ("forget90", "retain10")] {
+        for (forget, retain) in [
+            ("forget20", "retain80"), ("forget30", "retain70"), ("forget50", "retain50"), ("forget90", "retain10"),
+        ] {
             let c = try ExperimentConfig.load(yaml: "data:\n  forget_split: \(forget)\n")
             #expect(c.data.forgetSplit?.rawValue == forget && c.data.retainSplit?.rawValue == retain)
         }
         let overlap = try #require(S.loadError("data:\n  forget_split: forget20\n  retain_split: retain90\n"))
         #expect(overlap.kind == .conflict && overlap.keyPath == "data.retain_split" && overlap.line == 3, "\(overlap)")
         #expect(overlap.message == "retain90 overlaps forget20 (use retain80 or a smaller retain split)")
-        #expect(try ExperimentConfig.load(yaml: "data:\n  forget_split: forget20\n  retain_split: retain10\n").data.retainSplit == .retain10)
+        #expect(
+            try ExperimentConfig.load(yaml: "data:\n  forget_split: forget20\n  retain_split: retain10\n").data.retainSplit
+                == .retain10)
     }
 
     @Test func badCombinationsNameTheirKeys() throws {
         let cases: [(yaml: String, overrides: [String], keyPath: String, line: Int?, message: String)] = [
-            ("data:\n  forget_split: forget05\n  forget_file: f.jsonl\n", [], "data.forget_file", 3,
-             "data.forget_file and data.forget_split (forget05) both name the forget set"),
-            ("data:\n  retain_split: retain90\n  forget_file: f.jsonl\n  retain_file: r.jsonl\n", [], "data.retain_file", 4,
-             "data.retain_file and data.retain_split (retain90) both name the retain set"),
-            ("data:\n  forget_file: f.jsonl\n", [], "data.retain_file", nil,
-             "a forget set from data.forget_file has no complement split"),
-            ("data:\n  kind: markov\n  forget_file: f.jsonl\n", [], "data.forget_file", 3,
-             "Markov runs generate their sequences"),
+            (
+                "data:\n  forget_split: forget05\n  forget_file: f.jsonl\n", [], "data.forget_file", 3,
+                "data.forget_file and data.forget_split (forget05) both name the forget set"
+            ),
+            (
+                "data:\n  retain_split: retain90\n  forget_file: f.jsonl\n  retain_file: r.jsonl\n", [], "data.retain_file", 4,
+                "data.retain_file and data.retain_split (retain90) both name the retain set"
+            ),
+            (
+                "data:\n  forget_file: f.jsonl\n", [], "data.retain_file", nil,
+                "a forget set from data.forget_file has no complement split"
+            ),
+            (
+                "data:\n  kind: markov\n  forget_file: f.jsonl\n", [], "data.forget_file", 3,
+                "Markov runs generate their sequences"
+            ),
             ("data:\n  forget_file: ''\n  retain_file: r.jsonl\n", [], "data.forget_file", 2, "must not be empty"),
-            ("data:\n  forget_file: f.jsonl\n  retain_file: r.jsonl\n", ["eval.every=5"], "eval.every", nil,
-             "TOFU's metric suite evaluates a TOFU forget split"),
+            (
+                "data:\n  forget_file: f.jsonl\n  retain_file: r.jsonl\n", ["eval.every=5"], "eval.every", nil,
+                "TOFU's metric suite evaluates a TOFU forget split"
+            ),
             ("data:\n  forget_file: [a, b]\n", [], "data.forget_file", 2, "expected a single value, found a list"),
         ]
         for c in cases {
@@ -162,7 +176,8 @@ struct OwnDataTests {
         #expect(data.unlearning.forget.flatMap { $0.ids.dropFirst() } == forgetTexts.flatMap { ByteTokenizer().encode($0) })
         #expect(data.unlearning.forget.allSatisfy { $0.length <= 128 && $0.mask.allSatisfy { $0 == 1 } })
         #expect(data.unlearning.retain.reduce(0) { $0 + $1.length } == retainTexts.reduce(0) { $0 + $1.utf8.count })
-        #expect(data.summary.contains("(2 texts: \(data.unlearning.forget.count) windows of at most 128 tokens"), "\(data.summary)")
+        #expect(
+            data.summary.contains("(2 texts: \(data.unlearning.forget.count) windows of at most 128 tokens"), "\(data.summary)")
 
         // PO and IdkDPO answer forget questions with refusals: a text file has none.
         let refused = try #require(throws: DataError.self) { _ = try Self.load(config, refusals: true) }
@@ -241,6 +256,41 @@ struct OwnDataTests {
         }
     }
 
+    /// Every forget objective on text windows: those that read refusal rows are refused naming
+    /// the file; the others take a step, and their per-token G-effect on the forget risk has a
+    /// share at every token of every window and none on the padding.
+    @Test func everyObjectiveOnText() throws {
+        let forget = try Self.textFile(try Self.texts(authors: 19..<20), "forget.jsonl")
+        let retain = try Self.textFile(try Self.texts(authors: 0..<2), "retain.jsonl")
+        var ran: [String] = [], refused: [String] = []
+        for name in ObjectiveRegistry.forgetNames {
+            let out = temporaryDirectory("own-data-objective")
+            let config = try Self.config(
+                [
+                    "data.forget_split=null", "data.forget_file=\(forget)", "data.retain_file=\(retain)",
+                    "objective.forget.name=\(name)", "run.steps=1",
+                ], out: out)
+            let experiment: UnlearningExperiment
+            do {
+                experiment = try UnlearningExperiment(config: config)
+            } catch let error as DataError {
+                #expect(error.file == forget && error.message.contains("have no question"), "\(name): \(error)")
+                refused.append(name)
+                continue
+            }
+            _ = try experiment.run(into: out) { _, _ in }
+            ran.append(name)
+            let root = try H5File.open(out + "/run.h5").root
+            let mask = try root.read("data/forget/mask", as: Float.self).values
+            let token = try root.read("geffect/forget/token", as: Double.self).values
+            #expect(token.count == 2 * mask.count, "\(name): steps 0 and 1")
+            let covered = token.indices.filter { (token[$0] != 0) == (mask[$0 % mask.count] != 0) }.count
+            #expect(covered == token.count, "\(name): \(token.count - covered) positions where share and mask disagree")
+        }
+        #expect(Set(refused) == ["po", "idkdpo"], "\(refused)")
+        #expect(ran.count == ObjectiveRegistry.forgetNames.count - 2)
+    }
+
     // MARK: - The command line
 
     @Test func unlearnTakesFilesOnTheCommandLine() throws {
@@ -253,8 +303,10 @@ struct OwnDataTests {
         let root = temporaryDirectory("own-data-cli")
         func unlearn(_ more: [String], out: String) throws -> GscopeRun {
             try runGscope(
-                ["unlearn", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte", "--steps", "1",
-                 "--threads", "1", "--set", "run.geffect_retain_size=4", "--quiet", "--out", root + "/" + out] + more)
+                [
+                    "unlearn", "--model", Self.setup.checkpoint, "--data", Self.setup.data, "--tokenizer", "byte", "--steps", "1",
+                    "--threads", "1", "--set", "run.geffect_retain_size=4", "--quiet", "--out", root + "/" + out,
+                ] + more)
         }
         // --forget-file replaces the config's split; the data line says what was read.
         let run = try unlearn(["--forget-split", "forget10", "--forget-file", forget, "--retain-file", retain], out: "both")
@@ -264,14 +316,19 @@ struct OwnDataTests {
         #expect(ok.stdout.contains("data: forget \(forget) (1 texts: "), "\(ok.stdout)")
         #expect(ok.stdout.contains("eval: TOFU's metric suite skipped"), "\(ok.stdout)")
         let resolved = try H5File.open(root + "/text/run.h5").root.stringAttribute("config")
-        #expect(resolved.contains("  forget_split: null\n  retain_split: null\n  forget_file: \(forget)\n  retain_file: \(retain)\n"), "\(resolved)")
+        #expect(
+            resolved.contains("  forget_split: null\n  retain_split: null\n  forget_file: \(forget)\n  retain_file: \(retain)\n"),
+            "\(resolved)")
 
         // A bad line: the file and the line, exit 2.
         let bad = try Self.textFile(["fine"], "bad.jsonl")
-        try (try String(contentsOfFile: bad, encoding: .utf8) + #"{"text": 3}"# + "\n").write(toFile: bad, atomically: true, encoding: .utf8)
+        try (try String(contentsOfFile: bad, encoding: .utf8) + #"{"text": 3}"# + "\n").write(
+            toFile: bad, atomically: true, encoding: .utf8)
         let refused = try unlearn(["--forget-file", bad, "--retain-file", retain], out: "bad")
         #expect(refused.status == 2, "\(refused.status): \(refused.stderr)")
-        #expect(refused.stderr.contains("gscope: \(bad):2: field \"text\" has the wrong type: expected a string"), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("gscope: \(bad):2: field \"text\" has the wrong type: expected a string"), "\(refused.stderr)"
+        )
         #expect(!FileManager.default.fileExists(atPath: root + "/bad/run.h5"))
     }
 }

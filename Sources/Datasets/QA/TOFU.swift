@@ -111,9 +111,8 @@ package struct TOFUDirectory: Sendable {
     /// Reads one split. Perturbed splits must carry their extra fields (a missing
     /// `perturbed_answer` is an error naming the line); plain splits need `question` and `answer`.
     package func load(_ split: TOFUSplit) throws(DataError) -> [QASample] {
-        let published = !split.hasParaphrases || split == .retainPerturbed || TOFUForgetSet.smallSets.contains {
-            $0.perturbed == split
-        }
+        let published =
+            !split.hasParaphrases || split == .retainPerturbed || TOFUForgetSet.smallSets.map(\.perturbed).contains(split)
         let note = published ? "" : "; TOFU publishes perturbed answers for forget01, forget05 and forget10 only"
         let file = try existingFile(split.fileName, what: "split \(split.rawValue)\(note)")
         if split.hasParaphrases {
