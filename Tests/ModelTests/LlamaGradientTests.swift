@@ -19,6 +19,30 @@ struct LlamaGradientTests {
     static let untied = LlamaConfig(
         nLayer: 3, nHead: 6, nKVHead: 2, nEmbd: 36, ffnHidden: 44, vocabSize: 23,
         blockSize: 8, ropeBase: 10_000, rmsNormEps: 1e-5, tiedEmbeddings: false)
+    /// Llama 3's pieces: heads of 12 (q 48 wide on a width of 32), the `llama3` rotary scaling
+    /// with all three frequency bands (high kept, medium blended, low divided), `attention_bias`
+    /// and `mlp_bias` (every projection biased), an untied head.
+    static let llama3: LlamaConfig = {
+        var c = LlamaConfig(
+            nLayer: 2, nHead: 4, nKVHead: 2, nEmbd: 32, ffnHidden: 40, vocabSize: 29,
+            blockSize: 8, ropeBase: 10_000, rmsNormEps: 1e-5, tiedEmbeddings: false)
+        c.headDim = 12
+        c.ropeScaling = .llama3(factor: 8, lowFrequencyFactor: 1, highFrequencyFactor: 4, originalContext: 64)
+        c.qkvBias = true; c.outputBias = true; c.mlpBias = true
+        return c
+    }()
+    /// Qwen2's: q/k/v biases only, tied, RoPE base 1e6, heads of 6 (q 24 wide on 36), and the
+    /// `linear` rotary scaling.
+    static let qwen2: LlamaConfig = {
+        var c = LlamaConfig(
+            nLayer: 3, nHead: 4, nKVHead: 2, nEmbd: 36, ffnHidden: 44, vocabSize: 23,
+            blockSize: 8, ropeBase: 1_000_000, rmsNormEps: 1e-6, tiedEmbeddings: true)
+        c.modelType = .qwen2
+        c.headDim = 6
+        c.ropeScaling = .linear(factor: 3)
+        c.qkvBias = true
+        return c
+    }()
     static let B = 2, T = 8
 
     static func batch(_ config: LlamaConfig, seed: UInt64) -> (tokens: [Int32], targets: [Int32], mask: [Float]) {
@@ -52,7 +76,7 @@ struct LlamaGradientTests {
         return loss
     }
 
-    @Test(arguments: [tied, untied])
+    @Test(arguments: [tied, untied, llama3, qwen2])
     func forwardMatchesReference(config: LlamaConfig) throws {
         let model = try randomLlama(config, seed: 11)
         let (tokens, targets, mask) = Self.batch(config, seed: 12)
@@ -77,7 +101,7 @@ struct LlamaGradientTests {
 
     /// 24 sampled coordinates of every tensor (every coordinate of the norm gains of the tied
     /// model would also do; sampling keeps the reference passes few).
-    @Test(arguments: [tied, untied])
+    @Test(arguments: [tied, untied, llama3, qwen2])
     func gradientsMatchFiniteDifferences(config: LlamaConfig) throws {
         let model = try randomLlama(config, seed: 21)
         let batch = Self.batch(config, seed: 22)
