@@ -8,13 +8,13 @@ import TestSupport
 /// attention) wrote with `save_pretrained`, from `notebooks-scripts/parity/llama_family_fixture.py`:
 /// `llama3` (rope_scaling llama3, head_dim 12 ≠ 32/4, attention_bias and mlp_bias, untied head),
 /// `mistral` (sliding_window 12, the batch's length), `qwen2` (q/k/v biases, RoPE base 1e6, tied),
-/// `linear` (rope_scaling linear). Each is loaded by `Checkpoint.loadModel` as a downloaded
+/// `llama-linear` (rope_scaling linear). Each is loaded by `Checkpoint.loadModel` as a downloaded
 /// checkpoint would be; logits relative 1e-5, loss relative 1e-6, every gradient relative 1e-4 per
 /// tensor; cached greedy decoding equals the full forward; a re-saved directory keeps its
 /// `model_type` and keys.
 @Suite("Llama family (llama 3, mistral, qwen2) transformers parity")
 struct LlamaFamilyParityTests {
-    static let names = ["llama3", "mistral", "qwen2", "linear"]
+    static let names = ["llama3", "mistral", "qwen2", "llama-linear"]
 
     static func directory(_ name: String) -> String { FixturePaths.root + "/parity/" + name }
 

@@ -1,4 +1,4 @@
-"""Writes the Llama-family parity fixtures Tests/Fixtures/parity/{llama3,mistral,qwen2}/ with transformers.
+"""Writes the Llama-family parity fixtures Tests/Fixtures/parity/{llama3,mistral,qwen2,llama-linear}/ with transformers.
 
 Run from the repository root (needs torch, safetensors and transformers; seconds on one thread):
 
@@ -17,7 +17,7 @@ Hugging Face loader reads it as it would a downloaded checkpoint:
 - mistral: MistralConfig, sliding_window equal to the batch's length (the longest sequence gscope
            computes for it), untied head;
 - qwen2:   Qwen2Config (q/k/v biases), rope_theta 1e6, tied head, use_sliding_window false;
-- linear:  LlamaConfig with rope_scaling linear (factor 4), tied head, no biases.
+- llama-linear: LlamaConfig with rope_scaling linear (factor 4), tied head, no biases.
 
 reference.safetensors holds a batch (tokens, targets, mask), transformers' float32 logits, the masked
 mean NLL and the gradient of every parameter (`grad.<name>`). meta.json records versions and the
@@ -64,7 +64,7 @@ def models() -> dict:
             **COMMON, sliding_window=T, tie_word_embeddings=False, rope_theta=10000.0)),
         "qwen2": Qwen2ForCausalLM(Qwen2Config(
             **COMMON, tie_word_embeddings=True, rope_theta=1000000.0, use_sliding_window=False)),
-        "linear": LlamaForCausalLM(LlamaConfig(
+        "llama-linear": LlamaForCausalLM(LlamaConfig(
             **COMMON, tie_word_embeddings=True, rope_scaling={"rope_type": "linear", "factor": 4.0},
             rope_theta=10000.0)),
     }

@@ -110,6 +110,9 @@ package struct LlamaConfig: Codable, Equatable, Sendable {
         if modelType != .llama, outputBias || mlpBias || (modelType == .mistral && qkvBias) {
             throw .invalidConfig("a \(modelType.rawValue) model has no biases but Qwen2's on q, k, v")
         }
+        if modelType == .qwen2, !qkvBias {
+            throw .invalidConfig("a qwen2 model has biases on q, k and v")
+        }
         if modelType == .llama, qkvBias != outputBias {
             throw .invalidConfig("a llama model's attention_bias covers q, k, v and o_proj together")
         }
