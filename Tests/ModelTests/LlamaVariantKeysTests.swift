@@ -25,7 +25,8 @@ struct LlamaVariantKeysTests {
 
     /// Keys gscope computes now load into a model that has them.
     @Test func computedVariantKeysLoad() throws {
-        let extra = #""rope_scaling": {"rope_type": "linear", "factor": 2.0}, "head_dim": 4, "attention_bias": true, "mlp_bias": true"#
+        let extra =
+            #""rope_scaling": {"rope_type": "linear", "factor": 2.0}, "head_dim": 4, "attention_bias": true, "mlp_bias": true"#
         let dir = try Self.checkpoint(with: extra, label: "computed")
         // The saved tensors lack the biases and have q_proj of head size 8: the weights disagree.
         #expect { try Checkpoint.loadLlama(from: dir) } throws: { "\($0)".contains(dir) }

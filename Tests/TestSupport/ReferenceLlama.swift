@@ -19,7 +19,9 @@ extension Ref {
     /// each row of x (N rows of `ld` floats; other columns pass through); row n is at position
     /// n mod T and pair (i, i + hs/2) turns by `(n mod T)·base^(−2i/hs)`.
     package static func rope(_ x: [Double], heads: Int, hs: Int, ld: Int, N: Int, T: Int, base: Double) -> [Double] {
-        rope(x, heads: heads, hs: hs, ld: ld, N: N, T: T, frequencies: (0..<(hs / 2)).map { pow(base, -2 * Double($0) / Double(hs)) })
+        rope(
+            x, heads: heads, hs: hs, ld: ld, N: N, T: T,
+            frequencies: (0..<(hs / 2)).map { pow(base, -2 * Double($0) / Double(hs)) })
     }
 
     /// `rope` with any frequencies ωᵢ (hs/2 of them): pair (i, i + hs/2) turns by `(n mod T)·ωᵢ`.

@@ -5,7 +5,8 @@ import Foundation
 /// "llama"}`, and a transformers `config.json` (`model_type` "llama", "mistral" or "qwen2" with its
 /// class, the sizes under `LlamaConfigFile`'s keys), so that `AutoModelForCausalLM.from_pretrained`
 /// loads the directory as it is.
-extension Checkpoint {    package static let llamaMetadata = ["format": "pt", "gscope": "llama"]
+extension Checkpoint {
+    package static let llamaMetadata = ["format": "pt", "gscope": "llama"]
 
     /// Writes a Llama's `parameters` (the flat buffer in layout order) and `config` to
     /// `directory` (atomic per file).

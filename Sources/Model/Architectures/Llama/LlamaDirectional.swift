@@ -93,7 +93,8 @@ extension Llama {
             SwiGLU.tangent(out: s.act, inp: h.gateUp, inpTangent: s.gateUp, N: N, F: F)
             Linear.tangent(
                 out: s.res, inp: h.act, inpTangent: s.act, weight: w + o.down,
-                weightTangent: v + o.down, biasTangent: o.downBias.map { v + $0 }, residualTangent: s.res, N: N, T: T, C: F, OC: C)
+                weightTangent: v + o.down, biasTangent: o.downBias.map { v + $0 }, residualTangent: s.res, N: N, T: T, C: F, OC: C
+            )
             if hiddenBlocks.contains(l) {
                 hidden[l] = Array(UnsafeBufferPointer(start: s.res, count: N * C))
             }

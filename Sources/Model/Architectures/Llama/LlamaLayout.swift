@@ -96,7 +96,9 @@ struct LlamaSlots {
                     bias(p + "self_attn.k_proj.bias") == qBias + qd && bias(p + "self_attn.v_proj.bias") == qBias + qd + kv,
                     "the q, k, v biases must be adjacent")
             }
-            if let gateBias { precondition(bias(p + "mlp.up_proj.bias") == gateBias + f, "the gate and up biases must be adjacent") }
+            if let gateBias {
+                precondition(bias(p + "mlp.up_proj.bias") == gateBias + f, "the gate and up biases must be adjacent")
+            }
             return Block(
                 attnNorm: at(p + "input_layernorm.weight"), qkv: q, o: at(p + "self_attn.o_proj.weight"),
                 mlpNorm: at(p + "post_attention_layernorm.weight"), gateUp: gate,
