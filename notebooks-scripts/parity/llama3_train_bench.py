@@ -9,8 +9,9 @@ directory, then times one training step (forward, backward, AdamW) of
 - transformers' LlamaForCausalLM in float32 (eager attention, as the parity fixtures; the timing
   loop of notebooks-scripts/bench/torch_llama_bench.py), and
 - `gscope bench --mode train --model DIR` (the same directory, loaded by gscope's Hugging Face
-  loader), both with --threads, one after the other, and prints both medians and their ratio.
-Needs the release binary (.build/release/gscope).
+  loader), both with --threads, alternating for --rounds rounds (so that both meet the same load
+  on a shared machine), and prints the median over rounds of each one's median step and their
+  ratio, with the load average. Needs the release binary (.build/release/gscope).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--attention", choices=["sdpa", "eager"], default="eager")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating torch/gscope measurements")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -59,28 +61,40 @@ def main() -> None:
         model.train()
         opt, kind = make_optimizer(model, 1e-3, 0.1)
         B, T = args.batch, args.seq
-        data = torch.randint(0, SHAPE["vocab_size"], (args.warmup + args.steps, B, T + 1))
-        times = []
-        for step in range(args.warmup + args.steps):
-            t0 = time.perf_counter()
-            opt.zero_grad(set_to_none=True)
-            logits = model(input_ids=data[step, :, :T], use_cache=False).logits
-            F.cross_entropy(logits.reshape(-1, logits.size(-1)), data[step, :, 1:].reshape(-1)).backward()
-            opt.step()
-            if step >= args.warmup:
-                times.append(time.perf_counter() - t0)
-        torch_ms = statistics.median(times) * 1e3
-        del model, opt
-        out = subprocess.run(
-            [os.path.join(REPO, ".build", "release", "gscope"), "bench", "--mode", "train", "--model", directory,
-             "--batch", str(B), "--seq", str(T), "--steps", str(args.steps), "--warmup", str(args.warmup),
-             "--threads", str(args.threads), "--json"], check=True, capture_output=True, text=True).stdout
-        gscope = json.loads(out.strip().splitlines()[-1])
-        gscope_ms = gscope["ms_per_step_median"]
+
+        def torch_median() -> float:
+            data = torch.randint(0, SHAPE["vocab_size"], (args.warmup + args.steps, B, T + 1))
+            times = []
+            for step in range(args.warmup + args.steps):
+                t0 = time.perf_counter()
+                opt.zero_grad(set_to_none=True)
+                logits = model(input_ids=data[step, :, :T], use_cache=False).logits
+                F.cross_entropy(logits.reshape(-1, logits.size(-1)), data[step, :, 1:].reshape(-1)).backward()
+                opt.step()
+                if step >= args.warmup:
+                    times.append(time.perf_counter() - t0)
+            return statistics.median(times) * 1e3
+
+        def gscope_median() -> float:
+            out = subprocess.run(
+                [os.path.join(REPO, ".build", "release", "gscope"), "bench", "--mode", "train", "--model", directory,
+                 "--batch", str(B), "--seq", str(T), "--steps", str(args.steps), "--warmup", str(args.warmup),
+                 "--threads", str(args.threads), "--json"], check=True, capture_output=True, text=True).stdout
+            return json.loads(out.strip().splitlines()[-1])["ms_per_step_median"]
+
+        rounds = []
+        for _ in range(args.rounds):
+            rounds.append((torch_median(), gscope_median(), os.getloadavg()[0]))
+            print(f"round: torch {rounds[-1][0]:.1f} ms, gscope {rounds[-1][1]:.1f} ms, load {rounds[-1][2]:.1f}",
+                  file=sys.stderr)
+        torch_ms = statistics.median(r[0] for r in rounds)
+        gscope_ms = statistics.median(r[1] for r in rounds)
         print(json.dumps({"shape": "llama3-style", "params": params, "batch": B, "seq": T, "threads": args.threads,
-                          "torch_attention": args.attention, "torch_optimizer": kind,
-                          "torch_ms_per_step": round(torch_ms, 1), "gscope_ms_per_step": gscope_ms,
-                          "ratio_gscope_over_torch": round(gscope_ms / torch_ms, 3)}))
+                          "torch_attention": args.attention, "torch_optimizer": kind, "rounds": args.rounds,
+                          "torch_ms_per_step": round(torch_ms, 1), "gscope_ms_per_step": round(gscope_ms, 1),
+                          "ratio_gscope_over_torch": round(gscope_ms / torch_ms, 3),
+                          "ratios_per_round": [round(g / t, 3) for t, g, _ in rounds],
+                          "load_average_1min": [round(r[2], 1) for r in rounds]}))
     finally:
         shutil.rmtree(directory)
 
