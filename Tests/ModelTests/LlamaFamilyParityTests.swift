@@ -131,6 +131,50 @@ struct LlamaFamilyParityTests {
         }
     }
 
+    /// A tiny SmolLM2-shaped GGUF and the Hugging Face directory transformers exported from it
+    /// (`notebooks-scripts/parity/smollm2_gguf_hf_fixture.py`): the GGUF path and the Hugging Face
+    /// path give the same log-probabilities (≤ 1e-5), and the logits transformers computes.
+    @Test func smolLM2GGUFAndItsExportAgree() throws {
+        let dir = Self.directory("smollm2-gguf-hf")
+        let fromGGUF = try #require(try Checkpoint.loadModel(from: dir + "/model.gguf") as? Llama)
+        let fromHF = try #require(try Checkpoint.loadModel(from: dir) as? Llama)
+        #expect(fromHF.config.nLayer == fromGGUF.config.nLayer && fromHF.config.tiedEmbeddings)
+        let reference = try SafetensorsFile.read(dir + "/reference.safetensors")
+        let shape = try reference.shape("tokens")
+        let B = shape[0], T = shape[1], V = fromHF.config.vocabSize
+        let tokens = try reference.ints("tokens").map(Int32.init)
+        // Every next token as a target: the log-probabilities of the sequences themselves.
+        var targets = [Int32](repeating: -1, count: B * T)
+        for n in 0..<(B * T) where n % T < T - 1 { targets[n] = tokens[n + 1] }
+        let mask = targets.map { $0 < 0 ? Float(0) : 1 }
+        var logProbs: [[Float]] = [], logits: [[Float]] = []
+        for model in [fromGGUF, fromHF] {
+            try model.forward(tokens: tokens, targets: targets, mask: mask, batch: B, seq: T)
+            logProbs.append(Array(model.targetLogProbs))
+            logits.append(Array(model.logits))
+        }
+        let worst = zip(logProbs[0], logProbs[1]).map { abs(Double($0) - Double($1)) }.max() ?? 0
+        #expect(worst <= 1e-5, "GGUF vs Hugging Face log-probabilities: largest difference \(worst)")
+        let torch = try reference.floats("logits").doubles
+        #expect(relativeError(logits[1], torch) < 1e-5)
+        #expect(relativeError(logits[0], torch) < 1e-5)
+        #expect(logits[0].count == B * T * V)
+        print("SmolLM2-shaped GGUF vs its transformers export: log-prob largest difference \(worst)")
+    }
+
+    /// One registration reads the three model types; `--size qwen2.5-0.5b` is Qwen2.5-0.5B's shape.
+    @Test func registrationAndTheQwenShape() throws {
+        for type in ["llama", "mistral", "qwen2"] {
+            #expect(ArchitectureRegistry.reading(configType: type)?.name == LlamaArchitecture.name, "\(type)")
+        }
+        let (architecture, size) = try #require(ArchitectureRegistry.size(named: "qwen2.5-0.5b"))
+        #expect(architecture.name == LlamaArchitecture.name)
+        let config = try #require(size.shape as? LlamaConfig)
+        #expect(config.checkedParameterCount.value == 494_032_768)
+        #expect(config.modelType == .qwen2 && config.qkvBias && config.headSize == 64 && config.tiedEmbeddings)
+        #expect(config.parameterLayout().count == 494_032_768)
+    }
+
     /// Another rotary type, another activation, and an unknown model type are refused naming
     /// config.json and the key.
     @Test(arguments: [

@@ -108,7 +108,8 @@ package struct LlamaConfig: Codable, Equatable, Sendable {
             throw .invalidConfig("all sizes must be positive: \(self)")
         }
         if modelType != .llama, outputBias || mlpBias || (modelType == .mistral && qkvBias) {
-            throw .invalidConfig("a \(modelType.rawValue) model has no biases but Qwen2's on q, k, v")
+            throw .invalidConfig(
+                "a \(modelType.rawValue) model has no such biases (mistral has none; qwen2 has them on q, k and v only)")
         }
         if modelType == .qwen2, !qkvBias {
             throw .invalidConfig("a qwen2 model has biases on q, k and v")
