@@ -317,12 +317,21 @@ struct LlamaLayoutTests {
 /// other processes competing for the cores.
 @Suite("Llama parallel execution", .serialized)
 struct LlamaParallelExecutionTests {
-    @Test func everyWorkerCountGivesTheSameBits() throws {
+    /// `llama3`: heads of 24 on a width of 96, every projection biased (biases drawn too), the
+    /// llama3 rotary scaling.
+    @Test(arguments: [false, true])
+    func everyWorkerCountGivesTheSameBits(llama3: Bool) throws {
         let differences = try withCPUBurners(2) {
             try differencesAcrossWorkerCounts {
-                let config = LlamaConfig(
+                var config = LlamaConfig(
                     nLayer: 2, nHead: 6, nKVHead: 2, nEmbd: 96, ffnHidden: 256, vocabSize: 300,
                     blockSize: 64, ropeBase: 100_000)
+                if llama3 {
+                    config.headDim = 24
+                    config.qkvBias = true; config.outputBias = true; config.mlpBias = true
+                    config.ropeScaling = .llama3(
+                        factor: 8, lowFrequencyFactor: 1, highFrequencyFactor: 4, originalContext: 32)
+                }
                 let B = 4, T = 64
                 var rng = RNG(seed: 61)
                 let tokens = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
@@ -331,6 +340,9 @@ struct LlamaParallelExecutionTests {
                 var initRNG = RNG(seed: 62)
                 let model = try Llama(config: config)
                 model.initializeLlama(rng: &initRNG, std: 0.1)
+                for slot in model.layout.slots where slot.name.hasSuffix(".bias") {
+                    for i in slot.range { model.parameters[i] = Float(initRNG.normal() * 0.1) }
+                }
                 model.zeroGradients()
                 let loss = try model.forward(tokens: tokens, targets: targets, mask: mask, batch: B, seq: T)
                 let d = model.logitGradientScratch.baseAddress!
