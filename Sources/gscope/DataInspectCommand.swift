@@ -50,7 +50,7 @@ struct DataInspect: ParsableCommand {
         guard tofu.contains(.full) else {
             throw DataError(file: directory, "missing full.json: not a TOFU directory")
         }
-        let tok = try loadTokenizer(tokenizer)
+        let tok = try tokenizerOptions.load(tokenizer)
         let prefix = self.prefix.map { $0.replacingOccurrences(of: "\\n", with: "\n") } ?? QATemplate.standard.prefix
         let formatter = QAFormatter(tokenizer: tok, template: QATemplate(prefix: prefix), maxLength: maxLength)
 

@@ -80,6 +80,7 @@ struct Unlearn: ParsableCommand {
         if let v = model { o.append("model.checkpoint=\(v)") }
         if let v = data { o.append("data.dir=\(v)") }
         if let v = tokenizerOptions.tokenizer { o.append("data.tokenizer=\(v)") }
+        if let v = tokenizerOptions.chatFormat { o.append("data.chat_format=\(v.rawValue)") }
         if let v = forgetSplit { o.append("data.forget_split=\(v.rawValue)") }
         if let v = steps { o.append("run.steps=\(v)") }
         if let v = lr { o.append("optimizer.lr=\(v)") }

@@ -25,7 +25,8 @@ extension PretrainedBPETokenizer {
     /// The tokenizer of a GGUF vocabulary (`tokenizer.ggml.model` must be `gpt2`). The special
     /// tokens are the control and user-defined ones; the model's begin, end and padding tokens are
     /// `bos_token_id`, `eos_token_id` and `padding_token_id`. Llama 3's pre-tokenizer comes with
-    /// `ignoreMerges`, as llama.cpp applies it. The chat format is recognised from
+    /// `ignoreMerges`, as llama.cpp and Llama 3's tokenizer.json apply it, and Qwen2's with NFC, as
+    /// Qwen2's tokenizer.json normalizes (llama.cpp does not). The chat format is recognised from
     /// `tokenizer.chat_template` (`ChatFormat.recognise`; plain without one), then `chatFormat`
     /// overrides it unless `auto`. `file` names the GGUF file in errors.
     package init(vocabulary v: GGUFVocabulary, file: String, chatFormat choice: ChatFormatChoice = .auto) throws(DataError) {
@@ -65,7 +66,8 @@ extension PretrainedBPETokenizer {
             let plain = try PretrainedBPETokenizer(
                 tokens: v.tokens, mergePairs: pairs, specialIDs: specialIDs,
                 special: SpecialTokens(begin: Int32(bos), end: Int32(eos), padding: padding ?? Int32(eos)),
-                preTokenization: preTokenization, ignoreMerges: preTokenization == .llama3,
+                preTokenization: preTokenization, normalizesNFC: preTokenization == .qwen2,
+                ignoreMerges: preTokenization == .llama3,
                 modelBegin: Int32(bos), modelEnd: Int32(eos), modelPadding: padding)
             self = try plain.with(chatFormat: format, source: source).resolving(choice)
         } catch {

@@ -175,8 +175,9 @@ extension PretrainedBPETokenizer {
         let (format, source) = Self.automaticChatFormat(template: config.chatTemplate, origin: config.templateOrigin)
 
         let unknown = model["unk_token"].flatMap { HuggingFaceJSON.isNull($0) ? nil : $0 }
+        let plain: PretrainedBPETokenizer
         do throws(TokenizerProblem) {
-            let plain = try PretrainedBPETokenizer(
+            plain = try PretrainedBPETokenizer(
                 tokens: tokens, mergePairs: pairs, specialIDs: specialIDs,
                 special: SpecialTokens(begin: begin ?? end ?? 0, end: end ?? begin ?? 0, padding: padding ?? end ?? 0),
                 preTokenization: preTokenization, normalizesNFC: nfc, ignoreMerges: ignoreMerges,
@@ -186,10 +187,15 @@ extension PretrainedBPETokenizer {
                 throw TokenizerProblem(
                     "model.unk_token is set and some bytes have no token: Hugging Face would write the unknown token, gscope drops such bytes")
             }
-            self = try plain.with(chatFormat: format, source: source).resolving(choice)
         } catch {
             throw fail("tokenizer: \(error.description)")
         }
+        let formatted: PretrainedBPETokenizer
+        do { formatted = try plain.with(chatFormat: format, source: source) } catch {
+            // The template asks for tokens the vocabulary lacks: the template's file is at fault.
+            throw DataError(file: config.templatePath ?? file, "chat_template: \(error.description)")
+        }
+        do { self = try formatted.resolving(choice) } catch { throw fail("tokenizer: \(error.description)") }
     }
 }
 
@@ -360,6 +366,8 @@ struct HuggingFaceTokenizerConfig {
     var chatTemplate: String?
     /// Where `chatTemplate` was read, for messages.
     var templateOrigin = "tokenizer_config.json's chat_template"
+    /// The file `chatTemplate` was read from.
+    var templatePath: String?
 
     /// Reads `tokenizer_config.json` (and `chat_template.jinja`) in the directory of `tokenizerFile`.
     init(besideTokenizer tokenizerFile: String) throws(DataError) {
@@ -390,12 +398,14 @@ struct HuggingFaceTokenizerConfig {
             if let template = root["chat_template"], !(template is NSNull) {
                 if let text = template as? String {
                     chatTemplate = text
+                    templatePath = path
                 } else if let named = template as? [[String: Any]] {
                     let chosen = named.first { $0["name"] as? String == "default" } ?? named.first
                     guard let text = chosen?["template"] as? String else {
                         throw DataError(file: path, "chat_template is a list without a \"template\" string")
                     }
                     chatTemplate = text
+                    templatePath = path
                 } else {
                     throw DataError(file: path, "chat_template is neither a string nor a list of named templates")
                 }
@@ -404,6 +414,7 @@ struct HuggingFaceTokenizerConfig {
         if chatTemplate == nil, let data = FileManager.default.contents(atPath: jinja) {
             chatTemplate = String(decoding: data, as: UTF8.self)
             templateOrigin = "chat_template.jinja"
+            templatePath = jinja
         }
     }
 }

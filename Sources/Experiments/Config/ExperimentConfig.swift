@@ -76,8 +76,12 @@ extension ExperimentConfig {
         /// A TOFU-shaped directory (TOFU itself or `gscope data synth` output), or for
         /// `kind: markov` a `gscope data markov` directory.
         package var dir: String
-        /// A BPE tokenizer JSON file, or "byte" for the byte tokenizer.
+        /// A BPE tokenizer JSON file (gscope's own or a Hugging Face `tokenizer.json`), a model
+        /// directory holding `tokenizer.json`, a `.gguf` file, or "byte" for the byte tokenizer.
         package var tokenizer: String
+        /// The QA format of a pretrained tokenizer: `auto` (its chat template), `chatml`, `llama3`
+        /// or `plain` (see `Datasets.ChatFormat`).
+        package var chatFormat: ChatFormatChoice
         package var forgetSplit: TOFUForgetSet
         /// Defaults to `forgetSplit.complement`; must not overlap the forget split.
         package var retainSplit: TOFURetainSet
@@ -91,11 +95,13 @@ extension ExperimentConfig {
 
         package init(
             kind: DataKind, dir: String, tokenizer: String, forgetSplit: TOFUForgetSet,
-            retainSplit: TOFURetainSet, maxLength: Int, markov: MarkovExperiment, markovSeed: Int = 0
+            retainSplit: TOFURetainSet, maxLength: Int, markov: MarkovExperiment, markovSeed: Int = 0,
+            chatFormat: ChatFormatChoice = .auto
         ) {
             self.kind = kind
             self.dir = dir
             self.tokenizer = tokenizer
+            self.chatFormat = chatFormat
             self.forgetSplit = forgetSplit
             self.retainSplit = retainSplit
             self.maxLength = maxLength
@@ -104,7 +110,7 @@ extension ExperimentConfig {
         }
 
         enum CodingKeys: String, CodingKey {
-            case kind, dir, tokenizer
+            case kind, dir, tokenizer, chatFormat = "chat_format"
             case forgetSplit = "forget_split", retainSplit = "retain_split", maxLength = "max_length"
             case markov, markovSeed = "markov_seed"
         }

@@ -52,7 +52,7 @@ package struct ExperimentData: Sendable {
         let forgetSplit = config.forgetSplit.split
         let retainSplit = config.retainSplit.split
         let forget = try dir.load(forgetSplit), retain = try dir.load(retainSplit)
-        let tokenizer = try loadTokenizer(config.tokenizer)
+        let tokenizer = try loadTokenizer(config.tokenizer, chatFormat: config.chatFormat)
         let formatter = QAFormatter(tokenizer: tokenizer, maxLength: maxLength)
         var refusalSamples: [FormattedSample] = []
         if refusals {
