@@ -60,7 +60,8 @@ struct HuggingFaceTokenizerTests {
                 let at = Self.firstDifference(ids, c.ids)
                 mismatches.append(
                     "text \(index) \(c.text.debugDescription): first difference at position \(at) of \(c.ids.count) "
-                        + "(gscope \(ids.dropFirst(at).prefix(3).map { $0 }), tokenizers \(c.ids.dropFirst(at).prefix(3).map { $0 }))")
+                        + "(gscope \(ids.dropFirst(at).prefix(3).map { $0 }), tokenizers \(c.ids.dropFirst(at).prefix(3).map { $0 }))"
+                )
             }
             if t.postProcessorPrefix + ids == c.with_specials { withSpecials += 1 }
             if t.decode(c.ids) == c.decoded { decoded += 1 }
@@ -70,7 +71,9 @@ struct HuggingFaceTokenizerTests {
                 + "(\(tokens) tokens); with the post-processor \(withSpecials); decoded \(decoded)")
         #expect(
             mismatches.isEmpty,
-            Comment(rawValue: "\(mismatches.count) of \(battery.cases.count) texts differ:\n" + mismatches.prefix(10).joined(separator: "\n")))
+            Comment(
+                rawValue: "\(mismatches.count) of \(battery.cases.count) texts differ:\n"
+                    + mismatches.prefix(10).joined(separator: "\n")))
         #expect(withSpecials == battery.cases.count, "the post-processor's begin token")
         #expect(decoded == battery.cases.count, "decoding")
     }
@@ -81,7 +84,8 @@ struct HuggingFaceTokenizerTests {
         #expect(gpt2.preTokenization == .gpt2 && !gpt2.ignoreMerges && !gpt2.normalizesNFC && gpt2.postProcessorPrefix.isEmpty)
         #expect(llama3.preTokenization == .llama3 && llama3.ignoreMerges && !llama3.normalizesNFC)
         #expect(llama3.postProcessorPrefix == [llama3.specialID("<|begin_of_text|>")!])
-        #expect(qwen2.preTokenization == .qwen2 && !qwen2.ignoreMerges && qwen2.normalizesNFC && qwen2.postProcessorPrefix.isEmpty)
+        #expect(
+            qwen2.preTokenization == .qwen2 && !qwen2.ignoreMerges && qwen2.normalizesNFC && qwen2.postProcessorPrefix.isEmpty)
         #expect(smollm.preTokenization == .gpt2SplittingDigits && smollm.splitDigits)
         // Every added token is matched in text, special or not (Qwen2's <tool_call> is not special).
         #expect(qwen2.encode("a<tool_call>b") == qwen2.encode("a") + [qwen2.specialID("<tool_call>")!] + qwen2.encode("b"))
@@ -146,7 +150,8 @@ struct HuggingFaceTokenizerTests {
         ]
         for (find, replace, key) in cases {
             let path = dir + "/tokenizer.json"
-            let edited = original.replacingOccurrences(of: find.replacingOccurrences(of: #"\"#, with: #"\\"#),
+            let edited = original.replacingOccurrences(
+                of: find.replacingOccurrences(of: #"\"#, with: #"\\"#),
                 with: replace.replacingOccurrences(of: #"\"#, with: #"\\"#))
             #expect(edited != original, "the edit \(find) applies")
             try edited.write(toFile: path, atomically: true, encoding: .utf8)
@@ -171,7 +176,8 @@ struct HuggingFaceTokenizerTests {
         // SmolLM2's template gives the QA template gscope has always used for it (same ids).
         #expect(try Self.tokenizer("smollm").qaTemplate == ChatTemplate.qaTemplate())
         let llama3 = try Self.tokenizer("llama3"), qwen2 = try Self.tokenizer("qwen2"), gpt2 = try Self.tokenizer("gpt2")
-        #expect(llama3.special.begin == llama3.specialID("<|begin_of_text|>") && llama3.special.end == llama3.specialID("<|eot_id|>"))
+        #expect(
+            llama3.special.begin == llama3.specialID("<|begin_of_text|>") && llama3.special.end == llama3.specialID("<|eot_id|>"))
         #expect(qwen2.special.begin == qwen2.specialID("<|im_start|>") && qwen2.special.end == qwen2.specialID("<|im_end|>"))
         #expect(qwen2.special.padding == qwen2.specialID("<|endoftext|>"))
         #expect(gpt2.special.begin == gpt2.specialID("<|endoftext|>") && gpt2.special.end == gpt2.special.begin)
@@ -209,7 +215,8 @@ struct HuggingFaceTokenizerTests {
             let answer = family == "llama3" ? ChatFormat.trimmed(c.answer) : c.answer
             let masked = zip(sample.targets, sample.mask).filter { $0.1 == 1 }.map(\.0)
             #expect(masked == t.encode(answer) + [t.special.end])
-            #expect(t.decode(Array(sample.ids[sample.answerRange])) == answer + (family == "llama3" ? "<|eot_id|>" : "<|im_end|>"))
+            #expect(
+                t.decode(Array(sample.ids[sample.answerRange])) == answer + (family == "llama3" ? "<|eot_id|>" : "<|im_end|>"))
             // The prompt a model is asked to continue is the template's generation prompt.
             #expect([t.special.begin] + t.encode(t.qaTemplate.prefix(for: c.question)) == t.encode(c.prompt))
             // Encoding prefix and answer apart gives the template's ids when the answer starts and
@@ -262,7 +269,9 @@ struct HuggingFaceTokenizerTests {
             let texts = try Self.load(Battery.self, family, "battery.json").cases.map(\.text)
             func icuPieces(_ text: String) -> [String] {
                 let ns = text as NSString
-                return regex.matches(in: text, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range) }
+                return regex.matches(in: text, range: NSRange(location: 0, length: ns.length)).map {
+                    ns.substring(with: $0.range)
+                }
             }
             let differing = texts.filter { icuPieces($0) != kind.pieces($0) }.count
             var start = Date()
@@ -274,7 +283,8 @@ struct HuggingFaceTokenizerTests {
             let icu = Date().timeIntervalSince(start)
             print(
                 String(
-                    format: "%@ pattern: hand-written %.1f ms, NSRegularExpression %.1f ms for 20 × %d texts; ICU cuts %d texts differently",
+                    format:
+                        "%@ pattern: hand-written %.1f ms, NSRegularExpression %.1f ms for 20 × %d texts; ICU cuts %d texts differently",
                     family, handWritten * 1000, icu * 1000, texts.count, differing))
             #expect(texts.count >= 200)
         }
@@ -307,7 +317,8 @@ struct RealVocabularyTests {
         return root != nil
     }
 
-    @Test(.enabled(if: present), arguments: ["gpt2", "llama3", "qwen2"]) func idsEqualTheTokenizersLibrary(family: String) throws {
+    @Test(.enabled(if: present), arguments: ["gpt2", "llama3", "qwen2"]) func idsEqualTheTokenizersLibrary(family: String) throws
+    {
         let dir = Self.root! + "/" + family
         let battery = try JSONDecoder().decode(
             HuggingFaceTokenizerTests.Battery.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/battery.json")))
@@ -332,7 +343,8 @@ struct RealVocabularyTests {
                     + "\(battery.cases.count - mismatches.count)/\(battery.cases.count) texts give the tokenizers library's ids")
             #expect(
                 mismatches.isEmpty,
-                Comment(rawValue: "\(family) \(name): \(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n")))
+                Comment(
+                    rawValue: "\(family) \(name): \(mismatches.count) differ:\n" + mismatches.prefix(10).joined(separator: "\n")))
         }
     }
 }

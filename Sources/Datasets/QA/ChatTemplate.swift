@@ -79,7 +79,8 @@ package enum ChatFormat: Equatable, Sendable, CustomStringConvertible {
         case .llama3(let dates):
             var out = "<|begin_of_text|>"
             if dates {
-                out += "<|start_header_id|>system<|end_header_id|>\n\n" + Self.llama3DateHeader
+                out +=
+                    "<|start_header_id|>system<|end_header_id|>\n\n" + Self.llama3DateHeader
                     + (system.map(Self.trimmed) ?? "") + "<|eot_id|>"
             } else if let system {
                 out += "<|start_header_id|>system<|end_header_id|>\n\n\(Self.trimmed(system))<|eot_id|>"

@@ -15,7 +15,8 @@ extension PretrainedBPETokenizer {
         if let frame = format.frameTokens {
             for text in format.requiredTokens where specialID(text) == nil {
                 throw TokenizerProblem(
-                    "the chat format \(format.choice.rawValue) (\(source)) writes \(text), which is not a special token of this vocabulary")
+                    "the chat format \(format.choice.rawValue) (\(source)) writes \(text), which is not a special token of this vocabulary"
+                )
             }
             begin = specialID(frame.begin)!
             end = specialID(frame.end)!

@@ -66,7 +66,9 @@ extension PretrainedBPETokenizer {
 
         // The model.
         let type = model["type"] as? String
-        guard type == "BPE" else { throw fail("model.type is \(reader.show(model["type"])); gscope reads byte-level BPE (\"BPE\")") }
+        guard type == "BPE" else {
+            throw fail("model.type is \(reader.show(model["type"])); gscope reads byte-level BPE (\"BPE\")")
+        }
         if let dropout = model["dropout"], !HuggingFaceJSON.isNull(dropout), (dropout as? Double) != 0 {
             throw fail("model.dropout is \(reader.show(dropout)); gscope encodes without BPE dropout (null)")
         }
@@ -75,7 +77,9 @@ extension PretrainedBPETokenizer {
                 throw fail("model.\(key) is \(reader.show(value)); byte-level BPE has none (null)")
             }
         }
-        if let fallback = model["byte_fallback"], !HuggingFaceJSON.isNull(fallback), try reader.bool(fallback, "model.byte_fallback") {
+        if let fallback = model["byte_fallback"], !HuggingFaceJSON.isNull(fallback),
+            try reader.bool(fallback, "model.byte_fallback")
+        {
             throw fail("model.byte_fallback is true: that is SentencePiece-style BPE, not byte-level BPE")
         }
         let ignoreMerges = try reader.optionalBool(model["ignore_merges"], "model.ignore_merges") ?? false
@@ -113,7 +117,9 @@ extension PretrainedBPETokenizer {
         }
         for a in added {
             if let existing = byID[a.id], existing != a.content {
-                throw fail("added token \(JSONText.quoted(a.content)) has id \(a.id), which model.vocab gives \(JSONText.quoted(existing))")
+                throw fail(
+                    "added token \(JSONText.quoted(a.content)) has id \(a.id), which model.vocab gives \(JSONText.quoted(existing))"
+                )
             }
             byID[a.id] = a.content
         }
@@ -135,7 +141,9 @@ extension PretrainedBPETokenizer {
         for (r, merge) in mergeList.enumerated() {
             if let text = merge as? String {
                 let parts = text.split(separator: " ", omittingEmptySubsequences: false)
-                guard parts.count == 2 else { throw fail("model.merges[\(r)] \(JSONText.quoted(text)) is not two tokens separated by one space") }
+                guard parts.count == 2 else {
+                    throw fail("model.merges[\(r)] \(JSONText.quoted(text)) is not two tokens separated by one space")
+                }
                 pairs.append((String(parts[0]), String(parts[1])))
             } else if let pair = merge as? [Any], pair.count == 2, let left = pair[0] as? String, let right = pair[1] as? String {
                 pairs.append((left, right))
@@ -169,7 +177,8 @@ extension PretrainedBPETokenizer {
             return id
         }
         let begin = try configured(config.bos, "bos_token") ?? (config.found ? nil : prefix.first)
-        let end = try configured(config.eos, "eos_token")
+        let end =
+            try configured(config.eos, "eos_token")
             ?? (config.found ? nil : ["<|endoftext|>", "<|end_of_text|>"].lazy.compactMap { addedIDs[$0] }.first)
         let padding = try configured(config.pad, "pad_token")
         let (format, source) = Self.automaticChatFormat(template: config.chatTemplate, origin: config.templateOrigin)
@@ -185,7 +194,8 @@ extension PretrainedBPETokenizer {
                 postProcessorPrefix: prefix)
             if unknown != nil, plain.byteIDs.contains(-1) {
                 throw TokenizerProblem(
-                    "model.unk_token is set and some bytes have no token: Hugging Face would write the unknown token, gscope drops such bytes")
+                    "model.unk_token is set and some bytes have no token: Hugging Face would write the unknown token, gscope drops such bytes"
+                )
             }
         } catch {
             throw fail("tokenizer: \(error.description)")
@@ -292,7 +302,8 @@ struct HuggingFaceJSON {
                             + "(it knows GPT-2's, Llama 3's and Qwen2's exactly)")
                 }
             case ["Digits", "ByteLevel"]:
-                guard let individual = steps[0]["individual_digits"], try bool(individual, "\(key).pretokenizers[0].individual_digits")
+                guard let individual = steps[0]["individual_digits"],
+                    try bool(individual, "\(key).pretokenizers[0].individual_digits")
                 else { throw fail("\(key).pretokenizers[0].individual_digits must be true") }
                 try byteLevel(steps[1], "\(key).pretokenizers[1]", useRegex: true)
                 return .gpt2SplittingDigits
@@ -339,7 +350,9 @@ struct HuggingFaceJSON {
                 let item = piece as? [String: Any]
                 if let special = item?["SpecialToken"] as? [String: Any], let name = special["id"] as? String {
                     guard !sawSequence else {
-                        throw fail("\(key).single[\(i)] adds \(JSONText.quoted(name)) after the text; gscope reads tokens before it only")
+                        throw fail(
+                            "\(key).single[\(i)] adds \(JSONText.quoted(name)) after the text; gscope reads tokens before it only"
+                        )
                     }
                     names.append(name)
                 } else if item?["Sequence"] != nil {
@@ -381,7 +394,8 @@ struct HuggingFaceTokenizerConfig {
             do { document = try JSONSerialization.jsonObject(with: data) } catch {
                 if let syntax = JSONSyntax.problem(in: data) {
                     throw DataError(
-                        file: path, line: syntax.position.line, column: syntax.position.column, "not valid JSON: \(syntax.message)")
+                        file: path, line: syntax.position.line, column: syntax.position.column,
+                        "not valid JSON: \(syntax.message)")
                 }
                 throw DataError(file: path, "not valid JSON")
             }

@@ -103,7 +103,8 @@ package struct PretrainedBPETokenizer: TextTokenizer {
         tokens: [String], mergePairs: [(String, String)], specialIDs: Set<Int32>, special: SpecialTokens,
         preTokenization: PreTokenization, normalizesNFC: Bool = false, ignoreMerges: Bool = false,
         repeatedMergeKeepsLast: Bool = false, modelBegin: Int32? = nil, modelEnd: Int32? = nil,
-        modelPadding: Int32? = nil, postProcessorPrefix: [Int32] = [], chatFormat: ChatFormat = .plain, chatFormatSource: String = "default"
+        modelPadding: Int32? = nil, postProcessorPrefix: [Int32] = [], chatFormat: ChatFormat = .plain,
+        chatFormatSource: String = "default"
     ) throws(TokenizerProblem) {
         var ids: [String: Int32] = [:]
         ids.reserveCapacity(tokens.count)
