@@ -60,7 +60,7 @@ extension Bench {
     /// Greedy decoding without a cache: every step empties it and runs the model on every row's
     /// whole context, then appends each row's argmax. Returns the new tokens of each row.
     private func recomputeGreedy(_ model: GPT, prompts: [[Int32]]) throws -> [[Int32]] {
-        let forward = try IncrementalForward(model: model, rows: prompts.count)
+        let forward = try GPTIncrementalForward(model: model, rows: prompts.count)
         let V = model.config.vocabSize
         var contexts = prompts
         for _ in 0..<newTokens {

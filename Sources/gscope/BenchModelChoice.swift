@@ -35,7 +35,7 @@ extension Bench {
             throw ValidationError("--model \(stored) brings its own shape: leave out \(explicit.joined(separator: ", "))")
         }
         // Only the old pair `--gguf PATH --model NAME` gets here with a size: NAME labels the Llama.
-        if let name = shape.size, shape.architecture != .llama {
+        if let name = shape.size, shape.architecture == .gpt {
             throw ValidationError("\(stored) holds a Llama: leave out --model \(name)")
         }
         return BenchModel(
@@ -48,13 +48,13 @@ extension Bench {
     /// `initializeLlama` for a Llama); with the JSON fields saying which.
     func trainModel(_ choice: BenchModel) throws -> (any CausalLanguageModel, [(String, String)]) {
         if let path = choice.path {
-            if path.hasSuffix(".gguf") { return (try LlamaGGUF.load(path, contextLength: seq), [("weights", "\"gguf\"")]) }
-            return (try Checkpoint.loadModel(from: path), [("weights", "\"checkpoint\"")])
+            let weights = path.hasSuffix(".gguf") ? "gguf" : "checkpoint"
+            return (try Checkpoint.loadModel(from: path, contextLength: seq), [("weights", JSONText.quoted(weights))])
         }
         let shape = try choice.shape.shape()
         var rng = RNG(seed: 1)
-        let model = try shape.build(rng: &rng)
-        if case .gpt = shape { return (model, []) }
+        let model = try shape.initializedModel(rng: &rng)
+        if shape is GPTConfig { return (model, []) }
         return (model, [("weights", "\"random\"")])
     }
 }

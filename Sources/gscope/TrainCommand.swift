@@ -379,9 +379,9 @@ struct Train: ParsableCommand {
 
     /// A model of `shape` built from scratch, initialised from the run's seed (a GPT with GPT-2's
     /// initialisation).
-    private func fresh(_ shape: FreshModelShape) throws -> any CausalLanguageModel {
+    private func fresh(_ shape: any ModelShape) throws -> any CausalLanguageModel {
         var initRNG = RNG(seed: seed).fork(1)
-        return try shape.build(rng: &initRNG)
+        return try shape.initializedModel(rng: &initRNG)
     }
 
     /// Trains `model`; `label` is what the settings and progress call it (the `--model` path, or

@@ -8,15 +8,13 @@ import TestSupport
 /// the code before, these files hung building a layout of 10⁹ blocks, trapped on an integer
 /// overflow in `ParameterLayout` or died failing to allocate.
 @Suite struct ClaimedSizesTests {
-    /// The overflow-checked count is the layout's, for every named configuration and an untied head.
+    /// The overflow-checked count is the layout's, for every registered size and an untied head.
     @Test func theCheckedCountIsTheLayoutsCount() {
-        for config in GPTConfig.named.values {
-            #expect(config.checkedParameterCount.value == config.parameterLayout().count, "\(config)")
-        }
         var untied = LlamaConfig.tiny
         untied.tiedEmbeddings = false
-        for config in Array(LlamaConfig.named.values) + [untied] {
-            #expect(config.checkedParameterCount.value == config.parameterLayout().count, "\(config)")
+        let shapes: [any ModelShape] = ArchitectureRegistry.all.flatMap { $0.sizes.map(\.shape) } + [untied]
+        for shape in shapes {
+            #expect(shape.checkedParameterCount.value == shape.parameterLayout().count, "\(shape)")
         }
     }
 

@@ -196,7 +196,7 @@ struct GenerationTests {
         let config = Self.configs[1]
         let gpt = try randomGPT(config, seed: 80)
         let sequences = Self.randomPrompts(lengths: [20, 14], vocab: config.vocabSize, seed: 81)
-        let forward = try IncrementalForward(model: gpt, rows: 2)
+        let forward = try GPTIncrementalForward(model: gpt, rows: 2)
         let V = config.vocabSize
         for cut in [(0..<5, 0..<1), (5..<9, 1..<14), (9..<20, nil)] as [(Range<Int>, Range<Int>?)] {
             let rows = cut.1 == nil ? [0] : [0, 1]

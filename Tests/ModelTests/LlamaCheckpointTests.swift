@@ -63,10 +63,12 @@ import Model
         try Checkpoint.save(config: config, parameters: [Float](repeating: 0.5, count: config.parameterLayout().count), to: dir)
         #expect(try Checkpoint.loadModel(from: dir) is GPT)
 
-        try Data("{\"model_type\": \"mistral\"}\n".utf8).write(to: URL(fileURLWithPath: dir + "/config.json"))
+        try Data("{\"model_type\": \"mamba\"}\n".utf8).write(to: URL(fileURLWithPath: dir + "/config.json"))
         #expect { try Checkpoint.loadModel(from: dir) } throws: {
-            "\($0)".contains("names neither") && "\($0)".contains("mistral")
+            "\($0)".hasSuffix("config.json: model_type \"mamba\" is not an architecture gscope computes (it reads gpt, llama)")
         }
+        try Data("{\"hidden_size\": 8}\n".utf8).write(to: URL(fileURLWithPath: dir + "/config.json"))
+        #expect { try Checkpoint.loadModel(from: dir) } throws: { "\($0)".contains("config.json: has no \"model_type\"") }
         #expect { try Checkpoint.loadModel(from: dir + "/nothing-here") } throws: {
             "\($0)".contains("no such checkpoint directory")
         }

@@ -36,7 +36,7 @@ from transformers import AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_GGUF = os.path.join(ROOT, "models", "SmolLM2-135M-Instruct.Q4_1.gguf")
 
-# The shapes of Sources/Model/Llama/LlamaConfig.swift.
+# The shapes of Sources/Model/Architectures/Llama/LlamaConfig.swift.
 SHAPES = {
     "smollm2": dict(num_hidden_layers=30, num_attention_heads=9, num_key_value_heads=3, hidden_size=576,
                     intermediate_size=1536, vocab_size=49152, max_position_embeddings=8192,

@@ -12,7 +12,7 @@ A pre-LayerNorm GPT-2 in the style of nanoGPT, kept small and explicit:
   heads concatenated; c_proj (Linear C->C with bias).
 - mlp: c_fc (Linear C->4C), GELU(approximate='tanh'), c_proj (Linear 4C->C).
 - Linear weights in torch.nn.Linear layout (out, in). No dropout.
-- state_dict keys equal the names of Sources/Model/GPTLayout.swift, in the same order.
+- state_dict keys equal the names of Sources/Model/Architectures/GPT/GPTLayout.swift, in the same order.
 - Loss: masked token-mean NLL, sum(mask * -log softmax(logits)[target]) / sum(mask).
 
 A checkpoint directory (`model.safetensors` + `config.json`) is the one `Checkpoint` reads and

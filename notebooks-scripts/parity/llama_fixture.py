@@ -9,7 +9,7 @@ The reference is `transformers.LlamaForCausalLM` (eager attention, float32) with
 configuration of SmolLM2's shape: grouped-query attention (4 query heads on 2 key/value heads),
 SwiGLU MLP, RMSNorm, rotary embeddings with base 1e5, tied embeddings, no biases. The script
 checks it against `reference_llama` below, a hand-written float64 Llama that spells out the
-formulas gscope implements (Sources/Model/Llama/Llama.swift), and checks float32 against float64.
+formulas gscope implements (Sources/Model/Architectures/Llama/Llama.swift), and checks float32 against float64.
 
 - config.json: gscope's LlamaConfig (the Hugging Face keys it reads).
 - model.safetensors: every parameter under its Hugging Face name (F32), in gscope's layout order.
@@ -76,7 +76,7 @@ def hf_config() -> LlamaConfig:
 
 
 def layout_names() -> list[str]:
-    """gscope's parameter order (Sources/Model/Llama/LlamaLayout.swift)."""
+    """gscope's parameter order (Sources/Model/Architectures/Llama/LlamaLayout.swift)."""
     names = ["model.embed_tokens.weight"]
     for l in range(CONFIG["num_hidden_layers"]):
         p = f"model.layers.{l}."

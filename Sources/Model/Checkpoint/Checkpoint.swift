@@ -8,8 +8,8 @@ import Darwin
 
 /// A checkpoint directory: `model.safetensors` (every tensor of the model's layout under its
 /// name, F32, in layout order) beside `config.json` (the architecture and its sizes). The GPT
-/// writes gscope's own configuration (`Checkpoint+GPT.swift`); the Llama writes Hugging Face's,
-/// so that `LlamaForCausalLM.from_pretrained(directory)` loads it (`Checkpoint+Llama.swift`).
+/// writes gscope's own configuration (`GPTCheckpoint.swift`); the Llama writes Hugging Face's,
+/// so that `LlamaForCausalLM.from_pretrained(directory)` loads it (`LlamaCheckpoint.swift`).
 /// `Checkpoint.loadModel(from:)` reads either, or a GGUF file.
 package enum Checkpoint {
     package static let weightsFile = "model.safetensors"

@@ -14,7 +14,7 @@ struct DecodingShape {
     let vocabSize: Int
 }
 
-/// The working buffers of an incremental forward (`IncrementalForward`, `LlamaIncrementalForward`)
+/// The working buffers of an incremental forward (`GPTIncrementalForward`, `LlamaIncrementalForward`)
 /// for up to `tokenCapacity` new tokens in up to `rowCapacity` rows: one block's tensors at a
 /// time (every block reuses them; nothing is kept for a backward pass), the last position of
 /// each row for the head, and where each new token sits in the cache. Row-major, N tokens.

@@ -1,5 +1,5 @@
 /// A model's forward pass on the next tokens of some sequences over a `KVCache`, as
-/// `GreedyDecoder` drives it (`IncrementalForward` for the GPT, `LlamaIncrementalForward`).
+/// `GreedyDecoder` drives it (`GPTIncrementalForward` for the GPT, `LlamaIncrementalForward`).
 ///
 /// `extend` gives rows r₁…r_M new tokens; row r's tokens take positions `cache.lengths[r]…`,
 /// attend to every stored position of their row and to the new ones up to themselves, and join

@@ -3,20 +3,26 @@ import Foundation
 import Model
 import NumericCore
 
-/// The architectures a model built from scratch can have (`--arch`).
-enum ModelArchitecture: String, ExpressibleByArgument, CaseIterable {
-    case gpt, llama
+/// `--arch NAME`: a registered architecture (`ArchitectureRegistry`).
+struct ArchitectureName: ExpressibleByArgument, Equatable {
+    let name: String
+    init?(argument: String) {
+        guard ArchitectureRegistry.named(argument) != nil else { return nil }
+        name = argument
+    }
+    static var allValueStrings: [String] { ArchitectureRegistry.all.map { $0.name } }
+    static let gpt = ArchitectureName(argument: GPTArchitecture.name)!
+    /// The registration.
+    var architecture: any RegisteredArchitecture.Type { ArchitectureRegistry.named(name)! }
 }
 
-/// `--arch gpt|llama` with `--size NAME` and per-dimension overrides: the shape of a model built
-/// from scratch (train without `--model`, bench's random-weight timings).
+/// `--arch NAME` with `--size NAME` and per-dimension overrides: the shape of a model built from
+/// scratch (train without `--model`, bench's random-weight timings). The architectures and their
+/// sizes come from `ArchitectureRegistry`.
 struct ModelShapeOptions: ParsableArguments {
-    @Option(help: "Architecture of a model built from scratch (default: gpt).")
-    var arch: ModelArchitecture?
-    @Option(
-        help: ArgumentHelp(
-            "Size of a model built from scratch. gpt: tiny (4×128, vocab 512; the default), small (6×256, vocab 2048), medium (8×384, vocab 4096), markov (4×128, vocab 10, block 32). llama: llama-tiny (2×32, vocab 40, block 16; the default), smollm2 or smollm2-135m (SmolLM2-135M's shape: 30×576, vocab 49152).",
-            valueName: "name"))
+    @Option(help: ArgumentHelp("Architecture of a model built from scratch (default: gpt).", valueName: "name"))
+    var arch: ArchitectureName?
+    @Option(help: ArgumentHelp(Self.sizeHelp, valueName: "name"))
     var size: String?
     @Option(name: .customLong("n-layer"), help: "Override the number of transformer blocks (gpt).")
     var nLayer: Int?
@@ -29,16 +35,19 @@ struct ModelShapeOptions: ParsableArguments {
     @Option(name: .customLong("block-size"), help: "Override the maximum sequence length.")
     var blockSize: Int?
 
-    /// The GPT sizes `--size` names (`GPTConfig.named`).
-    static let gptSizes = GPTConfig.named
-    /// The Llama sizes `--size` names with `--arch llama`: `LlamaConfig.named`, and smollm2 for
-    /// smollm2-135m.
-    static let llamaSizes: [String: LlamaConfig] = LlamaConfig.named.merging(["smollm2": .smollm2_135m]) { a, _ in a }
-    /// The Llama size built when `--arch llama` comes without `--size`.
-    static let defaultLlamaSize = "llama-tiny"
+    /// `--size`'s help: every registered architecture's sizes, the default marked.
+    static var sizeHelp: String {
+        "Size of a model built from scratch. "
+            + ArchitectureRegistry.all.map { architecture in
+                "\(architecture.name): "
+                    + architecture.sizes.enumerated().map { index, size in
+                        "\(size.name) (\(size.summary)\(index == 0 ? "; the default" : ""))"
+                    }.joined(separator: ", ")
+            }.joined(separator: ". ") + "."
+    }
 
     /// `--arch`, or gpt.
-    var architecture: ModelArchitecture { arch ?? .gpt }
+    var architecture: ArchitectureName { arch ?? .gpt }
 
     /// The options given that set a shape, as they are spelled (for "leave out …" messages).
     var given: [String] {
@@ -50,9 +59,9 @@ struct ModelShapeOptions: ParsableArguments {
     }
 
     /// The size built: `--size`, or `gptDefault` for a GPT (tiny unless the data asks for another)
-    /// and llama-tiny for a Llama.
+    /// and the architecture's default size for another.
     func sizeName(gptDefault: String = "tiny") -> String {
-        size ?? (architecture == .gpt ? gptDefault : Self.defaultLlamaSize)
+        size ?? (architecture == .gpt ? gptDefault : architecture.architecture.defaultSize.name)
     }
 
     /// Train's and bench's `--model VALUE` read with these options: a size name (tiny, small,
@@ -63,77 +72,59 @@ struct ModelShapeOptions: ParsableArguments {
     /// ``OptionError`` (exit 2).
     func readingDeprecatedSize(in model: String?) throws -> (path: String?, shape: ModelShapeOptions) {
         guard let name = model else { return (nil, self) }
-        let named: ModelArchitecture
-        if Self.gptSizes[name] != nil {
-            named = .gpt
-        } else if Self.llamaSizes[name] != nil {
-            named = .llama
-        } else {
-            return (name, self)
-        }
-        DeprecatedSpelling.warn("model \(name)", use: (named == .llama ? "arch llama --" : "") + "size \(name)")
+        guard let named = ArchitectureRegistry.size(named: name)?.architecture.name else { return (name, self) }
+        DeprecatedSpelling.warn("model \(name)", use: (named == GPTArchitecture.name ? "" : "arch \(named) --") + "size \(name)")
         if let size, size != name {
             throw OptionError(
                 option: "--model", "\(name) (the old spelling of --size) differs from --size \(size): give --size only")
         }
-        if let arch, arch != named {
-            throw OptionError(option: "--model", "\(name) is a \(named.rawValue) size, but --arch is \(arch.rawValue)")
+        if let arch, arch.name != named {
+            throw OptionError(option: "--model", "\(name) is a \(named) size, but --arch is \(arch.name)")
         }
         var shape = self
         shape.size = name
-        shape.arch = named
+        shape.arch = ArchitectureName(argument: named)
         return (nil, shape)
     }
 
-    /// The shape to build: the named size with the overrides, validated and checked against the
-    /// machine's memory. A Llama takes `--vocab` and `--block-size` only.
-    func shape(gptDefault: String = "tiny") throws -> FreshModelShape {
-        switch architecture {
-        case .gpt: return .gpt(try gptConfig(defaultSize: gptDefault))
-        case .llama: return .llama(try llamaConfig())
+    /// The shape to build: the named size (`--size`, or `gptDefault` for a GPT and the
+    /// architecture's default for another) with the overrides, validated and checked against the
+    /// machine's memory.
+    func shape(gptDefault: String = "tiny") throws -> any ModelShape {
+        let architecture = self.architecture.architecture
+        let name = sizeName(gptDefault: gptDefault)
+        guard var shape = architecture.size(named: name)?.shape else {
+            if let other = ArchitectureRegistry.size(named: name)?.architecture.name {
+                throw ValidationError(
+                    "--size \(name) is a \(other) size: "
+                        + (other == GPTArchitecture.name ? "leave out --arch \(architecture.name)" : "add --arch \(other)")
+                        + (arch == nil ? " (--arch is gpt by default)" : ""))
+            }
+            throw ValidationError(
+                "unknown \(architecture.name) size '\(name)'; choose one of \(architecture.sizes.map(\.name).joined(separator: ", "))")
         }
+        do {
+            shape = try shape.overriding(layers: nLayer, heads: nHead, width: nEmbd)
+        } catch {
+            throw ValidationError("--n-layer, --n-head and --n-embd apply to gpt sizes, not to \(architecture.name) sizes")
+        }
+        if let v = vocab { shape.vocabSize = v }
+        if let v = blockSize { shape.blockSize = v }
+        do { try shape.validate() } catch { throw ValidationError(error.description) }
+        let overrides = [("--n-layer", nLayer), ("--n-head", nHead), ("--n-embd", nEmbd), ("--vocab", vocab), ("--block-size", blockSize)]
+            .compactMap { option, value in value.map { "\(option) \($0)" } }
+        try Self.checkFitsInMemory(shape.checkedParameterCount, sizes: (["--size \(name)"] + overrides).joined(separator: ", "))
+        return shape
     }
 
     /// The GPT configuration (`--size`, or `defaultSize` when not given) with the overrides; a
-    /// usage error for `--arch llama`, which the GPT-only measurements and data do not take.
+    /// usage error for another architecture, which the GPT-only measurements and data do not take.
     func gptConfig(defaultSize: String = "tiny") throws -> GPTConfig {
-        guard architecture == .gpt else { throw ValidationError("this measures GPT models only: leave out --arch llama") }
-        let name = size ?? defaultSize
-        guard var c = Self.gptSizes[name] else {
-            if Self.llamaSizes[name] != nil {
-                throw ValidationError("--size \(name) is a Llama size: add --arch llama (--arch is gpt by default)")
-            }
-            throw ValidationError(
-                "unknown gpt size '\(name)'; choose one of \(Self.gptSizes.keys.sorted().joined(separator: ", "))")
+        guard architecture == .gpt else {
+            throw ValidationError("this measures GPT models only: leave out --arch \(architecture.name)")
         }
-        if let v = nLayer { c.nLayer = v }
-        if let v = nHead { c.nHead = v }
-        if let v = nEmbd { c.nEmbd = v }
-        if let v = vocab { c.vocabSize = v }
-        if let v = blockSize { c.blockSize = v }
-        do { try c.validate() } catch { throw ValidationError(error.description) }
-        try Self.checkFitsInMemory(
-            c.checkedParameterCount,
-            sizes: "--n-layer \(c.nLayer), --n-embd \(c.nEmbd), --vocab \(c.vocabSize), --block-size \(c.blockSize)")
-        return c
-    }
-
-    /// The Llama configuration of `--size` (default llama-tiny) with `--vocab` and `--block-size`.
-    private func llamaConfig() throws -> LlamaConfig {
-        let name = sizeName()
-        guard var c = Self.llamaSizes[name] else {
-            if Self.gptSizes[name] != nil { throw ValidationError("--size \(name) is a GPT size: leave out --arch llama") }
-            throw ValidationError(
-                "unknown llama size '\(name)'; choose one of \(Self.llamaSizes.keys.sorted().joined(separator: ", "))")
-        }
-        guard nLayer == nil, nHead == nil, nEmbd == nil else {
-            throw ValidationError("--n-layer, --n-head and --n-embd apply to GPT sizes, not to a Llama")
-        }
-        if let v = vocab { c.vocabSize = v }
-        if let v = blockSize { c.blockSize = v }
-        do { try c.validate() } catch { throw ValidationError(error.description) }
-        try Self.checkFitsInMemory(c.checkedParameterCount, sizes: "--size \(name), --vocab \(c.vocabSize)")
-        return c
+        guard let config = try shape(gptDefault: defaultSize) as? GPTConfig else { preconditionFailure("gpt sizes are GPTConfigs") }
+        return config
     }
 
     /// Refuses sizes whose training state (parameters, gradients and Adam's two moments, as
@@ -145,43 +136,6 @@ struct ModelShapeOptions: ParsableArguments {
         guard let needed = bytes.value, UInt64(needed) <= memory else {
             let count = parameters.value.map { "\($0) parameters" } ?? "more parameters than an Int counts"
             throw ValidationError("\(sizes) make \(count), more than this machine's \(memory >> 20) MiB of memory can train")
-        }
-    }
-}
-
-/// A model to build from scratch: a GPT or a Llama configuration.
-enum FreshModelShape {
-    case gpt(GPTConfig)
-    case llama(LlamaConfig)
-
-    /// The vocabulary size; set from the data (a tokenizer, the Markov states) before building.
-    var vocabSize: Int {
-        get {
-            switch self {
-            case .gpt(let c): c.vocabSize
-            case .llama(let c): c.vocabSize
-            }
-        }
-        set {
-            switch self {
-            case .gpt(var c): c.vocabSize = newValue; self = .gpt(c)
-            case .llama(var c): c.vocabSize = newValue; self = .llama(c)
-            }
-        }
-    }
-
-    /// The model, initialised from `rng`: GPT-2's initialisation for a GPT, `initializeLlama` for
-    /// a Llama.
-    func build(rng: inout RNG) throws -> any CausalLanguageModel {
-        switch self {
-        case .gpt(let config):
-            let model = try GPT(config: config)
-            model.initializeGPT2(rng: &rng)
-            return model
-        case .llama(let config):
-            let model = try Llama(config: config)
-            model.initializeLlama(rng: &rng)
-            return model
         }
     }
 }

@@ -92,12 +92,4 @@ extension Checkpoint {
         "Llama: \(c.nLayer) layers, \(c.nHead) heads on \(c.nKVHead) key/value heads, hidden \(c.nEmbd), "
             + "intermediate \(c.ffnHidden), vocab \(c.vocabSize)"
     }
-
-    /// The keys of a `config.json` that tell the architectures apart: gscope's GPT writes
-    /// `architecture`, transformers writes `model_type`.
-    struct ArchitectureHeader: Decodable {
-        let architecture: String?
-        let modelType: String?
-        enum CodingKeys: String, CodingKey { case architecture, modelType = "model_type" }
-    }
 }

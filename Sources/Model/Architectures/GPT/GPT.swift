@@ -19,7 +19,7 @@ package final class GPT: CausalLanguageModel {
     package var inputEmbeddingGradient: FloatBuffer?
 
     let slots: Slots
-    private var acts: Activations?
+    private var acts: GPTActivations?
 
     /// A model with every parameter zero (load or initialise them next). A `frozen` model has no
     /// gradient buffer: it only runs forward (the reference θ_o), and `backward` refuses it.
@@ -220,15 +220,15 @@ package final class GPT: CausalLanguageModel {
 
     // MARK: Plumbing
 
-    private func activations(B: Int, T: Int) -> Activations {
+    private func activations(B: Int, T: Int) -> GPTActivations {
         if let a = acts, a.B == B, a.T == T { return a }
         acts = nil   // release the old arena before allocating the new one
-        let a = Activations(config: config, B: B, T: T, workers: Parallel.workers)
+        let a = GPTActivations(config: config, B: B, T: T, workers: Parallel.workers)
         acts = a
         return a
     }
 
-    func current() -> Activations {
+    func current() -> GPTActivations {
         guard let a = acts else { preconditionFailure("GPT: no forward pass has been run") }
         return a
     }

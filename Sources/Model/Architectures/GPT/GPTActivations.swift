@@ -2,7 +2,7 @@ import NumericCore
 
 /// Everything one forward pass keeps for its backward pass, plus the backward scratch, for one
 /// batch shape (B,T). Arrays are row-major; N = B·T rows. Allocated once per shape.
-final class Activations: OutputArena {
+final class GPTActivations: OutputArena {
     /// One transformer block's saved tensors.
     struct Block {
         let ln1, ln1Mean, ln1Rstd: UnsafeMutablePointer<Float>   // (N,C), (N), (N)

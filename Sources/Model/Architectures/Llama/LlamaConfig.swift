@@ -53,8 +53,6 @@ package struct LlamaConfig: Codable, Equatable, Sendable {
         vocabSize: 49152, blockSize: 8192, ropeBase: 100_000,
         rmsNormEps: 1e-5, tiedEmbeddings: true)
 
-    /// The named configurations, by the names the command line uses.
-    package static let named: [String: LlamaConfig] = ["llama-tiny": .tiny, "smollm2-135m": .smollm2_135m]
 
     /// Checks the invariants the engine relies on.
     package func validate() throws(ModelError) {

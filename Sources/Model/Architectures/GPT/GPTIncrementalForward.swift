@@ -14,7 +14,7 @@ import NumericCore
 ///
 /// with the kernels of `GPT.forward` (so the numbers match its logits up to rounding), and only
 /// this object's buffers: the model's activations, gradients and parameters are left as they are.
-package final class IncrementalForward: IncrementalDecoding {
+package final class GPTIncrementalForward: IncrementalDecoding {
     package let model: GPT
     package let cache: KVCache
     private let shape: DecodingShape
@@ -77,6 +77,6 @@ package final class IncrementalForward: IncrementalDecoding {
 
 extension GPT {
     package func incrementalForward(rows: Int, maxLength: Int?) throws(ModelError) -> any IncrementalDecoding {
-        try IncrementalForward(model: self, rows: rows, maxLength: maxLength)
+        try GPTIncrementalForward(model: self, rows: rows, maxLength: maxLength)
     }
 }
