@@ -53,6 +53,7 @@ parity-fixture:
 	python3 notebooks-scripts/parity/gpt_fixture.py
 	python3 notebooks-scripts/parity/objectives_fixture.py
 	python3 notebooks-scripts/parity/metrics_fixture.py
+	python3 notebooks-scripts/parity/tokenizers/make_fixtures.py
 	python3 notebooks-scripts/parity/gguf_fixture.py
 	python3 notebooks-scripts/parity/gguf_tokenizer_fixture.py
 

@@ -50,9 +50,12 @@ struct DataInspect: ParsableCommand {
         guard tofu.contains(.full) else {
             throw DataError(file: directory, "missing full.json: not a TOFU directory")
         }
-        let tok = try loadTokenizer(tokenizer)
-        let prefix = self.prefix.map { $0.replacingOccurrences(of: "\\n", with: "\n") } ?? QATemplate.standard.prefix
-        let formatter = QAFormatter(tokenizer: tok, template: QATemplate(prefix: prefix), maxLength: maxLength)
+        let tok = try tokenizerOptions.load(tokenizer)
+        // --prefix, else the tokenizer's own QA template (the standard one for gscope's tokenizers,
+        // the chat format for a pretrained model's).
+        let template = self.prefix.map { QATemplate(prefix: $0.replacingOccurrences(of: "\\n", with: "\n")) } ?? tok.qaTemplate
+        let prefix = template.prefix
+        let formatter = QAFormatter(tokenizer: tok, template: template, maxLength: maxLength)
 
         var splits: [InspectReport.Split] = []
         var firstFull: (QASample, FormattedSample)?

@@ -70,7 +70,7 @@ struct Eval: ParsableCommand {
             try OutputDirectory.claim(
                 (runFile as NSString).deletingLastPathComponent.isEmpty ? "." : (runFile as NSString).deletingLastPathComponent)
         }
-        let text = try loadTokenizer(tokenizer)
+        let text = try tokenizerOptions.load(tokenizer)
         let start = Date()
         let evaluated = try TOFUEvaluationJob.loadModel(model, vocabSize: text.vocabSize)
         if retainModel != nil { print("scoring the retain model \(retainModel!) ...") }

@@ -54,10 +54,10 @@ struct Generate: ParsableCommand {
             throw ValidationError("missing --model PATH: the model to generate with")
         }
         try threadOptions.apply()
-        guard let tokenizer = tokenizerOptions.tokenizer ?? (checkpoint.hasSuffix(".gguf") ? checkpoint : nil) else {
+        guard let tokenizer = tokenizerOptions.tokenizer ?? tokenizerBeside(model: checkpoint) else {
             throw ValidationError("give --tokenizer: the one \(checkpoint) was trained with")
         }
-        let text = try loadTokenizer(tokenizer)
+        let text = try tokenizerOptions.load(tokenizer)
         let model = try Checkpoint.loadModel(from: checkpoint)
         guard text.vocabSize == model.vocabSize else {
             throw ValidationError(

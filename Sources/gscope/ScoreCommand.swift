@@ -37,10 +37,10 @@ struct Score: ParsableCommand {
     func run() throws {
         try threads.apply()
         let model = try modelToLoad.required(for: "the model to score with")
-        guard let source = tokenizerOptions.tokenizer ?? (model.hasSuffix(".gguf") ? model : nil) else {
+        guard let source = tokenizerOptions.tokenizer ?? tokenizerBeside(model: model) else {
             throw ValidationError("--model \(model) is a checkpoint directory: give its --tokenizer")
         }
-        let tokenizer = try loadTokenizer(source)
+        let tokenizer = try tokenizerOptions.load(source)
         let ids = tokenizer.encode(text)
         guard ids.count >= 2 else { throw ValidationError("--text gives \(ids.count) token(s); at least 2 are needed") }
         let llama = try Checkpoint.loadModel(from: model)

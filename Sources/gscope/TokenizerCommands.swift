@@ -67,8 +67,10 @@ struct TokenizerEncode: ParsableCommand {
         discussion: """
             Pieces are shown as text; a backslash is \\\\, and control characters and bytes that \
             are not complete UTF-8 are \\xNN. The decoded ids always give the text back exactly.
-            --tokenizer is byte, a tokenizer JSON from `gscope tokenizer train`, or a .gguf model \
-            file (its tokenizer).
+            --tokenizer is byte, a tokenizer JSON from `gscope tokenizer train`, a Hugging Face \
+            tokenizer.json or a model directory holding one, or a .gguf model file (its tokenizer). \
+            For a pretrained tokenizer the chat format (--chat-format) and the begin, end and \
+            padding ids it gives QA samples are printed first.
 
             Example:
               gscope tokenizer encode --tokenizer tok.json --text "Who is Jaime Vasquez?"
@@ -87,13 +89,20 @@ struct TokenizerEncode: ParsableCommand {
         let piece: (Int32) -> String
         if tokenizer == "byte" {
             // A BPE tokenizer without merges has the byte tokenizer's ids and shows its pieces.
+            _ = try tokenizerOptions.load(tokenizer)
             (t, piece) = (ByteTokenizer(), BPETokenizer(merges: []).piece)
-        } else if tokenizer.hasSuffix(".gguf") {
-            let pretrained = try PretrainedBPETokenizer(gguf: tokenizer)
-            (t, piece) = (pretrained, pretrained.piece)
         } else {
-            let bpe = try BPETokenizer.load(tokenizer)
-            (t, piece) = (bpe, bpe.piece)
+            let loaded = try tokenizerOptions.load(tokenizer)
+            if let pretrained = loaded as? PretrainedBPETokenizer {
+                (t, piece) = (pretrained, pretrained.piece)
+                print(
+                    "chat format: \(pretrained.chatFormat) (\(pretrained.chatFormatSource)); begin \(pretrained.special.begin), "
+                        + "end \(pretrained.special.end), padding \(pretrained.special.padding)")
+            } else if let bpe = loaded as? BPETokenizer {
+                (t, piece) = (bpe, bpe.piece)
+            } else {
+                (t, piece) = (loaded, { String($0) })
+            }
         }
         let ids = t.encode(text)
         print("\(ids.count) tokens for \(text.utf8.count) bytes")

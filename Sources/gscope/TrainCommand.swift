@@ -220,7 +220,7 @@ struct Train: ParsableCommand {
             let n = splits.filter { $0 == split }.count
             return n == 1 ? split.rawValue : "\(n) × \(split.rawValue)"
         }.joined(separator: " + ")
-        let text = try loadTokenizer(tokenizer!)
+        let text = try tokenizerOptions.load(tokenizer!)
         let tokenizerFile = (text as? BPETokenizer)?.jsonData()
         if let v = choice.shape.vocab, v != text.vocabSize {
             throw ValidationError(

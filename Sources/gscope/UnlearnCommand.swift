@@ -89,6 +89,7 @@ struct Unlearn: ParsableCommand {
         if let v = model { o.append("model.checkpoint=\(v)") }
         if let v = data { o.append("data.dir=\(v)") }
         if let v = tokenizerOptions.tokenizer { o.append("data.tokenizer=\(v)") }
+        if let v = tokenizerOptions.chatFormat { o.append("data.chat_format=\(v.rawValue)") }
         if let v = forgetSplit { o.append("data.forget_split=\(v.rawValue)") }
         // A file replaces the split the config names (a flag wins over the file's keys).
         if let v = forgetFile { o += ["data.forget_split=null", "data.forget_file=\(Self.quoted(v))"] }

@@ -236,15 +236,15 @@ struct CommandVocabularyTests {
             #expect(!help.contains(old), "\(command): \(help)")
             for option in new { #expect(help.contains(option), "\(command) lacks \(option)") }
         }
-        // One help text for --tokenizer, naming all three kinds.
+        // One help text for --tokenizer, naming all four kinds, and --chat-format beside it.
         for command in [
             ["train"], ["unlearn"], ["eval"], ["generate"], ["score"], ["tokenizer", "encode"], ["data", "inspect"],
         ] {
             let help = try Self.help(command)
             #expect(
                 help.contains(
-                    "byte (one token per UTF-8 byte, vocabulary 259), a tokenizer JSON written by `gscope tokenizer train`, or a .gguf model file"
-                ),
+                    "byte (one token per UTF-8 byte, vocabulary 259), a tokenizer JSON written by `gscope tokenizer train`, a Hugging Face tokenizer.json (or a model directory holding one"
+                ) && help.contains("--chat-format <auto|chatml|llama3|plain>"),
                 "\(command): \(help)")
         }
     }

@@ -120,6 +120,32 @@ enum FuzzFormats {
             })
     }
 
+    /// A Hugging Face `tokenizer.json` with its `tokenizer_config.json`, read by `gscope tokenizer
+    /// encode` on the directory (the vocabulary, merges, added tokens, pre-tokenizer pattern,
+    /// post-processor, and the chat template and special tokens of the config).
+    static func huggingFaceTokenizerJSON() throws -> FuzzFormat {
+        FuzzFormat(
+            name: "hf-tokenizer-json", seedDirectory: try FuzzSeeds.huggingFaceTokenizer.get(),
+            mutate: { dir, rng in
+                if rng.chance(0.3) {
+                    return try editFile(
+                        dir, "tokenizer_config.json", rng: &rng,
+                        mixed(share: 0.2, jsonEdit(prefer: ["bos_token", "eos_token", "pad_token", "chat_template", "content"])))
+                }
+                return try editFile(
+                    dir, "tokenizer.json", rng: &rng,
+                    mixed(
+                        share: 0.25,
+                        jsonEdit(prefer: [
+                            "type", "Regex", "behavior", "use_regex", "add_prefix_space", "id", "ids", "content", "special",
+                            "lstrip", "merges", "vocab", "ignore_merges", "normalizer", "single", "byte_fallback",
+                        ])))
+            },
+            arguments: { dir, _ in
+                ["tokenizer", "encode", "--tokenizer", dir, "--text", "Who wrote 'The Silent Orchard'? In 1987.<|eot_id|>"]
+            })
+    }
+
     /// A checkpoint directory (config.json + model.safetensors), read by `gscope score`.
     static func checkpoint(name: String, directory: String, sizeKeys: Set<String>) -> FuzzFormat {
         FuzzFormat(

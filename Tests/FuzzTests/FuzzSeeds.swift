@@ -42,6 +42,19 @@ enum FuzzSeeds {
         return dir
     }
 
+    /// A directory holding a Hugging Face `tokenizer.json` and `tokenizer_config.json`: the Llama 3
+    /// fixture of `Tests/Fixtures/tokenizers/llama3` (3,004 tokens, Llama 3.2's chat template).
+    static let huggingFaceTokenizer: Result<String, Error> = Result {
+        var fixtures = URL(fileURLWithPath: #filePath)
+        for _ in 0..<2 { fixtures.deleteLastPathComponent() }   // FuzzSeeds.swift, FuzzTests
+        let source = fixtures.appendingPathComponent("Fixtures/tokenizers/llama3").path
+        let dir = directory("hf-tokenizer")
+        for name in ["tokenizer.json", "tokenizer_config.json"] {
+            try FileManager.default.copyItem(atPath: source + "/" + name, toPath: dir + "/" + name)
+        }
+        return dir
+    }
+
     /// A Hugging Face-layout Llama checkpoint (config.json, model.safetensors) for the byte tokenizer.
     static let llamaCheckpoint = tinyLlamaCheckpoint("fuzz-llama", seed: 11).checkpoint
 

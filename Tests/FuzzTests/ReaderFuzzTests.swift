@@ -41,6 +41,7 @@ struct ReaderFuzzTests {
     @Test func tofuJSONLines() throws { try fuzz(FuzzFormats.tofuJSONLines) }
     @Test func experimentYAML() throws { try fuzz(FuzzFormats.experimentYAML) }
     @Test func tokenizerJSON() throws { try fuzz(FuzzFormats.tokenizerJSON) }
+    @Test func huggingFaceTokenizerJSON() throws { try fuzz(FuzzFormats.huggingFaceTokenizerJSON) }
     @Test func gptCheckpoint() throws { try fuzz(FuzzFormats.gptCheckpoint) }
     @Test func llamaCheckpoint() throws { try fuzz(FuzzFormats.llamaCheckpoint) }
     @Test func gguf() throws { try fuzz(FuzzFormats.gguf) }

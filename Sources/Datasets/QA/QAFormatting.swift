@@ -3,20 +3,47 @@
 package struct QATemplate: Codable, Equatable, Sendable {
     /// The prefix template; every `{question}` is replaced by the question.
     package var prefix: String
+    /// Text put before the answer and encoded with it (so it is part of the answer's tokens): `" "`
+    /// for the plain format of pretrained tokenizers, whose answer tokens start with a space.
+    package var answerLead: String
+    /// Whether the question and the answer are trimmed first (Llama 3's template applies Jinja's
+    /// `trim` to every message).
+    package var trimsContent: Bool
 
     /// A template; `prefix` should contain `{question}`.
-    package init(prefix: String) { self.prefix = prefix }
+    package init(prefix: String, answerLead: String = "", trimsContent: Bool = false) {
+        self.prefix = prefix
+        self.answerLead = answerLead
+        self.trimsContent = trimsContent
+    }
+
+    /// Reads `prefix`, and `answer_lead` and `trims_content` when present.
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        prefix = try c.decode(String.self, forKey: .prefix)
+        answerLead = try c.decodeIfPresent(String.self, forKey: .answerLead) ?? ""
+        trimsContent = try c.decodeIfPresent(Bool.self, forKey: .trimsContent) ?? false
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case prefix, answerLead = "answer_lead", trimsContent = "trims_content"
+    }
 
     /// `"Question: {question}\nAnswer: "`.
     package static let standard = QATemplate(prefix: "Question: {question}\nAnswer: ")
 
-    /// The prefix text for one question.
+    /// The prefix text for one question (trimmed first when `trimsContent`).
     package func prefix(for question: String) -> String {
-        prefix.replacingOccurrences(of: "{question}", with: question)
+        prefix.replacingOccurrences(of: "{question}", with: trimsContent ? ChatFormat.trimmed(question) : question)
+    }
+
+    /// The text encoded as the answer: `answerLead` + the answer (trimmed first when `trimsContent`).
+    package func answerText(_ answer: String) -> String {
+        answerLead + (trimsContent ? ChatFormat.trimmed(answer) : answer)
     }
 }
 
-/// One QA item as token ids: `[begin] + encode(prefix) + encode(answer) + [end]`, possibly cut.
+/// One QA item as token ids: `[begin] + encode(prefix) + encode(answerLead + answer) + [end]`, possibly cut.
 ///
 /// The model reads `inputs = ids[..<(n-1)]` and predicts `targets = ids[1...]`; the loss mask is 1
 /// exactly on the targets that are answer tokens or the end token (positions
@@ -84,7 +111,7 @@ package struct QAFormatter: Sendable {
     package func format(question: String, answer: String) -> FormattedSample {
         let special = tokenizer.special
         let prefix = tokenizer.encode(template.prefix(for: question))
-        let answerIDs = tokenizer.encode(answer)
+        let answerIDs = tokenizer.encode(template.answerText(answer))
         var ids: [Int32] = []
         ids.reserveCapacity(prefix.count + answerIDs.count + 2)
         ids.append(special.begin)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Ids of the special tokens every gscope tokenizer has.
 package struct SpecialTokens: Codable, Equatable, Sendable {
     package var begin: Int32
@@ -40,10 +42,41 @@ package struct ByteTokenizer: TextTokenizer {
 }
 
 /// The tokenizer a command-line or configuration value names: `byte` for `ByteTokenizer`, a
-/// `*.gguf` path for the tokenizer stored in that model file (`PretrainedBPETokenizer`), otherwise
-/// the path of a BPE tokenizer file written by `gscope tokenizer train`.
-package func loadTokenizer(_ spec: String) throws -> any TextTokenizer {
-    if spec == "byte" { return ByteTokenizer() }
-    if spec.hasSuffix(".gguf") { return try PretrainedBPETokenizer(gguf: spec) }
-    return try BPETokenizer.load(spec)
+/// `*.gguf` path for the tokenizer stored in that model file, a directory for the `tokenizer.json`
+/// in it, otherwise a JSON file: a Hugging Face `tokenizer.json` (an object with a `model`; read by
+/// `PretrainedBPETokenizer(huggingFaceDocument:)`) or gscope's own BPE file (`BPETokenizer.load`),
+/// told apart by content. `chatFormat` chooses the QA format of a pretrained tokenizer (`auto`:
+/// from the model's chat template); gscope's own tokenizers and `byte` know only the plain
+/// `QATemplate.standard` (`auto` or `plain`).
+package func loadTokenizer(_ spec: String, chatFormat: ChatFormatChoice = .auto) throws -> any TextTokenizer {
+    func ownFormat(_ tokenizer: any TextTokenizer) throws -> any TextTokenizer {
+        guard chatFormat == .auto || chatFormat == .plain else {
+            throw DataError(
+                file: spec,
+                "the chat format \(chatFormat.rawValue) needs a pretrained model's tokenizer with its chat tokens; "
+                    + "this tokenizer has none (use auto or plain)")
+        }
+        return tokenizer
+    }
+    if spec == "byte" { return try ownFormat(ByteTokenizer()) }
+    if spec.hasSuffix(".gguf") { return try PretrainedBPETokenizer(gguf: spec, chatFormat: chatFormat) }
+    var isDirectory: ObjCBool = false
+    let path =
+        FileManager.default.fileExists(atPath: spec, isDirectory: &isDirectory) && isDirectory.boolValue
+        ? spec + "/tokenizer.json" : spec
+    if isDirectory.boolValue, !FileManager.default.fileExists(atPath: path) {
+        throw DataError(file: spec, "the directory has no tokenizer.json")
+    }
+    guard let data = FileManager.default.contents(atPath: path) else { return try ownFormat(BPETokenizer.load(path)) }
+    if let document = try? JSONSerialization.jsonObject(with: data), PretrainedBPETokenizer.isHuggingFaceTokenizer(document) {
+        return try PretrainedBPETokenizer(huggingFaceDocument: document, file: path, chatFormat: chatFormat)
+    }
+    return try ownFormat(BPETokenizer.decode(data, file: path))
+}
+
+/// The tokenizer that comes with a model, when no tokenizer is named: a `.gguf` file's own, or the
+/// `tokenizer.json` of a model directory that holds one; nil otherwise.
+package func tokenizerBeside(model: String) -> String? {
+    if model.hasSuffix(".gguf") { return model }
+    return FileManager.default.fileExists(atPath: model + "/tokenizer.json") ? model : nil
 }

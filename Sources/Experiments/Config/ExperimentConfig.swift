@@ -77,8 +77,12 @@ extension ExperimentConfig {
         /// A TOFU-shaped directory (TOFU itself or `gscope data synth` output), or for
         /// `kind: markov` a `gscope data markov` directory.
         package var dir: String
-        /// A BPE tokenizer JSON file, or "byte" for the byte tokenizer.
+        /// A BPE tokenizer JSON file (gscope's own or a Hugging Face `tokenizer.json`), a model
+        /// directory holding `tokenizer.json`, a `.gguf` file, or "byte" for the byte tokenizer.
         package var tokenizer: String
+        /// The QA format of a pretrained tokenizer: `auto` (its chat template), `chatml`, `llama3`
+        /// or `plain` (see `Datasets.ChatFormat`).
+        package var chatFormat: ChatFormatChoice
         /// The forget set as a split of `dir` (forget01 … forget90); null when `forgetFile` names
         /// it (forget01 when both are left out).
         package var forgetSplit: TOFUForgetSet?
@@ -103,11 +107,12 @@ extension ExperimentConfig {
         package init(
             kind: DataKind, dir: String, tokenizer: String, forgetSplit: TOFUForgetSet?,
             retainSplit: TOFURetainSet?, forgetFile: String? = nil, retainFile: String? = nil, maxLength: Int,
-            markov: MarkovExperiment, markovSeed: Int = 0
+            markov: MarkovExperiment, markovSeed: Int = 0, chatFormat: ChatFormatChoice = .auto
         ) {
             self.kind = kind
             self.dir = dir
             self.tokenizer = tokenizer
+            self.chatFormat = chatFormat
             self.forgetSplit = forgetSplit
             self.retainSplit = retainSplit
             self.forgetFile = forgetFile
@@ -118,7 +123,7 @@ extension ExperimentConfig {
         }
 
         enum CodingKeys: String, CodingKey {
-            case kind, dir, tokenizer
+            case kind, dir, tokenizer, chatFormat = "chat_format"
             case forgetSplit = "forget_split", retainSplit = "retain_split"
             case forgetFile = "forget_file", retainFile = "retain_file"
             case maxLength = "max_length"

@@ -127,7 +127,7 @@ package struct ExperimentData: Sendable {
         }
         let forget = try source(file: config.forgetFile, split: config.forgetSplit?.split, key: "forget")
         let retain = try source(file: config.retainFile, split: config.retainSplit?.split, key: "retain")
-        let tokenizer = try loadTokenizer(config.tokenizer)
+        let tokenizer = try loadTokenizer(config.tokenizer, chatFormat: config.chatFormat)
         let formatter = SetFormatter(
             qa: QAFormatter(tokenizer: tokenizer, maxLength: maxLength),
             text: TextWindowFormatter(tokenizer: tokenizer, maxLength: maxLength))
