@@ -43,6 +43,8 @@ struct ReaderFuzzTests {
     @Test func tokenizerJSON() throws { try fuzz(FuzzFormats.tokenizerJSON) }
     @Test func gptCheckpoint() throws { try fuzz(FuzzFormats.gptCheckpoint) }
     @Test func llamaCheckpoint() throws { try fuzz(FuzzFormats.llamaCheckpoint) }
+    @Test func shardedCheckpoint() throws { try fuzz(FuzzFormats.shardedCheckpoint) }
+    @Test func bf16Checkpoint() throws { try fuzz(FuzzFormats.bf16Checkpoint) }
     @Test func gguf() throws { try fuzz(FuzzFormats.gguf) }
     @Test func runFileInspect() throws { try fuzz(FuzzFormats.runInspect) }
     @Test func runFilePlot() throws { try fuzz(FuzzFormats.runPlot) }
