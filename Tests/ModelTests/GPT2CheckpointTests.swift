@@ -49,6 +49,9 @@ struct GPT2CheckpointTests {
             if error > worst.error { worst = (slot.name, error) }
         }
         #expect(worst.error <= 1e-4, "largest gradient relative error \(worst.error) in \(worst.name)")
+        print(
+            "GPT-2 vs transformers: logits relative error \(logitError), loss relative error \(abs(loss - torchLoss) / torchLoss), "
+                + "largest gradient relative error \(worst.error) (\(worst.name))")
     }
 
     @Test func shardsLoadTheSameBits() throws {
