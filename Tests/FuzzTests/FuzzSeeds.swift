@@ -229,7 +229,8 @@ extension FuzzSeeds {
                 }
             }
             let shapeText = shape.map(String.init).joined(separator: ",")
-            header += ",\"\(name)\":{\"dtype\":\"\(bf16 ? "BF16" : "F32")\",\"shape\":[\(shapeText)],\"data_offsets\":[\(offset),\(data.count)]}"
+            header += ",\"\(name)\":{\"dtype\":\"\(bf16 ? "BF16" : "F32")\",\"shape\":[\(shapeText)],"
+            header += "\"data_offsets\":[\(offset),\(data.count)]}"
             offset = data.count
         }
         var bytes = Array((header + "}").utf8)

@@ -66,7 +66,8 @@ struct GPT2CommandTests {
         #expect(try String(contentsOfFile: root + "/gpt2/config.json", encoding: .utf8).contains("\"model_type\": \"gpt2\""))
 
         var writer = SafetensorsWriter()
-        for slot in model.layout.slots { writer.add(slot.name, shape: slot.shape, floats: Array(model.parameters.array[slot.range])) }
+        let values = model.parameters.array
+        for slot in model.layout.slots { writer.add(slot.name, shape: slot.shape, floats: Array(values[slot.range])) }
         try FileManager.default.createDirectory(atPath: root + "/old", withIntermediateDirectories: true)
         try writer.write(to: root + "/old/model.safetensors", metadata: Checkpoint.metadata)
         try Checkpoint.gscopeConfigJSON(config).write(toFile: root + "/old/config.json", atomically: false, encoding: .utf8)

@@ -54,7 +54,10 @@ struct HuggingFaceCheckpointErrorTests {
         ("\"n_inner\": null", "\"n_inner\": 50", "n_inner"),
         ("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false", "tie_word_embeddings"),
         ("\"scale_attn_weights\": true", "\"scale_attn_weights\": false", "scale_attn_weights"),
-        ("\"scale_attn_by_inverse_layer_idx\": false", "\"scale_attn_by_inverse_layer_idx\": true", "scale_attn_by_inverse_layer_idx"),
+        (
+            "\"scale_attn_by_inverse_layer_idx\": false", "\"scale_attn_by_inverse_layer_idx\": true",
+            "scale_attn_by_inverse_layer_idx"
+        ),
         ("\"add_cross_attention\": false", "\"add_cross_attention\": true", "add_cross_attention"),
         ("\"layer_norm_epsilon\": 0.001", "\"layer_norm_epsilon\": -1", "layer_norm_epsilon"),
     ])
@@ -97,7 +100,9 @@ struct HuggingFaceCheckpointErrorTests {
         tensors.append(("wpe.weight", [16, 24], [Float](repeating: 0, count: 16 * 24)))   // also as transformer.wpe.weight
         let twice = try Self.directory(config: Self.config(), files: ["model.safetensors": tensors])
         defer { try? FileManager.default.removeItem(atPath: twice) }
-        Self.expectError("'transformer.wpe.weight' and 'wpe.weight' both hold 'wpe.weight'") { _ = try Checkpoint.load(from: twice) }
+        Self.expectError("'transformer.wpe.weight' and 'wpe.weight' both hold 'wpe.weight'") {
+            _ = try Checkpoint.load(from: twice)
+        }
 
         // A Conv1D weight in gscope's (out, in) orientation has the wrong shape for a gpt2 file.
         var wrong = try Self.tensors()
@@ -111,9 +116,10 @@ struct HuggingFaceCheckpointErrorTests {
     }
 
     /// Two shards and their index, with `edit` applied to (first shard, second shard, weight map).
+    typealias Tensors = [(name: String, shape: [Int], floats: [Float])]
+
     static func shardedDirectory(
-        edit: (inout [(name: String, shape: [Int], floats: [Float])], inout [(name: String, shape: [Int], floats: [Float])],
-            inout [String: String]) -> Void = { _, _, _ in }
+        edit: (inout Tensors, inout Tensors, inout [String: String]) -> Void = { _, _, _ in }
     ) throws -> String {
         let all = try tensors()
         var first = Array(all.prefix(all.count / 2)), second = Array(all.dropFirst(all.count / 2))
@@ -167,7 +173,8 @@ struct HuggingFaceCheckpointErrorTests {
 
         let broken = try Self.shardedDirectory()
         defer { try? FileManager.default.removeItem(atPath: broken) }
-        try "{\"weight_map\": {\"x\": 3}}".write(toFile: broken + "/model.safetensors.index.json", atomically: false, encoding: .utf8)
+        let index = broken + "/model.safetensors.index.json"
+        try "{\"weight_map\": {\"x\": 3}}".write(toFile: index, atomically: false, encoding: .utf8)
         Self.expectError(broken + "/model.safetensors.index.json", "weight_map") { _ = try Checkpoint.load(from: broken) }
         try "{\"weight_map\": ".write(toFile: broken + "/model.safetensors.index.json", atomically: false, encoding: .utf8)
         Self.expectError(broken + "/model.safetensors.index.json", "not valid JSON") { _ = try Checkpoint.load(from: broken) }

@@ -93,10 +93,11 @@ extension Checkpoint {
     /// (the latter compared by `checkTiedHead`).
     package static let gpt2Storage = TensorStorage.prefixed(
         "transformer.",
-        isTransposed: { name in
-            ["attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"].contains { name.hasSuffix("." + $0) }
-        },
+        isTransposed: { name in gpt2Conv1DWeights.contains { name.hasSuffix("." + $0) } },
         isIgnored: { name in name == "lm_head.weight" || isGPT2MaskBuffer(name) })
+
+    /// The weights of GPT-2's `Conv1D` layers, stored `(in, out)`.
+    static let gpt2Conv1DWeights = ["attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"]
 
     /// Whether `name` is a block's `attn.bias` or `attn.masked_bias`: constant causal-mask buffers,
     /// not parameters, that transformers' GPT-2 files up to version 4 hold and that transformers
@@ -136,8 +137,10 @@ extension Checkpoint {
             return (try file.gptConfig(path: path), .huggingFace)
         }
         guard header.modelType == nil, header.architecture == architecture else {
-            let found = header.modelType.map { "model_type is '\($0)'" } ?? "architecture is '\(header.architecture ?? "absent")'"
-            throw .checkpoint("\(path): \(found), this loader reads model_type '\(gpt2ModelType)' or architecture '\(architecture)'")
+            let found =
+                header.modelType.map { "model_type is '\($0)'" } ?? "architecture is '\(header.architecture ?? "absent")'"
+            throw .checkpoint(
+                "\(path): \(found), this loader reads model_type '\(gpt2ModelType)' or architecture '\(architecture)'")
         }
         return (try decodeConfig(GPTConfig.self, from: directory), .gscope)
     }
@@ -157,7 +160,7 @@ extension Checkpoint {
     package static func configJSON(_ config: GPTConfig) -> String {
         let tokenIDs: [(key: String, value: String)] =
             config.vocabSize > 50256 ? [] : [("bos_token_id", "null"), ("eos_token_id", "null")]
-        return prettyJSON(tokenIDs + [
+        let entries: [(key: String, value: String)] = [
             ("activation_function", "\"gelu_new\""), ("architectures", "[\"GPT2LMHeadModel\"]"),
             ("attn_pdrop", "0.0"), ("embd_pdrop", "0.0"), ("resid_pdrop", "0.0"),
             ("layer_norm_epsilon", "\(config.layerNormEpsilon)"), ("model_type", "\"\(gpt2ModelType)\""),
@@ -166,7 +169,8 @@ extension Checkpoint {
             ("n_layer", String(config.nLayer)), ("reorder_and_upcast_attn", "false"),
             ("scale_attn_by_inverse_layer_idx", "false"), ("scale_attn_weights", "true"),
             ("tie_word_embeddings", "true"), ("torch_dtype", "\"float32\""), ("vocab_size", String(config.vocabSize)),
-        ])
+        ]
+        return prettyJSON(tokenIDs + entries)
     }
 
     /// The exact text of gscope's older GPT `config.json` (as `gpt_torch.py` writes it), which
