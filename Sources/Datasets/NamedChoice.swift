@@ -1,6 +1,6 @@
 /// A closed list of names that a config key, a file or a flag accepts: the raw values are the
 /// spellings. Decoding an unknown name fails with the list of accepted ones, e.g.
-/// `unknown forget split 'forget02' (expected one of: forget01, forget05, forget10)`.
+/// `unknown forget split 'forget02' (expected one of: forget01, forget05, forget10, forget20, …)`.
 package protocol NamedChoice: RawRepresentable, CaseIterable, Codable, Hashable, Sendable
 where RawValue == String {
     /// What the name names, for error messages ("forget split").

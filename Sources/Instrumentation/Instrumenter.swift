@@ -20,13 +20,23 @@ package final class Instrumenter {
     package let chunk: Int
     /// How the gradients are taken: exactly over whole sets, or as the G-effect paper's code does.
     package let mode: GEffectMode
+    /// The full gradient of each risk set at θ_t.
     let riskGradients: [FloatBuffer]
-    let forgetGradient: FloatBuffer, retainGradient: FloatBuffer
-    /// The input-embedding side of the forget and retain terms' tied-embedding gradients.
-    let forgetInputSide: FloatBuffer?, retainInputSide: FloatBuffer?
+    /// The forget term's full-set gradient, kept while the retain term's is taken (paper mode:
+    /// its average over the micro-batches). Allocated on first use: an objective without a retain
+    /// term takes the forget term's inner products straight from the model's gradient buffer.
+    lazy var forgetGradient = FloatBuffer(count: unlearner.model.parameterCount)
+    /// The input-embedding side of a term's tied-embedding gradient: the forget term's, then (in
+    /// exact mode, after the forget term's inner products are taken) the retain term's.
+    let forgetInputSide: FloatBuffer?
+    /// Paper mode only (allocated on first use): the retain term's averaged gradient and its
+    /// tied input side, which live beside the forget term's. Exact mode takes the retain term's
+    /// inner products straight from the model's gradient buffer.
+    lazy var retainGradient = FloatBuffer(count: unlearner.model.parameterCount)
+    lazy var retainInputSide: FloatBuffer? = tiedSlot.map { FloatBuffer(count: $0.count) }
     let tiedSlot: TensorSlot?
+    /// θ_t, kept by `measure`; `updateEffects` turns it into θ_t − θ_{t+1} in place.
     private let parametersBefore: FloatBuffer
-    private let parameterStep: FloatBuffer   // θ_t − θ_{t+1}, reused every step
     var measured = false
     /// The objective over the whole sets at the last measured θ_t, whose gradient `measure` leaves
     /// in `model.gradients`.
@@ -69,13 +79,9 @@ package final class Instrumenter {
         self.chunk = chunk
         self.mode = mode
         riskGradients = riskSets.map { _ in FloatBuffer(count: P) }
-        forgetGradient = FloatBuffer(count: P)
-        retainGradient = FloatBuffer(count: P)
         parametersBefore = FloatBuffer(count: P)
-        parameterStep = FloatBuffer(count: P)
         tiedSlot = unlearner.model.layout.slots.first { $0.group == .tied }
         forgetInputSide = tiedSlot.map { FloatBuffer(count: $0.count) }
-        retainInputSide = tiedSlot.map { FloatBuffer(count: $0.count) }
     }
 
     /// The padded length of every pass: the longest sample of the run's data and risk sets.
@@ -110,39 +116,48 @@ package final class Instrumenter {
             referenceCache: unlearner.referenceCache, data: data,
             forgetIndices: measuredForget, length: T, chunk: chunk, directions: riskGradients,
             reuseForward: true)
-        forgetGradient.base.update(from: model.gradients.base, count: P)
+        // The forget term's inner products now, from the gradient buffer backward left them in,
+        // so that the buffer and the tied input side can take the retain term's next.
+        let slots = model.layout.slots
+        let forgetTensor = riskGradients.map { g in
+            slots.map { Reduce.dot(g.base + $0.offset, model.gradients.base + $0.offset, count: $0.count) }
+        }
+        let forgetTiedInput = riskGradients.map { g in
+            tiedSlot.map { s in Reduce.dot(g.base + s.offset, forgetInputSide!.base, count: s.count) }
+        }
         var retainValue: Double?
-        retainInputSide?.zero()
-        model.inputEmbeddingGradient = retainInputSide
+        var retainTensor = riskGradients.map { _ in slots.map { _ in 0.0 } }
+        var retainTiedInput = riskGradients.map { _ in tiedSlot.map { _ in 0.0 } }
         if objective.retain != nil {
+            forgetGradient.base.update(from: model.gradients.base, count: P)
+            forgetInputSide?.zero()
+            model.inputEmbeddingGradient = forgetInputSide
             retainValue = try SetGradients.retainTerm(
                 objective, model: model, reference: unlearner.reference,
                 retain: retainSet, padding: data.padding, length: T, chunk: chunk)
-            retainGradient.base.update(from: model.gradients.base, count: P)
-        } else {
-            retainGradient.zero()
+            retainTensor = riskGradients.map { g in
+                slots.map { Reduce.dot(g.base + $0.offset, model.gradients.base + $0.offset, count: $0.count) }
+            }
+            retainTiedInput = riskGradients.map { g in
+                tiedSlot.map { s in Reduce.dot(g.base + s.offset, forgetInputSide!.base, count: s.count) }
+            }
+            // Leave the objective's full-set gradient γ∇L_f + α∇L_r for an update that can use it
+            // (r + f: the same floats as f + r).
+            RowOps.add(forgetGradient.base, into: model.gradients.base, count: P)
         }
         model.inputEmbeddingGradient = nil
-        // Leave the objective's full-set gradient γ∇L_f + α∇L_r for an update that can use it.
-        model.gradients.base.update(from: forgetGradient.base, count: P)
-        RowOps.add(retainGradient.base, into: model.gradients.base, count: P)
         parametersBefore.base.update(from: model.parameters.base, count: P)
         measured = true
 
-        let slots = model.layout.slots
         let risks = riskSets.indices.map { k in
             let g = riskGradients[k]
-            let f = slots.map { Reduce.dot(g.base + $0.offset, forgetGradient.base + $0.offset, count: $0.count) }
-            let r = slots.map { Reduce.dot(g.base + $0.offset, retainGradient.base + $0.offset, count: $0.count) }
+            let f = forgetTensor[k], r = retainTensor[k]
             let token = forget.tokenShares[k], refusal = forget.refusalShares[k]
             let instance = (0..<data.forget.count).map { i in
                 token[(i * T)..<((i + 1) * T)].reduce(0, +)
                     + (refusal.isEmpty ? 0 : refusal[(i * T)..<((i + 1) * T)].reduce(0, +))
             }
-            let tiedInput = tiedSlot.map { s in
-                Reduce.dot(g.base + s.offset, forgetInputSide!.base, count: s.count)
-                    + Reduce.dot(g.base + s.offset, retainInputSide!.base, count: s.count)
-            }
+            let tiedInput = forgetTiedInput[k].map { $0 + retainTiedInput[k]! }
             return RiskMeasurement(
                 name: riskSets[k].name, value: values[k], gradNorm2: Reduce.dot(g.base, g.base, count: P),
                 tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +),
@@ -171,8 +186,8 @@ package final class Instrumenter {
         measured = false
         guard mode == .exact else { return nil }
         let model = unlearner.model, P = model.parameterCount
-        let delta = parameterStep, before = parametersBefore.base, after = model.parameters.base
-        for i in 0..<P { delta.base[i] = before[i] - after[i] }
+        let delta = parametersBefore, after = model.parameters.base
+        for i in 0..<P { delta.base[i] -= after[i] }   // θ_t − θ_{t+1}
         let scale = lr > 0 ? 1 / Double(lr) : .nan
         return zip(riskSets, riskGradients).map { set, g in
             UpdateEffect(

@@ -26,7 +26,9 @@ struct Bench: ParsableCommand {
             --mode geffect times one fully instrumented NPO unlearning step: the forget (--batch \
             sequences of --seq tokens) and retain (--batch) risk gradients, the objective over the \
             whole forget set with per-tensor, per-instance and per-token G-effects, one AdamW update \
-            and its update effects. --mode pg times the PG-effects of --instances sequences for a \
+            and its update effects, on any registered shape (--arch, --size), and reports the \
+            process's peak resident memory (peak_rss_kb, and as a multiple of the model's Float32 \
+            size). --mode pg times the PG-effects of --instances sequences for a \
             given risk gradient (one forward and one forward-mode pass per --batch rows).
 
             --mode generate times greedy decoding of --batch random prompts (--prompt-tokens ± 4 \
@@ -39,6 +41,7 @@ struct Bench: ParsableCommand {
               gscope bench --size small --batch 16 --seq 128 --threads 2 --json
               gscope bench --mode generate --size small --steps 3 --warmup 1
               gscope bench --arch llama --size smollm2 --batch 4 --seq 128 --steps 5 --threads 2
+              gscope bench --mode geffect --arch llama --size smollm2 --batch 4 --seq 64 --steps 2 --warmup 1
               gscope bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf --batch 4 --seq 128 --steps 5
             Side by side with PyTorch: notebooks-scripts/bench/compare_torch.sh
             """)
@@ -67,9 +70,8 @@ struct Bench: ParsableCommand {
     func run() throws {
         let choice = try benchModel()
         try threadOptions.apply()
-        if !choice.isFreshGPT, mode != .train {
-            let what = choice.path.map { "a stored model (--model \($0))" } ?? "a Llama (--arch llama)"
-            throw ValidationError("\(what) is only measured with --mode train, not --mode \(mode.rawValue)")
+        if let path = choice.path, mode != .train {
+            throw ValidationError("a stored model (--model \(path)) is only measured with --mode train, not --mode \(mode.rawValue)")
         }
         switch mode {
         case .train: try benchTrain(choice)

@@ -17,27 +17,35 @@ extension Bench {
         }
     }
 
-    private func startModel(_ choice: BenchModel) throws -> (GPT, Int, RNG) {
-        let config = try choice.shape.gptConfig()
-        let T = min(seq, config.blockSize)
+    /// The shape `--arch`/`--size` name with random weights from seed 1 (GPT-2's initialisation
+    /// for a GPT), the sequence length, and the generator the data is then drawn from.
+    private func startModel(_ choice: BenchModel) throws -> (any CausalLanguageModel, Int, RNG) {
+        let shape = try choice.shape.shape()
+        let T = min(seq, shape.blockSize)
         var rng = RNG(seed: 1)
-        let model = try GPT(config: config)
-        model.initializeGPT2(rng: &rng)
+        let model = try shape.initializedModel(rng: &rng)
         return (model, T, rng)
     }
 
     /// One fully instrumented NPO step: the forget (`--batch` × `--seq`) and retain (`--batch`)
     /// risk gradients, the objective over the whole forget set with per-tensor, per-instance and
     /// per-token G-effects, one AdamW update on the forget set and the update effects.
+    ///
+    /// The report adds the resident memory after each part is built (`rss_kb`: the model with its
+    /// gradient buffer; AdamW's moments and the frozen reference θ_o; the instrumenter's risk
+    /// gradients and θ_t), each the growth over the part before, as a census of the buffers.
     func benchGEffect(_ choice: BenchModel) throws {
+        let atStart = PeakMemory.currentKiB
         var (model, T, rng) = try startModel(choice)
+        let withModel = PeakMemory.currentKiB
         let data = UnlearningData(
-            forget: bigramSamples(batch, T: T, vocab: model.config.vocabSize, rng: &rng),
-            retain: bigramSamples(batch, T: T, vocab: model.config.vocabSize, rng: &rng), padding: 0)
+            forget: bigramSamples(batch, T: T, vocab: model.vocabSize, rng: &rng),
+            retain: bigramSamples(batch, T: T, vocab: model.vocabSize, rng: &rng), padding: 0)
         let unlearner = try Unlearner(
             model: model, objective: .init(forget: NPO(beta: 0.1)),
             optimizer: AdamW(count: model.parameterCount), data: data,
             options: .init(length: .steps(warmup + steps), forgetBatch: batch, learningRate: 1e-5))
+        let withUnlearner = PeakMemory.currentKiB
         let inst = Instrumenter(
             unlearner: unlearner,
             riskSets: [
@@ -46,6 +54,7 @@ extension Bench {
             ],
             retainSet: data.retain, chunk: batch)
         precondition(inst.measuresTheUpdate)
+        let withInstrumenter = PeakMemory.currentKiB
         let times = try millisecondsPerRun { i, _ in
             _ = try inst.measure(step: i)
             let record = try unlearner.step(i + 1, precomputed: inst.lastEvaluation!)
@@ -53,13 +62,20 @@ extension Bench {
         }
         report(
             mode: "geffect", label: choice.label, model: model, T: T, times: times,
-            extra: [("instances", "\(batch)"), ("objective", "\"npo\"")])
+            extra: [
+                ("instances", "\(batch)"), ("objective", "\"npo\""),
+                (
+                    "rss_kb",
+                    "{\"model_and_gradients\": \(withModel - atStart), \"adamw_and_reference\": \(withUnlearner - withModel), "
+                        + "\"instrumenter\": \(withInstrumenter - withUnlearner)}"
+                ),
+            ])
     }
 
     /// PG-effects of `--instances` instances of `--seq` tokens for a given risk gradient.
     func benchPG(_ choice: BenchModel) throws {
         var (model, T, rng) = try startModel(choice)
-        let samples = bigramSamples(instances, T: T, vocab: model.config.vocabSize, rng: &rng)
+        let samples = bigramSamples(instances, T: T, vocab: model.vocabSize, rng: &rng)
         let direction = FloatBuffer((0..<model.parameterCount).map { _ in Float(rng.normal() * 1e-3) })
         let times = try millisecondsPerRun { _, _ in
             _ = try PGEffects.compute(model, samples: samples, direction: direction, padding: 0, length: T, chunk: batch)
@@ -67,15 +83,29 @@ extension Bench {
         report(mode: "pg", label: choice.label, model: model, T: T, times: times, extra: [("instances", "\(instances)")])
     }
 
-    private func report(mode: String, label: String, model: GPT, T: Int, times: [Double], extra: [(String, String)]) {
+    /// One JSON line (after a human-readable one unless `--json`): the median and fastest step,
+    /// and the process's peak resident memory so far, in KiB and in units of the model's Float32
+    /// size (4 bytes per parameter).
+    private func report(
+        mode: String, label: String, model: any CausalLanguageModel, T: Int, times: [Double], extra: [(String, String)]
+    ) {
         let median = times.sorted()[times.count / 2]
+        let peak = PeakMemory.residentKiB
+        let modelKiB = Double(model.parameterCount) * 4 / 1024
         let fields: [(String, String)] =
             [
                 ("impl", "\"gscope\""), ("mode", "\"\(mode)\""), ("model", "\"\(label)\""),
                 ("params", "\(model.parameterCount)"), ("batch", "\(batch)"), ("seq", "\(T)"),
                 ("threads", "\(threadOptions.count)"), ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
-            ] + extra + [("ms_median", String(format: "%.2f", median)), ("ms_min", String(format: "%.2f", times.min()!))]
-        if !json { print("\(label) \(mode): \(String(format: "%.1f", median)) ms (median of \(steps))") }
+            ] + extra + [
+                ("ms_median", String(format: "%.2f", median)), ("ms_min", String(format: "%.2f", times.min()!)),
+                ("peak_rss_kb", "\(peak)"), ("peak_rss_model_sizes", String(format: "%.2f", Double(peak) / modelKiB)),
+            ]
+        if !json {
+            print(
+                "\(label) \(mode): \(String(format: "%.1f", median)) ms (median of \(steps)), peak RSS \(peak / 1024) MiB = "
+                    + String(format: "%.2f", Double(peak) / modelKiB) + "× the model's Float32 size")
+        }
         print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
     }
 }

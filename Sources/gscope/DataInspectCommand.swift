@@ -8,7 +8,7 @@ struct DataInspect: ParsableCommand {
         commandName: "inspect",
         abstract: "Show the splits of a TOFU directory, their token lengths and a formatted sample.",
         discussion: """
-            Reads every TOFU split in DIR (full, forget01/05/10, retain99/95/90, the perturbed sets, \
+            Reads every TOFU split in DIR (full, forget01/05/10/20/30/50/90, retain99/95/90/80/70/50/10, the perturbed sets, \
             real_authors, world_facts and idontknow.jsonl), formats each item as \
             [begin] + prefix + answer + [end] and prints per split the number of items and the \
             statistics (min, mean, median, p95, max) of the total and answer token counts. Then it \

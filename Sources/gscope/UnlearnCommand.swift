@@ -34,6 +34,7 @@ struct Unlearn: ParsableCommand {
               gscope unlearn --config data/configs/synthetic/npo.yaml --set run.steps=5
               gscope unlearn --config data/configs/tofu/forget01/npo.yaml --retain kl --lr 1e-5 --out runs/npo-kl
               gscope unlearn --config data/configs/markov/A_simnpo.yaml --set objective.forget.beta=5
+              gscope unlearn --config data/configs/tofu/forget01/ga.yaml --forget-file news.jsonl --retain-file wiki.jsonl
             """)
 
     @Option(help: "Experiment YAML file (default: the built-in defaults).") var config: String?
@@ -48,6 +49,14 @@ struct Unlearn: ParsableCommand {
     @Option(help: "TOFU-shaped data directory (data.dir).") var data: String?
     @OptionGroup var tokenizerOptions: TokenizerOptions
     @Option(help: "The forget set (data.forget_split; the retain split follows).") var forgetSplit: TOFUForgetSet?
+    @Option(
+        help: ArgumentHelp(
+            "A forget set of your own (data.forget_file, replacing data.forget_split): JSON lines of question and answer (loss on the answer) or of text (loss on every token, in windows of data.max_length tokens).",
+            valueName: "file")) var forgetFile: String?
+    @Option(
+        help: ArgumentHelp(
+            "A retain set of your own (data.retain_file, replacing data.retain_split), as --forget-file.",
+            valueName: "file")) var retainFile: String?
     @Option(help: "Optimiser steps (run.steps).") var steps: Int?
     @Option(help: "Base learning rate (optimizer.lr).") var lr: Double?
     @Option(help: "Seed of the run (batch order, refusal draws, RMU's direction).") var seed: Int?
@@ -81,6 +90,9 @@ struct Unlearn: ParsableCommand {
         if let v = data { o.append("data.dir=\(v)") }
         if let v = tokenizerOptions.tokenizer { o.append("data.tokenizer=\(v)") }
         if let v = forgetSplit { o.append("data.forget_split=\(v.rawValue)") }
+        // A file replaces the split the config names (a flag wins over the file's keys).
+        if let v = forgetFile { o += ["data.forget_split=null", "data.forget_file=\(Self.quoted(v))"] }
+        if let v = retainFile { o += ["data.retain_split=null", "data.retain_file=\(Self.quoted(v))"] }
         if let v = steps { o.append("run.steps=\(v)") }
         if let v = lr { o.append("optimizer.lr=\(v)") }
         if let v = seed { o.append("seed=\(v)") }
@@ -92,9 +104,18 @@ struct Unlearn: ParsableCommand {
         return o
     }
 
+    /// A path as a YAML double-quoted scalar, so that an override reads it as a string whatever
+    /// it holds (`: `, `#`, a number).
+    static func quoted(_ path: String) -> String {
+        "\"" + path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
     func run() throws {
         let model = try modelToLoad.merged(withDeprecated: checkpoint, named: "checkpoint")
         try threadOptions.check()   // --threads (else the config's `threads`, checked with the config)
+        if forgetSplit != nil && forgetFile != nil {
+            throw OptionError(option: "--forget-file", "--forget-split also names the forget set: give one of them")
+        }
         Signals.reportFileSizeLimitAsError()
         let all = overrides + flagOverrides(model: model)
         let resolved =
@@ -117,6 +138,9 @@ struct Unlearn: ParsableCommand {
                 + "\(u.totalSteps) steps, forget batch \(resolved.run.forgetBatch), lr \(resolved.optimizer.lr), \(resolved.threads) threads"
         )
         print("data: \(experiment.data.summary)")
+        if resolved.data.kind == .qa, resolved.data.forgetFile != nil {
+            print("eval: TOFU's metric suite skipped (it needs a TOFU forget split's perturbed answers, not data.forget_file)")
+        }
         var bar = ProgressBar(total: u.totalSteps)
         Signals.catchStopRequests()
         let nll: (before: (forget: Double, retain: Double), after: (forget: Double, retain: Double))

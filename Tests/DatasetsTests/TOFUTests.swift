@@ -9,14 +9,25 @@ struct TOFUTests {
     @Test func splitCountsMatchTheRealFiles() throws {
         let expected: [TOFUSplit: Int] = [
             .full: 4000, .forget01: 40, .forget05: 200, .forget10: 400,
+            .forget20: 800, .forget30: 1200, .forget50: 2000, .forget90: 3600,
             .retain99: 3960, .retain95: 3800, .retain90: 3600,
+            .retain80: 3200, .retain70: 2800, .retain50: 2000, .retain10: 400,
             .forget01Perturbed: 40, .forget05Perturbed: 200, .forget10Perturbed: 400,
             .retainPerturbed: 400, .realAuthors: 100, .realAuthorsPerturbed: 100,
             .worldFacts: 117, .worldFactsPerturbed: 117,
         ]
-        #expect(Set(expected.keys) == Set(TOFUSplit.allCases))
+        // TOFU publishes no perturbed answers for the larger forget splits.
+        let unpublished: Set<TOFUSplit> = [.forget20Perturbed, .forget30Perturbed, .forget50Perturbed, .forget90Perturbed]
+        #expect(Set(expected.keys).union(unpublished) == Set(TOFUSplit.allCases))
         for (split, count) in expected {
             #expect(try tofu.load(split).count == count, "\(split.fileName)")
+        }
+        for split in unpublished {
+            #expect(!tofu.contains(split))
+            let error = try #require(throws: DataError.self) { try tofu.load(split) }
+            #expect(error.file == TestData.tofu, "\(error)")
+            #expect(
+                error.message.hasPrefix("missing \(split.rawValue).json (split \(split.rawValue); TOFU publishes"), "\(error)")
         }
     }
 
@@ -28,13 +39,37 @@ struct TOFUTests {
             #expect(forget.count + retain.count == full.count)
             #expect(Array(full.suffix(forget.count)) == forget, "forget is the last rows of full")
             #expect(Array(full.prefix(retain.count)) == retain, "retain is the first rows of full")
+            guard TOFUForgetSet.smallSets.contains(set) else { continue }
             let perturbed = try tofu.load(set.perturbed)
             #expect(perturbed.map(\.question) == forget.map(\.question))
             #expect(perturbed.map(\.answer) == forget.map(\.answer))
         }
-        #expect(TOFUForgetSet.forget01.retain == .retain99)
-        #expect(TOFUForgetSet.forget05.retain == .retain95)
-        #expect(TOFUForgetSet.forget10.retain == .retain90)
+        let pairs = TOFUForgetSet.allCases.map { "\($0.rawValue)+\($0.retain.rawValue)" }
+        #expect(
+            pairs == [
+                "forget01+retain99", "forget05+retain95", "forget10+retain90", "forget20+retain80",
+                "forget30+retain70", "forget50+retain50", "forget90+retain10",
+            ])
+        #expect(TOFUForgetSet.allCases.map(\.percent) == [1, 5, 10, 20, 30, 50, 90])
+        #expect(TOFURetainSet.allCases.map(\.percent) == [99, 95, 90, 80, 70, 50, 10])
+        #expect(TOFUForgetSet.allCases.map(\.perturbed.fileName) == TOFUForgetSet.names.map { $0 + "_perturbed.json" })
+    }
+
+    /// The larger splits in a directory that holds only them (TOFU's Hugging Face copy may lack
+    /// them): a forget20/retain80 pair is read, and a split that is not there is named.
+    @Test func aLargerPairInASmallDirectory() throws {
+        let dir = TestData.temporaryDirectory("tofu-forget20")
+        let rows = (0..<5).map { #"{"question":"Q\#($0)?","answer":"A\#($0)."}"# }
+        try (rows[0..<4].joined(separator: "\n") + "\n").write(toFile: dir + "/retain80.json", atomically: true, encoding: .utf8)
+        try (rows[4] + "\n").write(toFile: dir + "/forget20.json", atomically: true, encoding: .utf8)
+        let tofu = try TOFUDirectory(path: dir)
+        let (forget, retain) = try tofu.loadPair(.forget20)
+        #expect(forget == [QASample(question: "Q4?", answer: "A4.")])
+        #expect(retain.map(\.question) == ["Q0?", "Q1?", "Q2?", "Q3?"])
+        let missing = try #require(throws: DataError.self) { try tofu.loadPair(.forget30) }
+        #expect(missing.description == "\(dir): missing forget30.json (split forget30) in the TOFU directory")
+        let perturbed = try #require(throws: DataError.self) { try tofu.load(TOFUForgetSet.forget20.perturbed) }
+        #expect(perturbed.message.contains("forget20_perturbed.json"), "\(perturbed)")
     }
 
     @Test func perturbedSetsCarryWhatTheFilesHold() throws {

@@ -109,7 +109,8 @@ struct ConfigLoadingTests {
             text.hasSuffix(
                 "eval:\n  every: 0\n  generate: true\n  retain_model: null\n  holdout_split: null\n  max_new_tokens: 200\n  markov_test_size: 256\n"
             ))
-        #expect(text.split(separator: "\n").count == 52, "one line per key and section")
+        #expect(text.contains("  retain_split: retain99\n  forget_file: null\n  retain_file: null\n  max_length: 128\n"))
+        #expect(text.split(separator: "\n").count == 54, "one line per key and section")
     }
 
     @Test func aFullFileRoundTripsThroughResolvedYAML() throws {
@@ -230,7 +231,7 @@ struct ConfigLoadingTests {
             ("schedule.name=cosine", "schedule.name", "unknown schedule 'cosine' (expected one of: constant, linear)"),
             ("data.kind=text", "data.kind", "unknown data kind 'text' (expected one of: qa, markov)"),
             ("data.forget_split=forget02", "data.forget_split", "unknown forget split 'forget02'"),
-            ("data.retain_split=retain50", "data.retain_split", "unknown retain split 'retain50'"),
+            ("data.retain_split=retain60", "data.retain_split", "unknown retain split 'retain60'"),
             ("data.markov=C", "data.markov", "unknown Markov experiment 'C' (expected one of: A, B)"),
         ]
         for (override, keyPath, message) in cases {

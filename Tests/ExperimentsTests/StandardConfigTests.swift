@@ -64,7 +64,7 @@ struct StandardConfigTests {
                 try checkObjective(c, file: parts[1], tofu: false)
             case "tofu":
                 #expect(c.data.dir == "../shared/data/tofu" && c.model.checkpoint == "runs/tofu/target/checkpoint")
-                #expect(c.data.forgetSplit.rawValue == parts[1] && c.data.retainSplit == c.data.forgetSplit.complement)
+                #expect(c.data.forgetSplit?.rawValue == parts[1] && c.data.retainSplit == c.data.forgetSplit?.complement)
                 try checkObjective(c, file: parts[2], tofu: true)
             case "markov":
                 let experiment = parts[1].split(separator: "_").map(String.init)

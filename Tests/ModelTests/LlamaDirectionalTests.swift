@@ -73,7 +73,7 @@ struct LlamaDirectionalDerivativeTests {
         return randomFloats(count, std: 0.3, rng: &rng)
     }
 
-    @Test(arguments: [LlamaGradientTests.tied, LlamaGradientTests.untied])
+    @Test(arguments: [LlamaGradientTests.tied, LlamaGradientTests.untied, LlamaGradientTests.llama3, LlamaGradientTests.qwen2])
     func matchesFiniteDifferencesOfTheReference(config: LlamaConfig) throws {
         let model = try randomLlama(config, seed: 501)
         let (tokens, targets, mask) = LlamaGradientTests.batch(config, seed: 502)

@@ -17,6 +17,14 @@ struct LlamaGenerationTests {
             nLayer: 3, nHead: 6, nKVHead: 2, nEmbd: 36, ffnHidden: 44, vocabSize: 23, blockSize: 16,
             ropeBase: 100_000, rmsNormEps: 1e-5, tiedEmbeddings: false),
         LlamaConfig(nLayer: 2, nHead: 4, nKVHead: 1, nEmbd: 64, ffnHidden: 40, vocabSize: 31, blockSize: 16),
+        // Llama 3's pieces (biases everywhere, heads of 12 on a width of 32, llama3 scaling) and
+        // Qwen2's (q/k/v biases, heads of 6 on 36, linear scaling), with room for 16 positions.
+        {
+            var c = LlamaGradientTests.llama3; c.blockSize = 16; return c
+        }(),
+        {
+            var c = LlamaGradientTests.qwen2; c.blockSize = 16; return c
+        }(),
     ]
 
     /// The full forward pass's logits at every position of `sequences` (equal lengths T), one

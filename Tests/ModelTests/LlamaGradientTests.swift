@@ -19,6 +19,30 @@ struct LlamaGradientTests {
     static let untied = LlamaConfig(
         nLayer: 3, nHead: 6, nKVHead: 2, nEmbd: 36, ffnHidden: 44, vocabSize: 23,
         blockSize: 8, ropeBase: 10_000, rmsNormEps: 1e-5, tiedEmbeddings: false)
+    /// Llama 3's pieces: heads of 12 (q 48 wide on a width of 32), the `llama3` rotary scaling
+    /// with all three frequency bands (high kept, medium blended, low divided), `attention_bias`
+    /// and `mlp_bias` (every projection biased), an untied head.
+    static let llama3: LlamaConfig = {
+        var c = LlamaConfig(
+            nLayer: 2, nHead: 4, nKVHead: 2, nEmbd: 32, ffnHidden: 40, vocabSize: 29,
+            blockSize: 8, ropeBase: 10_000, rmsNormEps: 1e-5, tiedEmbeddings: false)
+        c.headDim = 12
+        c.ropeScaling = .llama3(factor: 8, lowFrequencyFactor: 1, highFrequencyFactor: 4, originalContext: 64)
+        c.qkvBias = true; c.outputBias = true; c.mlpBias = true
+        return c
+    }()
+    /// Qwen2's: q/k/v biases only, tied, RoPE base 1e6, heads of 6 (q 24 wide on 36), and the
+    /// `linear` rotary scaling.
+    static let qwen2: LlamaConfig = {
+        var c = LlamaConfig(
+            nLayer: 3, nHead: 4, nKVHead: 2, nEmbd: 36, ffnHidden: 44, vocabSize: 23,
+            blockSize: 8, ropeBase: 1_000_000, rmsNormEps: 1e-6, tiedEmbeddings: true)
+        c.modelType = .qwen2
+        c.headDim = 6
+        c.ropeScaling = .linear(factor: 3)
+        c.qkvBias = true
+        return c
+    }()
     static let B = 2, T = 8
 
     static func batch(_ config: LlamaConfig, seed: UInt64) -> (tokens: [Int32], targets: [Int32], mask: [Float]) {
@@ -52,7 +76,7 @@ struct LlamaGradientTests {
         return loss
     }
 
-    @Test(arguments: [tied, untied])
+    @Test(arguments: [tied, untied, llama3, qwen2])
     func forwardMatchesReference(config: LlamaConfig) throws {
         let model = try randomLlama(config, seed: 11)
         let (tokens, targets, mask) = Self.batch(config, seed: 12)
@@ -77,7 +101,7 @@ struct LlamaGradientTests {
 
     /// 24 sampled coordinates of every tensor (every coordinate of the norm gains of the tied
     /// model would also do; sampling keeps the reference passes few).
-    @Test(arguments: [tied, untied])
+    @Test(arguments: [tied, untied, llama3, qwen2])
     func gradientsMatchFiniteDifferences(config: LlamaConfig) throws {
         let model = try randomLlama(config, seed: 21)
         let batch = Self.batch(config, seed: 22)
@@ -293,12 +317,21 @@ struct LlamaLayoutTests {
 /// other processes competing for the cores.
 @Suite("Llama parallel execution", .serialized)
 struct LlamaParallelExecutionTests {
-    @Test func everyWorkerCountGivesTheSameBits() throws {
+    /// `llama3`: heads of 24 on a width of 96, every projection biased (biases drawn too), the
+    /// llama3 rotary scaling.
+    @Test(arguments: [false, true])
+    func everyWorkerCountGivesTheSameBits(llama3: Bool) throws {
         let differences = try withCPUBurners(2) {
             try differencesAcrossWorkerCounts {
-                let config = LlamaConfig(
+                var config = LlamaConfig(
                     nLayer: 2, nHead: 6, nKVHead: 2, nEmbd: 96, ffnHidden: 256, vocabSize: 300,
                     blockSize: 64, ropeBase: 100_000)
+                if llama3 {
+                    config.headDim = 24
+                    config.qkvBias = true; config.outputBias = true; config.mlpBias = true
+                    config.ropeScaling = .llama3(
+                        factor: 8, lowFrequencyFactor: 1, highFrequencyFactor: 4, originalContext: 32)
+                }
                 let B = 4, T = 64
                 var rng = RNG(seed: 61)
                 let tokens = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
@@ -307,6 +340,9 @@ struct LlamaParallelExecutionTests {
                 var initRNG = RNG(seed: 62)
                 let model = try Llama(config: config)
                 model.initializeLlama(rng: &initRNG, std: 0.1)
+                for slot in model.layout.slots where slot.name.hasSuffix(".bias") {
+                    for i in slot.range { model.parameters[i] = Float(initRNG.normal() * 0.1) }
+                }
                 model.zeroGradients()
                 let loss = try model.forward(tokens: tokens, targets: targets, mask: mask, batch: B, seq: T)
                 let d = model.logitGradientScratch.baseAddress!

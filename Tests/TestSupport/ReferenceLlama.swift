@@ -19,12 +19,19 @@ extension Ref {
     /// each row of x (N rows of `ld` floats; other columns pass through); row n is at position
     /// n mod T and pair (i, i + hs/2) turns by `(n mod T)·base^(−2i/hs)`.
     package static func rope(_ x: [Double], heads: Int, hs: Int, ld: Int, N: Int, T: Int, base: Double) -> [Double] {
+        rope(
+            x, heads: heads, hs: hs, ld: ld, N: N, T: T,
+            frequencies: (0..<(hs / 2)).map { pow(base, -2 * Double($0) / Double(hs)) })
+    }
+
+    /// `rope` with any frequencies ωᵢ (hs/2 of them): pair (i, i + hs/2) turns by `(n mod T)·ωᵢ`.
+    package static func rope(_ x: [Double], heads: Int, hs: Int, ld: Int, N: Int, T: Int, frequencies: [Double]) -> [Double] {
         var out = x
         let half = hs / 2
         for n in 0..<N {
             for h in 0..<heads {
                 for i in 0..<half {
-                    let angle = Double(n % T) * pow(base, -2 * Double(i) / Double(hs))
+                    let angle = Double(n % T) * frequencies[i]
                     let a = x[n * ld + h * hs + i], b = x[n * ld + h * hs + i + half]
                     out[n * ld + h * hs + i] = a * cos(angle) - b * sin(angle)
                     out[n * ld + h * hs + i + half] = b * cos(angle) + a * sin(angle)
@@ -76,7 +83,30 @@ extension Ref {
         return out
     }
 
-    /// The whole Llama: logits (B·T, V) and every block's output, from Float64 parameters.
+    /// The rotary frequencies of `cfg`, written out apart from the engine's: `base^(−2i/hs)`, then
+    /// transformers' `linear` (÷ factor) or `llama3` scaling (`_compute_llama3_parameters`: keep
+    /// wavelengths below L/high, divide those above L/low by the factor, blend in between).
+    package static func ropeFrequencies(_ cfg: LlamaConfig) -> [Double] {
+        let hs = cfg.headSize
+        let plain = (0..<(hs / 2)).map { pow(cfg.ropeBase, -2 * Double($0) / Double(hs)) }
+        switch cfg.ropeScaling {
+        case nil:
+            return plain
+        case .linear(let factor)?:
+            return plain.map { $0 / factor }
+        case .llama3(let factor, let low, let high, let context)?:
+            return plain.map { w in
+                let wavelength = 2 * Double.pi / w, L = Double(context)
+                if wavelength < L / high { return w }
+                if wavelength > L / low { return w / factor }
+                let s = (L / wavelength - low) / (high - low)
+                return (1 - s) * w / factor + s * w
+            }
+        }
+    }
+
+    /// The whole Llama: logits (B·T, V) and every block's output, from Float64 parameters, with the
+    /// biases, `head_dim` and rotary scaling the configuration has.
     /// `inputEmbedding`, when given, replaces the embedding in the input lookup only (the tied head
     /// keeps it): the way to differentiate the two sides of the tied matrix separately.
     package static func llama(
@@ -86,9 +116,12 @@ extension Ref {
         let layout = cfg.parameterLayout()
         func t(_ name: String) -> [Double] { let s = layout[name]!; return Array(p[s.range]) }
         let C = cfg.nEmbd, N = B * T, NH = cfg.nHead, NKV = cfg.nKVHead, hs = cfg.headSize
-        let KV = cfg.kvDim, F = cfg.ffnHidden, V = cfg.vocabSize, eps = cfg.rmsNormEps
+        let KV = cfg.kvDim, F = cfg.ffnHidden, V = cfg.vocabSize, eps = cfg.rmsNormEps, Q = NH * hs
+        let frequencies = ropeFrequencies(cfg)
         func linear(_ x: [Double], _ name: String, C: Int, OC: Int) -> [Double] {
-            Ref.linear(x, t(name), [Double](repeating: 0, count: OC), N: N, C: C, OC: OC)
+            let biasName = String(name.dropLast("weight".count)) + "bias"
+            let bias = layout[biasName] == nil ? [Double](repeating: 0, count: OC) : t(biasName)
+            return Ref.linear(x, t(name), bias, N: N, C: C, OC: OC)
         }
         let embedding = t("model.embed_tokens.weight"), lookup = inputEmbedding ?? embedding
         var x = (0..<(N * C)).map { lookup[Int(tokens[$0 / C]) * C + $0 % C] }
@@ -97,15 +130,15 @@ extension Ref {
             let pre = "model.layers.\(l)."
             let h1 = rmsNorm(x, t(pre + "input_layernorm.weight"), eps: eps, N: N, C: C)
             let q = rope(
-                linear(h1, pre + "self_attn.q_proj.weight", C: C, OC: C), heads: NH, hs: hs, ld: C, N: N, T: T, base: cfg.ropeBase
-            )
+                linear(h1, pre + "self_attn.q_proj.weight", C: C, OC: Q), heads: NH, hs: hs, ld: Q, N: N, T: T,
+                frequencies: frequencies)
             let k = rope(
                 linear(h1, pre + "self_attn.k_proj.weight", C: C, OC: KV), heads: NKV, hs: hs, ld: KV, N: N, T: T,
-                base: cfg.ropeBase)
+                frequencies: frequencies)
             let v = linear(h1, pre + "self_attn.v_proj.weight", C: C, OC: KV)
-            let qkv = interleaveRows([(q, C), (k, KV), (v, KV)], N: N)
-            let y = groupedQueryAttention(qkv, B: B, T: T, C: C, NH: NH, NKV: NKV)
-            x = zip(x, linear(y, pre + "self_attn.o_proj.weight", C: C, OC: C)).map(+)
+            let qkv = interleaveRows([(q, Q), (k, KV), (v, KV)], N: N)
+            let y = groupedQueryAttention(qkv, B: B, T: T, C: Q, NH: NH, NKV: NKV)
+            x = zip(x, linear(y, pre + "self_attn.o_proj.weight", C: Q, OC: C)).map(+)
             let h2 = rmsNorm(x, t(pre + "post_attention_layernorm.weight"), eps: eps, N: N, C: C)
             let gate = linear(h2, pre + "mlp.gate_proj.weight", C: C, OC: F),
                 up = linear(h2, pre + "mlp.up_proj.weight", C: C, OC: F)

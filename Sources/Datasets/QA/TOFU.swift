@@ -6,13 +6,23 @@ import Foundation
 /// authors (forget01/05/10 and retain) also carry `paraphrased_answer`, `paraphrased_question` and
 /// five wrong `perturbed_answer`s; `realAuthorsPerturbed` and `worldFactsPerturbed` carry the
 /// three wrong answers of the multiple-choice question and no paraphrases.
+///
+/// TOFU's Hugging Face card lists forget01/05/10 with retain99/95/90; the repository also holds
+/// the larger forget20/30/50/90 with retain80/70/50/10 (the same `full`, cut further back). It
+/// publishes no perturbed file for the larger forget splits: `forget20_perturbed` and the others
+/// are named here so that evaluating them asks for the file by name (a missing file is a
+/// `DataError` naming it) and a directory that adds them is read like the small ones.
 package enum TOFUSplit: String, CaseIterable, Codable, Sendable {
     case full
-    case forget01, forget05, forget10
-    case retain90, retain95, retain99
+    case forget01, forget05, forget10, forget20, forget30, forget50, forget90
+    case retain90, retain95, retain99, retain80, retain70, retain50, retain10
     case forget01Perturbed = "forget01_perturbed"
     case forget05Perturbed = "forget05_perturbed"
     case forget10Perturbed = "forget10_perturbed"
+    case forget20Perturbed = "forget20_perturbed"
+    case forget30Perturbed = "forget30_perturbed"
+    case forget50Perturbed = "forget50_perturbed"
+    case forget90Perturbed = "forget90_perturbed"
     case retainPerturbed = "retain_perturbed"
     case realAuthors = "real_authors"
     case realAuthorsPerturbed = "real_authors_perturbed"
@@ -30,58 +40,41 @@ package enum TOFUSplit: String, CaseIterable, Codable, Sendable {
     /// (the fictitious-author perturbed sets do; real authors and world facts do not).
     package var hasParaphrases: Bool {
         switch self {
-        case .forget01Perturbed, .forget05Perturbed, .forget10Perturbed, .retainPerturbed: return true
+        case .forget01Perturbed, .forget05Perturbed, .forget10Perturbed, .forget20Perturbed, .forget30Perturbed,
+            .forget50Perturbed, .forget90Perturbed, .retainPerturbed:
+            return true
         default: return false
         }
     }
 }
 
-/// The three forget sets of TOFU and the retain set that completes each to `full`: forget01 ↔
-/// retain99, forget05 ↔ retain95, forget10 ↔ retain90. The forget set is the last rows of `full`,
-/// the retain set the first.
+/// TOFU's forget sets and the retain set that completes each to `full`: forget01 ↔ retain99,
+/// forget05 ↔ retain95, forget10 ↔ retain90, forget20 ↔ retain80, forget30 ↔ retain70,
+/// forget50 ↔ retain50, forget90 ↔ retain10. The forget set is the last rows of `full`, the
+/// retain set the first.
 package enum TOFUForgetSet: String, NamedChoice {
-    case forget01, forget05, forget10
+    case forget01, forget05, forget10, forget20, forget30, forget50, forget90
     package static let kind = "forget split"
     package init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
 
     /// The forget split itself.
-    package var split: TOFUSplit {
-        switch self {
-        case .forget01: return .forget01
-        case .forget05: return .forget05
-        case .forget10: return .forget10
-        }
-    }
+    package var split: TOFUSplit { TOFUSplit(rawValue: rawValue)! }
 
     /// The retain set that, with this forget set, makes up `full`.
-    package var complement: TOFURetainSet {
-        switch self {
-        case .forget01: return .retain99
-        case .forget05: return .retain95
-        case .forget10: return .retain90
-        }
-    }
+    package var complement: TOFURetainSet { TOFURetainSet(rawValue: "retain\(100 - percent)")! }
 
     /// The retain split that, with this forget split, makes up `full`.
     package var retain: TOFUSplit { complement.split }
 
-    /// The forget split with paraphrased and perturbed answers (the same questions, same order).
-    package var perturbed: TOFUSplit {
-        switch self {
-        case .forget01: return .forget01Perturbed
-        case .forget05: return .forget05Perturbed
-        case .forget10: return .forget10Perturbed
-        }
-    }
+    /// The forget split with paraphrased and perturbed answers (the same questions, same order;
+    /// TOFU publishes it for forget01/05/10 only).
+    package var perturbed: TOFUSplit { TOFUSplit(rawValue: rawValue + "_perturbed")! }
 
-    /// The percentage of `full` that is forgotten (1, 5, 10).
-    package var percent: Int {
-        switch self {
-        case .forget01: return 1
-        case .forget05: return 5
-        case .forget10: return 10
-        }
-    }
+    /// The forget sets whose perturbed files TOFU publishes (the metric suite needs them).
+    package static let smallSets: [TOFUForgetSet] = [.forget01, .forget05, .forget10]
+
+    /// The percentage of `full` that is forgotten (1, 5, 10, 20, 30, 50, 90).
+    package var percent: Int { Int(rawValue.dropFirst("forget".count))! }
 }
 
 /// A directory holding the TOFU files (as downloaded from Hugging Face `locuslab/TOFU`). Splits are
@@ -118,7 +111,10 @@ package struct TOFUDirectory: Sendable {
     /// Reads one split. Perturbed splits must carry their extra fields (a missing
     /// `perturbed_answer` is an error naming the line); plain splits need `question` and `answer`.
     package func load(_ split: TOFUSplit) throws(DataError) -> [QASample] {
-        let file = try existingFile(split.fileName, what: "split \(split.rawValue)")
+        let published =
+            !split.hasParaphrases || split == .retainPerturbed || TOFUForgetSet.smallSets.map(\.perturbed).contains(split)
+        let note = published ? "" : "; TOFU publishes perturbed answers for forget01, forget05 and forget10 only"
+        let file = try existingFile(split.fileName, what: "split \(split.rawValue)\(note)")
         if split.hasParaphrases {
             return try JSONLines.read(ParaphrasedRecord.self, path: file).map(\.sample)
         } else if split.isPerturbed {
@@ -172,27 +168,15 @@ private struct WrongAnswersRecord: Decodable {
     var sample: QASample { QASample(question: question, answer: answer, perturbedAnswers: perturbed_answer) }
 }
 
-/// TOFU's three retain sets: the first 90, 95 or 99 % of `full`'s authors.
+/// TOFU's retain sets: the first 99, 95, 90, 80, 70, 50 or 10 % of `full`'s authors.
 package enum TOFURetainSet: String, NamedChoice {
-    case retain90, retain95, retain99
+    case retain99, retain95, retain90, retain80, retain70, retain50, retain10
     package static let kind = "retain split"
     package init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
 
     /// The retain split itself.
-    package var split: TOFUSplit {
-        switch self {
-        case .retain90: return .retain90
-        case .retain95: return .retain95
-        case .retain99: return .retain99
-        }
-    }
+    package var split: TOFUSplit { TOFUSplit(rawValue: rawValue)! }
 
-    /// The percentage of `full`'s authors in the set (90, 95, 99).
-    package var percent: Int {
-        switch self {
-        case .retain90: return 90
-        case .retain95: return 95
-        case .retain99: return 99
-        }
-    }
+    /// The percentage of `full`'s authors in the set (99, 95, 90, 80, 70, 50, 10).
+    package var percent: Int { Int(rawValue.dropFirst("retain".count))! }
 }

@@ -32,11 +32,18 @@ extension ExperimentConfig {
         for text in overrides { try apply(override: text, to: &tree, file: file) }
         fillDerivedDefaults(&tree, file: file)
         try checkObjectiveKeys(tree, file: file)
-        let config: ExperimentConfig
+        var config: ExperimentConfig
         do {
             config = try YAMLDecoder().decode(ExperimentConfig.self, from: tree.node)
         } catch let error as DecodingError {
             throw configError(error, tree: tree, file: file)
+        }
+        // TOFU's metric suite needs a TOFU forget split: a config file's eval.every (the SmolLM2
+        // configs evaluate) is dropped for a forget file, while an override asking for it is refused.
+        if config.data.kind == .qa, config.data.forgetFile != nil, config.eval.every > 0,
+            tree.locate(["eval", "every"])?.override == nil
+        {
+            config.eval.every = 0
         }
         if let problem = config.problems().first {
             let origin = tree.locate(problem.keyPath.split(separator: ".").map(String.init))
@@ -72,7 +79,9 @@ extension ExperimentConfig {
 extension ExperimentConfig {
     /// The keys whose default follows from other keys; they are null in the schema until
     /// `fillDerivedDefaults` runs.
-    static let derivedKeys: [[String]] = [["name"], ["data", "retain_split"], ["run", "steps"], ["run", "out"]]
+    static let derivedKeys: [[String]] = [
+        ["name"], ["data", "forget_split"], ["data", "retain_split"], ["run", "steps"], ["run", "out"],
+    ]
 
     /// Every key with its default: `defaults` encoded, with the derived keys set to null. Keys
     /// whose default is null accept null.
@@ -197,7 +206,14 @@ extension ExperimentConfig {
     static func fillDerivedDefaults(_ tree: inout ConfigTree, file: String) {
         tree.fillNull(at: ["name"], with: defaultName(for: file))
         if let name = tree.scalar(at: ["name"]) { tree.fillNull(at: ["run", "out"], with: "runs/\(name)") }
-        if let forget = tree.scalar(at: ["data", "forget_split"]).flatMap(TOFUForgetSet.init(rawValue:)) {
+        // A set named by a file has no split: forget01 and its complement only stand in for
+        // sets that neither a split nor a file names.
+        if tree.locate(["data", "forget_file"])?.isNull ?? true, let forget = defaults.data.forgetSplit {
+            tree.fillNull(at: ["data", "forget_split"], with: forget.rawValue)
+        }
+        if tree.locate(["data", "retain_file"])?.isNull ?? true,
+            let forget = tree.scalar(at: ["data", "forget_split"]).flatMap(TOFUForgetSet.init(rawValue:))
+        {
             tree.fillNull(at: ["data", "retain_split"], with: forget.complement.rawValue)
         }
         if tree.scalar(at: ["run", "epochs"]) == nil, let steps = defaults.run.steps {

@@ -36,10 +36,11 @@ extension ExperimentConfig {
 
         nonEmpty(data.dir, "data.dir")
         nonEmpty(data.tokenizer, "data.tokenizer")
-        if data.retainSplit.percent + data.forgetSplit.percent > 100 {
+        dataSetProblems(fail)
+        if let retain = data.retainSplit, let forget = data.forgetSplit, retain.percent + forget.percent > 100 {
             fail(
                 .conflict, "data.retain_split",
-                "\(data.retainSplit.rawValue) overlaps \(data.forgetSplit.rawValue) (use \(data.forgetSplit.complement.rawValue) or a smaller retain split)"
+                "\(retain.rawValue) overlaps \(forget.rawValue) (use \(forget.complement.rawValue) or a smaller retain split)"
             )
         }
         atLeast(data.maxLength, 1, "data.max_length")
@@ -95,6 +96,43 @@ extension ExperimentConfig {
         atLeast(eval.every, 0, "eval.every")
         atLeast(eval.maxNewTokens, 1, "eval.max_new_tokens")
         atLeast(eval.markovTestSize, 0, "eval.markov_test_size")
+        if eval.every > 0 && data.kind == .qa && data.forgetFile != nil {
+            fail(
+                .conflict, "eval.every",
+                "TOFU's metric suite evaluates a TOFU forget split (data.forget_split) with its paraphrased and "
+                    + "perturbed answers; the forget set of data.forget_file has none: set eval.every to 0")
+        }
         return out
+    }
+
+    /// The forget and retain sets: each named by a split or a file, never both, and files only
+    /// for question–answer data.
+    private func dataSetProblems(_ fail: (ConfigError.Kind, String, String) -> Void) {
+        for (role, split, file) in [
+            ("forget", data.forgetSplit?.rawValue, data.forgetFile), ("retain", data.retainSplit?.rawValue, data.retainFile),
+        ] {
+            guard let file else { continue }
+            if file.isEmpty { fail(.outOfRange, "data.\(role)_file", "must not be empty (null: the split names the set)") }
+            if data.kind == .markov {
+                fail(
+                    .conflict, "data.\(role)_file",
+                    "Markov runs generate their sequences (data.markov); data.\(role)_file is for kind qa")
+            } else if let split {
+                fail(
+                    .conflict, "data.\(role)_file",
+                    "data.\(role)_file and data.\(role)_split (\(split)) both name the \(role) set: give one of them "
+                        + "(clear the other with null, e.g. --set data.\(role)_split=null)")
+            }
+        }
+        guard data.kind == .qa else { return }
+        if data.forgetSplit == nil && data.forgetFile == nil {
+            fail(.conflict, "data.forget_split", "name the forget set: data.forget_split or data.forget_file")
+        }
+        if data.retainSplit == nil && data.retainFile == nil {
+            fail(
+                .conflict, "data.retain_file",
+                "a forget set from data.forget_file has no complement split: name the retain set with "
+                    + "data.retain_file (a file of your own) or data.retain_split (a split of data.dir)")
+        }
     }
 }

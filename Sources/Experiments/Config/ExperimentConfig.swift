@@ -5,10 +5,11 @@ import Unlearning
 /// the data, the objective, the optimiser, the schedule and the run's length and outputs.
 ///
 /// YAML keys are the snake_case forms of the property names, in the order below. Every key may
-/// be left out and then takes its value from `ExperimentConfig.defaults`, except four whose
-/// default follows from other keys: `name` (the file name without extension), `data.retain_split`
-/// (the complement of `data.forget_split`), `run.steps` (20 unless `run.epochs` is set) and
-/// `run.out` (`runs/<name>`). Load with `ExperimentConfig.load(path:overrides:)`; store with
+/// be left out and then takes its value from `ExperimentConfig.defaults`, except five whose
+/// default follows from other keys: `name` (the file name without extension),
+/// `data.forget_split` (forget01 unless `data.forget_file` is set), `data.retain_split` (the
+/// complement of `data.forget_split` unless `data.retain_file` is set), `run.steps` (20 unless
+/// `run.epochs` is set) and `run.out` (`runs/<name>`). Load with `ExperimentConfig.load(path:overrides:)`; store with
 /// `resolvedYAML`.
 package struct ExperimentConfig: Codable, Equatable, Sendable {
     /// The run's name.
@@ -78,9 +79,19 @@ extension ExperimentConfig {
         package var dir: String
         /// A BPE tokenizer JSON file, or "byte" for the byte tokenizer.
         package var tokenizer: String
-        package var forgetSplit: TOFUForgetSet
-        /// Defaults to `forgetSplit.complement`; must not overlap the forget split.
-        package var retainSplit: TOFURetainSet
+        /// The forget set as a split of `dir` (forget01 … forget90); null when `forgetFile` names
+        /// it (forget01 when both are left out).
+        package var forgetSplit: TOFUForgetSet?
+        /// The retain set as a split of `dir` (retain99 … retain10); defaults to
+        /// `forgetSplit.complement` unless `retainFile` names the set; must not overlap the forget
+        /// split.
+        package var retainSplit: TOFURetainSet?
+        /// The forget set as a JSON-lines file of the user's own, instead of `forgetSplit`: rows
+        /// `{"question", "answer"}` (loss on the answer) or `{"text"}` (loss on every token, the
+        /// text cut into windows of `maxLength` tokens); see `UnlearningFile`.
+        package var forgetFile: String?
+        /// The retain set as such a file, instead of `retainSplit`.
+        package var retainFile: String?
         /// Samples are cut to this many tokens.
         package var maxLength: Int
         /// For `kind: markov`: which experiment (A or B).
@@ -90,14 +101,17 @@ extension ExperimentConfig {
         package var markovSeed: Int
 
         package init(
-            kind: DataKind, dir: String, tokenizer: String, forgetSplit: TOFUForgetSet,
-            retainSplit: TOFURetainSet, maxLength: Int, markov: MarkovExperiment, markovSeed: Int = 0
+            kind: DataKind, dir: String, tokenizer: String, forgetSplit: TOFUForgetSet?,
+            retainSplit: TOFURetainSet?, forgetFile: String? = nil, retainFile: String? = nil, maxLength: Int,
+            markov: MarkovExperiment, markovSeed: Int = 0
         ) {
             self.kind = kind
             self.dir = dir
             self.tokenizer = tokenizer
             self.forgetSplit = forgetSplit
             self.retainSplit = retainSplit
+            self.forgetFile = forgetFile
+            self.retainFile = retainFile
             self.maxLength = maxLength
             self.markov = markov
             self.markovSeed = markovSeed
@@ -105,7 +119,9 @@ extension ExperimentConfig {
 
         enum CodingKeys: String, CodingKey {
             case kind, dir, tokenizer
-            case forgetSplit = "forget_split", retainSplit = "retain_split", maxLength = "max_length"
+            case forgetSplit = "forget_split", retainSplit = "retain_split"
+            case forgetFile = "forget_file", retainFile = "retain_file"
+            case maxLength = "max_length"
             case markov, markovSeed = "markov_seed"
         }
     }
@@ -201,8 +217,10 @@ extension ExperimentConfig {
         /// The forget instances the G-effects are measured on: this many, drawn with the run's
         /// seed (0: the whole forget set).
         package var geffectForgetSize: Int
-        /// More risk sets to follow besides forget and retain: TOFU split names such as
-        /// `real_authors` or `world_facts`, each capped at `geffect_retain_size` items.
+        /// More risk sets to follow besides forget and retain, each capped at `geffect_retain_size`
+        /// items: TOFU split names such as `real_authors` or `world_facts`, or JSON-lines files of
+        /// question–answer or text rows (an entry ending in `.json` or `.jsonl`, or holding a `/`;
+        /// the set is named after the file without its extension).
         package var riskSets: [String]
         /// `exact`, or `paper`: as the G-effect paper's public code (micro-batches of 4, smoothed
         /// gradients, retain samples drawn at random from the retain split after its first 400).

@@ -1,4 +1,5 @@
 import Datasets
+import Foundation
 import NumericCore
 import Unlearning
 
@@ -19,15 +20,21 @@ package struct ExperimentData: Sendable {
 
     /// Loads the data a configuration names.
     ///
-    /// - QA (`kind: qa`): the forget split and its retain split from a TOFU-shaped directory,
+    /// - QA (`kind: qa`): the forget and retain sets, each a split of a TOFU-shaped directory
+    ///   (`data.forget_split`, `data.retain_split`) or a JSON-lines file of the user's own
+    ///   (`data.forget_file`, `data.retain_file`; see `UnlearningFile`). Question–answer items are
     ///   formatted with the standard template (answer-only mask) and cut to `max_length` or the
     ///   model's `blockSize`, whichever is shorter (a forget item cut before its answer stays, with
-    ///   no token in the loss, so that instance i is always item i of the split); with
-    ///   `refusals`, one refusal answer per forget question, drawn from the directory's
-    ///   `idontknow.jsonl` with `rng`.
+    ///   no token in the loss, so that instance i is always item i of the split); text rows are cut
+    ///   into windows of that many tokens with the mask on every token (`TextWindowFormatter`:
+    ///   instance i is then window i, the windows of each text in order). With `refusals`, one
+    ///   refusal answer per forget question, drawn from the directory's `idontknow.jsonl` with
+    ///   `rng` (a text forget set has no questions: refused).
     /// - Markov (`kind: markov`): the forget1 ∪ forget2 and retain training sequences of
     ///   experiment A or B, sampled with `markov_seed` exactly as `gscope train --markov` saw them.
-    /// `riskSets` names more splits to load as risk sets (QA only).
+    /// `riskSets` names more risk sets (QA only): TOFU splits of the directory, or JSON-lines files
+    /// (an entry ending in `.json` or `.jsonl`, or holding a `/`), named after the file without
+    /// its extension.
     package static func load(
         _ config: ExperimentConfig.DataConfig, blockSize: Int, refusals: Bool, riskSets: [String] = [],
         rng: inout RNG
@@ -38,9 +45,64 @@ package struct ExperimentData: Sendable {
                 config, maxLength: min(config.maxLength, blockSize), refusals: refusals, riskSets: riskSets, rng: &rng)
         case .markov:
             guard riskSets.isEmpty else {
-                throw UnlearningError.invalid("run.risk_sets names TOFU splits; Markov runs follow forget and retain")
+                throw UnlearningError.invalid(
+                    "run.risk_sets names TOFU splits or question–answer/text files; Markov runs follow forget and retain")
             }
             return loadMarkov(config)
+        }
+    }
+
+    /// A forget, retain or risk set before formatting: a TOFU split's items or a file's rows.
+    struct SetSource {
+        /// The split's name, or the file's path.
+        let name: String
+        /// The file the items were read from (for messages).
+        let file: String
+        /// Whether the set is a split of the TOFU directory.
+        let isSplit: Bool
+        let content: Content
+
+        enum Content {
+            case qa([QASample])
+            case text([String])
+        }
+
+        /// The number of items or texts.
+        var count: Int {
+            switch content {
+            case .qa(let items): return items.count
+            case .text(let texts): return texts.count
+            }
+        }
+
+        /// A split of the directory.
+        init(split: TOFUSplit, in dir: TOFUDirectory) throws {
+            name = split.rawValue
+            file = dir.filePath(split.fileName)
+            isSplit = true
+            content = .qa(try dir.load(split))
+        }
+
+        /// A file of the user's own.
+        init(file path: String) throws {
+            let f = try UnlearningFile(path: path)
+            name = path
+            file = path
+            isSplit = false
+            content = f.kind == .qa ? .qa(f.questions) : .text(f.texts)
+        }
+    }
+
+    /// The two formatters of a QA run: question–answer items and text windows, cut alike.
+    struct SetFormatter {
+        let qa: QAFormatter
+        let text: TextWindowFormatter
+
+        func format(_ set: SetSource) -> [FormattedSample] {
+            switch set.content {
+            case .qa(let items): return qa.format(items).samples
+            case .text(let texts): return text.format(texts).samples
+            }
         }
     }
 
@@ -48,40 +110,105 @@ package struct ExperimentData: Sendable {
         _ config: ExperimentConfig.DataConfig, maxLength: Int, refusals: Bool, riskSets: [String],
         rng: inout RNG
     ) throws -> ExperimentData {
-        let dir = try TOFUDirectory(path: config.dir)
-        let forgetSplit = config.forgetSplit.split
-        let retainSplit = config.retainSplit.split
-        let forget = try dir.load(forgetSplit), retain = try dir.load(retainSplit)
+        // The directory is opened only when a split, a refusal or a split-named risk set needs it.
+        var opened: TOFUDirectory?
+        func directory() throws -> TOFUDirectory {
+            if let opened { return opened }
+            let dir = try TOFUDirectory(path: config.dir)
+            opened = dir
+            return dir
+        }
+        func source(file: String?, split: TOFUSplit?, key: String) throws -> SetSource {
+            if let file { return try SetSource(file: file) }
+            guard let split else {
+                throw UnlearningError.invalid("data.\(key)_split and data.\(key)_file are both null: name one")
+            }
+            return try SetSource(split: split, in: try directory())
+        }
+        let forget = try source(file: config.forgetFile, split: config.forgetSplit?.split, key: "forget")
+        let retain = try source(file: config.retainFile, split: config.retainSplit?.split, key: "retain")
         let tokenizer = try loadTokenizer(config.tokenizer)
-        let formatter = QAFormatter(tokenizer: tokenizer, maxLength: maxLength)
+        let formatter = SetFormatter(
+            qa: QAFormatter(tokenizer: tokenizer, maxLength: maxLength),
+            text: TextWindowFormatter(tokenizer: tokenizer, maxLength: maxLength))
         var refusalSamples: [FormattedSample] = []
         if refusals {
+            guard case .qa(let questions) = forget.content else {
+                throw DataError(
+                    file: forget.file,
+                    "the objective answers every forget question with a refusal (PO, IdkDPO), but this file holds "
+                        + "text rows, which have no question: use question/answer rows or another objective")
+            }
+            let dir = try directory()
             let answers = try dir.refusals()
             guard !answers.isEmpty else {
                 throw DataError(file: dir.filePath(TOFUDirectory.refusalsFileName), "no refusal answers")
             }
-            refusalSamples = forget.map { formatter.format(question: $0.question, answer: answers[rng.below(answers.count)]) }
+            refusalSamples = questions.map {
+                formatter.qa.format(question: $0.question, answer: answers[rng.below(answers.count)])
+            }
         }
-        let forgetSamples = formatter.format(forget).samples
+        let forgetSamples = formatter.format(forget)
         try requireAnswerTokens(
-            forgetSamples, split: forgetSplit.rawValue, file: dir.filePath(forgetSplit.fileName),
+            forgetSamples, split: forget.isSplit ? forget.name : "forget_file", file: forget.file,
             maxLength: maxLength, configured: config.maxLength)
+        let retainSamples = formatter.format(retain)
         let data = UnlearningData(
-            forget: forgetSamples, refusal: refusalSamples,
-            retain: formatter.format(retain).samples, padding: tokenizer.special.padding)
+            forget: forgetSamples, refusal: refusalSamples, retain: retainSamples, padding: tokenizer.special.padding)
         var result = ExperimentData(
             unlearning: data, vocabSize: tokenizer.vocabSize,
-            summary:
-                "\(config.dir): \(forgetSplit.rawValue) (\(forget.count) items), \(retainSplit.rawValue) (\(retain.count) items)")
+            summary: summary(forget, forgetSamples, retain, retainSamples, dir: config.dir, maxLength: maxLength))
         result.tokenizer = tokenizer
-        result.extraRiskSets = try riskSets.map { name in
-            guard let split = TOFUSplit(rawValue: name), !split.isPerturbed else {
+        var names: Set<String> = ["forget", "retain"]
+        result.extraRiskSets = try riskSets.map { entry in
+            let set: SetSource, name: String
+            if let split = TOFUSplit(rawValue: entry), !split.isPerturbed {
+                set = try SetSource(split: split, in: try directory())
+                name = entry
+            } else if isRiskSetFile(entry) {
+                set = try SetSource(file: entry)
+                name = URL(fileURLWithPath: entry).deletingPathExtension().lastPathComponent
+            } else {
                 throw DataError(
-                    file: dir.path, "run.risk_sets: '\(name)' is not a TOFU split (e.g. real_authors, world_facts, retain90)")
+                    file: config.dir,
+                    "run.risk_sets: '\(entry)' is not a TOFU split (e.g. real_authors, world_facts, retain90) "
+                        + "nor a JSON-lines file (a path ending in .json or .jsonl)")
             }
-            return (name, formatter.format(try dir.load(split)).samples)
+            guard names.insert(name).inserted else {
+                throw DataError(
+                    file: set.file,
+                    "run.risk_sets: a risk set named '\(name)' is already measured; give each set its own name")
+            }
+            return (name, formatter.format(set))
         }
         return result
+    }
+
+    /// Whether a `run.risk_sets` entry is a file rather than a TOFU split's name.
+    static func isRiskSetFile(_ entry: String) -> Bool {
+        entry.hasSuffix(".json") || entry.hasSuffix(".jsonl") || entry.contains("/")
+    }
+
+    /// The data line of a QA run: `DIR: forget10 (400 items), retain90 (3600 items)` for two
+    /// splits, as before files could be named; otherwise each set said on its own.
+    static func summary(
+        _ forget: SetSource, _ forgetSamples: [FormattedSample], _ retain: SetSource, _ retainSamples: [FormattedSample],
+        dir: String, maxLength: Int
+    ) -> String {
+        if forget.isSplit && retain.isSplit {
+            return "\(dir): \(forget.name) (\(forget.count) items), \(retain.name) (\(retain.count) items)"
+        }
+        func describe(_ set: SetSource, _ samples: [FormattedSample], _ role: String) -> String {
+            switch set.content {
+            case _ where set.isSplit: return "\(role) \(dir): \(set.name) (\(set.count) items)"
+            case .qa: return "\(role) \(set.file) (\(set.count) question–answer items)"
+            case .text:
+                let tokens = samples.reduce(0) { $0 + $1.length }
+                return "\(role) \(set.file) (\(set.count) texts: \(samples.count) windows of at most \(maxLength) tokens, "
+                    + "\(tokens) tokens in the loss)"
+            }
+        }
+        return describe(forget, forgetSamples, "forget") + "; " + describe(retain, retainSamples, "retain")
     }
 
     /// Refuses a forget set that truncation left without a single answer token: every loss and

@@ -1,6 +1,7 @@
 import Datasets
 import Evaluation
 import Model
+import Unlearning
 
 /// Evaluation during an unlearning run (`eval.every`): TOFU's metric suite for QA data, SimNPO's
 /// KL metrics for Markov data.
@@ -24,9 +25,13 @@ final class RunEvaluation {
         guard e.every > 0 else { return nil }
         switch config.data.kind {
         case .qa:
+            guard let forgetSplit = config.data.forgetSplit else {
+                // `validate` refuses eval.every with data.forget_file; a config built in code may not be validated.
+                throw UnlearningError.invalid("eval.every: TOFU's metric suite needs data.forget_split, not data.forget_file")
+            }
             suite = .tofu(
                 try TOFUEvaluationJob(
-                    dataDir: config.data.dir, tokenizer: data.tokenizer!, forgetSplit: config.data.forgetSplit,
+                    dataDir: config.data.dir, tokenizer: data.tokenizer!, forgetSplit: forgetSplit,
                     holdout: e.holdoutSplit, retainModel: e.retainModel, maxLength: min(config.data.maxLength, blockSize),
                     maxNewTokens: e.maxNewTokens, generate: e.generate))
         case .markov:

@@ -18,9 +18,22 @@ package enum RotaryEmbedding {
         T: Int, headSize hs: Int, base: Double
     ) {
         precondition(hs % 2 == 0, "RoPE needs an even head size, not \(hs)")
-        let half = hs / 2
-        for i in 0..<half {
-            let frequency = 1 / Foundation.pow(base, Double(2 * i) / Double(hs))
+        tables(cos: cos, sin: sin, T: T, frequencies: frequencies(headSize: hs, base: base))
+    }
+
+    /// The frequencies `ωᵢ = base^(−2i/hs)` of the pairs i < hs/2 of a head of width hs, in Float64.
+    package static func frequencies(headSize hs: Int, base: Double) -> [Double] {
+        (0..<(hs / 2)).map { i in 1 / Foundation.pow(base, Double(2 * i) / Double(hs)) }
+    }
+
+    /// Fills `cos` and `sin` (T, hs/2), hs/2 = `frequencies.count`, with `cos(t·ωᵢ)`, `sin(t·ωᵢ)`
+    /// for positions 0..<T and any frequencies ωᵢ (rescaled ones: Llama 3's `rope_scaling`);
+    /// angles are formed in Float64.
+    package static func tables(
+        cos: UnsafeMutablePointer<Float>, sin: UnsafeMutablePointer<Float>, T: Int, frequencies: [Double]
+    ) {
+        let half = frequencies.count
+        for (i, frequency) in frequencies.enumerated() {
             for t in 0..<T {
                 let angle = Double(t) * frequency
                 cos[t * half + i] = Float(Foundation.cos(angle))

@@ -7,7 +7,7 @@ import Experiments
 /// `--markov A|B` (train), `--experiment A|B` (data markov).
 extension MarkovExperiment: ExpressibleByArgument {}
 
-/// `--forget-split forget01|forget05|forget10` (eval, unlearn).
+/// `--forget-split forget01|forget05|forget10|forget20|forget30|forget50|forget90` (eval, unlearn).
 extension TOFUForgetSet: ExpressibleByArgument {}
 
 /// `--geffect-mode exact|paper` (unlearn).

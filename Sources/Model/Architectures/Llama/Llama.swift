@@ -8,6 +8,11 @@ import NumericCore
 ///     xₗ₊₁ = xₗ′ + down_proj(silu(gate_proj(n₂)) ⊙ up_proj(n₂)),                n₂ = rms₂(xₗ′)
 ///     logits = rms_f(x_L) · Hᵀ,   H = E when the embeddings are tied, else lm_head
 ///
+/// Each projection `p(x) = x·Wᵀ [+ b]` carries a bias where the configuration says so (Llama's
+/// `attention_bias` and `mlp_bias`, Qwen2's q/k/v biases); heads may be wider or narrower than
+/// C/NH (`head_dim`: q is NH·hs wide, o_proj maps it back to C), and the rotary frequencies may
+/// be rescaled (`rope_scaling`). The same class computes `mistral` and `qwen2` checkpoints.
+///
 /// The public interface is `GPT`'s, member for member, so that objectives and instrumentation
 /// can drive either. `forward` keeps what `backward` needs; `backward` takes a gradient on the
 /// logits (from any objective) and accumulates into `gradients`, the twin of `parameters`.
@@ -45,7 +50,8 @@ package final class Llama: CausalLanguageModel {
     }
 
     package var vocabSize: Int { config.vocabSize }
-    package var contextLength: Int { config.blockSize }
+    /// `config.contextLength`: the block size, capped at a sliding window.
+    package var contextLength: Int { config.contextLength }
     package var blockCount: Int { config.nLayer }
     package var width: Int { config.nEmbd }
 
@@ -66,12 +72,14 @@ package final class Llama: CausalLanguageModel {
     }
 
     /// Hugging Face's Llama initialisation: every matrix ~ N(0, std²) (`initializer_range`,
-    /// 0.02), RMSNorm gains 1. Draws in buffer order.
+    /// 0.02), biases 0, RMSNorm gains 1. Draws in buffer order.
     package func initializeLlama(rng: inout RNG, std: Double = 0.02) {
         for slot in layout.slots {
             let p = parameters.base + slot.offset
             if slot.isMatrix {
                 for i in 0..<slot.count { p[i] = Float(rng.normal() * std) }
+            } else if slot.name.hasSuffix(".bias") {
+                p.update(repeating: 0, count: slot.count)
             } else {
                 p.update(repeating: 1, count: slot.count)
             }
@@ -92,12 +100,13 @@ package final class Llama: CausalLanguageModel {
     package func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int)
         throws(ModelError) -> Double
     {
+        try config.refuseBeyondSlidingWindow(T)
         try ForwardInputs.validate(
             tokens: tokens, targets: targets, mask: mask, B: B, T: T,
             vocabSize: config.vocabSize, blockSize: config.blockSize)
         let a = activations(B: B, T: T)
         let N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
-        let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, eps = Float(config.rmsNormEps)
+        let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, Q = config.qDim, eps = Float(config.rmsNormEps)
         tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: N) }
         targets.withUnsafeBufferPointer { a.targets.update(from: $0.baseAddress!, count: N) }
         let w = parameters.base
@@ -108,17 +117,24 @@ package final class Llama: CausalLanguageModel {
             let h = a.blocks[l]
             // Attention: res2 = res + o_proj(attn(rope(qkv(rms₁(res))))).
             RMSNorm.forward(out: h.attnNorm, rstd: h.attnRstd, inp: residual, weight: w + s.attnNorm, eps: eps, N: N, C: C)
-            Linear.forward(out: h.qkv, inp: h.attnNorm, weight: w + s.qkv, bias: nil, N: N, T: T, C: C, OC: QKV)
+            Linear.forward(
+                out: h.qkv, inp: h.attnNorm, weight: w + s.qkv, bias: s.qkvBias.map { w + $0 }, N: N, T: T, C: C, OC: QKV)
             RotaryEmbedding.forward(
                 h.qkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
                 ld: QKV, B: B, T: T)
-            Attention.forward(out: h.atty, att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH, kvHeads: NKV)
-            Linear.forward(out: h.res2, inp: h.atty, weight: w + s.o, bias: nil, residual: residual, N: N, T: T, C: C, OC: C)
+            Attention.forward(out: h.atty, att: h.att, qkv: h.qkv, B: B, T: T, C: Q, NH: NH, kvHeads: NKV)
+            Linear.forward(
+                out: h.res2, inp: h.atty, weight: w + s.o, bias: s.oBias.map { w + $0 }, residual: residual,
+                N: N, T: T, C: Q, OC: C)
             // MLP: res3 = res2 + down(silu(gate(rms₂(res2))) ⊙ up(rms₂(res2))).
             RMSNorm.forward(out: h.mlpNorm, rstd: h.mlpRstd, inp: h.res2, weight: w + s.mlpNorm, eps: eps, N: N, C: C)
-            Linear.forward(out: h.gateUp, inp: h.mlpNorm, weight: w + s.gateUp, bias: nil, N: N, T: T, C: C, OC: 2 * F)
+            Linear.forward(
+                out: h.gateUp, inp: h.mlpNorm, weight: w + s.gateUp, bias: s.gateUpBias.map { w + $0 },
+                N: N, T: T, C: C, OC: 2 * F)
             SwiGLU.forward(out: h.act, inp: h.gateUp, N: N, F: F)
-            Linear.forward(out: h.res3, inp: h.act, weight: w + s.down, bias: nil, residual: h.res2, N: N, T: T, C: F, OC: C)
+            Linear.forward(
+                out: h.res3, inp: h.act, weight: w + s.down, bias: s.downBias.map { w + $0 }, residual: h.res2,
+                N: N, T: T, C: F, OC: C)
             residual = h.res3
         }
         RMSNorm.forward(out: a.norm, rstd: a.normRstd, inp: residual, weight: w + slots.norm, eps: eps, N: N, C: C)
@@ -167,7 +183,7 @@ package final class Llama: CausalLanguageModel {
     package func backward(logitGradient: UnsafePointer<Float>, residualGradients: [ResidualGradient] = []) {
         let a = current()
         let B = a.B, T = a.T, N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
-        let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim
+        let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, Q = config.qDim
         precondition(gradients.count == layout.count, "backward on a frozen model (it has no gradient buffer)")
         let w = parameters.base, g = gradients.base
 
@@ -186,28 +202,28 @@ package final class Llama: CausalLanguageModel {
             let residualIn = l == 0 ? a.encoded : a.blocks[l - 1].res3
             // MLP: res3 = res2 + down(silu(gate(rms₂(res2))) ⊙ up(rms₂(res2))).
             Linear.backward(
-                dinp: a.dact, dweight: g + s.down, dbias: nil, dout: a.dres,
-                inp: h.act, weight: w + s.down, ones: nil, N: N, T: T, C: F, OC: C)
+                dinp: a.dact, dweight: g + s.down, dbias: s.downBias.map { g + $0 }, dout: a.dres,
+                inp: h.act, weight: w + s.down, ones: a.ones, N: N, T: T, C: F, OC: C)
             SwiGLU.backward(dinp: a.dgateUp, inp: h.gateUp, dout: a.dact, N: N, F: F)
             Linear.backward(
-                dinp: a.dln, dweight: g + s.gateUp, dbias: nil, dout: a.dgateUp,
-                inp: h.mlpNorm, weight: w + s.gateUp, ones: nil, N: N, T: T, C: C, OC: 2 * F)
+                dinp: a.dln, dweight: g + s.gateUp, dbias: s.gateUpBias.map { g + $0 }, dout: a.dgateUp,
+                inp: h.mlpNorm, weight: w + s.gateUp, ones: a.ones, N: N, T: T, C: C, OC: 2 * F)
             RMSNorm.backward(
                 dinp: a.dres, dweight: g + s.mlpNorm, dout: a.dln, inp: h.res2, weight: w + s.mlpNorm,
                 rstd: h.mlpRstd, N: N, C: C)
             // Attention: res2 = res + o_proj(attn(rope(qkv(rms₁(res))))).
             Linear.backward(
-                dinp: a.datty, dweight: g + s.o, dbias: nil, dout: a.dres,
-                inp: h.atty, weight: w + s.o, ones: nil, N: N, T: T, C: C, OC: C)
+                dinp: a.datty, dweight: g + s.o, dbias: s.oBias.map { g + $0 }, dout: a.dres,
+                inp: h.atty, weight: w + s.o, ones: a.ones, N: N, T: T, C: Q, OC: C)
             Attention.backward(
                 dqkv: a.dqkv, scratch: a.attScratch, scratchSlots: a.attScratchSlots, dout: a.datty,
-                att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH, kvHeads: NKV)
+                att: h.att, qkv: h.qkv, B: B, T: T, C: Q, NH: NH, kvHeads: NKV)
             RotaryEmbedding.backward(
                 a.dqkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
                 ld: QKV, B: B, T: T)
             Linear.backward(
-                dinp: a.dln, dweight: g + s.qkv, dbias: nil, dout: a.dqkv,
-                inp: h.attnNorm, weight: w + s.qkv, ones: nil, N: N, T: T, C: C, OC: QKV)
+                dinp: a.dln, dweight: g + s.qkv, dbias: s.qkvBias.map { g + $0 }, dout: a.dqkv,
+                inp: h.attnNorm, weight: w + s.qkv, ones: a.ones, N: N, T: T, C: C, OC: QKV)
             RMSNorm.backward(
                 dinp: a.dres, dweight: g + s.attnNorm, dout: a.dln, inp: residualIn, weight: w + s.attnNorm,
                 rstd: h.attnRstd, N: N, C: C)

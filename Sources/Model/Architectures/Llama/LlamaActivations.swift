@@ -3,12 +3,12 @@ import NumericCore
 /// Everything one Llama forward pass keeps for its backward pass, plus the backward scratch, for
 /// one batch shape (B,T). Arrays are row-major; N = B·T rows. Allocated once per shape.
 final class LlamaActivations: OutputArena {
-    /// One transformer block's saved tensors. QKV = C + 2·KV, F = the MLP width.
+    /// One transformer block's saved tensors. Q = NH·hs, QKV = Q + 2·KV, F = the MLP width.
     struct Block {
         let attnNorm, attnRstd: UnsafeMutablePointer<Float>   // (N,C), (N): input_layernorm
         let qkv: UnsafeMutablePointer<Float>   // (N,QKV) q|k|v, q and k rotated
         let att: UnsafeMutablePointer<Float>   // (B,NH,T,T) probabilities
-        let atty: UnsafeMutablePointer<Float>   // (N,C) attention output (before o_proj)
+        let atty: UnsafeMutablePointer<Float>   // (N,Q) attention output (before o_proj)
         let res2: UnsafeMutablePointer<Float>   // (N,C) residual after attention
         let mlpNorm, mlpRstd: UnsafeMutablePointer<Float>   // (N,C), (N): post_attention_layernorm
         let gateUp: UnsafeMutablePointer<Float>   // (N,2F) gate|up
@@ -25,7 +25,10 @@ final class LlamaActivations: OutputArena {
     let ropeCos, ropeSin: UnsafeMutablePointer<Float>   // (T, hs/2)
     let tokens, targets: UnsafeMutablePointer<Int32>   // (N) copies of the inputs
     // Backward scratch, reused by every block.
-    let dres, dln, datty: UnsafeMutablePointer<Float>   // (N,C)
+    let dres, dln: UnsafeMutablePointer<Float>   // (N,C)
+    let datty: UnsafeMutablePointer<Float>   // (N,Q)
+    /// N ones, the `Linear.backward` bias gradients' reduction vector; nil without biases.
+    let ones: UnsafeMutablePointer<Float>?
     let dqkv: UnsafeMutablePointer<Float>   // (N,QKV)
     let dgateUp: UnsafeMutablePointer<Float>   // (N,2F)
     let dact: UnsafeMutablePointer<Float>   // (N,F)
@@ -41,7 +44,7 @@ final class LlamaActivations: OutputArena {
         self.B = B
         self.T = T
         let N = B * T, C = config.nEmbd, V = config.vocabSize, NH = config.nHead
-        let QKV = config.qkvDim, F = config.ffnHidden
+        let QKV = config.qkvDim, F = config.ffnHidden, Q = config.qDim
         var owned: [FloatBuffer] = []
         func take(_ n: Int) -> UnsafeMutablePointer<Float> {
             owned.append(FloatBuffer(count: n))
@@ -50,7 +53,7 @@ final class LlamaActivations: OutputArena {
         blocks = (0..<config.nLayer).map { _ in
             Block(
                 attnNorm: take(N * C), attnRstd: take(N), qkv: take(N * QKV), att: take(B * NH * T * T),
-                atty: take(N * C), res2: take(N * C), mlpNorm: take(N * C), mlpRstd: take(N),
+                atty: take(N * Q), res2: take(N * C), mlpNorm: take(N * C), mlpRstd: take(N),
                 gateUp: take(N * 2 * F), act: take(N * F), res3: take(N * C))
         }
         encoded = take(N * C)
@@ -58,8 +61,15 @@ final class LlamaActivations: OutputArena {
         logits = take(N * V)
         lse = take(N); logp = take(N)
         ropeCos = take(T * config.headSize / 2); ropeSin = take(T * config.headSize / 2)
-        RotaryEmbedding.tables(cos: ropeCos, sin: ropeSin, T: T, headSize: config.headSize, base: config.ropeBase)
-        dres = take(N * C); dln = take(N * C); datty = take(N * C)
+        RotaryEmbedding.tables(cos: ropeCos, sin: ropeSin, T: T, frequencies: config.ropeFrequencies)
+        dres = take(N * C); dln = take(N * C); datty = take(N * Q)
+        if config.hasBiases {
+            let ones = take(N)
+            ones.update(repeating: 1, count: N)
+            self.ones = ones
+        } else {
+            ones = nil
+        }
         dqkv = take(N * QKV)
         dgateUp = take(N * 2 * F)
         dact = take(N * F)

@@ -2,6 +2,11 @@
 /// SwiGLU MLP): `nLayer` blocks of width `nEmbd`, `nHead` query heads sharing `nKVHead` key/value
 /// heads, an MLP of `ffnHidden` units, a vocabulary of `vocabSize` tokens and room for `blockSize`
 /// positions (the context).
+///
+/// The same engine computes Hugging Face's `mistral` and `qwen2` (`modelType`): they differ from
+/// `llama` only in which projections carry biases (`qkvBias`, `outputBias`, `mlpBias`) and in the
+/// sliding window, which gscope never applies: it refuses sequences longer than the window
+/// (`contextLength`), where the window would make a difference.
 package struct LlamaConfig: Codable, Equatable, Sendable {
     package var nLayer: Int
     package var nHead: Int
@@ -17,6 +22,24 @@ package struct LlamaConfig: Codable, Equatable, Sendable {
     /// Whether the output head is the token embedding (`model.embed_tokens.weight`); when false it
     /// has its own `lm_head.weight`.
     package var tiedEmbeddings: Bool
+    /// Hugging Face's `model_type` the configuration came from and is saved as: "llama",
+    /// "mistral" or "qwen2" (`LlamaFamily`).
+    package var modelType: LlamaFamily = .llama
+    /// The width of an attention head when it is not `nEmbd / nHead` (`head_dim`); nil: that.
+    package var headDim: Int? = nil
+    /// The rescaling of the rotary frequencies (`rope_scaling`), nil for none.
+    package var ropeScaling: RopeScaling? = nil
+    /// Biases on `q_proj`, `k_proj`, `v_proj` (Llama's `attention_bias`; always for Qwen2).
+    package var qkvBias = false
+    /// A bias on `o_proj` (Llama's `attention_bias`; never for Qwen2 and Mistral).
+    package var outputBias = false
+    /// Biases on `gate_proj`, `up_proj`, `down_proj` (Llama's `mlp_bias`).
+    package var mlpBias = false
+    /// The attention window of Mistral (`sliding_window`) or Qwen2 (`use_sliding_window`): a
+    /// position attends to the last `slidingWindow` positions only. Sequences no longer than it
+    /// attend to everything before them, so the model's context is capped at it
+    /// (`contextLength`); nil: no window.
+    package var slidingWindow: Int? = nil
 
     package init(
         nLayer: Int, nHead: Int, nKVHead: Int, nEmbd: Int, ffnHidden: Int, vocabSize: Int, blockSize: Int,
@@ -34,12 +57,25 @@ package struct LlamaConfig: Codable, Equatable, Sendable {
         self.tiedEmbeddings = tiedEmbeddings
     }
 
-    /// Width of one attention head.
-    package var headSize: Int { nEmbd / nHead }
+    /// Width of one attention head: `headDim`, else `nEmbd / nHead`.
+    package var headSize: Int { headDim ?? nEmbd / nHead }
+    /// Width of the queries and of the attention output: `nHead·headSize` (`nEmbd` unless
+    /// `headDim` says otherwise).
+    package var qDim: Int { nHead * headSize }
     /// Width of the keys (and of the values): `nKVHead·headSize`.
     package var kvDim: Int { nKVHead * headSize }
-    /// Width of a fused `q|k|v` row: `nEmbd + 2·kvDim`.
-    package var qkvDim: Int { nEmbd + 2 * kvDim }
+    /// Width of a fused `q|k|v` row: `qDim + 2·kvDim`.
+    package var qkvDim: Int { qDim + 2 * kvDim }
+    /// The longest sequence the model computes: `blockSize`, capped at the sliding window.
+    package var contextLength: Int { min(blockSize, slidingWindow ?? blockSize) }
+    /// Whether the model has any bias (then `Llama` keeps a vector of ones for their gradients).
+    package var hasBiases: Bool { qkvBias || outputBias || mlpBias }
+
+    /// The rotary frequencies `ωᵢ`, i < headSize/2: `ropeBase^(−2i/headSize)` rescaled by
+    /// `ropeScaling` (`RopeScaling.frequencies`).
+    package var ropeFrequencies: [Double] {
+        RopeScaling.frequencies(base: ropeBase, headSize: headSize, scaling: ropeScaling)
+    }
 
     /// A small model for tests and quick runs.
     package static let tiny = LlamaConfig(
@@ -53,15 +89,45 @@ package struct LlamaConfig: Codable, Equatable, Sendable {
         vocabSize: 49152, blockSize: 8192, ropeBase: 100_000,
         rmsNormEps: 1e-5, tiedEmbeddings: true)
 
+    /// Qwen2.5-0.5B's shape (Hugging Face `Qwen/Qwen2.5-0.5B`, model_type qwen2): 24 blocks of 896,
+    /// 14 query heads on 2 key/value heads (head size 64) with q/k/v biases, SwiGLU MLP of 4864,
+    /// vocabulary 151936, context 32768, RoPE base 1e6, RMSNorm ε 1e−6, tied embeddings;
+    /// 494 032 768 parameters.
+    package static let qwen25_05b: LlamaConfig = {
+        var c = LlamaConfig(
+            nLayer: 24, nHead: 14, nKVHead: 2, nEmbd: 896, ffnHidden: 4864, vocabSize: 151_936, blockSize: 32_768,
+            ropeBase: 1_000_000, rmsNormEps: 1e-6, tiedEmbeddings: true)
+        c.modelType = .qwen2
+        c.qkvBias = true
+        return c
+    }()
 
     /// Checks the invariants the engine relies on.
     package func validate() throws(ModelError) {
         guard nLayer > 0, nHead > 0, nKVHead > 0, nEmbd > 0, ffnHidden > 0, vocabSize > 0, blockSize > 0 else {
             throw .invalidConfig("all sizes must be positive: \(self)")
         }
-        guard nEmbd % nHead == 0 else {
-            throw .invalidConfig("hidden size \(nEmbd) is not divisible by \(nHead) attention heads")
+        if modelType != .llama, outputBias || mlpBias || (modelType == .mistral && qkvBias) {
+            throw .invalidConfig(
+                "a \(modelType.rawValue) model has no such biases (mistral has none; qwen2 has them on q, k and v only)")
         }
+        if modelType == .qwen2, !qkvBias {
+            throw .invalidConfig("a qwen2 model has biases on q, k and v")
+        }
+        if modelType == .llama, qkvBias != outputBias {
+            throw .invalidConfig("a llama model's attention_bias covers q, k, v and o_proj together")
+        }
+        if let headDim {
+            guard headDim > 0 else { throw .invalidConfig("head_dim \(headDim) must be positive") }
+        } else {
+            guard nEmbd % nHead == 0 else {
+                throw .invalidConfig("hidden size \(nEmbd) is not divisible by \(nHead) attention heads")
+            }
+        }
+        if let slidingWindow, slidingWindow <= 0 {
+            throw .invalidConfig("sliding window \(slidingWindow) must be positive")
+        }
+        if let ropeScaling { try ropeScaling.validate() }
         guard nHead % nKVHead == 0 else {
             throw .invalidConfig("\(nHead) attention heads are not a multiple of \(nKVHead) key/value heads")
         }
@@ -76,15 +142,21 @@ package struct LlamaConfig: Codable, Equatable, Sendable {
         }
     }
 
-    /// The number of parameters, `V·C + L·(2C + 2C² + 2·KV·C + 3F·C) + C`, plus `V·C` for an untied
-    /// head (the tensors of `parameterLayout`), overflow-checked: nil when it does not fit in an
-    /// `Int`. Needs `nHead > 0` (nil otherwise).
+    /// The number of parameters, `V·C + L·(2C + 2·Q·C + 2·KV·C + 3F·C + biases) + C` with
+    /// Q = `qDim`, plus `V·C` for an untied head (the tensors of `parameterLayout`); the biases are
+    /// Q + 2·KV (q, k, v), C (o) and 2F + C (MLP) when present. Overflow-checked: nil when it does
+    /// not fit in an `Int`. Needs `nHead > 0` (nil otherwise).
     package var checkedParameterCount: CheckedCount {
         guard nHead > 0 else { return nil }
         let v = CheckedCount(vocabSize), c = CheckedCount(nEmbd), l = CheckedCount(nLayer), f = CheckedCount(ffnHidden)
-        let kv = CheckedCount(nKVHead) * CheckedCount(headSize)
+        let hs = headDim.map { CheckedCount($0) } ?? CheckedCount(nEmbd / nHead)
+        let kv = CheckedCount(nKVHead) * hs, q = CheckedCount(nHead) * hs
         let head: CheckedCount = tiedEmbeddings ? 0 : v * c
-        return v * c + l * (2 * c + 2 * c * c + 2 * kv * c + 3 * f * c) + c + head
+        var biases: CheckedCount = 0
+        if qkvBias { biases = biases + q + 2 * kv }
+        if outputBias { biases = biases + c }
+        if mlpBias { biases = biases + 2 * f + c }
+        return v * c + l * (2 * c + 2 * q * c + 2 * kv * c + 3 * f * c + biases) + c + head
     }
 
     /// The keys that size a Llama: Hugging Face's `config.json` or GGUF metadata.
@@ -102,15 +174,37 @@ package struct LlamaConfig: Codable, Equatable, Sendable {
     package func claimedSizes(file: String, keys: SizeKeys) -> ClaimedSizes {
         ClaimedSizes(
             file: file, dimensions: [(keys.vocabulary, vocabSize), (keys.width, nEmbd), (keys.ffn, ffnHidden)],
-            layers: (keys.layers, nLayer), tensorsPerBlock: 9, tensorsOutsideBlocks: tiedEmbeddings ? 2 : 3,
+            layers: (keys.layers, nLayer), tensorsPerBlock: 9 + biasTensorsPerBlock,
+            tensorsOutsideBlocks: tiedEmbeddings ? 2 : 3,
             parameterCount: checkedParameterCount)
     }
 
-    // Hugging Face spelling in a Llama `config.json`.
-    enum CodingKeys: String, CodingKey {
-        case nLayer = "num_hidden_layers", nHead = "num_attention_heads", nKVHead = "num_key_value_heads"
-        case nEmbd = "hidden_size", ffnHidden = "intermediate_size", vocabSize = "vocab_size"
-        case blockSize = "max_position_embeddings", ropeBase = "rope_theta", rmsNormEps = "rms_norm_eps"
-        case tiedEmbeddings = "tie_word_embeddings"
+    /// Refuses a sequence of `length` positions longer than the sliding window: there the window
+    /// would hide the earliest positions, which gscope's attention does not do.
+    package func refuseBeyondSlidingWindow(_ length: Int) throws(ModelError) {
+        if let slidingWindow, length > slidingWindow {
+            throw .shapeMismatch(
+                "sequence length \(length) exceeds the sliding window \(slidingWindow) of this \(modelType.rawValue) model "
+                    + "(sliding_window): gscope attends to every earlier position and refuses longer sequences "
+                    + "rather than computing them wrong")
+        }
+    }
+
+    /// The number of bias tensors in a block: 3 (q, k, v), 1 (o), 3 (MLP) as present.
+    package var biasTensorsPerBlock: Int { (qkvBias ? 3 : 0) + (outputBias ? 1 : 0) + (mlpBias ? 3 : 0) }
+
+    /// Reads a transformers `config.json` (`LlamaConfigFile`); a key gscope does not compute is
+    /// a `DecodingError` naming it.
+    package init(from decoder: any Swift.Decoder) throws {
+        let file = try LlamaConfigFile(from: decoder)
+        self = file.config
+        if let refusal = file.refusal {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: refusal))
+        }
+    }
+
+    /// Writes the transformers `config.json` keys `init(from:)` reads back.
+    package func encode(to encoder: any Swift.Encoder) throws {
+        try LlamaConfigFile(self).encode(to: encoder)
     }
 }

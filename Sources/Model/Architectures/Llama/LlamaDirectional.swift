@@ -2,7 +2,8 @@ import NumericCore
 
 /// What `Llama.directionalDerivative` needs besides the saved activations, for one batch shape.
 final class LlamaTangentScratch {
-    let res, ln, atty: UnsafeMutablePointer<Float>   // (N,C): residual stream, RMSNorm output, attention output
+    let res, ln: UnsafeMutablePointer<Float>   // (N,C): residual stream, RMSNorm output
+    let atty: UnsafeMutablePointer<Float>   // (N,Q): attention output
     let qkv: UnsafeMutablePointer<Float>   // (N,QKV)
     let gateUp: UnsafeMutablePointer<Float>   // (N,2F)
     let act: UnsafeMutablePointer<Float>   // (N,F)
@@ -17,7 +18,7 @@ final class LlamaTangentScratch {
             owned.append(FloatBuffer(count: n))
             return owned.last!.base
         }
-        res = take(N * C); ln = take(N * C); atty = take(N * C)
+        res = take(N * C); ln = take(N * C); atty = take(N * config.qDim)
         qkv = take(N * config.qkvDim)
         gateUp = take(N * 2 * F)
         act = take(N * F)
@@ -39,7 +40,8 @@ extension Llama {
     /// stream tangents to return.
     ///
     /// Tangent rules (each layer's `tangent`): ẋ₀ = v_E[tokens]; per block
-    /// ẋ′ = ẋ + attn-tangent, ẋₗ₊₁ = ẋ′ + mlp-tangent, through RMSNorm, Linear (no bias), RoPE (a
+    /// ẋ′ = ẋ + attn-tangent, ẋₗ₊₁ = ẋ′ + mlp-tangent, through RMSNorm, Linear (with the
+    /// direction's bias component v_b where the projection has a bias), RoPE (a
     /// fixed rotation: its own tangent), grouped-query attention and SwiGLU tangents;
     /// ṫ = ṅ·Hᵀ + n·v_Hᵀ with n = rms_f(x_L) and H the head (E when tied).
     package func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int> = [])
@@ -47,7 +49,7 @@ extension Llama {
     {
         let a = current()
         let B = a.B, T = a.T, N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
-        let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim
+        let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, Q = config.qDim
         for l in hiddenBlocks {
             precondition(l >= 0 && l < config.nLayer, "hidden block \(l) outside 0..<\(config.nLayer)")
         }
@@ -71,27 +73,28 @@ extension Llama {
                 weightTangent: v + o.attnNorm, rstd: h.attnRstd, N: N, C: C)
             Linear.tangent(
                 out: s.qkv, inp: h.attnNorm, inpTangent: s.ln, weight: w + o.qkv,
-                weightTangent: v + o.qkv, biasTangent: nil, N: N, T: T, C: C, OC: QKV)
+                weightTangent: v + o.qkv, biasTangent: o.qkvBias.map { v + $0 }, N: N, T: T, C: C, OC: QKV)
             RotaryEmbedding.forward(
                 s.qkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
                 ld: QKV, B: B, T: T)
             Attention.tangent(
                 out: s.atty, scratch: s.attScratch, scratchSlots: s.attScratchSlots,
-                qkvTangent: s.qkv, att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH, kvHeads: NKV)
+                qkvTangent: s.qkv, att: h.att, qkv: h.qkv, B: B, T: T, C: Q, NH: NH, kvHeads: NKV)
             Linear.tangent(
                 out: s.res, inp: h.atty, inpTangent: s.atty, weight: w + o.o,
-                weightTangent: v + o.o, biasTangent: nil, residualTangent: s.res, N: N, T: T, C: C, OC: C)
+                weightTangent: v + o.o, biasTangent: o.oBias.map { v + $0 }, residualTangent: s.res, N: N, T: T, C: Q, OC: C)
             // MLP: res3 = res2 + down(silu(gate(rms₂(res2))) ⊙ up(rms₂(res2))).
             RMSNorm.tangent(
                 out: s.ln, inp: h.res2, inpTangent: s.res, weight: w + o.mlpNorm,
                 weightTangent: v + o.mlpNorm, rstd: h.mlpRstd, N: N, C: C)
             Linear.tangent(
                 out: s.gateUp, inp: h.mlpNorm, inpTangent: s.ln, weight: w + o.gateUp,
-                weightTangent: v + o.gateUp, biasTangent: nil, N: N, T: T, C: C, OC: 2 * F)
+                weightTangent: v + o.gateUp, biasTangent: o.gateUpBias.map { v + $0 }, N: N, T: T, C: C, OC: 2 * F)
             SwiGLU.tangent(out: s.act, inp: h.gateUp, inpTangent: s.gateUp, N: N, F: F)
             Linear.tangent(
                 out: s.res, inp: h.act, inpTangent: s.act, weight: w + o.down,
-                weightTangent: v + o.down, biasTangent: nil, residualTangent: s.res, N: N, T: T, C: F, OC: C)
+                weightTangent: v + o.down, biasTangent: o.downBias.map { v + $0 }, residualTangent: s.res, N: N, T: T, C: F, OC: C
+            )
             if hiddenBlocks.contains(l) {
                 hidden[l] = Array(UnsafeBufferPointer(start: s.res, count: N * C))
             }

@@ -24,14 +24,18 @@ package final class LlamaIncrementalForward: IncrementalDecoding {
     /// `cos θ(t, i)`, `sin θ(t, i)` for the cache's positions t < maxLength, (maxLength, hs/2).
     private let ropeCos, ropeSin: FloatBuffer
     private var buffers: DecodingActivations?
+    /// The attention output (N, NH·hs) when `head_dim` makes it wider or narrower than the
+    /// residual stream (the shared buffers' `attentionOutput` is (N,C)); nil otherwise.
+    private var attentionOutput: FloatBuffer?
 
     /// A cache for `rows` sequences of at most `maxLength` positions (at most, and by default,
-    /// the model's context length).
+    /// the model's context length, which a sliding window caps).
     package init(model: Llama, rows: Int, maxLength: Int? = nil) throws(ModelError) {
         let config = model.config
         self.model = model
+        if let maxLength { try config.refuseBeyondSlidingWindow(maxLength) }
         cache = try KVCache(
-            layers: config.nLayer, rows: rows, maxLength: maxLength, contextLength: config.blockSize,
+            layers: config.nLayer, rows: rows, maxLength: maxLength, contextLength: config.contextLength,
             width: config.kvDim)
         shape = DecodingShape(
             width: config.nEmbd, qkvWidth: config.qkvDim, mlpWidth: 2 * config.ffnHidden,
@@ -39,21 +43,32 @@ package final class LlamaIncrementalForward: IncrementalDecoding {
         let half = config.headSize / 2
         ropeCos = FloatBuffer(count: cache.maxLength * half)
         ropeSin = FloatBuffer(count: cache.maxLength * half)
-        RotaryEmbedding.tables(
-            cos: ropeCos.base, sin: ropeSin.base, T: cache.maxLength, headSize: config.headSize,
-            base: config.ropeBase)
+        RotaryEmbedding.tables(cos: ropeCos.base, sin: ropeSin.base, T: cache.maxLength, frequencies: config.ropeFrequencies)
     }
 
     package var vocabSize: Int { model.config.vocabSize }
-    package var contextLength: Int { model.config.blockSize }
+    package var contextLength: Int { model.config.contextLength }
 
     package func extend(rows: [Int], with tokens: [[Int32]]) throws(ModelError) -> UnsafeBufferPointer<Float> {
-        try validate(rows: rows, tokens: tokens)
         let config = model.config
+        for (row, new) in zip(rows, tokens) where row >= 0 && row < cache.rows {
+            try config.refuseBeyondSlidingWindow(cache.lengths[row] + new.count)
+        }
+        try validate(rows: rows, tokens: tokens)
         let M = rows.count, N = tokens.reduce(0) { $0 + $1.count }
         let C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
-        let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, eps = Float(config.rmsNormEps)
+        let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, Q = config.qDim, eps = Float(config.rmsNormEps)
         let a = DecodingActivations.fitting(&buffers, shape: shape, tokens: N, rows: M, maxLength: cache.maxLength)
+        let attended: UnsafeMutablePointer<Float>
+        if Q == C {
+            attended = a.attentionOutput
+        } else {
+            if (attentionOutput?.count ?? 0) < a.tokenCapacity * Q {
+                attentionOutput = nil
+                attentionOutput = FloatBuffer(count: a.tokenCapacity * Q)
+            }
+            attended = attentionOutput!.base
+        }
         a.load(rows: rows, tokens: tokens, cache: cache)
         let w = model.parameters.base, slots = model.slots
 
@@ -61,27 +76,28 @@ package final class LlamaIncrementalForward: IncrementalDecoding {
         for (l, s) in slots.blocks.enumerated() {
             // Attention: x′ = x + o_proj(attn(rope(qkv(rms₁(x))))), over the cached keys and values.
             RMSNorm.forward(out: a.normalized, rstd: a.rstd, inp: a.residual, weight: w + s.attnNorm, eps: eps, N: N, C: C)
-            Linear.forward(out: a.qkv, inp: a.normalized, weight: w + s.qkv, bias: nil, N: N, C: C, OC: QKV)
+            Linear.forward(out: a.qkv, inp: a.normalized, weight: w + s.qkv, bias: s.qkvBias.map { w + $0 }, N: N, C: C, OC: QKV)
             RotaryEmbedding.forward(
                 a.qkv, cos: ropeCos.base, sin: ropeSin.base, heads: NH + NKV, headSize: config.headSize,
                 ld: QKV, positions: a.positions, N: N)
             let keys = cache.keys(layer: l), values = cache.values(layer: l)
-            a.store(keys: keys, values: values, kOffset: C, qkvWidth: QKV, cache: cache, N: N)
+            a.store(keys: keys, values: values, kOffset: Q, qkvWidth: QKV, cache: cache, N: N)
             Attention.forwardCached(
-                out: a.attentionOutput, scratch: a.attentionScratch, scratchSlots: a.attentionScratchSlots,
+                out: attended, scratch: a.attentionScratch, scratchSlots: a.attentionScratchSlots,
                 qkv: a.qkv, keys: keys, values: values, contextOffsets: a.contextOffsets,
-                contextLengths: a.contextLengths, N: N, C: C, NH: NH, kvHeads: NKV)
+                contextLengths: a.contextLengths, N: N, C: Q, NH: NH, kvHeads: NKV)
             Linear.forward(
-                out: a.residualAfterAttention, inp: a.attentionOutput, weight: w + s.o, bias: nil,
-                residual: a.residual, N: N, C: C, OC: C)
+                out: a.residualAfterAttention, inp: attended, weight: w + s.o, bias: s.oBias.map { w + $0 },
+                residual: a.residual, N: N, C: Q, OC: C)
             // MLP: x ← x′ + down(silu(gate(rms₂(x′))) ⊙ up(rms₂(x′))).
             RMSNorm.forward(
                 out: a.normalized, rstd: a.rstd, inp: a.residualAfterAttention, weight: w + s.mlpNorm, eps: eps,
                 N: N, C: C)
-            Linear.forward(out: a.mlp, inp: a.normalized, weight: w + s.gateUp, bias: nil, N: N, C: C, OC: 2 * F)
+            Linear.forward(
+                out: a.mlp, inp: a.normalized, weight: w + s.gateUp, bias: s.gateUpBias.map { w + $0 }, N: N, C: C, OC: 2 * F)
             SwiGLU.forward(out: a.mlpActivated, inp: a.mlp, N: N, F: F)
             Linear.forward(
-                out: a.residual, inp: a.mlpActivated, weight: w + s.down, bias: nil,
+                out: a.residual, inp: a.mlpActivated, weight: w + s.down, bias: s.downBias.map { w + $0 },
                 residual: a.residualAfterAttention, N: N, C: F, OC: C)
         }
         a.gatherLast(rows: rows, tokens: tokens, width: C, cache: cache)
