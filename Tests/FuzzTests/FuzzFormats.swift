@@ -166,7 +166,40 @@ enum FuzzFormats {
     static func gptCheckpoint() -> FuzzFormat {
         checkpoint(
             name: "checkpoint-gpt", directory: FuzzSeeds.setup.checkpoint,
-            sizeKeys: ["architecture", "n_layer", "n_head", "n_embd", "vocab_size", "block_size"])
+            sizeKeys: [
+                "model_type", "n_layer", "n_head", "n_embd", "vocab_size", "n_positions", "n_inner", "layer_norm_epsilon",
+                "activation_function", "tie_word_embeddings",
+            ])
+    }
+
+    /// A GPT-2 checkpoint in two shards: the index edited as JSON, or one shard's bytes.
+    static func shardedCheckpoint() throws -> FuzzFormat {
+        let shards = ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
+        return FuzzFormat(
+            name: "checkpoint-sharded", seedDirectory: try FuzzSeeds.shardedCheckpoint.get(),
+            mutate: { dir, rng in
+                if rng.chance(0.4) {
+                    return try editFile(
+                        dir, "model.safetensors.index.json", rng: &rng, mixed(share: 0.2, jsonEdit(prefer: ["weight_map"])))
+                }
+                return try editFile(
+                    dir, shards[rng.chance(0.5) ? 0 : 1], rng: &rng,
+                    mixed(share: 0.35) { bytes, rng in SafetensorsEdits.edit(bytes, rng: &rng) })
+            },
+            arguments: { dir, _ in ["score", "--model", dir, "--tokenizer", "byte", "--text", "Who is it?", "--threads", "1"] })
+    }
+
+    /// A GPT-2 checkpoint stored in BF16, read by `gscope score` and `gscope model inspect`.
+    static func bf16Checkpoint() throws -> FuzzFormat {
+        var format = checkpoint(
+            name: "checkpoint-bf16", directory: try FuzzSeeds.bf16Checkpoint.get(),
+            sizeKeys: ["n_layer", "n_head", "n_embd", "vocab_size", "n_positions"])
+        format.arguments = { dir, index in
+            index % 4 == 3
+                ? ["model", "inspect", dir]
+                : ["score", "--model", dir, "--tokenizer", "byte", "--text", "Who is it?", "--threads", "1"]
+        }
+        return format
     }
 
     static func llamaCheckpoint() -> FuzzFormat {

@@ -172,3 +172,83 @@ enum FuzzSeeds {
         return dir
     }()
 }
+
+extension FuzzSeeds {
+    /// The GPT seed checkpoint (Hugging Face GPT-2 layout) split into two shards with
+    /// `model.safetensors.index.json`, as transformers' `save_pretrained(max_shard_size=…)` writes it.
+    static let shardedCheckpoint: Result<String, Error> = Result {
+        let dir = directory("sharded")
+        try FileManager.default.copyItem(atPath: setup.checkpoint + "/config.json", toPath: dir + "/config.json")
+        let names = try copyTensors(from: setup.checkpoint + "/model.safetensors", into: dir) { index, count in
+            index < count / 2 ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors"
+        }
+        let map = names.sorted { $0.key < $1.key }.map { "    \"\($0.key)\": \"\($0.value)\"" }.joined(separator: ",\n")
+        try "{\n  \"metadata\": {\"total_size\": 0},\n  \"weight_map\": {\n\(map)\n  }\n}\n".write(
+            toFile: dir + "/model.safetensors.index.json", atomically: false, encoding: .utf8)
+        return dir
+    }
+
+    /// The GPT seed checkpoint with every tensor stored as BF16 (as `model.to(torch.bfloat16)` saves it).
+    static let bf16Checkpoint: Result<String, Error> = Result {
+        let dir = directory("bf16")
+        try FileManager.default.copyItem(atPath: setup.checkpoint + "/config.json", toPath: dir + "/config.json")
+        _ = try copyTensors(from: setup.checkpoint + "/model.safetensors", into: dir, bf16: true) { _, _ in "model.safetensors" }
+        return dir
+    }
+
+    /// Writes the tensors of the F32 safetensors file `source` (read here by hand: this target
+    /// does not link the Model module) into files of `directory` (`file(index, count)` names each
+    /// tensor's file, tensors in data order), F32 or rounded to BF16; returns tensor → file.
+    static func copyTensors(
+        from source: String, into directory: String, bf16: Bool = false, file: (Int, Int) -> String
+    ) throws -> [String: String] {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: source)))
+        let n = Int((0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) })
+        let header = try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + n)])) as! [String: Any]
+        var entries: [(name: String, shape: [Int], floats: [Float], begin: Int)] = []
+        for (name, value) in header where name != "__metadata__" {
+            let entry = value as! [String: Any]
+            let offsets = entry["data_offsets"] as! [Int], shape = entry["shape"] as! [Int]
+            let floats = stride(from: 8 + n + offsets[0], to: 8 + n + offsets[1], by: 4).map { i in
+                Float(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[i + $1]) << (8 * UInt32($1)) })
+            }
+            entries.append((name, shape, floats, offsets[0]))
+        }
+        entries.sort { $0.begin < $1.begin }
+        var groups: [String: [(String, [Int], [Float])]] = [:]
+        var placed: [String: String] = [:]
+        for (i, e) in entries.enumerated() {
+            let target = file(i, entries.count)
+            groups[target, default: []].append((e.name, e.shape, e.floats))
+            placed[e.name] = target
+        }
+        for (target, tensors) in groups {
+            try Data(safetensors(tensors, bf16: bf16)).write(to: URL(fileURLWithPath: directory + "/" + target))
+        }
+        return placed
+    }
+
+    /// A safetensors file of F32 or BF16 tensors (BF16: each float rounded to nearest, ties to even).
+    static func safetensors(_ tensors: [(String, [Int], [Float])], bf16: Bool) -> [UInt8] {
+        var header = "{\"__metadata__\":{\"format\":\"pt\"}", data: [UInt8] = [], offset = 0
+        for (name, shape, floats) in tensors {
+            for x in floats {
+                let bits = x.bitPattern
+                if bf16 {
+                    let rounded = (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16
+                    data += [UInt8(truncatingIfNeeded: rounded), UInt8(truncatingIfNeeded: rounded >> 8)]
+                } else {
+                    data += (0..<4).map { UInt8(truncatingIfNeeded: bits >> (8 * UInt32($0))) }
+                }
+            }
+            let shapeText = shape.map(String.init).joined(separator: ",")
+            header += ",\"\(name)\":{\"dtype\":\"\(bf16 ? "BF16" : "F32")\",\"shape\":[\(shapeText)],"
+            header += "\"data_offsets\":[\(offset),\(data.count)]}"
+            offset = data.count
+        }
+        var bytes = Array((header + "}").utf8)
+        bytes += [UInt8](repeating: UInt8(ascii: " "), count: (8 - bytes.count % 8) % 8)
+        let length = UInt64(bytes.count)
+        return (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) } + bytes + data
+    }
+}

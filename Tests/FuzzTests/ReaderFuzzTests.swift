@@ -44,6 +44,8 @@ struct ReaderFuzzTests {
     @Test func huggingFaceTokenizerJSON() throws { try fuzz(FuzzFormats.huggingFaceTokenizerJSON) }
     @Test func gptCheckpoint() throws { try fuzz(FuzzFormats.gptCheckpoint) }
     @Test func llamaCheckpoint() throws { try fuzz(FuzzFormats.llamaCheckpoint) }
+    @Test func shardedCheckpoint() throws { try fuzz(FuzzFormats.shardedCheckpoint) }
+    @Test func bf16Checkpoint() throws { try fuzz(FuzzFormats.bf16Checkpoint) }
     @Test func gguf() throws { try fuzz(FuzzFormats.gguf) }
     @Test func runFileInspect() throws { try fuzz(FuzzFormats.runInspect) }
     @Test func runFilePlot() throws { try fuzz(FuzzFormats.runPlot) }

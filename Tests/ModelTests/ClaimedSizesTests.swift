@@ -63,7 +63,7 @@ import TestSupport
     }
 
     @Test func aGPTConfigClaimingTooMuchIsRefusedNamingTheKey() throws {
-        for (key, value) in [("n_layer", 1_000_000_000), ("n_embd", 1 << 31), ("vocab_size", 1 << 40), ("block_size", 1 << 40)] {
+        for (key, value) in [("n_layer", 1_000_000_000), ("n_embd", 1 << 31), ("vocab_size", 1 << 40), ("n_positions", 1 << 40)] {
             let dir = try Self.gptCheckpoint(key, value)
             defer { try? FileManager.default.removeItem(atPath: dir) }
             Self.expectRefusal(dir + "/config.json", "\(key) is \(value)") { _ = try Checkpoint.load(from: dir) }
@@ -73,7 +73,7 @@ import TestSupport
         // the shapes are compared before the buffer is allocated.
         let dir = try Self.gptCheckpoint("n_embd", 1000)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        Self.expectRefusal("'wte.weight' has shape [16, 8]", "config.json", "implies [16, 1000]") {
+        Self.expectRefusal("'transformer.wte.weight' has shape [16, 8]", "config.json", "implies [16, 1000]") {
             _ = try Checkpoint.load(from: dir)
         }
     }

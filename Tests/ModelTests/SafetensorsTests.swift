@@ -254,9 +254,9 @@ import Model
         let model = try SafetensorsFile.read(FixturePaths.parityGPT("model.safetensors"))
         #expect(model.metadata == Checkpoint.metadata)
         #expect(Set(model.names) == Set(layout.slots.map(\.name)))
-        // config.json is byte-identical to what Checkpoint.save writes.
+        // config.json is byte-identical to gscope's older format, which Checkpoint.load still reads.
         let text = try String(contentsOfFile: FixturePaths.parityGPT("config.json"), encoding: .utf8)
-        #expect(text == Checkpoint.configJSON(config))
+        #expect(text == Checkpoint.gscopeConfigJSON(config))
 
         // The spot values the script recorded.
         let reference = try SafetensorsFile.read(FixturePaths.parityGPT("reference.safetensors"))
@@ -338,10 +338,16 @@ import Model
         #expect(values.count == count && values == parameters)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["config.json", "model.safetensors"])
         #expect(try String(contentsOfFile: dir + "/config.json", encoding: .utf8) == Checkpoint.configJSON(config))
+        // Hugging Face's GPT-2 names, in layout order; Conv1D matrices stored (in, out).
         let file = try SafetensorsFile.read(dir + "/model.safetensors")
-        #expect(file.names == config.parameterLayout().slots.map(\.name))
+        #expect(file.names == config.parameterLayout().slots.map { "transformer." + $0.name })
         #expect(file.metadata == ["format": "pt", "gscope": "gpt"])
-        #expect(try file.floats("h.3.mlp.c_fc.bias") == Array(parameters[config.parameterLayout()["h.3.mlp.c_fc.bias"]!.range]))
+        let layout = config.parameterLayout()
+        #expect(try file.floats("transformer.h.3.mlp.c_fc.bias") == Array(parameters[layout["h.3.mlp.c_fc.bias"]!.range]))
+        let fc = layout["h.3.mlp.c_fc.weight"]!, c = config.nEmbd
+        #expect(try file.shape("transformer.h.3.mlp.c_fc.weight") == [c, 4 * c])
+        let stored = try file.floats("transformer.h.3.mlp.c_fc.weight")
+        #expect(stored[5 * 4 * c + 7] == parameters[fc.range.lowerBound + 7 * c + 5])   // stored[5][7] = layout[7][5]
 
         // Saving over an existing checkpoint replaces it and leaves no temporary files.
         let other = Self.randomFloats(count, seed: 7)
@@ -358,6 +364,33 @@ import Model
     @Test func configJSONText() {
         #expect(
             Checkpoint.configJSON(.small) == """
+                {
+                  "activation_function": "gelu_new",
+                  "architectures": ["GPT2LMHeadModel"],
+                  "attn_pdrop": 0.0,
+                  "bos_token_id": null,
+                  "embd_pdrop": 0.0,
+                  "eos_token_id": null,
+                  "layer_norm_epsilon": 1e-05,
+                  "model_type": "gpt2",
+                  "n_ctx": 128,
+                  "n_embd": 256,
+                  "n_head": 8,
+                  "n_inner": null,
+                  "n_layer": 6,
+                  "n_positions": 128,
+                  "reorder_and_upcast_attn": false,
+                  "resid_pdrop": 0.0,
+                  "scale_attn_by_inverse_layer_idx": false,
+                  "scale_attn_weights": true,
+                  "tie_word_embeddings": true,
+                  "torch_dtype": "float32",
+                  "vocab_size": 2048
+                }
+
+                """)
+        #expect(
+            Checkpoint.gscopeConfigJSON(.small) == """
                 {
                   "architecture": "gpt",
                   "block_size": 128,
@@ -478,7 +511,7 @@ import Model
         for (name, shape) in tensors { w.add(name, shape: shape, floats: [Float](repeating: 0.5, count: shape.reduce(1, *))) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try w.write(to: dir + "/model.safetensors", metadata: Checkpoint.metadata)
-        try Checkpoint.configJSON(little).write(toFile: dir + "/config.json", atomically: false, encoding: .utf8)
+        try Checkpoint.gscopeConfigJSON(little).write(toFile: dir + "/config.json", atomically: false, encoding: .utf8)
     }
 
     @Test func checkpointTensorErrors() throws {

@@ -54,9 +54,16 @@ class GPTConfig:
 
     @staticmethod
     def from_json(text: str) -> "GPTConfig":
+        """gscope's older config.json ("architecture": "gpt"), or the transformers GPT-2 one that
+        gscope's Checkpoint.save writes now ("model_type": "gpt2"; only its default
+        layer_norm_epsilon, 1e-5, is computed here)."""
         d = json.loads(text)
-        if d.get("architecture") != "gpt":
-            raise ValueError(f"architecture is {d.get('architecture')!r}, expected 'gpt'")
+        if d.get("model_type") == "gpt2":
+            if float(d.get("layer_norm_epsilon", LN_EPS)) != LN_EPS:
+                raise ValueError(f"layer_norm_epsilon is {d['layer_norm_epsilon']}; this reference computes {LN_EPS}")
+            d = {**d, "block_size": d["n_positions"]}
+        elif d.get("architecture") != "gpt":
+            raise ValueError(f"architecture is {d.get('architecture')!r}, expected 'gpt' (or model_type 'gpt2')")
         return GPTConfig(**{k: int(d[k]) for k in ("n_layer", "n_head", "n_embd", "vocab_size", "block_size")})
 
 
@@ -206,13 +213,24 @@ def save_checkpoint(model: GPT, directory: str) -> None:
     os.replace(config + ".tmp", config)
 
 
+CONV1D_WEIGHTS = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
+
+
 def load_checkpoint(directory: str) -> GPT:
-    """Reads a gscope GPT checkpoint directory; every tensor must be present, none extra."""
+    """Reads a gscope GPT checkpoint directory; every tensor must be present, none extra.
+
+    Both layouts gscope has written: its older one (this module's names, Linear (out, in)), and
+    transformers' GPT-2 one it writes now (`transformer.` names, Conv1D weights stored (in, out),
+    which GPT2LMHeadModel.from_pretrained also loads)."""
     from safetensors.torch import load_file
 
     with open(os.path.join(directory, "config.json")) as f:
-        cfg = GPTConfig.from_json(f.read())
+        text = f.read()
+    cfg = GPTConfig.from_json(text)
     model = GPT(cfg)
     tensors = load_file(os.path.join(directory, "model.safetensors"))
+    if json.loads(text).get("model_type") == "gpt2":
+        tensors = {k.removeprefix("transformer."): v for k, v in tensors.items()}
+        tensors = {k: v.t().contiguous() if k.endswith(CONV1D_WEIGHTS) else v for k, v in tensors.items()}
     model.load_state_dict({k: v.to(torch.float32) for k, v in tensors.items()}, strict=True)
     return model

@@ -6,11 +6,13 @@ import Glibc
 import Darwin
 #endif
 
-/// A checkpoint directory: `model.safetensors` (every tensor of the model's layout under its
-/// name, F32, in layout order) beside `config.json` (the architecture and its sizes). The GPT
-/// writes gscope's own configuration (`GPTCheckpoint.swift`); the Llama writes Hugging Face's,
-/// so that `LlamaForCausalLM.from_pretrained(directory)` loads it (`LlamaCheckpoint.swift`).
-/// `Checkpoint.loadModel(from:)` reads either, or a GGUF file.
+/// A checkpoint directory: `model.safetensors` (every tensor of the model's layout, F32, in
+/// layout order, under the names and in the orientation its `TensorStorage` says) beside
+/// `config.json` (the architecture and its sizes). Each architecture writes Hugging Face's
+/// configuration and names, so that transformers' `from_pretrained(directory)` loads it
+/// (`GPTCheckpoint.swift`, `LlamaCheckpoint.swift`). Reading also takes sharded weights
+/// (`model.safetensors.index.json`) and F16, BF16 or F64 tensors (`CheckpointWeights`).
+/// `Checkpoint.loadModel(from:)` reads any registered architecture, or a GGUF file.
 package enum Checkpoint {
     package static let weightsFile = "model.safetensors"
     package static let configFile = "config.json"
@@ -21,7 +23,8 @@ package enum Checkpoint {
     /// interrupted save never leaves a half-written file under the final names.
     static func save(
         configJSON: String, layout: ParameterLayout, parameters: UnsafeBufferPointer<Float>,
-        metadata: [String: String], describing description: String, to directory: String
+        metadata: [String: String], describing description: String, to directory: String,
+        storage: TensorStorage = .asLaidOut
     ) throws(ModelError) {
         guard parameters.count == layout.count else {
             throw .shapeMismatch(
@@ -35,7 +38,17 @@ package enum Checkpoint {
 
         var writer = SafetensorsWriter()
         for slot in layout.slots {
-            writer.add(slot.name, shape: slot.shape, floats: UnsafeBufferPointer(rebasing: parameters[slot.range]))
+            let values = UnsafeBufferPointer(rebasing: parameters[slot.range])
+            let name = storage.savedName(slot.name), shape = storage.storedShape(of: slot.name, slot.shape)
+            if !storage.storesTransposed(slot.name, slot.shape) {
+                writer.add(name, shape: shape, floats: values)
+            } else {
+                let transposed = [Float](unsafeUninitializedCapacity: values.count) { buffer, initialized in
+                    TensorStorage.transpose(values, rows: slot.shape[0], columns: slot.shape[1], into: buffer)
+                    initialized = values.count
+                }
+                writer.add(name, shape: shape, floats: transposed)
+            }
         }
         let weightsPath = join(directory, weightsFile)
         let configPath = join(directory, configFile)
@@ -54,33 +67,45 @@ package enum Checkpoint {
         try rename(configTemp, to: configPath)
     }
 
-    /// The weights file of the checkpoint in `directory`, with the sizes its `config.json` claims
-    /// (`sizes`) checked against it before anything the size of the model is built
-    /// (`ClaimedSizes.check`, which ends with `validate`, the configuration's own checks naming
-    /// `config.json`). `loadParameters` then compares every tensor's shape before allocating.
-    static func readWeights(
+    /// The weights of the checkpoint in `directory` (one file or every shard, all validated:
+    /// `CheckpointWeights.read`), with the sizes its `config.json` claims (`sizes`) checked against
+    /// the tensors and elements of all the files together before anything the size of the model is
+    /// built (`ClaimedSizes.check`, which ends with `validate`, the configuration's own checks
+    /// naming `config.json`). `loadParameters` then compares every tensor's shape before allocating.
+    package static func readWeights(
         of directory: String, claiming sizes: ClaimedSizes,
         validate: () throws(ModelError) -> Void
-    ) throws(ModelError) -> SafetensorsFile {
-        let file = try SafetensorsFile.read(join(directory, weightsFile))
-        var elements = 0
-        for name in file.names { elements += try file.info(name).count }   // ≤ the file's bytes
-        try sizes.check(against: file.path, tensors: file.names.count, elements: elements, validate: validate)
-        return file
+    ) throws(ModelError) -> CheckpointWeights {
+        let weights = try CheckpointWeights.read(directory: directory)
+        try sizes.check(
+            against: weights.path, tensors: weights.tensorCount, elements: weights.elementCount, validate: validate)
+        return weights
     }
 
-    /// The flat parameter buffer, in `layout` order, of the weights in `file` (read by
-    /// `readWeights`, which checked the sizes). Every tensor of the layout must be present with its
-    /// shape (any floating dtype converts); tensors the layout does not know are an error naming
-    /// them.
-    static func loadParameters(
-        layout: ParameterLayout, from file: SafetensorsFile,
-        describing description: String
+    /// The flat parameter buffer, in `layout` order, of `weights` (read by `readWeights`, which
+    /// checked the sizes), stored as `storage` says. Every tensor of the layout must be present
+    /// once with its (stored) shape (any floating dtype converts: F32 exactly, F16 and BF16
+    /// widened exactly, F64 rounded); tensors the layout does not know are an error naming them,
+    /// unless `storage` skips them.
+    package static func loadParameters(
+        layout: ParameterLayout, from weights: CheckpointWeights,
+        describing description: String, storage: TensorStorage = .asLaidOut
     ) throws(ModelError) -> [Float] {
-        let path = file.path
+        let path = weights.path
 
-        let missing = layout.slots.map(\.name).filter { !file.contains($0) }
-        let extra = file.names.filter { layout[$0] == nil }
+        var stored: [String: String] = [:]   // layout name → file name
+        var extra: [String] = []
+        for name in weights.names where !storage.isIgnored(name) {
+            guard let layoutName = storage.layoutName(name), layout[layoutName] != nil else {
+                extra.append(name)
+                continue
+            }
+            if let other = stored[layoutName] {
+                throw .checkpoint("\(path): tensors '\(other)' and '\(name)' both hold '\(layoutName)'")
+            }
+            stored[layoutName] = name
+        }
+        let missing = layout.slots.map(\.name).filter { stored[$0] == nil }.map(storage.savedName)
         if !missing.isEmpty || !extra.isEmpty {
             var problems: [String] = []
             if !missing.isEmpty { problems.append("missing \(missing.count) tensor(s): \(list(missing))") }
@@ -88,10 +113,12 @@ package enum Checkpoint {
             throw .checkpoint("\(path): does not match \(configFile) (\(description)): " + problems.joined(separator: "; "))
         }
         for slot in layout.slots {
-            let shape = try file.shape(slot.name)
-            guard shape == slot.shape else {
+            let name = stored[slot.name]!
+            let shape = try weights.shape(name), expected = storage.storedShape(of: slot.name, slot.shape)
+            guard shape == expected else {
                 throw .checkpoint(
-                    "\(path): tensor '\(slot.name)' has shape \(shape), \(configFile) (\(description)) implies \(slot.shape)")
+                    "\(try weights.file(of: name).path): tensor '\(name)' has shape \(shape), \(configFile) (\(description)) implies \(expected)"
+                )
             }
         }
 
@@ -100,7 +127,15 @@ package enum Checkpoint {
         parameters.withUnsafeMutableBufferPointer { buffer in
             for slot in layout.slots {
                 do throws(ModelError) {
-                    try file.floats(slot.name, into: UnsafeMutableBufferPointer(rebasing: buffer[slot.range]))
+                    let name = stored[slot.name]!, destination = UnsafeMutableBufferPointer(rebasing: buffer[slot.range])
+                    if !storage.storesTransposed(slot.name, slot.shape) {
+                        try weights.floats(name, into: destination)
+                    } else {
+                        try weights.floats(name).withUnsafeBufferPointer { values in
+                            // Stored (columns, rows): transposing it back gives the (rows, columns) slot.
+                            TensorStorage.transpose(values, rows: slot.shape[1], columns: slot.shape[0], into: destination)
+                        }
+                    }
                 } catch {
                     failure = error
                     return

@@ -1,6 +1,7 @@
 import NumericCore
 
-/// LayerNorm over the last dimension: `y = (x − μ)·r·w + b`, `r = 1/√(σ² + ε)`, ε = 1e−5.
+/// LayerNorm over the last dimension: `y = (x − μ)·r·w + b`, `r = 1/√(σ² + ε)`, ε = 1e−5 unless a
+/// configuration says otherwise (GPT-2's `layer_norm_epsilon`).
 package enum LayerNorm {
     package static let eps: Float = 1e-5
 
@@ -8,7 +9,7 @@ package enum LayerNorm {
     package static func forward(
         out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
         rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, N: Int, C: Int
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, N: Int, C: Int, eps: Float = eps
     ) {
         Parallel.forRanges(N, grain: 16) { rows in
             for n in rows {

@@ -1,11 +1,12 @@
 import NumericCore
 
-/// The GPT's registration: `--arch gpt`, gscope's GPT checkpoints (`"architecture": "gpt"`), and
+/// The GPT's registration: `--arch gpt`, Hugging Face GPT-2 directories (`"model_type": "gpt2"`) and
+/// gscope's older GPT checkpoints (`"architecture": "gpt"`), and
 /// the shapes the demo, the tests and the benchmarks build.
 package enum GPTArchitecture: RegisteredArchitecture {
     package static let name = "gpt"
     package static let summary = "pre-LayerNorm GPT-2 (learned positions, GELU MLP, tied head)"
-    package static let configTypes = [Checkpoint.architecture]
+    package static let configTypes = [Checkpoint.gpt2ModelType, Checkpoint.architecture]
     package static let sizes = [
         NamedShape("tiny", "4×128, vocab 512", GPTConfig.tiny),
         NamedShape("small", "6×256, vocab 2048", GPTConfig.small),

@@ -1,18 +1,26 @@
 /// The shape of a pre-LayerNorm GPT-2: `nLayer` blocks of width `nEmbd` with `nHead` attention
-/// heads, a vocabulary of `vocabSize` tokens and room for `blockSize` positions.
+/// heads, a vocabulary of `vocabSize` tokens and room for `blockSize` positions; its LayerNorms
+/// add `layerNormEpsilon` to the variance (GPT-2's 1e-5, `LayerNorm.eps`, unless a Hugging Face
+/// `config.json` says otherwise).
 package struct GPTConfig: Codable, Equatable, Sendable {
     package var nLayer: Int
     package var nHead: Int
     package var nEmbd: Int
     package var vocabSize: Int
     package var blockSize: Int
+    /// ε of every LayerNorm (`layer_norm_epsilon`); not a key of gscope's older `config.json`,
+    /// which always meant `LayerNorm.eps`.
+    package var layerNormEpsilon: Float = LayerNorm.eps
 
-    package init(nLayer: Int, nHead: Int, nEmbd: Int, vocabSize: Int, blockSize: Int) {
+    package init(
+        nLayer: Int, nHead: Int, nEmbd: Int, vocabSize: Int, blockSize: Int, layerNormEpsilon: Float = LayerNorm.eps
+    ) {
         self.nLayer = nLayer
         self.nHead = nHead
         self.nEmbd = nEmbd
         self.vocabSize = vocabSize
         self.blockSize = blockSize
+        self.layerNormEpsilon = layerNormEpsilon
     }
 
     /// Width of one attention head.
@@ -32,6 +40,9 @@ package struct GPTConfig: Codable, Equatable, Sendable {
         guard nLayer > 0, nHead > 0, nEmbd > 0, vocabSize > 0, blockSize > 0 else {
             throw .invalidConfig("all sizes must be positive: \(self)")
         }
+        guard layerNormEpsilon.isFinite, layerNormEpsilon > 0 else {
+            throw .invalidConfig("layer_norm_epsilon must be a positive number, not \(layerNormEpsilon)")
+        }
         guard nEmbd % nHead == 0 else {
             throw .invalidConfig("n_embd \(nEmbd) is not divisible by n_head \(nHead)")
         }
@@ -47,10 +58,12 @@ package struct GPTConfig: Codable, Equatable, Sendable {
         return v * c + t * c + l * (12 * c * c + 13 * c) + 2 * c
     }
 
-    /// The sizes of `config.json` (at `file`), for checking against the weights before loading them.
-    package func claimedSizes(file: String) -> ClaimedSizes {
+    /// The sizes of `config.json` (at `file`), for checking against the weights before loading them;
+    /// `contextKey` names the context length (`block_size` in gscope's older files, `n_positions`
+    /// in Hugging Face's).
+    package func claimedSizes(file: String, contextKey: String = "block_size") -> ClaimedSizes {
         ClaimedSizes(
-            file: file, dimensions: [("vocab_size", vocabSize), ("block_size", blockSize), ("n_embd", nEmbd)],
+            file: file, dimensions: [("vocab_size", vocabSize), (contextKey, blockSize), ("n_embd", nEmbd)],
             layers: ("n_layer", nLayer), tensorsPerBlock: 12, tensorsOutsideBlocks: 4,
             parameterCount: checkedParameterCount)
     }
