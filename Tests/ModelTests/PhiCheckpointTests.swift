@@ -18,7 +18,8 @@ struct PhiCheckpointTests {
 
     static func configJSON(_ dir: String) throws -> [String: Any] {
         try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/config.json"))) as? [String: Any])
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/config.json"))) as? [String: Any]
+        )
     }
 
     /// The saved directory's config.json with the keys of `extra` (a JSON object's text) merged in.
@@ -83,7 +84,9 @@ struct PhiCheckpointTests {
     @Test func neutralValuesLoad() throws {
         let (dir, model) = try Self.savedPhi("neutral")
         try Self.edit(
-            dir, #""rope_scaling": null, "qk_layernorm": false, "tie_word_embeddings": false, "head_dim": 10, "hidden_act": "gelu_new""#)
+            dir,
+            #""rope_scaling": null, "qk_layernorm": false, "tie_word_embeddings": false, "head_dim": 10, "hidden_act": "gelu_new""#
+        )
         var json = try Self.configJSON(dir)
         json["rope_parameters"] = nil
         try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: dir + "/config.json"))
@@ -96,7 +99,9 @@ struct PhiCheckpointTests {
             let (dir, _) = try Self.savedPhi("claimed")
             defer { try? FileManager.default.removeItem(atPath: dir) }
             try Self.edit(dir, "\"\(key)\": \(value)")
-            ClaimedSizesTests.expectRefusal(dir + "/config.json", "\(key) is \(value)") { _ = try Checkpoint.loadModel(from: dir) }
+            ClaimedSizesTests.expectRefusal(dir + "/config.json", "\(key) is \(value)") {
+                _ = try Checkpoint.loadModel(from: dir)
+            }
         }
         var huge = PhiConfig.tiny
         huge.ffnHidden = 1 << 62

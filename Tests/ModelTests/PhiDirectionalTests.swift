@@ -33,7 +33,8 @@ struct PartialRotaryEmbeddingTests {
         let cos = FloatBuffer(count: T * rd / 2), sin = FloatBuffer(count: T * rd / 2)
         RotaryEmbedding.tables(cos: cos.base, sin: sin.base, T: T, headSize: rd, base: base)
         var y = x
-        PartialRotaryEmbedding.forward(&y, cos: cos.base, sin: sin.base, heads: heads, headSize: hs, rotaryDim: rd, ld: ld, B: B, T: T)
+        PartialRotaryEmbedding.forward(
+            &y, cos: cos.base, sin: sin.base, heads: heads, headSize: hs, rotaryDim: rd, ld: ld, B: B, T: T)
         let reference = Ref.partialRope(x.doubles, heads: heads, hs: hs, rd: rd, ld: ld, N: N, T: T, base: base)
         #expect(relativeError(y, reference) < 1e-6)
         // Dimensions rd..<hs of every head, and the columns after the heads, are untouched.
@@ -44,7 +45,8 @@ struct PartialRotaryEmbeddingTests {
         // Backward is the transpose: ⟨dy, R·x⟩ = ⟨Rᵀ·dy, x⟩.
         let dy = randomFloats(N * ld, rng: &rng)
         var dx = dy
-        PartialRotaryEmbedding.backward(&dx, cos: cos.base, sin: sin.base, heads: heads, headSize: hs, rotaryDim: rd, ld: ld, B: B, T: T)
+        PartialRotaryEmbedding.backward(
+            &dx, cos: cos.base, sin: sin.base, heads: heads, headSize: hs, rotaryDim: rd, ld: ld, B: B, T: T)
         #expect(abs(dot(dy, y) - dot(dx, x)) < 1e-4 * abs(dot(dy, y)))
         // Positions given one by one are the rows' positions.
         let positions = (0..<N).map { $0 % T }

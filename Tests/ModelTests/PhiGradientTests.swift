@@ -116,7 +116,9 @@ struct PhiGradientTests {
             allFD += fd
         }
         let total = relativeError(all, allFD)
-        print("Phi gradients vs finite differences (\(config.nKVHead) key/value heads): all sampled \(total), worst tensor \(worst.name) \(worst.error)")
+        print(
+            "Phi gradients vs finite differences (\(config.nKVHead) key/value heads): all sampled \(total), worst tensor \(worst.name) \(worst.error)"
+        )
         #expect(total < 2e-5)
     }
 
@@ -323,5 +325,52 @@ struct PhiLayoutTests {
         #expect(try JSONDecoder().decode(PhiConfig.self, from: Data(minimal.utf8)) == .tiny)
         let again = try JSONDecoder().decode(PhiConfig.self, from: JSONEncoder().encode(PhiGradientTests.grouped))
         #expect(again == PhiGradientTests.grouped)
+    }
+}
+
+/// The parallel paths (matrix products cut into pieces, attention head groups spread over
+/// workers) compute every number exactly as the serial path does, at any worker count and with
+/// other processes competing for the cores.
+@Suite("Phi parallel execution", .serialized)
+struct PhiParallelExecutionTests {
+    static let config = PhiConfig(
+        nLayer: 2, nHead: 6, nKVHead: 2, nEmbd: 96, ffnHidden: 256, vocabSize: 300, blockSize: 64,
+        ropeBase: 10_000, partialRotaryFactor: 0.5)
+
+    @Test func everyWorkerCountGivesTheSameBits() throws {
+        let differences = try withCPUBurners(2) {
+            try differencesAcrossWorkerCounts {
+                let config = Self.config, B = 4, T = 64
+                var rng = RNG(seed: 61)
+                let tokens = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
+                let targets = (0..<(B * T)).map { _ in Int32(rng.below(config.vocabSize)) }
+                let mask = [Float](repeating: 1, count: B * T)
+                var initRNG = RNG(seed: 62)
+                let model = try Phi(config: config)
+                model.initializePhi(rng: &initRNG, std: 0.1)
+                model.zeroGradients()
+                let loss = try model.forward(tokens: tokens, targets: targets, mask: mask, batch: B, seq: T)
+                let d = model.logitGradientScratch.baseAddress!
+                model.nllLogitGradient(coefficients: model.meanNLLCoefficients(mask: mask), into: d)
+                model.backward(logitGradient: d)
+                var vRNG = RNG(seed: 63)
+                let v = randomFloats(model.parameterCount, rng: &vRNG)
+                let jvp = model.directionalDerivative(along: v, hiddenBlocks: [0])
+                return [
+                    ("loss", [loss]), ("logits", Array(model.logits).doubles), ("gradients", model.gradients.array.doubles),
+                    ("tangent logits", jvp.logits.doubles), ("tangent hidden", jvp.hidden[0]!.doubles),
+                ]
+            }
+        }
+        #expect(differences.isEmpty, "\(differences)")
+    }
+
+    /// A sequence's logits are the same bits whatever batch it is in (alone, or third of four).
+    @Test func aSequenceGivesTheSameBitsInAnyBatch() throws {
+        var rng = RNG(seed: 64)
+        let model = try Phi(config: Self.config)
+        model.initializePhi(rng: &rng, std: 0.1)
+        let alone = try thirdSequenceAloneAgainstInBatch(model, T: 40, vocabSize: Self.config.vocabSize, rng: &rng)
+        #expect(alone.identical, "\(alone)")
     }
 }
