@@ -26,13 +26,14 @@ package struct DirectionalDerivative: Sendable {
 }
 
 extension DirectionalDerivative {
-    /// The derivative through a model's output head, `logits = n·Hᵀ` (a Linear layer without
-    /// bias), given the head's input n (N, C) and its tangent ṅ: `ṫ = ṅ·Hᵀ + n·v_Hᵀ`, then the
+    /// The derivative through a model's output head, `logits = n·Hᵀ [+ b]` (a Linear layer, with a
+    /// bias when `headBiasTangent` v_b is given), given the head's input n (N, C) and its tangent
+    /// ṅ: `ṫ = ṅ·Hᵀ + n·v_Hᵀ [+ v_b]`, then the
     /// target log-probabilities' tangent `ṫ[n,yₙ] − Σ_v softmax_v·ṫ[n,v]` (`LogSoftmax.tangent`)
     /// from the forward pass's `logits`, `lse` and `targets`.
     init(
         headInput n: UnsafePointer<Float>, headInputTangent ṅ: UnsafePointer<Float>,
-        head: UnsafePointer<Float>, headTangent: UnsafePointer<Float>,
+        head: UnsafePointer<Float>, headTangent: UnsafePointer<Float>, headBiasTangent: UnsafePointer<Float>? = nil,
         logits forwardLogits: UnsafePointer<Float>, lse: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
         batch B: Int, seq T: Int, width C: Int, vocabSize V: Int, hidden: [Int: [Float]]
     ) {
@@ -40,7 +41,7 @@ extension DirectionalDerivative {
         let logits = [Float](unsafeUninitializedCapacity: N * V) { buffer, count in
             Linear.tangent(
                 out: buffer.baseAddress!, inp: n, inpTangent: ṅ, weight: head,
-                weightTangent: headTangent, biasTangent: nil, N: N, T: T, C: C, OC: V)
+                weightTangent: headTangent, biasTangent: headBiasTangent, N: N, T: T, C: C, OC: V)
             count = N * V
         }
         let targetLogProbs = logits.withUnsafeBufferPointer { t in

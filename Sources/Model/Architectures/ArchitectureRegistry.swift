@@ -5,7 +5,9 @@ import GGUF
 /// here; loading, saving, `gscope model inspect`, `score`, `generate`, `train`, `unlearn`, `eval`
 /// and the benchmarks find it through this list.
 package enum ArchitectureRegistry {
-    package static var all: [any RegisteredArchitecture.Type] { [GPTArchitecture.self, LlamaArchitecture.self] }
+    package static var all: [any RegisteredArchitecture.Type] {
+        [GPTArchitecture.self, LlamaArchitecture.self, PhiArchitecture.self]
+    }
 
     /// The architecture `--arch name` names.
     package static func named(_ name: String) -> (any RegisteredArchitecture.Type)? {

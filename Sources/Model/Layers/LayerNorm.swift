@@ -5,11 +5,13 @@ import NumericCore
 package enum LayerNorm {
     package static let eps: Float = 1e-5
 
-    /// out, inp are (N,C); mean and rstd (N) are kept for the backward pass.
+    /// out, inp are (N,C); mean and rstd (N) are kept for the backward pass (which, like the
+    /// tangent, needs only them, whatever ε was). `eps` is ε, 1e−5 unless a model says otherwise
+    /// (GPT-2's `layer_norm_epsilon`, Phi's `layer_norm_eps`).
     package static func forward(
         out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
         rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, N: Int, C: Int, eps: Float = eps
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, eps: Float = LayerNorm.eps, N: Int, C: Int
     ) {
         Parallel.forRanges(N, grain: 16) { rows in
             for n in rows {

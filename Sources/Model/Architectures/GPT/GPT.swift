@@ -106,7 +106,7 @@ package final class GPT: CausalLanguageModel {
             let h = a.blocks[l]
             LayerNorm.forward(
                 out: h.ln1, mean: h.ln1Mean, rstd: h.ln1Rstd, inp: residual,
-                weight: w + s.ln1w, bias: w + s.ln1b, N: N, C: C, eps: config.layerNormEpsilon)
+                weight: w + s.ln1w, bias: w + s.ln1b, eps: config.layerNormEpsilon, N: N, C: C)
             Linear.forward(out: h.qkv, inp: h.ln1, weight: w + s.attnW, bias: w + s.attnB, N: N, T: T, C: C, OC: 3 * C)
             Attention.forward(out: h.atty, att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH)
             Linear.forward(
@@ -114,7 +114,7 @@ package final class GPT: CausalLanguageModel {
                 residual: residual, N: N, T: T, C: C, OC: C)
             LayerNorm.forward(
                 out: h.ln2, mean: h.ln2Mean, rstd: h.ln2Rstd, inp: h.res2,
-                weight: w + s.ln2w, bias: w + s.ln2b, N: N, C: C, eps: config.layerNormEpsilon)
+                weight: w + s.ln2w, bias: w + s.ln2b, eps: config.layerNormEpsilon, N: N, C: C)
             Linear.forward(out: h.fch, inp: h.ln2, weight: w + s.fcW, bias: w + s.fcB, N: N, T: T, C: C, OC: 4 * C)
             GELU.forward(out: h.fchGelu, inp: h.fch, count: N * 4 * C)
             Linear.forward(
@@ -124,7 +124,7 @@ package final class GPT: CausalLanguageModel {
         }
         LayerNorm.forward(
             out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual,
-            weight: w + slots.lnfw, bias: w + slots.lnfb, N: N, C: C, eps: config.layerNormEpsilon)
+            weight: w + slots.lnfw, bias: w + slots.lnfb, eps: config.layerNormEpsilon, N: N, C: C)
         BLAS.gemm(transB: true, m: N, n: V, k: C, a.lnf, lda: C, w + slots.wte, ldb: C, beta: 0, a.logits, ldc: V, rowGroup: T)
         LogSoftmax.forward(lse: a.lse, logp: a.logp, logits: a.logits, targets: a.targets, N: N, V: V)
 

@@ -46,7 +46,7 @@ package final class GPTIncrementalForward: IncrementalDecoding {
         for (l, s) in slots.blocks.enumerated() {
             LayerNorm.forward(
                 out: a.normalized, mean: a.mean, rstd: a.rstd, inp: a.residual,
-                weight: w + s.ln1w, bias: w + s.ln1b, N: N, C: C, eps: config.layerNormEpsilon)
+                weight: w + s.ln1w, bias: w + s.ln1b, eps: config.layerNormEpsilon, N: N, C: C)
             Linear.forward(out: a.qkv, inp: a.normalized, weight: w + s.attnW, bias: w + s.attnB, N: N, C: C, OC: 3 * C)
             let keys = cache.keys(layer: l), values = cache.values(layer: l)
             a.store(keys: keys, values: values, kOffset: C, qkvWidth: 3 * C, cache: cache, N: N)
@@ -59,7 +59,7 @@ package final class GPTIncrementalForward: IncrementalDecoding {
                 residual: a.residual, N: N, C: C, OC: C)
             LayerNorm.forward(
                 out: a.normalized, mean: a.mean, rstd: a.rstd, inp: a.residualAfterAttention,
-                weight: w + s.ln2w, bias: w + s.ln2b, N: N, C: C, eps: config.layerNormEpsilon)
+                weight: w + s.ln2w, bias: w + s.ln2b, eps: config.layerNormEpsilon, N: N, C: C)
             Linear.forward(out: a.mlp, inp: a.normalized, weight: w + s.fcW, bias: w + s.fcB, N: N, C: C, OC: 4 * C)
             GELU.forward(out: a.mlpActivated, inp: a.mlp, count: N * 4 * C)
             Linear.forward(
@@ -69,7 +69,7 @@ package final class GPTIncrementalForward: IncrementalDecoding {
         a.gatherLast(rows: rows, tokens: tokens, width: C, cache: cache)
         LayerNorm.forward(
             out: a.lastNormalized, mean: a.mean, rstd: a.rstd, inp: a.lastResidual,
-            weight: w + slots.lnfw, bias: w + slots.lnfb, N: M, C: C, eps: config.layerNormEpsilon)
+            weight: w + slots.lnfw, bias: w + slots.lnfb, eps: config.layerNormEpsilon, N: M, C: C)
         BLAS.gemm(transB: true, m: M, n: V, k: C, a.lastNormalized, lda: C, w + slots.wte, ldb: C, beta: 0, a.logits, ldc: V)
         return UnsafeBufferPointer(start: a.logits, count: M * V)
     }
