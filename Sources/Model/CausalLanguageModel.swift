@@ -35,6 +35,9 @@ package protocol CausalLanguageModel: IncrementallyDecodable {
     func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch: Int, seq: Int) throws(ModelError) -> Double
     /// Whether the last forward pass ran on exactly these inputs.
     func lastForwardRan(tokens: [Int32], targets: [Int32], batch: Int, seq: Int) -> Bool
+    /// Frees the activations of the last forward pass (the next forward allocates them again):
+    /// for a frozen reference whose outputs have been cached, so that it holds its parameters only.
+    func releaseActivations()
     /// The logits of the last forward pass, (B·T, V).
     var logits: UnsafeMutableBufferPointer<Float> { get }
     /// `log p(y[b,t])` of the last forward pass, (B·T); 0 where the target is −1.

@@ -73,13 +73,21 @@ package struct UnlearningObjective: Sendable {
         var referenceResults: ForwardResults?
         let cacheable = selected.allSatisfy { !$0.needsReference || $0.readsOnlyReferenceLogProbs }
         let cachedRoles = selected.filter(\.needsReference).reduce(into: Set<BatchRole>()) { $0.formUnion($1.roles) }
-        let cached = cacheable ? referenceCache?.logProbs(for: batch, roles: cachedRoles).map(FloatBuffer.init) : nil
+        var cached = cacheable ? referenceCache?.logProbs(for: batch, roles: cachedRoles).map(FloatBuffer.init) : nil
+        if needsReference, cached == nil, let reference {
+            try reference.forward(tokens: tb.tokens, targets: tb.targets, mask: tb.mask, batch: tb.batch, seq: tb.seq)
+            if cacheable, let referenceCache {
+                // The terms read only what the cache now holds: read it from there (the same
+                // floats) and let θ_o hold its parameters only, not an activation arena.
+                referenceCache.store(reference.targetLogProbs, for: batch, roles: cachedRoles)
+                cached = referenceCache.logProbs(for: batch, roles: cachedRoles).map(FloatBuffer.init)
+                reference.releaseActivations()
+            } else {
+                referenceResults = ForwardResults(model: reference, hiddenLayers: layers)
+            }
+        }
         if needsReference, let cached {
             referenceResults = ForwardResults(targetLogProbs: UnsafeBufferPointer(cached.buffer))
-        } else if needsReference, let reference {
-            try reference.forward(tokens: tb.tokens, targets: tb.targets, mask: tb.mask, batch: tb.batch, seq: tb.seq)
-            referenceResults = ForwardResults(model: reference, hiddenLayers: layers)
-            if cacheable { referenceCache?.store(reference.targetLogProbs, for: batch, roles: cachedRoles) }
         }
         defer { withExtendedLifetime(cached) {} }
         let context = ObjectiveContext(

@@ -131,6 +131,9 @@ package final class GPT: CausalLanguageModel {
         return ForwardInputs.meanNLL(targetLogProbs: a.logp, mask: mask)
     }
 
+    /// Drops the activation arena; the next forward pass allocates a new one.
+    package func releaseActivations() { acts = nil }
+
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.
     package func lastForwardRan(tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int) -> Bool {
