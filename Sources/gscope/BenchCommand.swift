@@ -71,7 +71,8 @@ struct Bench: ParsableCommand {
         let choice = try benchModel()
         try threadOptions.apply()
         if let path = choice.path, mode != .train {
-            throw ValidationError("a stored model (--model \(path)) is only measured with --mode train, not --mode \(mode.rawValue)")
+            throw ValidationError(
+                "a stored model (--model \(path)) is only measured with --mode train, not --mode \(mode.rawValue)")
         }
         switch mode {
         case .train: try benchTrain(choice)

@@ -47,7 +47,8 @@ extension Checkpoint {
         let header = try decodeConfig(ArchitectureHeader.self, from: path)
         guard let type = header.modelType ?? header.architecture else {
             throw .checkpoint(
-                "\(join(path, configFile)): has no \"model_type\"; gscope reads \(ArchitectureRegistry.configTypes.joined(separator: ", "))")
+                "\(join(path, configFile)): has no \"model_type\"; gscope reads \(ArchitectureRegistry.configTypes.joined(separator: ", "))"
+            )
         }
         guard let architecture = ArchitectureRegistry.reading(configType: type) else {
             throw .checkpoint(

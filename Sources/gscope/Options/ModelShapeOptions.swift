@@ -101,7 +101,8 @@ struct ModelShapeOptions: ParsableArguments {
                         + (arch == nil ? " (--arch is gpt by default)" : ""))
             }
             throw ValidationError(
-                "unknown \(architecture.name) size '\(name)'; choose one of \(architecture.sizes.map(\.name).joined(separator: ", "))")
+                "unknown \(architecture.name) size '\(name)'; choose one of \(architecture.sizes.map(\.name).joined(separator: ", "))"
+            )
         }
         do {
             shape = try shape.overriding(layers: nLayer, heads: nHead, width: nEmbd)
@@ -111,8 +112,10 @@ struct ModelShapeOptions: ParsableArguments {
         if let v = vocab { shape.vocabSize = v }
         if let v = blockSize { shape.blockSize = v }
         do { try shape.validate() } catch { throw ValidationError(error.description) }
-        let overrides = [("--n-layer", nLayer), ("--n-head", nHead), ("--n-embd", nEmbd), ("--vocab", vocab), ("--block-size", blockSize)]
-            .compactMap { option, value in value.map { "\(option) \($0)" } }
+        let overrides = [
+            ("--n-layer", nLayer), ("--n-head", nHead), ("--n-embd", nEmbd), ("--vocab", vocab), ("--block-size", blockSize),
+        ]
+        .compactMap { option, value in value.map { "\(option) \($0)" } }
         try Self.checkFitsInMemory(shape.checkedParameterCount, sizes: (["--size \(name)"] + overrides).joined(separator: ", "))
         return shape
     }
@@ -123,7 +126,9 @@ struct ModelShapeOptions: ParsableArguments {
         guard architecture == .gpt else {
             throw ValidationError("this measures GPT models only: leave out --arch \(architecture.name)")
         }
-        guard let config = try shape(gptDefault: defaultSize) as? GPTConfig else { preconditionFailure("gpt sizes are GPTConfigs") }
+        guard let config = try shape(gptDefault: defaultSize) as? GPTConfig else {
+            preconditionFailure("gpt sizes are GPTConfigs")
+        }
         return config
     }
 

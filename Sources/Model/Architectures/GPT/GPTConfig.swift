@@ -34,7 +34,6 @@ package struct GPTConfig: Codable, Equatable, Sendable {
     /// post-LN single-head variant.
     package static let markov = GPTConfig(nLayer: 4, nHead: 4, nEmbd: 128, vocabSize: 10, blockSize: 32)
 
-
     /// Checks the invariants the engine relies on.
     package func validate() throws(ModelError) {
         guard nLayer > 0, nHead > 0, nEmbd > 0, vocabSize > 0, blockSize > 0 else {
