@@ -38,10 +38,12 @@ demo: build
 model: build
 	$(GSCOPE) model fetch --dir models
 
-## bench: the engine's speed on this machine (JSON lines)
+## bench: the engine's speed on this machine (JSON lines); the last, an instrumented step on a
+## Qwen2.5-0.5B-shaped model, needs about 17 GB of memory
 bench: build
 	$(GSCOPE) bench --mode sgemm --threads $(THREADS) --json
 	for m in tiny small medium; do $(GSCOPE) bench --size $$m --batch 16 --seq 128 --steps 10 --threads $(THREADS) --json; done
+	$(GSCOPE) bench --mode geffect --arch llama --size qwen2.5-0.5b --batch 2 --seq 32 --steps 1 --warmup 0 --threads $(THREADS) --json
 
 ## compare-torch: gscope and PyTorch CPU side by side (needs torch==2.13.0+cpu)
 compare-torch: build

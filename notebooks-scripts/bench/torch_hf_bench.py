@@ -1,11 +1,11 @@
-"""Training-step benchmark of transformers' PhiForCausalLM, the peer of
+"""Training-step benchmark of a transformers causal LM (Phi or GPT-2), the peer of
 `gscope bench --mode train --model DIR` on the same Hugging Face directory.
 
-    python3 notebooks-scripts/bench/torch_phi_bench.py --dir /tmp/phi-bench --shape phi-12x768 \\
+    python3 notebooks-scripts/bench/torch_hf_bench.py --dir /tmp/phi-bench --shape phi-12x768 \\
         --batch 4 --seq 128 --steps 5 --warmup 2 --threads 2
     gscope bench --model /tmp/phi-bench --batch 4 --seq 128 --steps 5 --warmup 2 --threads 2
 
-When DIR holds no config.json, a PhiForCausalLM of --shape with transformers' random
+When DIR holds no config.json, a model of --shape with transformers' random
 initialisation (seed --seed) is built and written there first with `save_pretrained` (float32
 safetensors), so that gscope times exactly the same model; otherwise DIR is loaded. Times forward
 + backward + AdamW step (lr 1e-3, weight decay 0.1 on matrices, as gscope) on random token ids
@@ -31,28 +31,34 @@ import time
 import torch
 import torch.nn.functional as F
 import transformers
-from transformers import PhiConfig, PhiForCausalLM
+from transformers import AutoModelForCausalLM, GPT2Config, GPT2LMHeadModel, PhiConfig, PhiForCausalLM
 
 # phi-1.5 is Sources/Model/Architectures/Phi/PhiConfig.swift's (1.42 B parameters: AdamW needs about
 # 23 GB); phi-12x768 keeps its vocabulary, head size and rotary share at 12 blocks of 768 (164 M).
+# gpt2-124m is GPT-2 small (dropout 0, as gscope trains).
+PHI = dict(rope_parameters={"rope_type": "default", "rope_theta": 10000.0, "partial_rotary_factor": 0.5},
+           layer_norm_eps=1e-5, hidden_act="gelu_new", resid_pdrop=0.0, embd_pdrop=0.0, attention_dropout=0.0,
+           tie_word_embeddings=False)
 SHAPES = {
-    "phi-1.5": dict(num_hidden_layers=24, num_attention_heads=32, hidden_size=2048, intermediate_size=8192,
-                    vocab_size=51200, max_position_embeddings=2048),
-    "phi-12x768": dict(num_hidden_layers=12, num_attention_heads=12, hidden_size=768, intermediate_size=3072,
-                       vocab_size=51200, max_position_embeddings=2048),
+    "phi-1.5": (PhiConfig, PhiForCausalLM, dict(num_hidden_layers=24, num_attention_heads=32, hidden_size=2048,
+                                                intermediate_size=8192, vocab_size=51200,
+                                                max_position_embeddings=2048, **PHI)),
+    "phi-12x768": (PhiConfig, PhiForCausalLM, dict(num_hidden_layers=12, num_attention_heads=12, hidden_size=768,
+                                                   intermediate_size=3072, vocab_size=51200,
+                                                   max_position_embeddings=2048, **PHI)),
+    "gpt2-124m": (GPT2Config, GPT2LMHeadModel, dict(n_layer=12, n_head=12, n_embd=768, vocab_size=50257,
+                                                    n_positions=1024, resid_pdrop=0.0, embd_pdrop=0.0,
+                                                    attn_pdrop=0.0)),
 }
 
 
-def load_or_build(directory: str, shape: str, attention: str, seed: int) -> PhiForCausalLM:
+def load_or_build(directory: str, shape: str, attention: str, seed: int):
     if not os.path.isfile(os.path.join(directory, "config.json")):
         torch.manual_seed(seed)
-        config = PhiConfig(**SHAPES[shape], rope_parameters={"rope_type": "default", "rope_theta": 10000.0,
-                                                             "partial_rotary_factor": 0.5},
-                           layer_norm_eps=1e-5, hidden_act="gelu_new", resid_pdrop=0.0, embd_pdrop=0.0,
-                           attention_dropout=0.0, tie_word_embeddings=False)
-        PhiForCausalLM(config).to(torch.float32).save_pretrained(directory, safe_serialization=True)
-        print(f"wrote a random {shape} Phi to {directory}", file=sys.stderr)
-    return PhiForCausalLM.from_pretrained(directory, dtype=torch.float32, attn_implementation=attention)
+        config_class, model_class, sizes = SHAPES[shape]
+        model_class(config_class(**sizes)).to(torch.float32).save_pretrained(directory, safe_serialization=True)
+        print(f"wrote a random {shape} model to {directory}", file=sys.stderr)
+    return AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32, attn_implementation=attention)
 
 
 def make_optimizer(model, lr: float, weight_decay: float):
@@ -67,7 +73,7 @@ def make_optimizer(model, lr: float, weight_decay: float):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description="transformers PhiForCausalLM training-step benchmark")
+    ap = argparse.ArgumentParser(description="transformers causal-LM training-step benchmark (Phi, GPT-2)")
     ap.add_argument("--dir", required=True, help="the Hugging Face directory to load (written first when empty)")
     ap.add_argument("--shape", choices=sorted(SHAPES), default="phi-12x768", help="the shape built when --dir is empty")
     ap.add_argument("--batch", type=int, default=4)
