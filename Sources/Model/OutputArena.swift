@@ -41,3 +41,37 @@ extension OutputArena {
         }
     }
 }
+
+/// The activation arena of a model's last forward pass, kept while the batch shape (B,T) stays
+/// the same: the one allocation policy of every architecture.
+final class ArenaSlot<Arena: OutputArena> {
+    private var arena: Arena?
+    /// The architecture's name, for the message when no pass has run.
+    private let model: String
+
+    init(model: String) { self.model = model }
+
+    /// The arena for (B,T): the last one when it has that shape, else a new one from `make`, the
+    /// old one released first so that two never coexist.
+    func reusing(B: Int, T: Int, _ make: () -> Arena) -> Arena {
+        if let a = arena, a.B == B, a.T == T { return a }
+        arena = nil
+        let a = make()
+        arena = a
+        return a
+    }
+
+    /// The arena of the last forward pass.
+    var current: Arena {
+        guard let a = arena else { preconditionFailure("\(model): no forward pass has been run") }
+        return a
+    }
+
+    /// Drops the arena; the next pass allocates a new one.
+    func release() { arena = nil }
+
+    /// Whether the last pass ran on exactly these inputs (false before any pass).
+    func ran(tokens: [Int32], targets: [Int32], B: Int, T: Int) -> Bool {
+        arena?.ran(tokens: tokens, targets: targets, B: B, T: T) ?? false
+    }
+}

@@ -19,7 +19,7 @@ package final class GPT: CausalLanguageModel {
     package var inputEmbeddingGradient: FloatBuffer?
 
     let slots: Slots
-    private var acts: GPTActivations?
+    private let arena = ArenaSlot<GPTActivations>(model: "GPT")
 
     /// A model with every parameter zero (load or initialise them next). A `frozen` model has no
     /// gradient buffer: it only runs forward (the reference θ_o), and `backward` refuses it.
@@ -94,7 +94,7 @@ package final class GPT: CausalLanguageModel {
         throws(ModelError) -> Double
     {
         try validate(tokens: tokens, targets: targets, mask: mask, B: B, T: T)
-        let a = activations(B: B, T: T)
+        let a = arena.reusing(B: B, T: T) { GPTActivations(config: config, B: B, T: T, workers: Parallel.workers) }
         let N = B * T, C = config.nEmbd, V = config.vocabSize, NH = config.nHead
         tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: N) }
         targets.withUnsafeBufferPointer { a.targets.update(from: $0.baseAddress!, count: N) }
@@ -132,12 +132,12 @@ package final class GPT: CausalLanguageModel {
     }
 
     /// Drops the activation arena; the next forward pass allocates a new one.
-    package func releaseActivations() { acts = nil }
+    package func releaseActivations() { arena.release() }
 
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.
     package func lastForwardRan(tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int) -> Bool {
-        acts?.ran(tokens: tokens, targets: targets, B: B, T: T) ?? false
+        arena.ran(tokens: tokens, targets: targets, B: B, T: T)
     }
 
     /// The logits of the last forward pass, (B·T, V) row-major.
@@ -223,18 +223,7 @@ package final class GPT: CausalLanguageModel {
 
     // MARK: Plumbing
 
-    private func activations(B: Int, T: Int) -> GPTActivations {
-        if let a = acts, a.B == B, a.T == T { return a }
-        acts = nil   // release the old arena before allocating the new one
-        let a = GPTActivations(config: config, B: B, T: T, workers: Parallel.workers)
-        acts = a
-        return a
-    }
-
-    func current() -> GPTActivations {
-        guard let a = acts else { preconditionFailure("GPT: no forward pass has been run") }
-        return a
-    }
+    func current() -> GPTActivations { arena.current }
 
     private func validate(tokens: [Int32], targets: [Int32], mask: [Float], B: Int, T: Int) throws(ModelError) {
         try ForwardInputs.validate(

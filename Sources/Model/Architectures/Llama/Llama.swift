@@ -27,7 +27,7 @@ package final class Llama: CausalLanguageModel {
     package var inputEmbeddingGradient: FloatBuffer?
 
     let slots: LlamaSlots
-    private var acts: LlamaActivations?
+    private let arena = ArenaSlot<LlamaActivations>(model: "Llama")
 
     /// A model with every parameter zero (load or initialise them next). A `frozen` model has no
     /// gradient buffer: it only runs forward (the reference θ_o), and `backward` refuses it.
@@ -104,7 +104,7 @@ package final class Llama: CausalLanguageModel {
         try ForwardInputs.validate(
             tokens: tokens, targets: targets, mask: mask, B: B, T: T,
             vocabSize: config.vocabSize, blockSize: config.blockSize)
-        let a = activations(B: B, T: T)
+        let a = arena.reusing(B: B, T: T) { LlamaActivations(config: config, B: B, T: T, workers: Parallel.workers) }
         let N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
         let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, Q = config.qDim, eps = Float(config.rmsNormEps)
         tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: N) }
@@ -144,12 +144,12 @@ package final class Llama: CausalLanguageModel {
     }
 
     /// Drops the activation arena; the next forward pass allocates a new one.
-    package func releaseActivations() { acts = nil }
+    package func releaseActivations() { arena.release() }
 
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.
     package func lastForwardRan(tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int) -> Bool {
-        acts?.ran(tokens: tokens, targets: targets, B: B, T: T) ?? false
+        arena.ran(tokens: tokens, targets: targets, B: B, T: T)
     }
 
     /// The logits of the last forward pass, (B·T, V) row-major.
@@ -239,16 +239,5 @@ package final class Llama: CausalLanguageModel {
 
     // MARK: Plumbing
 
-    private func activations(B: Int, T: Int) -> LlamaActivations {
-        if let a = acts, a.B == B, a.T == T { return a }
-        acts = nil   // release the old arena before allocating the new one
-        let a = LlamaActivations(config: config, B: B, T: T, workers: Parallel.workers)
-        acts = a
-        return a
-    }
-
-    func current() -> LlamaActivations {
-        guard let a = acts else { preconditionFailure("Llama: no forward pass has been run") }
-        return a
-    }
+    func current() -> LlamaActivations { arena.current }
 }

@@ -29,7 +29,7 @@ package final class Phi: CausalLanguageModel {
     package var inputEmbeddingGradient: FloatBuffer?
 
     let slots: PhiSlots
-    private var acts: PhiActivations?
+    private let arena = ArenaSlot<PhiActivations>(model: "Phi")
 
     /// A model with every parameter zero (load or initialise them next). A `frozen` model has no
     /// gradient buffer: it only runs forward (the reference θ_o), and `backward` refuses it.
@@ -102,7 +102,7 @@ package final class Phi: CausalLanguageModel {
         try ForwardInputs.validate(
             tokens: tokens, targets: targets, mask: mask, B: B, T: T,
             vocabSize: config.vocabSize, blockSize: config.blockSize)
-        let a = activations(B: B, T: T)
+        let a = arena.reusing(B: B, T: T) { PhiActivations(config: config, B: B, T: T, workers: Parallel.workers) }
         let N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
         let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, eps = Float(config.layerNormEps)
         tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: N) }
@@ -142,12 +142,12 @@ package final class Phi: CausalLanguageModel {
     }
 
     /// Drops the activation arena; the next forward pass allocates a new one.
-    package func releaseActivations() { acts = nil }
+    package func releaseActivations() { arena.release() }
 
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.
     package func lastForwardRan(tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int) -> Bool {
-        acts?.ran(tokens: tokens, targets: targets, B: B, T: T) ?? false
+        arena.ran(tokens: tokens, targets: targets, B: B, T: T)
     }
 
     /// The logits of the last forward pass, (B·T, V) row-major.
@@ -241,16 +241,5 @@ package final class Phi: CausalLanguageModel {
 
     // MARK: Plumbing
 
-    private func activations(B: Int, T: Int) -> PhiActivations {
-        if let a = acts, a.B == B, a.T == T { return a }
-        acts = nil   // release the old arena before allocating the new one
-        let a = PhiActivations(config: config, B: B, T: T, workers: Parallel.workers)
-        acts = a
-        return a
-    }
-
-    func current() -> PhiActivations {
-        guard let a = acts else { preconditionFailure("Phi: no forward pass has been run") }
-        return a
-    }
+    func current() -> PhiActivations { arena.current }
 }
