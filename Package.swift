@@ -6,6 +6,7 @@
 //   gscope (CLI) → Experiments → Instrumentation → Unlearning → Model, Datasets → NumericCore → CBLAS
 //   Experiments → Evaluation → Model, Datasets, CZlib;  Experiments → Store → CHDF5
 //   gscope → Figures → Store;  Model, Datasets, Experiments → GGUF
+//   gscope → Sweeps → Experiments, Figures
 import PackageDescription
 
 // The numeric kernels are written for 8-lane AVX2 vectors with FMA. Every x86 machine gscope
@@ -70,12 +71,17 @@ let package = Package(
             ]),
         // gnuplot figures from run files: the figure specs, the .dat/.gp beside each PNG and PDF.
         .target(name: "Figures", dependencies: ["Store"]),
+        // Sweeps: grids of runs from a sweep file, run here, on GNU parallel or a Slurm array, and
+        // collected into one sweep.h5.
+        .target(
+            name: "Sweeps",
+            dependencies: ["Experiments", "Figures", "Store", "NumericCore", .product(name: "Yams", package: "Yams")]),
         // The command line.
         .executableTarget(
             name: "gscope",
             dependencies: [
                 "NumericCore", "GGUF", "Model", "Datasets", "Unlearning", "Instrumentation", "Evaluation", "Store", "Experiments",
-                "Figures",
+                "Figures", "Sweeps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -97,6 +103,9 @@ let package = Package(
         .testTarget(
             name: "ExperimentsTests",
             dependencies: ["Experiments", "Unlearning", "Model", "Datasets", "Store", "NumericCore", "TestSupport"]),
+        .testTarget(
+            name: "SweepsTests",
+            dependencies: ["Sweeps", "Experiments", "Figures", "Store", "NumericCore", "TestSupport"]),
         // The picture of the layers in docs/architecture.md against this file and every module's imports.
         .testTarget(name: "ArchitectureTests"),
         // The reader fuzzer: mutated inputs of every format, read by the release binary in child processes.

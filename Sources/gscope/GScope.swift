@@ -18,7 +18,7 @@ struct GScope: ParsableCommand {
             """,
         subcommands: [
             Train.self, Unlearn.self, Objectives.self, Eval.self, Generate.self, Score.self, Inspect.self, Plot.self,
-            DataCommand.self, TokenizerCommand.self, ModelCommand.self, Bench.self,
+            DataCommand.self, TokenizerCommand.self, ModelCommand.self, SweepCommand.self, Bench.self,
         ])
 
     static func main() {
