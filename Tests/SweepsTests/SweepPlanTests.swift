@@ -77,11 +77,13 @@ struct SweepPlanTests {
             base: BASE
             set:
               model.checkpoint: "models/seed-${seed}/${data.markov}/${optimizer.name}"
+              data.markov_seed: ${seed}
             axes:
               data.markov: [A, B]
             seeds: [7]
             """)
         #expect(plan.runs.map(\.config.model.checkpoint) == ["models/seed-7/A/adamw", "models/seed-7/B/adamw"])
+        #expect(plan.runs.map(\.config.data.markovSeed) == [7, 7])
         let error = #expect(throws: ConfigError.self) {
             try Self.plan("base: BASE\nset:\n  model.checkpoint: x-${nope}\nseeds: 1\n")
         }

@@ -214,7 +214,9 @@ package struct SweepFile: Sendable, Equatable {
         case .scalar(let scalar):
             // A string goes into the override double-quoted, so that YAML reads it back as the same
             // string whatever it holds (`: `, `#`, digits); numbers, booleans and null stay plain.
-            let isString = node.tag == Tag(.str)
+            // A plain scalar with a `${key}` template stays plain, so that `${seed}` becomes the
+            // number it stands for once substituted.
+            let isString = node.tag == Tag(.str) && !(scalar.style == .plain && scalar.string.contains("${"))
             return Value(yaml: isString ? JSONText.quoted(scalar.string) : scalar.string, label: scalar.string)
         case .sequence(let items):
             var parts: [Value] = []

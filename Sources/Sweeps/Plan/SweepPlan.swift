@@ -67,13 +67,15 @@ package struct SweepPlan: Sendable {
     // MARK: - Expansion
 
     /// A dimension of the product: one axis, or a zip group advancing together.
-    struct Dimension {
-        let keys: [String]
-        let length: Int
+    package struct Dimension: Sendable {
+        /// The axis keys (several for a zip group).
+        package let keys: [String]
+        /// The number of values.
+        package let length: Int
     }
 
     /// The axes as dimensions, a zip group at the place of its first key.
-    static func dimensions(of sweep: SweepFile) -> [Dimension] {
+    package static func dimensions(of sweep: SweepFile) -> [Dimension] {
         var placed = Set<String>()
         var dimensions: [Dimension] = []
         for axis in sweep.axes where !placed.contains(axis.key) {

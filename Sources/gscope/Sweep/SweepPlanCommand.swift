@@ -41,9 +41,8 @@ struct SweepPlanCommand: ParsableCommand {
         let plan = try SweepPlan(sweep, directory: out)
         try OutputDirectory.claim(out)
         try SweepDirectory.write(plan, to: out, replace: force)
-        let dimensions = sweep.axes.map { axis -> String in
-            let partners = sweep.zips.first { $0.contains(axis.key) }?.filter { $0 != axis.key } ?? []
-            return "\(axis.key) (\(axis.values.count)\(partners.isEmpty ? "" : ", zipped with " + partners.joined(separator: ", ")))"
+        let dimensions = SweepPlan.dimensions(of: sweep).map { d in
+            d.keys.joined(separator: " + ") + " (\(d.length)\(d.keys.count > 1 ? ", zipped" : ""))"
         }
         print("planned \(plan.runs.count) runs of \(sweep.name): \(dimensions.joined(separator: " × "))")
         for run in plan.runs.prefix(3) { print("  \(run.id)") }
