@@ -48,7 +48,7 @@ enum SweepFrontierFigure {
                 clauses.append(
                     PlotParts.series(
                         index: index, using: "3:\(y):4:5:\(bound(column + 1, axes)):\(bound(column + 2, axes))",
-                        with: "xyerrorbars linetype \(lt) pointtype 7 pointsize 0.4", title: nil))
+                        with: "xyerrorbars linetype \(lt) pointsize 0", title: nil))
                 clauses.append(
                     PlotParts.series(
                         index: index, every: "::0::0", using: "3:\(y)",
@@ -69,6 +69,8 @@ enum SweepFrontierFigure {
             "set ylabel \(GnuplotString.literal(label(of: axes.ys[0])))",
             GnuplotScript.keyRight,
             "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05",
+            "set format x \(GnuplotString.quoted("%.3g"))",
+            "set xtics rotate by 30 right",
             "set label 1 \(GnuplotString.quoted("bars: 95 % seed bands; open: first evaluation, filled: last")) "
                 + "at graph 0.02, graph 0.05 font \(GnuplotString.quoted(",9"))",
         ]
