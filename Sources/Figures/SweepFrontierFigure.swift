@@ -71,6 +71,7 @@ enum SweepFrontierFigure {
             "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05",
             "set format x \(GnuplotString.quoted("%.3g"))",
             "set xtics rotate by 30 right",
+            "set bars 0",   // no caps: a band of zero width (all seeds alike, as at step 0) draws nothing over the circle
             "set label 1 \(GnuplotString.quoted("bars: 95 % seed bands; open: first evaluation, filled: last")) "
                 + "at graph 0.02, graph 0.05 font \(GnuplotString.quoted(",9"))",
         ]
