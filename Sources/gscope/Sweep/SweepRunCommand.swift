@@ -38,6 +38,7 @@ struct SweepRunCommand: ParsableCommand {
             "\(plan.entries.count) runs, \(done) finished; running \(pending.count) with \(jobs) at a time × \(perRun) threads"
         )
         guard !pending.isEmpty else { return }
+        setlinebuf(stdout)   // one line per finished run, also into a log file or a pipe
         Signals.catchStopRequests()
         let start = Date()
         var count = 0
@@ -47,7 +48,9 @@ struct SweepRunCommand: ParsableCommand {
             ended: { outcome in
                 count += 1
                 let what = outcome.succeeded ? outcome.state.text : "FAILED (\(outcome.failure)); log: \(plan.logPath(outcome.entry))"
-                print(String(format: "[%d/%d] %@: %@ (%.1f s)", count, pending.count, outcome.entry.id, what, outcome.seconds))
+                let elapsed = Date().timeIntervalSince(start)
+                let eta = ProgressBar.duration(elapsed / Double(count) * Double(pending.count - count))
+                print(String(format: "[%d/%d] %@: %@ (%.1f s; ETA %@)", count, pending.count, outcome.entry.id, what, outcome.seconds, eta))
             })
         let failed = outcomes.filter { !$0.succeeded }
         let notStarted = pending.count - outcomes.count
