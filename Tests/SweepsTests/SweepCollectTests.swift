@@ -12,87 +12,89 @@ import Sweeps
 /// 2–3 steps on one thread (`make test` builds it first).
 @Suite("Sweep collect", .serialized)
 struct SweepCollectTests {
-    /// A sweep directory made by hand as `gscope sweep plan` lays it out (sweep.yaml, configs/,
-    /// manifest.jsonl, runs/), with six runs: three complete (npo+gd with evaluations at seeds 0
-    /// and 1, ga without a retain term or evaluations for 2 steps), one missing, one whose file
-    /// says `running` (a copy of run 0 so marked), one damaged (not an HDF5 file).
-    struct HandMadeSweep: Sendable {
+    /// A sweep planned by `gscope sweep plan` with six runs, three of them run by `gscope sweep
+    /// task`: npo+gd evaluated at steps 0, 2, 3 (seeds 0 and 1) and ga without a retain term or
+    /// evaluations for 2 steps (seed 0). Of the others, one is missing (ga, seed 1), one file says
+    /// `running` (a copy of run 0 so marked) and one is damaged (not an HDF5 file).
+    struct PlannedSweep: Sendable {
         let directory: String
         let runs: [PlannedRun]
-        let axisKeys = ["objective.forget.name", "seed"]
-        let sweepText = "name: collect\naxes:\n  objective.forget.name: [npo, ga]\nseeds: 2\n"
+        let axisKeys: [String]
+        let sweepText: String
     }
 
-    static let sweep: HandMadeSweep? = makeSweep()
+    static let sweep: PlannedSweep? = makeSweep()
 
-    static func makeSweep() -> HandMadeSweep? {
+    static func makeSweep() -> PlannedSweep? {
         guard FileManager.default.isExecutableFile(atPath: gscopeBinary) else { return nil }
         let setup = syntheticRunSetup("sweep-collect")
+        let files = temporaryDirectory("sweep-collect-files")
+        let base = """
+            threads: 1
+            model:
+              checkpoint: \(setup.checkpoint)
+            data:
+              dir: \(setup.data)
+              tokenizer: byte
+              forget_split: forget10
+              max_length: 320
+            optimizer:
+              lr: 1.0e-3
+            run:
+              geffect_retain_size: 8
+            eval:
+              generate: false
+              retain_model: \(setup.checkpoint)
+            """
+        let sweepText = """
+            name: collect
+            base: \(files)/base.yaml
+            axes:
+              objective.forget.name: [npo, ga, simnpo]
+              objective.retain.name: [gd, none, none]
+              run.steps: [3, 2, 2]
+              eval.every: [2, 0, 0]
+            seeds: 2
+            zip:
+              - [objective.forget.name, objective.retain.name, run.steps, eval.every]
+            """
+        try! base.write(toFile: files + "/base.yaml", atomically: true, encoding: .utf8)
+        try! sweepText.write(toFile: files + "/collect.yaml", atomically: true, encoding: .utf8)
         let directory = temporaryDirectory("sweep-collect") + "/sweep"
-        let common = [
-            "model.checkpoint=\(setup.checkpoint)", "data.dir=\(setup.data)", "data.tokenizer=byte",
-            "data.forget_split=forget10", "data.max_length=320", "run.geffect_retain_size=8", "optimizer.lr=1.0e-3",
-            "threads=1",
-        ]
-        let evaluating = ["eval.every=2", "eval.generate=false", "eval.retain_model=\(setup.checkpoint)"]
-        let specs: [(name: String, seed: Int, overrides: [String], made: String)] = [
-            ("npo", 0, ["objective.forget.name=npo", "objective.retain.name=gd", "run.steps=3"] + evaluating, "run"),
-            ("npo", 1, ["objective.forget.name=npo", "objective.retain.name=gd", "run.steps=3"] + evaluating, "run"),
-            ("ga", 0, ["objective.forget.name=ga", "run.steps=2"], "run"),
-            ("ga", 1, ["objective.forget.name=ga", "run.steps=2"], "missing"),
-            ("simnpo", 0, ["objective.forget.name=simnpo", "run.steps=2"], "running"),
-            ("simnpo", 1, ["objective.forget.name=simnpo", "run.steps=2"], "damaged"),
-        ]
-        var manifest = ""
-        var runs: [PlannedRun] = []
-        try! FileManager.default.createDirectory(atPath: directory + "/configs", withIntermediateDirectories: true)
-        for (index, spec) in specs.enumerated() {
-            let id = String(format: "%04d", index) + "-name=\(spec.name)-seed=\(spec.seed)"
-            let out = directory + "/runs/" + id
-            let config = try! ExperimentConfig.load(
-                yaml: "", overrides: common + spec.overrides + ["seed=\(spec.seed)", "name=collect-\(id)", "run.out=\(out)"])
-            let configText = config.resolvedYAML
-            try! configText.write(toFile: directory + "/configs/\(id).yaml", atomically: true, encoding: .utf8)
-            manifest +=
-                "{\"index\":\(index),\"id\":\"\(id)\",\"axes\":{\"objective.forget.name\":\"\(spec.name)\",\"seed\":\"\(spec.seed)\"},"
-                + "\"config\":\"configs/\(id).yaml\",\"out\":\"runs/\(id)\"}\n"
-            switch spec.made {
-            case "run":
-                let run = try! runGscope(["unlearn", "--config", directory + "/configs/\(id).yaml", "--quiet"])
-                #expect(run.status == 0, "\(run.stderr)")
-            case "running":
-                try! FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                try! FileManager.default.copyItem(atPath: runs[0].runFile, toPath: out + "/run.h5")
-                let file = try! H5File.open(out + "/run.h5", writable: true)
-                try! file.root.setAttribute("status", "running")
-                try! file.close()
-            case "damaged":
-                try! FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                try! Data(repeating: 0x5A, count: 4096).write(to: URL(fileURLWithPath: out + "/run.h5"))
-            default: break
-            }
-            runs.append(
-                PlannedRun(
-                    index: index, id: id, axes: [("objective.forget.name", spec.name), ("seed", "\(spec.seed)")],
-                    configText: configText, runFile: out + "/run.h5", runFileName: "runs/\(id)/run.h5"))
+        let planned = try! runGscope(["sweep", "plan", files + "/collect.yaml", "--out", directory])
+        #expect(planned.status == 0, "\(planned.stderr)")
+        let plan = try! SweepDirectory(path: directory)
+        for index in 0..<3 {
+            let task = try! runGscope(["sweep", "task", directory, "\(index)", "--threads", "1"])
+            #expect(task.status == 0, "\(task.stderr)")
         }
-        try! manifest.write(toFile: directory + "/manifest.jsonl", atomically: true, encoding: .utf8)
-        return HandMadeSweep(directory: directory, runs: runs)
+        let running = plan.runFile(plan.entries[4]), damaged = plan.runFile(plan.entries[5])
+        for file in [running, damaged] {
+            try! FileManager.default.createDirectory(
+                atPath: URL(fileURLWithPath: file).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        }
+        try! FileManager.default.copyItem(atPath: plan.runFile(plan.entries[0]), toPath: running)
+        let file = try! H5File.open(running, writable: true)
+        try! file.root.setAttribute("status", "running")
+        try! file.close()
+        try! Data(repeating: 0x5A, count: 4096).write(to: URL(fileURLWithPath: damaged))
+        let runs = SweepCollection(directory: plan).runs.map(\.plan)
+        return PlannedSweep(directory: plan.path, runs: runs, axisKeys: plan.axisKeys, sweepText: plan.sweep.text)
     }
 
     /// The sweep, or nil (with an issue recorded) when the binary is missing.
-    static func requireSweep() -> HandMadeSweep? {
+    static func requireSweep() -> PlannedSweep? {
         if let sweep { return sweep }
         Issue.record("\(gscopeBinary) is missing: build it first (`make test` does)")
         return nil
     }
 
-    static func collect(_ sweep: HandMadeSweep) -> SweepCollection {
+    static func collect(_ sweep: PlannedSweep) -> SweepCollection {
         SweepCollection(sweepText: sweep.sweepText, axisKeys: sweep.axisKeys, runs: sweep.runs)
     }
 
     /// Collects `sweep` into `path` and opens the result.
-    static func written(_ sweep: HandMadeSweep, _ name: String) throws -> H5File {
+    static func written(_ sweep: PlannedSweep, _ name: String) throws -> H5File {
         let path = temporaryDirectory("sweep-collect-out") + "/" + name
         try SweepFileWriter.write(collect(sweep), to: path)
         return try H5File.open(path)
@@ -272,10 +274,12 @@ struct SweepCollectTests {
         let collection = Self.collect(sweep)
         let rows = Self.parseCSV(SweepCSV.text(of: collection))
         let finals = collection.finalColumns
-        #expect(rows.first == ["index", "id", "status", "objective.forget.name", "seed"] + finals.map(\.name))
+        #expect(rows.first == ["index", "id", "status"] + sweep.axisKeys + finals.map(\.name))
+        #expect(sweep.axisKeys == ["objective.forget.name", "objective.retain.name", "run.steps", "eval.every", "seed"])
         #expect(rows.count == 1 + sweep.runs.count)
         #expect(rows.dropFirst().allSatisfy { $0.count == rows[0].count })
         #expect(rows[1][0] == "0" && rows[1][1] == sweep.runs[0].id && rows[1][2] == "complete" && rows[1][3] == "npo")
+        #expect(rows[1][5] == "3" && rows[1][7] == "0")
         #expect(rows[6][2] == collection.runs[5].status)   // a status with a colon and maybe commas, quoted if needed
         let column = try #require(rows[0].firstIndex(of: "risk_forget"))
         let value = try #require(Double(rows[1][column]))

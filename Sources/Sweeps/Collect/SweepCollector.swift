@@ -1,3 +1,4 @@
+import Experiments
 import Figures
 import Foundation
 import Store
@@ -18,10 +19,14 @@ package struct PlannedRun: Sendable {
     /// The run file as messages name it, relative to DIR (`runs/<id>/run.h5`), so that the
     /// collected file does not depend on where DIR lies.
     package let runFileName: String
+    /// The planned config, when known: a finished run file whose recorded config differs from it
+    /// (the plan changed after the run) is not collected (``RunState``).
+    package let plannedConfig: ExperimentConfig?
 
     /// A planned run; see the properties.
     package init(
-        index: Int, id: String, axes: [(key: String, value: String)], configText: String, runFile: String, runFileName: String
+        index: Int, id: String, axes: [(key: String, value: String)], configText: String, runFile: String, runFileName: String,
+        plannedConfig: ExperimentConfig? = nil
     ) {
         self.index = index
         self.id = id
@@ -29,6 +34,7 @@ package struct PlannedRun: Sendable {
         self.configText = configText
         self.runFile = runFile
         self.runFileName = runFileName
+        self.plannedConfig = plannedConfig
     }
 }
 
@@ -100,9 +106,21 @@ package struct SweepCollection: Sendable {
         evalCount = finished.map { $0.evaluation?.steps.count ?? 0 }.max() ?? 0
     }
 
+    /// Reads every run of the plan directory `directory` (``SweepDirectory``), in manifest order.
+    package init(directory: SweepDirectory) {
+        let runs = directory.entries.map { entry in
+            PlannedRun(
+                index: entry.index, id: entry.id, axes: entry.axes.map { ($0.key, $0.value) },
+                configText: (try? directory.configText(of: entry)) ?? "", runFile: directory.runFile(entry),
+                runFileName: entry.out + "/run.h5", plannedConfig: try? directory.plannedConfig(entry))
+        }
+        self.init(sweepText: directory.sweep.text, axisKeys: directory.axisKeys, runs: runs)
+    }
+
     /// Reads one run: missing file → `missing`; a file ``RunData`` cannot read → `unreadable:
-    /// <reason>` (the reason names the file relative to DIR); else the file's `status`, with its
-    /// numbers when the run finished.
+    /// <reason>` (the reason names the file relative to DIR); a finished run whose recorded config
+    /// is not the planned one → ``RunState``'s reason; else the file's `status`, with its numbers
+    /// when the run finished.
     static func collect(_ plan: PlannedRun) -> CollectedRun {
         guard FileManager.default.fileExists(atPath: plan.runFile) else {
             return CollectedRun(plan: plan, status: CollectedRun.missing, objective: "", data: nil)
@@ -116,7 +134,12 @@ package struct SweepCollection: Sendable {
         }
         let status = data.status ?? "unreadable: \(plan.runFileName) has no root attribute status"
         let run = CollectedRun(plan: plan, status: status, objective: data.objective ?? "", data: nil)
-        return run.isFinished ? CollectedRun(plan: plan, status: status, objective: run.objective, data: data) : run
+        guard run.isFinished else { return run }
+        if let planned = plan.plannedConfig, case .unfinished(let reason) = RunState.of(runFile: plan.runFile, planned: planned) {
+            let status = reason.replacingOccurrences(of: plan.runFile, with: plan.runFileName)
+            return CollectedRun(plan: plan, status: status, objective: run.objective, data: nil)
+        }
+        return CollectedRun(plan: plan, status: status, objective: run.objective, data: data)
     }
 
     /// The final values, one column per name in CSV and `/final` order: `forget_nll_before`,
@@ -142,12 +165,13 @@ package struct SweepCollection: Sendable {
     package var notComplete: [CollectedRun] { runs.filter { $0.status != CollectedRun.complete } }
 
     /// One line counting the runs by status kind, e.g. `8 runs: 6 complete, 1 diverged, 1 missing`
-    /// (kinds: complete, diverged, running, interrupted, missing, unreadable).
+    /// (kinds: complete, diverged, running, interrupted, missing, unreadable, and `stale` for a
+    /// run file whose config is not the plan's).
     package var statusSummary: String {
-        let kinds = ["complete", "diverged", "running", "interrupted", "missing", "unreadable"]
+        let kinds = ["complete", "diverged", "running", "interrupted", "missing", "unreadable", "stale"]
         var counts: [String: Int] = [:]
         for run in runs {
-            let kind = kinds.first { run.status.hasPrefix($0) } ?? run.status
+            let kind = kinds.first { run.status.hasPrefix($0) } ?? (run.status.hasPrefix("its config differs") ? "stale" : run.status)
             counts[kind, default: 0] += 1
         }
         let parts = (kinds + counts.keys.filter { !kinds.contains($0) }.sorted()).compactMap { kind in
