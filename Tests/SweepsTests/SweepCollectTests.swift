@@ -157,7 +157,8 @@ struct SweepCollectTests {
                 #expect(Self.same(Self.row(try out.read("risk/\(set)", as: Double.self).values, index, width: s), risk + pad))
                 let total = try r.read("geffect/\(set)/total", as: Double.self).values
                 #expect(
-                    Self.same(Self.row(try out.read("geffect/\(set)/total", as: Double.self).values, index, width: s), total + pad))
+                    Self.same(
+                        Self.row(try out.read("geffect/\(set)/total", as: Double.self).values, index, width: s), total + pad))
                 for term in ["forget", "retain"] {
                     let collected = Self.row(try out.read("geffect/\(set)/term/\(term)", as: Double.self).values, index, width: s)
                     let expected =
@@ -171,13 +172,18 @@ struct SweepCollectTests {
                 let collected = try out.read("geffect/\(set)/group", as: Double.self)
                 let g = collected.shape[2]
                 #expect(try out.dataset("geffect/\(set)/group").stringArrayAttribute("names") == names)
-                #expect(Self.same(Self.row(collected.values, index, width: s * g), groups.values + pad.flatMap { _ in
-                    [Double](repeating: .nan, count: g)
-                }))
+                #expect(
+                    Self.same(
+                        Self.row(collected.values, index, width: s * g),
+                        groups.values
+                            + pad.flatMap { _ in
+                                [Double](repeating: .nan, count: g)
+                            }))
                 compared += 1
                 #expect(
                     try out.group("final").read("risk_\(set)", as: Double.self).values[index].bitPattern == risk.last!.bitPattern)
-                #expect(try out.group("final").read("e_\(set)", as: Double.self).values[index].bitPattern == total.last!.bitPattern)
+                #expect(
+                    try out.group("final").read("e_\(set)", as: Double.self).values[index].bitPattern == total.last!.bitPattern)
             }
             // Quantiles of /weights/instance, computed here from the run file.
             let weights = try r.read("weights/instance", as: Double.self)
@@ -213,10 +219,11 @@ struct SweepCollectTests {
             }
         }
         #expect(compared >= 8)
-        #expect(Array(finalNames.prefix(8)) == [
-            "forget_nll_before", "forget_nll_after", "retain_nll_before", "retain_nll_after",
-            "e_forget", "e_retain", "risk_forget", "risk_retain",
-        ])
+        #expect(
+            Array(finalNames.prefix(8)) == [
+                "forget_nll_before", "forget_nll_after", "retain_nll_before", "retain_nll_after",
+                "e_forget", "e_retain", "risk_forget", "risk_retain",
+            ])
         #expect(finalNames.contains("forget_quality"))
     }
 
@@ -253,6 +260,25 @@ struct SweepCollectTests {
         let ga = Self.row(terms, 2, width: steps.shape[1])
         #expect(ga.count == 4 && ga.prefix(3) == [0, 0, 0] && ga[3].isNaN, "\(ga)")
         #expect(Self.row(terms, 0, width: steps.shape[1]).allSatisfy { $0.isFinite && $0 != 0 })
+    }
+
+    /// A finished run file whose recorded config is not the planned one (the plan changed after
+    /// it ran) is not collected: its status says so, as ``RunState`` does for `sweep run`.
+    @Test func aRunOfAnOlderPlanIsNotCollected() throws {
+        guard let sweep = Self.requireSweep() else { return }
+        let ran = sweep.runs[0]
+        let changed = try ExperimentConfig.load(yaml: ran.configText, overrides: ["optimizer.lr=0.5"])
+        let stale = PlannedRun(
+            index: 0, id: ran.id, axes: ran.axes, configText: changed.resolvedYAML, runFile: ran.runFile,
+            runFileName: ran.runFileName, plannedConfig: changed)
+        let same = PlannedRun(
+            index: 1, id: ran.id, axes: ran.axes, configText: ran.configText, runFile: ran.runFile,
+            runFileName: ran.runFileName, plannedConfig: try ExperimentConfig.load(yaml: ran.configText))
+        let collection = SweepCollection(sweepText: "", axisKeys: sweep.axisKeys, runs: [stale, same])
+        #expect(collection.runs[0].status.hasPrefix("its config differs from the plan's"), "\(collection.runs[0].status)")
+        #expect(collection.runs[0].data == nil && collection.runs[0].objective == "npo+gd")
+        #expect(collection.runs[1].status == "complete" && collection.runs[1].data != nil)
+        #expect(collection.statusSummary == "2 runs: 1 complete, 1 stale")
     }
 
     /// Two collects of the same runs give the same bytes.

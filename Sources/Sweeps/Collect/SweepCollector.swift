@@ -171,7 +171,8 @@ package struct SweepCollection: Sendable {
         let kinds = ["complete", "diverged", "running", "interrupted", "missing", "unreadable", "stale"]
         var counts: [String: Int] = [:]
         for run in runs {
-            let kind = kinds.first { run.status.hasPrefix($0) } ?? (run.status.hasPrefix("its config differs") ? "stale" : run.status)
+            let kind =
+                kinds.first { run.status.hasPrefix($0) } ?? (run.status.hasPrefix("its config differs") ? "stale" : run.status)
             counts[kind, default: 0] += 1
         }
         let parts = (kinds + counts.keys.filter { !kinds.contains($0) }.sorted()).compactMap { kind in

@@ -79,8 +79,10 @@ package enum SweepFileWriter {
                 }
                 try root.write(group + "group", values, shape: [r, s, g]).setAttribute("names", c.groupNames)
             }
-            for (term, vectors) in [("forget", runs.map { $0.data?.geffectTermForget[set] }),
-                                    ("retain", runs.map { $0.data?.geffectTermRetain[set] })]
+            for (term, vectors) in [
+                ("forget", runs.map { $0.data?.geffectTermForget[set] }),
+                ("retain", runs.map { $0.data?.geffectTermRetain[set] }),
+            ]
             where vectors.contains(where: { $0 != nil }) {
                 try root.write(group + "term/" + term, padded(vectors, width: s), shape: [r, s])
             }
