@@ -276,9 +276,33 @@ struct SweepCollectTests {
             runFileName: ran.runFileName, plannedConfig: try ExperimentConfig.load(yaml: ran.configText))
         let collection = SweepCollection(sweepText: "", axisKeys: sweep.axisKeys, runs: [stale, same])
         #expect(collection.runs[0].status.hasPrefix("its config differs from the plan's"), "\(collection.runs[0].status)")
-        #expect(collection.runs[0].data == nil && collection.runs[0].objective == "npo+gd")
-        #expect(collection.runs[1].status == "complete" && collection.runs[1].data != nil)
+        #expect(collection.runs[0].numbers == nil && collection.runs[0].objective == "npo+gd")
+        #expect(collection.runs[1].status == "complete" && collection.runs[1].numbers != nil)
         #expect(collection.statusSummary == "2 runs: 1 complete, 1 stale")
+    }
+
+    /// A diverged run is a finished result: collected, yet listed as not complete. An
+    /// interrupted one is padding. (Copies of run 0 with their status so set.)
+    @Test func aDivergedRunIsCollectedAndAnInterruptedOneIsNot() throws {
+        guard let sweep = Self.requireSweep() else { return }
+        let directory = temporaryDirectory("sweep-collect-statuses")
+        let runs = try ["diverged at step 3", "interrupted at step 2"].enumerated().map { index, status in
+            let path = directory + "/\(index).h5"
+            try FileManager.default.copyItem(atPath: sweep.runs[0].runFile, toPath: path)
+            let file = try H5File.open(path, writable: true)
+            try file.root.setAttribute("status", status)
+            try file.close()
+            return PlannedRun(
+                index: index, id: "run\(index)", axes: [], configText: "", runFile: path, runFileName: "\(index).h5")
+        }
+        let collection = SweepCollection(sweepText: "", axisKeys: [], runs: runs)
+        #expect(collection.runs.map(\.status) == ["diverged at step 3", "interrupted at step 2"])
+        #expect(collection.runs[0].numbers != nil && collection.runs[1].numbers == nil)
+        #expect(collection.notComplete.count == 2)
+        #expect(collection.statusSummary == "2 runs: 1 diverged, 1 interrupted")
+        let risk = try #require(collection.finalColumns.first { $0.name == "risk_forget" }).values
+        let expected = try H5File.open(sweep.runs[0].runFile).root.read("risk/forget/value", as: Double.self).values.last!
+        #expect(risk[0].bitPattern == expected.bitPattern && risk[1].isNaN)
     }
 
     /// Two collects of the same runs give the same bytes.

@@ -48,9 +48,9 @@ package struct CollectedRun: Sendable {
     package let status: String
     /// The run file's root `objective` whenever the file can be read, "" otherwise.
     package let objective: String
-    /// The run file's contents for a finished run (complete or diverged), nil otherwise: an
+    /// The run file's numbers for a finished run (complete or diverged), nil otherwise: an
     /// unfinished run's numbers are not collected (its row is padding).
-    package let data: RunData?
+    package let numbers: RunNumbers?
 
     /// Whether the run ended by itself: `complete` or `diverged at step N`.
     package var isFinished: Bool { status == Self.complete || status.hasPrefix("diverged") }
@@ -93,7 +93,7 @@ package struct SweepCollection: Sendable {
         self.sweepText = sweepText
         self.axisKeys = axisKeys
         runs = planned.map(Self.collect)
-        let finished = runs.compactMap(\.data)
+        let finished = runs.compactMap(\.numbers)
         let sets = Set(finished.flatMap(\.riskSets))
         riskSets =
             (["forget", "retain"].filter(sets.contains)) + sets.subtracting(["forget", "retain"]).sorted()
@@ -101,9 +101,9 @@ package struct SweepCollection: Sendable {
         var groups: [String] = []
         for name in finished.flatMap(\.groupNames) where !groups.contains(name) { groups.append(name) }
         groupNames = groups
-        evalMetrics = Set(finished.flatMap { $0.evaluation?.metrics.keys.map { $0 } ?? [] }).sorted()
+        evalMetrics = Set(finished.flatMap(\.evalMetrics.keys)).sorted()
         stepCount = finished.map(\.steps.count).max() ?? 0
-        evalCount = finished.map { $0.evaluation?.steps.count ?? 0 }.max() ?? 0
+        evalCount = finished.map(\.evalSteps.count).max() ?? 0
     }
 
     /// Reads every run of the plan directory `directory` (``SweepDirectory``), in manifest order.
@@ -123,23 +123,23 @@ package struct SweepCollection: Sendable {
     /// when the run finished.
     static func collect(_ plan: PlannedRun) -> CollectedRun {
         guard FileManager.default.fileExists(atPath: plan.runFile) else {
-            return CollectedRun(plan: plan, status: CollectedRun.missing, objective: "", data: nil)
+            return CollectedRun(plan: plan, status: CollectedRun.missing, objective: "", numbers: nil)
         }
         let data: RunData
         do {
             data = try RunData(path: plan.runFile)
         } catch {
             let reason = "\(error)".replacingOccurrences(of: plan.runFile, with: plan.runFileName)
-            return CollectedRun(plan: plan, status: "unreadable: " + reason, objective: "", data: nil)
+            return CollectedRun(plan: plan, status: "unreadable: " + reason, objective: "", numbers: nil)
         }
         let status = data.status ?? "unreadable: \(plan.runFileName) has no root attribute status"
-        let run = CollectedRun(plan: plan, status: status, objective: data.objective ?? "", data: nil)
+        let run = CollectedRun(plan: plan, status: status, objective: data.objective ?? "", numbers: nil)
         guard run.isFinished else { return run }
         if let planned = plan.plannedConfig, case .unfinished(let reason) = RunState.of(runFile: plan.runFile, planned: planned) {
             let status = reason.replacingOccurrences(of: plan.runFile, with: plan.runFileName)
-            return CollectedRun(plan: plan, status: status, objective: run.objective, data: nil)
+            return CollectedRun(plan: plan, status: status, objective: run.objective, numbers: nil)
         }
-        return CollectedRun(plan: plan, status: status, objective: run.objective, data: data)
+        return CollectedRun(plan: plan, status: status, objective: run.objective, numbers: RunNumbers(data))
     }
 
     /// The final values, one column per name in CSV and `/final` order: `forget_nll_before`,
@@ -147,8 +147,8 @@ package struct SweepCollection: Sendable {
     /// total) per G-effect set, `risk_<set>` (the last risk) per risk set, then every evaluation
     /// metric's last value. NaN where a run has no such value.
     package var finalColumns: [(name: String, values: [Double])] {
-        func column(_ name: String, _ value: (RunData) -> Double?) -> (name: String, values: [Double]) {
-            (name, runs.map { run in run.data.flatMap(value) ?? .nan })
+        func column(_ name: String, _ value: (RunNumbers) -> Double?) -> (name: String, values: [Double]) {
+            (name, runs.map { run in run.numbers.flatMap(value) ?? .nan })
         }
         return [
             column("forget_nll_before") { $0.answerNLL.forgetBefore },
@@ -158,7 +158,7 @@ package struct SweepCollection: Sendable {
         ]
             + geffectSets.map { set in column("e_\(set)") { $0.geffectTotal[set]?.last } }
             + riskSets.map { set in column("risk_\(set)") { $0.risk[set]?.last } }
-            + evalMetrics.map { metric in column(metric) { $0.evaluation?.metrics[metric]?.last } }
+            + evalMetrics.map { metric in column(metric) { $0.evalMetrics[metric]?.last } }
     }
 
     /// The runs that did not complete (diverged ones included), in manifest order.

@@ -60,19 +60,19 @@ package enum SweepFileWriter {
             try dataset.setAttribute("levels", levels)
         }
 
-        try root.write("steps", paddedSteps(runs.map { $0.data?.steps }, width: s), shape: [r, s])
+        try root.write("steps", paddedSteps(runs.map { $0.numbers?.steps }, width: s), shape: [r, s])
         for set in c.riskSets {
-            try root.write("risk/" + set, padded(runs.map { $0.data?.risk[set] }, width: s), shape: [r, s])
+            try root.write("risk/" + set, padded(runs.map { $0.numbers?.risk[set] }, width: s), shape: [r, s])
         }
         for set in c.geffectSets {
             let group = "geffect/\(set)/"
-            try root.write(group + "total", padded(runs.map { $0.data?.geffectTotal[set] }, width: s), shape: [r, s])
-            if !c.groupNames.isEmpty, runs.contains(where: { $0.data?.geffectGroups[set] != nil }) {
+            try root.write(group + "total", padded(runs.map { $0.numbers?.geffectTotal[set] }, width: s), shape: [r, s])
+            if !c.groupNames.isEmpty, runs.contains(where: { $0.numbers?.geffectGroups[set] != nil }) {
                 let g = c.groupNames.count
                 var values = [Double](repeating: .nan, count: r * s * g)
                 for (i, run) in runs.enumerated() {
-                    guard let data = run.data, let matrix = data.geffectGroups[set] else { continue }
-                    for (column, name) in data.groupNames.enumerated() where column < matrix.columns {
+                    guard let numbers = run.numbers, let matrix = numbers.geffectGroups[set] else { continue }
+                    for (column, name) in numbers.groupNames.enumerated() where column < matrix.columns {
                         guard let k = c.groupNames.firstIndex(of: name) else { continue }
                         for row in 0..<matrix.rows { values[(i * s + row) * g + k] = matrix[row, column] }
                     }
@@ -80,8 +80,8 @@ package enum SweepFileWriter {
                 try root.write(group + "group", values, shape: [r, s, g]).setAttribute("names", c.groupNames)
             }
             for (term, vectors) in [
-                ("forget", runs.map { $0.data?.geffectTermForget[set] }),
-                ("retain", runs.map { $0.data?.geffectTermRetain[set] }),
+                ("forget", runs.map { $0.numbers?.geffectTermForget[set] }),
+                ("retain", runs.map { $0.numbers?.geffectTermRetain[set] }),
             ]
             where vectors.contains(where: { $0 != nil }) {
                 try root.write(group + "term/" + term, padded(vectors, width: s), shape: [r, s])
@@ -91,14 +91,14 @@ package enum SweepFileWriter {
         let levels = SweepCollection.weightQuantileLevels
         var quantiles = [Double](repeating: .nan, count: r * s * levels.count)
         for (i, run) in runs.enumerated() {
-            guard let matrix = run.data?.instanceWeightQuantiles(levels) else { continue }
+            guard let matrix = run.numbers?.weightQuantiles else { continue }
             for (offset, value) in matrix.values.enumerated() { quantiles[i * s * levels.count + offset] = value }
         }
         try root.write("weights/instance_quantiles", quantiles, shape: [r, s, levels.count]).setAttribute("q", levels)
 
-        try root.write("eval/steps", paddedSteps(runs.map { $0.data?.evaluation?.steps }, width: e), shape: [r, e])
+        try root.write("eval/steps", paddedSteps(runs.map { $0.numbers?.evalSteps }, width: e), shape: [r, e])
         for metric in c.evalMetrics {
-            try root.write("eval/" + metric, padded(runs.map { $0.data?.evaluation?.metrics[metric] }, width: e), shape: [r, e])
+            try root.write("eval/" + metric, padded(runs.map { $0.numbers?.evalMetrics[metric] }, width: e), shape: [r, e])
         }
 
         let finals = c.finalColumns
