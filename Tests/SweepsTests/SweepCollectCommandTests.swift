@@ -54,7 +54,7 @@ struct SweepCollectCommandTests {
     /// directory that is not a plan is one line and exit 2; --help shows the example.
     @Test func missingRunsAreListedAndBadDirectoriesRefused() throws {
         let dir = try SweepTestGrid.planned("sweep-collect-unrun")
-        let collected = try runGscope(["sweep", "collect", dir])
+        let collected = try runGscope(["sweep", "collect", dir + "/"])
         #expect(collected.status == 0, "\(collected.stderr)")
         let lines = collected.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "8 runs: 8 missing")

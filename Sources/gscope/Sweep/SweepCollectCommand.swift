@@ -27,7 +27,8 @@ struct SweepCollectCommand: ParsableCommand {
     func run() throws {
         let plan = try SweepDirectory(path: directory)
         let collection = SweepCollection(directory: plan)
-        let h5 = directory + "/sweep.h5", csv = directory + "/sweep.csv"
+        let shown = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        let h5 = shown + "/sweep.h5", csv = shown + "/sweep.csv"
         do {
             try SweepFileWriter.write(collection, to: plan.path + "/sweep.h5")
         } catch let error as StoreError {
