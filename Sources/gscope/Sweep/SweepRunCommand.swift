@@ -38,7 +38,6 @@ struct SweepRunCommand: ParsableCommand {
             "\(plan.entries.count) runs, \(done) finished; running \(pending.count) with \(jobs) at a time × \(perRun) threads"
         )
         guard !pending.isEmpty else { return }
-        setlinebuf(stdout)   // one line per finished run, also into a log file or a pipe
         Signals.catchStopRequests()
         let start = Date()
         var count = 0
@@ -50,7 +49,9 @@ struct SweepRunCommand: ParsableCommand {
                 let what = outcome.succeeded ? outcome.state.text : "FAILED (\(outcome.failure)); log: \(plan.logPath(outcome.entry))"
                 let elapsed = Date().timeIntervalSince(start)
                 let eta = ProgressBar.duration(elapsed / Double(count) * Double(pending.count - count))
-                print(String(format: "[%d/%d] %@: %@ (%.1f s; ETA %@)", count, pending.count, outcome.entry.id, what, outcome.seconds, eta))
+                // Written at once, not buffered: one line per finished run, also into a log file or a pipe.
+                FileHandle.standardOutput.write(
+                    Data((String(format: "[%d/%d] %@: %@ (%.1f s; ETA %@)", count, pending.count, outcome.entry.id, what, outcome.seconds, eta) + "\n").utf8))
             })
         let failed = outcomes.filter { !$0.succeeded }
         let notStarted = pending.count - outcomes.count
