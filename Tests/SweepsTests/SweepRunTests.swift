@@ -61,5 +61,6 @@ struct SweepRunTests {
         #expect(try String(contentsOfFile: plan.logPath(entry), encoding: .utf8).hasPrefix(log))
         #expect(plan.entries.allSatisfy { plan.state(of: $0) == .complete })
         #expect(try SweepTestGrid.differences(dir) == [])
+        #expect(try SweepTestGrid.collected(dir) == SweepTestGrid.collected(SweepTestGrid.reference))
     }
 }

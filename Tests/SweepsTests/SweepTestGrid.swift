@@ -56,6 +56,13 @@ enum SweepTestGrid {
         return dir
     }()
 
+    /// `gscope sweep collect` of a plan; the bytes of its sweep.h5.
+    static func collected(_ plan: String) throws -> Data {
+        let collect = try runGscope(["sweep", "collect", plan])
+        #expect(collect.status == 0, "\(collect.stderr)")
+        return try #require(FileManager.default.contents(atPath: plan + "/sweep.h5"))
+    }
+
     /// The datasets of a run file that a rerun must reproduce bit for bit.
     static let comparedDatasets = [
         "loss/total", "risk/forget/value", "risk/retain/value", "geffect/forget/tensor", "geffect/retain/tensor",
