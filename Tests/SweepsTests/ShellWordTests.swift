@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Sweeps
+import Sweeps
 
 @Suite("Shell words")
 struct ShellWordTests {
