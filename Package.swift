@@ -75,7 +75,7 @@ let package = Package(
         // collected into one sweep.h5.
         .target(
             name: "Sweeps",
-            dependencies: ["Experiments", "Figures", "Store", "NumericCore", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["Experiments", "Figures", "Store", "NumericCore", "GGUF", .product(name: "Yams", package: "Yams")]),
         // The command line.
         .executableTarget(
             name: "gscope",

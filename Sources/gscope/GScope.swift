@@ -5,6 +5,7 @@ import Experiments
 import Foundation
 import GGUF
 import Model
+import Sweeps
 
 @main
 struct GScope: ParsableCommand {
@@ -28,7 +29,7 @@ struct GScope: ParsableCommand {
             try command.run()
         } catch
             where error is DataError || error is ConfigError || error is EvaluationError || error is GGUFError
-            || error is OptionError
+            || error is OptionError || error is SweepError
         {
             // Bad input data or configuration: say where and what, exit 2 (usage errors exit 64).
             FileHandle.standardError.write(Data("gscope: \(error)\n".utf8))

@@ -157,7 +157,7 @@ extension ExperimentConfig {
         return tree.entries == nil ? ConfigTree(value: .mapping([])) : tree
     }
 
-    static func syntaxError(_ error: YamlError, file: String, override: String? = nil) -> ConfigError {
+    package static func syntaxError(_ error: YamlError, file: String, override: String? = nil) -> ConfigError {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
             let .composer(context, problem, mark, _):

@@ -21,5 +21,5 @@ struct SweepCommand: ParsableCommand {
               gscope sweep collect runs/sweeps/markov
               gscope plot runs/sweeps/markov/sweep.h5 --figure frontier --out plots/sweeps/markov
             """,
-        subcommands: [])
+        subcommands: [SweepPlanCommand.self, SweepRunCommand.self, SweepTaskCommand.self])
 }
