@@ -23,7 +23,8 @@
 # and exits 1. Already running (the node answers): prints so and exits 0.
 #
 # Environment: GSCOPE_SLURM_DIR, GSCOPE_SLURM_PORT (slurmctld's port, default 6817; slurmd uses the
-# next one), GSCOPE_SLURM_TIMEOUT (seconds to wait for an idle node, default 60).
+# next one), GSCOPE_SLURM_TIMEOUT (seconds to wait for an idle node, default 60), GSCOPE_SLURM_INSTALL
+# (0: fail instead of installing missing packages; the tests set it).
 set -euo pipefail
 
 DIR=${GSCOPE_SLURM_DIR:-/tmp/gscope-slurm}
@@ -50,6 +51,8 @@ show_logs() {
 
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v munged >/dev/null \
    || ! command -v sbatch >/dev/null; then
+  [ "${GSCOPE_SLURM_INSTALL:-1}" = 1 ] \
+    || fail "slurm-wlm and munge are not installed (run this script once as root to install them, or apt-get install slurm-wlm munge)"
   echo "== installing slurm-wlm munge"
   apt-get update -qq || fail "apt-get update failed"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge \
