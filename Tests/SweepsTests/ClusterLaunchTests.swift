@@ -132,6 +132,14 @@ struct ClusterLaunchTests {
         let log = try String(contentsOfFile: directory + "/parallel.joblog", encoding: .utf8).split(separator: "\n")
         #expect(log.count == 9, "the job log: a header and one line per run")
         try Self.expectSameSweep(directory, "parallel")
+
+        // A run file removed after parallel recorded its job as done: the next --run redoes that run.
+        let runFiles = try Self.runFiles(directory)
+        try FileManager.default.removeItem(atPath: runFiles[5])
+        let again = try runGscope(["sweep", "parallel", directory, "--jobs", "2", "--threads", "1", "--run"], in: workdir)
+        #expect(again.status == 0 && again.stdout.contains("8 of 8 runs are finished."), "\(again.stdout)\n\(again.stderr)")
+        #expect(again.stdout.components(separatedBy: ": missing; running").count == 2, "only run 5 ran again: \(again.stdout)")
+        try Self.expectSameSweep(directory, "parallel, resumed")
     }
 
     /// start.sh's outcome: whether Slurm is up, why not, and whether this test started it.
@@ -176,7 +184,9 @@ struct ClusterLaunchTests {
             return
         }
         defer { if slurm.startedHere { try? Self.stopSlurm() } }
-        setenv("SLURM_CONF", ProcessInfo.processInfo.environment["GSCOPE_SLURM_DIR", default: "/tmp/gscope-slurm"] + "/slurm.conf", 1)
+        setenv(
+            "SLURM_CONF", ProcessInfo.processInfo.environment["GSCOPE_SLURM_DIR", default: "/tmp/gscope-slurm"] + "/slurm.conf", 1
+        )
         try Self.hostilePathThroughSbatch()
 
         let (workdir, directory) = try Self.plannedSweep("slurm")

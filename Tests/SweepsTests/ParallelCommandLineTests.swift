@@ -89,4 +89,19 @@ struct ParallelCommandLineTests {
             #expect(log.count == 6, "\(sshLogin ?? "here"): header and one line per job")
         }
     }
+
+    /// The jobs of runs that are no longer finished leave the job log; the header, the other jobs
+    /// and lines that do not start with a job number stay.
+    @Test func theJobLogLosesTheJobsOfUnfinishedRuns() {
+        let log = [
+            "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand",
+            "1\t:\t1.0\t2.0\t0\t10\t0\t0\tgscope sweep task /d 0 --threads 1",
+            "2\t:\t1.0\t2.0\t0\t10\t0\t0\tgscope sweep task /d 1 --threads 1",
+            "3\t:\t1.0\t2.0\t0\t10\t1\t0\tgscope sweep task /d 2 --threads 1",
+            "continued line", "",
+        ]
+        let kept = ParallelCommandLine.jobLog(log.joined(separator: "\n"), droppingJobsOf: [1, 7])
+        #expect(kept == [log[0], log[1], log[3], log[4], ""].joined(separator: "\n"))
+        #expect(ParallelCommandLine.jobLog(log.joined(separator: "\n"), droppingJobsOf: []) == log.joined(separator: "\n"))
+    }
 }

@@ -147,7 +147,8 @@ struct SlurmScriptTests {
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        let lines = try String(contentsOfFile: fake + ".out", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = try String(contentsOfFile: fake + ".out", encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
         #expect(lines == [Substring(workdir), "sweep", "task", Substring(Self.hostileDirectory), "5", "--threads", "2", ""])
         #expect(!FileManager.default.fileExists(atPath: workdir + "/pwned"))
     }

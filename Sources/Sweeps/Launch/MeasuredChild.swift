@@ -46,7 +46,9 @@ package enum MeasuredChild {
         var status: Int32 = 0
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) == -1 {
-            guard errno == EINTR else { throw .cannotStart(program: executable, reason: "wait4: " + String(cString: strerror(errno))) }
+            guard errno == EINTR else {
+                throw .cannotStart(program: executable, reason: "wait4: " + String(cString: strerror(errno)))
+            }
         }
         let elapsed = ContinuousClock.now - start
         let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18

@@ -11,6 +11,9 @@
 ///   command: parallel replaces `{}`, `{#}`, `{= perl =}` and the like anywhere in its command's
 ///   words, but never inside an argument's value. Three sources of 1, 1 and R values make R jobs,
 ///   the last varying fastest, so job n is still entry n − 1.
+/// - A job the log records as done is never started again, even when its run is no longer finished
+///   (its run file removed, or the plan changed). `gscope sweep parallel` therefore drops those jobs'
+///   lines from the log (`jobLog(_:droppingJobsOf:)`) before it prints or runs the line.
 /// - Remote hosts run the same absolute paths (the gscope binary, DIR, the plan's workdir and
 ///   whatever the configs name): the hosts need a shared file system. The job log stays here.
 package struct ParallelCommandLine: Sendable, Equatable {
@@ -50,4 +53,16 @@ package struct ParallelCommandLine: Sendable, Equatable {
 
     /// The command line for a POSIX shell: each word through `ShellWord.quoted`.
     package var text: String { ShellWord.commandLine(words) }
+
+    /// The job log `text` without the lines of the jobs of `unfinished` runs (job n is manifest
+    /// entry n − 1; the first tab-separated field is n), so that `--resume-failed` runs them again.
+    /// The header and any line that does not start with a job number stay.
+    package static func jobLog(_ text: String, droppingJobsOf unfinished: Set<Int>) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let kept = lines.filter { line in
+            guard let job = Int(line.prefix { $0 != "\t" }) else { return true }
+            return !unfinished.contains(job - 1)
+        }
+        return kept.joined(separator: "\n")
+    }
 }

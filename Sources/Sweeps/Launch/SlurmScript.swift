@@ -77,15 +77,15 @@ package struct SlurmScript: Sendable, Equatable {
     /// sbatch would read differently from the shell.
     package func text() throws(LaunchError) -> String {
         var directives: [(String, String)] = [
-            ("--job-name", ShellWord.quoted(try Self.sbatchValue(jobName, option: "--job-name"))),
+            ("--job-name", try Self.sbatchWord(jobName, option: "--job-name")),
             ("--array", arraySpecification),
-            ("--output", ShellWord.quoted(try Self.sbatchValue(Self.escapingPercent(logDirectory) + "/%A_%a.out", option: "--output"))),
+            ("--output", try Self.sbatchWord(Self.escapingPercent(logDirectory) + "/%A_%a.out", option: "--output")),
             ("--cpus-per-task", "\(cpusPerTask)"),
             ("--time", "\(limits.timeMinutes)"),
             ("--mem", "\(limits.memoryMB)M"),
         ]
-        if let partition { directives.append(("--partition", ShellWord.quoted(try Self.sbatchValue(partition, option: "--partition")))) }
-        if let account { directives.append(("--account", ShellWord.quoted(try Self.sbatchValue(account, option: "--account")))) }
+        if let partition { directives.append(("--partition", try Self.sbatchWord(partition, option: "--partition"))) }
+        if let account { directives.append(("--account", try Self.sbatchWord(account, option: "--account"))) }
         let task = ShellWord.commandLine([gscope, "sweep", "task", sweepDirectory])
         return """
             #!/bin/sh
@@ -100,13 +100,14 @@ package struct SlurmScript: Sendable, Equatable {
             """
     }
 
-    /// `value` unchanged when sbatch's `#SBATCH` reader takes its quoted form as the shell does:
-    /// without a backslash (an escape for sbatch even between quotes) or a line break.
-    static func sbatchValue(_ value: String, option: String) throws(LaunchError) -> String {
+    /// `value` as one word of an `#SBATCH` line (`ShellWord.quoted`), when sbatch's reader takes
+    /// it as the shell does: without a backslash (an escape for sbatch even between quotes) or a
+    /// line break.
+    static func sbatchWord(_ value: String, option: String) throws(LaunchError) -> String {
         if value.contains("\\") || value.contains(where: \.isNewline) {
             throw .notWritableInSbatchLine(option: option, value: value)
         }
-        return value
+        return ShellWord.quoted(value)
     }
 
     /// `path` with each `%` doubled: Slurm's file-name patterns read `%%` as one `%`.

@@ -94,7 +94,8 @@ struct SweepSlurmCommand: ParsableCommand {
         let peak = String(format: "%.1f", Double(measurement.peakResidentKiB) / 1024)
         let source =
             "one run of \(config) with \(threads) thread(s) took \(wall) s and \(peak) MB at its peak (DIR/slurm/measure.json); "
-            + "time = ⌈(2 × wall + 60 s) / 60⌉ min, memory = ⌈1.5 × peak⌉ MB" + (time != nil || mem != nil ? "; partly given" : "")
+            + "time = ⌈(2 × wall + 60 s) / 60⌉ min, memory = ⌈1.5 × peak⌉ MB"
+            + (time != nil || mem != nil ? "; partly given" : "")
         return (limits, source)
     }
 
@@ -106,15 +107,19 @@ struct SweepSlurmCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         print("Measuring one run of \(entry.id) with \(threads) thread(s) for --time and --mem (log: \(log)) …")
         let arguments = [
-            "unlearn", "--config", sweep.configPath(entry), "--out", scratch + "/run", "--force", "--threads", "\(threads)", "--quiet",
+            "unlearn", "--config", sweep.configPath(entry), "--out", scratch + "/run", "--force", "--threads", "\(threads)",
+            "--quiet",
         ]
         do {
             let usage = try MeasuredChild.run(gscope, arguments, log: log)
-            guard usage.exitStatus == 0 else { throw LaunchError.measuredRunFailed(log: log, config: entry.config, how: usage.ending) }
+            guard usage.exitStatus == 0 else {
+                throw LaunchError.measuredRunFailed(log: log, config: entry.config, how: usage.ending)
+            }
             try? FileManager.default.removeItem(atPath: scratch + "/run")
             let measurement = RunMeasurement(
                 config: entry.config, threads: threads, wallSeconds: usage.wallSeconds, peakResidentKiB: usage.peakResidentKiB)
-            try Data(measurement.jsonText.utf8).write(to: URL(fileURLWithPath: RunMeasurement.cachePath(in: sweep.path)), options: .atomic)
+            try Data(measurement.jsonText.utf8).write(
+                to: URL(fileURLWithPath: RunMeasurement.cachePath(in: sweep.path)), options: .atomic)
             return measurement
         } catch let error as LaunchError {
             throw fail(error.description, exitCode: 1)
@@ -126,7 +131,8 @@ extension SweepSlurmCommand {
     /// `sbatch --parsable [--wait] SCRIPT`: prints the job id as soon as sbatch gives it; with
     /// --wait, then waits for the array's end and says how many runs finished.
     func submitScript(_ path: String, sweep: SweepDirectory) throws {
-        let (status, firstLine) = try SweepLauncher.runTool(["sbatch", "--parsable"] + (wait ? ["--wait"] : []) + [path]) { line in
+        let (status, firstLine) = try SweepLauncher.runTool(["sbatch", "--parsable"] + (wait ? ["--wait"] : []) + [path]) {
+            line in
             // --parsable: "<job id>[;<cluster>]"
             print(line.split(separator: ";").first.map(String.init) ?? line)
             fflush(nil)
