@@ -17,6 +17,11 @@ package struct RunData: Sendable {
     package var label: String
     /// The root attribute `objective` (e.g. `npo+kl`), or nil.
     package let objective: String?
+    /// The root attribute `status` (`running`, `complete`, `diverged at step N`,
+    /// `interrupted at step N`), or nil when the file has none.
+    package let status: String?
+    /// The root attributes `forget_nll_before/after`, `retain_nll_before/after` (NaN when absent).
+    package let answerNLL: AnswerNLL
     /// The recorded steps t (`/steps`).
     package let steps: [Int]
     /// The risk sets in plotting order: `forget`, `retain`, then the others sorted.
@@ -27,6 +32,11 @@ package struct RunData: Sendable {
     package let geffectTotal: [String: [Double]]
     /// The G-effect per layer group, [S, groups], per risk set (`/geffect/<set>/group`).
     package let geffectGroups: [String: Matrix]
+    /// The G-effect of the forget term ⟨∇R, γ∇L_f⟩ per risk set (`/geffect/<set>/term/forget`).
+    package let geffectTermForget: [String: [Double]]
+    /// The G-effect of the retain term ⟨∇R, α∇L_r⟩ per risk set (`/geffect/<set>/term/retain`;
+    /// absent for objectives without a retain term).
+    package let geffectTermRetain: [String: [Double]]
     /// The names of the layer groups (the `names` attribute of `/geffect/<set>/group`).
     package let groupNames: [String]
     /// The G-effect per transformer block, [S, L], per risk set (`/geffect/<set>/block`).
@@ -50,6 +60,19 @@ package struct RunData: Sendable {
     package let learningRates: [Double]
     /// The evaluations (`/eval`), or nil when the run has none.
     package let evaluation: Evaluation?
+
+    /// The answer NLLs of the whole forget set and of the first 200 retain items before and after
+    /// the run (root attributes; the `after` ones NaN until the run completes).
+    package struct AnswerNLL: Sendable, Equatable {
+        /// `forget_nll_before`.
+        package let forgetBefore: Double
+        /// `forget_nll_after`.
+        package let forgetAfter: Double
+        /// `retain_nll_before`.
+        package let retainBefore: Double
+        /// `retain_nll_after`.
+        package let retainAfter: Double
+    }
 
     /// `/eval`: the evaluated steps, every metric's trajectory and the group's numeric attributes.
     package struct Evaluation: Sendable {
@@ -79,6 +102,16 @@ package struct RunData: Sendable {
         return sum
     }
 
+    /// The `q`-quantiles (each 0 ≤ q ≤ 1) of every recorded step's instance weights: one row per
+    /// recorded step, one column per entry of `q`, each over the finite weights of that step
+    /// (linear interpolation between order statistics, numpy's default; NaN when a step has none).
+    /// Nil when the file has no `/weights/instance`.
+    package func instanceWeightQuantiles(_ q: [Double]) -> Matrix? {
+        guard let weights = instanceWeights else { return nil }
+        let values = (0..<weights.rows).flatMap { row in q.map { Quantiles.of(weights.row(row), $0) } }
+        return Matrix(rows: weights.rows, columns: q.count, values: values)
+    }
+
     /// Reads `path`. Throws ``RunFileError`` when its datasets do not fit together,
     /// ``StoreError`` when it is not a readable HDF5 file.
     package init(path: String, label: String? = nil) throws {
@@ -93,6 +126,11 @@ package struct RunData: Sendable {
         self.path = path
         objective = root.hasAttribute("objective") ? try root.stringAttribute("objective") : nil
         self.label = label ?? objective ?? URL(fileURLWithPath: path).lastPathComponent
+        status = root.hasAttribute("status") ? try root.stringAttribute("status") : nil
+        func rootNumber(_ name: String) throws -> Double { root.hasAttribute(name) ? try root.doubleAttribute(name) : .nan }
+        answerNLL = AnswerNLL(
+            forgetBefore: try rootNumber("forget_nll_before"), forgetAfter: try rootNumber("forget_nll_after"),
+            retainBefore: try rootNumber("retain_nll_before"), retainAfter: try rootNumber("retain_nll_after"))
         steps = layout.steps
         let rows = steps.count
 
@@ -103,11 +141,14 @@ package struct RunData: Sendable {
         var risk: [String: [Double]] = [:], total: [String: [Double]] = [:], update: [String: [Double]] = [:]
         var groups: [String: Matrix] = [:], blocks: [String: Matrix] = [:], pg: [String: Matrix] = [:]
         var instance: [String: Matrix] = [:]
+        var termForget: [String: [Double]] = [:], termRetain: [String: [Double]] = [:]
         var groupNames: [String] = []
         for set in riskSets {
             risk[set] = try reader.vector("risk/\(set)/value", rows: rows)
             total[set] = try reader.vector("geffect/\(set)/total", rows: rows)
             update[set] = try reader.vector("update_effect/\(set)/total", rows: rows)
+            termForget[set] = try reader.vector("geffect/\(set)/term/forget", rows: rows)
+            termRetain[set] = try reader.vector("geffect/\(set)/term/retain", rows: rows)
             groups[set] = try reader.matrix("geffect/\(set)/group", rows: rows)
             blocks[set] = try reader.matrix("geffect/\(set)/block", rows: rows)
             pg[set] = try reader.matrix("pgeffect/\(set)/instance", rows: rows)
@@ -119,6 +160,8 @@ package struct RunData: Sendable {
         self.risk = risk.filter { !$0.value.isEmpty }
         geffectTotal = total.filter { !$0.value.isEmpty }
         updateEffect = update.filter { !$0.value.isEmpty }
+        geffectTermForget = termForget.filter { !$0.value.isEmpty }
+        geffectTermRetain = termRetain.filter { !$0.value.isEmpty }
         geffectGroups = groups.compactMapValues { $0 }
         geffectBlocks = blocks.compactMapValues { $0 }
         pgeffectInstance = pg.compactMapValues { $0 }

@@ -5,7 +5,7 @@ import Store
 
 struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Draw publication-ready gnuplot figures (PNG and PDF) from run files.",
+        abstract: "Draw publication-ready gnuplot figures (PNG and PDF) from run files or a sweep file.",
         discussion: """
             Reads one or more run files (docs/run-file.md) and writes, per figure, NAME.png, NAME.pdf \
             and beside them NAME.dat (the numbers plotted, with a commented header per block) and \
@@ -16,8 +16,14 @@ struct Plot: ParsableCommand {
             e > 0 means a step on the objective lowers R. Unlearning wants e < 0 on the forget set and \
             e >= 0 on the retain set.
 
-            Figures:
-            \(FigureKind.allCases.map { "  \($0.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
+            Figures of run files:
+            \(FigureKind.allCases.map { "  \($0.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
+
+            Figures of a sweep file (DIR/sweep.h5 from gscope sweep collect; give it alone). A setting is the runs \
+            that share every axis value except seed; its lines and cells are drawn at the mean of its seeds, with \
+            the 95 % band mean ± t(0.975, n-1)·s/√n over the seeds' finite values (no band for one seed). Only \
+            runs that completed or diverged are drawn; the others are listed:
+            \(SweepFigureKind.allCases.map { "  \($0.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
 
             --figure all draws every figure the files have data for and lists the ones skipped, with why \
             (a paper-mode run has no per-instance PG-effects; tradeoff needs TOFU evaluations, markov \
@@ -31,15 +37,35 @@ struct Plot: ParsableCommand {
               gscope plot runs/npo/run.h5 --out plots/npo
               gscope plot runs/npo/run.h5 --figure instances --steps 5,10,15 --out plots/npo
               gscope plot runs/ga/run.h5 runs/npo/run.h5 --label GA --label NPO --figure compare --out plots/cmp
+              gscope plot runs/sweeps/markov/sweep.h5 --figure frontier --out plots/sweeps/markov
+              gscope plot runs/sweeps/npo/sweep.h5 --figure heatmap --metric forget_quality --x beta --y lr --where name=npo
             """)
 
-    @Argument(help: "Run files written by gscope unlearn.") var paths: [String]
+    @Argument(help: "Run files written by gscope unlearn, or one sweep file written by gscope sweep collect.") var paths: [String]
     @Option(help: "The figure to draw, or all.") var figure: FigureChoice = .all
     @OptionGroup var output: OutputDirectoryOptions
     @Option(help: "Recorded steps the instances figure pools, comma-separated (default: three spread steps).") var steps: String?
     @Option(help: "Recorded step of the weights figure's token heat map (default: the last).") var step: Int?
     @Flag(help: "geffect: plot the running sums of the G-effects over recorded steps.") var cumulative = false
     @Option(help: "Legend name of each run, in the order of the files (repeat; default: the objective).") var label: [String] = []
+    @Option(
+        help: ArgumentHelp(
+            "Sweep file: the /eval metric on x of frontier; the axis on x of heatmap (a key or its last component).",
+            valueName: "name"))
+    var x: String?
+    @Option(help: ArgumentHelp("Sweep file: the /eval metric on y of frontier; the axis on y of heatmap.", valueName: "name"))
+    var y: String?
+    @Option(
+        help: ArgumentHelp(
+            "Sweep file: the /final value of heatmap (default forget_quality, kl_forget1 or forget_nll_after); frontier: as --y.",
+            valueName: "name"))
+    var metric: String?
+    @Option(
+        name: .customLong("where"),
+        help: ArgumentHelp(
+            "Sweep file, heatmap: fix another axis that varies (repeat; the key may be its last component).",
+            valueName: "key=value"))
+    var fixedAxes: [String] = []
 
     func validate() throws {
         guard !paths.isEmpty else { throw ValidationError("give at least one run file") }
@@ -60,25 +86,60 @@ struct Plot: ParsableCommand {
     }
 
     func run() throws {
+        let sweepFiles = paths.filter(SweepData.isSweepFile)
+        guard sweepFiles.isEmpty else { return try plotSweep(sweepFiles) }
+        if case .sweep(let kind) = figure {
+            try refuse("\(kind.rawValue) draws a sweep file (DIR/sweep.h5 from gscope sweep collect), not run files")
+        }
+        if x != nil || y != nil || metric != nil || !fixedAxes.isEmpty {
+            try refuse("--x, --y, --metric and --where choose what a sweep file's figures show; these are run files")
+        }
         let runs = try reportingRunFileErrors {
             try paths.enumerated().map { index, path in
                 try RunData(path: path, label: index < label.count ? label[index] : nil)
             }
         }
         let options = FigureOptions(steps: try stepList(), step: step, cumulative: cumulative)
-        let kinds = figure.kinds
+        try render(figure.kinds.flatMap { FigureCatalog.build($0, runs: runs, options: options) })
+    }
+
+    /// Draws the figures of the sweep file `sweepFiles[0]`, the only file given.
+    func plotSweep(_ sweepFiles: [String]) throws {
+        guard paths.count == 1 else {
+            try refuse("a sweep file is plotted alone; \(sweepFiles.joined(separator: ", ")) among \(paths.count) files")
+        }
+        if case .one(let kind) = figure {
+            try refuse(
+                "\(kind.rawValue) draws run files; \(paths[0]) is a sweep file, whose figures are "
+                    + SweepFigureKind.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        guard label.isEmpty, steps == nil, step == nil, !cumulative else {
+            try refuse("--label, --steps, --step and --cumulative apply to run files; \(paths[0]) is a sweep file")
+        }
+        let sweep = try reportingRunFileErrors { try SweepData(path: paths[0]) }
+        let unfinished = sweep.unfinishedRuns
+        if !unfinished.isEmpty {
+            print(
+                "left out \(unfinished.count) of \(sweep.runs.count) runs that did not finish: "
+                    + unfinished.map { "\($0.id) (\($0.status))" }.joined(separator: ", "))
+        }
+        let options = SweepFigureOptions(x: x, y: y, metric: metric, filters: fixedAxes)
+        try render(figure.sweepKinds.map { SweepFigureCatalog.build($0, sweep: sweep, options: options) })
+    }
+
+    /// Renders every figure built; lists the ones that could not be drawn, and fails (exit 2) when
+    /// one figure was asked for by name.
+    func render(_ outcomes: [FigureCatalog.Outcome]) throws {
         let renderer = try GnuplotRenderer(outputDirectory: output.out)
         var skipped: [String] = []
-        for kind in kinds {
-            for outcome in FigureCatalog.build(kind, runs: runs, options: options) {
-                switch outcome.result {
-                case .success(let built):
-                    let rendered = try renderer.render(built)
-                    print("wrote \(rendered.png), \(rendered.pdf) (with \(built.name).gp, \(built.name).dat)")
-                    if !rendered.warnings.isEmpty { print("  gnuplot: \(rendered.warnings)") }
-                case .failure(let unavailable):
-                    skipped.append("\(outcome.name): \(unavailable.reason)")
-                }
+        for outcome in outcomes {
+            switch outcome.result {
+            case .success(let built):
+                let rendered = try renderer.render(built)
+                print("wrote \(rendered.png), \(rendered.pdf) (with \(built.name).gp, \(built.name).dat)")
+                if !rendered.warnings.isEmpty { print("  gnuplot: \(rendered.warnings)") }
+            case .failure(let unavailable):
+                skipped.append("\(outcome.name): \(unavailable.reason)")
             }
         }
         guard !skipped.isEmpty else { return }
@@ -88,37 +149,60 @@ struct Plot: ParsableCommand {
         }
         print("skipped:\n" + skipped.map { "  " + $0 }.joined(separator: "\n"))
     }
+
+    /// Prints `gscope plot: message` and ends the command with exit status 2 (bad input).
+    func refuse(_ message: String) throws -> Never {
+        FileHandle.standardError.write(Data("gscope plot: \(message)\n".utf8))
+        throw ExitCode(2)
+    }
 }
 
-/// `--figure`: one figure kind (`FigureKind`), or all of them.
+/// `--figure`: one figure kind of run files (`FigureKind`) or of a sweep file (`SweepFigureKind`),
+/// or all of them.
 enum FigureChoice: ExpressibleByArgument, Equatable {
     case all
     case one(FigureKind)
+    case sweep(SweepFigureKind)
 
     init?(argument: String) {
         if argument == "all" {
             self = .all
         } else if let kind = FigureKind(rawValue: argument) {
             self = .one(kind)
+        } else if let kind = SweepFigureKind(rawValue: argument) {
+            self = .sweep(kind)
         } else {
             return nil
         }
     }
 
-    static var allValueStrings: [String] { FigureKind.allCases.map(\.rawValue) + ["all"] }
+    static var allValueStrings: [String] {
+        FigureKind.allCases.map(\.rawValue) + SweepFigureKind.allCases.map(\.rawValue) + ["all"]
+    }
 
     var defaultValueDescription: String {
         switch self {
         case .all: "all"
         case .one(let kind): kind.rawValue
+        case .sweep(let kind): kind.rawValue
         }
     }
 
-    /// The figures to draw.
+    /// The figures of run files to draw.
     var kinds: [FigureKind] {
         switch self {
         case .all: FigureKind.allCases
         case .one(let kind): [kind]
+        case .sweep: []
+        }
+    }
+
+    /// The figures of a sweep file to draw.
+    var sweepKinds: [SweepFigureKind] {
+        switch self {
+        case .all: SweepFigureKind.allCases
+        case .one: []
+        case .sweep(let kind): [kind]
         }
     }
 }

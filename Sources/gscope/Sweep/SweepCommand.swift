@@ -23,5 +23,6 @@ struct SweepCommand: ParsableCommand {
             """,
         subcommands: [
             SweepPlanCommand.self, SweepRunCommand.self, SweepTaskCommand.self, SweepSlurmCommand.self, SweepParallelCommand.self,
+            SweepCollectCommand.self,
         ])
 }

@@ -47,7 +47,11 @@ struct SweepRunCommand: ParsableCommand {
             ended: { outcome in
                 count += 1
                 let what = outcome.succeeded ? outcome.state.text : "FAILED (\(outcome.failure)); log: \(plan.logPath(outcome.entry))"
-                print(String(format: "[%d/%d] %@: %@ (%.1f s)", count, pending.count, outcome.entry.id, what, outcome.seconds))
+                let elapsed = Date().timeIntervalSince(start)
+                let eta = ProgressBar.duration(elapsed / Double(count) * Double(pending.count - count))
+                // Written at once, not buffered: one line per finished run, also into a log file or a pipe.
+                FileHandle.standardOutput.write(
+                    Data((String(format: "[%d/%d] %@: %@ (%.1f s; ETA %@)", count, pending.count, outcome.entry.id, what, outcome.seconds, eta) + "\n").utf8))
             })
         let failed = outcomes.filter { !$0.succeeded }
         let notStarted = pending.count - outcomes.count
