@@ -8,8 +8,9 @@ import Sweeps
 /// A 2 × 2 × 2 sweep (NPO and SimNPO × two learning rates × two seeds, 2 steps of a tiny GPT on the
 /// synthetic benchmark, one thread) run through GNU parallel and through a real single-node Slurm
 /// (`notebooks-scripts/slurm/start.sh`): every run completes with the numbers of the same sweep
-/// run by `gscope sweep run --jobs 2`. Needs `.build/release/gscope`. Where Slurm cannot start,
-/// the Slurm test prints why (start.sh's reason) and returns.
+/// run by `gscope sweep run --jobs 2`, and `gscope sweep collect` gives the same sweep.h5 bytes.
+/// Needs `.build/release/gscope`. Where Slurm cannot start, the Slurm test prints why (start.sh's
+/// reason) and returns.
 @Suite("Cluster launchers", .serialized)
 struct ClusterLaunchTests {
     static let setup = SweepTestGrid.setup
@@ -90,24 +91,36 @@ struct ClusterLaunchTests {
         return run
     }
 
+    /// `gscope sweep collect DIR`, then DIR/sweep.h5's bytes.
+    static func collected(_ directory: String, in workdir: String) throws -> Data {
+        _ = try gscope(["sweep", "collect", directory], in: workdir)
+        return try Data(contentsOf: URL(fileURLWithPath: directory + "/sweep.h5"))
+    }
+
     /// The reference: the same sweep through `gscope sweep run --jobs 2`, every run complete; its
-    /// plan directory.
-    static let reference: Result<String, any Error> = Result {
+    /// plan directory and its collected sweep.h5.
+    static let reference: Result<(directory: String, sweepFile: Data), any Error> = Result {
         let (workdir, directory) = try plannedSweep("reference")
         _ = try gscope(["sweep", "run", directory, "--jobs", "2"], in: workdir)
         let states = try statuses(directory)
         guard states == Array(repeating: "complete", count: 8) else {
             throw SetupFailure(description: "sweep run --jobs 2 left runs not complete: \(states)")
         }
-        return directory
+        return (directory, try collected(directory, in: workdir))
     }
 
-    /// Every run complete, and every run file's compared datasets (losses, risks, G-effects per
-    /// tensor and token, weights, update effects, gradient norms) equal to the reference's, bit for bit.
-    static func expectSameSweep(_ directory: String, _ launcher: String) throws {
+    /// Every run complete; every run file's compared datasets (losses, risks, G-effects per tensor
+    /// and token, weights, update effects, gradient norms) equal to the reference's, bit for bit;
+    /// and the collected sweep.h5 equal to the reference's, byte for byte.
+    static func expectSameSweep(_ directory: String, in workdir: String, _ launcher: String) throws {
         let states = try statuses(directory)
         #expect(states == Array(repeating: "complete", count: 8), "\(launcher): \(states)")
-        #expect(try SweepTestGrid.differences(directory, from: Self.reference.get()) == [], "\(launcher)")
+        let reference = try Self.reference.get()
+        #expect(try SweepTestGrid.differences(directory, from: reference.directory) == [], "\(launcher)")
+        let mine = try collected(directory, in: workdir)
+        #expect(
+            mine == reference.sweepFile,
+            "\(launcher): sweep.h5 (\(mine.count) bytes) differs from sweep run's (\(reference.sweepFile.count) bytes)")
     }
 
     static var binaryIsThere: Bool {
@@ -131,7 +144,7 @@ struct ClusterLaunchTests {
         #expect(ran.stdout.contains("8 of 8 runs are finished."), "\(ran.stdout)")
         let log = try String(contentsOfFile: directory + "/parallel.joblog", encoding: .utf8).split(separator: "\n")
         #expect(log.count == 9, "the job log: a header and one line per run")
-        try Self.expectSameSweep(directory, "parallel")
+        try Self.expectSameSweep(directory, in: workdir, "parallel")
 
         // A run file removed after parallel recorded its job as done: the next --run redoes that run.
         let runFiles = try Self.runFiles(directory)
@@ -139,7 +152,7 @@ struct ClusterLaunchTests {
         let again = try runGscope(["sweep", "parallel", directory, "--jobs", "2", "--threads", "1", "--run"], in: workdir)
         #expect(again.status == 0 && again.stdout.contains("8 of 8 runs are finished."), "\(again.stdout)\n\(again.stderr)")
         #expect(again.stdout.components(separatedBy: ": missing; running").count == 2, "only run 5 ran again: \(again.stdout)")
-        try Self.expectSameSweep(directory, "parallel, resumed")
+        try Self.expectSameSweep(directory, in: workdir, "parallel, resumed")
     }
 
     /// start.sh's outcome: whether Slurm is up, why not, and whether this test started it.
@@ -203,7 +216,7 @@ struct ClusterLaunchTests {
         #expect(script.contains("#SBATCH --time=\(limits.timeMinutes)\n#SBATCH --mem=\(limits.memoryMB)M\n"), "\(script)")
         let logs = try FileManager.default.contentsOfDirectory(atPath: directory + "/slurm/logs")
         #expect(logs.count == 8, "one log per array task: \(logs)")
-        try Self.expectSameSweep(directory, "slurm")
+        try Self.expectSameSweep(directory, in: workdir, "slurm")
 
         // Resubmitting a finished sweep submits nothing.
         let again = try runGscope(["sweep", "slurm", directory, "--submit"], in: workdir)
