@@ -35,6 +35,8 @@ CONF=$DIR/slurm.conf
 export SLURM_CONF=$CONF
 
 fail() { echo "slurm/start.sh: $*" >&2; exit 1; }
+# sinfo on this cluster, at most 5 s (a port held by something that never answers would hang it).
+node_info() { timeout 5 sinfo -h -N -n "$NODE" -o "$1" 2>/dev/null || true; }
 # After a daemon was started: stop what this script started, then fail.
 fail_and_stop() { GSCOPE_SLURM_DIR=$DIR "$(dirname "$0")/stop.sh" >/dev/null 2>&1; fail "$@"; }
 
@@ -62,7 +64,7 @@ fi
 # Already up: the controller answers and the node is idle or working. Otherwise whatever is left
 # of an earlier start in DIR (a daemon that died, a node that is down) is stopped first.
 if [ -f "$CONF" ]; then
-  state=$(sinfo -h -N -n "$NODE" -o '%T' 2>/dev/null || true)
+  state=$(node_info '%T')
   case "$state" in
     idle | mixed | allocated | completing)
       echo "Slurm is already running (node $NODE: $state); export SLURM_CONF=$CONF"
@@ -147,13 +149,13 @@ slurmd -f "$CONF" || { show_logs; fail_and_stop "slurmd did not start"; }
 deadline=$(( $(date +%s) + TIMEOUT ))
 state=""
 while [ "$(date +%s)" -lt "$deadline" ]; do
-  state=$(sinfo -h -N -n "$NODE" -o '%T' 2>/dev/null || true)
+  state=$(node_info '%T')
   [ "$state" = idle ] && break
   sleep 1
 done
 if [ "$state" != idle ]; then
   show_logs
-  reason=$(sinfo -h -N -n "$NODE" -o '%E' 2>/dev/null || true)
+  reason=$(node_info '%E')
   fail_and_stop "node $NODE is not idle after ${TIMEOUT}s (state: ${state:-no answer from slurmctld}${reason:+, reason: $reason})"
 fi
-echo "Slurm is up: node $NODE idle ($(sinfo -h -N -n "$NODE" -o '%c CPUs, %m MB')); export SLURM_CONF=$CONF"
+echo "Slurm is up: node $NODE idle ($(node_info '%c CPUs, %m MB')); export SLURM_CONF=$CONF"
