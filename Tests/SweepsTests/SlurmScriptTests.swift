@@ -153,3 +153,25 @@ struct SlurmScriptTests {
         #expect(!FileManager.default.fileExists(atPath: workdir + "/pwned"))
     }
 }
+
+/// The measured child behind `--time` and `--mem`: its exit status or signal, its output in the
+/// log, its wall time, and its peak resident memory (a shell holding a 30 MB string).
+@Suite("Measured child")
+struct MeasuredChildTests {
+    @Test func statusSignalLogAndPeakMemory() throws {
+        let directory = temporaryDirectory("measured-child")
+        let log = directory + "/log"
+        let exited = try MeasuredChild.run("/bin/sh", ["-c", "echo out; echo err >&2; exit 3"], log: log)
+        #expect(exited.exitStatus == 3 && exited.signal == nil && exited.ending == "exited with status 3")
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == "out\nerr\n")
+        let killed = try MeasuredChild.run("/bin/sh", ["-c", "kill -9 $$"], log: log)
+        #expect(killed.exitStatus == nil && killed.signal == 9 && killed.ending == "was ended by signal 9")
+        let big = try MeasuredChild.run(
+            "/bin/sh", ["-c", "x=$(head -c 30000000 /dev/zero | tr '\\0' a); echo ${#x}; sleep 0.2"], log: log)
+        let output = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(big.exitStatus == 0 && output == "30000000\n")
+        #expect(big.peakResidentKiB > 30_000_000 / 1024, "peak \(big.peakResidentKiB) KiB")
+        #expect(big.wallSeconds > 0)
+        #expect(throws: LaunchError.self) { try MeasuredChild.run(directory + "/none", [], log: log) }
+    }
+}
