@@ -25,7 +25,7 @@ struct SweepSlurmCommand: ParsableCommand {
             """)
 
     @Argument(help: "The sweep directory (`gscope sweep plan --out DIR`).") var directory: String
-    @Option(help: "Threads of each run, also --cpus-per-task (default 1).") var threads: Int = 1
+    @Option(help: "Threads of each run, also its --cpus-per-task.") var threads: Int = 1
     @Option(help: "Array tasks running at once (`--array=…%K`; default: as many as Slurm fits).") var maxParallel: Int?
     @Option(help: "Time limit of a task in minutes (default: from a measured run).") var time: Int?
     @Option(help: "Memory of a task in MB (default: from a measured run).") var mem: Int?
