@@ -2,7 +2,7 @@
 # On a fresh Debian machine they first install the system packages gscope links against.
 
 SWIFT        ?= swift
-DEB_PACKAGES := libhdf5-dev libopenblas-dev zlib1g-dev gnuplot-nox pkg-config hdf5-tools
+DEB_PACKAGES := libhdf5-dev libopenblas-dev zlib1g-dev gnuplot-nox pkg-config hdf5-tools parallel
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GSCOPE       := .build/release/gscope
 THREADS      ?= 2

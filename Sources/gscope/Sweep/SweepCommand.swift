@@ -21,5 +21,8 @@ struct SweepCommand: ParsableCommand {
               gscope sweep collect runs/sweeps/markov
               gscope plot runs/sweeps/markov/sweep.h5 --figure frontier --out plots/sweeps/markov
             """,
-        subcommands: [SweepPlanCommand.self, SweepRunCommand.self, SweepTaskCommand.self, SweepCollectCommand.self])
+        subcommands: [
+            SweepPlanCommand.self, SweepRunCommand.self, SweepTaskCommand.self, SweepSlurmCommand.self, SweepParallelCommand.self,
+            SweepCollectCommand.self,
+        ])
 }
