@@ -13,111 +13,18 @@ import Sweeps
 /// reason) and returns.
 @Suite("Cluster launchers", .serialized)
 struct ClusterLaunchTests {
-    static let setup = SweepTestGrid.setup
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
-
-    /// A fresh working directory holding `base.yaml` and `sweep.yaml`, planned into its `sweep`
-    /// (the same relative name in every working directory, so the planned configs, which name
-    /// DIR as written, have the same bytes); the absolute DIR.
-    static func plannedSweep(_ label: String) throws -> (workdir: String, directory: String) {
-        let workdir = temporaryDirectory("sweep-cluster-\(label)")
-        let base = """
-            name: tiny
-            seed: 0
-            threads: 1
-            model:
-              checkpoint: \(setup.checkpoint)
-            data:
-              kind: qa
-              dir: \(setup.data)
-              tokenizer: byte
-              forget_split: forget10
-              max_length: 320
-            objective:
-              forget:
-                name: npo
-            optimizer:
-              name: adamw
-              lr: 1.0e-4
-            run:
-              steps: 2
-              geffect_retain_size: 8
-
-            """
-        let sweep = """
-            name: tiny
-            base: base.yaml
-            axes:
-              objective.forget.name: [npo, simnpo]
-              optimizer.lr: [1.0e-4, 1.0e-3]
-            seeds: 2
-
-            """
-        try Data(base.utf8).write(to: URL(fileURLWithPath: workdir + "/base.yaml"))
-        try Data(sweep.utf8).write(to: URL(fileURLWithPath: workdir + "/sweep.yaml"))
-        _ = try gscope(["sweep", "plan", "sweep.yaml", "--out", "sweep"], in: workdir)
-        return (workdir, workdir + "/sweep")
-    }
-
-    /// The run files of DIR's manifest, in manifest order (`out` + `/run.h5`).
-    static func runFiles(_ directory: String) throws -> [String] {
-        let manifest = try String(contentsOfFile: directory + "/manifest.jsonl", encoding: .utf8)
-        return try manifest.split(separator: "\n").map { line in
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            return directory + "/" + ((object?["out"] as? String) ?? "?") + "/run.h5"
-        }
-    }
-
-    /// Each run's `status` attribute ("missing" when there is no file).
-    static func statuses(_ directory: String) throws -> [String] {
-        try runFiles(directory).map { path in
-            guard FileManager.default.fileExists(atPath: path) else { return "missing" }
-            return (try? H5File.open(path).root.stringAttribute("status")) ?? "unreadable"
-        }
-    }
-
-    /// A step of the test setup that did not work (a command's exit status and standard error).
-    struct SetupFailure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    /// `gscope arguments` in `workdir`; throws when it does not exit 0.
-    static func gscope(_ arguments: [String], in workdir: String) throws -> GscopeRun {
-        let run = try runGscope(arguments, in: workdir)
-        guard run.status == 0 else {
-            throw SetupFailure(description: "gscope \(arguments.joined(separator: " ")): exit \(run.status): \(run.stderr)")
-        }
-        return run
-    }
-
-    /// `gscope sweep collect DIR`, then DIR/sweep.h5's bytes.
-    static func collected(_ directory: String, in workdir: String) throws -> Data {
-        _ = try gscope(["sweep", "collect", directory], in: workdir)
-        return try Data(contentsOf: URL(fileURLWithPath: directory + "/sweep.h5"))
-    }
-
-    /// The reference: the same sweep through `gscope sweep run --jobs 2`, every run complete; its
-    /// plan directory and its collected sweep.h5.
-    static let reference: Result<(directory: String, sweepFile: Data), any Error> = Result {
-        let (workdir, directory) = try plannedSweep("reference")
-        _ = try gscope(["sweep", "run", directory, "--jobs", "2"], in: workdir)
-        let states = try statuses(directory)
-        guard states == Array(repeating: "complete", count: 8) else {
-            throw SetupFailure(description: "sweep run --jobs 2 left runs not complete: \(states)")
-        }
-        return (directory, try collected(directory, in: workdir))
-    }
 
     /// Every run complete; every run file's compared datasets (losses, risks, G-effects per tensor
     /// and token, weights, update effects, gradient norms) equal to the reference's, bit for bit;
     /// and the collected sweep.h5 equal to the reference's, byte for byte.
     static func expectSameSweep(_ directory: String, in workdir: String, _ launcher: String) throws {
-        let states = try statuses(directory)
+        let states = try SweepTestGrid.statuses(directory)
         #expect(states == Array(repeating: "complete", count: 8), "\(launcher): \(states)")
-        let reference = try Self.reference.get()
+        let reference = try SweepTestGrid.reference.get()
         #expect(try SweepTestGrid.differences(directory, from: reference.directory) == [], "\(launcher)")
-        let mine = try collected(directory, in: workdir)
+        let mine = try SweepTestGrid.collected(directory, in: workdir)
         #expect(
             mine == reference.sweepFile,
             "\(launcher): sweep.h5 (\(mine.count) bytes) differs from sweep run's (\(reference.sweepFile.count) bytes)")
@@ -135,7 +42,7 @@ struct ClusterLaunchTests {
             Issue.record("GNU parallel is missing (`make deps` installs the Debian package `parallel`)")
             return
         }
-        let (workdir, directory) = try Self.plannedSweep("parallel")
+        let (workdir, directory) = try SweepTestGrid.plannedSweep("parallel")
         let printed = try runGscope(["sweep", "parallel", directory, "--jobs", "2", "--threads", "1"], in: workdir)
         #expect(printed.status == 0, "\(printed.stderr)")
         #expect(printed.stdout.hasPrefix("parallel --jobs 2 --joblog ") && printed.stdout.hasSuffix(" ::: 0 1 2 3 4 5 6 7\n"))
@@ -147,7 +54,7 @@ struct ClusterLaunchTests {
         try Self.expectSameSweep(directory, in: workdir, "parallel")
 
         // A run file removed after parallel recorded its job as done: the next --run redoes that run.
-        let runFiles = try Self.runFiles(directory)
+        let runFiles = try SweepTestGrid.runFiles(directory)
         try FileManager.default.removeItem(atPath: runFiles[5])
         let again = try runGscope(["sweep", "parallel", directory, "--jobs", "2", "--threads", "1", "--run"], in: workdir)
         #expect(again.status == 0 && again.stdout.contains("8 of 8 runs are finished."), "\(again.stdout)\n\(again.stderr)")
@@ -162,29 +69,21 @@ struct ClusterLaunchTests {
         let output: String
     }
 
+    /// Runs start.sh. Through `MeasuredChild` (posix_spawn and wait4 on its pid), not Foundation's
+    /// `Process`: once, `Process.waitUntilExit` never returned here after start.sh had exited (its
+    /// SIGCHLD was missed and the shell stayed a zombie).
     static func startSlurm() throws -> SlurmStart {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [repository + "/notebooks-scripts/slurm/start.sh"]
         // A test installs nothing: without slurm-wlm and munge, start.sh says so and the test is skipped.
-        process.environment = ProcessInfo.processInfo.environment.merging(["GSCOPE_SLURM_INSTALL": "0"]) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return SlurmStart(
-            up: process.terminationStatus == 0, startedHere: !output.contains("already running"), output: output)
+        setenv("GSCOPE_SLURM_INSTALL", "0", 1)
+        let log = temporaryDirectory("slurm-start") + "/start.log"
+        let usage = try MeasuredChild.run("/bin/bash", [repository + "/notebooks-scripts/slurm/start.sh"], log: log)
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        return SlurmStart(up: usage.exitStatus == 0, startedHere: !output.contains("already running"), output: output)
     }
 
     static func stopSlurm() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [repository + "/notebooks-scripts/slurm/stop.sh"]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        _ = try MeasuredChild.run(
+            "/bin/bash", [repository + "/notebooks-scripts/slurm/stop.sh"], log: temporaryDirectory("slurm-stop") + "/stop.log")
     }
 
     /// A real single-node Slurm: first a script with a hostile directory (quotes, spaces, `$( )`,
@@ -202,7 +101,7 @@ struct ClusterLaunchTests {
         )
         try Self.hostilePathThroughSbatch()
 
-        let (workdir, directory) = try Self.plannedSweep("slurm")
+        let (workdir, directory) = try SweepTestGrid.plannedSweep("slurm")
         let submitted = try runGscope(["sweep", "slurm", directory, "--threads", "1", "--submit", "--wait"], in: workdir)
         #expect(submitted.status == 0, "sweep slurm --submit --wait: \(submitted.stderr)")
         print("gscope sweep slurm --submit --wait:\n\(submitted.stdout)")

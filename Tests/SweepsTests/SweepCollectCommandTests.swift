@@ -12,7 +12,7 @@ struct SweepCollectCommandTests {
     /// run files' last risks as final values, the same bytes on a second collect, and a CSV row
     /// per run. Prints the time of one collect.
     @Test func theGridCollects() throws {
-        let dir = SweepTestGrid.reference
+        let dir = try SweepTestGrid.reference.get().directory
         let start = Date()
         let collected = try runGscope(["sweep", "collect", dir])
         let seconds = Date().timeIntervalSince(start)
@@ -29,7 +29,7 @@ struct SweepCollectCommandTests {
         #expect(try root.stringArrayAttribute("axes") == ["objective.forget.name", "optimizer.lr", "seed"])
         #expect(try root.stringAttribute("sweep") == plan.sweep.text)
         #expect(try root.read("axes/optimizer.lr", as: Double.self).values == [1e-4, 1e-4, 1e-3, 1e-3, 1e-4, 1e-4, 1e-3, 1e-3])
-        #expect(try root.readStrings("axes/objective.forget.name") == ["ga", "ga", "ga", "ga", "npo", "npo", "npo", "npo"])
+        #expect(try root.readStrings("axes/objective.forget.name") == ["npo", "npo", "npo", "npo", "simnpo", "simnpo", "simnpo", "simnpo"])
         #expect(try root.read("steps", as: Int64.self).shape == [8, 9])
         let risks = try root.group("final").read("risk_forget", as: Double.self).values
         for entry in plan.entries {
@@ -47,13 +47,13 @@ struct SweepCollectCommandTests {
         let lines = csv.split(separator: "\n")
         #expect(lines.count == 9)
         #expect(lines[0].hasPrefix("index,id,status,objective.forget.name,optimizer.lr,seed,forget_nll_before,"))
-        #expect(lines[1].hasPrefix("0,\(plan.entries[0].id),complete,ga,1.0e-4,0,"), "\(lines[1])")
+        #expect(lines[1].hasPrefix("0,\(plan.entries[0].id),complete,npo,1.0e-4,0,"), "\(lines[1])")
     }
 
     /// A plan none of whose runs ran collects with every run listed as missing (exit 0); a
     /// directory that is not a plan is one line and exit 2; --help shows the example.
     @Test func missingRunsAreListedAndBadDirectoriesRefused() throws {
-        let dir = try SweepTestGrid.planned("sweep-collect-unrun")
+        let dir = try SweepTestGrid.plannedSweep("collect-unrun").directory
         let collected = try runGscope(["sweep", "collect", dir + "/"])
         #expect(collected.status == 0, "\(collected.stderr)")
         let lines = collected.stdout.split(separator: "\n").map(String.init)
