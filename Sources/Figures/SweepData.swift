@@ -133,7 +133,7 @@ package struct SweepData: Sendable {
         }
         return order.map { values in
             let axes = Dictionary(uniqueKeysWithValues: zip(keys, values))
-            let label = varying.map { "\(shortName(of: $0))=\(axes[$0] ?? "")" }.joined(separator: ", ")
+            let label = varying.map { labelPart($0, axes[$0] ?? "") }.joined(separator: ", ")
             let runs = members[values]!
             return Setting(label: label.isEmpty ? fallbackLabel(runs) : label, axes: axes, runs: runs)
         }
@@ -159,12 +159,22 @@ package struct SweepData: Sendable {
         return matches.count == 1 ? matches[0] : nil
     }
 
-    /// How labels name axis `key`: its last path component, or the whole key when another varying
-    /// axis ends the same way.
+    /// How labels name axis `key`: its last path component (the one before it for a `name`:
+    /// `objective.retain.name` is `retain`), or the whole key when another varying axis ends the
+    /// same way.
     package func shortName(of key: String) -> String {
-        let last = key.split(separator: ".").last.map(String.init) ?? key
-        let clashes = varyingAxes.filter { $0 != key && $0.split(separator: ".").last.map(String.init) == last }
-        return clashes.isEmpty ? last : key
+        func short(_ key: String) -> String {
+            let parts = key.split(separator: ".").map(String.init)
+            return parts.count >= 2 && parts.last == "name" ? parts[parts.count - 2] : parts.last ?? key
+        }
+        let clashes = varyingAxes.filter { $0 != key && short($0) == short(key) }
+        return clashes.isEmpty ? short(key) : key
+    }
+
+    /// One axis's part of a setting's label: `key=value`, or for the axis `base` (config files)
+    /// the file's name without extension.
+    package func labelPart(_ key: String, _ value: String) -> String {
+        key == "base" ? URL(fileURLWithPath: value).deletingPathExtension().lastPathComponent : "\(shortName(of: key))=\(value)"
     }
 
     /// For each step any run of `setting` has (sorted), the seed band of each series: `steps`

@@ -136,6 +136,6 @@ enum SweepHeatmapFigure {
 
     /// `key=value, …` of the fixed axes, in sweep order.
     static func describe(_ fixed: [String: String], _ sweep: SweepData) -> String {
-        sweep.axisKeys.compactMap { key in fixed[key].map { "\(sweep.shortName(of: key))=\($0)" } }.joined(separator: ", ")
+        sweep.axisKeys.compactMap { key in fixed[key].map { sweep.labelPart(key, $0) } }.joined(separator: ", ")
     }
 }

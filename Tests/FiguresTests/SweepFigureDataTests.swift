@@ -68,7 +68,7 @@ struct SweepFigureDataTests {
 
     @Test func runsGroupIntoSettingsBySeedlessAxes() {
         let settings = Self.markov.settings
-        #expect(settings.map(\.label) == ["name=npo", "name=simnpo"])
+        #expect(settings.map(\.label) == ["forget=npo", "forget=simnpo"])
         #expect(settings.map(\.runs) == [[0, 1, 2], [3, 4]])
         #expect(Self.markov.varyingAxes == ["objective.forget.name"])
         #expect(Self.markov.unfinishedRuns.map(\.id) == ["simnpo-seed=2"])
@@ -94,8 +94,8 @@ struct SweepFigureDataTests {
                 [0, 2, 0.3, 0.3 - Self.t1 * 0.1, 0.3 + Self.t1 * 0.1, 2, 2 - Self.t1, 2 + Self.t1, 1, 1, 1],
                 [10, 1, 0.6, .nan, .nan, 9, .nan, .nan, 3, .nan, .nan],
             ], "simnpo")
-        #expect(drawn.script.contains("using 3:6 with lines linetype 1 dashtype 1 title 'name=npo: forget1'"))
-        #expect(drawn.script.contains("using 3:9 with lines linetype 2 dashtype 2 title 'name=simnpo: forget2'"))
+        #expect(drawn.script.contains("using 3:6 with lines linetype 1 dashtype 1 title 'forget=npo: forget1'"))
+        #expect(drawn.script.contains("using 3:9 with lines linetype 2 dashtype 2 title 'forget=simnpo: forget2'"))
         #expect(drawn.script.contains("using 3:6:4:5:7:8 with xyerrorbars"))
         #expect(!drawn.script.contains("logscale"))
     }
@@ -123,7 +123,7 @@ struct SweepFigureDataTests {
             "npo retain")
         #expect(
             drawn.script.contains("using 1:4:5 with filledcurves linetype 1 fillstyle transparent solid 0.2 noborder notitle"))
-        #expect(drawn.script.contains("using 1:3 with lines linetype 2 dashtype 1 title 'name=simnpo'"))
+        #expect(drawn.script.contains("using 1:3 with lines linetype 2 dashtype 1 title 'forget=simnpo'"))
         #expect(drawn.script.contains("set multiplot layout 1,2"))
         #expect(!drawn.data.contains("100"))
     }
