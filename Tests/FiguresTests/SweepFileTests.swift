@@ -39,7 +39,9 @@ struct SweepFileTests {
         #expect(sweep.finalNames == ["forget_nll_after", "kl_forget1"])
         let settings = sweep.settings
         #expect(
-            settings.map(\.label) == ["forget=npo, beta=1", "forget=npo, beta=2.5", "forget=simnpo, beta=1", "forget=simnpo, beta=2.5"])
+            settings.map(\.label) == [
+                "forget=npo, beta=1", "forget=npo, beta=2.5", "forget=simnpo, beta=1", "forget=simnpo, beta=2.5",
+            ])
         #expect(settings.map(\.runs) == [[0, 1], [2, 3], [4, 5], [6]])
         #expect(sweep.unfinishedRuns.map(\.status) == ["missing"])
         // A run file is no sweep file.

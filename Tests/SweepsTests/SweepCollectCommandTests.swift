@@ -29,7 +29,10 @@ struct SweepCollectCommandTests {
         #expect(try root.stringArrayAttribute("axes") == ["objective.forget.name", "optimizer.lr", "seed"])
         #expect(try root.stringAttribute("sweep") == plan.sweep.text)
         #expect(try root.read("axes/optimizer.lr", as: Double.self).values == [1e-4, 1e-4, 1e-3, 1e-3, 1e-4, 1e-4, 1e-3, 1e-3])
-        #expect(try root.readStrings("axes/objective.forget.name") == ["npo", "npo", "npo", "npo", "simnpo", "simnpo", "simnpo", "simnpo"])
+        #expect(
+            try root.readStrings("axes/objective.forget.name") == [
+                "npo", "npo", "npo", "npo", "simnpo", "simnpo", "simnpo", "simnpo",
+            ])
         #expect(try root.read("steps", as: Int64.self).shape == [8, 9])
         let risks = try root.group("final").read("risk_forget", as: Double.self).values
         for entry in plan.entries {

@@ -33,10 +33,15 @@ struct SweepPlanTests {
             seeds: 2
             """)
         #expect(plan.runs.count == 8)
-        #expect(plan.runs.map(\.id).prefix(3) == ["0000-name=npo-lr=1.0e-5-seed=0", "0001-name=npo-lr=1.0e-5-seed=1", "0002-name=npo-lr=1.0e-4-seed=0"])
+        #expect(
+            plan.runs.map(\.id).prefix(3) == [
+                "0000-name=npo-lr=1.0e-5-seed=0", "0001-name=npo-lr=1.0e-5-seed=1", "0002-name=npo-lr=1.0e-4-seed=0",
+            ])
         let last = plan.runs[7].config
         #expect(last.objective.forget.name == "simnpo" && last.optimizer.lr == 1e-4 && last.seed == 1)
-        #expect(last.name == "grid-0007-name=simnpo-lr=1.0e-4-seed=1" && last.run.out == "runs/s/runs/0007-name=simnpo-lr=1.0e-4-seed=1")
+        #expect(
+            last.name == "grid-0007-name=simnpo-lr=1.0e-4-seed=1"
+                && last.run.out == "runs/s/runs/0007-name=simnpo-lr=1.0e-4-seed=1")
     }
 
     @Test func zippedAxesAdvanceTogether() throws {
@@ -142,7 +147,9 @@ struct SweepPlanTests {
             "{\"index\":0,\"id\":\"a\",\"axes\":{\"seed\":\"0\"},\"config\":\"c\",\"out\":\"../../etc\"}",
             "{\"index\":0,\"id\":\"a\",\"axes\":{\"other\":\"0\"},\"config\":\"c\",\"out\":\"o\"}",
         ] {
-            let error = #expect(throws: SweepError.self) { try ManifestEntry(jsonLine: line, axisKeys: keys, file: "m.jsonl", line: 4) }
+            let error = #expect(throws: SweepError.self) {
+                try ManifestEntry(jsonLine: line, axisKeys: keys, file: "m.jsonl", line: 4)
+            }
             #expect(error?.description.hasPrefix("m.jsonl:4: ") == true)
         }
     }

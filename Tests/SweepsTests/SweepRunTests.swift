@@ -20,7 +20,8 @@ struct SweepRunTests {
         let task = try runGscope(["sweep", "task", reference, "3"])
         #expect(task.status == 0 && task.stdout.contains("complete; nothing to do"), "\(task.stdout)")
         let outOfRange = try runGscope(["sweep", "task", reference, "8"])
-        #expect(outOfRange.status == 2 && outOfRange.stderr.contains("no run 8: the plan has runs 0 to 7"), "\(outOfRange.stderr)")
+        #expect(
+            outOfRange.status == 2 && outOfRange.stderr.contains("no run 8: the plan has runs 0 to 7"), "\(outOfRange.stderr)")
     }
 
     /// Kills (SIGKILL) the first run caught between the creation of its run file and its end, lets

@@ -114,7 +114,8 @@ enum SweepTestGrid {
         let ids = try FileManager.default.contentsOfDirectory(atPath: reference + "/runs").sorted()
         var problems: [String] = []
         for id in ids {
-            guard let a = try? H5File.open(reference + "/runs/\(id)/run.h5"), let b = try? H5File.open(plan + "/runs/\(id)/run.h5")
+            guard let a = try? H5File.open(reference + "/runs/\(id)/run.h5"),
+                let b = try? H5File.open(plan + "/runs/\(id)/run.h5")
             else {
                 problems.append("\(id): missing")
                 continue

@@ -65,12 +65,13 @@ package struct ManifestEntry: Sendable, Equatable {
 
     /// Whether `id` is a run id: non-empty, of the characters ids are made of, not `.` or `..`.
     static func isSafe(_ id: String) -> Bool {
-        !id.isEmpty && id != "." && id != ".." && id.unicodeScalars.allSatisfy {
-            switch $0 {
-            case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "+", "-", "=": return true
-            default: return false
+        !id.isEmpty && id != "." && id != ".."
+            && id.unicodeScalars.allSatisfy {
+                switch $0 {
+                case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "+", "-", "=": return true
+                default: return false
+                }
             }
-        }
     }
 
     /// Whether a relative path stays inside the plan directory (no `/` at the start, no `..`).

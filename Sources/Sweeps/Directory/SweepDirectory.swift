@@ -38,7 +38,9 @@ package struct SweepDirectory: Sendable {
         self.path = absolute
         let manifestPath = absolute + "/" + Self.manifestName
         guard FileManager.default.fileExists(atPath: manifestPath) else {
-            throw SweepError(file: path, "not a sweep plan (no \(Self.manifestName)); make one with `gscope sweep plan SWEEP.yaml --out \(path)`")
+            throw SweepError(
+                file: path,
+                "not a sweep plan (no \(Self.manifestName)); make one with `gscope sweep plan SWEEP.yaml --out \(path)`")
         }
         sweep = try SweepFile.load(path: absolute + "/" + Self.sweepFileName)
         workdir = try Self.readText(absolute + "/" + Self.workdirName).trimmingCharacters(in: .newlines)
@@ -119,7 +121,8 @@ package struct SweepDirectory: Sendable {
             try Data((manager.currentDirectoryPath + "\n").utf8).write(
                 to: URL(fileURLWithPath: directory + "/" + workdirName), options: .atomic)
             for (run, entry) in zip(plan.runs, entries) {
-                try Data(run.config.resolvedYAML.utf8).write(to: URL(fileURLWithPath: directory + "/" + entry.config), options: .atomic)
+                try Data(run.config.resolvedYAML.utf8).write(
+                    to: URL(fileURLWithPath: directory + "/" + entry.config), options: .atomic)
             }
             try Data(manifest.utf8).write(to: URL(fileURLWithPath: manifestPath), options: .atomic)
         } catch let error where FileErrorText.parts(of: error) != nil {

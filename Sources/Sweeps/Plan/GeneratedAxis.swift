@@ -47,7 +47,8 @@ struct GeneratedAxis {
             }
             let (a, b) = (log10(ends[0]), log10(ends[1]))
             self.numbers = (0..<n).map { k in
-                Self.text(k == 0 ? ends[0] : k == n - 1 ? ends[1] : pow(10, a + (b - a) * Double(k) / Double(n - 1)), integral: false)
+                Self.text(
+                    k == 0 ? ends[0] : k == n - 1 ? ends[1] : pow(10, a + (b - a) * Double(k) / Double(n - 1)), integral: false)
             }
         } else {
             throw problem("expected {range: [start, stop, step]} or {logspace: [from, to], num: n}, found keys \(keys)")

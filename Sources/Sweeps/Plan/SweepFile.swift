@@ -90,7 +90,8 @@ package struct SweepFile: Sendable, Equatable {
             throw ExperimentConfig.syntaxError(error, file: path)
         }
         guard let root, let mapping = root.mapping else {
-            throw ConfigError(.wrongType, file: path, line: root?.mark?.line, "expected a mapping with base, set, axes, seeds, zip")
+            throw ConfigError(
+                .wrongType, file: path, line: root?.mark?.line, "expected a mapping with base, set, axes, seeds, zip")
         }
         var name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         var base: String?
@@ -125,7 +126,8 @@ package struct SweepFile: Sendable, Equatable {
                 for (k, v) in entries {
                     let keyPath = k.string ?? ""
                     if keyPath == Self.seedKey {
-                        throw ConfigError(.conflict, file: path, line: k.mark?.line, keyPath: "axes.seed", "give the seeds as `seeds:`")
+                        throw ConfigError(
+                            .conflict, file: path, line: k.mark?.line, keyPath: "axes.seed", "give the seeds as `seeds:`")
                     }
                     axes.append(Axis(key: keyPath, values: try Self.values(v, file: path, key: keyPath), line: k.mark?.line))
                 }
@@ -172,7 +174,8 @@ package struct SweepFile: Sendable, Equatable {
                 guard axis.values.count == first.values.count else {
                     throw ConfigError(
                         .conflict, file: path, line: line, keyPath: "zip",
-                        "zipped axes need equal lengths: \(first.key) has \(first.values.count) values, \(key) \(axis.values.count)")
+                        "zipped axes need equal lengths: \(first.key) has \(first.values.count) values, \(key) \(axis.values.count)"
+                    )
                 }
             }
         }
@@ -190,7 +193,9 @@ package struct SweepFile: Sendable, Equatable {
     static func values(_ node: Node, file: String, key: String, count: Bool = false) throws -> [Value] {
         let line = node.mark?.line
         if let list = node.sequence {
-            guard !list.isEmpty else { throw ConfigError(.outOfRange, file: file, line: line, keyPath: key, "an axis needs values") }
+            guard !list.isEmpty else {
+                throw ConfigError(.outOfRange, file: file, line: line, keyPath: key, "an axis needs values")
+            }
             return try list.map { try value($0, file: file, key: key) }
         }
         if count, let n = node.int {
@@ -222,13 +227,16 @@ package struct SweepFile: Sendable, Equatable {
             var parts: [Value] = []
             for item in items {
                 guard case .scalar = item else {
-                    throw ConfigError(.wrongType, file: file, line: item.mark?.line, keyPath: key, "a list value holds scalars only")
+                    throw ConfigError(
+                        .wrongType, file: file, line: item.mark?.line, keyPath: key, "a list value holds scalars only")
                 }
                 parts.append(try value(item, file: file, key: key))
             }
-            return Value(yaml: "[" + parts.map(\.yaml).joined(separator: ", ") + "]", label: parts.map(\.label).joined(separator: "_"))
+            return Value(
+                yaml: "[" + parts.map(\.yaml).joined(separator: ", ") + "]", label: parts.map(\.label).joined(separator: "_"))
         default:
-            throw ConfigError(.wrongType, file: file, line: node.mark?.line, keyPath: key, "expected a scalar or a list of scalars")
+            throw ConfigError(
+                .wrongType, file: file, line: node.mark?.line, keyPath: key, "expected a scalar or a list of scalars")
         }
     }
 }

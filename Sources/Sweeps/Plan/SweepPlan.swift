@@ -155,7 +155,8 @@ package struct SweepPlan: Sendable {
             var text = assignment.value.yaml
             if text.contains("${") {
                 // Inside a double-quoted string a substituted value is escaped as the string is.
-                let escape: (String) -> String = text.hasPrefix("\"") ? { String(JSONText.quoted($0).dropFirst().dropLast()) } : { $0 }
+                let escape: (String) -> String =
+                    text.hasPrefix("\"") ? { String(JSONText.quoted($0).dropFirst().dropLast()) } : { $0 }
                 text = try Template.substitute(text, file: sweep.path, line: assignment.line, key: assignment.key) { name in
                     if let a = assignments.first(where: { $0.key == name }), !a.value.yaml.contains("${") {
                         return escape(a.value.label)

@@ -76,7 +76,9 @@ package struct LocalRunner: Sendable {
             }
             if stopping { queue.removeAll() }
             _ = wake.wait(timeout: .now() + 0.2)
-            for pid in finished.withLock({ list in defer { list.removeAll() }; return list }) {
+            for pid in finished.withLock({ list in
+                defer { list.removeAll() }; return list
+            }) {
                 guard let child = running.removeValue(forKey: pid) else { continue }
                 child.process.waitUntilExit()
                 let bySignal = child.process.terminationReason == .uncaughtSignal

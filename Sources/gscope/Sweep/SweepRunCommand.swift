@@ -46,18 +46,27 @@ struct SweepRunCommand: ParsableCommand {
             pending, stopRequested: { Signals.stopRequested() != nil },
             ended: { outcome in
                 count += 1
-                let what = outcome.succeeded ? outcome.state.text : "FAILED (\(outcome.failure)); log: \(plan.logPath(outcome.entry))"
+                let what =
+                    outcome.succeeded ? outcome.state.text : "FAILED (\(outcome.failure)); log: \(plan.logPath(outcome.entry))"
                 let elapsed = Date().timeIntervalSince(start)
                 let eta = ProgressBar.duration(elapsed / Double(count) * Double(pending.count - count))
                 // Written at once, not buffered: one line per finished run, also into a log file or a pipe.
                 FileHandle.standardOutput.write(
-                    Data((String(format: "[%d/%d] %@: %@ (%.1f s; ETA %@)", count, pending.count, outcome.entry.id, what, outcome.seconds, eta) + "\n").utf8))
+                    Data(
+                        (String(
+                            format: "[%d/%d] %@: %@ (%.1f s; ETA %@)", count, pending.count, outcome.entry.id, what,
+                            outcome.seconds, eta) + "\n").utf8))
             })
         let failed = outcomes.filter { !$0.succeeded }
         let notStarted = pending.count - outcomes.count
-        print(String(format: "%d of %d runs finished in %.1f s", outcomes.count - failed.count, pending.count, Date().timeIntervalSince(start)))
+        print(
+            String(
+                format: "%d of %d runs finished in %.1f s", outcomes.count - failed.count, pending.count,
+                Date().timeIntervalSince(start)))
         if let signal = Signals.stopRequested() {
-            throw fail("stopped by signal \(signal): \(notStarted) runs not started; run the command again to resume", exitCode: 128 + signal)
+            throw fail(
+                "stopped by signal \(signal): \(notStarted) runs not started; run the command again to resume",
+                exitCode: 128 + signal)
         }
         if !failed.isEmpty {
             throw fail(
