@@ -30,10 +30,19 @@ package enum SweepFigureCatalog {
             name: kind.rawValue,
             result: Result { () throws(FigureUnavailable) in
                 switch kind {
-                case .frontier: return try SweepFrontierFigure.build(sweep, options: options)
+                case .frontier: return try SweepFrontierFigure.build(try selected(sweep, options), options: options)
                 case .heatmap: return try SweepHeatmapFigure.build(sweep, options: options)
-                case .geffectBands: return try SweepGEffectFigure.build(sweep)
+                case .geffectBands: return try SweepGEffectFigure.build(try selected(sweep, options))
                 }
             })
+    }
+
+    /// The runs that `--where key=value` selects (every run without it); an axis fixed so has one
+    /// value left and drops out of the labels.
+    static func selected(_ sweep: SweepData, _ options: SweepFigureOptions) throws(FigureUnavailable) -> SweepData {
+        guard !options.filters.isEmpty else { return sweep }
+        let fixed = try SweepHeatmapFigure.filters(sweep, options.filters, axes: [])
+        let runs = sweep.runs.filter { run in fixed.allSatisfy { run.axes[$0.key] == $0.value } }
+        return SweepData(path: sweep.path, axisKeys: sweep.axisKeys, runs: runs)
     }
 }

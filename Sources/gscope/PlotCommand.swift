@@ -63,7 +63,7 @@ struct Plot: ParsableCommand {
     @Option(
         name: .customLong("where"),
         help: ArgumentHelp(
-            "Sweep file, heatmap: fix another axis that varies (repeat; the key may be its last component).",
+            "Sweep file: draw only the runs with this axis value (repeat; the key may be its last component); heatmap: fix an axis that varies besides --x and --y.",
             valueName: "key=value"))
     var fixedAxes: [String] = []
 

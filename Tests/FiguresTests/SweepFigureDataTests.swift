@@ -128,6 +128,20 @@ struct SweepFigureDataTests {
         #expect(!drawn.data.contains("100"))
     }
 
+    /// `--where` draws only the runs with that axis value; an unknown value is refused.
+    @Test func whereSelectsTheSettingsDrawn() throws {
+        let drawn = try figure(.geffectBands, Self.markov, SweepFigureOptions(filters: ["name=simnpo"]))
+        expectRows(
+            dataBlock(drawn.data, index: 0),
+            [[0, 2, -3, -3 - Self.t1, -3 + Self.t1], [5, 1, -2, .nan, .nan], [10, 1, -6, .nan, .nan]],
+            "simnpo forget alone")
+        // One setting left: no axis varies, so it is named by its objective.
+        #expect(drawn.script.contains("title 'simnpo'") && !drawn.script.contains("forget=npo"), "\(drawn.script)")
+        #expect(
+            refusal(.frontier, Self.markov, SweepFigureOptions(filters: ["name=ga"]))
+                == "--where name=ga: objective.forget.name takes the values npo, simnpo")
+    }
+
     /// A TOFU sweep draws forget quality on a log axis; a band reaching below zero is cut at the
     /// floor, not dropped.
     @Test func aTOFUFrontierIsLogarithmic() throws {
