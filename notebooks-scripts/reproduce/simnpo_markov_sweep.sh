@@ -9,7 +9,7 @@
 # they exist, and shared with simnpo_markov.sh), then plan, run (resumable: run the script again
 # after a kill), collect and the figures, into plots/sweeps/simnpo-markov/{A,B}/: `frontier`
 # (forget KL against retain KL per iteration, seed means with 95 % bands), `geffect-bands`, and
-# `heatmap` of the final forget1 KL over objective × experiment.
+# `heatmap` of SimNPO's final forget2 KL over β × experiment.
 #
 # Environment: GSCOPE (binary), JOBS (2), THREADS (per run; default cores / JOBS),
 # OUT (runs/sweeps/simnpo-markov), PLOTS (plots/sweeps/simnpo-markov).
@@ -41,5 +41,5 @@ for experiment in A B; do
   $GSCOPE plot $OUT/sweep.h5 --figure frontier --where markov=$experiment --out $PLOTS/$experiment
   $GSCOPE plot $OUT/sweep.h5 --figure geffect-bands --where markov=$experiment --out $PLOTS/$experiment
 done
-$GSCOPE plot $OUT/sweep.h5 --figure heatmap --metric kl_forget2 --x markov --y beta --out $PLOTS
+$GSCOPE plot $OUT/sweep.h5 --figure heatmap --metric kl_forget2 --x markov --y beta --where name=simnpo --out $PLOTS
 echo; echo "finished in $(( $(date +%s) - start )) s; the final values per run: $OUT/sweep.csv"
