@@ -6,7 +6,7 @@ import GGUF
 /// and the benchmarks find it through this list.
 package enum ArchitectureRegistry {
     package static var all: [any RegisteredArchitecture.Type] {
-        [GPTArchitecture.self, LlamaArchitecture.self, PhiArchitecture.self]
+        [GPTArchitecture.self, LlamaArchitecture.self, PhiArchitecture.self, MarkovReferenceArchitecture.self]
     }
 
     /// The architecture `--arch name` names.
