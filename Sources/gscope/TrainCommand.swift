@@ -42,7 +42,9 @@ struct Train: ParsableCommand {
             A model built from scratch is a GPT of --size tiny (the default), small, medium or \
             markov, with --n-layer, --n-head, --n-embd, --vocab and --block-size overriding its \
             dimensions, or with --arch llama a Llama of --size llama-tiny (the default) or smollm2 \
-            (initializeLlama's random weights). The vocabulary is set from the data.
+            (initializeLlama's random weights), or with --arch markov-reference SimNPO's Markov \
+            model. --model NAME with the name of an architecture (one of --arch's; e.g. --model \
+            markov-reference) is --arch NAME. The vocabulary is set from the data.
 
             Markov chains (--markov A|B): SimNPO's mixtures of Markov chains (REFERENCE §4), \
             sampled in memory exactly as `gscope data markov --experiment A --seed S` writes them \
@@ -50,7 +52,13 @@ struct Train: ParsableCommand {
             --retrained trains on retain alone. The defaults are the paper's: the `markov` model \
             (4 blocks of 128, 4 heads, vocabulary 10; a pre-LN GPT in place of the reference's \
             post-LN variant), AdamW lr 5e-4, eps 1e-6, no weight decay, batch 128, 5 epochs, \
-            every label in the loss.
+            every label in the loss. --model markov-reference trains the model of SimNPO's public \
+            code instead, with the same recipe: 4 post-LayerNorm blocks of 128, each one causal \
+            attention head over the whole width (queries, keys and values without bias, no output \
+            projection) and a 128→128→128 ReLU MLP, learned positions for 19 inputs, an untied \
+            head with a bias, PyTorch's default initialisation; 335,754 parameters \
+            (docs/markov-reference.md). Its checkpoints say so in config.json, so `gscope unlearn` \
+            and `gscope eval` load them as they are (data/configs/markov/reference/).
 
             Bigram corpus (--corpus bigram): sequences from a seeded sparse bigram chain (4 \
             successors per token, probabilities 0.4/0.3/0.2/0.1); the best achievable loss, the \
@@ -86,6 +94,7 @@ struct Train: ParsableCommand {
                 --epochs 2 --out runs/smollm2/target
               gscope train --markov A --out runs/markov-A
               gscope train --markov A --retrained --out runs/markov-A-retrained
+              gscope train --markov A --model markov-reference --out runs/markov-reference/A/target
               gscope train --corpus bigram --size tiny --steps 300 --out runs/demo
             """)
 
@@ -181,7 +190,8 @@ struct Train: ParsableCommand {
     /// disagree are an `OptionError` (exit 2). A model to load brings its own architecture, and
     /// is fine-tuned on QA data only.
     private func modelChoice() throws -> ModelChoice {
-        let (path, shape) = try shapeOptions.readingDeprecatedSize(in: modelToLoad.model)
+        let (model, options) = try architectureNamedByModel()
+        let (path, shape) = try options.readingDeprecatedSize(in: model)
         let choice = ModelChoice(
             path: try DeprecatedSpelling.merge(new: path, newName: "model", old: from, oldName: "from"),
             shape: shape)
@@ -194,6 +204,23 @@ struct Train: ParsableCommand {
             }
         }
         return choice
+    }
+
+    /// `--model NAME` where NAME is a registered architecture's (`--model markov-reference`, the
+    /// spelling of issue 19): `--arch NAME`, built from scratch. Returns what is left of `--model`
+    /// (nil then) and the shape options with the architecture set; `--arch` naming another is an
+    /// ``OptionError`` (exit 2). Any other `--model` is left as it is: a size name (the old spelling
+    /// of `--size`) or a model to load.
+    private func architectureNamedByModel() throws -> (model: String?, options: ModelShapeOptions) {
+        guard let name = modelToLoad.model, let named = ArchitectureName(argument: name) else {
+            return (modelToLoad.model, shapeOptions)
+        }
+        if let arch = shapeOptions.arch, arch != named {
+            throw OptionError(option: "--model", "\(name) is an architecture, but --arch is \(arch.name): give one of them")
+        }
+        var options = shapeOptions
+        options.arch = named
+        return (nil, options)
     }
 
     /// The output directory.

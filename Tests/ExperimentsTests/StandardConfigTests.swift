@@ -21,6 +21,7 @@ struct StandardConfigTests {
             expected += Self.objectives.map { "data/configs/tofu/\(split)/\($0).yaml" }
         }
         expected += ["A_npo", "A_simnpo", "B_npo", "B_simnpo"].map { "data/configs/markov/\($0).yaml" }
+        expected += ["A_npo", "A_simnpo", "B_npo", "B_simnpo"].map { "data/configs/markov/reference/\($0).yaml" }
         expected += Self.objectives.map { "data/configs/smollm2/\($0).yaml" }
         #expect(Set(files) == Set(expected))
     }
@@ -67,11 +68,18 @@ struct StandardConfigTests {
                 #expect(c.data.forgetSplit?.rawValue == parts[1] && c.data.retainSplit == c.data.forgetSplit?.complement)
                 try checkObjective(c, file: parts[2], tofu: true)
             case "markov":
-                let experiment = parts[1].split(separator: "_").map(String.init)
+                // markov/A_npo.yaml: the pre-LN GPT on the whole forget set; markov/reference/A_npo.yaml:
+                // SimNPO's own model on its fixed pool of 200, evaluated on every test sequence.
+                let reference = parts[1] == "reference"
+                let experiment = parts[reference ? 2 : 1].split(separator: "_").map(String.init)
                 #expect(c.data.kind == .markov && c.data.markov.rawValue == experiment[0])
                 #expect(c.optimizer.lr == 5e-4 && c.optimizer.eps == 1e-6 && c.optimizer.weightDecay == 0)
-                #expect(c.run.forgetBatch == 4 && c.run.length == .steps(50))
+                #expect(c.run.forgetBatch == 4 && c.run.length == .steps(50) && c.eval.every == 1)
                 #expect(c.objective.forget["beta"] == (experiment[1] == "npo" ? 1 : 2.5))
+                let checkpoint = reference ? "runs/markov-reference/\(experiment[0])" : "runs/markov/\(experiment[0])"
+                #expect(c.model.checkpoint == checkpoint + "/target/checkpoint", "\(file)")
+                #expect(c.data.forgetPool == (reference ? 200 : 0), "\(file)")
+                #expect(c.eval.markovTestSize == (reference ? 0 : 256), "\(file)")
             case "smollm2":
                 #expect(c.data.dir == "runs/smollm2/data" && c.model.checkpoint == "runs/smollm2/target/checkpoint")
                 #expect(c.data.tokenizer.hasSuffix(".gguf") && c.data.forgetSplit == .forget10)

@@ -44,6 +44,13 @@ extension ExperimentConfig {
             )
         }
         atLeast(data.maxLength, 1, "data.max_length")
+        atLeast(data.forgetPool, 0, "data.forget_pool")
+        if data.forgetPool > 0 && data.kind != .markov {
+            fail(
+                .conflict, "data.forget_pool",
+                "a pool of forget sequences is drawn from Markov data (kind markov); a QA run names its forget set "
+                    + "with data.forget_split or data.forget_file: set this to 0")
+        }
 
         for (key, problem) in objective.forget.parameters.problems() {
             fail(.outOfRange, "objective.forget.\(key)", problem)

@@ -103,11 +103,16 @@ extension ExperimentConfig {
         /// For `kind: markov`: the seed the sequences are sampled with, as in
         /// `gscope train --markov A --markov-seed S` (the sequences are regenerated, not read).
         package var markovSeed: Int
+        /// For `kind: markov`: unlearn a fixed pool of this many forget sequences, as SimNPO's
+        /// public code does (its 50 batches of 4 see 200): the first `forgetPool` of a shuffle
+        /// of forget1 ∪ forget2 drawn with the run's seed, so about as many from each chain (0:
+        /// the whole forget set; a pool larger than the set takes it whole).
+        package var forgetPool: Int
 
         package init(
             kind: DataKind, dir: String, tokenizer: String, forgetSplit: TOFUForgetSet?,
             retainSplit: TOFURetainSet?, forgetFile: String? = nil, retainFile: String? = nil, maxLength: Int,
-            markov: MarkovExperiment, markovSeed: Int = 0, chatFormat: ChatFormatChoice = .auto
+            markov: MarkovExperiment, markovSeed: Int = 0, forgetPool: Int = 0, chatFormat: ChatFormatChoice = .auto
         ) {
             self.kind = kind
             self.dir = dir
@@ -120,6 +125,7 @@ extension ExperimentConfig {
             self.maxLength = maxLength
             self.markov = markov
             self.markovSeed = markovSeed
+            self.forgetPool = forgetPool
         }
 
         enum CodingKeys: String, CodingKey {
@@ -127,7 +133,7 @@ extension ExperimentConfig {
             case forgetSplit = "forget_split", retainSplit = "retain_split"
             case forgetFile = "forget_file", retainFile = "retain_file"
             case maxLength = "max_length"
-            case markov, markovSeed = "markov_seed"
+            case markov, markovSeed = "markov_seed", forgetPool = "forget_pool"
         }
     }
 

@@ -137,6 +137,9 @@ package enum StandardConfigs {
 
                         """))
         }
+        for experiment in ["A", "B"] {
+            suites.append(markovReferenceSuite(experiment))
+        }
         suites.append(
             Suite(
                 folder: "smollm2", stem: { $0 }, runName: { "smollm2-\($0)" },
@@ -161,6 +164,50 @@ package enum StandardConfigs {
 
                     """))
         return suites
+    }
+
+    /// SimNPO's reference protocol on its own model (`--model markov-reference`, REFERENCE §4):
+    /// the model pre-trained as the other Markov configs' (`gscope train --markov A --model
+    /// markov-reference`), then 50 AdamW steps (lr 5e-4, ε 1e-6, no weight decay) of batch 4 from a
+    /// fixed pool of 200 forget sequences (`data.forget_pool`), evaluated after every step on every
+    /// test sequence, as its public code does.
+    static func markovReferenceSuite(_ experiment: String) -> Suite {
+        Suite(
+            folder: "markov/reference", stem: { "\(experiment)_\($0)" }, runName: { "markov-reference-\(experiment)-\($0)" },
+            what:
+                "a pool of 200 forget1 ∪ forget2 sequences of SimNPO's Markov experiment \(experiment) from its reference model",
+            lineEnd: ", 50 AdamW steps of batch 4 as its public code (REFERENCE.md §4)",
+            runNote:
+                " (after gscope train --markov \(experiment) --model markov-reference --out runs/markov-reference/\(experiment)/target)",
+            objectives: ["npo", "simnpo"], values: ["npo": ["beta": 1]],
+            yamlBeforeObjective: """
+                seed: 0
+                threads: 2
+                model:
+                  checkpoint: runs/markov-reference/\(experiment)/target/checkpoint
+                data:
+                  kind: markov
+                  dir: runs/markov-reference/\(experiment)
+                  tokenizer: byte
+                  max_length: 20
+                  markov: \(experiment)
+                  forget_pool: 200
+
+                """,
+            yamlAfterObjective: optimizer(lr: "5.0e-4", weightDecay: "0.0", eps: "1.0e-6") + """
+                run:
+                  steps: 50
+                  forget_batch: 4
+                  retain_batch: 4
+                  checkpoint_every: 0
+                  record_every: 1
+                  geffect_forget_size: 0
+                  out: {out}
+                eval:
+                  every: 1
+                  markov_test_size: 0
+
+                """)
     }
 
     /// Every standard config: its path under `data/configs/` and its text.

@@ -31,7 +31,9 @@ package struct ExperimentData: Sendable {
     ///   refusal answer per forget question, drawn from the directory's `idontknow.jsonl` with
     ///   `rng` (a text forget set has no questions: refused).
     /// - Markov (`kind: markov`): the forget1 ∪ forget2 and retain training sequences of
-    ///   experiment A or B, sampled with `markov_seed` exactly as `gscope train --markov` saw them.
+    ///   experiment A or B, sampled with `markov_seed` exactly as `gscope train --markov` saw them;
+    ///   with `data.forget_pool` N, only a pool of N forget sequences drawn with `rng`
+    ///   (`markovForgetPool`).
     /// `riskSets` names more risk sets (QA only): TOFU splits of the directory, or JSON-lines files
     /// (an entry ending in `.json` or `.jsonl`, or holding a `/`), named after the file without
     /// its extension.
@@ -48,7 +50,7 @@ package struct ExperimentData: Sendable {
                 throw UnlearningError.invalid(
                     "run.risk_sets names TOFU splits or question–answer/text files; Markov runs follow forget and retain")
             }
-            return loadMarkov(config)
+            return loadMarkov(config, rng: rng)
         }
     }
 
@@ -229,21 +231,47 @@ package struct ExperimentData: Sendable {
                 + "an answer token, so every loss and G-effect would be 0; raise data.max_length")
     }
 
-    static func loadMarkov(_ config: ExperimentConfig.DataConfig) -> ExperimentData {
+    /// The Markov sets of `config`; `rng` (the run's data stream) draws the forget pool, through
+    /// a fork of its own, so that other draws from `rng` do not move.
+    static func loadMarkov(_ config: ExperimentConfig.DataConfig, rng: RNG) -> ExperimentData {
         let experiment = config.markov
         let setup = MarkovSetup.standard(experiment)
         let dataset = MarkovDataset.generate(setup, rng: RNG(seed: UInt64(config.markovSeed)))
-        let forget = dataset.train.filter { $0.chain == .forget1 || $0.chain == .forget2 }
+        let everyForget = dataset.train.filter { $0.chain == .forget1 || $0.chain == .forget2 }
+        let forget = markovForgetPool(everyForget, size: config.forgetPool, rng: rng)
         let retain = dataset.train.filter { $0.chain == .retain }
         let data = UnlearningData(
             forget: MarkovTraining.samples(forget), retain: MarkovTraining.samples(retain),
             padding: MarkovTraining.padding)
+        let forgetText =
+            forget.count == everyForget.count
+            ? "\(forget.count) forget"
+            : "a pool of \(forget.count) of the \(everyForget.count) forget ("
+                + MarkovGroup.allCases.filter { $0 != .retain }.map { g in
+                    "\(forget.filter { $0.chain == g }.count) \(g.rawValue)"
+                }.joined(separator: ", ") + ")"
         var result = ExperimentData(
             unlearning: data, vocabSize: setup.states,
             summary:
-                "Markov experiment \(experiment.rawValue) (seed \(config.markovSeed)): \(forget.count) forget, \(retain.count) retain sequences"
+                "Markov experiment \(experiment.rawValue) (seed \(config.markovSeed)): \(forgetText), \(retain.count) retain sequences"
         )
         result.forgetGroups = forget.map(\.chain.rawValue)
         return result
+    }
+
+    /// The label of the forget pool's stream, forked from the run's data stream.
+    static let forgetPoolStream: UInt64 = 1
+
+    /// SimNPO's fixed pool of forget sequences (`data.forget_pool`): the first `size` indices of a
+    /// Fisher–Yates shuffle (`IndexOrder.shuffled`) of `forget` drawn from
+    /// `rng.fork(forgetPoolStream)`, kept in the data set's order. Its public code unlearns for 50
+    /// iterations of batch 4 from a shuffled loader over forget1 ∪ forget2, so it only ever sees
+    /// the first 200 of one shuffle, about half from each chain. Size 0, or a size of at least
+    /// the set's, keeps every sequence.
+    static func markovForgetPool(_ forget: [MarkovSequence], size: Int, rng: RNG) -> [MarkovSequence] {
+        guard size > 0, size < forget.count else { return forget }
+        var poolRNG = rng.fork(forgetPoolStream)
+        let chosen = IndexOrder.shuffled(count: forget.count, rng: &poolRNG).prefix(size).sorted()
+        return chosen.map { forget[$0] }
     }
 }
