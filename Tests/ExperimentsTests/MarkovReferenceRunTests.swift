@@ -99,4 +99,33 @@ struct MarkovReferenceRunTests {
         let loaded = try #require(try Checkpoint.loadModel(from: root + "/run/checkpoint") as? MarkovReference)
         #expect(loaded.config == .reference && loaded.parameters.array != model.parameters.array)
     }
+
+    /// `gscope train --markov A --model markov-reference` (issue 19's spelling) builds the paper's
+    /// model as `--arch markov-reference` does, bit for bit, and its checkpoint says what it is;
+    /// `--arch` naming another architecture is refused (exit 2). Needs the release binary.
+    @Test func theTrainCommandBuildsTheReferenceModel() throws {
+        guard FileManager.default.isExecutableFile(atPath: CrashSafetyTests.gscope) else {
+            Issue.record("\(CrashSafetyTests.gscope) is missing: build it first (`make test` does)")
+            return
+        }
+        let model = temporaryDirectory("markov-reference-train"), arch = temporaryDirectory("markov-reference-arch")
+        let common = ["--markov", "A", "--steps", "2", "--threads", "1"]
+        let byModel = try runGscope(["train"] + common + ["--model", "markov-reference", "--out", model])
+        #expect(byModel.status == 0 && !byModel.signalled, "\(byModel.stderr)")
+        #expect(byModel.stdout.contains("training markov-reference (335754 parameters, vocabulary 10, block 19)"))
+        #expect(!byModel.stderr.contains("deprecated"), "the issue's spelling is not a deprecated one: \(byModel.stderr)")
+        let loaded = try #require(try Checkpoint.loadModel(from: model + "/checkpoint") as? MarkovReference)
+        #expect(loaded.config == .reference)
+        let config = try String(contentsOfFile: model + "/checkpoint/config.json", encoding: .utf8)
+        #expect(config.contains("\"model_type\": \"markov-reference\""))
+        #expect(try String(contentsOfFile: model + "/train.json", encoding: .utf8).contains("\"model\": \"markov-reference\""))
+        let byArch = try runGscope(["train"] + common + ["--arch", "markov-reference", "--out", arch])
+        #expect(byArch.status == 0, "\(byArch.stderr)")
+        let weights = try Data(contentsOf: URL(fileURLWithPath: model + "/checkpoint/model.safetensors"))
+        #expect(weights == (try Data(contentsOf: URL(fileURLWithPath: arch + "/checkpoint/model.safetensors"))))
+
+        let refused = try runGscope(["train"] + common + ["--model", "markov-reference", "--arch", "gpt", "--out", arch])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("gscope: --model: markov-reference is an architecture, but --arch is gpt"))
+    }
 }
