@@ -58,7 +58,7 @@ struct Train: ParsableCommand {
             projection) and a 128→128→128 ReLU MLP, learned positions for 19 inputs, an untied \
             head with a bias, PyTorch's default initialisation; 335,754 parameters \
             (docs/markov-reference.md). Its checkpoints say so in config.json, so `gscope unlearn` \
-            and `gscope eval` load them as they are (data/configs/markov/reference/).
+            loads them as they are (data/configs/markov/reference/).
 
             Bigram corpus (--corpus bigram): sequences from a seeded sparse bigram chain (4 \
             successors per token, probabilities 0.4/0.3/0.2/0.1); the best achievable loss, the \

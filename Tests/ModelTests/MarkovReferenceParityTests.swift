@@ -21,6 +21,9 @@ struct MarkovReferenceTorchParityTests {
     static func load() throws -> MarkovReference {
         let model = try #require(try Checkpoint.loadModel(from: Self.dir) as? MarkovReference)
         #expect(model.config == MarkovReferenceConfig(nLayer: 3, nEmbd: 20, vocabSize: 10, blockSize: 19))
+        // The script writes gscope's own config.json, byte for byte.
+        let text = try String(contentsOfFile: Self.dir + "/config.json", encoding: .utf8)
+        #expect(text == Checkpoint.markovReferenceConfigJSON(model.config))
         return model
     }
 
@@ -96,6 +99,10 @@ struct MarkovReferenceCheckpointTests {
         #expect(text == model.configurationJSON && text.contains("\"model_type\": \"markov-reference\""))
         let weights = try SafetensorsFile.read(dir + "/model.safetensors")
         #expect(Set(weights.names) == Set(model.layout.slots.map(\.name)))
+        // `gscope model inspect`: the architecture, an untied head, the parameters.
+        let summary = CheckpointSummary.of(directory: dir)
+        #expect(summary.architecture == "markov-reference" && summary.tiedHead == false)
+        #expect(summary.parameterCount == model.parameterCount && summary.loadProblem == nil)
         // The copy and the frozen reference.
         let copy = try model.copy()
         #expect(copy.parameters.array == model.parameters.array)

@@ -182,8 +182,8 @@ def max_rel(a: torch.Tensor, b: torch.Tensor) -> float:
 def config_json(c: dict) -> str:
     """gscope's config.json of the model (Checkpoint.markovReferenceConfigJSON): sorted keys."""
     entries = {"layer_norm_eps": c["layer_norm_eps"], "model_type": "markov-reference", "n_embd": c["n_embd"],
-               "n_layer": c["n_layer"], "n_positions": c["n_positions"], "torch_dtype": "float32",
-               "vocab_size": c["vocab_size"]}
+               "n_layer": c["n_layer"], "n_positions": c["n_positions"], "tie_word_embeddings": False,
+               "torch_dtype": "float32", "vocab_size": c["vocab_size"]}
     return json.dumps(entries, indent=2, sort_keys=True) + "\n"
 
 

@@ -46,12 +46,13 @@ extension Checkpoint {
         return (config, parameters)
     }
 
-    /// The text of the model's `config.json` (sorted keys, two-space indent).
+    /// The text of the model's `config.json` (sorted keys, two-space indent). The head is never
+    /// tied (`tie_word_embeddings` false, the key tools such as `gscope model inspect` read).
     package static func markovReferenceConfigJSON(_ c: MarkovReferenceConfig) -> String {
         prettyJSON([
             ("model_type", "\"\(markovReferenceModelType)\""), ("n_layer", String(c.nLayer)), ("n_embd", String(c.nEmbd)),
             ("n_positions", String(c.blockSize)), ("vocab_size", String(c.vocabSize)),
-            ("layer_norm_eps", "\(c.layerNormEps)"), ("torch_dtype", "\"float32\""),
+            ("layer_norm_eps", "\(c.layerNormEps)"), ("tie_word_embeddings", "false"), ("torch_dtype", "\"float32\""),
         ])
     }
 
