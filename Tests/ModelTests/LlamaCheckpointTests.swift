@@ -66,7 +66,7 @@ import Model
         try Data("{\"model_type\": \"mamba\"}\n".utf8).write(to: URL(fileURLWithPath: dir + "/config.json"))
         #expect { try Checkpoint.loadModel(from: dir) } throws: {
             "\($0)".hasSuffix(
-                "config.json: model_type \"mamba\" is not an architecture gscope computes (it reads gpt2, gpt, llama, mistral, qwen2, phi)"
+                "config.json: model_type \"mamba\" is not an architecture gscope computes (it reads gpt2, gpt, llama, mistral, qwen2, phi, markov-reference)"
             )
         }
         try Data("{\"hidden_size\": 8}\n".utf8).write(to: URL(fileURLWithPath: dir + "/config.json"))
