@@ -177,9 +177,7 @@ package final class UnlearningExperiment {
             for s in 1...total {
                 current = s
                 try stopIfRequested()
-                let record =
-                    try pending != nil && inst!.measuresTheUpdate
-                    ? unlearner.step(s, precomputed: inst!.lastEvaluation!) : unlearner.step(s)
+                let record = try unlearner.step(s)
                 try stopIfRequested()
                 try runFile.append(record)
                 if let m = pending, let inst {
