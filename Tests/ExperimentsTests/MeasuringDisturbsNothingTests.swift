@@ -48,9 +48,10 @@ struct MeasuringDisturbsNothingTests {
             ]
             let plain = try Self.trajectory(objective + ["run.record_every=0"])
             #expect(plain.train["loss/retain"]?.count == 4 && plain.checkpoints.count == 2)
-            for variant in [["run.record_every=1"], ["run.record_every=3"], ["run.record_every=0"] + evaluate,
-                ["run.record_every=1"] + evaluate]
-            {
+            for variant in [
+                ["run.record_every=1"], ["run.record_every=3"], ["run.record_every=0"] + evaluate,
+                ["run.record_every=1"] + evaluate,
+            ] {
                 let measured = try Self.trajectory(objective + variant)
                 #expect(measured == plain, "\(variant): \(Self.differences(measured, plain)) differ")
             }

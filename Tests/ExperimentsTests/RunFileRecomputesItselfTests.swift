@@ -32,7 +32,9 @@ struct RunFileRecomputesItselfTests {
         let config = try ExperimentConfig.load(yaml: try root.stringAttribute("config"))
         #expect(try root.read("steps", as: Int64.self).values == [0, 1, 2])
         // θ_0 is the checkpoint the configuration names, θ_2 the run's final checkpoint.
-        let models = [0: try Checkpoint.loadModel(from: config.model.checkpoint), 2: try Checkpoint.loadModel(from: out + "/checkpoint")]
+        let models = [
+            0: try Checkpoint.loadModel(from: config.model.checkpoint), 2: try Checkpoint.loadModel(from: out + "/checkpoint"),
+        ]
         for set in ["forget", "retain", "world_facts"] {
             let data = try root.group("data/\(set)")
             let recorded = try root.read("risk/\(set)/value", as: Double.self).values
@@ -41,7 +43,9 @@ struct RunFileRecomputesItselfTests {
                 let (value, norm) = try Self.risk(of: model, data)
                 print("\(set) θ_\(row): R \(value) (recorded \(recorded[row])), ‖∇R‖² \(norm) (recorded \(recordedNorm[row]))")
                 #expect(abs(value - recorded[row]) <= 1e-6 * recorded[row], "\(set) θ_\(row): R \(value) vs \(recorded[row])")
-                #expect(abs(norm - recordedNorm[row]) <= 1e-5 * recordedNorm[row], "\(set) θ_\(row): ‖∇R‖² \(norm) vs \(recordedNorm[row])")
+                #expect(
+                    abs(norm - recordedNorm[row]) <= 1e-5 * recordedNorm[row],
+                    "\(set) θ_\(row): ‖∇R‖² \(norm) vs \(recordedNorm[row])")
             }
         }
         // The retain risk set's rows are the retain split's samples at `index`, as the model reads them.
@@ -55,7 +59,8 @@ struct RunFileRecomputesItselfTests {
         #expect(try retain.read("targets", as: Int32.self).values == batch.targets)
         #expect(try retain.read("mask", as: Float.self).values == batch.mask)
         // Every forget instance's last answer target (the end token) is stored.
-        let targets = try root.read("data/forget/targets", as: Int32.self), mask = try root.read("data/forget/mask", as: Float.self)
+        let targets = try root.read("data/forget/targets", as: Int32.self),
+            mask = try root.read("data/forget/mask", as: Float.self)
         for i in 0..<targets.shape[0] {
             let row = (i * T)..<((i + 1) * T)
             let last = try #require(row.last { mask.values[$0] > 0 })
