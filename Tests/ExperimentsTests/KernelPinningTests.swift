@@ -6,8 +6,8 @@ import Testing
 import TestSupport
 
 /// The same numbers on every machine (issue 19, item 3; docs/kernels.md). A reduced demo —
-/// fine-tune a target (`gscope train`), unlearn it with NPO+KL, G-effects and evaluation at every
-/// step against a retain model (`gscope unlearn`), print the summary table (`gscope inspect
+/// fine-tune a target (`gscope train`), unlearn it with NPO+KL, G-effects at every step and
+/// TOFU's evaluation at steps 0 and 2 against a retain model (`gscope unlearn`), print the summary table (`gscope inspect
 /// --table`) — runs through the release binary once per OpenBLAS kernel family this CPU can
 /// execute, named in `OPENBLAS_CORETYPE`. Pinned (the default), every run computes with the
 /// Haswell kernels: the table, `run.h5` and both checkpoints are the same bytes. With
@@ -70,13 +70,14 @@ struct KernelPinningTests {
         guard
             try run([
                 "train", "--data", setup.data, "--split", "forget10", "--tokenizer", "byte", "--model", setup.checkpoint,
-                "--steps", "2", "--batch", "4", "--threads", "2", "--out", "target",
+                "--steps", "2", "--batch", "4", "--threads", "1", "--out", "target",
             ]) != nil,
             try run([
                 "unlearn", "--model", "target/checkpoint", "--data", setup.data, "--tokenizer", "byte",
-                "--forget-split", "forget10", "--steps", "2", "--threads", "2", "--eval-every", "1",
+                "--forget-split", "forget10", "--steps", "2", "--threads", "1", "--eval-every", "2",
                 "--retain-model", setup.checkpoint, "--set", "objective.forget.name=npo", "--set", "objective.retain.name=kl",
-                "--set", "data.max_length=320", "--set", "run.geffect_retain_size=8", "--set", "eval.max_new_tokens=4",
+                "--set", "data.max_length=320", "--set", "run.geffect_retain_size=8", "--set", "run.geffect_forget_size=8",
+                "--set", "eval.max_new_tokens=2",
                 "--quiet", "--out", "run",
             ]) != nil,
             let table = try run(["inspect", "--table", "run/run.h5"])
@@ -124,7 +125,8 @@ struct KernelPinningTests {
         guard let pinned = try Self.demo("pinned", [:]) else { return }
         var optIns: [(label: String, environment: [String: String], family: String)] = []
         if Self.runnableFamilies.contains("Sandybridge") {
-            optIns.append(("fastest-sandybridge", ["GSCOPE_KERNELS": "fastest", "OPENBLAS_CORETYPE": "Sandybridge"], "Sandybridge"))
+            optIns.append(
+                ("fastest-sandybridge", ["GSCOPE_KERNELS": "fastest", "OPENBLAS_CORETYPE": "Sandybridge"], "Sandybridge"))
         }
         if Self.runnableFamilies.contains("SkylakeX") {
             optIns.append(("fastest", ["GSCOPE_KERNELS": "fastest"], "SkylakeX"))
@@ -149,7 +151,8 @@ struct KernelPinningTests {
         let out = temporaryDirectory("kernels-checkpoint")
         let train = try runGscope(
             [
-                "train", "--data", Self.setup.data, "--split", "forget10", "--tokenizer", "byte", "--model", Self.setup.checkpoint,
+                "train", "--data", Self.setup.data, "--split", "forget10", "--tokenizer", "byte", "--model",
+                Self.setup.checkpoint,
                 "--steps", "1", "--batch", "2", "--threads", "1", "--out", out,
             ], environment: Self.environment(["OPENBLAS_CORETYPE": "Prescott"]))
         #expect(train.status == 0, "\(train.stderr)")

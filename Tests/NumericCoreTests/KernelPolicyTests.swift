@@ -19,7 +19,9 @@ struct KernelPolicyTests {
         #expect(Self.decide([:], loaded: "Zen") == .reexec(coreType: "Haswell"))
         #expect(Self.decide([:], flags: Self.avx512, loaded: "SkylakeX") == .reexec(coreType: "Haswell"))
         #expect(Self.decide(["OPENBLAS_CORETYPE": "Sandybridge"], loaded: "Sandybridge") == .reexec(coreType: "Haswell"))
-        #expect(Self.decide(["GSCOPE_KERNELS": "pinned", "OPENBLAS_CORETYPE": "Prescott"], loaded: "Prescott") == .reexec(coreType: "Haswell"))
+        #expect(
+            Self.decide(["GSCOPE_KERNELS": "pinned", "OPENBLAS_CORETYPE": "Prescott"], loaded: "Prescott")
+                == .reexec(coreType: "Haswell"))
         #expect(Self.decide(["GSCOPE_KERNELS": ""], loaded: "Zen") == .reexec(coreType: "Haswell"))
         #expect(Self.decide(["OPENBLAS_CORETYPE": "Haswell"], loaded: "Haswell") == .keep)
         #expect(Self.decide([:], flags: nil, loaded: "Zen") == .reexec(coreType: "Haswell"), "no /proc/cpuinfo")
@@ -28,7 +30,9 @@ struct KernelPolicyTests {
     /// The guard set by the first re-execution stops a second one, even when Haswell did not load.
     @Test func reexecutesAtMostOnce() {
         #expect(Self.decide(["GSCOPE_KERNELS_REEXEC": "1", "OPENBLAS_CORETYPE": "Haswell"], loaded: "Zen") == .keep)
-        #expect(Self.decide(["GSCOPE_KERNELS_REEXEC": "1", "GSCOPE_KERNELS": "fastest"], flags: Self.avx512, loaded: "Haswell") == .keep)
+        #expect(
+            Self.decide(["GSCOPE_KERNELS_REEXEC": "1", "GSCOPE_KERNELS": "fastest"], flags: Self.avx512, loaded: "Haswell")
+                == .keep)
     }
 
     /// The opt-in: the user's `OPENBLAS_CORETYPE` as loaded, else SkylakeX with AVX-512, else Haswell.
