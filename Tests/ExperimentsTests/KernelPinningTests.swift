@@ -5,6 +5,12 @@ import Store
 import Testing
 import TestSupport
 
+#if arch(x86_64)
+private let kernelFamiliesApply = true
+#else
+private let kernelFamiliesApply = false
+#endif
+
 /// The same numbers on every machine (issue 19, item 3; docs/kernels.md). A reduced demo —
 /// fine-tune a target (`gscope train`), unlearn it with NPO+KL, G-effects at every step and
 /// TOFU's evaluation at steps 0 and 2 against a retain model (`gscope unlearn`), print the summary table (`gscope inspect
@@ -13,7 +19,7 @@ import TestSupport
 /// Haswell kernels: the table, `run.h5` and both checkpoints are the same bytes. With
 /// `GSCOPE_KERNELS=fastest` the family the user named runs, the files say so, and a family whose
 /// products differ (Sandybridge, or SkylakeX on an AVX-512 CPU) gives other numbers.
-@Suite("Kernel pinning", .serialized)
+@Suite("Kernel pinning", .serialized, .enabled(if: kernelFamiliesApply, "OpenBLAS's kernel families are x86-64's"))
 struct KernelPinningTests {
     static let setup = syntheticRunSetup("kernel-pinning")
 
