@@ -96,7 +96,8 @@ extension Bench {
             [
                 ("impl", "\"gscope\""), ("mode", "\"\(mode)\""), ("model", "\"\(label)\""),
                 ("params", "\(model.parameterCount)"), ("batch", "\(batch)"), ("seq", "\(T)"),
-                ("threads", "\(threadOptions.count)"), ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
+                ("threads", "\(threadOptions.count)"), ("blas_core", "\"\(BLAS.coreName)\""),
+                ("kernels", "\"\(BLAS.kernels)\""), ("steps", "\(steps)"),
             ] + extra + [
                 ("ms_median", String(format: "%.2f", median)), ("ms_min", String(format: "%.2f", times.min()!)),
                 ("peak_rss_kb", "\(peak)"), ("peak_rss_model_sizes", String(format: "%.2f", Double(peak) / modelKiB)),

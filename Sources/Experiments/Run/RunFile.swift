@@ -62,6 +62,8 @@ package final class UnlearningRunFile {
         try root.setAttribute("seed", config.seed)
         try root.setAttribute("blas_threads", config.threads)
         try root.setAttribute("blas", BLAS.configuration)
+        // Issue 19 item 3: which kernels computed the run and why ("OpenBLAS 0.3.21 Haswell (pinned)"; docs/kernels.md).
+        try root.setAttribute("kernels", BLAS.kernels)
         try root.setAttribute("created", Self.creationTime())
         try root.setAttribute("objective", objective.name)
         try root.setAttribute("status", Self.running)
