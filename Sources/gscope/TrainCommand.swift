@@ -480,7 +480,7 @@ struct Train: ParsableCommand {
             ("schedule", JSONText.quoted(schedule.rawValue)), ("warmup", "\(warmup)"),
             ("clip_grad_norm", clipGradNorm.map(JSONText.number) ?? "null"),
             ("weight_decay", JSONText.number(Double(decay))), ("adam_eps", JSONText.number(Double(eps))),
-            ("seed", "\(seed)"),
+            ("seed", "\(seed)"), ("kernels", JSONText.quoted(BLAS.kernels)),
         ]
         if let log {
             pairs += [
