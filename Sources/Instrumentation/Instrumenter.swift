@@ -9,8 +9,11 @@ import Unlearning
 /// per term; after the optimiser's update, the update effect per tensor.
 ///
 /// It borrows the unlearner's model, reference and data and uses the model's gradient buffer as
-/// scratch: call `measure` before an update and `updateEffects` after it. `measure` leaves the
-/// objective's full-set gradient in the gradient buffer.
+/// scratch: call `measure` before an update and `updateEffects` after it. Measuring never changes
+/// the run's trajectory: the step recomputes its own gradient on its own batch (a full-set
+/// gradient summed over chunks, padded to the instrumentation's length, has other last bits, and
+/// Adam turns those into whole steps on parameters whose true gradient is zero), and the
+/// reference model's cached log-probabilities are kept apart from the unlearner's.
 package final class Instrumenter {
     package let unlearner: Unlearner
     package let riskSets: [RiskSet]
@@ -22,9 +25,9 @@ package final class Instrumenter {
     package let mode: GEffectMode
     /// The full gradient of each risk set at θ_t.
     let riskGradients: [FloatBuffer]
-    /// The forget term's full-set gradient, kept while the retain term's is taken (paper mode:
-    /// its average over the micro-batches). Allocated on first use: an objective without a retain
-    /// term takes the forget term's inner products straight from the model's gradient buffer.
+    /// Paper mode only (allocated on first use): the forget term's gradient averaged over the
+    /// micro-batches, kept while the retain term's is taken. Exact mode takes each term's inner
+    /// products straight from the model's gradient buffer.
     lazy var forgetGradient = FloatBuffer(count: unlearner.model.parameterCount)
     /// The input-embedding side of a term's tied-embedding gradient: the forget term's, then (in
     /// exact mode, after the forget term's inner products are taken) the retain term's.
@@ -38,17 +41,9 @@ package final class Instrumenter {
     /// θ_t, kept by `measure`; `updateEffects` turns it into θ_t − θ_{t+1} in place.
     private let parametersBefore: FloatBuffer
     var measured = false
-    /// The objective over the whole sets at the last measured θ_t, whose gradient `measure` leaves
-    /// in `model.gradients`.
-    package internal(set) var lastEvaluation: ObjectiveEvaluation?
-
-    /// Whether the update that follows `measure` can use the gradient it leaves: the run's
-    /// batches are the whole forget set (and whole retain set), and the objective's retain term
-    /// is measured on that whole retain set.
-    package var measuresTheUpdate: Bool {
-        mode == .exact && unlearner.batchesAreWholeSets && measuredForget.count == unlearner.data.forget.count
-            && (unlearner.objective.retain == nil || retainSet.count == unlearner.data.retain.count)
-    }
+    /// θ_o's target log-probabilities on the measured forget (and refusal) samples at the
+    /// instrumentation's padded length; the unlearner's steps keep their own.
+    let referenceCache = ReferenceCache()
 
     /// The forget instances the objective is measured on (indices into the forget set, in order):
     /// all of them, or a fixed subset when the forget set is large.
@@ -113,7 +108,7 @@ package final class Instrumenter {
         model.inputEmbeddingGradient = forgetInputSide
         let forget = try SetGradients.forgetTerm(
             objective, model: model, reference: unlearner.reference,
-            referenceCache: unlearner.referenceCache, data: data,
+            referenceCache: referenceCache, data: data,
             forgetIndices: measuredForget, length: T, chunk: chunk, directions: riskGradients,
             reuseForward: true)
         // The forget term's inner products now, from the gradient buffer backward left them in,
@@ -129,7 +124,6 @@ package final class Instrumenter {
         var retainTensor = riskGradients.map { _ in slots.map { _ in 0.0 } }
         var retainTiedInput = riskGradients.map { _ in tiedSlot.map { _ in 0.0 } }
         if objective.retain != nil {
-            forgetGradient.base.update(from: model.gradients.base, count: P)
             forgetInputSide?.zero()
             model.inputEmbeddingGradient = forgetInputSide
             retainValue = try SetGradients.retainTerm(
@@ -141,9 +135,6 @@ package final class Instrumenter {
             retainTiedInput = riskGradients.map { g in
                 tiedSlot.map { s in Reduce.dot(g.base + s.offset, forgetInputSide!.base, count: s.count) }
             }
-            // Leave the objective's full-set gradient γ∇L_f + α∇L_r for an update that can use it
-            // (r + f: the same floats as f + r).
-            RowOps.add(forgetGradient.base, into: model.gradients.base, count: P)
         }
         model.inputEmbeddingGradient = nil
         parametersBefore.base.update(from: model.parameters.base, count: P)
@@ -165,12 +156,6 @@ package final class Instrumenter {
                 tiedInput: tiedInput, layout: model.layout)
         }
         let loss = objective.forgetWeight * forget.value + objective.retainWeight * (retainValue ?? 0)
-        lastEvaluation = ObjectiveEvaluation(
-            loss: loss,
-            forget: TermValue(
-                value: forget.value, tokenWeights: [.forget: forget.tokenWeights],
-                instanceWeights: forget.instanceWeights),
-            retain: retainValue.map { TermValue(value: $0) }, hiddenGradients: [:])
         return StepMeasurement(
             step: step, risks: risks,
             loss: loss,

@@ -69,7 +69,7 @@ extension Instrumenter {
                 padding: data.padding)
             let forget = try SetGradients.forgetTerm(
                 objective, model: model, reference: unlearner.reference,
-                referenceCache: unlearner.referenceCache, data: micro,
+                referenceCache: referenceCache, data: micro,
                 forgetIndices: rows.map { measuredForget[$0] }, length: T, chunk: chunk,
                 directions: [])
             smooth(forgetGradient, with: model.gradients, first: first, keep: paper.keep)
@@ -95,7 +95,6 @@ extension Instrumenter {
             retainInputSide?.zero()
         }
         measured = true
-        lastEvaluation = nil
 
         let n = Double(starts.count), slots = model.layout.slots
         let risks = riskSets.indices.map { k in

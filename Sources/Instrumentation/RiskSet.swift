@@ -7,22 +7,33 @@ import Unlearning
 package struct RiskSet: Sendable {
     package let name: String
     package let samples: [FormattedSample]
+    /// Each sample's index in the split it was taken from, ascending: what a run file records so
+    /// that the set can be rebuilt from it.
+    package let indices: [Int]
+    /// The number of samples in that split.
+    package let splitSize: Int
 
-    package init(name: String, samples: [FormattedSample]) {
+    /// `samples`, taken from a split of `splitSize` at `indices` (nil: the samples are the split).
+    package init(name: String, samples: [FormattedSample], indices: [Int]? = nil, splitSize: Int? = nil) {
+        precondition(indices.map { $0.count == samples.count } ?? true, "one index per sample")
         self.name = name
         self.samples = samples
+        self.indices = indices ?? Array(samples.indices)
+        self.splitSize = splitSize ?? samples.count
     }
 
-    /// The whole split, or a fixed subset of `size` samples drawn without replacement by `seed`
-    /// (kept in the split's order).
-    package init(name: String, from samples: [FormattedSample], size: Int?, seed: UInt64) {
-        guard let size, size < samples.count else {
-            self.init(name: name, samples: samples)
-            return
+    /// The split's samples from `offset` on, or a fixed subset of `size` of them drawn without
+    /// replacement by `seed` (kept in the split's order). `splitSize` is the whole split's.
+    package init(name: String, from split: [FormattedSample], offset: Int = 0, size: Int?, seed: UInt64) {
+        let pool = split.count - offset
+        precondition(pool >= 0, "the offset lies beyond the split")
+        var chosen = Array(0..<pool)
+        if let size, size < pool {
+            var rng = RNG(seed: seed)
+            chosen = IndexOrder.shuffled(count: pool, rng: &rng).prefix(size).sorted()
         }
-        var rng = RNG(seed: seed)
-        let chosen = IndexOrder.shuffled(count: samples.count, rng: &rng).prefix(size).sorted()
-        self.init(name: name, samples: chosen.map { samples[$0] })
+        let indices = chosen.map { $0 + offset }
+        self.init(name: name, samples: indices.map { split[$0] }, indices: indices, splitSize: split.count)
     }
 
     /// N, the answer tokens the risk averages over.

@@ -10,21 +10,30 @@ public enum BLAS {
     public static var coreName: String { String(cString: openblas_get_corename()) }
 
     /// OpenBLAS's build and kernels in one line, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY
-    /// Haswell MAX_THREADS=64": what a run file records about the kernels that computed it.
+    /// Haswell MAX_THREADS=64" (the run file's `blas` attribute).
     public static var configuration: String { String(cString: openblas_get_config()) }
 
-    /// The OpenBLAS kernel family for this CPU, judged from its feature flags: "SkylakeX" with
-    /// AVX-512 (F, BW, VL, DQ), "Haswell" with AVX2 and FMA, nil otherwise. OpenBLAS judges by
-    /// CPU model number instead, and falls back to its SSE3 kernels on models it does not know
-    /// (such as recent Xeons in VMs), several times slower.
+    /// Which kernels this process computes with and why, e.g. "OpenBLAS 0.3.21 Haswell (pinned)":
+    /// what run files, checkpoints, sweep files and benchmarks record (`KernelPolicy.record`).
+    public static var kernels: String {
+        #if arch(x86_64)
+        let isX86_64 = true
+        #else
+        let isX86_64 = false
+        #endif
+        return KernelPolicy.record(
+            configuration: configuration, loadedCore: coreName, environment: ProcessInfo.processInfo.environment,
+            isX86_64: isX86_64)
+    }
+
+    /// The fastest OpenBLAS kernel family for this CPU, judged from its feature flags: "SkylakeX"
+    /// with AVX-512 (F, BW, VL, DQ), "Haswell" with AVX2 and FMA, nil otherwise
+    /// (`KernelPolicy.fastestCoreType`). What `GSCOPE_KERNELS=fastest` runs; by default gscope runs
+    /// Haswell (`KernelPolicy.pinned`).
     public static func coreTypeForThisCPU(cpuinfo: String? = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
         -> String?
     {
-        guard let line = cpuinfo?.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
-        let flags = Set(line.split(separator: " ").map(String.init))
-        if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { return "SkylakeX" }
-        if flags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
-        return nil
+        KernelPolicy.cpuFlags(cpuinfo: cpuinfo).flatMap(KernelPolicy.fastestCoreType(flags:))
     }
 
     /// Sets OpenBLAS's own thread count (gscope keeps it at 1 and parallelises around it).

@@ -112,7 +112,8 @@ struct Bench: ParsableCommand {
             [
                 ("impl", "\"gscope\""), ("mode", "\"train\""), ("model", "\"\(label)\""),
                 ("params", "\(model.parameterCount)"), ("batch", "\(batch)"), ("seq", "\(T)"),
-                ("threads", "\(threadOptions.count)"), ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
+                ("threads", "\(threadOptions.count)"), ("blas_core", "\"\(BLAS.coreName)\""),
+                ("kernels", "\"\(BLAS.kernels)\""), ("steps", "\(steps)"),
                 ("ms_per_step_median", fmt(median)), ("ms_per_step_min", fmt(times.min()!)),
                 ("tokens_per_s", fmt(tokens / median * 1000)), ("gflops", fmt(flops / median / 1e6)),
             ] + extra
@@ -156,7 +157,8 @@ struct Bench: ParsableCommand {
             results.append("{\"n\": \(n), \"gflops\": \(fmt(gflops))}")
         }
         print(
-            "{\"impl\": \"gscope\", \"mode\": \"sgemm\", \"threads\": \(Parallel.workers), \"blas_core\": \"\(BLAS.coreName)\", \"results\": [\(results.joined(separator: ", "))]}"
+            "{\"impl\": \"gscope\", \"mode\": \"sgemm\", \"threads\": \(Parallel.workers), \"blas_core\": \"\(BLAS.coreName)\", "
+                + "\"kernels\": \"\(BLAS.kernels)\", \"results\": [\(results.joined(separator: ", "))]}"
         )
     }
 

@@ -29,7 +29,8 @@ extension Bench {
 
     /// One fully instrumented NPO step: the forget (`--batch` × `--seq`) and retain (`--batch`)
     /// risk gradients, the objective over the whole forget set with per-tensor, per-instance and
-    /// per-token G-effects, one AdamW update on the forget set and the update effects.
+    /// per-token G-effects, one AdamW step on the forget set (its own gradient, as in a run: the
+    /// measured full-set gradient is never reused, see ``Instrumenter``) and the update effects.
     ///
     /// The report adds the resident memory after each part is built (`rss_kb`: the model with its
     /// gradient buffer; AdamW's moments and the frozen reference θ_o; the instrumenter's risk
@@ -53,11 +54,10 @@ extension Bench {
                 RiskSet(name: "retain", samples: data.retain),
             ],
             retainSet: data.retain, chunk: batch)
-        precondition(inst.measuresTheUpdate)
         let withInstrumenter = PeakMemory.currentKiB
         let times = try millisecondsPerRun { i, _ in
             _ = try inst.measure(step: i)
-            let record = try unlearner.step(i + 1, precomputed: inst.lastEvaluation!)
+            let record = try unlearner.step(i + 1)
             _ = inst.updateEffects(lr: record.learningRate)
         }
         report(
@@ -96,7 +96,8 @@ extension Bench {
             [
                 ("impl", "\"gscope\""), ("mode", "\"\(mode)\""), ("model", "\"\(label)\""),
                 ("params", "\(model.parameterCount)"), ("batch", "\(batch)"), ("seq", "\(T)"),
-                ("threads", "\(threadOptions.count)"), ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
+                ("threads", "\(threadOptions.count)"), ("blas_core", "\"\(BLAS.coreName)\""),
+                ("kernels", "\"\(BLAS.kernels)\""), ("steps", "\(steps)"),
             ] + extra + [
                 ("ms_median", String(format: "%.2f", median)), ("ms_min", String(format: "%.2f", times.min()!)),
                 ("peak_rss_kb", "\(peak)"), ("peak_rss_model_sizes", String(format: "%.2f", Double(peak) / modelKiB)),

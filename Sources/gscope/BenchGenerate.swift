@@ -40,7 +40,7 @@ extension Bench {
             ("params", "\(model.parameterCount)"), ("batch", "\(batch)"),
             ("prompt_tokens_mean", fmt(Double(lengths.reduce(0, +)) / Double(batch))), ("new_tokens", "\(newTokens)"),
             ("block_size", "\(config.blockSize)"), ("threads", "\(threadOptions.count)"),
-            ("blas_core", "\"\(BLAS.coreName)\""), ("steps", "\(steps)"),
+            ("blas_core", "\"\(BLAS.coreName)\""), ("kernels", "\"\(BLAS.kernels)\""), ("steps", "\(steps)"),
             ("cached_ms_median", fmt(cachedMedian)),
             ("cached_prefill_ms_median", fmt(Self.median(Array(prefillMs.suffix(steps))))),
             ("cached_tokens_per_s", fmt(tokens / cachedMedian * 1000)),

@@ -23,7 +23,7 @@ struct GScope: ParsableCommand {
         ])
 
     static func main() {
-        KernelSelection.reexecWithFastKernelsIfNeeded()
+        KernelSelection.pinOrReexec()
         do {
             var command = try parseAsRoot()
             try command.run()

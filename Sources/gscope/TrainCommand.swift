@@ -80,6 +80,14 @@ struct Train: ParsableCommand {
             clipping), OUT/train.json (the settings) and, for a BPE tokenizer, a copy of it as \
             OUT/tokenizer.json. Other files in OUT are left alone.
 
+            Long runs (QA and Markov data): --save-every N saves a snapshot every N steps into \
+            OUT/resume (the parameters, AdamW's moments and step count, the log so far, and the \
+            settings). The same command run again — after a crash, a kill or --time-limit — goes on \
+            from the last snapshot to the same bits as a run never stopped; a snapshot of other \
+            settings is refused (remove OUT/resume to start over). --time-limit S stops at the \
+            first snapshot after S seconds with exit status 75, for clusters' time limits. The \
+            snapshot is removed once the run has finished.
+
             Examples:
               gscope data synth --out synth --authors 200
               gscope tokenizer train --corpus synth --vocab 1024 --out tok.json
@@ -135,6 +143,16 @@ struct Train: ParsableCommand {
     @Option(help: "AdamW epsilon (default 1e-8; Markov 1e-6).") var adamEps: Float?
     @Option(help: "Seed of the run's random numbers (initialisation and batch order).") var seed: UInt64 = 0
     @Option(help: "Print progress every this many steps.") var logEvery: Int = 10
+    @Option(
+        help: ArgumentHelp(
+            "Save a snapshot every this many steps into OUT/resume (parameters, AdamW's state, the log); the same command run again goes on from it to the same bits.",
+            valueName: "steps"))
+    var saveEvery: Int?
+    @Option(
+        help: ArgumentHelp(
+            "With --save-every: stop at the first snapshot after this many seconds of this sitting (exit 75); run the same command again to go on.",
+            valueName: "seconds"))
+    var timeLimit: Double?
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var output: OutputDirectoryOptions
 
@@ -162,6 +180,16 @@ struct Train: ParsableCommand {
         guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more") }
         if warmup > 0, schedule != .linear { throw ValidationError("--warmup goes with --schedule linear") }
         guard logEvery >= 1, seq >= 1 else { throw ValidationError("--log-every and --seq must be positive") }
+        if let n = saveEvery {
+            guard n >= 1 else { throw ValidationError("--save-every must be at least 1") }
+            if mode == .bigram {
+                throw ValidationError("--save-every goes with --data or --markov (the bigram corpus is not resumable)")
+            }
+        }
+        if let t = timeLimit {
+            guard t.isFinite, t >= 0 else { throw ValidationError("--time-limit must be a non-negative number of seconds") }
+            if saveEvery == nil { throw ValidationError("--time-limit goes with --save-every (it stops at a snapshot)") }
+        }
     }
 
     func run() throws {
@@ -426,8 +454,30 @@ struct Train: ParsableCommand {
                 + "(\(loop.batches.batchesPerEpoch) per epoch) × \(o.batchSize)×\(loop.sequenceLength), lr \(o.learningRate) "
                 + "\(schedule.rawValue)\(schedule == .linear ? " (warm-up \(warmup))" : ""), weight decay \(adam.weightDecay), eps \(adam.eps)"
                 + (o.maxGradientNorm.map { ", clip \($0)" } ?? "") + ", \(threadOptions.count) threads")
-        var log = TrainLog(totalSteps: loop.totalSteps, every: logEvery)
-        _ = try loop.run(model: model, optimizer: adam) { log.record($0) }
+        // A snapshot in OUT/resume of a run with the same settings is where this one goes on from.
+        let resume = out + "/resume"
+        let key = settingsJSON(
+            settings, label: label, steps: loop.totalSteps, batch: o.batchSize, lr: o.learningRate,
+            decay: adam.weightDecay, eps: adam.eps, log: nil)
+        let snapshot = try TrainingSnapshot.resume(from: resume, settings: key, model: model, optimizer: adam)
+        var log = TrainLog(totalSteps: loop.totalSteps, every: logEvery, resuming: snapshot)
+        if let snapshot { print("resuming after step \(snapshot.step) of \(loop.totalSteps) from \(resume)") }
+        var stoppedAfter: Int?
+        _ = try loop.run(
+            model: model, optimizer: adam, resumingAfter: snapshot?.step ?? 0, progress: { log.record($0) },
+            afterStep: { step in
+                guard let every = saveEvery, step % every == 0, step < loop.totalSteps else { return true }
+                try TrainingSnapshot(step: step, settings: key, log: log.rows).save(model: model, optimizer: adam, to: resume)
+                guard let limit = timeLimit, log.seconds >= limit else { return true }
+                stoppedAfter = step
+                return false
+            })
+        if let step = stoppedAfter {
+            print(
+                "stopped after step \(step) of \(loop.totalSteps) (--time-limit); its snapshot is in \(resume): run the same command again to go on"
+            )
+            throw ExitCode(75)
+        }
         let epochsDone = Double(loop.totalSteps) / Double(loop.batches.batchesPerEpoch)
         let settings =
             settings + [
@@ -440,12 +490,15 @@ struct Train: ParsableCommand {
                 settings, label: label, steps: loop.totalSteps, batch: o.batchSize,
                 lr: o.learningRate, decay: adam.weightDecay, eps: adam.eps, log: log),
             extraFiles: extraFiles)
+        try? FileManager.default.removeItem(atPath: resume)
         print("wrote \(out)/checkpoint, \(out)/losses.tsv, \(out)/train.json" + extraFiles.map { ", \(out)/\($0.name)" }.joined())
     }
 
+    /// train.json: the settings, and with `log` the run's thread count, losses and time (without
+    /// them, what determines the trajectory: a snapshot's `settings`).
     private func settingsJSON(
         _ specific: [(String, String)], label: String, steps: Int, batch: Int, lr: Float,
-        decay: Float, eps: Float, log: TrainLog
+        decay: Float, eps: Float, log: TrainLog?
     ) -> String {
         var pairs: [(String, String)] = [("model", JSONText.quoted(label))]
         pairs += specific
@@ -454,39 +507,61 @@ struct Train: ParsableCommand {
             ("schedule", JSONText.quoted(schedule.rawValue)), ("warmup", "\(warmup)"),
             ("clip_grad_norm", clipGradNorm.map(JSONText.number) ?? "null"),
             ("weight_decay", JSONText.number(Double(decay))), ("adam_eps", JSONText.number(Double(eps))),
-            ("seed", "\(seed)"), ("threads", "\(threadOptions.count)"),
-            ("first_loss", JSONText.number(log.first)), ("final_loss", JSONText.number(log.last)),
-            ("seconds", JSONText.number((log.seconds * 1000).rounded() / 1000)),
+            ("seed", "\(seed)"), ("kernels", JSONText.quoted(BLAS.kernels)),
         ]
+        if let log {
+            pairs += [
+                ("threads", "\(threadOptions.count)"),
+                ("first_loss", JSONText.number(log.first)), ("final_loss", JSONText.number(log.last)),
+                ("seconds", JSONText.number((log.seconds * 1000).rounded() / 1000)),
+                ("resumed_after_step", log.resumedAfter > 0 ? "\(log.resumedAfter)" : "null"),
+            ]
+        }
         return "{\n" + pairs.map { "  " + JSONText.quoted($0.0) + ": " + $0.1 }.joined(separator: ",\n") + "\n}\n"
     }
 }
 
-/// The losses.tsv rows and the progress of a run.
+/// The losses.tsv rows and the progress of a run (of this sitting, when it resumes a snapshot).
 private struct TrainLog {
+    static let header = "step\tepoch\tlr\tloss\tgrad_norm\n"
     let every: Int
+    /// The steps a snapshot had made before this sitting.
+    let resumedAfter: Int
     var bar: ProgressBar
-    var tsv = "step\tepoch\tlr\tloss\tgrad_norm\n"
+    /// One line per step, without the header.
+    var rows = ""
     var first = Double.nan, last = Double.nan
+    var tsv: String { Self.header + rows }
+    /// Seconds of this sitting.
     var seconds: Double { bar.elapsed }
 
-    init(totalSteps: Int, every: Int) {
+    init(totalSteps: Int, every: Int, resuming snapshot: TrainingSnapshot? = nil) {
         self.every = every
-        bar = ProgressBar(total: totalSteps)
+        resumedAfter = snapshot?.step ?? 0
+        bar = ProgressBar(total: totalSteps - resumedAfter)
+        if let snapshot {
+            rows = snapshot.log
+            let losses = rows.split(separator: "\n").compactMap {
+                $0.split(separator: "\t").dropFirst(3).first.flatMap { Double($0) }
+            }
+            first = losses.first ?? .nan
+            last = losses.last ?? .nan
+        }
     }
 
     mutating func record(_ r: TrainingStepRecord) {
-        tsv += "\(r.step)\t\(r.epoch)\t\(r.learningRate)\t\(r.loss)\t\(r.gradientNorm)\n"
+        rows += "\(r.step)\t\(r.epoch)\t\(r.learningRate)\t\(r.loss)\t\(r.gradientNorm)\n"
         if r.step == 1 { first = r.loss }
         last = r.loss
-        if r.step % every == 0 || r.step == 1 || r.step == r.totalSteps {
+        let done = r.step - resumedAfter
+        if r.step % every == 0 || done == 1 || r.step == r.totalSteps {
             bar.log(
                 String(
                     format: "step %5d/%d  epoch %3d  lr %.3e  loss %.4f  grad %.3f  %6.1f ms/step  ETA ",
                     r.step, r.totalSteps, r.epoch, Double(r.learningRate), r.loss, r.gradientNorm,
-                    seconds / Double(r.step) * 1000) + ProgressBar.duration(bar.remaining(after: r.step)))
+                    seconds / Double(done) * 1000) + ProgressBar.duration(bar.remaining(after: done)))
         }
-        bar.update(r.step)
+        bar.update(done)
     }
 }
 

@@ -59,12 +59,15 @@ struct FuzzCampaign {
     static let failureRoot = FileManager.default.temporaryDirectory.appendingPathComponent("gscope-fuzz-failures").path
 
     /// The child's environment: this one, with `OPENBLAS_CORETYPE` set as gscope would set it
-    /// (so that it does not re-execute itself) and one BLAS thread.
+    /// (Haswell, or under `GSCOPE_KERNELS=fastest` the fastest family; docs/kernels.md), so that it
+    /// does not re-execute itself, and one BLAS thread.
     /// Swift's backtracer is off (it takes seconds per crash); a crashing case is run once more
     /// with it on, to keep the backtrace.
     static func childEnvironment(_ extra: [String: String], backtrace: Bool = false) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
-        env["OPENBLAS_CORETYPE"] = env["OPENBLAS_CORETYPE"] ?? BLAS.coreTypeForThisCPU() ?? BLAS.coreName
+        env["OPENBLAS_CORETYPE"] =
+            KernelPolicy.requested(in: env) == .fastest
+            ? env["OPENBLAS_CORETYPE"] ?? BLAS.coreTypeForThisCPU() ?? BLAS.coreName : KernelPolicy.pinnedCoreType
         env["OPENBLAS_NUM_THREADS"] = "1"
         env["SWIFT_BACKTRACE"] =
             backtrace ? "enable=yes,interactive=no,color=no,threads=crashed,registers=none,images=none" : "enable=no"

@@ -341,7 +341,7 @@ import Model
         // Hugging Face's GPT-2 names, in layout order; Conv1D matrices stored (in, out).
         let file = try SafetensorsFile.read(dir + "/model.safetensors")
         #expect(file.names == config.parameterLayout().slots.map { "transformer." + $0.name })
-        #expect(file.metadata == ["format": "pt", "gscope": "gpt"])
+        #expect(file.metadata == ["format": "pt", "gscope": "gpt", Checkpoint.kernelsMetadataKey: BLAS.kernels])
         let layout = config.parameterLayout()
         #expect(try file.floats("transformer.h.3.mlp.c_fc.bias") == Array(parameters[layout["h.3.mlp.c_fc.bias"]!.range]))
         let fc = layout["h.3.mlp.c_fc.weight"]!, c = config.nEmbd

@@ -63,8 +63,12 @@ struct ParallelCommandLineTests {
         // Writes its arguments, one per line, to DIR/call-<index>.
         try Data("#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$3/call-$4\"\n".utf8)
             .write(to: URL(fileURLWithPath: fake))
-        let ssh = temporaryDirectory("parallel-ssh") + "/ssh"   // parallel splits --ssh into words: a plain path
-        try Data("#!/bin/sh\nshift\n[ \"$1\" = -- ] && shift\nexec sh -c \"$*\"\n".utf8).write(to: URL(fileURLWithPath: ssh))
+        // parallel splits --ssh into words: a plain path. sshd gives the remote command the login
+        // shell in SHELL, and parallel's remote wrapper runs the job with it (with SHELL empty it
+        // runs nothing and still exits 0), so the stand-in sets it as sshd would.
+        let ssh = temporaryDirectory("parallel-ssh") + "/ssh"
+        try Data("#!/bin/sh\nshift\n[ \"$1\" = -- ] && shift\nSHELL=/bin/sh exec sh -c \"$*\"\n".utf8)
+            .write(to: URL(fileURLWithPath: ssh))
         for path in [fake, ssh] { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path) }
 
         for sshLogin in [nil, "1/hostA,1/hostB"] {
@@ -76,6 +80,8 @@ struct ParallelCommandLineTests {
             process.executableURL = URL(fileURLWithPath: parallel)
             // The stand-in ssh goes right after the program name, as a user would add it.
             process.arguments = (sshLogin == nil ? [] : ["--ssh", ssh]) + Array(line.words.dropFirst())
+            // Without the caller's SHELL, as under CI: the jobs must not depend on it.
+            process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "SHELL" }
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = FileHandle.nullDevice
             try process.run()

@@ -13,13 +13,16 @@ package struct GscopeRun: Sendable {
     package let stderr: String
 }
 
-/// Runs `gscope arguments` in `directory` (default: the test's working directory) to its end.
-/// Standard output goes to a temporary file and standard error to a pipe, so that neither can
-/// fill up and block the child.
-package func runGscope(_ arguments: [String], in directory: String? = nil) throws -> GscopeRun {
+/// Runs `gscope arguments` in `directory` (default: the test's working directory) to its end,
+/// with `environment` (default: the test process's own). Standard output goes to a temporary file
+/// and standard error to a pipe, so that neither can fill up and block the child.
+package func runGscope(_ arguments: [String], in directory: String? = nil, environment: [String: String]? = nil) throws
+    -> GscopeRun
+{
     let process = Process()
     process.executableURL = URL(fileURLWithPath: gscopeBinary)
     process.arguments = arguments
+    if let environment { process.environment = environment }
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("gscope-stdout-\(UUID().uuidString)").path
     FileManager.default.createFile(atPath: outPath, contents: nil)

@@ -40,15 +40,17 @@ package final class UnlearningRunFile {
 
     /// Creates the file (replacing one at `path`), writes everything known before step 1, creates
     /// every dataset and attribute the run will fill, and starts SWMR writing.
-    /// `riskSets` names the recorded risk sets (none: no G-effects are recorded).
-    /// `measuredForget` are the forget instances (indices into the forget split) whose per-instance
-    /// values the run records; `/data/forget` holds those, with their group names (`forgetGroups`,
-    /// one per forget-split sample, when the data has groups: Markov's forget1 and forget2). `exact`: whether the G-effects are
-    /// split by instance and token and update effects recorded (false in the paper's mode).
+    /// `riskSets` are the recorded risk sets (none: no G-effects are recorded); `/data/<set>`
+    /// holds the samples of each one but `forget`. `measuredForget` are the forget instances
+    /// (indices into the forget split) whose per-instance values the run records; `/data/forget`
+    /// holds those, with their group names (`forgetGroups`, one per forget-split sample, when the
+    /// data has groups: Markov's forget1 and forget2), and `/data/refusal` their refusal answers
+    /// when the objective reads them. `exact`: whether the G-effects are split by instance and
+    /// token and update effects recorded (false in the paper's mode).
     /// `evaluation`: the `/eval` columns, when the run evaluates.
     package init(
         path: String, config: ExperimentConfig, model: any CausalLanguageModel, objective: UnlearningObjective,
-        data: UnlearningData, measuredForget: [Int], forgetGroups: [String]? = nil, forgetBatch: Int, riskSets: [String],
+        data: UnlearningData, measuredForget: [Int], forgetGroups: [String]? = nil, forgetBatch: Int, riskSets: [RiskSet],
         exact: Bool,
         length T: Int, evaluation evaluationLayout: EvaluationLayout? = nil,
         answerNLLBefore: (forget: Double, retain: Double) = (.nan, .nan)
@@ -60,6 +62,8 @@ package final class UnlearningRunFile {
         try root.setAttribute("seed", config.seed)
         try root.setAttribute("blas_threads", config.threads)
         try root.setAttribute("blas", BLAS.configuration)
+        // Issue 19 item 3: which kernels computed the run and why ("OpenBLAS 0.3.21 Haswell (pinned)"; docs/kernels.md).
+        try root.setAttribute("kernels", BLAS.kernels)
         try root.setAttribute("created", Self.creationTime())
         try root.setAttribute("objective", objective.name)
         try root.setAttribute("status", Self.running)
@@ -77,13 +81,21 @@ package final class UnlearningRunFile {
         try m.write("tensor_group", slots.map(\.group.rawValue))
         try m.setAttribute("config", model.configurationJSON)
 
-        let batch = TokenBatch(samples: data.forget, indices: measuredForget, padding: data.padding, fixedLength: T)
-        let d = try root.createGroup("data").createGroup("forget")
-        try d.write("tokens", batch.tokens, shape: [batch.batch, T])
-        try d.write("mask", batch.mask, shape: [batch.batch, T])
-        try d.write("index", measuredForget.map(Int64.init))
-        if let groups = forgetGroups { try d.write("group", measuredForget.map { groups[$0] }) }
-        try d.setAttribute("split_size", data.forget.count)
+        let dataGroup = try root.createGroup("data")
+        let forget = try Self.writeSamples(
+            data.forget, indices: measuredForget, splitSize: data.forget.count, padding: data.padding, length: T,
+            into: dataGroup.createGroup("forget"))
+        if let groups = forgetGroups { try forget.write("group", measuredForget.map { groups[$0] }) }
+        if objective.roles.contains(.refusal) {
+            try Self.writeSamples(
+                data.refusal, indices: measuredForget, splitSize: data.refusal.count, padding: data.padding, length: T,
+                into: dataGroup.createGroup("refusal"))
+        }
+        for set in riskSets where set.name != "forget" && !set.samples.isEmpty {
+            try Self.writeSamples(
+                set.samples, indices: Array(set.samples.indices), recordedIndices: set.indices, splitSize: set.splitSize,
+                padding: data.padding, length: T, into: dataGroup.createGroup(set.name))
+        }
 
         let o = try root.createGroup("objective")
         try o.setAttribute("forget", objective.forget.name)
@@ -97,12 +109,30 @@ package final class UnlearningRunFile {
             riskSets.isEmpty
             ? nil
             : try RecordRows(
-                root, sets: riskSets, layout: model.layout, blocks: model.blockCount,
+                root, sets: riskSets.map(\.name), layout: model.layout, blocks: model.blockCount,
                 instances: measuredForget.count, length: T, retainTerm: objective.retain != nil,
                 refusals: objective.forget.roles.contains(.refusal), exact: exact)
         evaluation = try evaluationLayout.map { try EvalRows(root, names: $0.names, attributes: $0.attributes) }
         try file.flush()
         try file.startSingleWriterMultipleReaders()
+    }
+
+    /// Writes `samples[indices]` padded to `length` into `group` as the model reads them:
+    /// `tokens` (inputs), `targets` (the id each position predicts, −1 past the sample's end),
+    /// `mask` (1 where the risk counts the target), and `index` (`recordedIndices`, by default
+    /// `indices`: the samples' places in their split of `splitSize`, its attribute).
+    @discardableResult
+    private static func writeSamples(
+        _ samples: [FormattedSample], indices: [Int], recordedIndices: [Int]? = nil, splitSize: Int, padding: Int32,
+        length T: Int, into group: H5Group
+    ) throws -> H5Group {
+        let batch = TokenBatch(samples: samples, indices: indices, padding: padding, fixedLength: T)
+        try group.write("tokens", batch.tokens, shape: [batch.batch, T])
+        try group.write("targets", batch.targets, shape: [batch.batch, T])
+        try group.write("mask", batch.mask, shape: [batch.batch, T])
+        try group.write("index", (recordedIndices ?? indices).map(Int64.init))
+        try group.setAttribute("split_size", splitSize)
+        return group
     }
 
     /// The `status` of a run still going (or killed without a chance to say so).

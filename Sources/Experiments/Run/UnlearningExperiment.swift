@@ -84,9 +84,8 @@ package final class UnlearningExperiment {
         let d = data.unlearning, paper = config.run.geffectMode == .paper
         let size = paper || config.run.geffectRetainSize == 0 ? nil : config.run.geffectRetainSize
         var rng = RNG(seed: UInt64(config.seed)).fork(3)
-        let retainPool =
-            paper && d.retain.count > Self.paperRetainOffset ? Array(d.retain.dropFirst(Self.paperRetainOffset)) : d.retain
-        let retain = RiskSet(name: "retain", from: retainPool, size: size, seed: rng.next())
+        let retainOffset = paper && d.retain.count > Self.paperRetainOffset ? Self.paperRetainOffset : 0
+        let retain = RiskSet(name: "retain", from: d.retain, offset: retainOffset, size: size, seed: rng.next())
         let extra = data.extraRiskSets.map { RiskSet(name: $0.name, from: $0.samples, size: size, seed: rng.next()) }
         let forgetSize = config.run.geffectForgetSize
         var forgetRNG = RNG(seed: rng.next())
@@ -94,7 +93,9 @@ package final class UnlearningExperiment {
             forgetSize == 0 || forgetSize >= d.forget.count
             ? nil
             : Array(IndexOrder.shuffled(count: d.forget.count, rng: &forgetRNG).prefix(forgetSize)).sorted()
-        let forget = RiskSet(name: "forget", samples: measured.map { $0.map { d.forget[$0] } } ?? d.forget)
+        let forget = RiskSet(
+            name: "forget", samples: measured.map { $0.map { d.forget[$0] } } ?? d.forget, indices: measured,
+            splitSize: d.forget.count)
         let mode: GEffectMode = paper ? .paper(PaperProtocol(seed: rng.next())) : .exact
         return Instrumenter(
             unlearner: unlearner, riskSets: [forget, retain] + extra, retainSet: retain.samples,
@@ -152,7 +153,7 @@ package final class UnlearningExperiment {
             objective: unlearner.objective, data: data.unlearning,
             measuredForget: inst?.measuredForget ?? Array(data.unlearning.forget.indices),
             forgetGroups: data.forgetGroups, forgetBatch: config.run.forgetBatch,
-            riskSets: inst?.riskSets.map(\.name) ?? [], exact: inst?.mode == .exact,
+            riskSets: inst?.riskSets ?? [], exact: inst?.mode == .exact,
             length: inst?.length ?? data.unlearning.sequenceLength,
             evaluation: first.map { .init(names: $0.values.map(\.0), attributes: evaluation!.attributes) },
             answerNLLBefore: before)
@@ -177,9 +178,7 @@ package final class UnlearningExperiment {
             for s in 1...total {
                 current = s
                 try stopIfRequested()
-                let record =
-                    try pending != nil && inst!.measuresTheUpdate
-                    ? unlearner.step(s, precomputed: inst!.lastEvaluation!) : unlearner.step(s)
+                let record = try unlearner.step(s)
                 try stopIfRequested()
                 try runFile.append(record)
                 if let m = pending, let inst {

@@ -1,5 +1,6 @@
 import Foundation
 import GGUF
+import NumericCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -16,6 +17,9 @@ import Darwin
 package enum Checkpoint {
     package static let weightsFile = "model.safetensors"
     package static let configFile = "config.json"
+    /// The `__metadata__` key of `model.safetensors` that records the kernels that computed the
+    /// weights (`BLAS.kernels`).
+    package static let kernelsMetadataKey = "gscope_kernels"
 
     /// Writes `parameters` (the flat buffer in `layout` order) and the text `configJSON` to
     /// `directory`, creating it if needed and replacing an existing checkpoint there. Each file is
@@ -60,7 +64,8 @@ package enum Checkpoint {
             unlink(weightsTemp)
             unlink(configTemp)
         }
-        try writer.write(to: weightsTemp, metadata: metadata)
+        // Which kernels computed these weights ("OpenBLAS 0.3.21 Haswell (pinned)"; docs/kernels.md).
+        try writer.write(to: weightsTemp, metadata: metadata.merging([kernelsMetadataKey: BLAS.kernels]) { _, new in new })
         try writeText(configJSON, to: configTemp)
         // Weights first: a load reads the config, then checks every tensor shape against it.
         try rename(weightsTemp, to: weightsPath)

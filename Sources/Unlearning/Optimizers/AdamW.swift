@@ -38,6 +38,16 @@ package final class AdamW: Optimizer {
         self.decays = decays
     }
 
+    /// The first moment m, the second moment v (as the update reads them) and the step count t:
+    /// all a resumed run needs to continue with the same bits.
+    package var moments: (m: FloatBuffer, v: FloatBuffer) { (m, v) }
+
+    /// Continues from a saved state: `steps` updates made, moments already copied into `moments`.
+    package func resume(afterSteps steps: Int) {
+        precondition(steps >= 0)
+        stepCount = steps
+    }
+
     package func step(parameters: FloatBuffer, gradients: FloatBuffer, lr: Float) {
         precondition(parameters.count == m.count && gradients.count == m.count)
         stepCount += 1

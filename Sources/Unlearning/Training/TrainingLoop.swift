@@ -188,9 +188,14 @@ package struct TrainingLoop: Sendable {
     /// returns the per-step losses (each measured before its update). Throws before any update
     /// when a token id is outside the model's vocabulary, and stops with `.diverged` at the first
     /// loss that is not finite.
+    ///
+    /// `resumingAfter k`: the model and optimiser already hold the state after step k (a
+    /// ``TrainingSnapshot``); steps 1…k are skipped and the run goes on with the batches and
+    /// learning rates of step k + 1 onwards, to the same bits as a run never stopped. `afterStep`
+    /// runs after each update (to save a snapshot); `false` stops the run there.
     package func run(
-        model: any CausalLanguageModel, optimizer: Optimizer,
-        progress: (TrainingStepRecord) -> Void = { _ in }
+        model: any CausalLanguageModel, optimizer: Optimizer, resumingAfter done: Int = 0,
+        progress: (TrainingStepRecord) -> Void = { _ in }, afterStep: (Int) throws -> Bool = { _ in true }
     ) throws -> [Double] {
         let V = Int32(model.vocabSize)
         guard padding >= 0, padding < V else {
@@ -216,6 +221,7 @@ package struct TrainingLoop: Sendable {
             order = batches.batches(epoch: epoch)
             for indices in order where step < totalSteps {
                 step += 1
+                if step <= done { continue }
                 let lr = options.schedule.rate(step: step, totalSteps: totalSteps, base: options.learningRate)
                 let b = paddedBatch(indices: indices)
                 let (loss, norm) = try trainingStep(
@@ -230,6 +236,7 @@ package struct TrainingLoop: Sendable {
                     TrainingStepRecord(
                         step: step, totalSteps: totalSteps, epoch: epoch, learningRate: lr, loss: loss,
                         gradientNorm: norm, lossTokens: b.mask.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }))
+                if try !afterStep(step) { return losses }
             }
         }
         return losses

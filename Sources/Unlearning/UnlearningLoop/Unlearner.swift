@@ -76,7 +76,9 @@ package final class Unlearner {
     package let model: any CausalLanguageModel
     /// θ_o, the frozen starting point (nil when no term needs it).
     package let reference: (any CausalLanguageModel)?
-    /// θ_o's target log-probabilities on the forget (and refusal) samples, filled as the run goes.
+    /// θ_o's target log-probabilities on the forget (and refusal) samples, filled by the steps
+    /// alone (the instrumentation keeps its own), so that measuring never changes what a step
+    /// computes.
     package let referenceCache = ReferenceCache()
     package let objective: UnlearningObjective
     package let optimizer: Optimizer
@@ -153,21 +155,6 @@ package final class Unlearner {
         let batch = batch(step: step)
         let evaluation = try objective.evaluate(model: model, reference: reference, batch: batch, referenceCache: referenceCache)
         return try update(step: step, evaluation: evaluation, forgetIndices: batch.forgetIndices)
-    }
-
-    /// Whether one batch holds the whole forget set and, with a retain term, the whole retain set:
-    /// then every step's gradient is the objective's full-set gradient.
-    package var batchesAreWholeSets: Bool {
-        options.forgetBatch >= data.forget.count && (objective.retain == nil || options.retainBatch >= data.retain.count)
-    }
-
-    /// One step whose objective gradient is already in `model.gradients`, evaluated on the whole
-    /// forget (and retain) set — as the instrumentation leaves it — when `batchesAreWholeSets`:
-    /// the same update as `step(_:)` without computing the gradient twice.
-    package func step(_ step: Int, precomputed evaluation: ObjectiveEvaluation) throws -> UnlearningStepRecord {
-        precondition(
-            batchesAreWholeSets, "a precomputed full-set gradient is this step's gradient only when batches are whole sets")
-        return try update(step: step, evaluation: evaluation, forgetIndices: Array(data.forget.indices))
     }
 
     /// Clipping and the optimiser's update from the gradient in `model.gradients`.
