@@ -60,6 +60,7 @@ parity-fixture:
 	python3 notebooks-scripts/parity/tokenizers/make_fixtures.py
 	python3 notebooks-scripts/parity/gguf_fixture.py
 	python3 notebooks-scripts/parity/gguf_tokenizer_fixture.py
+	python3 notebooks-scripts/parity/markov_reference_fixture.py
 
 ## format: lay out every Swift file as .swift-format says (rewrites the files in place)
 format:
