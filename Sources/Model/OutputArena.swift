@@ -2,7 +2,7 @@
 /// inputs, the logits with their log-softmax statistics, and the logit-gradient scratch. The
 /// models' accessors of the last forward pass (`logits`, `targetLogProbs`, `nllLogitGradient`, …)
 /// are these, once for every architecture.
-protocol OutputArena: AnyObject {
+package protocol OutputArena: AnyObject {
     var B: Int { get }
     var T: Int { get }
     var tokens: UnsafeMutablePointer<Int32> { get }   // (N)
@@ -39,6 +39,33 @@ extension OutputArena {
                 dlogits: into, coefficients: c.baseAddress!, logits: logits,
                 lse: lse, targets: targets, N: B * T, V: V)
         }
+    }
+}
+
+/// A model whose last forward pass keeps its outputs in an `OutputArena`: `CausalLanguageModel`'s
+/// accessors of that pass, written once for every architecture.
+package protocol OutputArenaModel: CausalLanguageModel {
+    /// The output side of the last forward pass (a precondition failure before any pass).
+    var lastOutputs: any OutputArena { get }
+}
+
+extension OutputArenaModel {
+    /// The logits of the last forward pass, (B·T, V) row-major.
+    package var logits: UnsafeMutableBufferPointer<Float> { lastOutputs.logitRows(vocabSize: vocabSize) }
+
+    /// `log p(y[b,t])` of the last forward pass, (B·T); 0 where the target is −1.
+    package var targetLogProbs: UnsafeBufferPointer<Float> { lastOutputs.targetLogProbRows }
+
+    /// `log Σ_v exp(logits[n,v])` of the last forward pass, (B·T).
+    package var logSumExp: UnsafeBufferPointer<Float> { lastOutputs.logSumExpRows }
+
+    /// A scratch (B·T, V) buffer for callers to build a logit gradient in.
+    package var logitGradientScratch: UnsafeMutableBufferPointer<Float> { lastOutputs.logitGradientRows(vocabSize: vocabSize) }
+
+    /// Fills `into` (B·T, V) with the gradient of `Σₙ cₙ·(−log p(yₙ))` on the logits,
+    /// `cₙ·(softmax − onehot(yₙ))`, for the last forward pass.
+    package func nllLogitGradient(coefficients: [Float], into: UnsafeMutablePointer<Float>) {
+        lastOutputs.nllLogitGradient(coefficients: coefficients, into: into, vocabSize: vocabSize)
     }
 }
 

@@ -18,7 +18,7 @@ import NumericCore
 /// The interface is `GPT`'s and `Llama`'s, member for member. `forward` keeps what `backward`
 /// needs; `backward` takes a gradient on the logits (from any objective) and accumulates into
 /// `gradients`, the twin of `parameters`.
-package final class Phi: CausalLanguageModel {
+package final class Phi: OutputArenaModel {
     package let config: PhiConfig
     package let layout: ParameterLayout
     package let parameters: FloatBuffer
@@ -141,6 +141,9 @@ package final class Phi: CausalLanguageModel {
         return ForwardInputs.meanNLL(targetLogProbs: a.logp, mask: mask)
     }
 
+    /// The output side of the last forward pass, behind the `OutputArenaModel` accessors.
+    package var lastOutputs: any OutputArena { current() }
+
     /// Drops the activation arena; the next forward pass allocates a new one.
     package func releaseActivations() { arena.release() }
 
@@ -150,15 +153,6 @@ package final class Phi: CausalLanguageModel {
         arena.ran(tokens: tokens, targets: targets, B: B, T: T)
     }
 
-    /// The logits of the last forward pass, (B·T, V) row-major.
-    package var logits: UnsafeMutableBufferPointer<Float> { current().logitRows(vocabSize: config.vocabSize) }
-
-    /// `log p(y[b,t])` of the last forward pass, (B·T); 0 where the target is −1.
-    package var targetLogProbs: UnsafeBufferPointer<Float> { current().targetLogProbRows }
-
-    /// `log Σ_v exp(logits[n,v])` of the last forward pass, (B·T).
-    package var logSumExp: UnsafeBufferPointer<Float> { current().logSumExpRows }
-
     /// The residual stream after block `block` (its output) in the last forward pass, (B·T, C).
     package func hiddenState(afterBlock block: Int) -> UnsafeBufferPointer<Float> {
         let a = current()
@@ -166,17 +160,6 @@ package final class Phi: CausalLanguageModel {
     }
 
     // MARK: Backward
-
-    /// A scratch (B·T, V) buffer for callers to build a logit gradient in.
-    package var logitGradientScratch: UnsafeMutableBufferPointer<Float> {
-        current().logitGradientRows(vocabSize: config.vocabSize)
-    }
-
-    /// Fills `into` (B·T, V) with the gradient of `Σₙ cₙ·(−log p(yₙ))` on the logits,
-    /// `cₙ·(softmax − onehot(yₙ))`, for the last forward pass.
-    package func nllLogitGradient(coefficients: [Float], into: UnsafeMutablePointer<Float>) {
-        current().nllLogitGradient(coefficients: coefficients, into: into, vocabSize: config.vocabSize)
-    }
 
     /// Backpropagates `logitGradient` (B·T, V) through the last forward pass, accumulating into
     /// `gradients`; each of `residualGradients` joins the gradient on the residual stream after
