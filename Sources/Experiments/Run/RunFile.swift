@@ -82,20 +82,16 @@ package final class UnlearningRunFile {
         try m.setAttribute("config", model.configurationJSON)
 
         let dataGroup = try root.createGroup("data")
-        let forget = try Self.writeSamples(
-            data.forget, indices: measuredForget, splitSize: data.forget.count, padding: data.padding, length: T,
-            into: dataGroup.createGroup("forget"))
-        if let groups = forgetGroups { try forget.write("group", measuredForget.map { groups[$0] }) }
-        if objective.roles.contains(.refusal) {
-            try Self.writeSamples(
-                data.refusal, indices: measuredForget, splitSize: data.refusal.count, padding: data.padding, length: T,
-                into: dataGroup.createGroup("refusal"))
+        func measured(_ split: [FormattedSample], _ name: String) -> RiskSet {
+            RiskSet(name: name, samples: measuredForget.map { split[$0] }, indices: measuredForget, splitSize: split.count)
         }
-        for set in riskSets where set.name != "forget" && !set.samples.isEmpty {
-            try Self.writeSamples(
-                set.samples, indices: Array(set.samples.indices), recordedIndices: set.indices, splitSize: set.splitSize,
-                padding: data.padding, length: T, into: dataGroup.createGroup(set.name))
+        var stored = [measured(data.forget, "forget")]
+        if objective.roles.contains(.refusal) { stored.append(measured(data.refusal, "refusal")) }
+        stored += riskSets.filter { $0.name != "forget" && !$0.samples.isEmpty }
+        for set in stored {
+            try Self.writeSamples(set, padding: data.padding, length: T, into: dataGroup.createGroup(set.name))
         }
+        if let groups = forgetGroups { try dataGroup.group("forget").write("group", measuredForget.map { groups[$0] }) }
 
         let o = try root.createGroup("objective")
         try o.setAttribute("forget", objective.forget.name)
@@ -117,22 +113,17 @@ package final class UnlearningRunFile {
         try file.startSingleWriterMultipleReaders()
     }
 
-    /// Writes `samples[indices]` padded to `length` into `group` as the model reads them:
+    /// Writes the samples of `set` padded to `length` into `group` as the model reads them:
     /// `tokens` (inputs), `targets` (the id each position predicts, −1 past the sample's end),
-    /// `mask` (1 where the risk counts the target), and `index` (`recordedIndices`, by default
-    /// `indices`: the samples' places in their split of `splitSize`, its attribute).
-    @discardableResult
-    private static func writeSamples(
-        _ samples: [FormattedSample], indices: [Int], recordedIndices: [Int]? = nil, splitSize: Int, padding: Int32,
-        length T: Int, into group: H5Group
-    ) throws -> H5Group {
-        let batch = TokenBatch(samples: samples, indices: indices, padding: padding, fixedLength: T)
+    /// `mask` (1 where the risk counts the target), `index` (the samples' places in their split)
+    /// and the attribute `split_size`.
+    private static func writeSamples(_ set: RiskSet, padding: Int32, length T: Int, into group: H5Group) throws {
+        let batch = TokenBatch(samples: set.samples, indices: Array(set.samples.indices), padding: padding, fixedLength: T)
         try group.write("tokens", batch.tokens, shape: [batch.batch, T])
         try group.write("targets", batch.targets, shape: [batch.batch, T])
         try group.write("mask", batch.mask, shape: [batch.batch, T])
-        try group.write("index", (recordedIndices ?? indices).map(Int64.init))
-        try group.setAttribute("split_size", splitSize)
-        return group
+        try group.write("index", set.indices.map(Int64.init))
+        try group.setAttribute("split_size", set.splitSize)
     }
 
     /// The `status` of a run still going (or killed without a chance to say so).
