@@ -10,13 +10,21 @@ package struct SweepFigureOptions: Sendable, Equatable {
     /// heatmap: the value of each other varying axis, `key=value` (key: the axis key or its last
     /// component).
     package var filters: [String]
+    /// frontier: fixed ranges of the x and y axes (nil: automatic).
+    package var xRange: AxisRange?
+    package var yRange: AxisRange?
 
     /// Options; the defaults are those of `gscope plot` without flags.
-    package init(x: String? = nil, y: String? = nil, metric: String? = nil, filters: [String] = []) {
+    package init(
+        x: String? = nil, y: String? = nil, metric: String? = nil, filters: [String] = [], xRange: AxisRange? = nil,
+        yRange: AxisRange? = nil
+    ) {
         self.x = x
         self.y = y
         self.metric = metric
         self.filters = filters
+        self.xRange = xRange
+        self.yRange = yRange
     }
 }
 

@@ -1,13 +1,21 @@
 /// `frontier`: the trade-off frontier of a sweep. For every setting (the runs that share every
 /// axis value except `seed`), one line through its evaluated steps at the seed means of a forget
 /// metric (y) against a retain or utility metric (x), with each mean's 95 % seed band as x and
-/// y error bars; open circle at the first evaluation, filled at the last.
+/// y error bars (at every k-th evaluation, `barStride`, so that a line carries at most
+/// `maximumBarsPerLine` of them); open circle at the first evaluation, filled at the last.
 ///
 /// The axes follow the runs' `/eval` metrics: TOFU runs draw forget quality (log scale; up is
 /// better) against model utility (right is better); Markov runs draw the forget KL (solid
 /// forget1, dashed forget2; up is better) against the retain KL (left is better). `--x`, `--y`
-/// (or `--metric`) name other metrics.
+/// (or `--metric`) name other metrics; `--xrange` and `--yrange` fix the axes' ranges (a paper's
+/// figure's, say).
 enum SweepFrontierFigure {
+    /// The most error bars drawn on one line: more hide the lines they belong to.
+    static let maximumBarsPerLine = 10
+
+    /// Bars go at every `barStride(rows)`-th evaluation, from the first: ⌈rows / maximumBarsPerLine⌉.
+    static func barStride(_ rows: Int) -> Int { max(1, (rows + maximumBarsPerLine - 1) / maximumBarsPerLine) }
+
     /// The metrics on the axes and how to label them.
     struct Axes: Equatable {
         let x: String
@@ -20,6 +28,10 @@ enum SweepFrontierFigure {
 
     static func build(_ sweep: SweepData, options: SweepFigureOptions) throws(FigureUnavailable) -> Figure {
         let axes = try chooseAxes(sweep, options: options)
+        if axes.logY, let low = options.yRange?.low, low <= 0 {
+            throw FigureUnavailable(
+                "--yrange must start above 0 on the logarithmic forget-quality axis, not at \(GnuplotScript.format(low))")
+        }
         let metrics = [axes.x] + axes.ys
         var table = DataTable()
         var clauses: [String] = []
@@ -47,7 +59,8 @@ enum SweepFrontierFigure {
                         index: index, using: "3:\(y)", with: "lines linetype \(lt) dashtype \(j + 1)", title: title))
                 clauses.append(
                     PlotParts.series(
-                        index: index, using: "3:\(y):4:5:\(bound(column + 1, axes)):\(bound(column + 2, axes))",
+                        index: index, every: "\(barStride(rows.count))",
+                        using: "3:\(y):4:5:\(bound(column + 1, axes)):\(bound(column + 2, axes))",
                         with: "xyerrorbars linetype \(lt) pointsize 0", title: nil))
                 clauses.append(
                     PlotParts.series(
@@ -72,9 +85,11 @@ enum SweepFrontierFigure {
             "set format x \(GnuplotString.quoted("%.3g"))",
             "set xtics rotate by 30 right",
             "set bars 0",   // no caps: a band of zero width (all seeds alike, as at step 0) draws nothing over the circle
-            "set label 1 \(GnuplotString.quoted("bars: 95 % seed bands; open: first evaluation, filled: last")) "
+            "set label 1 \(GnuplotString.quoted("bars: 95 % seed bands (at most \(maximumBarsPerLine) per line); open: first evaluation, filled: last")) "
                 + "at graph 0.02, graph 0.05 font \(GnuplotString.quoted(",9"))",
         ]
+        if let range = options.xRange { body.append("set xrange \(range.gnuplot)") }
+        if let range = options.yRange { body.append("set yrange \(range.gnuplot)") }
         if axes.logY {
             // A band reaching zero or below is cut at a tenth of the smallest positive value drawn.
             let floor = (plottedY.filter { $0.isFinite && $0 > 0 }.min() ?? 1) / 10

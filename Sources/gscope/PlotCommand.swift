@@ -37,7 +37,8 @@ struct Plot: ParsableCommand {
               gscope plot runs/npo/run.h5 --out plots/npo
               gscope plot runs/npo/run.h5 --figure instances --steps 5,10,15 --out plots/npo
               gscope plot runs/ga/run.h5 runs/npo/run.h5 --label GA --label NPO --figure compare --out plots/cmp
-              gscope plot runs/sweeps/markov/sweep.h5 --figure frontier --out plots/sweeps/markov
+              gscope plot runs/sweeps/markov/sweep.h5 --figure frontier --where markov=A --xrange 0:0.25 --yrange 0:1.5 \\
+                --out plots/sweeps/markov/A
               gscope plot runs/sweeps/npo/sweep.h5 --figure heatmap --metric forget_quality --x beta --y lr --where name=npo
             """)
 
@@ -66,6 +67,12 @@ struct Plot: ParsableCommand {
             "Sweep file: draw only the runs with this axis value (repeat; the key may be its last component); heatmap: fix an axis that varies besides --x and --y.",
             valueName: "key=value"))
     var fixedAxes: [String] = []
+    @Option(
+        help: ArgumentHelp(
+            "Sweep file: the x range of frontier, e.g. 0:0.3 (an end left empty stays automatic).", valueName: "low:high"))
+    var xrange: AxisRange?
+    @Option(help: ArgumentHelp("Sweep file: the y range of frontier, e.g. 0:1.", valueName: "low:high"))
+    var yrange: AxisRange?
 
     func validate() throws {
         guard !paths.isEmpty else { throw ValidationError("give at least one run file") }
@@ -91,8 +98,9 @@ struct Plot: ParsableCommand {
         if case .sweep(let kind) = figure {
             try refuse("\(kind.rawValue) draws a sweep file (DIR/sweep.h5 from gscope sweep collect), not run files")
         }
-        if x != nil || y != nil || metric != nil || !fixedAxes.isEmpty {
-            try refuse("--x, --y, --metric and --where choose what a sweep file's figures show; these are run files")
+        if x != nil || y != nil || metric != nil || !fixedAxes.isEmpty || xrange != nil || yrange != nil {
+            try refuse(
+                "--x, --y, --metric, --where, --xrange and --yrange choose what a sweep file's figures show; these are run files")
         }
         let runs = try reportingRunFileErrors {
             try paths.enumerated().map { index, path in
@@ -123,7 +131,8 @@ struct Plot: ParsableCommand {
                 "left out \(unfinished.count) of \(sweep.runs.count) runs that did not finish: "
                     + unfinished.map { "\($0.id) (\($0.status))" }.joined(separator: ", "))
         }
-        let options = SweepFigureOptions(x: x, y: y, metric: metric, filters: fixedAxes)
+        let options = SweepFigureOptions(
+            x: x, y: y, metric: metric, filters: fixedAxes, xRange: xrange, yRange: yrange)
         try render(figure.sweepKinds.map { SweepFigureCatalog.build($0, sweep: sweep, options: options) })
     }
 
@@ -226,4 +235,8 @@ func reportingRunFileErrors<T>(_ body: () throws -> T) throws -> T {
             throw error
         }
     }
+}
+
+extension AxisRange: ExpressibleByArgument {
+    package init?(argument: String) { self.init(argument) }
 }

@@ -164,6 +164,44 @@ struct SweepFigureDataTests {
         #expect(refusal(.frontier, sweep, SweepFigureOptions(metric: "kl_forget1")).hasPrefix("no /eval/kl_forget1 in tofu.h5"))
     }
 
+    /// `--xrange`/`--yrange` fix the frontier's axes (an empty end stays automatic); a line of
+    /// many evaluations carries at most ten error bars; a range that a logarithmic axis cannot
+    /// show is refused.
+    @Test func theFrontierTakesAxisRangesAndThinsItsBars() throws {
+        let ranged = try figure(.frontier, Self.markov, SweepFigureOptions(xRange: AxisRange("0:0.25"), yRange: AxisRange("0:")))
+        #expect(ranged.script.contains("set xrange [0:0.25]") && ranged.script.contains("set yrange [0:*]"))
+        #expect(!(try figure(.frontier, Self.markov)).script.contains("range ["))
+        #expect(ranged.script.contains("every 1 using 3:6:4:5:7:8 with xyerrorbars"))
+
+        let runs = (0..<3).map { seed in
+            SweepData.Run(
+                id: "\(seed)", axes: ["seed": "\(seed)"], evalSteps: Array(0...50),
+                eval: ["kl_retain": (0...50).map { Double($0 + seed) }, "kl_forget1": (0...50).map { Double($0 * seed) }])
+        }
+        let long = try figure(.frontier, SweepData(path: "long.h5", axisKeys: ["seed"], runs: runs))
+        #expect(long.script.contains("every 6 using 3:6:4:5:7:8 with xyerrorbars"))
+
+        let tofu = SweepData(
+            path: "tofu.h5", axisKeys: ["seed"],
+            runs: [
+                SweepData.Run(
+                    id: "0", axes: ["seed": "0"], evalSteps: [5], eval: ["forget_quality": [0.1], "model_utility": [0.5]])
+            ])
+        #expect(
+            refusal(.frontier, tofu, SweepFigureOptions(yRange: AxisRange("0:1")))
+                == "--yrange must start above 0 on the logarithmic forget-quality axis, not at 0")
+        #expect(
+            try figure(.frontier, tofu, SweepFigureOptions(yRange: AxisRange("1e-3:1"))).script.contains("set yrange [0.001:1]"))
+    }
+
+    @Test func axisRangesParseLowColonHigh() {
+        #expect(AxisRange("0:0.3") == AxisRange("0 : 0.3") && AxisRange("0:0.3")?.high == 0.3)
+        #expect(AxisRange(":2")?.low == nil && AxisRange(":2")?.high == 2)
+        for bad in ["", ":", "0", "1:0", "1:1", "a:2", "0:nan", "0:inf", "0:1:2"] {
+            #expect(AxisRange(bad) == nil, "\(bad) parsed")
+        }
+    }
+
     /// name × beta × lr × 2 seeds; final forget_quality = beta·lr·(1 + seed) (simnpo: doubled).
     static let grid: SweepData = {
         var runs: [SweepData.Run] = []

@@ -86,8 +86,12 @@ struct SweepRenderingTests {
             "\(sweepFigure.stderr)")
         let mixed = try runGscope(["plot", path, FigureFixtures.evaluations, "--out", work + "/x"])
         #expect(mixed.status == 2 && mixed.stderr.contains("a sweep file is plotted alone"), "\(mixed.stderr)")
-        let options = try runGscope(["plot", FigureFixtures.evaluations, "--metric", "x", "--out", work + "/o"])
-        #expect(options.status == 2 && options.stderr.contains("--x, --y, --metric and --where"), "\(options.stderr)")
+        for flag in [["--metric", "x"], ["--xrange", "0:1"]] {
+            let options = try runGscope(["plot", FigureFixtures.evaluations] + flag + ["--out", work + "/o"])
+            #expect(
+                options.status == 2 && options.stderr.contains("--x, --y, --metric, --where, --xrange and --yrange"),
+                "\(options.stderr)")
+        }
         let loose = try runGscope(["plot", path, "--figure", "heatmap", "--x", "seed", "--out", work + "/l"])
         #expect(
             loose.status == 2
