@@ -30,13 +30,14 @@ pre-trained model's NPO forget2 KL at retain KL 0.05 ranged from 0.21 to 0.60 ov
     python3 notebooks-scripts/reproduce/markov_ablation.py run --variants reference gpt --seeds 0 1 2 --pools 5
     python3 notebooks-scripts/reproduce/markov_ablation.py table [--seeds 0] [--pools N]
 
-`run` writes OUT/<variant>/seed-<S>.json (the curves of every pool and method) and the pre-trained
-weights beside it (seed-<S>.pt); it resumes, adds the pools a file lacks (pre-training again to
+`run` writes OUT/<variant>/seed-<S>.json (the curves of every pool and method, rewritten after each
+pool) and the pre-trained weights beside it (seed-<S>.pt); it resumes, adds the pools a file lacks (pre-training again to
 the same bits when the weights were not kept, and refusing if they differ) and two processes with
 disjoint variants can share OUT. `table` prints, per variant, seed means with 95 % t-intervals of
 each seed's pool mean of forget1/forget2 KL where retain KL first reaches 0.05 (interpolated;
-`markov_table.py`'s rule). One thread per process; pre-training takes about 6 (reference) to 17
-(gpt) minutes of one core here, each pool about a minute. Needs torch, numpy and scipy.
+`markov_table.py`'s rule). One thread per process; on a core shared with another process,
+pre-training took about 10 (reference) to 25 (gpt) minutes here and a pool 4 to 10 (its 204
+evaluations on the 4,000 test sequences dominate). Needs torch, numpy and scipy.
 """
 
 from __future__ import annotations
@@ -265,14 +266,16 @@ def run_one(variant: str, seed: int, pools: int, data_dir: str, out_file: str) -
         raise SystemExit(f"{out_file}: pre-training again gave other weights (original KL {original} against "
                          f"{done['original']}); another torch or thread count? Move the file away to start over.")
     forget = [s["tokens"] for s in train if s["chain"] in ("forget1", "forget2")]
-    curves = have + [unlearn_pool(model, evaluate, forget, seed, pool) for pool in range(len(have), pools)]
-    partial = out_file + ".partial"
-    with open(partial, "w") as f:
-        json.dump({"variant": variant, "features": sorted(variant_features(variant)), "seed": seed,
-                   "parameters": sum(p.numel() for p in model.parameters()), "original": original,
-                   "pools": curves, "seconds": time.time() - started + (done or {}).get("seconds", 0),
-                   "torch": torch.__version__}, f)
-    os.replace(partial, out_file)
+    curves = list(have)
+    for pool in range(len(have), pools):  # the file is rewritten after every pool
+        curves.append(unlearn_pool(model, evaluate, forget, seed, pool))
+        partial = out_file + ".partial"
+        with open(partial, "w") as f:
+            json.dump({"variant": variant, "features": sorted(variant_features(variant)), "seed": seed,
+                       "parameters": sum(p.numel() for p in model.parameters()), "original": original,
+                       "pools": curves, "seconds": time.time() - started + (done or {}).get("seconds", 0),
+                       "torch": torch.__version__}, f)
+        os.replace(partial, out_file)
     print(f"{variant} seed {seed}: original KL " + " / ".join(f"{original[c]:.4f}" for c in ("retain", "forget1", "forget2"))
           + f", {len(curves)} pools, {time.time() - started:.0f} s", flush=True)
 
