@@ -254,7 +254,7 @@ def run_one(variant: str, seed: int, pools: int, data_dir: str, out_file: str) -
     and rewrites OUT_FILE with all of them."""
     started = time.time()
     done = json.load(open(out_file)) if os.path.exists(out_file) else None
-    have = (done.get("pools") or [done["curves"]]) if done else []
+    have = done["pools"] if done else []
     if len(have) >= pools:
         return
     train = [json.loads(line) for line in open(os.path.join(data_dir, "train.jsonl"))]
@@ -294,8 +294,6 @@ def table(out: str, seeds: list[int] | None, max_pools: int | None) -> None:
         runs = [r for r in runs if seeds is None or r["seed"] in seeds]
         if not runs:
             continue
-        for r in runs:
-            r.setdefault("pools", [r.get("curves")])
         pools = min(len(r["pools"]) for r in runs) if max_pools is None else max_pools
 
         def at(run, method, chain):

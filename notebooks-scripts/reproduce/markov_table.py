@@ -100,10 +100,11 @@ def main():
         print(f"\n### {directory}\n")
         print("| setting | seeds | " + " | ".join(titles) + " |")
         print("|---|---|" + "---|" * len(titles))
-        for key, runs in sorted(rows(directory).items()):
+        settings = rows(directory)
+        for key, runs in sorted(settings.items()):
             cells = [mean_band([r[c] for r in runs], 1 if c == "first" else 3) for c in columns]
             print(f"| {setting_label(key)} | {len(runs)} | " + " | ".join(cells) + " |")
-        ratios(rows(directory))
+        ratios(settings)
 
 
 def ratios(settings):
