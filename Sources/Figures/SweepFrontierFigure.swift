@@ -85,8 +85,11 @@ enum SweepFrontierFigure {
             "set format x \(GnuplotString.quoted("%.3g"))",
             "set xtics rotate by 30 right",
             "set bars 0",   // no caps: a band of zero width (all seeds alike, as at step 0) draws nothing over the circle
-            "set label 1 \(GnuplotString.quoted("bars: 95 % seed bands (at most \(maximumBarsPerLine) per line); open: first evaluation, filled: last")) "
-                + "at graph 0.02, graph 0.05 font \(GnuplotString.quoted(",9"))",
+            // In the right margin under the key, where no curve is drawn.
+            "set label 1 \(GnuplotString.quoted("bars: 95 % seed bands (at most \(maximumBarsPerLine) per line)")) "
+                + "at graph 1.04, graph 0.08 left font \(GnuplotString.quoted(",9"))",
+            "set label 2 \(GnuplotString.quoted("open: first evaluation, filled: last")) "
+                + "at graph 1.04, graph 0.02 left font \(GnuplotString.quoted(",9"))",
         ]
         if let range = options.xRange { body.append("set xrange \(range.gnuplot)") }
         if let range = options.yRange { body.append("set yrange \(range.gnuplot)") }

@@ -26,7 +26,9 @@ struct RunLifeTests {
         let errorPath: String
         init(_ arguments: [String], launcher: [String] = []) throws {
             errorPath = temporaryDirectory("runlife-stderr") + "/stderr"
-            FileManager.default.createFile(atPath: errorPath, contents: nil)
+            guard FileManager.default.createFile(atPath: errorPath, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: errorPath])
+            }
             process.executableURL = URL(fileURLWithPath: launcher.first ?? CrashSafetyTests.gscope)
             process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [CrashSafetyTests.gscope] + arguments
             process.standardOutput = FileHandle.nullDevice

@@ -153,4 +153,26 @@ struct SweepPlanTests {
             #expect(error?.description.hasPrefix("m.jsonl:4: ") == true)
         }
     }
+
+    /// Every sweep file under `data/sweeps/` plans — its keys exist, its values are in range, its
+    /// base configs are found (their repository-relative paths made absolute here) — into the
+    /// number of runs its comment promises.
+    @Test func theCommittedSweepFilesPlan() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let expected = [
+            "geffect-paper-synthetic.yaml": 27, "geffect-paper-tofu-smollm2.yaml": 33, "simnpo-markov.yaml": 40,
+            "simnpo-markov-protocol-gpt.yaml": 40, "simnpo-markov-protocol-reference.yaml": 40,
+        ]
+        let files = try FileManager.default.contentsOfDirectory(atPath: root + "/data/sweeps").filter { $0.hasSuffix(".yaml") }
+        #expect(Set(files) == Set(expected.keys))
+        let directory = temporaryDirectory("committed-sweeps")
+        for file in files.sorted() {
+            let text = try String(contentsOfFile: root + "/data/sweeps/" + file, encoding: .utf8)
+            try text.replacingOccurrences(of: "data/configs/", with: root + "/data/configs/")
+                .write(toFile: directory + "/" + file, atomically: true, encoding: .utf8)
+            let plan = try SweepPlan(try SweepFile.load(path: directory + "/" + file), directory: "runs/s")
+            #expect(plan.runs.count == expected[file], "\(file)")
+        }
+    }
 }

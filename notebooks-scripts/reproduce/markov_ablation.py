@@ -13,9 +13,12 @@ and gscope's pre-LN Markov GPT (`gscope train --markov A`: GPT-2 with 4 blocks o
     mlp         C -> 4C -> C with GELU (tanh), instead of C -> C -> C with ReLU
     init        GPT-2's initialisation (weights N(0, 0.02²), residual projections N(0, 0.02²/2L),
                 biases 0), instead of PyTorch's default (embedding N(0, 1), linear layers
-                U(±1/√fan_in), positions N(0, 0.02²))
+                U(±1/√fan_in), positions N(0, 0.02²)); its two halves apart:
+      init-embedding  only the token embedding N(0, 0.02²)
+      init-layers     all but the token embedding as GPT-2 initialises them
 
-Variants: `reference` (none), `+F` (the reference with F), `gpt` (all five), `gpt-F` (all but F).
+Variants: `reference` (none), `+F` (the reference with F), `gpt` (all five), `gpt-F` (all but F),
+`+init-embedding` and `+init-layers`.
 Every variant and seed S sees the same data (`gscope data markov --experiment A --seed S`) and
 pre-trains with the public code's recipe (AdamW lr 5e-4, ε 1e-6, no weight decay, batch 128, 5
 epochs, token-mean cross entropy, one epoch order per seed). Then, for each of `--pools` pools of
@@ -59,6 +62,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from markov_table import at_retain, mean_band  # noqa: E402
 
 FEATURES = ("prenorm", "tied", "attention", "mlp", "init")
+INIT_HALVES = ("init-embedding", "init-layers")  # "init" is both
 METHODS = (("npo", 1.0), ("simnpo", 1.0), ("simnpo", 2.5), ("simnpo", 5.0))
 T, V, C, LAYERS, GPT_HEADS = 19, 10, 128, 4, 4
 
@@ -69,14 +73,16 @@ def variant_features(name: str) -> set[str]:
         return set()
     if name == "gpt":
         return set(FEATURES)
-    if name.startswith("+") and name[1:] in FEATURES:
+    if name.startswith("+") and name[1:] in FEATURES + INIT_HALVES:
         return {name[1:]}
     if name.startswith("gpt-") and name[4:] in FEATURES:
         return set(FEATURES) - {name[4:]}
-    raise SystemExit(f"unknown variant {name!r}: reference, gpt, +F or gpt-F with F in {', '.join(FEATURES)}")
+    raise SystemExit(f"unknown variant {name!r}: reference, gpt, +F or gpt-F with F in {', '.join(FEATURES)}, "
+                     f"{', '.join('+' + h for h in INIT_HALVES)}")
 
 
-ALL_VARIANTS = ["reference"] + [f"+{f}" for f in FEATURES] + ["gpt"] + [f"gpt-{f}" for f in FEATURES]
+ALL_VARIANTS = (["reference"] + [f"+{f}" for f in FEATURES] + [f"+{h}" for h in INIT_HALVES] + ["gpt"]
+                + [f"gpt-{f}" for f in FEATURES])
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,15 @@ class Features:
     tied: bool
     attention: bool
     mlp: bool
-    init: bool
+    init_embedding: bool
+    init_layers: bool
+
+    @staticmethod
+    def of(on: set[str]) -> "Features":
+        """The features switched on by a variant's set (`init` is both initialisation halves)."""
+        return Features(prenorm="prenorm" in on, tied="tied" in on, attention="attention" in on, mlp="mlp" in on,
+                        init_embedding=bool(on & {"init", "init-embedding"}),
+                        init_layers=bool(on & {"init", "init-layers"}))
 
 
 class Block(nn.Module):
@@ -128,8 +142,10 @@ class MarkovModel(nn.Module):
         self.head = nn.Linear(C, V, bias=not f.tied)
         if f.tied:
             self.head.weight = self.wte.weight
-        if f.init:  # gscope's GPT.initializeGPT2
+        if f.init_embedding or f.init_layers:  # gscope's GPT.initializeGPT2, or one half of it
             for name, p in self.named_parameters():
+                if not (f.init_embedding if name == "wte.weight" else f.init_layers):
+                    continue  # the half that keeps PyTorch's default
                 if name.endswith(".bias"):
                     nn.init.zeros_(p)
                 elif ".ln_" in name or name.startswith("ln_f"):
@@ -199,7 +215,7 @@ def pretrain(variant: str, seed: int, train: list[dict], weights_file: str) -> M
     `weights_file` when an earlier run saved it there (the same bits: one thread, fixed seeds)."""
     on = variant_features(variant)
     torch.manual_seed(1000 + seed)
-    model = MarkovModel(Features(**{f: f in on for f in FEATURES}))
+    model = MarkovModel(Features.of(on))
     if os.path.exists(weights_file):
         model.load_state_dict(torch.load(weights_file))
         return model

@@ -9,14 +9,16 @@ import Store
 ///
 /// The file holds no timestamp, host name or thread count, and Store writes no object times, so
 /// the same runs give the same bytes whichever launcher ran them. It is written beside the target
-/// as `<path>.partial` and renamed over it when complete, so a reader never sees half a file.
+/// as `<path>.partial-<pid>` and renamed over it when complete, so a reader never sees half a file
+/// and two collections at once (say, one during a run and one after it) cannot write into each
+/// other's; the last rename wins, and both files are whole.
 package enum SweepFileWriter {
     /// The root attribute `file_kind` of a sweep file.
     package static let fileKind = "gscope-sweep"
 
     /// Writes `collection` to `path`, replacing any file there.
     package static func write(_ collection: SweepCollection, to path: String) throws {
-        let partial = path + ".partial"
+        let partial = path + ".partial-\(getpid())"
         let file = try H5File.create(partial)
         do {
             try write(collection, into: file.root)
