@@ -73,16 +73,21 @@ struct Eval: ParsableCommand {
         let text = try tokenizerOptions.load(tokenizer)
         let start = Date()
         let evaluated = try TOFUEvaluationJob.loadModel(model, vocabSize: text.vocabSize)
-        if retainModel != nil { print("scoring the retain model \(retainModel!) ...") }
+        /// A line as it happens, also in a log file.
+        func say(_ line: String) {
+            print(line)
+            fflush(nil)
+        }
+        if retainModel != nil { say("scoring the retain model \(retainModel!) ...") }
         let job = try TOFUEvaluationJob(
             dataDir: data, tokenizer: text, forgetSplit: forget, holdout: holdout,
             retainModel: retainModel, maxLength: evaluated.contextLength,
             maxNewTokens: maxNewTokens, generate: !noGenerate)
-        print(
+        say(
             "evaluating \(model) on \(data) (\(forget.rawValue): \(job.sets.forget.items.count) items; retain \(job.sets.retain.items.count), "
                 + "real authors \(job.sets.realAuthors.items.count), world facts \(job.sets.worldFacts.items.count)"
                 + (job.sets.holdout.map { ", holdout \($0.count)" } ?? "") + ") ...")
-        let report = try job.evaluate(evaluated)
+        let report = try job.evaluate(evaluated) { say("  " + $0) }
         try report.write(to: out)
         if let path = runFile, let runStep {
             do {

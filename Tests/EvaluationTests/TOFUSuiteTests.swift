@@ -110,6 +110,22 @@ struct TOFUSuiteTests {
         #expect(entry["ground_truth"] == .string(item.answer))
     }
 
+    /// `progress` hears each set's scoring as it finishes, with its answer count, and its
+    /// generations when there are any.
+    @Test func progressNamesEachSetsStages() throws {
+        let (sets, model, scorer) = Self.setup()
+        var lines: [String] = []
+        _ = try scorer.evaluate(model, sets, generate: nil, retain: nil) { lines.append($0) }
+        #expect(lines.map { String($0.prefix { $0 != ":" }) } == ["forget", "retain", "ra", "wf"])
+        let forget = sets.forget.items
+        let answers = 2 * forget.count + forget.map { $0.perturbedAnswers?.count ?? 0 }.reduce(0, +)
+        #expect(lines[0].hasPrefix("forget: \(answers) answers of \(forget.count) items scored in "), "\(lines[0])")
+        lines = []
+        let silent: GreedyGenerate = { prompts, _ in prompts.map { _ in [] } }
+        _ = try scorer.evaluate(model, sets, generate: silent, retain: nil) { lines.append($0) }
+        #expect(lines.count == 8 && lines[1].hasPrefix("forget: \(forget.count) answers generated in "), "\(lines)")
+    }
+
     /// eval.json parses, holds every metric with agg_value and per-item values, and summary.json
     /// maps every metric to its aggregate.
     @Test func theJSONHasOpenUnlearningsShape() throws {

@@ -43,11 +43,20 @@ package struct TOFUScorer: Sendable {
             padding: padding, chunk: chunk)
     }
 
-    /// Everything of `set`; generations only when `generate` is given.
-    package func scores(_ model: any CausalLanguageModel, _ set: TOFUEvalSets.Set, generate: GreedyGenerate?) throws
-        -> TOFUSetScores
-    {
+    /// Everything of `set`; generations only when `generate` is given. `progress` hears one line
+    /// when the teacher-forced scores are done and one when the generations are, with the seconds
+    /// each took.
+    package func scores(
+        _ model: any CausalLanguageModel, _ set: TOFUEvalSets.Set, generate: GreedyGenerate?,
+        progress: ((String) -> Void)? = nil
+    ) throws -> TOFUSetScores {
         let items = set.items
+        var clock = ContinuousClock.now
+        func lap() -> String {
+            let (seconds, attoseconds) = (ContinuousClock.now - clock).components
+            clock = ContinuousClock.now
+            return String(format: "%.1f s", Double(seconds) + Double(attoseconds) * 1e-18)
+        }
         let answer = try answerScores(model, items) { $0.answer }
         let paraphrased = set.paraphrased ? try answerScores(model, items) { $0.paraphrasedAnswer ?? "" } : []
         let wrong = items.map { $0.perturbedAnswers ?? [] }
@@ -61,9 +70,11 @@ package struct TOFUScorer: Sendable {
             perturbed.append(Array(flat[next..<(next + answers.count)]))
             next += answers.count
         }
-        return TOFUSetScores(
-            answer: answer, paraphrased: paraphrased, perturbed: perturbed,
-            generations: try generate.map { try generations(items, $0) })
+        progress?(
+            "\(set.key): \(answer.count + paraphrased.count + flat.count) answers of \(items.count) items scored in \(lap())")
+        let generated = try generate.map { try generations(items, $0) }
+        if generated != nil { progress?("\(set.key): \(items.count) answers generated in \(lap())") }
+        return TOFUSetScores(answer: answer, paraphrased: paraphrased, perturbed: perturbed, generations: generated)
     }
 
     /// Greedy answers to every question, cut at the end token and stripped of surrounding white
@@ -96,11 +107,13 @@ extension TOFUScorer {
     }
 
     /// The whole suite for one model: every set of `sets` scored (and generated from, when
-    /// `generate` is given), the holdout items scored, and the metrics computed.
+    /// `generate` is given), the holdout items scored, and the metrics computed; `progress` hears
+    /// each set's stages as they finish.
     package func evaluate(
-        _ model: any CausalLanguageModel, _ sets: TOFUEvalSets, generate: GreedyGenerate?, retain: RetainReference?
+        _ model: any CausalLanguageModel, _ sets: TOFUEvalSets, generate: GreedyGenerate?, retain: RetainReference?,
+        progress: ((String) -> Void)? = nil
     ) throws -> TOFUReport {
-        let scores = try sets.all.map { try self.scores(model, $0, generate: generate) }
+        let scores = try sets.all.map { try self.scores(model, $0, generate: generate, progress: progress) }
         let holdout = try sets.holdout.map { try answerScores(model, $0) { $0.answer } }
         return TOFUMetrics.report(sets: sets, scores: scores, holdout: holdout, retain: retain)
     }

@@ -31,13 +31,13 @@ package final class TOFUEvaluationJob {
         }
     }
 
-    /// The report of one model.
-    package func evaluate(_ model: any CausalLanguageModel) throws -> TOFUReport {
+    /// The report of one model; `progress` hears one line per finished stage of each set.
+    package func evaluate(_ model: any CausalLanguageModel, progress: ((String) -> Void)? = nil) throws -> TOFUReport {
         let end = scorer.formatter.tokenizer.special.end, limit = model.contextLength
         let greedy: GreedyGenerate = { prompts, maxNewTokens in
             try model.generateGreedy(prompts: prompts.map { Array($0.prefix(limit)) }, maxNewTokens: maxNewTokens, stopToken: end)
         }
-        return try scorer.evaluate(model, sets, generate: generate ? greedy : nil, retain: retain)
+        return try scorer.evaluate(model, sets, generate: generate ? greedy : nil, retain: retain, progress: progress)
     }
 
     /// A checkpoint's model, checked against the tokenizer's vocabulary.
