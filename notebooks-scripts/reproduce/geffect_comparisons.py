@@ -15,7 +15,9 @@ Per run:
   shallow : deep = Σ_t mean_{b shallow} |e_b(t)| / Σ_t mean_{b deep} |e_b(t)|, the unlearning
   G-effect per block (block b of L is shallow when ⌊3b/L⌋ = 0, deep when it is 2), summed over
   the recorded steps t;
-  embedding share = Σ_t |e_embed(t)| / Σ_t Σ_groups |e_g(t)|.
+  embedding share = Σ_t |e_embed(t)| / Σ_t Σ_groups |e_g(t)|;
+  forget quality and model utility at the end: RUN/eval/summary.json (`gscope eval` of the final
+  checkpoint, as geffect_paper_tofu_smollm2.sh writes it), else the run file's last evaluation.
 
 The paper's comparisons (REFERENCE §2): WGA retains better than GA and TNPO better than NPO while
 still removing (d smaller, paired ratio d_A / d_B below 1); KL is the best retain regulariser
@@ -27,6 +29,7 @@ more than deep ones (ratio above 1) and the input embedding almost nothing. Cell
 from __future__ import annotations
 
 import glob
+import json
 import math
 import os
 import sys
@@ -70,6 +73,14 @@ def run_measures(path: str) -> dict | None:
         third = np.array([3 * b // L for b in range(L)])
         shallow = blocks[:, third == 0].mean(axis=1).sum()
         deep = blocks[:, third == 2].mean(axis=1).sum()
+        summary = os.path.join(os.path.dirname(path), "eval", "summary.json")
+        if os.path.exists(summary):
+            values = json.load(open(summary))
+            fq, mu = values.get("forget_quality", math.nan), values.get("model_utility", math.nan)
+        elif "eval" in f and "forget_quality" in f["eval"]:
+            fq, mu = float(f["eval/forget_quality"][-1]), float(f["eval/model_utility"][-1])
+        else:
+            fq = mu = math.nan
         d_forget = float(a["forget_nll_after"] - a["forget_nll_before"])
         d_retain = float(a["retain_nll_after"] - a["retain_nll_before"])
         return {
@@ -77,6 +88,7 @@ def run_measures(path: str) -> dict | None:
             "dF": d_forget, "dR": d_retain, "d": d_retain / d_forget if d_forget != 0 else math.nan,
             "shallow_deep": float(shallow / deep) if deep > 0 else math.nan,
             "embed_share": float(groups[:, names.index("embed")].sum() / groups.sum()),
+            "forget_quality": fq, "model_utility": mu,
         }
 
 
@@ -120,13 +132,15 @@ def main() -> None:
     cells = [band([m["embed_share"] for by_seed in runs.values() for m in by_seed.values()]) for _, runs in sweeps]
     print("| the input embedding carries almost nothing | embedding's share of Σ \\|e_group\\|, every run | " + " | ".join(cells) + " |")
     print()
-    print("| objective | " + " | ".join(f"{label}: ΔF | {label}: ΔR | {label}: d | {label}: shallow : deep" for label, _ in sweeps) + " |")
-    print("|---|" + "---|---|---|---|" * len(sweeps))
+    columns = (("dF", "ΔF"), ("dR", "ΔR"), ("d", "d"), ("shallow_deep", "shallow : deep"),
+               ("forget_quality", "forget quality"), ("model_utility", "model utility"))
+    print("| objective | " + " | ".join(f"{label}: {title}" for label, _ in sweeps for _, title in columns) + " |")
+    print("|---|" + "---|" * (len(columns) * len(sweeps)))
     for objective in sorted({o for _, runs in sweeps for o in runs}):
         cells = []
         for _, runs in sweeps:
             ms = list(runs.get(objective, {}).values())
-            cells += [band([m[k] for m in ms]) for k in ("dF", "dR", "d", "shallow_deep")]
+            cells += [band([m[k] for m in ms]) for k, _ in columns]
         print(f"| {objective} | " + " | ".join(cells) + " |")
 
 
