@@ -46,7 +46,9 @@ $GSCOPE sweep plan data/sweeps/geffect-paper-tofu-smollm2.yaml --out $out
 $GSCOPE sweep run $out --jobs "${JOBS:-1}" --threads "$THREADS"
 $GSCOPE sweep collect $out
 evaluate $R/target/checkpoint $R/target/eval
-for run in $out/runs/*/; do evaluate ${run}checkpoint ${run}eval; done
+for run in $out/runs/*/; do  # a diverged run has no final checkpoint to evaluate
+  if [ -f ${run}checkpoint/model.safetensors ]; then evaluate ${run}checkpoint ${run}eval; fi
+done
 $GSCOPE plot $out/sweep.h5 --figure geffect-bands --out $plots
 python3 notebooks-scripts/reproduce/sweep_table.py $out/sweep.csv \
   forget_nll_after-forget_nll_before retain_nll_after-retain_nll_before \
