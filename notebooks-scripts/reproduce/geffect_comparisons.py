@@ -23,11 +23,12 @@ The paper's comparisons (REFERENCE §2): WGA retains better than GA and TNPO bet
 still removing (d smaller, paired ratio d_A / d_B below 1); KL is the best retain regulariser
 (GA+KL's d below GA+GD's; NPO+KL against NPO+GD where the sweep has them); shallow blocks carry
 more than deep ones (ratio above 1) and the input embedding almost nothing. Cells are seed means
-± the 95 % t-interval (a single seed shows its value). Needs h5py, numpy, scipy.
+± the 95 % t-interval (markov_table.mean_band; "(k/n)" when only k of n runs give a value). Needs h5py, numpy, scipy.
 """
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 import math
@@ -36,7 +37,11 @@ import sys
 
 import h5py
 import numpy as np
-from scipy import stats
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from markov_table import mean_band  # noqa: E402
+
+band = functools.partial(mean_band, digits=4)  # ΔR is a few 1e-3 on the tiny model
 
 PAIRS = [  # (A, B, the paper's claim about A against B)
     ("wga", "ga", "WGA retains better than GA per unit of forgetting"),
@@ -44,18 +49,6 @@ PAIRS = [  # (A, B, the paper's claim about A against B)
     ("ga+kl", "ga+gd", "KL is a better retain term than GD (with GA)"),
     ("npo+kl", "npo+gd", "KL is a better retain term than GD (with NPO)"),
 ]
-
-
-def band(values: list[float], digits: int = 3) -> str:
-    """`mean ± t95·s/√n` (just the value when n = 1; `—` when empty)."""
-    values = [v for v in values if math.isfinite(v)]
-    if not values:
-        return "—"
-    mean = float(np.mean(values))
-    if len(values) == 1:
-        return f"{mean:.{digits}g}"
-    half = stats.t.ppf(0.975, len(values) - 1) * float(np.std(values, ddof=1)) / math.sqrt(len(values))
-    return f"{mean:.{digits}g} ± {half:.2g}"
 
 
 def run_measures(path: str) -> dict | None:
