@@ -142,6 +142,7 @@ struct Unlearn: ParsableCommand {
         if resolved.data.kind == .qa, resolved.data.forgetFile != nil {
             print("eval: TOFU's metric suite skipped (it needs a TOFU forget split's perturbed answers, not data.forget_file)")
         }
+        fflush(nil)   // a log file sees the header before the first step, which can take minutes
         var bar = ProgressBar(total: u.totalSteps)
         Signals.catchStopRequests()
         let nll: (before: (forget: Double, retain: Double), after: (forget: Double, retain: Double))

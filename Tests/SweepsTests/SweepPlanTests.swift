@@ -161,7 +161,7 @@ struct SweepPlanTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
         let expected = [
-            "geffect-paper-synthetic.yaml": 27, "geffect-paper-tofu-smollm2.yaml": 33, "simnpo-markov.yaml": 40,
+            "geffect-paper-synthetic.yaml": 27, "geffect-paper-tofu-smollm2.yaml": 12, "simnpo-markov.yaml": 40,
             "simnpo-markov-protocol-gpt.yaml": 40, "simnpo-markov-protocol-reference.yaml": 40,
         ]
         let files = try FileManager.default.contentsOfDirectory(atPath: root + "/data/sweeps").filter { $0.hasSuffix(".yaml") }

@@ -25,7 +25,7 @@ package func runGscope(_ arguments: [String], in directory: String? = nil, envir
     if let environment { process.environment = environment }
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("gscope-stdout-\(UUID().uuidString)").path
-    FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)   // FileHandle below throws if it failed
     defer { try? FileManager.default.removeItem(atPath: outPath) }
     let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
     defer { try? out.close() }

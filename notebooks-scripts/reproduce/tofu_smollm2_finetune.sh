@@ -5,6 +5,7 @@
 #
 #   notebooks-scripts/reproduce/tofu_smollm2_finetune.sh            # both models
 #   SPLITS=full notebooks-scripts/reproduce/tofu_smollm2_finetune.sh
+#   SPLITS=retain10,forget01 EPOCHS=3 WARMUP=14 notebooks-scripts/reproduce/tofu_smollm2_finetune.sh  # 22 authors
 #
 # TOFU's recipe (Maini et al. 2024) fine-tunes Phi-1.5 and Llama-2-7B for 5 epochs at lr 1e-5 to
 # 2e-5, effective batch 16–32, weight decay 0.01, one epoch of linear warm-up. Scaled to this
@@ -12,6 +13,10 @@
 # 25–40 s here, so 5 epochs would be ~10 h per model), lr 1e-4 (a 10× smaller model, and the rate
 # at which SmolLM2 learned 20 synthetic authors in 2 epochs in smollm2_unlearn.sh), warm-up of half
 # an epoch (125 steps), weight decay 0.01, linear decay.
+#
+# Output: runs/tofu-smollm2/target for `full`, target22 for `retain10,forget01` (the first 20
+# authors, which hold every retain_perturbed item, and forget01's two: a target that one sitting of
+# three hours can fine-tune and unlearn; geffect_paper_tofu_smollm2.sh), else the split's name.
 #
 # Each fine-tune is resumable: it saves a snapshot every 25 steps into OUT/resume, and running this
 # script again goes on from there to the same bits (TIME_LIMIT=S stops each sitting at the first
@@ -30,7 +35,7 @@ R=runs/tofu-smollm2
 [ -f "$MODEL" ] || $GSCOPE model fetch --dir models
 limit=(); [ -n "${TIME_LIMIT:-}" ] && limit=(--time-limit "$TIME_LIMIT")
 for split in $SPLITS; do
-  out=$R/target; [ "$split" = full ] || out=$R/$split
+  case $split in full) out=$R/target ;; retain10,forget01) out=$R/target22 ;; *) out=$R/$split ;; esac
   if [ -f $out/checkpoint/model.safetensors ]; then echo "== $out is finished"; continue; fi
   echo "== fine-tune SmolLM2 on TOFU $split -> $out"
   $GSCOPE train --model $MODEL --tokenizer $MODEL --data "$DATA" --split "$split" \

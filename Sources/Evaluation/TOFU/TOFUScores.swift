@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Model
+import NumericCore
 
 /// A greedy generation for one question: the prompt shown, the true answer and what the model wrote.
 package struct TOFUGeneration: Sendable, Equatable {
@@ -53,9 +54,9 @@ package struct TOFUScorer: Sendable {
         let items = set.items
         var clock = ContinuousClock.now
         func lap() -> String {
-            let (seconds, attoseconds) = (ContinuousClock.now - clock).components
+            let seconds = (ContinuousClock.now - clock).seconds
             clock = ContinuousClock.now
-            return String(format: "%.1f s", Double(seconds) + Double(attoseconds) * 1e-18)
+            return String(format: "%.1f s", seconds)
         }
         let answer = try answerScores(model, items) { $0.answer }
         let paraphrased = set.paraphrased ? try answerScores(model, items) { $0.paraphrasedAnswer ?? "" } : []

@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 #if canImport(Glibc)
 import Glibc
@@ -50,8 +51,7 @@ package enum MeasuredChild {
                 throw .cannotStart(program: executable, reason: "wait4: " + String(cString: strerror(errno)))
             }
         }
-        let elapsed = ContinuousClock.now - start
-        let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let wall = (ContinuousClock.now - start).seconds
         // The wait status: low 7 bits the signal (0 = exited), bits 8–15 the exit status.
         let signal = status & 0x7f
         return ChildUsage(
