@@ -53,7 +53,11 @@ PAIRS = [  # (A, B, the paper's claim about A against B)
 
 def run_measures(path: str) -> dict | None:
     """The measures of one finished run file (None while it is not complete)."""
-    with h5py.File(path, "r", locking=False) as f:
+    try:
+        f = h5py.File(path, "r", locking=False)
+    except OSError:  # a run file still open for writing: a run in progress
+        return None
+    with f:
         a = f.attrs
         if a.get("status") != "complete":
             return None
@@ -96,13 +100,15 @@ def load(directory: str) -> dict[str, dict[int, dict]]:
 
 
 def pair_cell(runs: dict, a: str, b: str) -> str:
-    """d_A, d_B and the paired ratio d_A / d_B, or `—` when the sweep lacks either."""
+    """d_A, d_B and the paired ratio d_A / d_B (its band and each seed's), or `—` when the sweep
+    lacks either."""
     if a not in runs or b not in runs:
         return "—"
     seeds = sorted(set(runs[a]) & set(runs[b]))
     ratio = [runs[a][s]["d"] / runs[b][s]["d"] for s in seeds]
+    each = ", ".join(f"{r:.3g}" for r in ratio)
     return (f"d {band([runs[a][s]['d'] for s in seeds])} vs {band([runs[b][s]['d'] for s in seeds])}; "
-            f"ratio {band(ratio)}; ΔF {band([runs[a][s]['dF'] for s in seeds])} vs "
+            f"ratio {band(ratio)} (seed by seed: {each}); ΔF {band([runs[a][s]['dF'] for s in seeds])} vs "
             f"{band([runs[b][s]['dF'] for s in seeds])} ({len(seeds)} seeds)")
 
 
