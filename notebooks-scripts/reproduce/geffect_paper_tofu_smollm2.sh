@@ -34,14 +34,13 @@ sha256sum $R/target22/checkpoint/model.safetensors
 out=runs/sweeps/geffect-paper-tofu-smollm2 plots=plots/sweeps/geffect-paper-tofu-smollm2
 [ -f $out/manifest.jsonl ] || $GSCOPE sweep plan data/sweeps/geffect-paper-tofu-smollm2.yaml --out $out
 mkdir -p $out/logs
-runs=$(wc -l < $out/manifest.jsonl)
-for seed in 0 1; do
-  for ((i = seed; i < runs; i += 2)); do  # the plan lists each setting's seeds 0, 1 together
-    id=$(sed -n "$((i + 1))p" $out/manifest.jsonl | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-    echo "== $(date +%T) run $i: $id"
-    $GSCOPE sweep task $out "$i" --threads "$THREADS" >> "$out/logs/$id.log" 2>&1
-    tail -1 "$out/logs/$id.log"
-  done
+order='import json, sys
+runs = [json.loads(line) for line in open(sys.argv[1])]
+for r in sorted(runs, key=lambda r: (int(r["axes"]["seed"]), r["index"])): print(r["index"], r["id"])'
+python3 -c "$order" $out/manifest.jsonl | while read -r i id; do  # seed by seed, in plan order within a seed
+  echo "== $(date +%T) run $i: $id"
+  $GSCOPE sweep task $out "$i" --threads "$THREADS" >> "$out/logs/$id.log" 2>&1 < /dev/null
+  tail -1 "$out/logs/$id.log"
 done
 $GSCOPE sweep collect $out
 
