@@ -11,7 +11,7 @@ import Unlearning
 /// It borrows the unlearner's model, reference and data and uses the model's gradient buffer as
 /// scratch: call `measure` before an update and `updateEffects` after it. Measuring never changes
 /// the run's trajectory: the step recomputes its own gradient on its own batch (a full-set
-/// gradient summed over chunks, padded to the instrumentation's length, has other last bits, and
+/// gradient summed over chunks, each padded to its own longest sample, has other last bits, and
 /// Adam turns those into whole steps on parameters whose true gradient is zero), and the
 /// reference model's cached log-probabilities are kept apart from the unlearner's.
 package final class Instrumenter {
@@ -41,8 +41,8 @@ package final class Instrumenter {
     /// θ_t, kept by `measure`; `updateEffects` turns it into θ_t − θ_{t+1} in place.
     private let parametersBefore: FloatBuffer
     var measured = false
-    /// θ_o's target log-probabilities on the measured forget (and refusal) samples at the
-    /// instrumentation's padded length; the unlearner's steps keep their own.
+    /// θ_o's target log-probabilities on the measured forget (and refusal) samples, padded as the
+    /// instrumentation's chunks are; the unlearner's steps keep their own.
     let referenceCache = ReferenceCache()
 
     /// The forget instances the objective is measured on (indices into the forget set, in order):
@@ -79,7 +79,8 @@ package final class Instrumenter {
         forgetInputSide = tiedSlot.map { FloatBuffer(count: $0.count) }
     }
 
-    /// The padded length of every pass: the longest sample of the run's data and risk sets.
+    /// The row width of the token-level results: the longest sample of the run's data and risk
+    /// sets. Each pass is padded only to its own chunk's longest sample (`SetGradients`).
     package var length: Int {
         max(
             unlearner.data.sequenceLength, riskSets.flatMap(\.samples).map(\.length).max() ?? 1,
@@ -100,41 +101,36 @@ package final class Instrumenter {
         let T = length, P = model.parameterCount
         // The forget risk last: the objective's first chunk reuses its forward pass when it has the same inputs.
         var values = [Double](repeating: 0, count: riskSets.count)
-        for k in riskSets.indices.reversed() {
-            values[k] = try SetGradients.risk(model, riskSets[k], padding: data.padding, length: T, chunk: chunk)
-            riskGradients[k].base.update(from: model.gradients.base, count: P)
+        try PhaseClock.measure("risk gradients") {
+            for k in riskSets.indices.reversed() {
+                values[k] = try SetGradients.risk(model, riskSets[k], padding: data.padding, chunk: chunk)
+                riskGradients[k].base.update(from: model.gradients.base, count: P)
+            }
         }
         forgetInputSide?.zero()
         model.inputEmbeddingGradient = forgetInputSide
-        let forget = try SetGradients.forgetTerm(
-            objective, model: model, reference: unlearner.reference,
-            referenceCache: referenceCache, data: data,
-            forgetIndices: measuredForget, length: T, chunk: chunk, directions: riskGradients,
-            reuseForward: true)
+        let forget = try PhaseClock.measure("objective's forget term") {
+            try SetGradients.forgetTerm(
+                objective, model: model, reference: unlearner.reference,
+                referenceCache: referenceCache, data: data,
+                forgetIndices: measuredForget, length: T, chunk: chunk, directions: riskGradients,
+                reuseForward: true)
+        }
         // The forget term's inner products now, from the gradient buffer backward left them in,
         // so that the buffer and the tied input side can take the retain term's next.
-        let slots = model.layout.slots
-        let forgetTensor = riskGradients.map { g in
-            slots.map { Reduce.dot(g.base + $0.offset, model.gradients.base + $0.offset, count: $0.count) }
-        }
-        let forgetTiedInput = riskGradients.map { g in
-            tiedSlot.map { s in Reduce.dot(g.base + s.offset, forgetInputSide!.base, count: s.count) }
-        }
+        let (forgetTensor, forgetTiedInput) = PhaseClock.measure("per-tensor inner products") { tensorProducts() }
         var retainValue: Double?
-        var retainTensor = riskGradients.map { _ in slots.map { _ in 0.0 } }
+        var retainTensor = riskGradients.map { _ in model.layout.slots.map { _ in 0.0 } }
         var retainTiedInput = riskGradients.map { _ in tiedSlot.map { _ in 0.0 } }
         if objective.retain != nil {
             forgetInputSide?.zero()
             model.inputEmbeddingGradient = forgetInputSide
-            retainValue = try SetGradients.retainTerm(
-                objective, model: model, reference: unlearner.reference,
-                retain: retainSet, padding: data.padding, length: T, chunk: chunk)
-            retainTensor = riskGradients.map { g in
-                slots.map { Reduce.dot(g.base + $0.offset, model.gradients.base + $0.offset, count: $0.count) }
+            retainValue = try PhaseClock.measure("objective's retain term") {
+                try SetGradients.retainTerm(
+                    objective, model: model, reference: unlearner.reference,
+                    retain: retainSet, padding: data.padding, chunk: chunk)
             }
-            retainTiedInput = riskGradients.map { g in
-                tiedSlot.map { s in Reduce.dot(g.base + s.offset, forgetInputSide!.base, count: s.count) }
-            }
+            (retainTensor, retainTiedInput) = PhaseClock.measure("per-tensor inner products") { tensorProducts() }
         }
         model.inputEmbeddingGradient = nil
         parametersBefore.base.update(from: model.parameters.base, count: P)
@@ -161,6 +157,16 @@ package final class Instrumenter {
             loss: loss,
             forget: forget.value, retain: retainValue, instanceWeights: forget.instanceWeights,
             instanceNLL: forget.instanceNLL, tokenWeights: forget.tokenWeights)
+    }
+
+    /// `⟨∇R_k, g_p⟩` for each risk set k and tensor p, with g the gradient in `model.gradients`,
+    /// and `⟨∇R_k, g_in⟩` on the tied embedding's input side (nil without a tied embedding).
+    private func tensorProducts() -> (tensor: [[Double]], tiedInput: [Double?]) {
+        let g = unlearner.model.gradients.base, slots = unlearner.model.layout.slots
+        return (
+            riskGradients.map { r in slots.map { Reduce.dot(r.base + $0.offset, g + $0.offset, count: $0.count) } },
+            riskGradients.map { r in tiedSlot.map { s in Reduce.dot(r.base + s.offset, forgetInputSide!.base, count: s.count) } }
+        )
     }
 
     /// After the update that followed `measure`, with learning rate `lr`:

@@ -56,8 +56,7 @@ extension Instrumenter {
             for (k, set) in riskSets.enumerated() {
                 let samples = k == 0 ? rows.map { data.forget[$0] } : Self.draw(B, from: set.samples, rng: &rng)
                 riskValues[k] += try SetGradients.risk(
-                    model, RiskSet(name: set.name, samples: samples), padding: data.padding,
-                    length: T, chunk: chunk)
+                    model, RiskSet(name: set.name, samples: samples), padding: data.padding, chunk: chunk)
                 smooth(riskGradients[k], with: model.gradients, first: first, keep: paper.keep)
             }
 
@@ -84,7 +83,7 @@ extension Instrumenter {
                 retainValue += try SetGradients.retainTerm(
                     objective, model: model, reference: unlearner.reference,
                     retain: Self.draw(B, from: retainSet, rng: &rng),
-                    padding: data.padding, length: T, chunk: chunk)
+                    padding: data.padding, chunk: chunk)
                 smooth(retainGradient, with: model.gradients, first: first, keep: paper.keep)
                 if let inputSide, let retainInputSide { smooth(retainInputSide, with: inputSide, first: first, keep: paper.keep) }
             }

@@ -13,7 +13,18 @@ enum PositionShares {
         _ model: any CausalLanguageModel, direction: FloatBuffer, logitGradient: UnsafePointer<Float>,
         hiddenGradients: [Int: [Float]]
     ) -> (shares: [Double], logProbTangents: [Float]) {
-        let J = model.directionalDerivative(along: UnsafePointer(direction.base), hiddenBlocks: Set(hiddenGradients.keys))
+        let J = PhaseClock.measure("forward mode") {
+            model.directionalDerivative(along: UnsafePointer(direction.base), hiddenBlocks: Set(hiddenGradients.keys))
+        }
+        return PhaseClock.measure("position shares") {
+            shares(of: J, logitGradient: logitGradient, hiddenGradients: hiddenGradients)
+        }
+    }
+
+    /// The sums of `compute`'s formula from the tangents `J`.
+    private static func shares(
+        of J: DirectionalDerivative, logitGradient: UnsafePointer<Float>, hiddenGradients: [Int: [Float]]
+    ) -> (shares: [Double], logProbTangents: [Float]) {
         let N = J.batch * J.seq, V = J.vocabSize, C = J.width
         var shares = [Double](repeating: 0, count: N)
         J.logits.withUnsafeBufferPointer { t in

@@ -64,6 +64,23 @@ public enum BLAS {
         _ c: UnsafeMutablePointer<Float>, ldc: Int,
         rowGroup: Int? = nil, parallel: Bool = true
     ) {
+        let product = {
+            gemmUntimed(
+                transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a, lda: lda, b, ldb: ldb, beta: beta, c,
+                ldc: ldc, rowGroup: rowGroup, parallel: parallel)
+        }
+        // A serial product runs inside someone's parallel job (attention's per-head products): it
+        // belongs to that job's phase.
+        if parallel { PhaseClock.measure("matrix products", product) } else { product() }
+    }
+
+    /// `gemm` without the phase clock.
+    @inlinable
+    static func gemmUntimed(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, beta: Float,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int, rowGroup: Int?, parallel: Bool
+    ) {
         if let group = rowGroup, group < m {
             precondition(group > 0 && m % group == 0, "gemm: \(m) rows are not groups of \(group)")
             let groups = m / group

@@ -12,7 +12,8 @@ struct Bench: ParsableCommand {
             --mode train times one AdamW training step (forward, backward, update) on \
             sparse-bigram batches and reports the median over --steps after --warmup steps, \
             with gflops = (6·params·tokens + 12·n_layer·n_embd·seq·tokens) / step time. \
-            --profile adds the time of each layer kind on the model's shapes (GPT models).
+            --profile adds the time of each layer kind on the model's shapes (GPT models); with --mode \
+            geffect, the time of each phase of the instrumented step (any model).
 
             --arch llama --size smollm2 (or smollm2-135m, or llama-tiny) times the same step on a \
             Llama of that shape with random weights (initializeLlama; SmolLM2-135M: 30 blocks of \
@@ -29,7 +30,10 @@ struct Bench: ParsableCommand {
             and its update effects, on any registered shape (--arch, --size), and reports the \
             process's peak resident memory (peak_rss_kb, and as a multiple of the model's Float32 \
             size). --mode pg times the PG-effects of --instances sequences for a \
-            given risk gradient (one forward and one forward-mode pass per --batch rows).
+            given risk gradient (one forward and one forward-mode pass per --batch rows). \
+            --lengths FILE gives --mode geffect forget and retain sets of real samples' lengths \
+            (TOFU's in SmolLM2's chat format: notebooks-scripts/bench/tofu-smollm2-lengths.json), \
+            measured in chunks of --batch, each padded to its longest sample.
 
             --mode generate times greedy decoding of --batch random prompts (--prompt-tokens ± 4 \
             tokens) for --new-tokens tokens each, with the key/value cache (prefill, then one \
@@ -58,11 +62,20 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed steps.") var steps: Int = 10
     @Option(help: "Untimed steps first.") var warmup: Int = 2
     @Option(help: "With --mode pg: the number of instances.") var instances: Int = 32
+    @Option(
+        help: ArgumentHelp(
+            "With --mode geffect: a JSON file of forget and retain sample lengths (notebooks-scripts/bench/tofu_lengths.py).",
+            valueName: "file"))
+    var lengths: String?
     @Option(help: "With --mode generate: the mean prompt length (prompts have this ± 4 tokens).") var promptTokens: Int = 40
     @Option(help: "With --mode generate: new tokens per prompt.") var newTokens: Int = 64
     @Option(help: ArgumentHelp("Deprecated spelling of --model PATH.", visibility: .hidden))
     var gguf: String?
-    @Flag(help: "With --mode train: also time each layer kind on the model's shapes (ms per step).")
+    @Flag(
+        help: """
+            With --mode train: also time each layer kind on the model's shapes (ms per step). With --mode geffect: \
+            where the instrumented step's time goes (matrix products, forward mode, position shares, …).
+            """)
     var profile = false
     @Flag(help: "Print only the JSON line (the default prints it too, after a human-readable line).")
     var json = false
@@ -74,6 +87,9 @@ struct Bench: ParsableCommand {
             throw ValidationError(
                 "a stored model (--model \(path)) is only measured with --mode train, not --mode \(mode.rawValue)")
         }
+        guard !profile || mode == .train || mode == .geffect else {
+            throw ValidationError("--profile works with --mode train or --mode geffect, not --mode \(mode.rawValue)")
+        }
         switch mode {
         case .train: try benchTrain(choice)
         case .sgemm: benchSgemm()
@@ -81,6 +97,24 @@ struct Bench: ParsableCommand {
         case .pg: try benchPG(choice)
         case .generate: try benchGenerate(choice)
         }
+    }
+
+    /// One line per phase (milliseconds per step and share of their sum), then the sum beside the
+    /// step time measured.
+    func printProfile(_ phases: [(phase: String, ms: Double)], measured: Double) {
+        guard !phases.isEmpty else { return }
+        let total = phases.reduce(0) { $0 + $1.ms }
+        let width = phases.map(\.phase.count).max()!
+        func name(_ s: String) -> String { "  " + s + String(repeating: " ", count: max(0, width - s.count)) }
+        for p in phases {
+            print(name(p.phase) + String(format: " %9.2f ms  %5.1f%%", p.ms, p.ms / total * 100))
+        }
+        print(name("total") + String(format: " %9.2f ms (sum of phases; the step measured %.2f ms)", total, measured))
+    }
+
+    /// `{"phase": ms, …}` with two decimals.
+    static func jsonObject(_ phases: [(phase: String, ms: Double)]) -> String {
+        "{" + phases.map { "\"\($0.phase)\": \(String(format: "%.2f", $0.ms))" }.joined(separator: ", ") + "}"
     }
 
     /// One AdamW training step (`trainingStep`: forward, backward, gradient norm, update) of a GPT
@@ -119,17 +153,8 @@ struct Bench: ParsableCommand {
             ] + extra
         if profile, let gpt = model as? GPT {
             let phases = LayerProfile(config: gpt.config, B: batch, T: T).measure()
-            let total = phases.reduce(0) { $0 + $1.ms }
-            if !json {
-                for p in phases {
-                    print(String(format: "  %-18@ %8.2f ms  %5.1f%%", p.phase as NSString, p.ms, p.ms / total * 100))
-                }
-                print(
-                    String(
-                        format: "  %-18@ %8.2f ms (sum of phases; the step measured %.2f ms)", "total" as NSString, total, median)
-                )
-            }
-            fields.append(("profile_ms", "{" + phases.map { "\"\($0.phase)\": \(fmt($0.ms))" }.joined(separator: ", ") + "}"))
+            if !json { printProfile(phases, measured: median) }
+            fields.append(("profile_ms", Self.jsonObject(phases)))
         }
         if !json {
             print(

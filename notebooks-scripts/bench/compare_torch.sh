@@ -26,11 +26,19 @@
 # PyTorch: totals only, three backward passes); pg: PG-effects of 32 instances (gscope: forward-mode
 # passes; PyTorch: one backward per instance, and one batched forward+backward for comparison).
 #
+# Then (unless GEFFECT_LLAMA=0) the same instrumented NPO step on SmolLM2-135M's shape (random weights)
+# with TOFU's lengths (tofu-smollm2-lengths.json: forget01's 40 items, 16 retain items, in chunks of 16):
+#   python3 notebooks-scripts/bench/torch_geffect_bench.py --model smollm2 --mode geffect --lengths F ...
+#   $GSCOPE bench --mode geffect --arch llama --size smollm2 --lengths F ...
+# both computing every per-tensor, per-instance and per-token value (PyTorch with torch.func.jvp).
+#
 # Environment: MODELS (a blank value skips the GPT table), BATCH (16), SEQ (128, capped at each model's block size), STEPS (20),
 # WARMUP (3, torch only), THREADS (2), GSCOPE (default <repo>/.build/release/gscope; build it with
 # `swift build -c release`), PYTHON (python3), JSONL (if set, every JSON line is appended to it);
 # for SmolLM2: LLAMA (1), LLAMA_BATCH (4), LLAMA_SEQ (128), LLAMA_STEPS (5), LLAMA_WARMUP (2),
-# GGUF (default <repo>/models/SmolLM2-135M-Instruct.Q4_1.gguf; fetch it with `make model`).
+# GGUF (default <repo>/models/SmolLM2-135M-Instruct.Q4_1.gguf; fetch it with `make model`);
+# for the SmolLM2 instrumented step: GEFFECT_LLAMA (1), LLAMA_GEFFECT_STEPS (2), LLAMA_GEFFECT_WARMUP (1),
+# LENGTHS (default notebooks-scripts/bench/tofu-smollm2-lengths.json).
 # Both programs print one JSON line with the keys impl, model, params, batch, seq, threads, steps,
 # ms_per_step_median, tokens_per_s, gflops. A missing or failing gscope leaves its column "n/a".
 set -u
@@ -197,27 +205,54 @@ if [ "$LLAMA" = 1 ]; then
         "$(echo "$torch_json" | field tokens_per_s)" "$(echo "$gscope_json" | field tokens_per_s)"
 fi
 
-[ "${GEFFECT:-1}" = 1 ] || exit 0
+if [ "${GEFFECT:-1}" = 1 ]; then
+    echo
+    echo "instrumentation, small model, batch $BATCH, seq $SEQ, threads $THREADS (ms, median)"
+    printf '%-8s %12s %12s %14s %s\n' mode torch gscope gscope/torch "torch batched fwd+bwd (pg)"
+    for mode in geffect pg; do
+        "$PYTHON" "$HERE/torch_geffect_bench.py" --mode "$mode" --model small --batch "$BATCH" --seq "$SEQ" \
+            --instances 32 --steps 5 --warmup 1 --threads "$THREADS" --json >"$tmp/t.out" 2>"$tmp/t.err" || tail -n 3 "$tmp/t.err" >&2
+        t_json="$(json_line "$tmp/t.out")"
+        g_json=""
+        if [ "$have_gscope" = 1 ]; then
+            "$GSCOPE" bench --mode "$mode" --size small --batch "$BATCH" --seq "$SEQ" --instances 32 --steps 5 --warmup 1 \
+                --threads "$THREADS" --json >"$tmp/g.out" 2>"$tmp/g.err" || tail -n 3 "$tmp/g.err" >&2
+            g_json="$(json_line "$tmp/g.out")"
+        fi
+        if [ -n "$JSONL" ]; then
+            [ -n "$t_json" ] && echo "$t_json" >>"$JSONL"
+            [ -n "$g_json" ] && echo "$g_json" >>"$JSONL"
+        fi
+        t_ms=$(echo "$t_json" | field ms_median)
+        g_ms=$(echo "$g_json" | field ms_median)
+        b_ms=$(echo "$t_json" | field batched_fwd_bwd_ms)
+        ratio=$(ratio "$t_ms" "$g_ms")
+        printf '%-8s %12s %12s %14s %s\n' "$mode" "$t_ms" "$g_ms" "$ratio" "$b_ms"
+    done
+fi
+
+[ "${GEFFECT_LLAMA:-1}" = 1 ] || exit 0
+LENGTHS=${LENGTHS:-$HERE/tofu-smollm2-lengths.json}
+G_STEPS=${LLAMA_GEFFECT_STEPS:-2}
+G_WARMUP=${LLAMA_GEFFECT_WARMUP:-1}
+echo "== smollm2 instrumented step: torch" >&2
+"$PYTHON" "$HERE/torch_geffect_bench.py" --mode geffect --model smollm2 --lengths "$LENGTHS" --batch 16 \
+    --steps "$G_STEPS" --warmup "$G_WARMUP" --threads "$THREADS" --json >"$tmp/t.out" 2>"$tmp/t.err" || tail -n 3 "$tmp/t.err" >&2
+t_json="$(json_line "$tmp/t.out")"
+g_json=""
+if [ "$have_gscope" = 1 ]; then
+    echo "== smollm2 instrumented step: gscope" >&2
+    "$GSCOPE" bench --mode geffect --arch llama --size smollm2 --lengths "$LENGTHS" --batch 16 \
+        --steps "$G_STEPS" --warmup "$G_WARMUP" --threads "$THREADS" --json >"$tmp/g.out" 2>"$tmp/g.err" || tail -n 3 "$tmp/g.err" >&2
+    g_json="$(json_line "$tmp/g.out")"
+fi
+if [ -n "$JSONL" ]; then
+    [ -n "$t_json" ] && echo "$t_json" >>"$JSONL"
+    [ -n "$g_json" ] && echo "$g_json" >>"$JSONL"
+fi
+t_ms=$(echo "$t_json" | field ms_median)
+g_ms=$(echo "$g_json" | field ms_median)
 echo
-echo "instrumentation, small model, batch $BATCH, seq $SEQ, threads $THREADS (ms, median)"
-printf '%-8s %12s %12s %14s %s\n' mode torch gscope gscope/torch "torch batched fwd+bwd (pg)"
-for mode in geffect pg; do
-    "$PYTHON" "$HERE/torch_geffect_bench.py" --mode "$mode" --model small --batch "$BATCH" --seq "$SEQ" \
-        --instances 32 --steps 3 --warmup 1 --threads "$THREADS" --json >"$tmp/t.out" 2>"$tmp/t.err" || tail -n 3 "$tmp/t.err" >&2
-    t_json="$(json_line "$tmp/t.out")"
-    g_json=""
-    if [ "$have_gscope" = 1 ]; then
-        "$GSCOPE" bench --mode "$mode" --size small --batch "$BATCH" --seq "$SEQ" --instances 32 --steps 3 --warmup 1 \
-            --threads "$THREADS" --json >"$tmp/g.out" 2>"$tmp/g.err" || tail -n 3 "$tmp/g.err" >&2
-        g_json="$(json_line "$tmp/g.out")"
-    fi
-    if [ -n "$JSONL" ]; then
-        [ -n "$t_json" ] && echo "$t_json" >>"$JSONL"
-        [ -n "$g_json" ] && echo "$g_json" >>"$JSONL"
-    fi
-    t_ms=$(echo "$t_json" | field ms_median)
-    g_ms=$(echo "$g_json" | field ms_median)
-    b_ms=$(echo "$t_json" | field batched_fwd_bwd_ms)
-    ratio=$(ratio "$t_ms" "$g_ms")
-    printf '%-8s %12s %12s %14s %s\n' "$mode" "$t_ms" "$g_ms" "$ratio" "$b_ms"
-done
+echo "instrumented NPO step, SmolLM2-135M shape, TOFU lengths ($(basename "$LENGTHS")), chunks of 16, threads $THREADS (ms, median of $G_STEPS)"
+printf '%-8s %12s %12s %14s\n' mode torch gscope gscope/torch
+printf '%-8s %12s %12s %14s\n' geffect "$t_ms" "$g_ms" "$(ratio "$t_ms" "$g_ms")"

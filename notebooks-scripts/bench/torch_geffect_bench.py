@@ -13,6 +13,18 @@ pg: PG-effects <v, grad log p(s_i)> of `--instances` sequences for a given v, co
 way (one forward + backward per instance); also reported: one batched forward + backward over all
 instances (`batched_fwd_bwd_ms`), which gives totals only.
 
+smollm2 (--model smollm2 --lengths FILE, geffect only): the peer of `gscope bench --mode geffect
+--arch llama --size smollm2 --lengths FILE`, computing the *same* quantities on transformers'
+LlamaForCausalLM (SmolLM2-135M's shape, random weights, float32): forget and retain sets of random
+ids with the file's lengths (answer-only loss), in chunks of --batch padded to each chunk's longest
+sample; the full-set forget and retain risk gradients; NPO over the whole forget set (the frozen
+reference's log-probabilities computed once, as gscope caches them) with its gradient and the
+per-tensor inner products; per-token shares <dL/dlog p_n, (J v)_n> and per-instance PG-effects
+for both risk gradients v from torch.func.jvp (forward-mode AD, with eager attention: SDPA's CPU
+kernel has no forward-mode derivative; `--jvp vmap` batches both directions in one jvp under
+torch.func.vmap); one AdamW step
+on a forget batch of --batch; and the update effects <v, theta_t - theta_t+1>.
+
 With --json prints one line: {"impl": "torch", "mode", "model", "batch"/"instances", "seq",
 "threads", "steps", "ms_median", ...}.
 """
@@ -53,10 +65,121 @@ def timed(fn, steps, warmup):
     return out
 
 
+def random_samples(lengths, vocab, generator):
+    """(ids, answer_start) per [ids, answer ids] pair: random ids whose last `answer` are the answer."""
+    return [(torch.randint(0, vocab, (n,), generator=generator), n - a) for n, a in lengths]
+
+
+def chunk_batch(samples):
+    """Inputs, targets and answer mask (B, T) of samples padded to their longest (right padding)."""
+    T = max(len(ids) - 1 for ids, _ in samples)
+    x = torch.zeros(len(samples), T, dtype=torch.long)
+    y = torch.zeros(len(samples), T, dtype=torch.long)
+    m = torch.zeros(len(samples), T)
+    for r, (ids, start) in enumerate(samples):
+        n = len(ids) - 1
+        x[r, :n], y[r, :n] = ids[:-1], ids[1:]
+        m[r, start - 1:n] = 1  # targets t with t + 1 >= answer start
+    return x, y, m
+
+
+def target_logp(logits, y):
+    return torch.log_softmax(logits, dim=-1).gather(-1, y.unsqueeze(-1)).squeeze(-1)
+
+
+def geffect_llama(args, fields) -> list:
+    """One instrumented NPO step on SmolLM2's shape with the quantities gscope records (see above)."""
+    from torch.func import functional_call, jvp, vmap
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from torch_llama_bench import SHAPES
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    model = LlamaForCausalLM(LlamaConfig(**SHAPES["smollm2"], attn_implementation=args.attention)).to(torch.float32)
+    weights = "random"
+    model.train()
+    with open(args.lengths) as f:
+        spec = json.load(f)
+    gen = torch.Generator().manual_seed(0)
+    V = model.config.vocab_size
+    forget = random_samples(spec["forget"], V, gen)
+    retain = random_samples(spec["retain"], V, gen)
+    C = args.batch
+    chunks = lambda xs: [chunk_batch(xs[i:i + C]) for i in range(0, len(xs), C)]
+    forget_chunks, retain_chunks = chunks(forget), chunks(retain)
+    params = dict(model.named_parameters())
+    names = list(params)
+    beta = 0.1
+    with torch.no_grad():  # the frozen reference's answer log-probabilities, once (gscope caches them)
+        reference = [(target_logp(model(input_ids=x, use_cache=False).logits, y) * m).sum(1) for x, y, m in forget_chunks]
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-5, weight_decay=0.0, fused=True)
+
+    def risk_gradient(chunk_list):
+        model.zero_grad(set_to_none=True)
+        n = sum(float(m.sum()) for _, _, m in chunk_list)
+        for x, y, m in chunk_list:
+            (-(target_logp(model(input_ids=x, use_cache=False).logits, y) * m).sum() / n).backward()
+        return {k: p.grad.detach().clone() for k, p in params.items()}
+
+    def npo(logp, m, ref, count):
+        return (-(2 / beta) * F.logsigmoid(-beta * ((logp * m).sum(1) - ref))).sum() / count
+
+    def chunk_logp(p, x, y):
+        return target_logp(functional_call(model, p, (x,), {"use_cache": False}).logits, y)
+
+    def step():
+        directions = [risk_gradient(retain_chunks), risk_gradient(forget_chunks)]
+        model.zero_grad(set_to_none=True)
+        dlogp = []
+        for (x, y, m), ref in zip(forget_chunks, reference):
+            logp = target_logp(model(input_ids=x, use_cache=False).logits, y)
+            logp.retain_grad()
+            npo(logp, m, ref, len(forget)).backward()
+            dlogp.append(logp.grad)
+        tensor = [[torch.dot(v[k].flatten().double(), params[k].grad.flatten().double()).item() for k in names]
+                  for v in directions]
+        primals = {k: p.detach() for k, p in params.items()}
+        # SDPA's CPU kernel has no forward-mode derivative: the jvp runs transformers' eager attention.
+        model.config._attn_implementation = "eager"
+        shares, pg = [[] for _ in directions], [[] for _ in directions]
+        for (x, y, m), g in zip(forget_chunks, dlogp):
+            f = lambda p: chunk_logp(p, x, y)
+            if args.jvp == "vmap":
+                stacked = {k: torch.stack([v[k] for v in directions]) for k in names}
+                tangents = vmap(lambda t: jvp(f, (primals,), (t,))[1])(stacked)
+            else:
+                tangents = [jvp(f, (primals,), ({k: v[k] for k in names},))[1] for v in directions]
+            for d, t in enumerate(tangents):
+                shares[d].append((g * t).double())
+                pg[d].append((t * m).sum(1).double())
+        model.config._attn_implementation = args.attention
+        # The update: AdamW on a forget batch of --batch with its own gradient, then its effects.
+        before = [p.detach().clone() for p in model.parameters()]
+        model.zero_grad(set_to_none=True)
+        (x, y, m), ref = forget_chunks[0], reference[0]
+        npo(target_logp(model(input_ids=x, use_cache=False).logits, y), m, ref, x.size(0)).backward()
+        opt.step()
+        with torch.no_grad():
+            for v in directions:
+                [torch.dot(v[k].flatten().double(), (b - p).flatten().double()).item()
+                 for k, b, p in zip(names, before, model.parameters())]
+        return tensor, shares, pg
+
+    fields.update(batch=C, instances=len(forget), retain_instances=len(retain), weights=weights,
+                  answer_tokens=int(sum(float(m.sum()) for _, _, m in forget_chunks)),
+                  lengths=args.lengths, objective="npo", jvp=args.jvp, attention=args.attention,
+                  transformers=__import__("transformers").__version__)
+    return timed(step, args.steps, args.warmup)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mode", choices=["geffect", "pg"], default="geffect")
-    ap.add_argument("--model", choices=sorted(CONFIGS), default="small")
+    ap.add_argument("--model", choices=sorted(CONFIGS) + ["smollm2"], default="small")
+    ap.add_argument("--lengths", help="smollm2: the JSON of sample lengths (tofu_lengths.py)")
+    ap.add_argument("--jvp", choices=["loop", "vmap"], default="loop",
+                    help="smollm2: one jvp per direction, or both under vmap")
+    ap.add_argument("--attention", choices=["sdpa", "eager"], default="sdpa")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--instances", type=int, default=32)
     ap.add_argument("--seq", type=int, default=128)
@@ -68,6 +191,17 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    if args.model == "smollm2":
+        if args.mode != "geffect" or not args.lengths:
+            ap.error("--model smollm2 needs --mode geffect and --lengths FILE")
+        fields = {"impl": "torch", "mode": "geffect", "model": "smollm2", "threads": args.threads,
+                  "steps": args.steps, "torch": torch.__version__}
+        times = geffect_llama(args, fields)
+        fields.update(ms_median=round(statistics.median(times), 2), ms_min=round(min(times), 2))
+        if not args.json:
+            print(f"smollm2 geffect: {fields['ms_median']:.1f} ms (median of {args.steps})")
+        print(json.dumps(fields))
+        return
     cfg = CONFIGS[args.model]
     T = min(args.seq, cfg.block_size)
     model = GPT(cfg)
