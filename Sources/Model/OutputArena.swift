@@ -1,10 +1,12 @@
+import NumericCore
+
 /// The output side that every model's activation arena holds for one batch shape (B,T): the
 /// inputs, the logits with their log-softmax statistics, and the logit-gradient scratch. The
 /// models' accessors of the last forward pass (`logits`, `targetLogProbs`, `nllLogitGradient`, …)
 /// are these, once for every architecture.
 package protocol OutputArena: AnyObject {
-    var B: Int { get }
-    var T: Int { get }
+    /// The batch shape of the pass the arena holds, within the shape its buffers were made for.
+    var shape: ArenaShape { get }
     var tokens: UnsafeMutablePointer<Int32> { get }   // (N)
     var targets: UnsafeMutablePointer<Int32> { get }   // (N)
     var logits: UnsafeMutablePointer<Float> { get }   // (N,V)
@@ -13,7 +15,34 @@ package protocol OutputArena: AnyObject {
     var dlogits: UnsafeMutablePointer<Float> { get }   // (N,V)
 }
 
+/// The batch shape (B,T) an arena holds now, and the largest its buffers hold (the shape it was
+/// made for): a smaller pass uses every buffer's first rows, laid out for its own shape.
+package final class ArenaShape {
+    private(set) var B: Int, T: Int
+    let capacityB: Int, capacityT: Int
+
+    init(B: Int, T: Int) {
+        self.B = B
+        self.T = T
+        capacityB = B
+        capacityT = T
+    }
+
+    /// Whether a pass of shape (B,T) fits in the buffers.
+    func holds(B: Int, T: Int) -> Bool { B <= capacityB && T <= capacityT }
+
+    func reshape(B: Int, T: Int) {
+        precondition(holds(B: B, T: T), "a (\(B), \(T)) pass does not fit in a (\(capacityB), \(capacityT)) arena")
+        self.B = B
+        self.T = T
+    }
+}
+
 extension OutputArena {
+    /// Sequences in the pass the arena holds.
+    var B: Int { shape.B }
+    /// Positions per sequence in that pass.
+    var T: Int { shape.T }
     /// Whether the pass that filled the arena ran on exactly these inputs (shape, tokens, targets).
     func ran(tokens: [Int32], targets: [Int32], B: Int, T: Int) -> Bool {
         guard self.B == B, self.T == T, tokens.count == B * T, targets.count == B * T else { return false }
@@ -69,8 +98,12 @@ extension OutputArenaModel {
     }
 }
 
-/// The activation arena of a model's last forward pass, kept while the batch shape (B,T) stays
-/// the same: the one allocation policy of every architecture.
+/// The activation arena of a model's last forward pass, kept while each batch shape (B,T) fits in
+/// its buffers: the one allocation policy of every architecture. A pass that does not fit gets a
+/// new arena, made for the smallest shape that holds both the new and the old one when that is
+/// at most 5/4 of the larger of the two (so that passes alternating between a few shapes, as the
+/// instrumentation's chunks padded to their own lengths do, settle on one arena), else for the
+/// new shape alone.
 final class ArenaSlot<Arena: OutputArena> {
     private var arena: Arena?
     /// The architecture's name, for the message when no pass has run.
@@ -78,12 +111,21 @@ final class ArenaSlot<Arena: OutputArena> {
 
     init(model: String) { self.model = model }
 
-    /// The arena for (B,T): the last one when it has that shape, else a new one from `make`, the
-    /// old one released first so that two never coexist.
-    func reusing(B: Int, T: Int, _ make: () -> Arena) -> Arena {
-        if let a = arena, a.B == B, a.T == T { return a }
+    /// The arena for (B,T): the last one when the shape fits in it, else a new one from
+    /// `make(capacityB, capacityT)`, the old one released first so that two never coexist.
+    func reusing(B: Int, T: Int, _ make: (_ capacityB: Int, _ capacityT: Int) -> Arena) -> Arena {
+        if let a = arena, a.shape.holds(B: B, T: T) {
+            a.shape.reshape(B: B, T: T)
+            return a
+        }
+        var capacity = (B, T)
+        if let old = arena?.shape {
+            let both = (max(B, old.capacityB), max(T, old.capacityT))
+            if 4 * both.0 * both.1 <= 5 * max(B * T, old.capacityB * old.capacityT) { capacity = both }
+        }
         arena = nil
-        let a = make()
+        let a = PhaseClock.measure("activation arenas") { make(capacity.0, capacity.1) }
+        a.shape.reshape(B: B, T: T)
         arena = a
         return a
     }

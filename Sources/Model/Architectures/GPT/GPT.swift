@@ -94,7 +94,7 @@ package final class GPT: OutputArenaModel {
         throws(ModelError) -> Double
     {
         try validate(tokens: tokens, targets: targets, mask: mask, B: B, T: T)
-        let a = arena.reusing(B: B, T: T) { GPTActivations(config: config, B: B, T: T, workers: Parallel.workers) }
+        let a = arena.reusing(B: B, T: T) { GPTActivations(config: config, B: $0, T: $1, workers: Parallel.workers) }
         let N = B * T, C = config.nEmbd, V = config.vocabSize, NH = config.nHead
         tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: N) }
         targets.withUnsafeBufferPointer { a.targets.update(from: $0.baseAddress!, count: N) }

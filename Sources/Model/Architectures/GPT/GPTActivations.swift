@@ -1,7 +1,7 @@
 import NumericCore
 
-/// Everything one forward pass keeps for its backward pass, plus the backward scratch, for one
-/// batch shape (B,T). Arrays are row-major; N = B·T rows. Allocated once per shape.
+/// Everything one forward pass keeps for its backward pass, plus the backward scratch, for passes
+/// of up to one batch shape (B,T) (`ArenaShape`). Arrays are row-major; N = B·T rows of the pass.
 final class GPTActivations: OutputArena {
     /// One transformer block's saved tensors.
     struct Block {
@@ -15,7 +15,7 @@ final class GPTActivations: OutputArena {
         let res3: UnsafeMutablePointer<Float>   // (N,C) block output
     }
 
-    let B: Int, T: Int
+    let shape: ArenaShape
     let blocks: [Block]
     let encoded: UnsafeMutablePointer<Float>   // (N,C) embeddings
     let lnf, lnfMean, lnfRstd: UnsafeMutablePointer<Float>
@@ -30,14 +30,13 @@ final class GPTActivations: OutputArena {
     let attScratch: UnsafeMutablePointer<Float>   // (T,T) per worker
     let attScratchSlots: Int
     let ones: UnsafeMutablePointer<Float>   // (N) of 1, for bias gradients
-    /// Scratch of `directionalDerivative`, allocated by its first call for this shape.
+    /// Scratch of `directionalDerivative`, allocated by its first call, for the arena's capacity.
     var tangents: TangentScratch?
     private let owned: [FloatBuffer]
     private let ownedIds: [UnsafeMutablePointer<Int32>]
 
     init(config: GPTConfig, B: Int, T: Int, workers: Int) {
-        self.B = B
-        self.T = T
+        shape = ArenaShape(B: B, T: T)
         let N = B * T, C = config.nEmbd, V = config.vocabSize, NH = config.nHead
         var owned: [FloatBuffer] = []
         func take(_ n: Int) -> UnsafeMutablePointer<Float> {

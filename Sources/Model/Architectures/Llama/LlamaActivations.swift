@@ -1,7 +1,7 @@
 import NumericCore
 
 /// Everything one Llama forward pass keeps for its backward pass, plus the backward scratch, for
-/// one batch shape (B,T). Arrays are row-major; N = B·T rows. Allocated once per shape.
+/// passes of up to one batch shape (B,T) (`ArenaShape`). Arrays are row-major; N = B·T rows of the pass.
 final class LlamaActivations: OutputArena {
     /// One transformer block's saved tensors. Q = NH·hs, QKV = Q + 2·KV, F = the MLP width.
     struct Block {
@@ -16,7 +16,7 @@ final class LlamaActivations: OutputArena {
         let res3: UnsafeMutablePointer<Float>   // (N,C) block output
     }
 
-    let B: Int, T: Int
+    let shape: ArenaShape
     let blocks: [Block]
     let encoded: UnsafeMutablePointer<Float>   // (N,C) token embeddings
     let norm, normRstd: UnsafeMutablePointer<Float>   // (N,C), (N): model.norm
@@ -35,14 +35,13 @@ final class LlamaActivations: OutputArena {
     let dlogits: UnsafeMutablePointer<Float>   // (N,V)
     let attScratch: UnsafeMutablePointer<Float>   // (T,T) per worker
     let attScratchSlots: Int
-    /// Scratch of `directionalDerivative`, allocated by its first call for this shape.
+    /// Scratch of `directionalDerivative`, allocated by its first call, for the arena's capacity.
     var tangents: LlamaTangentScratch?
     private let owned: [FloatBuffer]
     private let ownedIds: [UnsafeMutablePointer<Int32>]
 
     init(config: LlamaConfig, B: Int, T: Int, workers: Int) {
-        self.B = B
-        self.T = T
+        shape = ArenaShape(B: B, T: T)
         let N = B * T, C = config.nEmbd, V = config.vocabSize, NH = config.nHead
         let QKV = config.qkvDim, F = config.ffnHidden, Q = config.qDim
         var owned: [FloatBuffer] = []

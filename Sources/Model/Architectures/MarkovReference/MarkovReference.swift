@@ -114,7 +114,7 @@ package final class MarkovReference: OutputArenaModel {
             tokens: tokens, targets: targets, mask: mask, B: B, T: T,
             vocabSize: config.vocabSize, blockSize: config.blockSize)
         let a = arena.reusing(B: B, T: T) {
-            MarkovReferenceActivations(config: config, B: B, T: T, workers: Parallel.workers)
+            MarkovReferenceActivations(config: config, B: $0, T: $1, workers: Parallel.workers)
         }
         let N = B * T, C = config.nEmbd, V = config.vocabSize, eps = Float(config.layerNormEps)
         tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: N) }

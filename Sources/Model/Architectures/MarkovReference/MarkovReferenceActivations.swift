@@ -1,8 +1,8 @@
 import NumericCore
 
 /// Everything one forward pass of the reference Markov model keeps for its backward pass, plus the
-/// backward scratch, for one batch shape (B,T). Arrays are row-major; N = B·T rows. Allocated once
-/// per shape.
+/// backward scratch, for passes of up to one batch shape (B,T) (`ArenaShape`). Arrays are row-major;
+/// N = B·T rows of the pass.
 final class MarkovReferenceActivations: OutputArena {
     /// One block's saved tensors: `out = ln₂(sum₂)`, `sum₂ = n + fc₂(relu(fc₁(n)))`,
     /// `n = ln₁(sum₁)`, `sum₁ = x + attn(x)`.
@@ -16,7 +16,7 @@ final class MarkovReferenceActivations: OutputArena {
         let out, ln2Mean, ln2Rstd: UnsafeMutablePointer<Float>   // (N,C), (N), (N): _lns_2, the block's output
     }
 
-    let B: Int, T: Int
+    let shape: ArenaShape
     let blocks: [Block]
     let encoded: UnsafeMutablePointer<Float>   // (N,C) token embeddings + positions
     let logits: UnsafeMutablePointer<Float>   // (N,V)
@@ -29,14 +29,13 @@ final class MarkovReferenceActivations: OutputArena {
     let attScratch: UnsafeMutablePointer<Float>   // (T,T) per worker
     let attScratchSlots: Int
     let ones: UnsafeMutablePointer<Float>   // (N) of 1, for bias gradients
-    /// Scratch of `directionalDerivative`, allocated by its first call for this shape.
+    /// Scratch of `directionalDerivative`, allocated by its first call, for the arena's capacity.
     var tangents: MarkovReferenceTangentScratch?
     private let owned: [FloatBuffer]
     private let ownedIds: [UnsafeMutablePointer<Int32>]
 
     init(config: MarkovReferenceConfig, B: Int, T: Int, workers: Int) {
-        self.B = B
-        self.T = T
+        shape = ArenaShape(B: B, T: T)
         let N = B * T, C = config.nEmbd, V = config.vocabSize
         var owned: [FloatBuffer] = []
         func take(_ n: Int) -> UnsafeMutablePointer<Float> {

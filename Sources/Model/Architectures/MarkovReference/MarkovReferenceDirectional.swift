@@ -32,7 +32,7 @@ extension MarkovReference {
     ///
     /// Costs about two forward passes (every product becomes two). Changes neither the parameters,
     /// the gradients, nor what the last forward pass reports; the tangent scratch is allocated on
-    /// the first call for a batch shape and kept. `hiddenBlocks` names the blocks whose residual
+    /// the first call for the arena's capacity and kept. `hiddenBlocks` names the blocks whose residual
     /// stream tangents (after `ln₂`) to return.
     ///
     /// Tangent rules (each layer's `tangent`): ẋ₀ = v_E[tokens] + v_P[t]; per block
@@ -51,7 +51,8 @@ extension MarkovReference {
         if let t = a.tangents {
             s = t
         } else {
-            s = MarkovReferenceTangentScratch(config: config, B: B, T: T, workers: Parallel.workers)
+            s = MarkovReferenceTangentScratch(
+                config: config, B: a.shape.capacityB, T: a.shape.capacityT, workers: Parallel.workers)
             a.tangents = s
         }
         let w = UnsafePointer(parameters.base), v = direction

@@ -102,7 +102,7 @@ package final class Phi: OutputArenaModel {
         try ForwardInputs.validate(
             tokens: tokens, targets: targets, mask: mask, B: B, T: T,
             vocabSize: config.vocabSize, blockSize: config.blockSize)
-        let a = arena.reusing(B: B, T: T) { PhiActivations(config: config, B: B, T: T, workers: Parallel.workers) }
+        let a = arena.reusing(B: B, T: T) { PhiActivations(config: config, B: $0, T: $1, workers: Parallel.workers) }
         let N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
         let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, eps = Float(config.layerNormEps)
         tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: N) }

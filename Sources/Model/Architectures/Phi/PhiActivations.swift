@@ -1,7 +1,7 @@
 import NumericCore
 
-/// Everything one Phi forward pass keeps for its backward pass, plus the backward scratch, for one
-/// batch shape (B,T). Arrays are row-major; N = B·T rows. Allocated once per shape.
+/// Everything one Phi forward pass keeps for its backward pass, plus the backward scratch, for passes
+/// of up to one batch shape (B,T) (`ArenaShape`). Arrays are row-major; N = B·T rows of the pass.
 final class PhiActivations: OutputArena {
     /// One block's saved tensors. QKV = C + 2·KV, F = the MLP width. The block's attention and
     /// MLP both read `ln`; its output `out` is the residual plus both branches.
@@ -14,7 +14,7 @@ final class PhiActivations: OutputArena {
         let out: UnsafeMutablePointer<Float>   // (N,C) block output
     }
 
-    let B: Int, T: Int
+    let shape: ArenaShape
     let blocks: [Block]
     let encoded: UnsafeMutablePointer<Float>   // (N,C) token embeddings
     let lnf, lnfMean, lnfRstd: UnsafeMutablePointer<Float>   // (N,C), (N), (N): final_layernorm
@@ -30,14 +30,13 @@ final class PhiActivations: OutputArena {
     let attScratch: UnsafeMutablePointer<Float>   // (T,T) per worker
     let attScratchSlots: Int
     let ones: UnsafeMutablePointer<Float>   // (N) of 1, for bias gradients
-    /// Scratch of `directionalDerivative`, allocated by its first call for this shape.
+    /// Scratch of `directionalDerivative`, allocated by its first call, for the arena's capacity.
     var tangents: PhiTangentScratch?
     private let owned: [FloatBuffer]
     private let ownedIds: [UnsafeMutablePointer<Int32>]
 
     init(config: PhiConfig, B: Int, T: Int, workers: Int) {
-        self.B = B
-        self.T = T
+        shape = ArenaShape(B: B, T: T)
         let N = B * T, C = config.nEmbd, V = config.vocabSize, NH = config.nHead
         let QKV = config.qkvDim, F = config.ffnHidden, half = config.rotaryDim / 2
         var owned: [FloatBuffer] = []
