@@ -205,29 +205,38 @@ if [ "$LLAMA" = 1 ]; then
         "$(echo "$torch_json" | field tokens_per_s)" "$(echo "$gscope_json" | field tokens_per_s)"
 fi
 
+# Runs torch_geffect_bench.py with the arguments before "--" and `$GSCOPE bench` with those after
+# it (both with --threads and --json), appends both JSON lines to $JSONL if set, and leaves them in
+# t_json and g_json (empty when a side failed; its last words go to stderr).
+instrumented_pair() {
+    local torch_args=()
+    while [ "$1" != "--" ]; do torch_args+=("$1"); shift; done
+    shift
+    "$PYTHON" "$HERE/torch_geffect_bench.py" "${torch_args[@]}" --threads "$THREADS" --json >"$tmp/t.out" 2>"$tmp/t.err" \
+        || tail -n 3 "$tmp/t.err" >&2
+    t_json="$(json_line "$tmp/t.out")"
+    g_json=""
+    if [ "$have_gscope" = 1 ]; then
+        "$GSCOPE" bench "$@" --threads "$THREADS" --json >"$tmp/g.out" 2>"$tmp/g.err" || tail -n 3 "$tmp/g.err" >&2
+        g_json="$(json_line "$tmp/g.out")"
+    fi
+    if [ -n "$JSONL" ]; then
+        [ -n "$t_json" ] && echo "$t_json" >>"$JSONL"
+        [ -n "$g_json" ] && echo "$g_json" >>"$JSONL"
+    fi
+}
+
 if [ "${GEFFECT:-1}" = 1 ]; then
     echo
     echo "instrumentation, small model, batch $BATCH, seq $SEQ, threads $THREADS (ms, median)"
     printf '%-8s %12s %12s %14s %s\n' mode torch gscope gscope/torch "torch batched fwd+bwd (pg)"
     for mode in geffect pg; do
-        "$PYTHON" "$HERE/torch_geffect_bench.py" --mode "$mode" --model small --batch "$BATCH" --seq "$SEQ" \
-            --instances 32 --steps 5 --warmup 1 --threads "$THREADS" --json >"$tmp/t.out" 2>"$tmp/t.err" || tail -n 3 "$tmp/t.err" >&2
-        t_json="$(json_line "$tmp/t.out")"
-        g_json=""
-        if [ "$have_gscope" = 1 ]; then
-            "$GSCOPE" bench --mode "$mode" --size small --batch "$BATCH" --seq "$SEQ" --instances 32 --steps 5 --warmup 1 \
-                --threads "$THREADS" --json >"$tmp/g.out" 2>"$tmp/g.err" || tail -n 3 "$tmp/g.err" >&2
-            g_json="$(json_line "$tmp/g.out")"
-        fi
-        if [ -n "$JSONL" ]; then
-            [ -n "$t_json" ] && echo "$t_json" >>"$JSONL"
-            [ -n "$g_json" ] && echo "$g_json" >>"$JSONL"
-        fi
+        common=(--mode "$mode" --batch "$BATCH" --seq "$SEQ" --instances 32 --steps 5 --warmup 1)
+        instrumented_pair "${common[@]}" --model small -- "${common[@]}" --size small
         t_ms=$(echo "$t_json" | field ms_median)
         g_ms=$(echo "$g_json" | field ms_median)
-        b_ms=$(echo "$t_json" | field batched_fwd_bwd_ms)
-        ratio=$(ratio "$t_ms" "$g_ms")
-        printf '%-8s %12s %12s %14s %s\n' "$mode" "$t_ms" "$g_ms" "$ratio" "$b_ms"
+        printf '%-8s %12s %12s %14s %s\n' "$mode" "$t_ms" "$g_ms" "$(ratio "$t_ms" "$g_ms")" \
+            "$(echo "$t_json" | field batched_fwd_bwd_ms)"
     done
 fi
 
@@ -235,21 +244,9 @@ fi
 LENGTHS=${LENGTHS:-$HERE/tofu-smollm2-lengths.json}
 G_STEPS=${LLAMA_GEFFECT_STEPS:-2}
 G_WARMUP=${LLAMA_GEFFECT_WARMUP:-1}
-echo "== smollm2 instrumented step: torch" >&2
-"$PYTHON" "$HERE/torch_geffect_bench.py" --mode geffect --model smollm2 --lengths "$LENGTHS" --batch 16 \
-    --steps "$G_STEPS" --warmup "$G_WARMUP" --threads "$THREADS" --json >"$tmp/t.out" 2>"$tmp/t.err" || tail -n 3 "$tmp/t.err" >&2
-t_json="$(json_line "$tmp/t.out")"
-g_json=""
-if [ "$have_gscope" = 1 ]; then
-    echo "== smollm2 instrumented step: gscope" >&2
-    "$GSCOPE" bench --mode geffect --arch llama --size smollm2 --lengths "$LENGTHS" --batch 16 \
-        --steps "$G_STEPS" --warmup "$G_WARMUP" --threads "$THREADS" --json >"$tmp/g.out" 2>"$tmp/g.err" || tail -n 3 "$tmp/g.err" >&2
-    g_json="$(json_line "$tmp/g.out")"
-fi
-if [ -n "$JSONL" ]; then
-    [ -n "$t_json" ] && echo "$t_json" >>"$JSONL"
-    [ -n "$g_json" ] && echo "$g_json" >>"$JSONL"
-fi
+echo "== smollm2 instrumented step (several minutes a step on each side)" >&2
+common=(--mode geffect --lengths "$LENGTHS" --batch 16 --steps "$G_STEPS" --warmup "$G_WARMUP")
+instrumented_pair "${common[@]}" --model smollm2 -- "${common[@]}" --arch llama --size smollm2
 t_ms=$(echo "$t_json" | field ms_median)
 g_ms=$(echo "$g_json" | field ms_median)
 echo
