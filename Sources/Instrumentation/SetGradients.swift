@@ -21,9 +21,12 @@ enum SetGradients {
     static func paddedLength(_ samples: [FormattedSample]) -> Int { samples.map(\.length).max() ?? 1 }
 
     /// Puts row b of `values` (rows of `from` positions) at row `rows[b]` of `out` (rows of `to`).
-    static func scatter(_ values: [Double], from: Int, rows: [Int], into out: inout [Double], to: Int) {
+    static func scatter(_ values: ArraySlice<Double>, from: Int, rows: [Int], into out: inout [Double], to: Int) {
         precondition(values.count == rows.count * from && from <= to)
-        for (b, i) in rows.enumerated() { out[(i * to)..<(i * to + from)] = values[(b * from)..<((b + 1) * from)] }
+        let first = values.startIndex
+        for (b, i) in rows.enumerated() {
+            out[(i * to)..<(i * to + from)] = values[(first + b * from)..<(first + (b + 1) * from)]
+        }
     }
 
     /// The risk of `set` and its gradient `∇R` left in `model.gradients`:
@@ -107,7 +110,7 @@ enum SetGradients {
             if !e.forget.instanceWeights.isEmpty {
                 for (b, i) in rows.enumerated() { pass.instanceWeights[i] = e.forget.instanceWeights[b] }
             }
-            if let w = e.forget.tokenWeights[.forget] { scatter(w, from: Tc, rows: rows, into: &pass.tokenWeights, to: T) }
+            if let w = e.forget.tokenWeights[.forget] { scatter(w[...], from: Tc, rows: rows, into: &pass.tokenWeights, to: T) }
             let logp = model.targetLogProbs, mask = batch.tokens.mask
             for (b, i) in rows.enumerated() {
                 var nll = 0.0, count = 0.0
@@ -122,11 +125,11 @@ enum SetGradients {
                     model, direction: v, logitGradient: model.logitGradientScratch.baseAddress!,
                     hiddenGradients: e.hiddenGradients)
                 scatter(
-                    Array(shares[(forgetRows.lowerBound * Tc)..<(forgetRows.upperBound * Tc)]), from: Tc, rows: rows,
+                    shares[(forgetRows.lowerBound * Tc)..<(forgetRows.upperBound * Tc)], from: Tc, rows: rows,
                     into: &pass.tokenShares[k], to: T)
                 if let r = refusalRows {
                     scatter(
-                        Array(shares[(r.lowerBound * Tc)..<(r.upperBound * Tc)]), from: Tc, rows: rows,
+                        shares[(r.lowerBound * Tc)..<(r.upperBound * Tc)], from: Tc, rows: rows,
                         into: &pass.refusalShares[k], to: T)
                 }
                 for (b, i) in zip(forgetRows, rows) {

@@ -9,12 +9,7 @@ import Unlearning
 extension Bench {
     /// `n` bigram sequences of `T` inputs with every target in the loss, as formatted samples.
     private func bigramSamples(_ n: Int, T: Int, vocab: Int, rng: inout RNG) -> [FormattedSample] {
-        let corpus = SparseBigramCorpus(vocabSize: vocab, seed: 2)
-        let b = corpus.batch(B: n, T: T, rng: &rng)
-        return (0..<n).map { r in
-            let ids = Array(b.tokens[(r * T)..<((r + 1) * T)]) + [b.targets[(r + 1) * T - 1]]
-            return FormattedSample(ids: ids, answerRange: 1..<(T + 1))
-        }
+        bigramSamples(lengths: Array(repeating: SampleLength(ids: T + 1, answer: T), count: n), vocab: vocab, rng: &rng)
     }
 
     /// Bigram samples of the given (ids, answer ids) lengths: the answer is each sample's last

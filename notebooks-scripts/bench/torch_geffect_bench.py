@@ -16,8 +16,8 @@ instances (`batched_fwd_bwd_ms`), which gives totals only.
 smollm2 (--model smollm2 --lengths FILE, geffect only): the peer of `gscope bench --mode geffect
 --arch llama --size smollm2 --lengths FILE`, computing the *same* quantities on transformers'
 LlamaForCausalLM (SmolLM2-135M's shape, random weights, float32): forget and retain sets of random
-ids with the file's lengths (answer-only loss), in chunks of --batch padded to each chunk's longest
-sample; the full-set forget and retain risk gradients; NPO over the whole forget set (the frozen
+ids with the file's lengths (answer-only loss), in chunks of --batch in order of length (as gscope
+cuts them), each padded to its longest sample; the full-set forget and retain risk gradients; NPO over the whole forget set (the frozen
 reference's log-probabilities computed once, as gscope caches them) with its gradient and the
 per-tensor inner products; per-token shares <dL/dlog p_n, (J v)_n> and per-instance PG-effects
 for both risk gradients v from torch.func.jvp (forward-mode AD, with eager attention: SDPA's CPU
@@ -105,7 +105,11 @@ def geffect_llama(args, fields) -> list:
     forget = random_samples(spec["forget"], V, gen)
     retain = random_samples(spec["retain"], V, gen)
     C = args.batch
-    chunks = lambda xs: [chunk_batch(xs[i:i + C]) for i in range(0, len(xs), C)]
+
+    def chunks(samples):  # in order of length, as gscope cuts a set, so that each chunk pads little
+        ordered = sorted(samples, key=lambda s: len(s[0]))
+        return [chunk_batch(ordered[i:i + C]) for i in range(0, len(ordered), C)]
+
     forget_chunks, retain_chunks = chunks(forget), chunks(retain)
     params = dict(model.named_parameters())
     names = list(params)
