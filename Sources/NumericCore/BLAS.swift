@@ -92,6 +92,12 @@ public enum BLAS {
             if parallel { Parallel.forPieces(groups, body) } else { for g in 0..<groups { body(g) } }
             return
         }
+        if m == 1 {
+            rowTimesMatrix(
+                transA: transA, transB: transB, n: n, k: k, alpha: alpha, a, lda: lda, b, ldb: ldb, beta: beta, c,
+                parallel: parallel)
+            return
+        }
         let (pieces, byColumns) = parallel && rowGroup == nil ? gemmPieces(m: m, n: n, k: k) : (1, false)
         guard pieces > 1 else {
             sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -124,6 +130,41 @@ public enum BLAS {
         guard work >= Double(1 << 21) else { return (1, false) }
         let byColumns = n > m
         return (max(1, min(4, (byColumns ? n : m) / 64)), byColumns)
+    }
+
+    /// `gemm` with one row, `c ← α·a·op(B) + β·c` for the row a (k values, `lda` apart when
+    /// transA), as matrix-vector products (OpenBLAS's sgemm packs all of B for a single row, three
+    /// times the memory traffic of sgemv; a decoding step at batch 1 is nothing but such
+    /// products). C's n values are cut into `gemvPieces(n:k:)` bands, a function of the shape only.
+    @inlinable
+    static func rowTimesMatrix(
+        transA: Bool, transB: Bool, n: Int, k: Int, alpha: Float, _ a: UnsafePointer<Float>, lda: Int,
+        _ b: UnsafePointer<Float>, ldb: Int, beta: Float, _ c: UnsafeMutablePointer<Float>, parallel: Bool
+    ) {
+        let pieces = parallel ? gemvPieces(n: n, k: k) : 1
+        let incA = Int32(transA ? lda : 1)
+        let band = { (piece: Int) in
+            let lo = n * piece / pieces, hi = n * (piece + 1) / pieces
+            // c[j] = α·Σ_k a[k]·op(B)[k, j] + β·c[j]: B's rows lo..<hi when it is stored transposed
+            // (op(B) = Bᵀ, so c = B·a), its columns lo..<hi otherwise (c = Bᵀ·a).
+            if transB {
+                cblas_sgemv(
+                    CblasRowMajor, CblasNoTrans, Int32(hi - lo), Int32(k), alpha, b + lo * ldb, Int32(ldb), a, incA, beta,
+                    c + lo, 1)
+            } else {
+                cblas_sgemv(
+                    CblasRowMajor, CblasTrans, Int32(k), Int32(hi - lo), alpha, b + lo, Int32(ldb), a, incA, beta, c + lo, 1)
+            }
+        }
+        if pieces > 1 { Parallel.forPieces(pieces, band) } else { band(0) }
+    }
+
+    /// How `rowTimesMatrix` cuts a row times a (k, n) matrix: one piece below 2¹⁷ multiply-adds
+    /// (half a megabyte of matrix), else `min(4, n / 64)` bands of C's values. A function of the
+    /// shape alone, as `gemmPieces`.
+    @inlinable
+    public static func gemvPieces(n: Int, k: Int) -> Int {
+        n * k < 1 << 17 ? 1 : max(1, min(4, n / 64))
     }
 
     @inlinable

@@ -36,14 +36,17 @@ struct Bench: ParsableCommand {
             measured in chunks of --batch, each padded to its longest sample.
 
             --mode generate times greedy decoding of --batch random prompts (--prompt-tokens ± 4 \
-            tokens) for --new-tokens tokens each, with the key/value cache (prefill, then one \
-            batched token per row per step) and by full recompute (every step runs the same \
-            kernels on every row's whole context), and reports both in new tokens per second. The \
-            block size is raised, when needed, to hold prompt and continuation (random weights).
+            tokens) for --new-tokens tokens each (no stop token) with the key/value cache (prefill, \
+            then one batched token per row per step), on any shape or a stored model (--model \
+            PATH), and reports new tokens per second; --recompute also times decoding without the \
+            cache (every step runs the same kernels on every row's whole context). A GPT's block \
+            size is raised, when needed, to hold prompt and continuation (random weights). The \
+            peer is notebooks-scripts/bench/torch_generate_bench.py (transformers' generate).
 
             Example:
               gscope bench --size small --batch 16 --seq 128 --threads 2 --json
-              gscope bench --mode generate --size small --steps 3 --warmup 1
+              gscope bench --mode generate --size small --recompute --steps 3 --warmup 1
+              gscope bench --mode generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf --batch 8 --steps 3
               gscope bench --arch llama --size smollm2 --batch 4 --seq 128 --steps 5 --threads 2
               gscope bench --mode geffect --arch llama --size smollm2 --batch 4 --seq 64 --steps 2 --warmup 1
               gscope bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf --batch 4 --seq 128 --steps 5
@@ -69,6 +72,7 @@ struct Bench: ParsableCommand {
     var lengths: String?
     @Option(help: "With --mode generate: the mean prompt length (prompts have this ± 4 tokens).") var promptTokens: Int = 40
     @Option(help: "With --mode generate: new tokens per prompt.") var newTokens: Int = 64
+    @Flag(help: "With --mode generate: also time decoding without the key/value cache.") var recompute = false
     @Option(help: ArgumentHelp("Deprecated spelling of --model PATH.", visibility: .hidden))
     var gguf: String?
     @Flag(
@@ -83,9 +87,9 @@ struct Bench: ParsableCommand {
     func run() throws {
         let choice = try benchModel()
         try threadOptions.apply()
-        if let path = choice.path, mode != .train {
+        if let path = choice.path, mode != .train, mode != .generate {
             throw ValidationError(
-                "a stored model (--model \(path)) is only measured with --mode train, not --mode \(mode.rawValue)")
+                "a stored model (--model \(path)) is only measured with --mode train or generate, not --mode \(mode.rawValue)")
         }
         guard !profile || mode == .train || mode == .geffect else {
             throw ValidationError("--profile works with --mode train or --mode geffect, not --mode \(mode.rawValue)")

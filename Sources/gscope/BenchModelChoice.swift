@@ -44,12 +44,13 @@ extension Bench {
     }
 
     /// The model `--mode train` times: the stored one (a .gguf file read with a context of
-    /// `--seq`), or the shape with random weights from seed 1 (GPT-2's initialisation for a GPT,
+    /// `contextLength`, by default `--seq`), or the shape with random weights from seed 1 (GPT-2's initialisation for a GPT,
     /// `initializeLlama` for a Llama); with the JSON fields saying which.
-    func trainModel(_ choice: BenchModel) throws -> (any CausalLanguageModel, [(String, String)]) {
+    func trainModel(_ choice: BenchModel, contextLength: Int? = nil) throws -> (any CausalLanguageModel, [(String, String)]) {
         if let path = choice.path {
             let weights = path.hasSuffix(".gguf") ? "gguf" : "checkpoint"
-            return (try Checkpoint.loadModel(from: path, contextLength: seq), [("weights", JSONText.quoted(weights))])
+            let model = try Checkpoint.loadModel(from: path, contextLength: contextLength ?? seq)
+            return (model, [("weights", JSONText.quoted(weights))])
         }
         let shape = try choice.shape.shape()
         var rng = RNG(seed: 1)

@@ -70,6 +70,44 @@ struct NumericCoreTests {
         }
     }
 
+    /// A product with one row runs as matrix-vector products cut into bands by shape
+    /// (`BLAS.gemvPieces`): each transposition matches the naive sum, A's row may be strided
+    /// (a column of a stored A when transA), and the bits are the same at any thread count.
+    @Test func aRowTimesAMatrixMatchesNaiveAtAnyThreadCount() {
+        withFixedThreadCount {
+            var rng = RNG(seed: 9)
+            let n = 700, k = 300, lda = 3
+            #expect(BLAS.gemvPieces(n: n, k: k) == 4)
+            for transA in [false, true] {
+                for transB in [false, true] {
+                    let a = (0..<(k * lda)).map { _ in Float(rng.normal()) }, b = (0..<(k * n)).map { _ in Float(rng.normal()) }
+                    let c0 = (0..<n).map { _ in Float(rng.normal()) }
+                    var results: [[Float]] = []
+                    for threads in [1, 2, 3] {
+                        Parallel.configure(threads: threads)
+                        var c = c0
+                        BLAS.gemm(
+                            transA: transA, transB: transB, m: 1, n: n, k: k, alpha: 0.5, a, lda: transA ? lda : k,
+                            b, ldb: transB ? k : n, beta: 2, &c, ldc: n)
+                        results.append(c)
+                    }
+                    Parallel.configure(threads: 1)
+                    #expect(results[1] == results[0] && results[2] == results[0], "transA \(transA) transB \(transB)")
+                    var worst = 0.0
+                    for j in 0..<n {
+                        var s = 0.0
+                        for p in 0..<k {
+                            let av = transA ? a[p * lda] : a[p], bv = transB ? b[j * k + p] : b[p * n + j]
+                            s += Double(av) * Double(bv)
+                        }
+                        worst = max(worst, abs(Double(results[0][j]) - (0.5 * s + 2 * Double(c0[j]))))
+                    }
+                    #expect(worst < 1e-4, "transA \(transA) transB \(transB): largest difference \(worst)")
+                }
+            }
+        }
+    }
+
     @Test func rngIsDeterministicAndWellDistributed() {
         var a = RNG(seed: 42), b = RNG(seed: 42), c = RNG(seed: 43)
         let sa = (0..<100).map { _ in a.next() }

@@ -20,6 +20,12 @@
 # both on the weights of $GGUF when it exists (random weights of the same shape otherwise), and
 # prints torch and gscope ms/step, the ratio gscope/torch and both tokens/s.
 #
+# Then (unless DECODE=0) SmolLM2's greedy decoding at batch 1 and 8 (DECODE_BATCHES), 64 new tokens,
+# beside transformers' generate with its key/value cache:
+#   python3 notebooks-scripts/bench/torch_generate_bench.py --batch B --new-tokens 64 --steps 3 --warmup 1 ...
+#   $GSCOPE bench --mode generate --model $GGUF --batch B --new-tokens 64 --steps 3 --warmup 1 ...
+# and prints both in new tokens per second, with gscope/torch (above 1: gscope is faster).
+#
 # Then (unless GEFFECT=0) the instrumentation on the small model, beside
 #   python3 notebooks-scripts/bench/torch_geffect_bench.py --mode geffect|pg ...
 # geffect: one fully instrumented NPO step (gscope: per-tensor, per-instance and per-token values;
@@ -37,6 +43,7 @@
 # `swift build -c release`), PYTHON (python3), JSONL (if set, every JSON line is appended to it);
 # for SmolLM2: LLAMA (1), LLAMA_BATCH (4), LLAMA_SEQ (128), LLAMA_STEPS (5), LLAMA_WARMUP (2),
 # GGUF (default <repo>/models/SmolLM2-135M-Instruct.Q4_1.gguf; fetch it with `make model`);
+# for decoding: DECODE (1), DECODE_BATCHES ("1 8");
 # for the SmolLM2 instrumented step: GEFFECT_LLAMA (1), LLAMA_GEFFECT_STEPS (2), LLAMA_GEFFECT_WARMUP (1),
 # LENGTHS (default notebooks-scripts/bench/tofu-smollm2-lengths.json).
 # Both programs print one JSON line with the keys impl, model, params, batch, seq, threads, steps,
@@ -45,7 +52,7 @@ set -u
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-MODELS=${MODELS:-tiny small medium}
+MODELS=${MODELS-tiny small medium}
 BATCH=${BATCH:-16}
 SEQ=${SEQ:-128}
 STEPS=${STEPS:-20}
@@ -203,6 +210,34 @@ if [ "$LLAMA" = 1 ]; then
     printf '%-8s %15s %16s %14s %15s %16s\n' model "torch ms/step" "gscope ms/step" "gscope/torch" "torch tokens/s" "gscope tokens/s"
     printf '%-8s %15s %16s %14s %15s %16s\n' smollm2 "$t_ms" "$g_ms" "$(ratio "$t_ms" "$g_ms")" \
         "$(echo "$torch_json" | field tokens_per_s)" "$(echo "$gscope_json" | field tokens_per_s)"
+fi
+
+if [ "${DECODE:-1}" = 1 ]; then
+    model_args=(--arch llama --size smollm2)
+    [ -f "$GGUF" ] && model_args=(--model "$GGUF")
+    echo
+    echo "greedy decoding, SmolLM2-135M, 64 new tokens, threads $THREADS (new tokens/s, median of 3 runs)"
+    printf '%-8s %12s %12s %14s\n' batch torch gscope gscope/torch
+    for b in ${DECODE_BATCHES:-1 8}; do
+        common=(--batch "$b" --new-tokens 64 --steps 3 --warmup 1 --threads "$THREADS" --json)
+        echo "== smollm2 decoding, batch $b" >&2
+        "$PYTHON" "$HERE/torch_generate_bench.py" --gguf "$GGUF" "${common[@]}" >"$tmp/t.out" 2>"$tmp/t.err" \
+            || tail -n 3 "$tmp/t.err" >&2
+        t_json="$(json_line "$tmp/t.out")"
+        g_json=""
+        if [ "$have_gscope" = 1 ]; then
+            "$GSCOPE" bench --mode generate "${model_args[@]}" "${common[@]}" >"$tmp/g.out" 2>"$tmp/g.err" \
+                || tail -n 3 "$tmp/g.err" >&2
+            g_json="$(json_line "$tmp/g.out")"
+        fi
+        if [ -n "$JSONL" ]; then
+            [ -n "$t_json" ] && echo "$t_json" >>"$JSONL"
+            [ -n "$g_json" ] && echo "$g_json" >>"$JSONL"
+        fi
+        t_tps=$(echo "$t_json" | field tokens_per_s)
+        g_tps=$(echo "$g_json" | field cached_tokens_per_s)
+        printf '%-8s %12s %12s %14s\n' "$b" "$t_tps" "$g_tps" "$(ratio "$t_tps" "$g_tps")"
+    done
 fi
 
 # Runs torch_geffect_bench.py with the arguments before "--" and `$GSCOPE bench` with those after

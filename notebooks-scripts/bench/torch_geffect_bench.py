@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import json
 import os
 import statistics
@@ -197,6 +198,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--instances", type=int, default=32)
     ap.add_argument("--seq", type=int, default=128)
+    ap.add_argument("--block-size", type=int, help="raise the GPT's block size (gscope bench --block-size)")
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
@@ -217,6 +219,8 @@ def main() -> None:
         print(json.dumps(fields))
         return
     cfg = CONFIGS[args.model]
+    if args.block_size:
+        cfg = dataclasses.replace(cfg, block_size=args.block_size)
     T = min(args.seq, cfg.block_size)
     model = GPT(cfg)
     with torch.no_grad():
