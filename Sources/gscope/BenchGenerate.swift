@@ -29,17 +29,19 @@ extension Bench {
         }
         let tokens = Double(batch * newTokens)
         let cachedMedian = Self.median(cachedMs)
-        var fields: [(String, String)] = [
-            ("impl", "\"gscope\""), ("mode", "\"generate\""), ("model", JSONText.quoted(choice.label)),
-            ("params", "\(model.parameterCount)"), ("batch", "\(batch)"),
-            ("prompt_tokens_mean", fmt(Double(lengths.reduce(0, +)) / Double(batch))), ("new_tokens", "\(newTokens)"),
-            ("context_length", "\(model.contextLength)"), ("threads", "\(threadOptions.count)"),
-            ("blas_core", "\"\(BLAS.coreName)\""), ("kernels", "\"\(BLAS.kernels)\""), ("steps", "\(steps)"),
-            ("cached_ms_median", fmt(cachedMedian)),
-            ("cached_prefill_ms_median", fmt(Self.median(Array(prefillMs.suffix(steps))))),
-            ("cached_tokens_per_s", fmt(tokens / cachedMedian * 1000)),
-        ] + extra
-        var line = "\(choice.label) generate, \(batch) prompts × \(newTokens) new tokens: cached \(fmt(cachedMedian)) ms "
+        var fields: [(String, String)] =
+            [
+                ("impl", "\"gscope\""), ("mode", "\"generate\""), ("model", JSONText.quoted(choice.label)),
+                ("params", "\(model.parameterCount)"), ("batch", "\(batch)"),
+                ("prompt_tokens_mean", fmt(Double(lengths.reduce(0, +)) / Double(batch))), ("new_tokens", "\(newTokens)"),
+                ("context_length", "\(model.contextLength)"), ("threads", "\(threadOptions.count)"),
+                ("blas_core", "\"\(BLAS.coreName)\""), ("kernels", "\"\(BLAS.kernels)\""), ("steps", "\(steps)"),
+                ("cached_ms_median", fmt(cachedMedian)),
+                ("cached_prefill_ms_median", fmt(Self.median(Array(prefillMs.suffix(steps))))),
+                ("cached_tokens_per_s", fmt(tokens / cachedMedian * 1000)),
+            ] + extra
+        var line =
+            "\(choice.label) generate, \(batch) prompts × \(newTokens) new tokens: cached \(fmt(cachedMedian)) ms "
             + "(\(fmt(tokens / cachedMedian * 1000)) tokens/s)"
         if recompute {
             var recomputed: [[Int32]] = []
@@ -52,7 +54,8 @@ extension Bench {
                 ("recompute_ms_median", fmt(recomputeMedian)), ("recompute_tokens_per_s", fmt(tokens / recomputeMedian * 1000)),
                 ("speedup", fmt(recomputeMedian / cachedMedian)), ("tokens_agreeing", fmt(Double(agree) / tokens)),
             ]
-            line += ", full recompute \(fmt(recomputeMedian)) ms (\(fmt(tokens / recomputeMedian * 1000)) tokens/s), "
+            line +=
+                ", full recompute \(fmt(recomputeMedian)) ms (\(fmt(tokens / recomputeMedian * 1000)) tokens/s), "
                 + "\(fmt(recomputeMedian / cachedMedian))× faster"
         }
         if !json { print(line) }

@@ -145,7 +145,7 @@ struct Unlearn: ParsableCommand {
         fflush(nil)   // a log file sees the header before the first step, which can take minutes
         var bar = ProgressBar(total: u.totalSteps)
         Signals.catchStopRequests()
-        let nll: (before: (forget: Double, retain: Double), after: (forget: Double, retain: Double))
+        let nll: UnlearningExperiment.Outcome
         do {
             nll = try experiment.run(
                 into: outDir, runFile: writing,
@@ -164,7 +164,13 @@ struct Unlearn: ParsableCommand {
                                 + ProgressBar.duration(bar.remaining(after: r.step)))
                     }
                     bar.update(r.step)
-                }, evaluated: { step, values in bar.log("  eval at step \(step): " + Self.evaluationLine(values)) },
+                },
+                evaluated: { step, values, seconds in
+                    bar.log("  eval at step \(step): " + Self.evaluationLine(values) + String(format: "  (%.1f s)", seconds))
+                },
+                measured: { step, seconds in
+                    if !quiet { bar.log(String(format: "  G-effects at step %d: %.1f s", step, seconds)) }
+                },
                 stopRequested: Signals.stopRequested)
         } catch let stop as RunInterrupted {
             throw fail(stop.description, exitCode: stop.exitStatus)
@@ -186,7 +192,18 @@ struct Unlearn: ParsableCommand {
             String(
                 format: "answer NLL  forget %.4f → %.4f   retain %.4f → %.4f", nll.before.forget, nll.after.forget,
                 nll.before.retain, nll.after.retain))
+        print(Self.timesLine(nll.times))
         print("wrote \(outDir)/run.h5 and \(outDir)/checkpoint")
+    }
+
+    /// `time: updates 41.2 s, G-effects 420.3 s (6), evaluations 180.2 s (2), …`: where the run's
+    /// wall time went.
+    static func timesLine(_ t: UnlearningExperiment.Times) -> String {
+        String(
+            format: "time: updates %.1f s, G-effects %.1f s (%d), evaluations %.1f s (%d), answer NLLs %.1f s, "
+                + "run file %.2f s, checkpoints %.2f s",
+            t.updates, t.measurements, t.measurementCount, t.evaluations, t.evaluationCount, t.answerNLL, t.runFile,
+            t.checkpoints)
     }
 
     /// The headline values of an evaluation: forget quality and model utility, or the Markov KLs.

@@ -180,6 +180,34 @@ struct UnlearningRunTests {
         #expect(row.forgetNLL.after > row.forgetNLL.before)
     }
 
+    /// `run` reports each G-effect measurement and each evaluation as it finishes, with its time,
+    /// and returns where the run's time went: one count per measurement and evaluation the file holds.
+    @Test func theRunReportsWhereItsTimeWent() throws {
+        let out = temporaryDirectory("unlearn-times")
+        let config = try ExperimentConfig.load(
+            yaml: "",
+            overrides: [
+                "model.checkpoint=\(Self.setup.checkpoint)", "data.dir=\(Self.setup.data)", "data.tokenizer=byte",
+                "data.forget_split=forget10", "data.max_length=320", "run.geffect_retain_size=8", "run.steps=3",
+                "run.record_every=2", "objective.forget.name=ga", "eval.every=2", "eval.generate=false",
+                "eval.retain_model=\(Self.setup.checkpoint)", "optimizer.lr=1.0e-3", "run.out=\(out)",
+            ])
+        var measured: [(Int, Double)] = [], evaluated: [(Int, Double)] = []
+        let result = try UnlearningExperiment(config: config).run(
+            into: out, progress: { _, _ in }, evaluated: { step, _, seconds in evaluated.append((step, seconds)) },
+            measured: { step, seconds in measured.append((step, seconds)) })
+        let root = try H5File.open(out + "/run.h5").root
+        #expect(measured.map(\.0) == (try root.read("steps", as: Int64.self).values.map(Int.init)))
+        #expect(evaluated.map(\.0) == (try root.read("eval/steps", as: Int64.self).values.map(Int.init)))
+        let t = result.times
+        #expect(t.measurementCount == 3 && t.evaluationCount == 3)
+        #expect((measured + evaluated).allSatisfy { $0.1 > 0 })
+        // The measurements' total also holds the update effects, the evaluations' nothing else.
+        #expect(t.measurements >= measured.reduce(0) { $0 + $1.1 })
+        #expect(abs(t.evaluations - evaluated.reduce(0) { $0 + $1.1 }) < 1e-9)
+        #expect([t.answerNLL, t.updates, t.runFile, t.checkpoints].allSatisfy { $0 > 0 })
+    }
+
     /// Markov runs record SimNPO's KL metric per group, with the Bayes-optimal and retrained references.
     @Test func markovRunsRecordTheKLMetric() throws {
         let root = temporaryDirectory("markov-eval")

@@ -212,42 +212,15 @@ if [ "$LLAMA" = 1 ]; then
         "$(echo "$torch_json" | field tokens_per_s)" "$(echo "$gscope_json" | field tokens_per_s)"
 fi
 
-if [ "${DECODE:-1}" = 1 ]; then
-    model_args=(--arch llama --size smollm2)
-    [ -f "$GGUF" ] && model_args=(--model "$GGUF")
-    echo
-    echo "greedy decoding, SmolLM2-135M, 64 new tokens, threads $THREADS (new tokens/s, median of 3 runs)"
-    printf '%-8s %12s %12s %14s\n' batch torch gscope gscope/torch
-    for b in ${DECODE_BATCHES:-1 8}; do
-        common=(--batch "$b" --new-tokens 64 --steps 3 --warmup 1 --threads "$THREADS" --json)
-        echo "== smollm2 decoding, batch $b" >&2
-        "$PYTHON" "$HERE/torch_generate_bench.py" --gguf "$GGUF" "${common[@]}" >"$tmp/t.out" 2>"$tmp/t.err" \
-            || tail -n 3 "$tmp/t.err" >&2
-        t_json="$(json_line "$tmp/t.out")"
-        g_json=""
-        if [ "$have_gscope" = 1 ]; then
-            "$GSCOPE" bench --mode generate "${model_args[@]}" "${common[@]}" >"$tmp/g.out" 2>"$tmp/g.err" \
-                || tail -n 3 "$tmp/g.err" >&2
-            g_json="$(json_line "$tmp/g.out")"
-        fi
-        if [ -n "$JSONL" ]; then
-            [ -n "$t_json" ] && echo "$t_json" >>"$JSONL"
-            [ -n "$g_json" ] && echo "$g_json" >>"$JSONL"
-        fi
-        t_tps=$(echo "$t_json" | field tokens_per_s)
-        g_tps=$(echo "$g_json" | field cached_tokens_per_s)
-        printf '%-8s %12s %12s %14s\n' "$b" "$t_tps" "$g_tps" "$(ratio "$t_tps" "$g_tps")"
-    done
-fi
-
-# Runs torch_geffect_bench.py with the arguments before "--" and `$GSCOPE bench` with those after
-# it (both with --threads and --json), appends both JSON lines to $JSONL if set, and leaves them in
-# t_json and g_json (empty when a side failed; its last words go to stderr).
-instrumented_pair() {
-    local torch_args=()
+# Runs the PyTorch peer $1 (a script beside this one) with the arguments up to "--" and `$GSCOPE
+# bench` with those after it (both with --threads and --json), appends both JSON lines to $JSONL if
+# set, and leaves them in t_json and g_json (empty when a side failed; its last words go to stderr).
+pair() {
+    local script=$1 torch_args=()
+    shift
     while [ "$1" != "--" ]; do torch_args+=("$1"); shift; done
     shift
-    "$PYTHON" "$HERE/torch_geffect_bench.py" "${torch_args[@]}" --threads "$THREADS" --json >"$tmp/t.out" 2>"$tmp/t.err" \
+    "$PYTHON" "$HERE/$script" "${torch_args[@]}" --threads "$THREADS" --json >"$tmp/t.out" 2>"$tmp/t.err" \
         || tail -n 3 "$tmp/t.err" >&2
     t_json="$(json_line "$tmp/t.out")"
     g_json=""
@@ -261,13 +234,29 @@ instrumented_pair() {
     fi
 }
 
+if [ "${DECODE:-1}" = 1 ]; then
+    model_args=(--arch llama --size smollm2)
+    [ -f "$GGUF" ] && model_args=(--model "$GGUF")
+    echo
+    echo "greedy decoding, SmolLM2-135M, 64 new tokens, threads $THREADS (new tokens/s, median of 3 runs)"
+    printf '%-8s %12s %12s %14s\n' batch torch gscope gscope/torch
+    for b in ${DECODE_BATCHES:-1 8}; do
+        common=(--batch "$b" --new-tokens 64 --steps 3 --warmup 1)
+        echo "== smollm2 decoding, batch $b" >&2
+        pair torch_generate_bench.py --gguf "$GGUF" "${common[@]}" -- --mode generate "${model_args[@]}" "${common[@]}"
+        t_tps=$(echo "$t_json" | field tokens_per_s)
+        g_tps=$(echo "$g_json" | field cached_tokens_per_s)
+        printf '%-8s %12s %12s %14s\n' "$b" "$t_tps" "$g_tps" "$(ratio "$t_tps" "$g_tps")"
+    done
+fi
+
 if [ "${GEFFECT:-1}" = 1 ]; then
     echo
     echo "instrumentation, small model, batch $BATCH, seq $SEQ, threads $THREADS (ms, median)"
     printf '%-8s %12s %12s %14s %s\n' mode torch gscope gscope/torch "torch batched fwd+bwd (pg)"
     for mode in geffect pg; do
         common=(--mode "$mode" --batch "$BATCH" --seq "$SEQ" --instances 32 --steps 5 --warmup 1)
-        instrumented_pair "${common[@]}" --model small -- "${common[@]}" --size small
+        pair torch_geffect_bench.py "${common[@]}" --model small -- "${common[@]}" --size small
         t_ms=$(echo "$t_json" | field ms_median)
         g_ms=$(echo "$g_json" | field ms_median)
         printf '%-8s %12s %12s %14s %s\n' "$mode" "$t_ms" "$g_ms" "$(ratio "$t_ms" "$g_ms")" \
@@ -281,7 +270,7 @@ G_STEPS=${LLAMA_GEFFECT_STEPS:-2}
 G_WARMUP=${LLAMA_GEFFECT_WARMUP:-1}
 echo "== smollm2 instrumented step (several minutes a step on each side)" >&2
 common=(--mode geffect --lengths "$LENGTHS" --batch 16 --steps "$G_STEPS" --warmup "$G_WARMUP")
-instrumented_pair "${common[@]}" --model smollm2 -- "${common[@]}" --arch llama --size smollm2
+pair torch_geffect_bench.py "${common[@]}" --model smollm2 -- "${common[@]}" --arch llama --size smollm2
 t_ms=$(echo "$t_json" | field ms_median)
 g_ms=$(echo "$g_json" | field ms_median)
 echo

@@ -125,11 +125,18 @@ def draw() -> None:
                 g, t = ms.get((axis, v, "gscope"), float("nan")), ms.get((axis, v, "torch"), float("nan"))
                 f.write(f"{x} {g} {t}" + (f" {v}" if axis == "size" else "") + "\n")
             f.write("\n\n")
-    for axis, values in (("instances", INSTANCES), ("seq", SEQS)):
+    slopes = {}
+    for axis, values in (("instances", INSTANCES), ("seq", SEQS), ("size", SIZES)):
         for impl in ("gscope", "torch"):
-            pts = [(v, ms[(axis, v, impl)]) for v in values if (axis, v, impl) in ms]
+            pts = [(params.get(v, 0) if axis == "size" else v, ms[(axis, v, impl)]) for v in values
+                   if (axis, v, impl) in ms]
             if len(pts) >= 2:
-                print(f"{axis:9s} {impl:6s} log-log slope {slope(pts):.2f} over {pts[0][0]}…{pts[-1][0]}")
+                slopes[(axis, impl)] = slope(pts)
+                print(f"{axis:9s} {impl:6s} log-log slope {slopes[(axis, impl)]:.2f} over {len(pts)} points")
+
+    def title(axis, impl, name):
+        return f"{name}, slope {slopes[(axis, impl)]:.2f}" if (axis, impl) in slopes else name
+
     gnuplot = f"""
 set terminal pngcairo size 1400,1000 font "DejaVu Sans,11"
 set output "{os.path.join(OUT, 'cost-curves.png')}"
@@ -140,16 +147,19 @@ set key top left
 set ylabel "ms per step (median)"
 set title "Forget instances (small GPT, 64 tokens; retain = forget)"
 set xlabel "instances"
-plot "{dat}" index 0 using 1:2 with linespoints lw 2 title "gscope", \\
-     "" index 0 using 1:3 with linespoints lw 2 title "PyTorch, totals only"
+set xrange [6:340]
+plot "{dat}" index 0 using 1:2 with linespoints lw 2 title "{title('instances', 'gscope', 'gscope')}", \\
+     "" index 0 using 1:3 with linespoints lw 2 title "{title('instances', 'torch', 'PyTorch, totals only')}"
 set title "Sequence length (small GPT, block size 512, 8 instances)"
 set xlabel "tokens per sequence"
-plot "{dat}" index 1 using 1:2 with linespoints lw 2 title "gscope", \\
-     "" index 1 using 1:3 with linespoints lw 2 title "PyTorch, totals only"
+set xrange [24:680]
+plot "{dat}" index 1 using 1:2 with linespoints lw 2 title "{title('seq', 'gscope', 'gscope')}", \\
+     "" index 1 using 1:3 with linespoints lw 2 title "{title('seq', 'torch', 'PyTorch, totals only')}"
 set title "Model size (8 × 64 tokens; SmolLM2 peer: the same quantities by torch.func.jvp)"
 set xlabel "parameters"
-plot "{dat}" index 2 using 1:2 with linespoints lw 2 title "gscope", \\
-     "" index 2 using 1:3 with linespoints lw 2 title "PyTorch (GPT: totals only)", \\
+set xrange [5e5:3e8]
+plot "{dat}" index 2 using 1:2 with linespoints lw 2 title "{title('size', 'gscope', 'gscope')}", \\
+     "" index 2 using 1:3 with linespoints lw 2 title "{title('size', 'torch', 'PyTorch (GPT: totals only)')}", \\
      "" index 2 using 1:2:4 with labels offset 0,1 notitle
 unset logscale x
 set xrange [0.5:2.5]

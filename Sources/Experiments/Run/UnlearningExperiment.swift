@@ -108,13 +108,38 @@ package final class UnlearningExperiment {
     /// What one step reports: the update's record and, at a recorded step, the measurement at the
     /// parameters it produced.
     package typealias Progress = (_ step: UnlearningStepRecord, _ measurement: StepMeasurement?) -> Void
-    /// What an evaluation reports: the step and the summary values.
-    package typealias EvaluationProgress = (_ step: Int, _ values: [(String, Double)]) -> Void
+    /// What an evaluation reports: the step, the summary values and the seconds it took.
+    package typealias EvaluationProgress = (_ step: Int, _ values: [(String, Double)], _ seconds: Double) -> Void
+    /// What a G-effect measurement reports: the step measured and the seconds it took.
+    package typealias MeasurementProgress = (_ step: Int, _ seconds: Double) -> Void
+
+    /// Where a run's wall time went, in seconds: the answer NLLs before and after, the updates,
+    /// the G-effect measurements (with their update effects), the evaluations, writing the run
+    /// file (HDF5) and the checkpoints.
+    package struct Times: Sendable {
+        package var answerNLL = 0.0, updates = 0.0, measurements = 0.0, evaluations = 0.0, runFile = 0.0, checkpoints = 0.0
+        package var measurementCount = 0, evaluationCount = 0
+        /// The seconds of the last `add`.
+        private(set) var last = 0.0
+
+        /// Runs `body` and adds its wall time to `phase` (and keeps it in `last`).
+        mutating func add<T>(_ phase: WritableKeyPath<Times, Double>, _ body: () throws -> T) rethrows -> T {
+            let start = DispatchTime.now().uptimeNanoseconds
+            defer {
+                last = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                self[keyPath: phase] += last
+            }
+            return try body()
+        }
+    }
+
+    /// What `run` returns: the answer NLLs before and after, and where the time went.
+    package typealias Outcome = (before: (forget: Double, retain: Double), after: (forget: Double, retain: Double), times: Times)
 
     /// Runs every step into `directory`: the run file (`runFile`, by default `run.h5`),
     /// `checkpoints/step-NNNNNN/` every `run.checkpoint_every` steps, and the final `checkpoint/`.
     /// G-effects are measured at step 0, every `run.record_every` steps and at the last step.
-    /// Returns the answer NLLs before and after.
+    /// Returns the answer NLLs before and after, and where the time went.
     ///
     /// The answer NLLs before, the measurement at step 0 and the first evaluation come first; the
     /// run file is created only then, with every dataset it will fill, and written in SWMR mode
@@ -128,10 +153,9 @@ package final class UnlearningExperiment {
     /// Any other error (a full disk) closes every handle of the file before it is rethrown.
     package func run(
         into directory: String, runFile runPath: String? = nil, progress: Progress,
-        evaluated: EvaluationProgress = { _, _ in }, stopRequested: () -> Int32? = { nil }
-    ) throws
-        -> (before: (forget: Double, retain: Double), after: (forget: Double, retain: Double))
-    {
+        evaluated: EvaluationProgress = { _, _, _ in }, measured: MeasurementProgress = { _, _ in },
+        stopRequested: () -> Int32? = { nil }
+    ) throws -> Outcome {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = runPath ?? directory + "/run.h5"
         let objectiveName = unlearner.objective.name
@@ -139,35 +163,50 @@ package final class UnlearningExperiment {
             if let signal = stopRequested() { throw RunInterrupted(signal: signal, step: step, runFile: nil) }
         }
         let inst = instrumenter
+        var times = Times()
+        func measure(_ step: Int, _ inst: Instrumenter) throws -> StepMeasurement {
+            let m = try times.add(\.measurements) { try inst.measure(step: step) }
+            times.measurementCount += 1
+            measured(step, times.last)
+            try Self.checkFinite(m, objective: objectiveName)
+            return m
+        }
         try checkStop(before: 1)
-        let before = try answerNLL()
+        let before = try times.add(\.answerNLL) { try answerNLL() }
         try checkStop(before: 1)
-        var pending = try inst?.measure(step: 0)
-        if let m = pending { try Self.checkFinite(m, objective: objectiveName) }
+        var pending = try inst.map { try measure(0, $0) }
         try checkStop(before: 1)
-        let first = try evaluation?.evaluate(unlearner.model)
+        let first = try times.add(\.evaluations) { try evaluation?.evaluate(unlearner.model) }
+        let firstSeconds = times.last
         try checkStop(before: 1)
 
-        let runFile = try UnlearningRunFile(
-            path: path, config: config, model: unlearner.model,
-            objective: unlearner.objective, data: data.unlearning,
-            measuredForget: inst?.measuredForget ?? Array(data.unlearning.forget.indices),
-            forgetGroups: data.forgetGroups, forgetBatch: config.run.forgetBatch,
-            riskSets: inst?.riskSets ?? [], exact: inst?.mode == .exact,
-            length: inst?.length ?? data.unlearning.sequenceLength,
-            evaluation: first.map { .init(names: $0.values.map(\.0), attributes: evaluation!.attributes) },
-            answerNLLBefore: before)
+        let runFile = try times.add(\.runFile) {
+            try UnlearningRunFile(
+                path: path, config: config, model: unlearner.model,
+                objective: unlearner.objective, data: data.unlearning,
+                measuredForget: inst?.measuredForget ?? Array(data.unlearning.forget.indices),
+                forgetGroups: data.forgetGroups, forgetBatch: config.run.forgetBatch,
+                riskSets: inst?.riskSets ?? [], exact: inst?.mode == .exact,
+                length: inst?.length ?? data.unlearning.sequenceLength,
+                evaluation: first.map { .init(names: $0.values.map(\.0), attributes: evaluation!.attributes) },
+                answerNLLBefore: before)
+        }
         var current = 0   // the step in flight: nothing of it is in the file yet
         do {
             let total = unlearner.totalSteps, every = config.run.recordEvery, checkpointEvery = config.run.checkpointEvery
             let evaluateEvery = config.eval.every
-            func evaluate(_ step: Int, _ precomputed: RunEvaluation.Result? = nil) throws {
+            /// Evaluates at `step` (or takes the evaluation `precomputed` in `seconds`) and writes it.
+            func evaluate(_ step: Int, _ precomputed: RunEvaluation.Result? = nil, seconds: Double = 0) throws {
                 guard let evaluation else { return }
-                let result = try precomputed ?? evaluation.evaluate(unlearner.model)
-                try runFile.appendEvaluation(step: step, values: result.values, evalJSON: result.evalJSON)
-                evaluated(step, result.values)
+                let result = try precomputed ?? times.add(\.evaluations) { try evaluation.evaluate(unlearner.model) }
+                let took = precomputed == nil ? times.last : seconds
+                times.evaluationCount += 1
+                try times.add(\.runFile) {
+                    try runFile.appendEvaluation(step: step, values: result.values, evalJSON: result.evalJSON)
+                }
+                evaluated(step, result.values, took)
             }
-            try evaluate(0, first)
+            try evaluate(0, first, seconds: firstSeconds)
             func stopIfRequested() throws {
                 guard let signal = stopRequested() else { return }
                 // What is measured at a finished step is written; the step in flight is not.
@@ -178,20 +217,21 @@ package final class UnlearningExperiment {
             for s in 1...total {
                 current = s
                 try stopIfRequested()
-                let record = try unlearner.step(s)
+                let record = try times.add(\.updates) { try unlearner.step(s) }
                 try stopIfRequested()
-                try runFile.append(record)
+                try times.add(\.runFile) { try runFile.append(record) }
                 if let m = pending, let inst {
-                    try runFile.append(m, updateEffects: inst.updateEffects(lr: record.learningRate))
+                    let effects = times.add(\.measurements) { inst.updateEffects(lr: record.learningRate) }
+                    try times.add(\.runFile) { try runFile.append(m, updateEffects: effects) }
                     pending = nil
                 }
                 if let inst, s % every == 0 || s == total {
-                    let m = try inst.measure(step: s)
-                    try Self.checkFinite(m, objective: objectiveName)
-                    pending = m
+                    pending = try measure(s, inst)
                 }
                 if checkpointEvery > 0, s % checkpointEvery == 0, s < total {
-                    try saveCheckpoint(directory + "/checkpoints/" + String(format: "step-%06d", s))
+                    try times.add(\.checkpoints) {
+                        try saveCheckpoint(directory + "/checkpoints/" + String(format: "step-%06d", s))
+                    }
                 }
                 progress(record, pending)
                 if s % max(evaluateEvery, 1) == 0 || s == total {
@@ -202,11 +242,11 @@ package final class UnlearningExperiment {
                 }
             }
             current = total + 1
-            if let m = pending { try runFile.append(m, updateEffects: nil) }
-            let after = try answerNLL()
-            try runFile.finish(status: UnlearningRunFile.complete, answerNLLAfter: after)
-            try saveCheckpoint(directory + "/checkpoint")
-            return (before, after)
+            if let m = pending { try times.add(\.runFile) { try runFile.append(m, updateEffects: nil) } }
+            let after = try times.add(\.answerNLL) { try answerNLL() }
+            try times.add(\.runFile) { try runFile.finish(status: UnlearningRunFile.complete, answerNLLAfter: after) }
+            try times.add(\.checkpoints) { try saveCheckpoint(directory + "/checkpoint") }
+            return (before, after, times)
         } catch let error as RunInterrupted {
             throw error
         } catch let error as UnlearningError {
