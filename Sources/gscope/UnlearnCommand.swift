@@ -145,9 +145,9 @@ struct Unlearn: ParsableCommand {
         fflush(nil)   // a log file sees the header before the first step, which can take minutes
         var bar = ProgressBar(total: u.totalSteps)
         Signals.catchStopRequests()
-        let nll: UnlearningExperiment.Outcome
+        let outcome: UnlearningExperiment.Outcome
         do {
-            nll = try experiment.run(
+            outcome = try experiment.run(
                 into: outDir, runFile: writing,
                 progress: { r, measured in
                     if !quiet || r.step == 1 || r.step % 10 == 0 || r.step == r.totalSteps {
@@ -190,9 +190,9 @@ struct Unlearn: ParsableCommand {
         }
         print(
             String(
-                format: "answer NLL  forget %.4f → %.4f   retain %.4f → %.4f", nll.before.forget, nll.after.forget,
-                nll.before.retain, nll.after.retain))
-        print(Self.timesLine(nll.times))
+                format: "answer NLL  forget %.4f → %.4f   retain %.4f → %.4f", outcome.before.forget,
+                outcome.after.forget, outcome.before.retain, outcome.after.retain))
+        print(Self.timesLine(outcome.times))
         print("wrote \(outDir)/run.h5 and \(outDir)/checkpoint")
     }
 

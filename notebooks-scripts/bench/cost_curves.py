@@ -79,12 +79,11 @@ def run(command):
 
 def measure(args) -> None:
     os.makedirs(OUT, exist_ok=True)
-    lengths = os.path.join(tempfile.mkdtemp(), "lengths-8x64.json")
-    sample = [65, 33]  # [ids, answer ids]: 64 input positions, the last 32 predicting the answer
-    with open(lengths, "w") as f:
-        json.dump({"forget": [sample] * 8, "retain": [sample] * 8}, f)
-    jsonl = os.path.join(OUT, "cost-curves.jsonl")
-    with open(jsonl, "w") as out:
+    with tempfile.TemporaryDirectory() as scratch, open(os.path.join(OUT, "cost-curves.jsonl"), "w") as out:
+        lengths = os.path.join(scratch, "lengths-8x64.json")
+        sample = [65, 33]  # [ids, answer ids]: 64 input positions, the last 32 predicting the answer
+        with open(lengths, "w") as f:
+            json.dump({"forget": [sample] * 8, "retain": [sample] * 8}, f)
         for axis, value, g_args, t_args in grid():
             g_args = [a.replace("{lengths}", lengths) for a in g_args]
             t_args = [a.replace("{lengths}", lengths) for a in t_args]
