@@ -172,46 +172,6 @@ if [ "${#rows[@]}" -gt 0 ]; then
     done
 fi
 
-if [ "$LLAMA" = 1 ]; then
-    model_args=(--arch llama --size smollm2)
-    weights=random
-    if [ -f "$GGUF" ]; then
-        model_args=(--model "$GGUF")
-        weights="$(basename "$GGUF")"
-    else
-        echo "note: $GGUF not found (make model); both sides time random weights" >&2
-    fi
-    echo "== smollm2: torch" >&2
-    if ! "$PYTHON" "$HERE/torch_llama_bench.py" --model smollm2 --gguf "$GGUF" --batch "$LLAMA_BATCH" --seq "$LLAMA_SEQ" \
-            --steps "$LLAMA_STEPS" --warmup "$LLAMA_WARMUP" --threads "$THREADS" --json >"$tmp/torch.out" 2>"$tmp/torch.err"; then
-        echo "torch bench failed for smollm2:" >&2
-        tail -n 5 "$tmp/torch.err" >&2
-    fi
-    torch_json="$(json_line "$tmp/torch.out")"
-    gscope_json=""
-    if [ "$have_gscope" = 1 ]; then
-        echo "== smollm2: gscope" >&2
-        if "$GSCOPE" bench --mode train "${model_args[@]}" --batch "$LLAMA_BATCH" --seq "$LLAMA_SEQ" \
-                --steps "$LLAMA_STEPS" --warmup "$LLAMA_WARMUP" --threads "$THREADS" --json >"$tmp/gscope.out" 2>"$tmp/gscope.err"; then
-            gscope_json="$(json_line "$tmp/gscope.out")"
-        else
-            echo "gscope bench failed for smollm2 (exit $?); its last words:" >&2
-            tail -n 5 "$tmp/gscope.err" "$tmp/gscope.out" >&2
-        fi
-    fi
-    if [ -n "$JSONL" ]; then
-        [ -n "$torch_json" ] && echo "$torch_json" >>"$JSONL"
-        [ -n "$gscope_json" ] && echo "$gscope_json" >>"$JSONL"
-    fi
-    t_ms=$(echo "$torch_json" | field ms_per_step_median)
-    g_ms=$(echo "$gscope_json" | field ms_per_step_median)
-    echo
-    echo "SmolLM2-135M (Llama), batch $LLAMA_BATCH, seq $LLAMA_SEQ, steps $LLAMA_STEPS, threads $THREADS, weights $weights"
-    printf '%-8s %15s %16s %14s %15s %16s\n' model "torch ms/step" "gscope ms/step" "gscope/torch" "torch tokens/s" "gscope tokens/s"
-    printf '%-8s %15s %16s %14s %15s %16s\n' smollm2 "$t_ms" "$g_ms" "$(ratio "$t_ms" "$g_ms")" \
-        "$(echo "$torch_json" | field tokens_per_s)" "$(echo "$gscope_json" | field tokens_per_s)"
-fi
-
 # Runs the PyTorch peer $1 (a script beside this one) with the arguments up to "--" and `$GSCOPE
 # bench` with those after it (both with --threads and --json), appends both JSON lines to $JSONL if
 # set, and leaves them in t_json and g_json (empty when a side failed; its last words go to stderr).
@@ -234,16 +194,37 @@ pair() {
     fi
 }
 
+# SmolLM2 with the weights of $GGUF when it exists, else random weights of its shape (both sides).
+smollm2_args=(--arch llama --size smollm2)
+weights=random
+if [ -f "$GGUF" ]; then
+    smollm2_args=(--model "$GGUF")
+    weights="$(basename "$GGUF")"
+elif [ "$LLAMA" = 1 ] || [ "${DECODE:-1}" = 1 ]; then
+    echo "note: $GGUF not found (make model); both sides time random weights" >&2
+fi
+
+if [ "$LLAMA" = 1 ]; then
+    echo "== smollm2 training step" >&2
+    common=(--batch "$LLAMA_BATCH" --seq "$LLAMA_SEQ" --steps "$LLAMA_STEPS" --warmup "$LLAMA_WARMUP")
+    pair torch_llama_bench.py --model smollm2 --gguf "$GGUF" "${common[@]}" -- --mode train "${smollm2_args[@]}" "${common[@]}"
+    t_ms=$(echo "$t_json" | field ms_per_step_median)
+    g_ms=$(echo "$g_json" | field ms_per_step_median)
+    echo
+    echo "SmolLM2-135M (Llama), batch $LLAMA_BATCH, seq $LLAMA_SEQ, steps $LLAMA_STEPS, threads $THREADS, weights $weights"
+    printf '%-8s %15s %16s %14s %15s %16s\n' model "torch ms/step" "gscope ms/step" "gscope/torch" "torch tokens/s" "gscope tokens/s"
+    printf '%-8s %15s %16s %14s %15s %16s\n' smollm2 "$t_ms" "$g_ms" "$(ratio "$t_ms" "$g_ms")" \
+        "$(echo "$t_json" | field tokens_per_s)" "$(echo "$g_json" | field tokens_per_s)"
+fi
+
 if [ "${DECODE:-1}" = 1 ]; then
-    model_args=(--arch llama --size smollm2)
-    [ -f "$GGUF" ] && model_args=(--model "$GGUF")
     echo
     echo "greedy decoding, SmolLM2-135M, 64 new tokens, threads $THREADS (new tokens/s, median of 3 runs)"
     printf '%-8s %12s %12s %14s\n' batch torch gscope gscope/torch
     for b in ${DECODE_BATCHES:-1 8}; do
         common=(--batch "$b" --new-tokens 64 --steps 3 --warmup 1)
         echo "== smollm2 decoding, batch $b" >&2
-        pair torch_generate_bench.py --gguf "$GGUF" "${common[@]}" -- --mode generate "${model_args[@]}" "${common[@]}"
+        pair torch_generate_bench.py --gguf "$GGUF" "${common[@]}" -- --mode generate "${smollm2_args[@]}" "${common[@]}"
         t_tps=$(echo "$t_json" | field tokens_per_s)
         g_tps=$(echo "$g_json" | field cached_tokens_per_s)
         printf '%-8s %12s %12s %14s\n' "$b" "$t_tps" "$g_tps" "$(ratio "$t_tps" "$g_tps")"
