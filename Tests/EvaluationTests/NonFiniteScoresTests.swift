@@ -22,14 +22,14 @@ import Testing
     ]
 
     @Test func finiteModelsAreScored() throws {
-        let scores = try AnswerScorer.score(Self.model(poison: nil), samples: Self.samples, padding: 0)
+        let scores = try AnswerScorer.score(Self.model(poison: nil), samples: Self.samples)
         #expect(scores.count == 2 && scores.allSatisfy { $0.logProbs.allSatisfy(\.isFinite) })
     }
 
     @Test(arguments: [Float.nan, .infinity])
     func nonFiniteModelsAreRefused(poison: Float) throws {
         let model = try Self.model(poison: poison)
-        #expect(throws: NonFiniteModelOutput.self) { _ = try AnswerScorer.score(model, samples: Self.samples, padding: 0) }
+        #expect(throws: NonFiniteModelOutput.self) { _ = try AnswerScorer.score(model, samples: Self.samples) }
         let evaluator = MarkovEvaluator(setup: .standard(.A), seed: 7, perGroup: 3)
         #expect(throws: NonFiniteModelOutput.self) { _ = try evaluator.kl(model) }
     }

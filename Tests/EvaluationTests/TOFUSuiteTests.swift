@@ -44,12 +44,15 @@ struct TOFUSuiteTests {
         }
     }
 
-    /// The moments of one position against a direct softmax of its logits.
+    /// The moments of one position against a direct softmax of its logits in the full forward pass.
     @Test func vocabularyMomentsMatchTheLogits() throws {
         let (sets, model, scorer) = Self.setup()
         let sample = scorer.formatter.format(question: sets.forget.items[0].question, answer: sets.forget.items[0].answer)
-        let score = try AnswerScorer.score(model, samples: [sample], padding: 0)[0]
+        let score = try AnswerScorer.score(model, samples: [sample])[0]
+        let b = TokenBatch(samples: [sample], indices: [0], padding: 0)
+        try model.forward(tokens: b.tokens, targets: b.targets, mask: b.mask, batch: 1, seq: b.seq)
         let n = sample.maskedPositions.lowerBound, V = model.config.vocabSize
+        #expect(abs(score.logProbs[0] - Double(model.targetLogProbs[n])) <= 1e-5 * max(1, abs(score.logProbs[0])))
         let row = (0..<V).map { Double(model.logits[n * V + $0]) }
         let direct = MembershipScores.VocabularyMoments(logits: row)
         #expect(abs(score.moments[0].mean - direct.mean) <= 1e-5 * abs(direct.mean))

@@ -20,45 +20,38 @@ package struct AnswerScore: Sendable, Equatable {
     package var probability: Double { Foundation.exp(-meanNLL) }
 }
 
-/// Teacher-forced scoring of answers: one forward pass per chunk of samples.
+/// Teacher-forced scoring of answers, through `CachedScorer`: the system prompt and each
+/// question read once, the head only at the answer targets.
 package enum AnswerScorer {
-    /// The `AnswerScore` of every sample, in order; chunks of `chunk` rows padded to the longest
-    /// sample of the set (so every chunk has the same length). A log-probability that is not
-    /// finite throws `NonFiniteModelOutput`.
-    package static func score(_ model: any CausalLanguageModel, samples: [FormattedSample], padding: Int32, chunk: Int = 16)
+    /// The `AnswerScore` of every sample, in order; the answers go through the model in chunks of
+    /// `chunk` rows. A log-probability that is not finite throws `NonFiniteModelOutput`.
+    package static func score(_ model: any CausalLanguageModel, samples: [FormattedSample], chunk: Int = 16)
         throws -> [AnswerScore]
     {
-        guard let longest = samples.map(\.length).max() else { return [] }
         let V = model.vocabSize
-        var out: [AnswerScore] = []
-        out.reserveCapacity(samples.count)
-        for start in stride(from: 0, to: samples.count, by: chunk) {
-            let b = TokenBatch(
-                samples: samples, indices: Array(start..<min(start + chunk, samples.count)),
-                padding: padding, fixedLength: longest)
-            try model.forward(tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq)
-            let logits = UnsafeBufferPointer(model.logits), lse = model.logSumExp, logp = model.targetLogProbs
-            for row in 0..<b.batch {
-                var lp: [Double] = [], hits: [Bool] = [], moments: [MembershipScores.VocabularyMoments] = []
-                for n in (row * b.seq)..<((row + 1) * b.seq) where b.mask[n] != 0 {
-                    try NonFiniteModelOutput.check(
-                        logSumExp: lse[n], logProb: logp[n],
-                        "answer target \(lp.count + 1) of sample \(start + row + 1)")
-                    let z = logits.baseAddress! + n * V, l = Double(lse[n])
-                    var best = 0, m1 = 0.0, m2 = 0.0
-                    for v in 0..<V {
-                        if z[v] > z[best] { best = v }
-                        let lv = Double(z[v]) - l, p = Foundation.exp(lv)
-                        m1 += p * lv
-                        m2 += p * lv * lv
-                    }
-                    lp.append(Double(logp[n]))
-                    hits.append(Int32(best) == b.targets[n])
-                    moments.append(.init(mean: m1, variance: m2 - m1 * m1))
-                }
-                out.append(AnswerScore(logProbs: lp, argmaxHits: hits, moments: moments))
-            }
+        var logProbs = samples.map { [Double](repeating: 0, count: $0.maskedPositions.count) }
+        var hits = samples.map { [Bool](repeating: false, count: $0.maskedPositions.count) }
+        var moments = samples.map {
+            [MembershipScores.VocabularyMoments](repeating: .init(mean: 0, variance: 0), count: $0.maskedPositions.count)
         }
-        return out
+        try CachedScorer.score(
+            model, samples.map { CachedScorer.Sequence(ids: $0.ids, scored: Array($0.maskedPositions)) }, chunk: chunk
+        ) { p in
+            try NonFiniteModelOutput.check(
+                logSumExp: p.logSumExp, logProb: p.logProb, "answer target \(p.k + 1) of sample \(p.sequence + 1)")
+            let z = p.logits, l = Double(p.logSumExp)
+            var best = 0, m1 = 0.0, m2 = 0.0
+            for v in 0..<V {
+                if z[v] > z[best] { best = v }
+                let lv = Double(z[v]) - l, e = Foundation.exp(lv)
+                m1 += e * lv
+                m2 += e * lv * lv
+            }
+            let sample = samples[p.sequence]
+            logProbs[p.sequence][p.k] = Double(p.logProb)
+            hits[p.sequence][p.k] = Int32(best) == sample.ids[sample.maskedPositions.lowerBound + p.k + 1]
+            moments[p.sequence][p.k] = .init(mean: m1, variance: m2 - m1 * m1)
+        }
+        return samples.indices.map { AnswerScore(logProbs: logProbs[$0], argmaxHits: hits[$0], moments: moments[$0]) }
     }
 }

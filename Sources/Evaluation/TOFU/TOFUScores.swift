@@ -33,15 +33,12 @@ package struct TOFUScorer: Sendable {
 
     package init(formatter: QAFormatter) { self.formatter = formatter }
 
-    var padding: Int32 { formatter.tokenizer.special.padding }
-
     /// Teacher-forced scores of `answer(item)` for every item.
     package func answerScores(_ model: any CausalLanguageModel, _ items: [QASample], answer: (QASample) -> String) throws
         -> [AnswerScore]
     {
         try AnswerScorer.score(
-            model, samples: items.map { formatter.format(question: $0.question, answer: answer($0)) },
-            padding: padding, chunk: chunk)
+            model, samples: items.map { formatter.format(question: $0.question, answer: answer($0)) }, chunk: chunk)
     }
 
     /// Everything of `set`; generations only when `generate` is given. `progress` hears one line
@@ -58,21 +55,27 @@ package struct TOFUScorer: Sendable {
             clock = ContinuousClock.now
             return String(format: "%.1f s", seconds)
         }
-        let answer = try answerScores(model, items) { $0.answer }
-        let paraphrased = set.paraphrased ? try answerScores(model, items) { $0.paraphrasedAnswer ?? "" } : []
-        let wrong = items.map { $0.perturbedAnswers ?? [] }
+        // Every answer of an item in one scoring pass, item after item, so that the item's
+        // question is read once (`CachedScorer`): the answer, the paraphrased answer, the wrong ones.
+        let answers = items.map { item in
+            [item.answer] + (set.paraphrased ? [item.paraphrasedAnswer ?? ""] : []) + (item.perturbedAnswers ?? [])
+        }
         let flat = try AnswerScorer.score(
             model,
-            samples: zip(items, wrong).flatMap { item, answers in
-                answers.map { formatter.format(question: item.question, answer: $0) }
-            }, padding: padding, chunk: chunk)
-        var perturbed: [[AnswerScore]] = [], next = 0
-        for answers in wrong {
-            perturbed.append(Array(flat[next..<(next + answers.count)]))
-            next += answers.count
+            samples: zip(items, answers).flatMap { item, texts in
+                texts.map { formatter.format(question: item.question, answer: $0) }
+            }, chunk: chunk)
+        var answer: [AnswerScore] = [], paraphrased: [AnswerScore] = [], perturbed: [[AnswerScore]] = []
+        var next = 0
+        for texts in answers {
+            let scores = flat[next..<(next + texts.count)]
+            next += texts.count
+            answer.append(scores.first!)
+            if set.paraphrased { paraphrased.append(scores.dropFirst().first!) }
+            perturbed.append(Array(scores.dropFirst(set.paraphrased ? 2 : 1)))
         }
         progress?(
-            "\(set.key): \(answer.count + paraphrased.count + flat.count) answers of \(items.count) items scored in \(lap())")
+            "\(set.key): \(flat.count) answers of \(items.count) items scored in \(lap())")
         let generated = try generate.map { try generations(items, $0) }
         if generated != nil { progress?("\(set.key): \(items.count) answers generated in \(lap())") }
         return TOFUSetScores(answer: answer, paraphrased: paraphrased, perturbed: perturbed, generations: generated)

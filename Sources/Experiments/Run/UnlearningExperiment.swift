@@ -67,8 +67,8 @@ package final class UnlearningExperiment {
         let d = data.unlearning, model = unlearner.model
         let retain = Array(d.retain.prefix(Self.retainReportCount))
         return (
-            try meanAnswerNLL(model, samples: d.forget, padding: d.padding, length: d.sequenceLength),
-            retain.isEmpty ? .nan : try meanAnswerNLL(model, samples: retain, padding: d.padding, length: d.sequenceLength)
+            try meanAnswerNLL(model, samples: d.forget),
+            retain.isEmpty ? .nan : try meanAnswerNLL(model, samples: retain)
         )
     }
 

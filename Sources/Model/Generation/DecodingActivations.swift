@@ -16,17 +16,18 @@ struct DecodingShape {
 
 /// The working buffers of an incremental forward (`GPTIncrementalForward`, `LlamaIncrementalForward`)
 /// for up to `tokenCapacity` new tokens in up to `rowCapacity` rows: one block's tensors at a
-/// time (every block reuses them; nothing is kept for a backward pass), the last position of
-/// each row for the head, and where each new token sits in the cache. Row-major, N tokens.
+/// time (every block reuses them; nothing is kept for a backward pass), the positions whose
+/// logits are asked for (by default each row's last) for the head, and where each new token sits
+/// in the cache. Row-major, N tokens, S outputs.
 final class DecodingActivations {
-    let tokenCapacity: Int, rowCapacity: Int
+    let tokenCapacity: Int, outputCapacity: Int
     let residual, residualAfterAttention: UnsafeMutablePointer<Float>   // (N,C) the residual stream before / after attention
     let normalized, mean, rstd: UnsafeMutablePointer<Float>   // (N,C), (N), (N) norm output and statistics
     let qkv: UnsafeMutablePointer<Float>   // (N,QKV)
     let attentionOutput: UnsafeMutablePointer<Float>   // (N,C)
     let mlp, mlpActivated: UnsafeMutablePointer<Float>   // (N,H), (N,A) the MLP before / after its activation
-    let lastResidual, lastNormalized: UnsafeMutablePointer<Float>   // (M,C) each row's last new position
-    let logits: UnsafeMutablePointer<Float>   // (M,V)
+    let headInput, headNormalized: UnsafeMutablePointer<Float>   // (S,C) the positions whose logits are asked for
+    let logits: UnsafeMutablePointer<Float>   // (S,V)
     let attentionScratch: UnsafeMutablePointer<Float>   // (maxLength) per worker
     let attentionScratchSlots: Int
     let tokens: UnsafeMutablePointer<Int32>   // (N)
@@ -34,9 +35,9 @@ final class DecodingActivations {
     private let owned: [FloatBuffer]
     private let ownedInts: [UnsafeMutablePointer<Int>]
 
-    init(shape: DecodingShape, tokenCapacity N: Int, rowCapacity M: Int, maxLength: Int, workers: Int) {
+    init(shape: DecodingShape, tokenCapacity N: Int, outputCapacity S: Int, maxLength: Int, workers: Int) {
         tokenCapacity = N
-        rowCapacity = M
+        outputCapacity = S
         let C = shape.width
         var owned: [FloatBuffer] = []
         func take(_ n: Int) -> UnsafeMutablePointer<Float> {
@@ -48,8 +49,8 @@ final class DecodingActivations {
         qkv = take(N * shape.qkvWidth)
         attentionOutput = take(N * C)
         mlp = take(N * shape.mlpWidth); mlpActivated = take(N * shape.mlpActivatedWidth)
-        lastResidual = take(M * C); lastNormalized = take(M * C)
-        logits = take(M * shape.vocabSize)
+        headInput = take(max(S, 1) * C); headNormalized = take(max(S, 1) * C)
+        logits = take(max(S, 1) * shape.vocabSize)
         attentionScratch = take(workers * maxLength)
         attentionScratchSlots = workers
         self.owned = owned
@@ -65,16 +66,16 @@ final class DecodingActivations {
         ownedInts.forEach { $0.deallocate() }
     }
 
-    /// Buffers for N tokens in M rows: `buffers` when large enough, else new ones (stored in
+    /// Buffers for N tokens and S outputs: `buffers` when large enough, else new ones (stored in
     /// `buffers`, the old ones released first).
     static func fitting(
-        _ buffers: inout DecodingActivations?, shape: DecodingShape, tokens N: Int, rows M: Int,
+        _ buffers: inout DecodingActivations?, shape: DecodingShape, tokens N: Int, outputs S: Int,
         maxLength: Int
     ) -> DecodingActivations {
-        if let a = buffers, a.tokenCapacity >= N, a.rowCapacity >= M { return a }
+        if let a = buffers, a.tokenCapacity >= N, a.outputCapacity >= S { return a }
         buffers = nil
         let a = DecodingActivations(
-            shape: shape, tokenCapacity: N, rowCapacity: M, maxLength: maxLength,
+            shape: shape, tokenCapacity: N, outputCapacity: S, maxLength: maxLength,
             workers: Parallel.workers)
         buffers = a
         return a
@@ -111,14 +112,19 @@ final class DecodingActivations {
         }
     }
 
-    /// Copies each row's last new position of `residual` into `lastResidual` (row r of M) and
-    /// marks the rows' new positions as stored in `cache`.
-    func gatherLast(rows: [Int], tokens new: [[Int32]], width C: Int, cache: KVCache) {
-        var last = -1
+    /// Copies the positions whose logits are asked for out of `residual` into `headInput` (row
+    /// after row; `logitsAt` as `IncrementalDecoding.extend` takes it) and marks the rows' new
+    /// positions as stored in `cache`. Returns S, the number of positions copied.
+    func gatherOutputs(rows: [Int], tokens new: [[Int32]], logitsAt: [[Int]]?, width C: Int, cache: KVCache) -> Int {
+        var first = 0, s = 0
         for (r, row) in rows.enumerated() {
-            last += new[r].count
-            (lastResidual + r * C).update(from: residual + last * C, count: C)
+            for i in logitsAt?[r] ?? [new[r].count - 1] {
+                (headInput + s * C).update(from: residual + (first + i) * C, count: C)
+                s += 1
+            }
+            first += new[r].count
             cache.advance(row: row, by: new[r].count)
         }
+        return s
     }
 }

@@ -47,6 +47,20 @@ package final class KVCache {
     /// Forgets every row (the memory is kept).
     package func reset() { lengths = [Int](repeating: 0, count: rows) }
 
+    /// Makes row `row` hold the first `length` stored positions of row `source` (in every layer)
+    /// and nothing more: a sequence that starts like `source` continues from there.
+    package func copyPrefix(_ length: Int, from source: Int, to row: Int) {
+        precondition(length <= lengths[source], "KVCache row \(source) has \(lengths[source]) positions, not \(length)")
+        if row != source {
+            for layer in 0..<layers {
+                let from = offset(layer: layer, row: source, position: 0), to = offset(layer: layer, row: row, position: 0)
+                (keyStore.base + to).update(from: keyStore.base + from, count: length * width)
+                (valueStore.base + to).update(from: valueStore.base + from, count: length * width)
+            }
+        }
+        lengths[row] = length
+    }
+
     /// Offset of (layer, row, position) in the key and value arrays, in floats.
     func offset(layer: Int, row: Int, position: Int) -> Int {
         ((layer * rows + row) * maxLength + position) * width

@@ -10,7 +10,7 @@ import NumericCore
 ///
 ///     x = wte[token] + wpe[position]
 ///     x′ = x + c_proj(attn(ln_1(x))),   x ← x′ + mlp(ln_2(x′))        for each block
-///     logits = ln_f(x) · wteᵀ                                          at each row's last new token
+///     logits = ln_f(x) · wteᵀ                                          at the asked positions
 ///
 /// with the kernels of `GPT.forward` (so the numbers match its logits up to rounding), and only
 /// this object's buffers: the model's activations, gradients and parameters are left as they are.
@@ -32,12 +32,14 @@ package final class GPTIncrementalForward: IncrementalDecoding {
     package var vocabSize: Int { model.config.vocabSize }
     package var contextLength: Int { model.config.blockSize }
 
-    package func extend(rows: [Int], with tokens: [[Int32]]) throws(ModelError) -> UnsafeBufferPointer<Float> {
-        try validate(rows: rows, tokens: tokens)
+    package func extend(rows: [Int], with tokens: [[Int32]], logitsAt: [[Int]]?) throws(ModelError)
+        -> UnsafeBufferPointer<Float>
+    {
+        try validate(rows: rows, tokens: tokens, logitsAt: logitsAt)
         let config = model.config
-        let M = rows.count, N = tokens.reduce(0) { $0 + $1.count }
+        let S = outputCount(rows: rows, logitsAt: logitsAt), N = tokens.reduce(0) { $0 + $1.count }
         let C = config.nEmbd, V = config.vocabSize, NH = config.nHead
-        let a = DecodingActivations.fitting(&buffers, shape: shape, tokens: N, rows: M, maxLength: cache.maxLength)
+        let a = DecodingActivations.fitting(&buffers, shape: shape, tokens: N, outputs: S, maxLength: cache.maxLength)
         a.load(rows: rows, tokens: tokens, cache: cache)
         let w = model.parameters.base, slots = model.slots
 
@@ -66,12 +68,14 @@ package final class GPTIncrementalForward: IncrementalDecoding {
                 out: a.residual, inp: a.mlpActivated, weight: w + s.mlpProjW, bias: w + s.mlpProjB,
                 residual: a.residualAfterAttention, N: N, C: 4 * C, OC: C)
         }
-        a.gatherLast(rows: rows, tokens: tokens, width: C, cache: cache)
+        guard a.gatherOutputs(rows: rows, tokens: tokens, logitsAt: logitsAt, width: C, cache: cache) > 0 else {
+            return UnsafeBufferPointer(start: a.logits, count: 0)
+        }
         LayerNorm.forward(
-            out: a.lastNormalized, mean: a.mean, rstd: a.rstd, inp: a.lastResidual,
-            weight: w + slots.lnfw, bias: w + slots.lnfb, eps: config.layerNormEpsilon, N: M, C: C)
-        BLAS.gemm(transB: true, m: M, n: V, k: C, a.lastNormalized, lda: C, w + slots.wte, ldb: C, beta: 0, a.logits, ldc: V)
-        return UnsafeBufferPointer(start: a.logits, count: M * V)
+            out: a.headNormalized, mean: a.mean, rstd: a.rstd, inp: a.headInput,
+            weight: w + slots.lnfw, bias: w + slots.lnfb, eps: config.layerNormEpsilon, N: S, C: C)
+        BLAS.gemm(transB: true, m: S, n: V, k: C, a.headNormalized, lda: C, w + slots.wte, ldb: C, beta: 0, a.logits, ldc: V)
+        return UnsafeBufferPointer(start: a.logits, count: S * V)
     }
 }
 

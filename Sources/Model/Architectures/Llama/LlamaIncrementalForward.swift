@@ -13,7 +13,7 @@ import NumericCore
 ///     q|k|v = qkv(rms₁(x)),   q ← rope(q, position),   k ← rope(k, position)
 ///     x′ = x + o_proj(attn(q, K, V)),   K, V the row's cached keys and values with k, v appended
 ///     x ← x′ + down_proj(silu(gate_proj(n₂)) ⊙ up_proj(n₂)),   n₂ = rms₂(x′)      for each block
-///     logits = rms_f(x) · Hᵀ                                                    at each row's last new token
+///     logits = rms_f(x) · Hᵀ                                                    at the asked positions
 ///
 /// with the kernels of `Llama.forward` (so the numbers match its logits up to rounding), and only
 /// this object's buffers: the model's activations, gradients and parameters are left as they are.
@@ -49,16 +49,18 @@ package final class LlamaIncrementalForward: IncrementalDecoding {
     package var vocabSize: Int { model.config.vocabSize }
     package var contextLength: Int { model.config.contextLength }
 
-    package func extend(rows: [Int], with tokens: [[Int32]]) throws(ModelError) -> UnsafeBufferPointer<Float> {
+    package func extend(rows: [Int], with tokens: [[Int32]], logitsAt: [[Int]]?) throws(ModelError)
+        -> UnsafeBufferPointer<Float>
+    {
         let config = model.config
         for (row, new) in zip(rows, tokens) where row >= 0 && row < cache.rows {
             try config.refuseBeyondSlidingWindow(cache.lengths[row] + new.count)
         }
-        try validate(rows: rows, tokens: tokens)
-        let M = rows.count, N = tokens.reduce(0) { $0 + $1.count }
+        try validate(rows: rows, tokens: tokens, logitsAt: logitsAt)
+        let S = outputCount(rows: rows, logitsAt: logitsAt), N = tokens.reduce(0) { $0 + $1.count }
         let C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
         let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, Q = config.qDim, eps = Float(config.rmsNormEps)
-        let a = DecodingActivations.fitting(&buffers, shape: shape, tokens: N, rows: M, maxLength: cache.maxLength)
+        let a = DecodingActivations.fitting(&buffers, shape: shape, tokens: N, outputs: S, maxLength: cache.maxLength)
         let attended: UnsafeMutablePointer<Float>
         if Q == C {
             attended = a.attentionOutput
@@ -100,10 +102,12 @@ package final class LlamaIncrementalForward: IncrementalDecoding {
                 out: a.residual, inp: a.mlpActivated, weight: w + s.down, bias: s.downBias.map { w + $0 },
                 residual: a.residualAfterAttention, N: N, C: F, OC: C)
         }
-        a.gatherLast(rows: rows, tokens: tokens, width: C, cache: cache)
-        RMSNorm.forward(out: a.lastNormalized, rstd: a.rstd, inp: a.lastResidual, weight: w + slots.norm, eps: eps, N: M, C: C)
-        BLAS.gemm(transB: true, m: M, n: V, k: C, a.lastNormalized, lda: C, w + slots.head, ldb: C, beta: 0, a.logits, ldc: V)
-        return UnsafeBufferPointer(start: a.logits, count: M * V)
+        guard a.gatherOutputs(rows: rows, tokens: tokens, logitsAt: logitsAt, width: C, cache: cache) > 0 else {
+            return UnsafeBufferPointer(start: a.logits, count: 0)
+        }
+        RMSNorm.forward(out: a.headNormalized, rstd: a.rstd, inp: a.headInput, weight: w + slots.norm, eps: eps, N: S, C: C)
+        BLAS.gemm(transB: true, m: S, n: V, k: C, a.headNormalized, lda: C, w + slots.head, ldb: C, beta: 0, a.logits, ldc: V)
+        return UnsafeBufferPointer(start: a.logits, count: S * V)
     }
 }
 

@@ -13,7 +13,7 @@ import NumericCore
 ///     s = x + attn(q, K, V),   q|k|v = x·[W_q; W_k; W_v]ᵀ,   K, V the row's cached keys and
 ///                                                             values with k, v appended
 ///     n = ln₁(s),   x ← ln₂(n + W₂·relu(W₁·n + b₁) + b₂)      for each block
-///     logits = x·Wᵀ + b                                       at each row's last new token
+///     logits = x·Wᵀ + b                                       at the asked positions
 ///
 /// with the kernels of `MarkovReference.forward` (so the numbers match its logits up to rounding),
 /// and only this object's buffers: the model's activations, gradients and parameters are left as
@@ -36,12 +36,14 @@ package final class MarkovReferenceIncrementalForward: IncrementalDecoding {
     package var vocabSize: Int { model.config.vocabSize }
     package var contextLength: Int { model.config.blockSize }
 
-    package func extend(rows: [Int], with tokens: [[Int32]]) throws(ModelError) -> UnsafeBufferPointer<Float> {
-        try validate(rows: rows, tokens: tokens)
+    package func extend(rows: [Int], with tokens: [[Int32]], logitsAt: [[Int]]?) throws(ModelError)
+        -> UnsafeBufferPointer<Float>
+    {
+        try validate(rows: rows, tokens: tokens, logitsAt: logitsAt)
         let config = model.config
-        let M = rows.count, N = tokens.reduce(0) { $0 + $1.count }
+        let S = outputCount(rows: rows, logitsAt: logitsAt), N = tokens.reduce(0) { $0 + $1.count }
         let C = config.nEmbd, V = config.vocabSize, eps = Float(config.layerNormEps)
-        let a = DecodingActivations.fitting(&buffers, shape: shape, tokens: N, rows: M, maxLength: cache.maxLength)
+        let a = DecodingActivations.fitting(&buffers, shape: shape, tokens: N, outputs: S, maxLength: cache.maxLength)
         a.load(rows: rows, tokens: tokens, cache: cache)
         let w = model.parameters.base, slots = model.slots
 
@@ -71,10 +73,12 @@ package final class MarkovReferenceIncrementalForward: IncrementalDecoding {
                 out: a.residual, mean: a.mean, rstd: a.rstd, inp: a.residualAfterAttention,
                 weight: w + s.ln2W, bias: w + s.ln2B, eps: eps, N: N, C: C)
         }
-        a.gatherLast(rows: rows, tokens: tokens, width: C, cache: cache)
+        guard a.gatherOutputs(rows: rows, tokens: tokens, logitsAt: logitsAt, width: C, cache: cache) > 0 else {
+            return UnsafeBufferPointer(start: a.logits, count: 0)
+        }
         Linear.forward(
-            out: a.logits, inp: a.lastResidual, weight: w + slots.headW, bias: w + slots.headB, N: M, C: C, OC: V)
-        return UnsafeBufferPointer(start: a.logits, count: M * V)
+            out: a.logits, inp: a.headInput, weight: w + slots.headW, bias: w + slots.headB, N: S, C: C, OC: V)
+        return UnsafeBufferPointer(start: a.logits, count: S * V)
     }
 }
 

@@ -13,7 +13,7 @@ import NumericCore
 ///     n = ln(x),   q|k|v = qkv(n),   q ← prope(q, position),   k ← prope(k, position)
 ///     x ← x + dense(attn(q, K, V)) + fc2(gelu(fc1(n))),   K, V the row's cached keys and values
 ///                                                          with k, v appended      for each block
-///     logits = ln_f(x)·Wᵀ + b                              at each row's last new token
+///     logits = ln_f(x)·Wᵀ + b                              at the asked positions
 ///
 /// with the kernels of `Phi.forward` (so the numbers match its logits up to rounding), and only
 /// this object's buffers: the model's activations, gradients and parameters are left as they are.
@@ -46,13 +46,15 @@ package final class PhiIncrementalForward: IncrementalDecoding {
     package var vocabSize: Int { model.config.vocabSize }
     package var contextLength: Int { model.config.blockSize }
 
-    package func extend(rows: [Int], with tokens: [[Int32]]) throws(ModelError) -> UnsafeBufferPointer<Float> {
-        try validate(rows: rows, tokens: tokens)
+    package func extend(rows: [Int], with tokens: [[Int32]], logitsAt: [[Int]]?) throws(ModelError)
+        -> UnsafeBufferPointer<Float>
+    {
+        try validate(rows: rows, tokens: tokens, logitsAt: logitsAt)
         let config = model.config
-        let M = rows.count, N = tokens.reduce(0) { $0 + $1.count }
+        let S = outputCount(rows: rows, logitsAt: logitsAt), N = tokens.reduce(0) { $0 + $1.count }
         let C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
         let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, eps = Float(config.layerNormEps)
-        let a = DecodingActivations.fitting(&buffers, shape: shape, tokens: N, rows: M, maxLength: cache.maxLength)
+        let a = DecodingActivations.fitting(&buffers, shape: shape, tokens: N, outputs: S, maxLength: cache.maxLength)
         a.load(rows: rows, tokens: tokens, cache: cache)
         let w = model.parameters.base, slots = model.slots
 
@@ -82,13 +84,15 @@ package final class PhiIncrementalForward: IncrementalDecoding {
                 out: a.residual, inp: a.mlpActivated, weight: w + s.fc2W, bias: w + s.fc2B,
                 residual: a.residualAfterAttention, N: N, C: F, OC: C)
         }
-        a.gatherLast(rows: rows, tokens: tokens, width: C, cache: cache)
+        guard a.gatherOutputs(rows: rows, tokens: tokens, logitsAt: logitsAt, width: C, cache: cache) > 0 else {
+            return UnsafeBufferPointer(start: a.logits, count: 0)
+        }
         LayerNorm.forward(
-            out: a.lastNormalized, mean: a.mean, rstd: a.rstd, inp: a.lastResidual, weight: w + slots.finalLnW,
-            bias: w + slots.finalLnB, eps: eps, N: M, C: C)
+            out: a.headNormalized, mean: a.mean, rstd: a.rstd, inp: a.headInput, weight: w + slots.finalLnW,
+            bias: w + slots.finalLnB, eps: eps, N: S, C: C)
         Linear.forward(
-            out: a.logits, inp: a.lastNormalized, weight: w + slots.headW, bias: w + slots.headB, N: M, C: C, OC: V)
-        return UnsafeBufferPointer(start: a.logits, count: M * V)
+            out: a.logits, inp: a.headNormalized, weight: w + slots.headW, bias: w + slots.headB, N: S, C: C, OC: V)
+        return UnsafeBufferPointer(start: a.logits, count: S * V)
     }
 }
 
