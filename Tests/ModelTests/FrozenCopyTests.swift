@@ -1,9 +1,12 @@
 import Model
 import NumericCore
 import Testing
+import TestSupport
 
 /// The frozen reference θ_o is a forward-only copy: the same parameters and the same forward
-/// bits, and no gradient buffer (one model's worth of memory less per run with a reference).
+/// bits (loss, logits and every block's output, which RMU reads), and no gradient buffer (one
+/// model's worth of memory less per run with a reference; a frozen Llama's blocks also share
+/// their activation buffers).
 @Suite("Frozen copies")
 struct FrozenCopyTests {
     static func check<M: CausalLanguageModel>(_ model: M, vocab: Int) throws {
@@ -16,6 +19,11 @@ struct FrozenCopyTests {
         let a = try model.forward(tokens: tokens, targets: targets, mask: mask, batch: 2, seq: 6)
         let b = try frozen.forward(tokens: tokens, targets: targets, mask: mask, batch: 2, seq: 6)
         #expect(a.bitPattern == b.bitPattern, "the same loss, bit for bit")
+        #expect(BitComparison(Array(frozen.logits), Array(model.logits)).identical)
+        for l in 0..<model.blockCount {
+            let c = BitComparison(Array(frozen.hiddenState(afterBlock: l)), Array(model.hiddenState(afterBlock: l)))
+            #expect(c.identical, "block \(l): \(c)")
+        }
     }
 
     @Test func aFrozenGPTIsTheSameModelWithoutGradients() throws {

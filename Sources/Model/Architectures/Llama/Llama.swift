@@ -49,6 +49,10 @@ package final class Llama: OutputArenaModel {
         values.withUnsafeBufferPointer { parameters.base.update(from: $0.baseAddress!, count: values.count) }
     }
 
+    /// Whether this is a frozen model (no gradient buffer): forward passes only, on an arena
+    /// whose blocks share their buffers.
+    var isFrozen: Bool { gradients.count == 0 }
+
     package var vocabSize: Int { config.vocabSize }
     /// `config.contextLength`: the block size, capped at a sliding window.
     package var contextLength: Int { config.contextLength }
@@ -104,7 +108,9 @@ package final class Llama: OutputArenaModel {
         try ForwardInputs.validate(
             tokens: tokens, targets: targets, mask: mask, B: B, T: T,
             vocabSize: config.vocabSize, blockSize: config.blockSize)
-        let a = arena.reusing(B: B, T: T) { LlamaActivations(config: config, B: $0, T: $1, workers: Parallel.workers) }
+        let a = arena.reusing(B: B, T: T) {
+            LlamaActivations(config: config, B: $0, T: $1, workers: Parallel.workers, forwardOnly: isFrozen)
+        }
         let N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
         let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, Q = config.qDim, eps = Float(config.rmsNormEps)
         tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: N) }

@@ -48,6 +48,7 @@ extension Llama {
         -> DirectionalDerivative
     {
         let a = current()
+        precondition(!a.forwardOnly, "forward mode on a frozen model (its arena keeps one block's activations)")
         let B = a.B, T = a.T, N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
         let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, Q = config.qDim
         for l in hiddenBlocks {
