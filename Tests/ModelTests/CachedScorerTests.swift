@@ -107,8 +107,9 @@ struct CachedScorerTests {
         let sequences = [a, a, b, a, b, b, b, c].map {
             CachedScorer.Sequence(ids: $0 + [0, 0], scored: [$0.count, $0.count + 1])
         }
-        let chunks = CachedScorer.chunks(sequences, indices: Array(10..<18), size: 3)
-        #expect(chunks == [[[10, 11, 13]], [[12, 14, 15]], [[16], [17]]])
+        let chunks = CachedScorer.chunks(Array(0..<8), of: sequences, size: 3)
+        #expect(chunks == [[[0, 1, 3]], [[2, 4, 5]], [[6], [7]]])
+        #expect(CachedScorer.chunks([7, 2, 4], of: sequences, size: 2) == [[[7], [2]], [[4]]])
         #expect(CachedScorer.sharedPrefix(sequences.prefix(7).map(\.prompt)) == [1, 2])
         #expect(CachedScorer.sharedPrefix(sequences.map(\.prompt)).isEmpty)
     }

@@ -64,7 +64,7 @@ package enum CachedScorer {
         if !prefix.isEmpty {
             _ = try f.extend(rows: [prefixRow], with: [Array(sequences[first].ids[0..<prefix.count])], logitsAt: [[]])
         }
-        for groups in chunks(live.map { sequences[$0] }, indices: live, size: chunk) {
+        for groups in chunks(live, of: sequences, size: chunk) {
             // The prompts: rows chunk..<chunk + groups.count, each from the shared prefix.
             var promptRows: [Int] = [], promptTokens: [[Int32]] = []
             for (p, group) in groups.enumerated() {
@@ -118,16 +118,17 @@ package enum CachedScorer {
         return prefix
     }
 
-    /// The sequences (`indices[i]` is the index of `sequences[i]`) cut into chunks of at most
-    /// `size`, each a list of groups with one prompt: groups in order of their first sequence,
-    /// a group larger than what is left of a chunk split over the next.
-    package static func chunks(_ sequences: [Sequence], indices: [Int], size: Int) -> [[[Int]]] {
+    /// The sequences `indices` of `sequences` cut into chunks of at most `size`, each a list of
+    /// groups with one prompt: groups in order of their first sequence, a group larger than what
+    /// is left of a chunk split over the next.
+    package static func chunks(_ indices: [Int], of sequences: [Sequence], size: Int) -> [[[Int]]] {
         var groupOf: [ArraySlice<Int32>: Int] = [:], groups: [[Int]] = []
-        for (s, index) in zip(sequences, indices) {
-            if let g = groupOf[s.prompt] {
+        for index in indices {
+            let prompt = sequences[index].prompt
+            if let g = groupOf[prompt] {
                 groups[g].append(index)
             } else {
-                groupOf[s.prompt] = groups.count
+                groupOf[prompt] = groups.count
                 groups.append([index])
             }
         }
