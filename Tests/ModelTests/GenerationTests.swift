@@ -148,6 +148,19 @@ struct GenerationTests {
         }
     }
 
+    /// Prompts that share their start (a chat template's system prompt): the start runs once and
+    /// joins every row's cache, and every step still matches the full forward pass; with a short
+    /// prompt among them only the part all share (2 tokens) is shared.
+    @Test(arguments: [false, true])
+    func promptsSharingAStartMatchFullRecompute(withShortPrompt: Bool) throws {
+        let config = Self.configs[1]
+        let gpt = try randomGPT(config, seed: 70)
+        let start = Self.randomPrompts(lengths: [5], vocab: config.vocabSize, seed: 71)[0]
+        let tails = Self.randomPrompts(lengths: [1, 4, 9, 2], vocab: config.vocabSize, seed: 72)
+        let prompts = tails.map { start + $0 } + (withShortPrompt ? [Array(start.prefix(3))] : [])
+        try Self.checkAgainstFullRecompute(gpt, prompts: prompts, maxNewTokens: 6, stopToken: nil)
+    }
+
     @Test func batchedEqualsOneRowAtATime() throws {
         let config = Self.configs[0]
         let gpt = try randomGPT(config, seed: 60)

@@ -34,8 +34,9 @@ package struct DecodingStep {
 /// Greedy decoding with a key/value cache, many prompts at once, for any model that makes
 /// incremental forward passes (`IncrementallyDecodable`: the GPT, the Llama).
 ///
-/// Every prompt is run through the model once (all prompts together), then each step feeds the
-/// last chosen token of every unfinished row, all rows in one batch, and picks
+/// Every prompt is run through the model once (all prompts together; the start all prompts share
+/// once for all of them), then each step feeds the last chosen token of every unfinished row, all
+/// rows in one batch, and picks
 ///
 ///     yₜ = argmax_v logits[v]        (the smallest such v on a tie)
 ///
@@ -68,7 +69,14 @@ package struct GreedyDecoder {
             rows: prompts.count,
             maxLength: longestPrompt + min(maxNewTokens - 1, context - longestPrompt))
         var active = Array(prompts.indices)
-        var logits = try forward.extend(rows: active, with: prompts)
+        // The start every prompt shares (a chat template's system prompt) runs once, in row 0, and
+        // joins every other row's cache; each row then reads the rest of its prompt.
+        let shared = CachedScorer.sharedPrefix(prompts.map { $0.dropLast() }).count
+        if shared > 0 {
+            _ = try forward.extend(rows: [0], with: [Array(prompts[0][..<shared])], logitsAt: [[]])
+            for row in prompts.indices.dropFirst() { forward.cache.copyPrefix(shared, from: 0, to: row) }
+        }
+        var logits = try forward.extend(rows: active, with: prompts.map { Array($0[shared...]) })
         for step in 0... {
             observe?(DecodingStep(step: step, rows: active, logits: logits))
             var continuing: [Int] = [], fed: [[Int32]] = []
