@@ -15,10 +15,10 @@ struct DecodingShape {
 }
 
 /// The working buffers of an incremental forward (`GPTIncrementalForward`, `LlamaIncrementalForward`)
-/// for up to `tokenCapacity` new tokens in up to `rowCapacity` rows: one block's tensors at a
-/// time (every block reuses them; nothing is kept for a backward pass), the positions whose
-/// logits are asked for (by default each row's last) for the head, and where each new token sits
-/// in the cache. Row-major, N tokens, S outputs.
+/// for up to `tokenCapacity` new tokens and `outputCapacity` positions with logits: one block's
+/// tensors at a time (every block reuses them; nothing is kept for a backward pass), the
+/// positions whose logits are asked for (by default each row's last) for the head, and where each
+/// new token sits in the cache. Row-major, N tokens, S outputs.
 final class DecodingActivations {
     let tokenCapacity: Int, outputCapacity: Int
     let residual, residualAfterAttention: UnsafeMutablePointer<Float>   // (N,C) the residual stream before / after attention
@@ -117,10 +117,15 @@ final class DecodingActivations {
     /// positions as stored in `cache`. Returns S, the number of positions copied.
     func gatherOutputs(rows: [Int], tokens new: [[Int32]], logitsAt: [[Int]]?, width C: Int, cache: KVCache) -> Int {
         var first = 0, s = 0
+        func copy(_ position: Int) {
+            (headInput + s * C).update(from: residual + position * C, count: C)
+            s += 1
+        }
         for (r, row) in rows.enumerated() {
-            for i in logitsAt?[r] ?? [new[r].count - 1] {
-                (headInput + s * C).update(from: residual + (first + i) * C, count: C)
-                s += 1
+            if let offsets = logitsAt?[r] {
+                for i in offsets { copy(first + i) }
+            } else {
+                copy(first + new[r].count - 1)
             }
             first += new[r].count
             cache.advance(row: row, by: new[r].count)
