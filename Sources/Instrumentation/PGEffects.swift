@@ -17,8 +17,11 @@ package enum PGEffects {
             let b = TokenBatch(
                 samples: samples, indices: Array(start..<min(start + chunk, samples.count)),
                 padding: padding, fixedLength: length)
-            try model.forward(tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq)
-            let tangents = model.directionalDerivative(along: UnsafePointer(direction.base)).targetLogProbs
+            try model.forward(
+                tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq, logitsAt: .targets)
+            let tangents = model.directionalDerivative(
+                along: UnsafePointer(direction.base), hiddenBlocks: [], outputs: .logProbs
+            ).targetLogProbs
             for row in 0..<b.batch {
                 var pg = 0.0
                 for n in (row * length)..<((row + 1) * length) where b.mask[n] != 0 {

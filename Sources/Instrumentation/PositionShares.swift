@@ -14,26 +14,18 @@ enum PositionShares {
         hiddenGradients: [Int: [Float]]
     ) -> (shares: [Double], logProbTangents: [Float]) {
         let J = PhaseClock.measure("forward mode") {
-            model.directionalDerivative(along: UnsafePointer(direction.base), hiddenBlocks: Set(hiddenGradients.keys))
+            model.directionalDerivative(
+                along: UnsafePointer(direction.base), hiddenBlocks: Set(hiddenGradients.keys),
+                outputs: .logitShares(of: logitGradient))
         }
-        return PhaseClock.measure("position shares") {
-            shares(of: J, logitGradient: logitGradient, hiddenGradients: hiddenGradients)
-        }
+        return PhaseClock.measure("position shares") { (shares(of: J, hiddenGradients: hiddenGradients), J.targetLogProbs) }
     }
 
-    /// The sums of `compute`'s formula from the tangents `J`.
-    private static func shares(
-        of J: DirectionalDerivative, logitGradient: UnsafePointer<Float>, hiddenGradients: [Int: [Float]]
-    ) -> (shares: [Double], logProbTangents: [Float]) {
-        let N = J.batch * J.seq, V = J.vocabSize, C = J.width
-        var shares = [Double](repeating: 0, count: N)
-        J.logits.withUnsafeBufferPointer { t in
-            shares.withUnsafeMutableBufferPointer { out in
-                Parallel.forRanges(N, grain: 16) { rows in
-                    for n in rows { out[n] = Reduce.dot(logitGradient + n * V, t.baseAddress! + n * V, count: V) }
-                }
-            }
-        }
+    /// `compute`'s formula from the tangents `J`: the logits' shares, which the forward-mode pass
+    /// took, plus the hidden states'.
+    private static func shares(of J: DirectionalDerivative, hiddenGradients: [Int: [Float]]) -> [Double] {
+        let N = J.batch * J.seq, C = J.width
+        var shares = J.logitShares
         for (block, g) in hiddenGradients {
             let t = J.hidden[block]!
             g.withUnsafeBufferPointer { g in
@@ -42,6 +34,6 @@ enum PositionShares {
                 }
             }
         }
-        return (shares, J.targetLogProbs)
+        return shares
     }
 }

@@ -42,7 +42,8 @@ enum SetGradients {
             let b = TokenBatch(
                 samples: set.samples, indices: rows, padding: padding,
                 fixedLength: paddedLength(rows.map { set.samples[$0] }))
-            let chunkMean = try model.forward(tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq)
+            let chunkMean = try model.forward(
+                tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq, logitsAt: .targets)
             total += chunkMean * Double(b.maskedCount)
             let d = model.logitGradientScratch.baseAddress!
             model.nllLogitGradient(coefficients: b.mask.map { Float(Double($0) / N) }, into: d)

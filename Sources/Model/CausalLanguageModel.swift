@@ -30,11 +30,13 @@ package protocol CausalLanguageModel: IncrementallyDecodable {
     func zeroGradients()
 
     /// Runs the model on a (B,T) batch and returns the masked token-mean NLL
-    /// `Σ m·(−log p(y)) / Σ m`; targets are −1 where there is none.
+    /// `Σ m·(−log p(y)) / Σ m`; targets are −1 where there is none. The logits are computed at
+    /// `positions` (`forward(tokens:targets:mask:batch:seq:)`: at every position).
     @discardableResult
-    func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch: Int, seq: Int) throws(ModelError) -> Double
-    /// Whether the last forward pass ran on exactly these inputs.
-    func lastForwardRan(tokens: [Int32], targets: [Int32], batch: Int, seq: Int) -> Bool
+    func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch: Int, seq: Int, logitsAt positions: LogitPositions)
+        throws(ModelError) -> Double
+    /// Whether the last forward pass ran on exactly these inputs, with logits at `positions`.
+    func lastForwardRan(tokens: [Int32], targets: [Int32], batch: Int, seq: Int, logitsAt positions: LogitPositions) -> Bool
     /// Frees the activations of the last forward pass (the next forward allocates them again):
     /// for a frozen reference whose outputs have been cached, so that it holds its parameters only.
     func releaseActivations()
@@ -57,8 +59,10 @@ package protocol CausalLanguageModel: IncrementallyDecodable {
     func backward(logitGradient: UnsafePointer<Float>, residualGradients: [ResidualGradient])
 
     /// The forward-mode derivative of the last forward pass along a direction in parameter space
-    /// (the logits', target log-probabilities' and chosen hidden states' changes per unit step).
-    func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int>) -> DirectionalDerivative
+    /// (the target log-probabilities' and chosen hidden states' changes per unit step, with the
+    /// logits' as `outputs` asks).
+    func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int>, outputs: TangentOutputs)
+        -> DirectionalDerivative
 
     /// A model of the same architecture holding a copy of the parameters.
     func copy() throws(ModelError) -> Self
@@ -75,9 +79,22 @@ extension CausalLanguageModel {
     /// The number of parameters.
     package var parameterCount: Int { layout.count }
 
-    /// `directionalDerivative` with no hidden state.
-    package func directionalDerivative(along direction: UnsafePointer<Float>) -> DirectionalDerivative {
-        directionalDerivative(along: direction, hiddenBlocks: [])
+    /// `forward` with logits at every position.
+    @discardableResult
+    package func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch: Int, seq: Int) throws(ModelError) -> Double {
+        try forward(tokens: tokens, targets: targets, mask: mask, batch: batch, seq: seq, logitsAt: .all)
+    }
+
+    /// Whether the last forward pass ran on exactly these inputs, with logits at every position.
+    package func lastForwardRan(tokens: [Int32], targets: [Int32], batch: Int, seq: Int) -> Bool {
+        lastForwardRan(tokens: tokens, targets: targets, batch: batch, seq: seq, logitsAt: .all)
+    }
+
+    /// `directionalDerivative` with the logits' tangent.
+    package func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int> = [])
+        -> DirectionalDerivative
+    {
+        directionalDerivative(along: direction, hiddenBlocks: hiddenBlocks, outputs: .logits)
     }
 
     /// `directionalDerivative(along:hiddenBlocks:)` with the direction as an array of
@@ -86,7 +103,9 @@ extension CausalLanguageModel {
         precondition(
             direction.count == parameterCount,
             "direction of \(direction.count) floats for a model of \(parameterCount) parameters")
-        return direction.withUnsafeBufferPointer { directionalDerivative(along: $0.baseAddress!, hiddenBlocks: hiddenBlocks) }
+        return direction.withUnsafeBufferPointer {
+            directionalDerivative(along: $0.baseAddress!, hiddenBlocks: hiddenBlocks, outputs: .logits)
+        }
     }
 
     /// The coefficients that make `nllLogitGradient` the gradient of the masked token-mean NLL

@@ -13,6 +13,8 @@ package protocol OutputArena: AnyObject {
     var lse: UnsafeMutablePointer<Float> { get }   // (N)
     var logp: UnsafeMutablePointer<Float> { get }   // (N)
     var dlogits: UnsafeMutablePointer<Float> { get }   // (N,V)
+    /// Which positions the last pass computed logits at, and the head's scratch.
+    var head: OutputHeadState { get }
 }
 
 /// The batch shape (B,T) an arena holds now, and the largest its buffers hold (the shape it was
@@ -43,9 +45,12 @@ extension OutputArena {
     var B: Int { shape.B }
     /// Positions per sequence in that pass.
     var T: Int { shape.T }
-    /// Whether the pass that filled the arena ran on exactly these inputs (shape, tokens, targets).
-    func ran(tokens: [Int32], targets: [Int32], B: Int, T: Int) -> Bool {
-        guard self.B == B, self.T == T, tokens.count == B * T, targets.count == B * T else { return false }
+    /// Whether the pass that filled the arena ran on exactly these inputs (shape, tokens, targets)
+    /// and computed logits at `positions`.
+    func ran(tokens: [Int32], targets: [Int32], B: Int, T: Int, positions: LogitPositions) -> Bool {
+        guard self.B == B, self.T == T, tokens.count == B * T, targets.count == B * T,
+            (head.runs == nil) == (positions == .all)
+        else { return false }
         for n in 0..<(B * T) where self.tokens[n] != tokens[n] || self.targets[n] != targets[n] { return false }
         return true
     }
@@ -139,8 +144,9 @@ final class ArenaSlot<Arena: OutputArena> {
     /// Drops the arena; the next pass allocates a new one.
     func release() { arena = nil }
 
-    /// Whether the last pass ran on exactly these inputs (false before any pass).
-    func ran(tokens: [Int32], targets: [Int32], B: Int, T: Int) -> Bool {
-        arena?.ran(tokens: tokens, targets: targets, B: B, T: T) ?? false
+    /// Whether the last pass ran on exactly these inputs with logits at `positions` (false before
+    /// any pass).
+    func ran(tokens: [Int32], targets: [Int32], B: Int, T: Int, positions: LogitPositions) -> Bool {
+        arena?.ran(tokens: tokens, targets: targets, B: B, T: T, positions: positions) ?? false
     }
 }

@@ -90,7 +90,9 @@ package final class GPT: OutputArenaModel {
     /// - targets: (B,T) next-token ids, or −1 where there is none;
     /// - mask: (B,T) non-negative weights, 0 where a position must not count (questions, padding).
     @discardableResult
-    package func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int)
+    package func forward(
+        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+    )
         throws(ModelError) -> Double
     {
         try validate(tokens: tokens, targets: targets, mask: mask, B: B, T: T)
@@ -125,8 +127,9 @@ package final class GPT: OutputArenaModel {
         LayerNorm.forward(
             out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual,
             weight: w + slots.lnfw, bias: w + slots.lnfb, eps: config.layerNormEpsilon, N: N, C: C)
-        BLAS.gemm(transB: true, m: N, n: V, k: C, a.lnf, lda: C, w + slots.wte, ldb: C, beta: 0, a.logits, ldc: V, rowGroup: T)
-        LogSoftmax.forward(lse: a.lse, logp: a.logp, logits: a.logits, targets: a.targets, N: N, V: V)
+        OutputHead.forward(
+            positions, state: a.head, logits: a.logits, lse: a.lse, logp: a.logp, input: a.lnf, weight: w + slots.wte,
+            bias: nil, targets: a.targets, B: B, T: T, C: C, V: V)
 
         return ForwardInputs.meanNLL(targetLogProbs: a.logp, mask: mask)
     }
@@ -139,8 +142,10 @@ package final class GPT: OutputArenaModel {
 
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.
-    package func lastForwardRan(tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int) -> Bool {
-        arena.ran(tokens: tokens, targets: targets, B: B, T: T)
+    package func lastForwardRan(
+        tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+    ) -> Bool {
+        arena.ran(tokens: tokens, targets: targets, B: B, T: T, positions: positions)
     }
 
     /// The residual stream after block `block` (its output) in the last forward pass, (B·T, C).
@@ -161,8 +166,9 @@ package final class GPT: OutputArenaModel {
         let w = parameters.base, g = gradients.base
 
         // Head (tied): logits = lnf·wteᵀ.
-        BLAS.gemm(m: N, n: C, k: V, logitGradient, lda: V, w + slots.wte, ldb: C, beta: 0, a.dln, ldc: C, rowGroup: T)
-        BLAS.gemm(transA: true, m: V, n: C, k: N, logitGradient, lda: V, a.lnf, ldb: C, beta: 1, g + slots.wte, ldc: C)
+        OutputHead.backward(
+            state: a.head, dinput: a.dln, dweight: g + slots.wte, dbias: nil, dlogits: logitGradient, input: a.lnf,
+            weight: w + slots.wte, ones: nil, B: B, T: T, C: C, V: V)
         a.dres.update(repeating: 0, count: N * C)
         let last = a.blocks.last?.res3 ?? a.encoded
         LayerNorm.backward(

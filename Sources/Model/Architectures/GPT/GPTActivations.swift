@@ -16,6 +16,7 @@ final class GPTActivations: OutputArena {
     }
 
     let shape: ArenaShape
+    let head = OutputHeadState()
     let blocks: [Block]
     let encoded: UnsafeMutablePointer<Float>   // (N,C) embeddings
     let lnf, lnfMean, lnfRstd: UnsafeMutablePointer<Float>

@@ -38,7 +38,7 @@ extension GPT {
     /// Tangent rules (each layer's `tangent`): ẋ₀ = v_wte[tokens] + v_wpe[t]; per block
     /// ẋ′ = ẋ + attn-tangent, ẋₗ₊₁ = ẋ′ + mlp-tangent, each through LayerNorm, Linear, attention
     /// and GELU tangents; ṫ = l̇n_f·wteᵀ + ln_f·v_wteᵀ.
-    package func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int> = [])
+    package func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int>, outputs: TangentOutputs)
         -> DirectionalDerivative
     {
         let a = current()
@@ -101,7 +101,7 @@ extension GPT {
             mean: a.lnfMean, rstd: a.lnfRstd, N: N, C: C)
         // Tied head, logits = lnf·wteᵀ.
         return DirectionalDerivative(
-            headInput: a.lnf, headInputTangent: s.ln, head: w + slots.wte, headTangent: v + slots.wte,
+            outputs, headState: a.head, headInput: a.lnf, headInputTangent: s.ln, head: w + slots.wte, headTangent: v + slots.wte,
             logits: a.logits, lse: a.lse, targets: a.targets,
             batch: B, seq: T, width: C, vocabSize: V, hidden: hidden)
     }

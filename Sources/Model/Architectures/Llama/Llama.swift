@@ -101,7 +101,9 @@ package final class Llama: OutputArenaModel {
     /// - targets: (B,T) next-token ids, or −1 where there is none;
     /// - mask: (B,T) non-negative weights, 0 where a position must not count (questions, padding).
     @discardableResult
-    package func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int)
+    package func forward(
+        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+    )
         throws(ModelError) -> Double
     {
         try config.refuseBeyondSlidingWindow(T)
@@ -144,8 +146,9 @@ package final class Llama: OutputArenaModel {
             residual = h.res3
         }
         RMSNorm.forward(out: a.norm, rstd: a.normRstd, inp: residual, weight: w + slots.norm, eps: eps, N: N, C: C)
-        BLAS.gemm(transB: true, m: N, n: V, k: C, a.norm, lda: C, w + slots.head, ldb: C, beta: 0, a.logits, ldc: V, rowGroup: T)
-        LogSoftmax.forward(lse: a.lse, logp: a.logp, logits: a.logits, targets: a.targets, N: N, V: V)
+        OutputHead.forward(
+            positions, state: a.head, logits: a.logits, lse: a.lse, logp: a.logp, input: a.norm, weight: w + slots.head,
+            bias: nil, targets: a.targets, B: B, T: T, C: C, V: V)
         return ForwardInputs.meanNLL(targetLogProbs: a.logp, mask: mask)
     }
 
@@ -157,8 +160,10 @@ package final class Llama: OutputArenaModel {
 
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.
-    package func lastForwardRan(tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int) -> Bool {
-        arena.ran(tokens: tokens, targets: targets, B: B, T: T)
+    package func lastForwardRan(
+        tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+    ) -> Bool {
+        arena.ran(tokens: tokens, targets: targets, B: B, T: T, positions: positions)
     }
 
     /// The residual stream after block `block` (its output) in the last forward pass, (B·T, C).
@@ -180,8 +185,9 @@ package final class Llama: OutputArenaModel {
         let w = parameters.base, g = gradients.base
 
         // Head: logits = norm·Hᵀ.
-        BLAS.gemm(m: N, n: C, k: V, logitGradient, lda: V, w + slots.head, ldb: C, beta: 0, a.dln, ldc: C, rowGroup: T)
-        BLAS.gemm(transA: true, m: V, n: C, k: N, logitGradient, lda: V, a.norm, ldb: C, beta: 1, g + slots.head, ldc: C)
+        OutputHead.backward(
+            state: a.head, dinput: a.dln, dweight: g + slots.head, dbias: nil, dlogits: logitGradient, input: a.norm,
+            weight: w + slots.head, ones: nil, B: B, T: T, C: C, V: V)
         a.dres.update(repeating: 0, count: N * C)
         let last = a.blocks.last?.res3 ?? a.encoded
         RMSNorm.backward(

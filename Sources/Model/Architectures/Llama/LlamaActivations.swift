@@ -24,6 +24,7 @@ final class LlamaActivations: OutputArena {
     }
 
     let shape: ArenaShape
+    let head = OutputHeadState()
     /// Whether the blocks share their buffers and there is no backward scratch (see `init`).
     let forwardOnly: Bool
     let blocks: [Block]

@@ -44,7 +44,7 @@ extension Llama {
     /// direction's bias component v_b where the projection has a bias), RoPE (a
     /// fixed rotation: its own tangent), grouped-query attention and SwiGLU tangents;
     /// ṫ = ṅ·Hᵀ + n·v_Hᵀ with n = rms_f(x_L) and H the head (E when tied).
-    package func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int> = [])
+    package func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int>, outputs: TangentOutputs)
         -> DirectionalDerivative
     {
         let a = current()
@@ -106,7 +106,8 @@ extension Llama {
             weightTangent: v + slots.norm, rstd: a.normRstd, N: N, C: C)
         // Head, logits = norm·Hᵀ.
         return DirectionalDerivative(
-            headInput: a.norm, headInputTangent: s.ln, head: w + slots.head, headTangent: v + slots.head,
+            outputs, headState: a.head, headInput: a.norm, headInputTangent: s.ln, head: w + slots.head,
+            headTangent: v + slots.head,
             logits: a.logits, lse: a.lse, targets: a.targets,
             batch: B, seq: T, width: C, vocabSize: V, hidden: hidden)
     }

@@ -107,7 +107,9 @@ package final class MarkovReference: OutputArenaModel {
     /// - targets: (B,T) next-token ids, or −1 where there is none;
     /// - mask: (B,T) non-negative weights, 0 where a position must not count (padding).
     @discardableResult
-    package func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int)
+    package func forward(
+        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+    )
         throws(ModelError) -> Double
     {
         try ForwardInputs.validate(
@@ -142,8 +144,9 @@ package final class MarkovReference: OutputArenaModel {
                 eps: eps, N: N, C: C)
             residual = h.out
         }
-        Linear.forward(out: a.logits, inp: residual, weight: w + slots.headW, bias: w + slots.headB, N: N, T: T, C: C, OC: V)
-        LogSoftmax.forward(lse: a.lse, logp: a.logp, logits: a.logits, targets: a.targets, N: N, V: V)
+        OutputHead.forward(
+            positions, state: a.head, logits: a.logits, lse: a.lse, logp: a.logp, input: residual, weight: w + slots.headW,
+            bias: w + slots.headB, targets: a.targets, B: B, T: T, C: C, V: V)
         return ForwardInputs.meanNLL(targetLogProbs: a.logp, mask: mask)
     }
 
@@ -155,8 +158,10 @@ package final class MarkovReference: OutputArenaModel {
 
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.
-    package func lastForwardRan(tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int) -> Bool {
-        arena.ran(tokens: tokens, targets: targets, B: B, T: T)
+    package func lastForwardRan(
+        tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+    ) -> Bool {
+        arena.ran(tokens: tokens, targets: targets, B: B, T: T, positions: positions)
     }
 
     /// The residual stream after block `block` (its output, after `ln₂`) in the last forward pass,
@@ -183,9 +188,9 @@ package final class MarkovReference: OutputArenaModel {
 
         // Head: logits = x_L·Wᵀ + b.
         let last = a.blocks.last?.out ?? a.encoded
-        Linear.backward(
-            dinp: a.dres, dweight: g + slots.headW, dbias: g + slots.headB, dout: logitGradient,
-            inp: last, weight: w + slots.headW, ones: a.ones, N: N, T: T, C: C, OC: V)
+        OutputHead.backward(
+            state: a.head, dinput: a.dres, dweight: g + slots.headW, dbias: g + slots.headB, dlogits: logitGradient,
+            input: last, weight: w + slots.headW, ones: a.ones, B: B, T: T, C: C, V: V)
 
         for l in stride(from: config.nLayer - 1, through: 0, by: -1) {
             let h = a.blocks[l], s = slots.blocks[l]

@@ -17,6 +17,7 @@ final class MarkovReferenceActivations: OutputArena {
     }
 
     let shape: ArenaShape
+    let head = OutputHeadState()
     let blocks: [Block]
     let encoded: UnsafeMutablePointer<Float>   // (N,C) token embeddings + positions
     let logits: UnsafeMutablePointer<Float>   // (N,V)

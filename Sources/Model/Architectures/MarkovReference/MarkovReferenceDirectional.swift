@@ -39,7 +39,7 @@ extension MarkovReference {
     /// ṡ₁ = ẋ + attn-tangent(q̇|k̇|v̇), q̇|k̇|v̇ = ẋ·Wᵀ + x·v_Wᵀ; ṅ = ln₁-tangent(ṡ₁);
     /// ṡ₂ = ṅ + W₂-tangent(relu′ ⊙ W₁-tangent(ṅ)); ẋₗ₊₁ = ln₂-tangent(ṡ₂); and the head
     /// ṫ = ẋ_L·Wᵀ + x_L·v_Wᵀ + v_b.
-    package func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int> = [])
+    package func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int>, outputs: TangentOutputs)
         -> DirectionalDerivative
     {
         let a = current()
@@ -92,7 +92,8 @@ extension MarkovReference {
         // Head, logits = x_L·Wᵀ + b.
         let last = a.blocks.last?.out ?? a.encoded
         return DirectionalDerivative(
-            headInput: last, headInputTangent: s.res, head: w + slots.headW, headTangent: v + slots.headW,
+            outputs, headState: a.head, headInput: last, headInputTangent: s.res, head: w + slots.headW,
+            headTangent: v + slots.headW,
             headBiasTangent: v + slots.headB, logits: a.logits, lse: a.lse, targets: a.targets,
             batch: B, seq: T, width: C, vocabSize: V, hidden: hidden)
     }

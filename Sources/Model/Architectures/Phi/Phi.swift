@@ -96,7 +96,9 @@ package final class Phi: OutputArenaModel {
     /// - targets: (B,T) next-token ids, or −1 where there is none;
     /// - mask: (B,T) non-negative weights, 0 where a position must not count (questions, padding).
     @discardableResult
-    package func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int)
+    package func forward(
+        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+    )
         throws(ModelError) -> Double
     {
         try ForwardInputs.validate(
@@ -136,8 +138,9 @@ package final class Phi: OutputArenaModel {
         LayerNorm.forward(
             out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual, weight: w + slots.finalLnW,
             bias: w + slots.finalLnB, eps: eps, N: N, C: C)
-        Linear.forward(out: a.logits, inp: a.lnf, weight: w + slots.headW, bias: w + slots.headB, N: N, T: T, C: C, OC: V)
-        LogSoftmax.forward(lse: a.lse, logp: a.logp, logits: a.logits, targets: a.targets, N: N, V: V)
+        OutputHead.forward(
+            positions, state: a.head, logits: a.logits, lse: a.lse, logp: a.logp, input: a.lnf, weight: w + slots.headW,
+            bias: w + slots.headB, targets: a.targets, B: B, T: T, C: C, V: V)
         return ForwardInputs.meanNLL(targetLogProbs: a.logp, mask: mask)
     }
 
@@ -149,8 +152,10 @@ package final class Phi: OutputArenaModel {
 
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.
-    package func lastForwardRan(tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int) -> Bool {
-        arena.ran(tokens: tokens, targets: targets, B: B, T: T)
+    package func lastForwardRan(
+        tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+    ) -> Bool {
+        arena.ran(tokens: tokens, targets: targets, B: B, T: T, positions: positions)
     }
 
     /// The residual stream after block `block` (its output) in the last forward pass, (B·T, C).
@@ -176,9 +181,9 @@ package final class Phi: OutputArenaModel {
         let w = parameters.base, g = gradients.base
 
         // Head: logits = lnf·Wᵀ + b.
-        Linear.backward(
-            dinp: a.dln, dweight: g + slots.headW, dbias: g + slots.headB, dout: logitGradient,
-            inp: a.lnf, weight: w + slots.headW, ones: a.ones, N: N, T: T, C: C, OC: V)
+        OutputHead.backward(
+            state: a.head, dinput: a.dln, dweight: g + slots.headW, dbias: g + slots.headB, dlogits: logitGradient,
+            input: a.lnf, weight: w + slots.headW, ones: a.ones, B: B, T: T, C: C, V: V)
         a.dres.update(repeating: 0, count: N * C)
         let last = a.blocks.last?.out ?? a.encoded
         LayerNorm.backward(

@@ -15,6 +15,7 @@ final class PhiActivations: OutputArena {
     }
 
     let shape: ArenaShape
+    let head = OutputHeadState()
     let blocks: [Block]
     let encoded: UnsafeMutablePointer<Float>   // (N,C) token embeddings
     let lnf, lnfMean, lnfRstd: UnsafeMutablePointer<Float>   // (N,C), (N), (N): final_layernorm

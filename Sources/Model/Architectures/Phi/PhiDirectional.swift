@@ -40,7 +40,7 @@ extension Phi {
     /// tangent, ẋₗ₊₁ = ẋₗ + attn-tangent(ṅ) + mlp-tangent(ṅ), through Linear (with bias tangents),
     /// the partial RoPE (a fixed rotation: its own tangent), grouped-query attention and GELU
     /// tangents; ṫ = ṅ_f·Wᵀ + n_f·v_Wᵀ + v_b with n_f = ln_f(x_L) and W, b the head's.
-    package func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int> = [])
+    package func directionalDerivative(along direction: UnsafePointer<Float>, hiddenBlocks: Set<Int>, outputs: TangentOutputs)
         -> DirectionalDerivative
     {
         let a = current()
@@ -99,7 +99,8 @@ extension Phi {
             mean: a.lnfMean, rstd: a.lnfRstd, N: N, C: C)
         // Head, logits = lnf·Wᵀ + b.
         return DirectionalDerivative(
-            headInput: a.lnf, headInputTangent: s.ln, head: w + slots.headW, headTangent: v + slots.headW,
+            outputs, headState: a.head, headInput: a.lnf, headInputTangent: s.ln, head: w + slots.headW,
+            headTangent: v + slots.headW,
             headBiasTangent: v + slots.headB, logits: a.logits, lse: a.lse, targets: a.targets,
             batch: B, seq: T, width: C, vocabSize: V, hidden: hidden)
     }

@@ -1,0 +1,142 @@
+import NumericCore
+
+/// The positions at which a forward pass computes logits.
+package enum LogitPositions: Sendable, Equatable {
+    /// Every position: what generation, evaluation and the models' tests read.
+    case all
+    /// Only the positions with a target (target ≥ 0), where every loss, objective term and G-effect
+    /// reads the logits. The head is a fifth of SmolLM2's multiply-adds per position, and the
+    /// question and chat template of a TOFU sample (about 70 % of its positions) have no target.
+    /// The logits elsewhere are NaN, and their log-sum-exp and log-probability 0.
+    case targets
+}
+
+/// What the output head of an arena's last forward pass computed, and a scratch for its
+/// backward and forward-mode passes (grown on demand, then reused).
+package final class OutputHeadState {
+    /// The runs of positions (never crossing a sequence) that have logits; nil: every position.
+    var runs: [Range<Int>]?
+    private var scratch: FloatBuffer?
+
+    /// At least `count` floats, valid until the next call.
+    func scratch(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if let s = scratch, s.count >= count { return s.base }
+        scratch = nil
+        let s = FloatBuffer(count: count)
+        scratch = s
+        return s.base
+    }
+}
+
+/// The output head `logits = x·Wᵀ [+ b]` with its log-softmax statistics, at every position or at
+/// chosen runs of positions, for every architecture.
+///
+/// Every position (`runs == nil`): one product per sequence (`rowGroup: T`), as any other layer.
+/// Chosen runs: one product per run, so that a position's logits depend only on its run (the
+/// consecutive positions with a target in its sequence), never on the batch or its padding.
+package enum OutputHead {
+    /// The runs of consecutive positions n of a (B,T) batch where `keep(n)`, cut at sequence ends.
+    package static func runs(B: Int, T: Int, where keep: (Int) -> Bool) -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        for b in 0..<B {
+            var start: Int?
+            for n in (b * T)..<((b + 1) * T) {
+                if keep(n) {
+                    if start == nil { start = n }
+                } else if let s = start {
+                    runs.append(s..<n)
+                    start = nil
+                }
+            }
+            if let s = start { runs.append(s..<((b + 1) * T)) }
+        }
+        return runs
+    }
+
+    /// The rows of `runs`, or all N rows when `runs` is nil.
+    static func rows(_ runs: [Range<Int>]?, N: Int) -> [Range<Int>] { runs ?? [0..<N] }
+
+    /// `logits = x·Wᵀ [+ b]` (N, V), then `lse` and `logp` (`LogSoftmax.forward`), at `positions`;
+    /// records in `state` which rows were computed. Outside them the logits are NaN and `lse`,
+    /// `logp` are 0.
+    static func forward(
+        _ positions: LogitPositions, state: OutputHeadState,
+        logits: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, logp: UnsafeMutablePointer<Float>,
+        input x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        targets: UnsafePointer<Int32>, B: Int, T: Int, C: Int, V: Int
+    ) {
+        let N = B * T
+        guard positions == .targets else {
+            state.runs = nil
+            Linear.forward(out: logits, inp: x, weight: weight, bias: bias, N: N, T: T, C: C, OC: V)
+            LogSoftmax.forward(lse: lse, logp: logp, logits: logits, targets: targets, N: N, V: V)
+            return
+        }
+        let runs = Self.runs(B: B, T: T) { targets[$0] >= 0 }
+        state.runs = runs
+        lse.update(repeating: 0, count: N)
+        logp.update(repeating: 0, count: N)
+        var next = 0
+        for r in runs + [N..<N] {
+            if next < r.lowerBound { (logits + next * V).update(repeating: .nan, count: (r.lowerBound - next) * V) }
+            next = r.upperBound
+            guard !r.isEmpty else { continue }
+            let lo = r.lowerBound
+            Linear.forward(out: logits + lo * V, inp: x + lo * C, weight: weight, bias: bias, N: r.count, C: C, OC: V)
+            LogSoftmax.forward(lse: lse + lo, logp: logp + lo, logits: logits + lo * V, targets: targets + lo, N: r.count, V: V)
+        }
+    }
+
+    /// Given `dlogits` (N, V): `dinput = dlogits·W` (overwritten, 0 outside the computed rows),
+    /// `dweight += dlogitsᵀ·x`, `dbias += dlogitsᵀ·1` (nil without a bias), over the rows the
+    /// forward pass computed (`state.runs`), whose gradient must be 0 elsewhere (a precondition:
+    /// there are no logits there to have a gradient). `ones`: N floats of 1 for the bias.
+    static func backward(
+        state: OutputHeadState,
+        dinput: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>?,
+        dlogits: UnsafePointer<Float>, input x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        ones: UnsafePointer<Float>?, B: Int, T: Int, C: Int, V: Int
+    ) {
+        let N = B * T
+        guard let runs = state.runs else {
+            Linear.backward(
+                dinp: dinput, dweight: dweight, dbias: dbias, dout: dlogits, inp: x, weight: weight, ones: ones,
+                N: N, T: T, C: C, OC: V)
+            return
+        }
+        precondition(
+            outside(runs, N: N).allSatisfy { Reduce.dot(dlogits + $0 * V, dlogits + $0 * V, count: V) == 0 },
+            "a logit gradient at a position whose logits the forward pass did not compute")
+        dinput.update(repeating: 0, count: N * C)
+        let R = runs.reduce(0) { $0 + $1.count }
+        guard R > 0 else { return }
+        for r in runs {
+            let lo = r.lowerBound
+            BLAS.gemm(m: r.count, n: C, k: V, dlogits + lo * V, lda: V, weight, ldb: C, beta: 0, dinput + lo * C, ldc: C)
+        }
+        // The weight's gradient from the computed rows only, gathered into one product.
+        let gathered = state.scratch(R * (V + C))
+        let gl = gathered, gx = gathered + R * V
+        var row = 0
+        for r in runs {
+            (gl + row * V).update(from: dlogits + r.lowerBound * V, count: r.count * V)
+            (gx + row * C).update(from: x + r.lowerBound * C, count: r.count * C)
+            row += r.count
+        }
+        BLAS.gemm(transA: true, m: V, n: C, k: R, gl, lda: V, gx, ldb: C, beta: 1, dweight, ldc: C)
+        if let dbias {
+            guard let ones else { preconditionFailure("OutputHead.backward: a bias gradient needs the ones vector") }
+            BLAS.gemv(trans: true, m: R, n: V, gl, lda: V, ones, beta: 1, dbias)
+        }
+    }
+
+    /// The positions of 0..<N outside `runs` (sorted, disjoint).
+    package static func outside(_ runs: [Range<Int>], N: Int) -> [Int] {
+        var out: [Int] = [], next = 0
+        for r in runs + [N..<N] {
+            out.append(contentsOf: next..<r.lowerBound)
+            next = r.upperBound
+        }
+        return out
+    }
+}
