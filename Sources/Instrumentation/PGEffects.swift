@@ -18,7 +18,7 @@ package enum PGEffects {
                 samples: samples, indices: Array(start..<min(start + chunk, samples.count)),
                 padding: padding, fixedLength: length)
             try model.forward(
-                tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq, logitsAt: .targets)
+                tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq, scope: .loss)
             let tangents = model.directionalDerivative(
                 along: UnsafePointer(direction.base), hiddenBlocks: [], outputs: .logProbs
             ).targetLogProbs

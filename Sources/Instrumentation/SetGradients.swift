@@ -43,7 +43,7 @@ enum SetGradients {
                 samples: set.samples, indices: rows, padding: padding,
                 fixedLength: paddedLength(rows.map { set.samples[$0] }))
             let chunkMean = try model.forward(
-                tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq, logitsAt: .targets)
+                tokens: b.tokens, targets: b.targets, mask: b.mask, batch: b.batch, seq: b.seq, scope: .loss)
             total += chunkMean * Double(b.maskedCount)
             let d = model.logitGradientScratch.baseAddress!
             model.nllLogitGradient(coefficients: b.mask.map { Float(Double($0) / N) }, into: d)

@@ -30,13 +30,14 @@ package protocol CausalLanguageModel: IncrementallyDecodable {
     func zeroGradients()
 
     /// Runs the model on a (B,T) batch and returns the masked token-mean NLL
-    /// `Σ m·(−log p(y)) / Σ m`; targets are −1 where there is none. The logits are computed at
-    /// `positions` (`forward(tokens:targets:mask:batch:seq:)`: at every position).
+    /// `Σ m·(−log p(y)) / Σ m`; targets are −1 where there is none. `scope`: everything, or what a
+    /// loss reads (`forward(tokens:targets:mask:batch:seq:)`: everything).
     @discardableResult
-    func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch: Int, seq: Int, logitsAt positions: LogitPositions)
+    func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch: Int, seq: Int, scope: ForwardScope)
         throws(ModelError) -> Double
-    /// Whether the last forward pass ran on exactly these inputs, with logits at `positions`.
-    func lastForwardRan(tokens: [Int32], targets: [Int32], batch: Int, seq: Int, logitsAt positions: LogitPositions) -> Bool
+    /// Whether the last forward pass ran on exactly these inputs, with `scope` (the mask matters
+    /// for `.loss` only).
+    func lastForwardRan(tokens: [Int32], targets: [Int32], mask: [Float], batch: Int, seq: Int, scope: ForwardScope) -> Bool
     /// Frees the activations of the last forward pass (the next forward allocates them again):
     /// for a frozen reference whose outputs have been cached, so that it holds its parameters only.
     func releaseActivations()
@@ -79,15 +80,15 @@ extension CausalLanguageModel {
     /// The number of parameters.
     package var parameterCount: Int { layout.count }
 
-    /// `forward` with logits at every position.
+    /// `forward` of everything.
     @discardableResult
     package func forward(tokens: [Int32], targets: [Int32], mask: [Float], batch: Int, seq: Int) throws(ModelError) -> Double {
-        try forward(tokens: tokens, targets: targets, mask: mask, batch: batch, seq: seq, logitsAt: .all)
+        try forward(tokens: tokens, targets: targets, mask: mask, batch: batch, seq: seq, scope: .all)
     }
 
-    /// Whether the last forward pass ran on exactly these inputs, with logits at every position.
+    /// Whether the last forward pass ran on exactly these inputs, computing everything.
     package func lastForwardRan(tokens: [Int32], targets: [Int32], batch: Int, seq: Int) -> Bool {
-        lastForwardRan(tokens: tokens, targets: targets, batch: batch, seq: seq, logitsAt: .all)
+        lastForwardRan(tokens: tokens, targets: targets, mask: [], batch: batch, seq: seq, scope: .all)
     }
 
     /// `directionalDerivative` with the logits' tangent.

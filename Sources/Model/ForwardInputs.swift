@@ -31,6 +31,16 @@ enum ForwardInputs {
         }
     }
 
+    /// The start every row of a (B,T) batch shares and a `ForwardScope.loss` pass computes once:
+    /// the longest run of leading positions where every row has the first row's tokens and no row
+    /// counts in the loss (mask 0); 0 for a single row, and at most T − 1.
+    static func sharedPrefix(tokens: [Int32], mask: [Float], B: Int, T: Int) -> Int {
+        guard B > 1 else { return 0 }
+        var p = 0
+        while p < T - 1, (0..<B).allSatisfy({ tokens[$0 * T + p] == tokens[p] && mask[$0 * T + p] == 0 }) { p += 1 }
+        return p
+    }
+
     /// The masked token-mean NLL `Σ m·(−log p(y)) / Σ m` (0 when the mask is empty), in Float64.
     static func meanNLL(targetLogProbs logp: UnsafePointer<Float>, mask: [Float]) -> Double {
         var nll = 0.0, total = 0.0

@@ -21,6 +21,9 @@ package protocol OutputArena: AnyObject {
 /// made for): a smaller pass uses every buffer's first rows, laid out for its own shape.
 package final class ArenaShape {
     private(set) var B: Int, T: Int
+    /// The positions every sequence of the pass starts with and computed once
+    /// (`ForwardScope.loss`); 0 when each computed its own.
+    package internal(set) var sharedPrefix = 0
     let capacityB: Int, capacityT: Int
 
     init(B: Int, T: Int) {
@@ -46,11 +49,12 @@ extension OutputArena {
     /// Positions per sequence in that pass.
     var T: Int { shape.T }
     /// Whether the pass that filled the arena ran on exactly these inputs (shape, tokens, targets)
-    /// and computed logits at `positions`.
-    func ran(tokens: [Int32], targets: [Int32], B: Int, T: Int, positions: LogitPositions) -> Bool {
+    /// with `scope` (and, for `.loss`, the same positions counting in the loss).
+    func ran(tokens: [Int32], targets: [Int32], mask: [Float], B: Int, T: Int, scope: ForwardScope) -> Bool {
         guard self.B == B, self.T == T, tokens.count == B * T, targets.count == B * T,
-            (head.runs == nil) == (positions == .all)
+            (head.runs == nil) == (scope == .all)
         else { return false }
+        if let runs = head.runs, mask.count != B * T || runs != OutputHead.lossRuns(mask: mask, B: B, T: T) { return false }
         for n in 0..<(B * T) where self.tokens[n] != tokens[n] || self.targets[n] != targets[n] { return false }
         return true
     }
@@ -144,9 +148,8 @@ final class ArenaSlot<Arena: OutputArena> {
     /// Drops the arena; the next pass allocates a new one.
     func release() { arena = nil }
 
-    /// Whether the last pass ran on exactly these inputs with logits at `positions` (false before
-    /// any pass).
-    func ran(tokens: [Int32], targets: [Int32], B: Int, T: Int, positions: LogitPositions) -> Bool {
-        arena?.ran(tokens: tokens, targets: targets, B: B, T: T, positions: positions) ?? false
+    /// Whether the last pass ran on exactly these inputs with `scope` (false before any pass).
+    func ran(tokens: [Int32], targets: [Int32], mask: [Float], B: Int, T: Int, scope: ForwardScope) -> Bool {
+        arena?.ran(tokens: tokens, targets: targets, mask: mask, B: B, T: T, scope: scope) ?? false
     }
 }

@@ -1,16 +1,5 @@
 import NumericCore
 
-/// The positions at which a forward pass computes logits.
-package enum LogitPositions: Sendable, Equatable {
-    /// Every position: what generation, evaluation and the models' tests read.
-    case all
-    /// Only the positions with a target (target ≥ 0), where every loss, objective term and G-effect
-    /// reads the logits. The head is a fifth of SmolLM2's multiply-adds per position, and the
-    /// question and chat template of a TOFU sample (about 70 % of its positions) have no target.
-    /// The logits elsewhere are NaN, and their log-sum-exp and log-probability 0.
-    case targets
-}
-
 /// What the output head of an arena's last forward pass computed, and a scratch for its
 /// backward and forward-mode passes (grown on demand, then reused).
 package final class OutputHeadState {
@@ -32,8 +21,8 @@ package final class OutputHeadState {
 /// chosen runs of positions, for every architecture.
 ///
 /// Every position (`runs == nil`): one product per sequence (`rowGroup: T`), as any other layer.
-/// Chosen runs: one product per run, so that a position's logits depend only on its run (the
-/// consecutive positions with a target in its sequence), never on the batch or its padding.
+/// Chosen runs: one product per run (consecutive positions of a sequence that count in the loss),
+/// so that a row's logits still do not depend on its batch.
 package enum OutputHead {
     /// The runs of consecutive positions n of a (B,T) batch where `keep(n)`, cut at sequence ends.
     package static func runs(B: Int, T: Int, where keep: (Int) -> Bool) -> [Range<Int>] {
@@ -53,26 +42,29 @@ package enum OutputHead {
         return runs
     }
 
+    /// The runs of positions that count in a loss (mask ≠ 0, which implies a target).
+    static func lossRuns(mask: [Float], B: Int, T: Int) -> [Range<Int>] { runs(B: B, T: T) { mask[$0] != 0 } }
+
     /// The rows of `runs`, or all N rows when `runs` is nil.
     static func rows(_ runs: [Range<Int>]?, N: Int) -> [Range<Int>] { runs ?? [0..<N] }
 
-    /// `logits = x·Wᵀ [+ b]` (N, V), then `lse` and `logp` (`LogSoftmax.forward`), at `positions`;
-    /// records in `state` which rows were computed. Outside them the logits are NaN and `lse`,
-    /// `logp` are 0.
+    /// `logits = x·Wᵀ [+ b]` (N, V), then `lse` and `logp` (`LogSoftmax.forward`): at every
+    /// position, or (`.loss`) at the positions that count in the loss (mask ≠ 0); records in
+    /// `state` which rows were computed. Outside them the logits are NaN and `lse`, `logp` are 0.
     static func forward(
-        _ positions: LogitPositions, state: OutputHeadState,
+        _ scope: ForwardScope, state: OutputHeadState,
         logits: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, logp: UnsafeMutablePointer<Float>,
         input x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        targets: UnsafePointer<Int32>, B: Int, T: Int, C: Int, V: Int
+        targets: UnsafePointer<Int32>, mask: [Float], B: Int, T: Int, C: Int, V: Int
     ) {
         let N = B * T
-        guard positions == .targets else {
+        guard scope == .loss else {
             state.runs = nil
-            Linear.forward(out: logits, inp: x, weight: weight, bias: bias, N: N, T: T, C: C, OC: V)
+            Linear.forward(out: logits, inp: x, weight: weight, bias: bias, N: N, T: T, sharedPrefix: 0, C: C, OC: V)
             LogSoftmax.forward(lse: lse, logp: logp, logits: logits, targets: targets, N: N, V: V)
             return
         }
-        let runs = Self.runs(B: B, T: T) { targets[$0] >= 0 }
+        let runs = lossRuns(mask: mask, B: B, T: T)
         state.runs = runs
         lse.update(repeating: 0, count: N)
         logp.update(repeating: 0, count: N)

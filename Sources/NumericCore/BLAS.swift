@@ -54,6 +54,10 @@ public enum BLAS {
     /// sequences. Each group is then one call of its own (the pieces), so that a sequence's numbers
     /// do not depend on the batch it is in: with OpenBLAS's Haswell kernels the same row comes out
     /// in other last bits when it sits elsewhere in a call or the call has another height.
+    ///
+    /// `sharedPrefix` P (with `rowGroup`, 0 < P < rowGroup): the groups' first P rows of op(A) are
+    /// the same, so that C's are too. They are computed once, from the first group, as a call of
+    /// their own, and copied into the other groups; each group's other rows are one call.
     @inlinable
     public static func gemm(
         transA: Bool = false, transB: Bool = false,
@@ -62,12 +66,18 @@ public enum BLAS {
         _ b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
         _ c: UnsafeMutablePointer<Float>, ldc: Int,
-        rowGroup: Int? = nil, parallel: Bool = true
+        rowGroup: Int? = nil, sharedPrefix: Int = 0, parallel: Bool = true
     ) {
         let product = {
-            gemmUntimed(
-                transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a, lda: lda, b, ldb: ldb, beta: beta, c,
-                ldc: ldc, rowGroup: rowGroup, parallel: parallel)
+            if sharedPrefix > 0, let group = rowGroup {
+                gemmSharingPrefix(
+                    transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a, lda: lda, b, ldb: ldb, beta: beta,
+                    c, ldc: ldc, rowGroup: group, sharedPrefix: sharedPrefix, parallel: parallel)
+            } else {
+                gemmUntimed(
+                    transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a, lda: lda, b, ldb: ldb, beta: beta,
+                    c, ldc: ldc, rowGroup: rowGroup, parallel: parallel)
+            }
         }
         // A serial product runs inside someone's parallel job (attention's per-head products): it
         // belongs to that job's phase.
@@ -117,6 +127,28 @@ public enum BLAS {
                 let aPiece = transA ? a + lo : a + lo * lda
                 sgemm(transA, transB, hi - lo, n, k, alpha, aPiece, lda, b, ldb, beta, c + lo * ldc, ldc)
             }
+        }
+    }
+
+    /// `gemm` of groups of `rowGroup` rows whose first `sharedPrefix` rows are the same: those of
+    /// the first group as one call, every group's rest as one call each, then the first group's
+    /// prefix rows of C copied into the others'.
+    @inlinable
+    static func gemmSharingPrefix(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, beta: Float,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int, rowGroup group: Int, sharedPrefix P: Int, parallel: Bool
+    ) {
+        precondition(P > 0 && P < group && m % group == 0, "gemm: a shared prefix of \(P) rows in groups of \(group)")
+        let groups = m / group
+        let body = { (piece: Int) in
+            // Piece 0: the prefix; piece g + 1: group g's rest.
+            let (lo, rows) = piece == 0 ? (0, P) : ((piece - 1) * group + P, group - P)
+            sgemm(transA, transB, rows, n, k, alpha, transA ? a + lo : a + lo * lda, lda, b, ldb, beta, c + lo * ldc, ldc)
+        }
+        if parallel { Parallel.forPieces(groups + 1, body) } else { for piece in 0...groups { body(piece) } }
+        for g in 1..<groups {
+            for i in 0..<P { (c + (g * group + i) * ldc).update(from: c + i * ldc, count: n) }
         }
     }
 

@@ -158,19 +158,22 @@ struct RunLifeTests {
         #expect(try Self.status(out + "/run.h5") == "complete")
     }
 
-    /// A huge learning rate: the G-effects (then the loss) become non-finite. The run stops with
-    /// exit 1 and one line naming the objective and the step; no row holds NaN or ±inf.
+    /// A huge learning rate: the objective (1e6, at step 2) or the first risk gradient (1e12)
+    /// becomes non-finite. The run stops with exit 1 and one line naming the objective and the
+    /// step; no row holds NaN or ±inf. (At 1e3 the numbers grow to about 1e33 but stay finite:
+    /// the passes compute the logits only where the loss counts, so a prompt position's overflow
+    /// no longer reaches them.)
     @Test func aDivergingRunStopsBeforeWritingNonFiniteRows() throws {
         guard Self.binaryIsThere else { return }
-        for lr in ["1e3", "1e12"] {
+        for lr in ["1e6", "1e12"] {
             let out = temporaryDirectory("runlife-diverge") + "/run"
             let (status, lines) = try Self.run(
                 Self.arguments([
                     "--steps", "6", "--objective", "ga", "--set", "optimizer.name=sgd",
                     "--lr", lr, "--out", out,
                 ]))
-            #expect(status == 1)
-            #expect(lines.count == 1 && lines[0].hasPrefix("gscope: ga diverged at step "), "\(lines)")
+            #expect(status == 1, "lr \(lr)")
+            #expect(lines.count == 1 && lines[0].hasPrefix("gscope: ga diverged at step "), "lr \(lr): \(lines)")
             let root = try H5File.open(out + "/run.h5").root
             let runStatus = try root.stringAttribute("status")
             #expect(runStatus.hasPrefix("diverged at step ") && lines.first?.contains(runStatus) == true, "\(runStatus)")

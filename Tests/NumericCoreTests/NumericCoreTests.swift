@@ -70,6 +70,43 @@ struct NumericCoreTests {
         }
     }
 
+    /// Groups of rows whose first P rows of A are the same (`sharedPrefix`): C matches the naive
+    /// sum (bias-like β·C included), every group's first P rows are the first group's bits, and
+    /// the bits are the same at any thread count.
+    @Test func groupsSharingAPrefixMatchNaiveAtAnyThreadCount() {
+        withFixedThreadCount {
+            var rng = RNG(seed: 10)
+            let group = 9, groups = 4, P = 4, m = group * groups, n = 70, k = 30
+            var a = (0..<(m * k)).map { _ in Float(rng.normal()) }
+            for g in 1..<groups { for i in 0..<(P * k) { a[g * group * k + i] = a[i] } }
+            let b = (0..<(n * k)).map { _ in Float(rng.normal()) }
+            var c0 = (0..<(m * n)).map { _ in Float(rng.normal()) }
+            for g in 1..<groups { for i in 0..<(P * n) { c0[g * group * n + i] = c0[i] } }
+            var results: [[Float]] = []
+            for threads in [1, 2, 3] {
+                Parallel.configure(threads: threads)
+                var c = c0
+                BLAS.gemm(
+                    transB: true, m: m, n: n, k: k, a, lda: k, b, ldb: k, beta: 1, &c, ldc: n, rowGroup: group, sharedPrefix: P)
+                results.append(c)
+            }
+            Parallel.configure(threads: 1)
+            #expect(results[1] == results[0] && results[2] == results[0])
+            let c = results[0]
+            var worst = 0.0
+            for i in 0..<m {
+                for j in 0..<n {
+                    let s = (0..<k).reduce(0.0) { $0 + Double(a[i * k + $1]) * Double(b[j * k + $1]) }
+                    worst = max(worst, abs(Double(c[i * n + j]) - (s + Double(c0[i * n + j]))))
+                }
+            }
+            #expect(worst < 1e-4, "largest difference \(worst)")
+            for g in 1..<groups {
+                #expect(Array(c[(g * group * n)..<(g * group * n + P * n)]) == Array(c[0..<(P * n)]), "group \(g)")
+            }
+        }
+    }
+
     /// A product with one row runs as matrix-vector products cut into bands by shape
     /// (`BLAS.gemvPieces`): each transposition matches the naive sum, A's row may be strided
     /// (a column of a stored A when transA), and the bits are the same at any thread count.

@@ -6,10 +6,12 @@ package enum Linear {
     /// the matmul accumulates onto them, so a residual connection costs no extra pass. `bias` is nil
     /// for a layer without one (Llama's projections). The N rows are sequences of T (`BLAS.gemm`'s
     /// `rowGroup`: a sequence's numbers do not depend on its batch); nil: no such grouping.
+    /// `sharedPrefix`: the sequences' first rows, the same in every sequence, computed once
+    /// (`BLAS.gemm`).
     package static func forward(
         out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        residual: UnsafePointer<Float>? = nil, N: Int, T: Int? = nil, C: Int, OC: Int
+        residual: UnsafePointer<Float>? = nil, N: Int, T: Int? = nil, sharedPrefix: Int = 0, C: Int, OC: Int
     ) {
         var beta: Float = 1
         switch (residual, bias) {
@@ -32,7 +34,9 @@ package enum Linear {
                 }
             }
         }
-        BLAS.gemm(transB: true, m: N, n: OC, k: C, inp, lda: C, weight, ldb: C, beta: beta, out, ldc: OC, rowGroup: T)
+        BLAS.gemm(
+            transB: true, m: N, n: OC, k: C, inp, lda: C, weight, ldb: C, beta: beta, out, ldc: OC, rowGroup: T,
+            sharedPrefix: sharedPrefix)
     }
 
     /// Given `dout = ∂L/∂out` (N,OC):
@@ -58,13 +62,13 @@ package enum Linear {
     ///
     /// out (N,OC); inp = x and inpTangent = ẋ (N,C); weight = W and weightTangent = V_W (OC,C);
     /// biasTangent = v_b (OC), nil for a layer without bias (the tied head); residualTangent = ṙ
-    /// (N,OC), the tangent of a residual that `forward` adds, may be `out` itself (in place). T as in
-    /// `forward`.
+    /// (N,OC), the tangent of a residual that `forward` adds, may be `out` itself (in place). T and
+    /// `sharedPrefix` as in `forward`.
     package static func tangent(
         out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
         inpTangent: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         weightTangent: UnsafePointer<Float>, biasTangent: UnsafePointer<Float>?,
-        residualTangent: UnsafePointer<Float>? = nil, N: Int, T: Int? = nil, C: Int, OC: Int
+        residualTangent: UnsafePointer<Float>? = nil, N: Int, T: Int? = nil, sharedPrefix: Int = 0, C: Int, OC: Int
     ) {
         var beta: Float = 1
         switch (residualTangent, biasTangent) {
@@ -87,7 +91,11 @@ package enum Linear {
                 }
             }
         }
-        BLAS.gemm(transB: true, m: N, n: OC, k: C, inpTangent, lda: C, weight, ldb: C, beta: beta, out, ldc: OC, rowGroup: T)
-        BLAS.gemm(transB: true, m: N, n: OC, k: C, inp, lda: C, weightTangent, ldb: C, beta: 1, out, ldc: OC, rowGroup: T)
+        BLAS.gemm(
+            transB: true, m: N, n: OC, k: C, inpTangent, lda: C, weight, ldb: C, beta: beta, out, ldc: OC, rowGroup: T,
+            sharedPrefix: sharedPrefix)
+        BLAS.gemm(
+            transB: true, m: N, n: OC, k: C, inp, lda: C, weightTangent, ldb: C, beta: 1, out, ldc: OC, rowGroup: T,
+            sharedPrefix: sharedPrefix)
     }
 }

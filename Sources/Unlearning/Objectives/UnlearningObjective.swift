@@ -47,7 +47,7 @@ package struct UnlearningObjective: Sendable {
     /// forget and refusal rows take them from the cache (filled by the first reference forward
     /// pass over each instance) instead of running θ_o again.
     ///
-    /// Both models compute logits at the positions with a target only (`LogitPositions.targets`),
+    /// Both models compute logits at the positions with a target only (`ForwardScope.loss`),
     /// the only ones a term reads.
     ///
     /// `reuseForward`: the caller vouches that the parameters have not changed since the model's
@@ -71,10 +71,11 @@ package struct UnlearningObjective: Sendable {
         let tb = batch.tokens
         if !accumulate { model.zeroGradients() }
         if !(reuseForward
-            && model.lastForwardRan(tokens: tb.tokens, targets: tb.targets, batch: tb.batch, seq: tb.seq, logitsAt: .targets))
+            && model.lastForwardRan(
+                tokens: tb.tokens, targets: tb.targets, mask: tb.mask, batch: tb.batch, seq: tb.seq, scope: .loss))
         {
             try model.forward(
-                tokens: tb.tokens, targets: tb.targets, mask: tb.mask, batch: tb.batch, seq: tb.seq, logitsAt: .targets)
+                tokens: tb.tokens, targets: tb.targets, mask: tb.mask, batch: tb.batch, seq: tb.seq, scope: .loss)
         }
         var referenceResults: ForwardResults?
         let cacheable = selected.allSatisfy { !$0.needsReference || $0.readsOnlyReferenceLogProbs }
@@ -82,7 +83,7 @@ package struct UnlearningObjective: Sendable {
         var cached = cacheable ? referenceCache?.logProbs(for: batch, roles: cachedRoles).map(FloatBuffer.init) : nil
         if needsReference, cached == nil, let reference {
             try reference.forward(
-                tokens: tb.tokens, targets: tb.targets, mask: tb.mask, batch: tb.batch, seq: tb.seq, logitsAt: .targets)
+                tokens: tb.tokens, targets: tb.targets, mask: tb.mask, batch: tb.batch, seq: tb.seq, scope: .loss)
             if cacheable, let referenceCache {
                 // The terms read only what the cache now holds: read it from there (the same
                 // floats) and let θ_o hold its parameters only, not an activation arena.

@@ -91,13 +91,15 @@ package final class GPT: OutputArenaModel {
     /// - mask: (B,T) non-negative weights, 0 where a position must not count (questions, padding).
     @discardableResult
     package func forward(
-        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, scope: ForwardScope
     )
         throws(ModelError) -> Double
     {
         try validate(tokens: tokens, targets: targets, mask: mask, B: B, T: T)
         let a = arena.reusing(B: B, T: T) { GPTActivations(config: config, B: $0, T: $1, workers: Parallel.workers) }
         let N = B * T, C = config.nEmbd, V = config.vocabSize, NH = config.nHead
+        a.shape.sharedPrefix = scope == .loss ? ForwardInputs.sharedPrefix(tokens: tokens, mask: mask, B: B, T: T) : 0
+        let P = a.shape.sharedPrefix
         tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: N) }
         targets.withUnsafeBufferPointer { a.targets.update(from: $0.baseAddress!, count: N) }
         let w = parameters.base
@@ -109,27 +111,29 @@ package final class GPT: OutputArenaModel {
             LayerNorm.forward(
                 out: h.ln1, mean: h.ln1Mean, rstd: h.ln1Rstd, inp: residual,
                 weight: w + s.ln1w, bias: w + s.ln1b, eps: config.layerNormEpsilon, N: N, C: C)
-            Linear.forward(out: h.qkv, inp: h.ln1, weight: w + s.attnW, bias: w + s.attnB, N: N, T: T, C: C, OC: 3 * C)
+            Linear.forward(
+                out: h.qkv, inp: h.ln1, weight: w + s.attnW, bias: w + s.attnB, N: N, T: T, sharedPrefix: P, C: C, OC: 3 * C)
             Attention.forward(out: h.atty, att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH)
             Linear.forward(
                 out: h.res2, inp: h.atty, weight: w + s.projW, bias: w + s.projB,
-                residual: residual, N: N, T: T, C: C, OC: C)
+                residual: residual, N: N, T: T, sharedPrefix: P, C: C, OC: C)
             LayerNorm.forward(
                 out: h.ln2, mean: h.ln2Mean, rstd: h.ln2Rstd, inp: h.res2,
                 weight: w + s.ln2w, bias: w + s.ln2b, eps: config.layerNormEpsilon, N: N, C: C)
-            Linear.forward(out: h.fch, inp: h.ln2, weight: w + s.fcW, bias: w + s.fcB, N: N, T: T, C: C, OC: 4 * C)
+            Linear.forward(
+                out: h.fch, inp: h.ln2, weight: w + s.fcW, bias: w + s.fcB, N: N, T: T, sharedPrefix: P, C: C, OC: 4 * C)
             GELU.forward(out: h.fchGelu, inp: h.fch, count: N * 4 * C)
             Linear.forward(
                 out: h.res3, inp: h.fchGelu, weight: w + s.mlpProjW, bias: w + s.mlpProjB,
-                residual: h.res2, N: N, T: T, C: 4 * C, OC: C)
+                residual: h.res2, N: N, T: T, sharedPrefix: P, C: 4 * C, OC: C)
             residual = h.res3
         }
         LayerNorm.forward(
             out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual,
             weight: w + slots.lnfw, bias: w + slots.lnfb, eps: config.layerNormEpsilon, N: N, C: C)
         OutputHead.forward(
-            positions, state: a.head, logits: a.logits, lse: a.lse, logp: a.logp, input: a.lnf, weight: w + slots.wte,
-            bias: nil, targets: a.targets, B: B, T: T, C: C, V: V)
+            scope, state: a.head, logits: a.logits, lse: a.lse, logp: a.logp, input: a.lnf, weight: w + slots.wte,
+            bias: nil, targets: a.targets, mask: mask, B: B, T: T, C: C, V: V)
 
         return ForwardInputs.meanNLL(targetLogProbs: a.logp, mask: mask)
     }
@@ -143,9 +147,9 @@ package final class GPT: OutputArenaModel {
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.
     package func lastForwardRan(
-        tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, scope: ForwardScope
     ) -> Bool {
-        arena.ran(tokens: tokens, targets: targets, B: B, T: T, positions: positions)
+        arena.ran(tokens: tokens, targets: targets, mask: mask, B: B, T: T, scope: scope)
     }
 
     /// The residual stream after block `block` (its output) in the last forward pass, (B·T, C).

@@ -43,6 +43,7 @@ extension GPT {
     {
         let a = current()
         let B = a.B, T = a.T, N = B * T, C = config.nEmbd, V = config.vocabSize, NH = config.nHead
+        let P = a.shape.sharedPrefix
         for l in hiddenBlocks {
             precondition(l >= 0 && l < config.nLayer, "hidden block \(l) outside 0..<\(config.nLayer)")
         }
@@ -69,14 +70,14 @@ extension GPT {
                 mean: h.ln1Mean, rstd: h.ln1Rstd, N: N, C: C)
             Linear.tangent(
                 out: s.qkv, inp: h.ln1, inpTangent: s.ln, weight: w + o.attnW,
-                weightTangent: v + o.attnW, biasTangent: v + o.attnB, N: N, T: T, C: C, OC: 3 * C)
+                weightTangent: v + o.attnW, biasTangent: v + o.attnB, N: N, T: T, sharedPrefix: P, C: C, OC: 3 * C)
             Attention.tangent(
                 out: s.atty, scratch: s.attScratch, scratchSlots: s.attScratchSlots,
                 qkvTangent: s.qkv, att: h.att, qkv: h.qkv, B: B, T: T, C: C, NH: NH)
             Linear.tangent(
                 out: s.res, inp: h.atty, inpTangent: s.atty, weight: w + o.projW,
                 weightTangent: v + o.projW, biasTangent: v + o.projB, residualTangent: s.res,
-                N: N, T: T, C: C, OC: C)
+                N: N, T: T, sharedPrefix: P, C: C, OC: C)
             // MLP: res3 = res2 + c_proj(gelu(c_fc(ln_2(res2)))).
             LayerNorm.tangent(
                 out: s.ln, inp: h.res2, inpTangent: s.res, weight: w + o.ln2w,
@@ -84,12 +85,12 @@ extension GPT {
                 mean: h.ln2Mean, rstd: h.ln2Rstd, N: N, C: C)
             Linear.tangent(
                 out: s.fc, inp: h.ln2, inpTangent: s.ln, weight: w + o.fcW,
-                weightTangent: v + o.fcW, biasTangent: v + o.fcB, N: N, T: T, C: C, OC: 4 * C)
+                weightTangent: v + o.fcW, biasTangent: v + o.fcB, N: N, T: T, sharedPrefix: P, C: C, OC: 4 * C)
             GELU.tangent(out: s.fc, inp: h.fch, inpTangent: s.fc, count: N * 4 * C)
             Linear.tangent(
                 out: s.res, inp: h.fchGelu, inpTangent: s.fc, weight: w + o.mlpProjW,
                 weightTangent: v + o.mlpProjW, biasTangent: v + o.mlpProjB, residualTangent: s.res,
-                N: N, T: T, C: 4 * C, OC: C)
+                N: N, T: T, sharedPrefix: P, C: 4 * C, OC: C)
             if hiddenBlocks.contains(l) {
                 hidden[l] = Array(UnsafeBufferPointer(start: s.res, count: N * C))
             }

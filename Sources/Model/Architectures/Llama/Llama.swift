@@ -102,7 +102,7 @@ package final class Llama: OutputArenaModel {
     /// - mask: (B,T) non-negative weights, 0 where a position must not count (questions, padding).
     @discardableResult
     package func forward(
-        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, scope: ForwardScope
     )
         throws(ModelError) -> Double
     {
@@ -115,6 +115,8 @@ package final class Llama: OutputArenaModel {
         }
         let N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
         let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, Q = config.qDim, eps = Float(config.rmsNormEps)
+        a.shape.sharedPrefix = scope == .loss ? ForwardInputs.sharedPrefix(tokens: tokens, mask: mask, B: B, T: T) : 0
+        let P = a.shape.sharedPrefix
         tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: N) }
         targets.withUnsafeBufferPointer { a.targets.update(from: $0.baseAddress!, count: N) }
         let w = parameters.base
@@ -126,29 +128,30 @@ package final class Llama: OutputArenaModel {
             // Attention: res2 = res + o_proj(attn(rope(qkv(rms₁(res))))).
             RMSNorm.forward(out: h.attnNorm, rstd: h.attnRstd, inp: residual, weight: w + s.attnNorm, eps: eps, N: N, C: C)
             Linear.forward(
-                out: h.qkv, inp: h.attnNorm, weight: w + s.qkv, bias: s.qkvBias.map { w + $0 }, N: N, T: T, C: C, OC: QKV)
+                out: h.qkv, inp: h.attnNorm, weight: w + s.qkv, bias: s.qkvBias.map { w + $0 }, N: N, T: T, sharedPrefix: P, C: C,
+                OC: QKV)
             RotaryEmbedding.forward(
                 h.qkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
                 ld: QKV, B: B, T: T)
             Attention.forward(out: h.atty, att: h.att, qkv: h.qkv, B: B, T: T, C: Q, NH: NH, kvHeads: NKV)
             Linear.forward(
                 out: h.res2, inp: h.atty, weight: w + s.o, bias: s.oBias.map { w + $0 }, residual: residual,
-                N: N, T: T, C: Q, OC: C)
+                N: N, T: T, sharedPrefix: P, C: Q, OC: C)
             // MLP: res3 = res2 + down(silu(gate(rms₂(res2))) ⊙ up(rms₂(res2))).
             RMSNorm.forward(out: h.mlpNorm, rstd: h.mlpRstd, inp: h.res2, weight: w + s.mlpNorm, eps: eps, N: N, C: C)
             Linear.forward(
                 out: h.gateUp, inp: h.mlpNorm, weight: w + s.gateUp, bias: s.gateUpBias.map { w + $0 },
-                N: N, T: T, C: C, OC: 2 * F)
+                N: N, T: T, sharedPrefix: P, C: C, OC: 2 * F)
             SwiGLU.forward(out: h.act, inp: h.gateUp, N: N, F: F)
             Linear.forward(
                 out: h.res3, inp: h.act, weight: w + s.down, bias: s.downBias.map { w + $0 }, residual: h.res2,
-                N: N, T: T, C: F, OC: C)
+                N: N, T: T, sharedPrefix: P, C: F, OC: C)
             residual = h.res3
         }
         RMSNorm.forward(out: a.norm, rstd: a.normRstd, inp: residual, weight: w + slots.norm, eps: eps, N: N, C: C)
         OutputHead.forward(
-            positions, state: a.head, logits: a.logits, lse: a.lse, logp: a.logp, input: a.norm, weight: w + slots.head,
-            bias: nil, targets: a.targets, B: B, T: T, C: C, V: V)
+            scope, state: a.head, logits: a.logits, lse: a.lse, logp: a.logp, input: a.norm, weight: w + slots.head,
+            bias: nil, targets: a.targets, mask: mask, B: B, T: T, C: C, V: V)
         return ForwardInputs.meanNLL(targetLogProbs: a.logp, mask: mask)
     }
 
@@ -161,9 +164,9 @@ package final class Llama: OutputArenaModel {
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.
     package func lastForwardRan(
-        tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, scope: ForwardScope
     ) -> Bool {
-        arena.ran(tokens: tokens, targets: targets, B: B, T: T, positions: positions)
+        arena.ran(tokens: tokens, targets: targets, mask: mask, B: B, T: T, scope: scope)
     }
 
     /// The residual stream after block `block` (its output) in the last forward pass, (B·T, C).

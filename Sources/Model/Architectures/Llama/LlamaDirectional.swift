@@ -51,6 +51,7 @@ extension Llama {
         precondition(!a.forwardOnly, "forward mode on a frozen model (its arena keeps one block's activations)")
         let B = a.B, T = a.T, N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
         let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, Q = config.qDim
+        let P = a.shape.sharedPrefix
         for l in hiddenBlocks {
             precondition(l >= 0 && l < config.nLayer, "hidden block \(l) outside 0..<\(config.nLayer)")
         }
@@ -74,7 +75,7 @@ extension Llama {
                 weightTangent: v + o.attnNorm, rstd: h.attnRstd, N: N, C: C)
             Linear.tangent(
                 out: s.qkv, inp: h.attnNorm, inpTangent: s.ln, weight: w + o.qkv,
-                weightTangent: v + o.qkv, biasTangent: o.qkvBias.map { v + $0 }, N: N, T: T, C: C, OC: QKV)
+                weightTangent: v + o.qkv, biasTangent: o.qkvBias.map { v + $0 }, N: N, T: T, sharedPrefix: P, C: C, OC: QKV)
             RotaryEmbedding.forward(
                 s.qkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
                 ld: QKV, B: B, T: T)
@@ -83,18 +84,21 @@ extension Llama {
                 qkvTangent: s.qkv, att: h.att, qkv: h.qkv, B: B, T: T, C: Q, NH: NH, kvHeads: NKV)
             Linear.tangent(
                 out: s.res, inp: h.atty, inpTangent: s.atty, weight: w + o.o,
-                weightTangent: v + o.o, biasTangent: o.oBias.map { v + $0 }, residualTangent: s.res, N: N, T: T, C: Q, OC: C)
+                weightTangent: v + o.o, biasTangent: o.oBias.map { v + $0 }, residualTangent: s.res, N: N, T: T, sharedPrefix: P,
+                C: Q, OC: C)
             // MLP: res3 = res2 + down(silu(gate(rms₂(res2))) ⊙ up(rms₂(res2))).
             RMSNorm.tangent(
                 out: s.ln, inp: h.res2, inpTangent: s.res, weight: w + o.mlpNorm,
                 weightTangent: v + o.mlpNorm, rstd: h.mlpRstd, N: N, C: C)
             Linear.tangent(
                 out: s.gateUp, inp: h.mlpNorm, inpTangent: s.ln, weight: w + o.gateUp,
-                weightTangent: v + o.gateUp, biasTangent: o.gateUpBias.map { v + $0 }, N: N, T: T, C: C, OC: 2 * F)
+                weightTangent: v + o.gateUp, biasTangent: o.gateUpBias.map { v + $0 }, N: N, T: T, sharedPrefix: P, C: C,
+                OC: 2 * F)
             SwiGLU.tangent(out: s.act, inp: h.gateUp, inpTangent: s.gateUp, N: N, F: F)
             Linear.tangent(
                 out: s.res, inp: h.act, inpTangent: s.act, weight: w + o.down,
-                weightTangent: v + o.down, biasTangent: o.downBias.map { v + $0 }, residualTangent: s.res, N: N, T: T, C: F, OC: C
+                weightTangent: v + o.down, biasTangent: o.downBias.map { v + $0 }, residualTangent: s.res, N: N, T: T,
+                sharedPrefix: P, C: F, OC: C
             )
             if hiddenBlocks.contains(l) {
                 hidden[l] = Array(UnsafeBufferPointer(start: s.res, count: N * C))

@@ -108,7 +108,7 @@ package final class MarkovReference: OutputArenaModel {
     /// - mask: (B,T) non-negative weights, 0 where a position must not count (padding).
     @discardableResult
     package func forward(
-        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, scope: ForwardScope
     )
         throws(ModelError) -> Double
     {
@@ -145,8 +145,8 @@ package final class MarkovReference: OutputArenaModel {
             residual = h.out
         }
         OutputHead.forward(
-            positions, state: a.head, logits: a.logits, lse: a.lse, logp: a.logp, input: residual, weight: w + slots.headW,
-            bias: w + slots.headB, targets: a.targets, B: B, T: T, C: C, V: V)
+            scope, state: a.head, logits: a.logits, lse: a.lse, logp: a.logp, input: residual, weight: w + slots.headW,
+            bias: w + slots.headB, targets: a.targets, mask: mask, B: B, T: T, C: C, V: V)
         return ForwardInputs.meanNLL(targetLogProbs: a.logp, mask: mask)
     }
 
@@ -159,9 +159,9 @@ package final class MarkovReference: OutputArenaModel {
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.
     package func lastForwardRan(
-        tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, scope: ForwardScope
     ) -> Bool {
-        arena.ran(tokens: tokens, targets: targets, B: B, T: T, positions: positions)
+        arena.ran(tokens: tokens, targets: targets, mask: mask, B: B, T: T, scope: scope)
     }
 
     /// The residual stream after block `block` (its output, after `ln₂`) in the last forward pass,

@@ -97,7 +97,7 @@ package final class Phi: OutputArenaModel {
     /// - mask: (B,T) non-negative weights, 0 where a position must not count (questions, padding).
     @discardableResult
     package func forward(
-        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, scope: ForwardScope
     )
         throws(ModelError) -> Double
     {
@@ -139,8 +139,8 @@ package final class Phi: OutputArenaModel {
             out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual, weight: w + slots.finalLnW,
             bias: w + slots.finalLnB, eps: eps, N: N, C: C)
         OutputHead.forward(
-            positions, state: a.head, logits: a.logits, lse: a.lse, logp: a.logp, input: a.lnf, weight: w + slots.headW,
-            bias: w + slots.headB, targets: a.targets, B: B, T: T, C: C, V: V)
+            scope, state: a.head, logits: a.logits, lse: a.lse, logp: a.logp, input: a.lnf, weight: w + slots.headW,
+            bias: w + slots.headB, targets: a.targets, mask: mask, B: B, T: T, C: C, V: V)
         return ForwardInputs.meanNLL(targetLogProbs: a.logp, mask: mask)
     }
 
@@ -153,9 +153,9 @@ package final class Phi: OutputArenaModel {
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.
     package func lastForwardRan(
-        tokens: [Int32], targets: [Int32], batch B: Int, seq T: Int, logitsAt positions: LogitPositions
+        tokens: [Int32], targets: [Int32], mask: [Float], batch B: Int, seq T: Int, scope: ForwardScope
     ) -> Bool {
-        arena.ran(tokens: tokens, targets: targets, B: B, T: T, positions: positions)
+        arena.ran(tokens: tokens, targets: targets, mask: mask, B: B, T: T, scope: scope)
     }
 
     /// The residual stream after block `block` (its output) in the last forward pass, (B·T, C).

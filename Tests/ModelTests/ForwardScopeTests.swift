@@ -3,42 +3,48 @@ import NumericCore
 import Testing
 import TestSupport
 
-/// Logits at the target positions only (`LogitPositions.targets`, what objectives, risks and
-/// G-effects run with) against logits at every position, on every architecture: the same loss,
-/// log-probabilities, gradient and forward-mode tangents up to rounding, and a row's logits
-/// independent of its batch.
-@Suite("Logits at the target positions only")
-struct LogitPositionsTests {
+/// A forward pass of what a loss reads (`ForwardScope.loss`, what objectives, risks and G-effects
+/// run with: logits where the loss counts only, the start all rows share computed once)
+/// against a pass of everything, on every architecture: the same loss, log-probabilities, hidden
+/// states, gradient and forward-mode tangents up to rounding, and a row's logits independent of
+/// its batch.
+@Suite("Forward passes of what a loss reads")
+struct ForwardScopeTests {
     static let B = 3, T = 12
 
-    /// Three rows: an answer span, two spans around a position without a target (and a target
-    /// with mask 0), and a row with no target at all (a padded row).
-    static func batch(vocab V: Int) -> (tokens: [Int32], targets: [Int32], mask: [Float]) {
+    /// Three rows as a chat-formatted batch has them: targets at every position of the first
+    /// two (mask 1 on the answers only): an answer span, and two spans around a position whose
+    /// target does not count; the third row padding (no target). With `sharedStart`, the rows
+    /// start with the same 5 tokens, 3 of them before any row's first counted position.
+    static func batch(vocab V: Int, sharedStart: Bool = false) -> (tokens: [Int32], targets: [Int32], mask: [Float]) {
         var rng = RNG(seed: 21)
-        let tokens = (0..<(B * T)).map { _ in Int32(rng.below(V)) }
+        var tokens = (0..<(B * T)).map { _ in Int32(rng.below(V)) }
+        if sharedStart { for b in 1..<B { for t in 0..<5 { tokens[b * T + t] = tokens[t] } } }
         var targets = [Int32](repeating: -1, count: B * T), mask = [Float](repeating: 0, count: B * T)
-        for n in Array(5..<10) + Array((T + 3)..<(T + 7)) + Array((T + 8)..<(2 * T)) {
-            targets[n] = Int32(rng.below(V))
-            mask[n] = n == T + 4 ? 0 : 1
+        for n in 0..<(2 * T) { targets[n] = Int32(rng.below(V)) }
+        for n in Array(5..<10) + Array((T + 3)..<(T + 4)) + Array((T + 5)..<(T + 7)) + Array((T + 8)..<(2 * T)) {
+            mask[n] = 1
         }
         return (tokens, targets, mask)
     }
 
-    @Test(arguments: ["gpt", "llama", "qwen2", "phi", "markov"])
-    func targetPositionsMatchEveryPosition(_ name: String) throws {
+    @Test(arguments: ["gpt", "llama", "qwen2", "phi", "markov"], [false, true])
+    func whatALossReadsMatchesEverything(_ name: String, sharedStart: Bool) throws {
         let model = try CachedScorerTests.models().first { $0.name == name }!.model
-        let V = model.vocabSize, N = Self.B * Self.T, P = model.parameterCount
-        let (tokens, targets, mask) = Self.batch(vocab: V)
-        let targetRows = (0..<N).filter { targets[$0] >= 0 }
+        let V = model.vocabSize, N = Self.B * Self.T, P = model.parameterCount, C = model.width
+        let (tokens, targets, mask) = Self.batch(vocab: V, sharedStart: sharedStart)
+        let last = model.blockCount - 1
+        let lossRows = (0..<N).filter { mask[$0] != 0 }
         var rng = RNG(seed: 22)
         let v = randomFloats(P, std: 0.01, rng: &rng)
         func rows(_ x: UnsafeMutableBufferPointer<Float>) -> [Float] {
-            targetRows.flatMap { Array(x[($0 * V)..<(($0 + 1) * V)]) }
+            lossRows.flatMap { Array(x[($0 * V)..<(($0 + 1) * V)]) }
         }
 
         // Every position: the reference values.
         let lossAll = try model.forward(tokens: tokens, targets: targets, mask: mask, batch: Self.B, seq: Self.T)
         let logitsAll = rows(model.logits), lseAll = Array(model.logSumExp), logpAll = Array(model.targetLogProbs)
+        let hiddenAll = Array(model.hiddenState(afterBlock: last))
         let g = model.logitGradientScratch.baseAddress!
         model.nllLogitGradient(coefficients: model.meanNLLCoefficients(mask: mask), into: g)
         let gradient = Array(UnsafeBufferPointer(start: g, count: N * V))
@@ -58,12 +64,17 @@ struct LogitPositionsTests {
         #expect(relativeError(fused.targetLogProbs, J.targetLogProbs.map(Double.init)) < 1e-5)
 
         // Target positions only.
-        let loss = try model.forward(tokens: tokens, targets: targets, mask: mask, batch: Self.B, seq: Self.T, logitsAt: .targets)
+        let loss = try model.forward(tokens: tokens, targets: targets, mask: mask, batch: Self.B, seq: Self.T, scope: .loss)
         #expect(abs(loss - lossAll) <= 1e-6 * abs(lossAll), "\(name): loss \(loss) vs \(lossAll)")
         #expect(relativeError(rows(model.logits), logitsAll.map(Double.init)) < 1e-6, "\(name): logits")
-        #expect(relativeError(targetRows.map { model.logSumExp[$0] }, targetRows.map { Double(lseAll[$0]) }) < 1e-6)
-        #expect(relativeError(Array(model.targetLogProbs), logpAll.map(Double.init)) < 1e-6)
-        let elsewhere = (0..<N).filter { targets[$0] < 0 }
+        #expect(relativeError(lossRows.map { model.logSumExp[$0] }, lossRows.map { Double(lseAll[$0]) }) < 1e-6)
+        #expect(relativeError(lossRows.map { model.targetLogProbs[$0] }, lossRows.map { Double(logpAll[$0]) }) < 1e-6)
+        #expect(model.hiddenState(afterBlock: last).count == N * C)
+        // The Llamas and the GPT compute the 3 positions before the first target once.
+        let shared = (model as! any OutputArenaModel).lastOutputs.shape.sharedPrefix
+        #expect(shared == (sharedStart && ["gpt", "llama", "qwen2"].contains(name) ? 3 : 0), "\(name): shared prefix \(shared)")
+        #expect(relativeError(Array(model.hiddenState(afterBlock: last)), hiddenAll.map(Double.init)) < 1e-6, "\(name): hidden")
+        let elsewhere = (0..<N).filter { mask[$0] == 0 }
         #expect(
             elsewhere.allSatisfy { n in model.logSumExp[n] == 0 && model.targetLogProbs[n] == 0 && model.logits[n * V].isNaN })
         model.zeroGradients()
@@ -80,7 +91,9 @@ struct LogitPositionsTests {
             }
         }
         #expect(relativeError(shares, sharesAll) < 1e-5, "\(name): shares")
-        #expect(relativeError(logProbs, J.targetLogProbs.map(Double.init)) < 1e-5, "\(name): log-probability tangents")
+        #expect(
+            relativeError(lossRows.map { logProbs[$0] }, lossRows.map { Double(J.targetLogProbs[$0]) }) < 1e-5,
+            "\(name): log-probability tangents")
         #expect(Self.B * Self.T == shares.count && elsewhere.allSatisfy { shares[$0] == 0 && logProbs[$0] == 0 })
     }
 
@@ -90,12 +103,12 @@ struct LogitPositionsTests {
         let model = try CachedScorerTests.models().first { $0.name == "llama" }!.model
         let V = model.vocabSize, T = Self.T
         let (tokens, targets, mask) = Self.batch(vocab: V)
-        try model.forward(tokens: tokens, targets: targets, mask: mask, batch: Self.B, seq: T, logitsAt: LogitPositions.targets)
+        try model.forward(tokens: tokens, targets: targets, mask: mask, batch: Self.B, seq: T, scope: ForwardScope.loss)
         let inBatch = Array(model.logits[(T * V)..<(2 * T * V)])
         let row = T..<(2 * T)
         try model.forward(
             tokens: Array(tokens[row]), targets: Array(targets[row]), mask: Array(mask[row]), batch: 1, seq: T,
-            logitsAt: LogitPositions.targets)
+            scope: ForwardScope.loss)
         let comparison = BitComparison(Array(model.logits[0..<(T * V)]), inBatch)
         #expect(comparison.identical, "\(comparison)")
     }
