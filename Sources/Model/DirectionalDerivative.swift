@@ -94,9 +94,7 @@ extension DirectionalDerivative {
             shares = [Double](repeating: 0, count: N)
             let nonzero = { (n: Int) in Reduce.dot(g + n * V, g + n * V, count: V) != 0 }
             let needed = Self.runs(computed, B: B, T: T) { targets[$0] >= 0 || nonzero($0) }
-            precondition(
-                OutputHead.outside(computed, N: N).allSatisfy { !nonzero($0) },
-                "a logit gradient at a position whose logits the forward pass did not compute")
+            OutputHead.requireNoGradient(g, outside: state.runs, N: N, V: V)
             tangents(needed, store: nil, rowGroup: nil) { r, t in
                 shares.withUnsafeMutableBufferPointer { out in
                     Parallel.forRanges(r.count, grain: 16) { rows in

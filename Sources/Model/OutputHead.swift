@@ -60,7 +60,7 @@ package enum OutputHead {
         let N = B * T
         guard scope == .loss else {
             state.runs = nil
-            Linear.forward(out: logits, inp: x, weight: weight, bias: bias, N: N, T: T, sharedPrefix: 0, C: C, OC: V)
+            Linear.forward(out: logits, inp: x, weight: weight, bias: bias, N: N, T: T, C: C, OC: V)
             LogSoftmax.forward(lse: lse, logp: logp, logits: logits, targets: targets, N: N, V: V)
             return
         }
@@ -96,9 +96,7 @@ package enum OutputHead {
                 N: N, T: T, C: C, OC: V)
             return
         }
-        precondition(
-            outside(runs, N: N).allSatisfy { Reduce.dot(dlogits + $0 * V, dlogits + $0 * V, count: V) == 0 },
-            "a logit gradient at a position whose logits the forward pass did not compute")
+        requireNoGradient(dlogits, outside: runs, N: N, V: V)
         dinput.update(repeating: 0, count: N * C)
         let R = runs.reduce(0) { $0 + $1.count }
         guard R > 0 else { return }
@@ -120,6 +118,15 @@ package enum OutputHead {
             guard let ones else { preconditionFailure("OutputHead.backward: a bias gradient needs the ones vector") }
             BLAS.gemv(trans: true, m: R, n: V, gl, lda: V, ones, beta: 1, dbias)
         }
+    }
+
+    /// Stops unless the logit gradient `dlogits` (N, V) is 0 at every position outside `runs`
+    /// (nil: every position has logits): a gradient where the forward pass computed no logits.
+    static func requireNoGradient(_ dlogits: UnsafePointer<Float>, outside runs: [Range<Int>]?, N: Int, V: Int) {
+        guard let runs else { return }
+        precondition(
+            outside(runs, N: N).allSatisfy { Reduce.dot(dlogits + $0 * V, dlogits + $0 * V, count: V) == 0 },
+            "a logit gradient at a position whose logits the forward pass did not compute")
     }
 
     /// The positions of 0..<N outside `runs` (sorted, disjoint).
