@@ -70,7 +70,7 @@ extension DirectionalDerivative {
         ) {
             for r in runs where !r.isEmpty {
                 let lo = r.lowerBound
-                let out = store.map { $0 + lo * V } ?? state.scratch(r.count * V)
+                let out = store.map { $0 + lo * V } ?? state.scratch.floats(r.count * V)
                 Linear.tangent(
                     out: out, inp: n + lo * C, inpTangent: ṅ + lo * C, weight: head, weightTangent: headTangent,
                     biasTangent: headBiasTangent, N: r.count, T: rowGroup, C: C, OC: V)

@@ -11,8 +11,9 @@ package enum ForwardScope: Sendable, Equatable {
     /// - the start every row shares, up to the first position any row counts (a chat template's
     ///   system prompt and user header), through the products of the forward and forward-mode passes
     ///   once, in the first row, whose results the other rows take (`BLAS.gemm`'s
-    ///   `sharedPrefix`). Every activation is still there at every position, so the backward
-    ///   pass runs as for `.all`. Architectures that do not share (Phi, the Markov reference)
-    ///   compute the start in every row.
+    ///   `sharedPrefix`). Every activation is still there at every position. The backward pass
+    ///   backpropagates the start once as well, from the first row, into which the other rows'
+    ///   gradient there is folded (`SharedPrefixGradient`). Architectures that do not share (Phi,
+    ///   the Markov reference) compute the start in every row.
     case loss
 }

@@ -1,20 +1,11 @@
 import NumericCore
 
 /// What the output head of an arena's last forward pass computed, and a scratch for its
-/// backward and forward-mode passes (grown on demand, then reused).
+/// backward and forward-mode passes.
 package final class OutputHeadState {
     /// The runs of positions (never crossing a sequence) that have logits; nil: every position.
     var runs: [Range<Int>]?
-    private var scratch: FloatBuffer?
-
-    /// At least `count` floats, valid until the next call.
-    func scratch(_ count: Int) -> UnsafeMutablePointer<Float> {
-        if let s = scratch, s.count >= count { return s.base }
-        scratch = nil
-        let s = FloatBuffer(count: count)
-        scratch = s
-        return s.base
-    }
+    let scratch = GrowingScratch()
 }
 
 /// The output head `logits = x·Wᵀ [+ b]` with its log-softmax statistics, at every position or at
@@ -98,26 +89,14 @@ package enum OutputHead {
         }
         requireNoGradient(dlogits, outside: runs, N: N, V: V)
         dinput.update(repeating: 0, count: N * C)
-        let R = runs.reduce(0) { $0 + $1.count }
-        guard R > 0 else { return }
         for r in runs {
             let lo = r.lowerBound
             BLAS.gemm(m: r.count, n: C, k: V, dlogits + lo * V, lda: V, weight, ldb: C, beta: 0, dinput + lo * C, ldc: C)
         }
         // The weight's gradient from the computed rows only, gathered into one product.
-        let gathered = state.scratch(R * (V + C))
-        let gl = gathered, gx = gathered + R * V
-        var row = 0
-        for r in runs {
-            (gl + row * V).update(from: dlogits + r.lowerBound * V, count: r.count * V)
-            (gx + row * C).update(from: x + r.lowerBound * C, count: r.count * C)
-            row += r.count
-        }
-        BLAS.gemm(transA: true, m: V, n: C, k: R, gl, lda: V, gx, ldb: C, beta: 1, dweight, ldc: C)
-        if let dbias {
-            guard let ones else { preconditionFailure("OutputHead.backward: a bias gradient needs the ones vector") }
-            BLAS.gemv(trans: true, m: R, n: V, gl, lda: V, ones, beta: 1, dbias)
-        }
+        Linear.parameterGradients(
+            of: runs, dweight: dweight, dbias: dbias, dout: dlogits, inp: x, ones: ones, scratch: state.scratch, C: C,
+            OC: V)
     }
 
     /// Stops unless the logit gradient `dlogits` (N, V) is 0 at every position outside `runs`

@@ -57,7 +57,10 @@ public enum BLAS {
     ///
     /// `sharedPrefix` P (with `rowGroup`, 0 < P < rowGroup): the groups' first P rows of op(A) are
     /// the same, so that C's are too. They are computed once, from the first group, as a call of
-    /// their own, and copied into the other groups; each group's other rows are one call.
+    /// their own; each group's other rows are one call. `otherPrefixes` says what the other groups'
+    /// prefix rows of C then hold: copies of the first group's (a forward pass: every sequence has
+    /// the activations), or zeros (a backward pass: the gradient on the shared rows is gathered in
+    /// the first group's, so that they backpropagate once).
     @inlinable
     public static func gemm(
         transA: Bool = false, transB: Bool = false,
@@ -66,13 +69,14 @@ public enum BLAS {
         _ b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
         _ c: UnsafeMutablePointer<Float>, ldc: Int,
-        rowGroup: Int? = nil, sharedPrefix: Int = 0, parallel: Bool = true
+        rowGroup: Int? = nil, sharedPrefix: Int = 0, otherPrefixes: SharedPrefixRows = .copied, parallel: Bool = true
     ) {
         let product = {
             if sharedPrefix > 0, let group = rowGroup {
                 gemmSharingPrefix(
                     transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a, lda: lda, b, ldb: ldb, beta: beta,
-                    c, ldc: ldc, rowGroup: group, sharedPrefix: sharedPrefix, parallel: parallel)
+                    c, ldc: ldc, rowGroup: group, sharedPrefix: sharedPrefix, otherPrefixes: otherPrefixes,
+                    parallel: parallel)
             } else {
                 gemmUntimed(
                     transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a, lda: lda, b, ldb: ldb, beta: beta,
@@ -130,14 +134,23 @@ public enum BLAS {
         }
     }
 
+    /// What the groups after the first hold in their shared prefix rows of C (`gemm`'s `sharedPrefix`).
+    public enum SharedPrefixRows: Sendable {
+        /// The first group's rows.
+        case copied
+        /// Zeros.
+        case zeroed
+    }
+
     /// `gemm` of groups of `rowGroup` rows whose first `sharedPrefix` rows are the same: those of
-    /// the first group as one call, every group's rest as one call each, then the first group's
-    /// prefix rows of C copied into the others'.
+    /// the first group as one call, every group's rest as one call each, then the other groups'
+    /// prefix rows of C set as `otherPrefixes` says.
     @inlinable
     static func gemmSharingPrefix(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, beta: Float,
-        _ c: UnsafeMutablePointer<Float>, ldc: Int, rowGroup group: Int, sharedPrefix P: Int, parallel: Bool
+        _ c: UnsafeMutablePointer<Float>, ldc: Int, rowGroup group: Int, sharedPrefix P: Int,
+        otherPrefixes: SharedPrefixRows, parallel: Bool
     ) {
         precondition(P > 0 && P < group && m % group == 0, "gemm: a shared prefix of \(P) rows in groups of \(group)")
         let groups = m / group
@@ -148,7 +161,13 @@ public enum BLAS {
         }
         if parallel { Parallel.forPieces(groups + 1, body) } else { for piece in 0...groups { body(piece) } }
         for g in 1..<groups {
-            for i in 0..<P { (c + (g * group + i) * ldc).update(from: c + i * ldc, count: n) }
+            for i in 0..<P {
+                let row = c + (g * group + i) * ldc
+                switch otherPrefixes {
+                case .copied: row.update(from: c + i * ldc, count: n)
+                case .zeroed: row.update(repeating: 0, count: n)
+                }
+            }
         }
     }
 

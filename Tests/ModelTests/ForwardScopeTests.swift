@@ -80,6 +80,27 @@ struct ForwardScopeTests {
         model.zeroGradients()
         gradient.withUnsafeBufferPointer { model.backward(logitGradient: $0.baseAddress!) }
         #expect(relativeError(Array(model.gradients.buffer), gradAll.map(Double.init)) < 1e-5, "\(name): gradient")
+        // With a gradient on the first block's output at every position (RMU's kind), shared start
+        // included, and the embedding's input side recorded: the same sums.
+        let residual = randomFloats(N * C, std: 0.1, rng: &rng)
+        func gradientWithResidual(_ scope: ForwardScope) throws -> (parameters: [Float], inputSide: [Float]) {
+            try model.forward(tokens: tokens, targets: targets, mask: mask, batch: Self.B, seq: Self.T, scope: scope)
+            model.zeroGradients()
+            let inputSide = FloatBuffer(count: V * C)
+            model.inputEmbeddingGradient = inputSide
+            defer { model.inputEmbeddingGradient = nil }
+            gradient.withUnsafeBufferPointer { g in
+                residual.withUnsafeBufferPointer {
+                    model.backward(
+                        logitGradient: g.baseAddress!, residualGradients: [ResidualGradient(block: 0, gradient: $0.baseAddress!)])
+                }
+            }
+            return (Array(model.gradients.buffer), Array(inputSide.buffer))
+        }
+        let (withAll, inputAll) = try gradientWithResidual(.all)
+        let (withLoss, inputLoss) = try gradientWithResidual(.loss)
+        #expect(relativeError(withLoss, withAll.map(Double.init)) < 1e-5, "\(name): gradient with a residual gradient")
+        #expect(relativeError(inputLoss, inputAll.map(Double.init)) < 1e-5, "\(name): the embedding's input side")
         let (shares, logProbs) = gradient.withUnsafeBufferPointer { gp in
             v.withUnsafeBufferPointer {
                 let J = model.directionalDerivative(

@@ -71,8 +71,8 @@ struct NumericCoreTests {
     }
 
     /// Groups of rows whose first P rows of A are the same (`sharedPrefix`): C matches the naive
-    /// sum (bias-like β·C included), every group's first P rows are the first group's bits, and
-    /// the bits are the same at any thread count.
+    /// sum (bias-like β·C included), every group's first P rows are the first group's bits (or
+    /// zeros, `.zeroed`), and the bits are the same at any thread count.
     @Test func groupsSharingAPrefixMatchNaiveAtAnyThreadCount() {
         withFixedThreadCount {
             var rng = RNG(seed: 10)
@@ -103,6 +103,16 @@ struct NumericCoreTests {
             #expect(worst < 1e-4, "largest difference \(worst)")
             for g in 1..<groups {
                 #expect(Array(c[(g * group * n)..<(g * group * n + P * n)]) == Array(c[0..<(P * n)]), "group \(g)")
+            }
+            // `.zeroed` (a backward pass): the same bits, but zeros in the other groups' prefix rows.
+            var zeroed = c0
+            BLAS.gemm(
+                transB: true, m: m, n: n, k: k, a, lda: k, b, ldb: k, beta: 1, &zeroed, ldc: n, rowGroup: group,
+                sharedPrefix: P, otherPrefixes: .zeroed)
+            for i in 0..<m {
+                let row = (i * n)..<((i + 1) * n)
+                let expected = i >= group && i % group < P ? [Float](repeating: 0, count: n) : Array(c[row])
+                #expect(Array(zeroed[row]) == expected, "row \(i)")
             }
         }
     }

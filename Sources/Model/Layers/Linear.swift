@@ -42,17 +42,60 @@ package enum Linear {
     /// Given `dout = ∂L/∂out` (N,OC):
     /// `dinp = dout·W` (overwritten), `dweight += doutᵀ·inp`, `dbias += doutᵀ·1`. `dbias` and
     /// `ones` (N floats of 1) are nil for a layer without bias. T as in `forward`.
+    ///
+    /// `sharedPrefix` P > 0 (the sequences' first P rows shared, `SharedPrefixGradient`): the
+    /// gradient on those rows is the first sequence's, `dout` is 0 on the others'. `dinp` is
+    /// computed on the first sequence's rows and the others' after P (0 on the rest), and the
+    /// parameters' gradients from those rows only (gathered in `scratch`).
     package static func backward(
         dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
         dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
         inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        ones: UnsafePointer<Float>?, N: Int, T: Int? = nil, C: Int, OC: Int
+        ones: UnsafePointer<Float>?, N: Int, T: Int? = nil, sharedPrefix P: Int = 0, scratch: GrowingScratch? = nil,
+        C: Int, OC: Int
     ) {
-        BLAS.gemm(m: N, n: C, k: OC, dout, lda: OC, weight, ldb: C, beta: 0, dinp, ldc: C, rowGroup: T)
-        BLAS.gemm(transA: true, m: OC, n: C, k: N, dout, lda: OC, inp, ldb: C, beta: 1, dweight, ldc: C)
+        BLAS.gemm(
+            m: N, n: C, k: OC, dout, lda: OC, weight, ldb: C, beta: 0, dinp, ldc: C, rowGroup: T, sharedPrefix: P,
+            otherPrefixes: .zeroed)
+        guard P > 0, let T else {
+            parameterGradients(dweight: dweight, dbias: dbias, dout: dout, inp: inp, ones: ones, rows: N, C: C, OC: OC)
+            return
+        }
+        guard let scratch else { preconditionFailure("Linear.backward: a shared prefix needs a scratch") }
+        parameterGradients(
+            of: SharedPrefixGradient.rows(N: N, T: T, P: P), dweight: dweight, dbias: dbias, dout: dout, inp: inp,
+            ones: ones, scratch: scratch, C: C, OC: OC)
+    }
+
+    /// `dweight += doutᵀ·inp`, `dbias += doutᵀ·1` over the `rows` of `dout` (·,OC) and `inp` (·,C),
+    /// gathered into `scratch` so that they are one product.
+    static func parameterGradients(
+        of rows: [Range<Int>], dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>?,
+        dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, ones: UnsafePointer<Float>?, scratch: GrowingScratch,
+        C: Int, OC: Int
+    ) {
+        let R = rows.reduce(0) { $0 + $1.count }
+        guard R > 0 else { return }
+        let gathered = scratch.floats(R * (OC + C))
+        let gout = gathered, ginp = gathered + R * OC
+        var row = 0
+        for r in rows {
+            (gout + row * OC).update(from: dout + r.lowerBound * OC, count: r.count * OC)
+            (ginp + row * C).update(from: inp + r.lowerBound * C, count: r.count * C)
+            row += r.count
+        }
+        parameterGradients(dweight: dweight, dbias: dbias, dout: gout, inp: ginp, ones: ones, rows: R, C: C, OC: OC)
+    }
+
+    /// `dweight += doutᵀ·inp`, `dbias += doutᵀ·1` over `rows` rows.
+    private static func parameterGradients(
+        dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
+        inp: UnsafePointer<Float>, ones: UnsafePointer<Float>?, rows: Int, C: Int, OC: Int
+    ) {
+        BLAS.gemm(transA: true, m: OC, n: C, k: rows, dout, lda: OC, inp, ldb: C, beta: 1, dweight, ldc: C)
         if let dbias {
             guard let ones else { preconditionFailure("Linear.backward: a bias gradient needs the ones vector") }
-            BLAS.gemv(trans: true, m: N, n: OC, dout, lda: OC, ones, beta: 1, dbias)
+            BLAS.gemv(trans: true, m: rows, n: OC, dout, lda: OC, ones, beta: 1, dbias)
         }
     }
 

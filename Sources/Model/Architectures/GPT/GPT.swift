@@ -162,14 +162,16 @@ package final class GPT: OutputArenaModel {
 
     /// Backpropagates `logitGradient` (B·T, V) through the last forward pass, accumulating into
     /// `gradients`; each of `residualGradients` joins the gradient on the residual stream after
-    /// its block.
+    /// its block. The start the sequences share (`ArenaShape.sharedPrefix`) backpropagates once,
+    /// from the first sequence (`SharedPrefixGradient`).
     package func backward(logitGradient: UnsafePointer<Float>, residualGradients: [ResidualGradient]) {
         let a = current()
         let B = a.B, T = a.T, N = B * T, C = config.nEmbd, V = config.vocabSize, NH = config.nHead
+        let P = a.shape.sharedPrefix, rows = a.prefixRows
         precondition(gradients.count == layout.count, "backward on a frozen model (it has no gradient buffer)")
         let w = parameters.base, g = gradients.base
 
-        // Head (tied): logits = lnf·wteᵀ.
+        // Head (tied): logits = lnf·wteᵀ (no gradient on the shared start: no position there counts).
         OutputHead.backward(
             state: a.head, dinput: a.dln, dweight: g + slots.wte, dbias: nil, dlogits: logitGradient, input: a.lnf,
             weight: w + slots.wte, ones: nil, B: B, T: T, C: C, V: V)
@@ -181,29 +183,35 @@ package final class GPT: OutputArenaModel {
 
         for l in stride(from: config.nLayer - 1, through: 0, by: -1) {
             let h = a.blocks[l], s = slots.blocks[l]
-            for r in residualGradients where r.block == l { RowOps.add(r.gradient, into: a.dres, count: N * C) }
+            for r in residualGradients where r.block == l {
+                RowOps.add(r.gradient, into: a.dres, count: N * C)
+                SharedPrefixGradient.fold(a.dres, width: C, B: B, T: T, P: P)
+            }
             let residualIn = l == 0 ? a.encoded : a.blocks[l - 1].res3
             // MLP: res3 = res2 + c_proj(gelu(c_fc(ln_2(res2)))).
             Linear.backward(
                 dinp: a.dfc, dweight: g + s.mlpProjW, dbias: g + s.mlpProjB, dout: a.dres,
-                inp: h.fchGelu, weight: w + s.mlpProjW, ones: a.ones, N: N, T: T, C: 4 * C, OC: C)
+                inp: h.fchGelu, weight: w + s.mlpProjW, ones: a.ones, N: N, T: T, sharedPrefix: P, scratch: rows, C: 4 * C,
+                OC: C)
             GELU.backward(dinp: a.dfc, inp: h.fch, dout: a.dfc, count: N * 4 * C)
             Linear.backward(
                 dinp: a.dln, dweight: g + s.fcW, dbias: g + s.fcB, dout: a.dfc,
-                inp: h.ln2, weight: w + s.fcW, ones: a.ones, N: N, T: T, C: C, OC: 4 * C)
+                inp: h.ln2, weight: w + s.fcW, ones: a.ones, N: N, T: T, sharedPrefix: P, scratch: rows, C: C, OC: 4 * C)
             LayerNorm.backward(
                 dinp: a.dres, dweight: g + s.ln2w, dbias: g + s.ln2b, dout: a.dln,
                 inp: h.res2, weight: w + s.ln2w, mean: h.ln2Mean, rstd: h.ln2Rstd, N: N, C: C)
             // Attention: res2 = res + c_proj(attn(c_attn(ln_1(res)))).
             Linear.backward(
                 dinp: a.datty, dweight: g + s.projW, dbias: g + s.projB, dout: a.dres,
-                inp: h.atty, weight: w + s.projW, ones: a.ones, N: N, T: T, C: C, OC: C)
+                inp: h.atty, weight: w + s.projW, ones: a.ones, N: N, T: T, sharedPrefix: P, scratch: rows, C: C, OC: C)
             Attention.backward(
                 dqkv: a.dqkv, scratch: a.attScratch, scratchSlots: a.attScratchSlots, dout: a.datty, att: h.att, qkv: h.qkv,
                 B: B, T: T, C: C, NH: NH)
+            // Every sequence's later queries read the shared keys and values: their gradient joins the first's.
+            SharedPrefixGradient.fold(a.dqkv, width: 3 * C, B: B, T: T, P: P)
             Linear.backward(
                 dinp: a.dln, dweight: g + s.attnW, dbias: g + s.attnB, dout: a.dqkv,
-                inp: h.ln1, weight: w + s.attnW, ones: a.ones, N: N, T: T, C: C, OC: 3 * C)
+                inp: h.ln1, weight: w + s.attnW, ones: a.ones, N: N, T: T, sharedPrefix: P, scratch: rows, C: C, OC: 3 * C)
             LayerNorm.backward(
                 dinp: a.dres, dweight: g + s.ln1w, dbias: g + s.ln1b, dout: a.dln,
                 inp: residualIn, weight: w + s.ln1w, mean: h.ln1Mean, rstd: h.ln1Rstd, N: N, C: C)

@@ -17,6 +17,8 @@ final class GPTActivations: OutputArena {
 
     let shape: ArenaShape
     let head = OutputHeadState()
+    /// The backward pass's gather of the rows a shared prefix leaves to backpropagate (`Linear.backward`).
+    let prefixRows = GrowingScratch()
     let blocks: [Block]
     let encoded: UnsafeMutablePointer<Float>   // (N,C) embeddings
     let lnf, lnfMean, lnfRstd: UnsafeMutablePointer<Float>

@@ -179,15 +179,17 @@ package final class Llama: OutputArenaModel {
 
     /// Backpropagates `logitGradient` (B·T, V) through the last forward pass, accumulating into
     /// `gradients`; each of `residualGradients` joins the gradient on the residual stream after
-    /// its block.
+    /// its block. The start the sequences share (`ArenaShape.sharedPrefix`) backpropagates once,
+    /// from the first sequence (`SharedPrefixGradient`).
     package func backward(logitGradient: UnsafePointer<Float>, residualGradients: [ResidualGradient] = []) {
         let a = current()
         let B = a.B, T = a.T, N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
         let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, Q = config.qDim
+        let P = a.shape.sharedPrefix, rows = a.prefixRows
         precondition(gradients.count == layout.count, "backward on a frozen model (it has no gradient buffer)")
         let w = parameters.base, g = gradients.base
 
-        // Head: logits = norm·Hᵀ.
+        // Head: logits = norm·Hᵀ (no gradient on the shared start: no position there counts).
         OutputHead.backward(
             state: a.head, dinput: a.dln, dweight: g + slots.head, dbias: nil, dlogits: logitGradient, input: a.norm,
             weight: w + slots.head, ones: nil, B: B, T: T, C: C, V: V)
@@ -199,32 +201,39 @@ package final class Llama: OutputArenaModel {
 
         for l in stride(from: config.nLayer - 1, through: 0, by: -1) {
             let h = a.blocks[l], s = slots.blocks[l]
-            for r in residualGradients where r.block == l { RowOps.add(r.gradient, into: a.dres, count: N * C) }
+            for r in residualGradients where r.block == l {
+                RowOps.add(r.gradient, into: a.dres, count: N * C)
+                SharedPrefixGradient.fold(a.dres, width: C, B: B, T: T, P: P)
+            }
             let residualIn = l == 0 ? a.encoded : a.blocks[l - 1].res3
             // MLP: res3 = res2 + down(silu(gate(rms₂(res2))) ⊙ up(rms₂(res2))).
             Linear.backward(
                 dinp: a.dact, dweight: g + s.down, dbias: s.downBias.map { g + $0 }, dout: a.dres,
-                inp: h.act, weight: w + s.down, ones: a.ones, N: N, T: T, C: F, OC: C)
+                inp: h.act, weight: w + s.down, ones: a.ones, N: N, T: T, sharedPrefix: P, scratch: rows, C: F, OC: C)
             SwiGLU.backward(dinp: a.dgateUp, inp: h.gateUp, dout: a.dact, N: N, F: F)
             Linear.backward(
                 dinp: a.dln, dweight: g + s.gateUp, dbias: s.gateUpBias.map { g + $0 }, dout: a.dgateUp,
-                inp: h.mlpNorm, weight: w + s.gateUp, ones: a.ones, N: N, T: T, C: C, OC: 2 * F)
+                inp: h.mlpNorm, weight: w + s.gateUp, ones: a.ones, N: N, T: T, sharedPrefix: P, scratch: rows, C: C,
+                OC: 2 * F)
             RMSNorm.backward(
                 dinp: a.dres, dweight: g + s.mlpNorm, dout: a.dln, inp: h.res2, weight: w + s.mlpNorm,
                 rstd: h.mlpRstd, N: N, C: C)
             // Attention: res2 = res + o_proj(attn(rope(qkv(rms₁(res))))).
             Linear.backward(
                 dinp: a.datty, dweight: g + s.o, dbias: s.oBias.map { g + $0 }, dout: a.dres,
-                inp: h.atty, weight: w + s.o, ones: a.ones, N: N, T: T, C: Q, OC: C)
+                inp: h.atty, weight: w + s.o, ones: a.ones, N: N, T: T, sharedPrefix: P, scratch: rows, C: Q, OC: C)
             Attention.backward(
                 dqkv: a.dqkv, scratch: a.attScratch, scratchSlots: a.attScratchSlots, dout: a.datty,
                 att: h.att, qkv: h.qkv, B: B, T: T, C: Q, NH: NH, kvHeads: NKV)
+            // Every sequence's later queries read the shared keys and values: their gradient joins the first's.
+            SharedPrefixGradient.fold(a.dqkv, width: QKV, B: B, T: T, P: P)
             RotaryEmbedding.backward(
                 a.dqkv, cos: a.ropeCos, sin: a.ropeSin, heads: NH + NKV, headSize: config.headSize,
                 ld: QKV, B: B, T: T)
             Linear.backward(
                 dinp: a.dln, dweight: g + s.qkv, dbias: s.qkvBias.map { g + $0 }, dout: a.dqkv,
-                inp: h.attnNorm, weight: w + s.qkv, ones: a.ones, N: N, T: T, C: C, OC: QKV)
+                inp: h.attnNorm, weight: w + s.qkv, ones: a.ones, N: N, T: T, sharedPrefix: P, scratch: rows, C: C,
+                OC: QKV)
             RMSNorm.backward(
                 dinp: a.dres, dweight: g + s.attnNorm, dout: a.dln, inp: residualIn, weight: w + s.attnNorm,
                 rstd: h.attnRstd, N: N, C: C)

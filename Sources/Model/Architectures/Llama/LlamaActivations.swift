@@ -25,6 +25,8 @@ final class LlamaActivations: OutputArena {
 
     let shape: ArenaShape
     let head = OutputHeadState()
+    /// The backward pass's gather of the rows a shared prefix leaves to backpropagate (`Linear.backward`).
+    let prefixRows = GrowingScratch()
     /// Whether the blocks share their buffers and there is no backward scratch (see `init`).
     let forwardOnly: Bool
     let blocks: [Block]
