@@ -38,6 +38,10 @@ package protocol CausalLanguageModel: IncrementallyDecodable {
     /// Whether the last forward pass ran on exactly these inputs, with `scope` (the mask matters
     /// for `.loss` only).
     func lastForwardRan(tokens: [Int32], targets: [Int32], mask: [Float], batch: Int, seq: Int, scope: ForwardScope) -> Bool
+    /// Allocates now the activations a (batch, seq) forward pass needs, unless they are there:
+    /// for a caller that knows its largest pass before it runs smaller ones (each new arena is
+    /// first-touched memory, about 2 s per GB on the 2-core VM). A new arena holds no pass.
+    func reserveActivations(batch: Int, seq: Int)
     /// Frees the activations of the last forward pass (the next forward allocates them again):
     /// for a frozen reference whose outputs have been cached, so that it holds its parameters only.
     func releaseActivations()

@@ -127,6 +127,17 @@ final class ArenaSlot<Arena: OutputArena> {
             a.shape.reshape(B: B, T: T)
             return a
         }
+        return replaced(B: B, T: T, make)
+    }
+
+    /// Makes sure the arena holds a (B,T) pass, allocating it now (by `reusing`'s rule) if it does
+    /// not; the arena then holds no pass (shape (0,0)) until the next one runs.
+    func reserve(B: Int, T: Int, _ make: (_ capacityB: Int, _ capacityT: Int) -> Arena) {
+        guard !(arena?.shape.holds(B: B, T: T) ?? false) else { return }
+        replaced(B: B, T: T, make).shape.reshape(B: 0, T: 0)
+    }
+
+    private func replaced(B: Int, T: Int, _ make: (_ capacityB: Int, _ capacityT: Int) -> Arena) -> Arena {
         var capacity = (B, T)
         if let old = arena?.shape {
             let both = (max(B, old.capacityB), max(T, old.capacityT))

@@ -49,6 +49,26 @@ struct ArenaReuseTests {
         #expect(messages.isEmpty, "\(messages)")
     }
 
+    /// An arena reserved for a larger pass (`reserveActivations`) holds no pass until the next
+    /// one runs, and the pass computes the same bits in it as in an arena of its own.
+    @Test func aReservedArenaHoldsNoPassAndChangesNoBits() throws {
+        let config = LlamaConfig(
+            nLayer: 2, nHead: 4, nKVHead: 2, nEmbd: 32, ffnHidden: 48, vocabSize: 40,
+            blockSize: 8, ropeBase: 100_000, rmsNormEps: 1e-5, tiedEmbeddings: true)
+        let model = try randomLlama(config, seed: 3)
+        let tokens = [Int32](repeating: 1, count: 10), mask = [Float](repeating: 1, count: 10)
+        try model.forward(tokens: tokens, targets: tokens, mask: mask, batch: 2, seq: 5)
+        #expect(model.lastForwardRan(tokens: tokens, targets: tokens, mask: mask, batch: 2, seq: 5, scope: .all))
+        model.reserveActivations(batch: 3, seq: 7)
+        #expect(!model.lastForwardRan(tokens: tokens, targets: tokens, mask: mask, batch: 2, seq: 5, scope: .all))
+        let reserved = try Self.pass(model, B: 2, T: 5, before: [], seed: 7)
+        let alone = try Self.pass(randomLlama(config, seed: 3), B: 2, T: 5, before: [], seed: 7)
+        for (mine, theirs) in zip(reserved, alone) {
+            let c = BitComparison(mine.values, theirs.values)
+            #expect(c.identical, "\(mine.name): \(c)")
+        }
+    }
+
     @Test func llama() throws {
         let config = LlamaConfig(
             nLayer: 2, nHead: 4, nKVHead: 2, nEmbd: 32, ffnHidden: 48, vocabSize: 40,

@@ -96,7 +96,7 @@ package final class GPT: OutputArenaModel {
         throws(ModelError) -> Double
     {
         try validate(tokens: tokens, targets: targets, mask: mask, B: B, T: T)
-        let a = arena.reusing(B: B, T: T) { GPTActivations(config: config, B: $0, T: $1, workers: Parallel.workers) }
+        let a = arena.reusing(B: B, T: T, makeArena)
         let N = B * T, C = config.nEmbd, V = config.vocabSize, NH = config.nHead
         a.shape.sharedPrefix = scope == .loss ? ForwardInputs.sharedPrefix(tokens: tokens, mask: mask, B: B, T: T) : 0
         let P = a.shape.sharedPrefix
@@ -143,6 +143,13 @@ package final class GPT: OutputArenaModel {
 
     /// Drops the activation arena; the next forward pass allocates a new one.
     package func releaseActivations() { arena.release() }
+
+    package func reserveActivations(batch B: Int, seq T: Int) { arena.reserve(B: B, T: T, makeArena) }
+
+    /// A new activation arena for passes of up to (B,T).
+    private func makeArena(_ B: Int, _ T: Int) -> GPTActivations {
+        GPTActivations(config: config, B: B, T: T, workers: Parallel.workers)
+    }
 
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.

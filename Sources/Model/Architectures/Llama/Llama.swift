@@ -110,9 +110,7 @@ package final class Llama: OutputArenaModel {
         try ForwardInputs.validate(
             tokens: tokens, targets: targets, mask: mask, B: B, T: T,
             vocabSize: config.vocabSize, blockSize: config.blockSize)
-        let a = arena.reusing(B: B, T: T) {
-            LlamaActivations(config: config, B: $0, T: $1, workers: Parallel.workers, forwardOnly: isFrozen)
-        }
+        let a = arena.reusing(B: B, T: T, makeArena)
         let N = B * T, C = config.nEmbd, V = config.vocabSize, F = config.ffnHidden
         let NH = config.nHead, NKV = config.nKVHead, QKV = config.qkvDim, Q = config.qDim, eps = Float(config.rmsNormEps)
         a.shape.sharedPrefix = scope == .loss ? ForwardInputs.sharedPrefix(tokens: tokens, mask: mask, B: B, T: T) : 0
@@ -160,6 +158,13 @@ package final class Llama: OutputArenaModel {
 
     /// Drops the activation arena; the next forward pass allocates a new one.
     package func releaseActivations() { arena.release() }
+
+    package func reserveActivations(batch B: Int, seq T: Int) { arena.reserve(B: B, T: T, makeArena) }
+
+    /// A new activation arena for passes of up to (B,T).
+    private func makeArena(_ B: Int, _ T: Int) -> LlamaActivations {
+        LlamaActivations(config: config, B: B, T: T, workers: Parallel.workers, forwardOnly: isFrozen)
+    }
 
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.

@@ -115,9 +115,7 @@ package final class MarkovReference: OutputArenaModel {
         try ForwardInputs.validate(
             tokens: tokens, targets: targets, mask: mask, B: B, T: T,
             vocabSize: config.vocabSize, blockSize: config.blockSize)
-        let a = arena.reusing(B: B, T: T) {
-            MarkovReferenceActivations(config: config, B: $0, T: $1, workers: Parallel.workers)
-        }
+        let a = arena.reusing(B: B, T: T, makeArena)
         let N = B * T, C = config.nEmbd, V = config.vocabSize, eps = Float(config.layerNormEps)
         tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: N) }
         targets.withUnsafeBufferPointer { a.targets.update(from: $0.baseAddress!, count: N) }
@@ -155,6 +153,13 @@ package final class MarkovReference: OutputArenaModel {
 
     /// Drops the activation arena; the next forward pass allocates a new one.
     package func releaseActivations() { arena.release() }
+
+    package func reserveActivations(batch B: Int, seq T: Int) { arena.reserve(B: B, T: T, makeArena) }
+
+    /// A new activation arena for passes of up to (B,T).
+    private func makeArena(_ B: Int, _ T: Int) -> MarkovReferenceActivations {
+        MarkovReferenceActivations(config: config, B: B, T: T, workers: Parallel.workers)
+    }
 
     /// Whether the last forward pass ran on exactly these inputs (shape, tokens and targets): its
     /// activations then stand for a new pass on them, as long as the parameters have not changed.
