@@ -77,10 +77,13 @@ package final class Instrumenter {
         parametersBefore = FloatBuffer(count: P)
         tiedSlot = unlearner.model.layout.slots.first { $0.group == .tied }
         forgetInputSide = tiedSlot.map { FloatBuffer(count: $0.count) }
-        // The largest pass, a full chunk of the longest samples, allocated once: else the first
-        // measurement would grow the arena chunk by chunk (SmolLM2's is about 2 GB).
-        let rows = ([data.forget.count, retainSet.count] + riskSets.map(\.samples.count)).max() ?? 1
-        unlearner.model.reserveActivations(batch: min(chunk, max(rows, 1)), seq: length)
+        // The exact mode's largest pass, a full chunk of the longest samples, allocated once: else
+        // the first measurement would grow the arena chunk by chunk (SmolLM2's is about 2 GB). The
+        // paper's micro-batches are smaller.
+        if mode == .exact {
+            let rows = max(1, ([measuredData.forget.count, retainSet.count] + riskSets.map(\.samples.count)).max()!)
+            unlearner.model.reserveActivations(batch: min(chunk, rows), seq: length)
+        }
     }
 
     /// The row width of the token-level results: the longest sample of the run's data and risk
