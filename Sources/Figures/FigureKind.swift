@@ -1,6 +1,6 @@
 /// The figures `gscope plot` draws, with what each one shows.
 package enum FigureKind: String, CaseIterable, Sendable {
-    case geffect, layers, blocks, instances, weights, groups, fidelity, compare, tradeoff, markov
+    case geffect, layers, blocks, heads, instances, weights, groups, fidelity, compare, tradeoff, markov
 
     /// One line on what the figure shows and how to read it (for `--help`).
     package var summary: String {
@@ -14,6 +14,9 @@ package enum FigureKind: String, CaseIterable, Sendable {
         case .blocks:
             return
                 "Heat map step x transformer block of the forget and retain G-effect (blue negative, vermillion positive; white to vermillion when none is negative)."
+        case .heads:
+            return "Heat maps of the forget and retain G-effect per attention head: block x head at --step (default the last "
+                + "recorded step), and every head against the step. Which heads carry unlearning, and which the damage."
         case .instances:
             return "Per-instance unlearning PG-effect (x) vs retaining PG-effect (y), pooled over --steps, coloured by "
                 + "instance-weight quartile. Lower-left points: forgetting them also raises the retain risk."
@@ -42,7 +45,7 @@ package enum FigureKind: String, CaseIterable, Sendable {
     /// rather than all runs together.
     var isPerRun: Bool {
         switch self {
-        case .layers, .blocks, .instances, .weights, .groups, .fidelity: return true
+        case .layers, .blocks, .heads, .instances, .weights, .groups, .fidelity: return true
         case .geffect, .compare, .tradeoff, .markov: return false
         }
     }

@@ -41,6 +41,9 @@ package struct RunData: Sendable {
     package let groupNames: [String]
     /// The G-effect per transformer block, [S, L], per risk set (`/geffect/<set>/block`).
     package let geffectBlocks: [String: Matrix]
+    /// The G-effect per attention head, one [L, H] matrix per recorded step, per risk set
+    /// (`/geffect/<set>/head`; empty for older files).
+    package let geffectHeads: [String: [Matrix]]
     /// The per-instance PG-effects, [S, N], per risk set (`/pgeffect/<set>/instance`).
     package let pgeffectInstance: [String: Matrix]
     /// The forget term's G-effect split by instance, [S, N], per risk set (`/geffect/<set>/instance`).
@@ -102,6 +105,19 @@ package struct RunData: Sendable {
         return sum
     }
 
+    /// The position in `steps` of recorded step `step`, or of the last recorded step when nil.
+    func recordedPosition(of step: Int?) throws(FigureUnavailable) -> Int {
+        guard let step else {
+            guard !steps.isEmpty else { throw FigureUnavailable("\(path) has no recorded step") }
+            return steps.count - 1
+        }
+        guard let k = steps.firstIndex(of: step) else {
+            throw FigureUnavailable(
+                "step \(step) is not recorded in \(path) (recorded: \(steps.map(String.init).joined(separator: ",")))")
+        }
+        return k
+    }
+
     /// The `q`-quantiles (each 0 ≤ q ≤ 1) of every recorded step's instance weights: one row per
     /// recorded step, one column per entry of `q`, each over the finite weights of that step
     /// (linear interpolation between order statistics, numpy's default; NaN when a step has none).
@@ -140,7 +156,7 @@ package struct RunData: Sendable {
             + found.filter { $0 != "forget" && $0 != "retain" }
         var risk: [String: [Double]] = [:], total: [String: [Double]] = [:], update: [String: [Double]] = [:]
         var groups: [String: Matrix] = [:], blocks: [String: Matrix] = [:], pg: [String: Matrix] = [:]
-        var instance: [String: Matrix] = [:]
+        var instance: [String: Matrix] = [:], heads: [String: [Matrix]] = [:]
         var termForget: [String: [Double]] = [:], termRetain: [String: [Double]] = [:]
         var groupNames: [String] = []
         for set in riskSets {
@@ -153,6 +169,7 @@ package struct RunData: Sendable {
             blocks[set] = try reader.matrix("geffect/\(set)/block", rows: rows)
             pg[set] = try reader.matrix("pgeffect/\(set)/instance", rows: rows)
             instance[set] = try reader.matrix("geffect/\(set)/instance", rows: rows)
+            heads[set] = try reader.slices("geffect/\(set)/head", rows: rows)
             if groupNames.isEmpty, root.contains("geffect/\(set)/group") {
                 groupNames = try root.dataset("geffect/\(set)/group").stringArrayAttribute("names")
             }
@@ -166,6 +183,7 @@ package struct RunData: Sendable {
         geffectBlocks = blocks.compactMapValues { $0 }
         pgeffectInstance = pg.compactMapValues { $0 }
         geffectInstance = instance.compactMapValues { $0 }
+        geffectHeads = heads.filter { !$0.value.isEmpty }
         forgetGroups = root.contains("data/forget/group") ? try root.readStrings("data/forget/group") : nil
         self.groupNames = groupNames
         instanceWeights = try reader.matrix("weights/instance", rows: rows)

@@ -185,8 +185,8 @@ package struct RunFileLayout: Sendable {
             }
             switch path.split(separator: "/").last.map(String.init) ?? "" {
             case "total", "value", "grad_norm2", "forget", "retain", "tied_input", "tied_output": return 1
-            case "tensor", "block", "group", "instance": return 2
-            case "token", "refusal_token": return 3
+            case "tensor", "block", "group", "instance", "block_rest": return 2
+            case "token", "refusal_token", "head", "mlp_group": return 3
             default: return nil
             }
         }

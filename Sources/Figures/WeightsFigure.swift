@@ -38,15 +38,7 @@ enum WeightsFigure {
                 ]),
             ])
         }
-        let position =
-            try requested.map { step throws(FigureUnavailable) in
-                guard let k = run.steps.firstIndex(of: step) else {
-                    throw FigureUnavailable(
-                        "step \(step) is not recorded in \(run.path) (recorded: \(run.steps.map(String.init).joined(separator: ",")))"
-                    )
-                }
-                return k
-            } ?? (run.tokenWeights.count - 1)
+        let position = try run.recordedPosition(of: requested)
         if position >= 0, position < run.tokenWeights.count {
             let tokens = run.tokenWeights[position]
             let used = (0..<tokens.columns).filter { t in

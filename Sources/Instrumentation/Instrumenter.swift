@@ -38,6 +38,8 @@ package final class Instrumenter {
     lazy var retainGradient = FloatBuffer(count: unlearner.model.parameterCount)
     lazy var retainInputSide: FloatBuffer? = tiedSlot.map { FloatBuffer(count: $0.count) }
     let tiedSlot: TensorSlot?
+    /// The model's heads, MLP unit groups and rest per block, for the G-effects below the tensor.
+    let units: [BlockUnits]
     /// θ_t, kept by `measure`; `updateEffects` turns it into θ_t − θ_{t+1} in place.
     private let parametersBefore: FloatBuffer
     var measured = false
@@ -76,6 +78,7 @@ package final class Instrumenter {
         riskGradients = riskSets.map { _ in FloatBuffer(count: P) }
         parametersBefore = FloatBuffer(count: P)
         tiedSlot = unlearner.model.layout.slots.first { $0.group == .tied }
+        units = unlearner.model.blockUnits
         forgetInputSide = tiedSlot.map { FloatBuffer(count: $0.count) }
         // The exact mode's largest pass, a full chunk of the longest samples, allocated once: else
         // the first measurement would grow the arena chunk by chunk (SmolLM2's is about 2 GB). The
@@ -125,10 +128,11 @@ package final class Instrumenter {
         }
         // The forget term's inner products now, from the gradient buffer backward left them in,
         // so that the buffer and the tied input side can take the retain term's next.
-        let (forgetTensor, forgetTiedInput) = PhaseClock.measure("per-tensor inner products") { tensorProducts() }
+        let (forgetTensor, forgetTiedInput, forgetUnits) = PhaseClock.measure("per-tensor inner products") { tensorProducts() }
         var retainValue: Double?
         var retainTensor = riskGradients.map { _ in model.layout.slots.map { _ in 0.0 } }
         var retainTiedInput = riskGradients.map { _ in tiedSlot.map { _ in 0.0 } }
+        var retainUnits: [UnitProducts]?
         if objective.retain != nil {
             forgetInputSide?.zero()
             model.inputEmbeddingGradient = forgetInputSide
@@ -137,7 +141,8 @@ package final class Instrumenter {
                     objective, model: model, reference: unlearner.reference,
                     retain: retainSet, padding: data.padding, chunk: chunk)
             }
-            (retainTensor, retainTiedInput) = PhaseClock.measure("per-tensor inner products") { tensorProducts() }
+            let products = PhaseClock.measure("per-tensor inner products") { tensorProducts() }
+            (retainTensor, retainTiedInput, retainUnits) = (products.tensor, products.tiedInput, products.units)
         }
         model.inputEmbeddingGradient = nil
         parametersBefore.base.update(from: model.parameters.base, count: P)
@@ -156,7 +161,8 @@ package final class Instrumenter {
                 name: riskSets[k].name, value: values[k], gradNorm2: Reduce.dot(g.base, g.base, count: P),
                 tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +),
                 token: token, refusalToken: refusal, instance: instance, pgEffect: forget.pgEffects[k],
-                tiedInput: tiedInput, layout: model.layout)
+                tiedInput: tiedInput, units: retainUnits.map { forgetUnits[k] + $0[k] } ?? forgetUnits[k],
+                layout: model.layout)
         }
         let loss = objective.forgetWeight * forget.value + objective.retainWeight * (retainValue ?? 0)
         return StepMeasurement(
@@ -167,12 +173,14 @@ package final class Instrumenter {
     }
 
     /// `⟨∇R_k, g_p⟩` for each risk set k and tensor p, with g the gradient in `model.gradients`,
-    /// and `⟨∇R_k, g_in⟩` on the tied embedding's input side (nil without a tied embedding).
-    private func tensorProducts() -> (tensor: [[Double]], tiedInput: [Double?]) {
+    /// `⟨∇R_k, g_in⟩` on the tied embedding's input side (nil without a tied embedding), and
+    /// `⟨∇R_k, g⟩` per head, MLP unit group and block rest.
+    private func tensorProducts() -> (tensor: [[Double]], tiedInput: [Double?], units: [UnitProducts]) {
         let g = unlearner.model.gradients.base, slots = unlearner.model.layout.slots
         return (
             riskGradients.map { r in slots.map { Reduce.dot(r.base + $0.offset, g + $0.offset, count: $0.count) } },
-            riskGradients.map { r in tiedSlot.map { s in Reduce.dot(r.base + s.offset, forgetInputSide!.base, count: s.count) } }
+            riskGradients.map { r in tiedSlot.map { s in Reduce.dot(r.base + s.offset, forgetInputSide!.base, count: s.count) } },
+            riskGradients.map { UnitProducts($0.base, g, units: units) }
         )
     }
 

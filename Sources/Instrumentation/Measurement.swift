@@ -29,6 +29,10 @@ package struct RiskMeasurement: Sendable {
     /// input side counted in embed, its output side in lm. Sums to `total`.
     package let groups: [Double]
 
+    /// The G-effect per attention head, MLP unit group and rest of every block (``BlockUnits``):
+    /// for each block they sum to its total.
+    package let units: UnitProducts
+
     /// The names of `groups`.
     package static let groupNames = ["embed", "shallow", "middle", "deep", "lm"]
 
@@ -38,7 +42,7 @@ package struct RiskMeasurement: Sendable {
     init(
         name: String, value: Double, gradNorm2: Double, tensor: [Double], forgetTerm: Double, retainTerm: Double,
         token: [Double], refusalToken: [Double], instance: [Double], pgEffect: [Double], tiedInput: Double?,
-        layout: ParameterLayout
+        units: UnitProducts, layout: ParameterLayout
     ) {
         self.name = name
         self.value = value
@@ -50,6 +54,7 @@ package struct RiskMeasurement: Sendable {
         self.refusalToken = refusalToken
         self.instance = instance
         self.pgEffect = pgEffect
+        self.units = units
         var groups = [Double](repeating: 0, count: Self.groupNames.count)
         var tiedTotal: Double?
         for (slot, v) in zip(layout.slots, tensor) {

@@ -108,6 +108,8 @@ extension Instrumenter {
                 name: riskSets[k].name, value: riskValues[k] / n, gradNorm2: Reduce.dot(g.base, g.base, count: P),
                 tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +),
                 token: [], refusalToken: [], instance: [], pgEffect: [], tiedInput: tiedInput,
+                units: UnitProducts(g.base, forgetGradient.base, units: units)
+                    + UnitProducts(g.base, retainGradient.base, units: units),
                 layout: model.layout)
         }
         let retain = objective.retain == nil ? nil : retainValue / n

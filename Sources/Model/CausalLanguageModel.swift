@@ -25,6 +25,9 @@ package protocol CausalLanguageModel: IncrementallyDecodable {
     var blockCount: Int { get }
     /// The width C of the residual stream.
     var width: Int { get }
+    /// Each transformer block's attention heads, MLP unit groups and the rest, as element runs
+    /// of the parameter buffer (``BlockUnits``), for splitting a G-effect below the tensor.
+    var blockUnits: [BlockUnits] { get }
 
     /// Sets every gradient to 0.
     func zeroGradients()

@@ -49,6 +49,32 @@ struct FigureDataTests {
         #expect(table.count == 8 && zip(table.map { $0[3] }, blocks).allSatisfy(agrees))
     }
 
+    /// The heads figure's tables hold `/geffect/<set>/head`; in the run file, each block's heads,
+    /// MLP unit groups and rest sum to `/geffect/<set>/block`.
+    @Test func theHeadTablesHoldTheHeadsAndTheUnitsSumToTheBlocks() throws {
+        let root = try H5File.open(FigureFixtures.npo).root
+        let (head, shape) = try root.read("geffect/forget/head", as: Double.self)
+        #expect(shape == [4, 2, 2])
+        let (S, L, H) = (shape[0], shape[1], shape[2])
+        let atLast = dataBlock(try figure(.heads, [npo]).data, index: 0)
+        #expect(atLast.count == L * H)
+        for row in atLast { #expect(agrees(row[2], head[(S - 1) * L * H + Int(row[1]) * H + Int(row[0])])) }
+        let overSteps = dataBlock(try figure(.heads, [npo]).data, index: 2)
+        #expect(overSteps.count == S * L * H)
+        for row in overSteps { #expect(agrees(row[2], head[Int(row[0]) * L * H + Int(row[1])])) }
+        for set in ["forget", "retain", "world_facts"] {
+            let head = try root.read("geffect/\(set)/head", as: Double.self).values
+            let mlp = try root.read("geffect/\(set)/mlp_group", as: Double.self).values
+            let rest = try root.read("geffect/\(set)/block_rest", as: Double.self).values
+            let block = try root.read("geffect/\(set)/block", as: Double.self).values
+            let scale = try root.read("geffect/\(set)/tensor", as: Double.self).values.map(abs).reduce(0, +)
+            for k in 0..<(S * L) {
+                let units = head[(k * H)..<((k + 1) * H)].reduce(0, +) + mlp[(k * 8)..<((k + 1) * 8)].reduce(0, +) + rest[k]
+                #expect(abs(units - block[k]) <= 1e-9 * scale, "\(set) row \(k): \(units) vs \(block[k])")
+            }
+        }
+    }
+
     @Test func theFidelityTablePredictsWithTheLearningRate() throws {
         let rows = dataBlock(try figure(.fidelity, [npo]).data, index: 0)
         let risk = npo.risk["forget"]!, e = npo.geffectTotal["forget"]!, u = npo.updateEffect["forget"]!

@@ -65,6 +65,15 @@ struct GEffectTests {
             #expect(abs(r.tiedInput! + r.tiedOutput! - wte) <= 1e-12 * abs(wte))
             let outside = zip(layout.slots, r.tensor).filter { $0.0.block == nil }.reduce(0.0) { $0 + $1.1 }
             #expect(abs(layout.blockSums(r.tensor, blocks: 3).reduce(0, +) + outside - r.total) <= 1e-9 * abs(r.total))
+            // Heads, MLP unit groups and the rest of a block sum to the block.
+            let blocks = layout.blockSums(r.tensor, blocks: 3), H = 2, scale = r.tensor.map(abs).reduce(0, +)
+            #expect(r.units.head.count == 3 * H && r.units.mlpGroup.count == 3 * 8 && r.units.rest.count == 3)
+            for l in 0..<3 {
+                let units =
+                    r.units.head[(l * H)..<((l + 1) * H)].reduce(0, +) + r.units.mlpGroup[(l * 8)..<((l + 1) * 8)].reduce(0, +)
+                    + r.units.rest[l]
+                #expect(abs(units - blocks[l]) <= 1e-9 * scale, "\(r.name) block \(l): units \(units) vs \(blocks[l])")
+            }
         }
         #expect(m.instanceWeights.count == 7 && m.instanceWeights.allSatisfy { abs($0 - 1) < 1e-12 })   // θ = θ_o
         #expect(m.tokenWeights.count == 7 * inst.length)

@@ -22,6 +22,7 @@ struct PaperModeTests {
             #expect(abs(p.value - e.value) <= 1e-6 * e.value)
             #expect(relativeError(p.tensor, e.tensor) < 1e-5, "\(p.name): \(relativeError(p.tensor, e.tensor))")
             #expect(abs(p.tiedInput! - e.tiedInput!) <= 1e-5 * abs(e.tiedInput!))
+            #expect(relativeError(p.units.head, e.units.head) < 1e-5 && relativeError(p.units.mlpGroup, e.units.mlpGroup) < 1e-5)
             #expect(p.instance.isEmpty && p.token.isEmpty && p.pgEffect.isEmpty)
         }
         #expect(abs(paper.loss - exact.loss) <= 1e-6 * abs(exact.loss))

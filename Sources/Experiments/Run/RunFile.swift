@@ -106,6 +106,7 @@ package final class UnlearningRunFile {
             ? nil
             : try RecordRows(
                 root, sets: riskSets.map(\.name), layout: model.layout, blocks: model.blockCount,
+                heads: model.blockUnits.first?.heads.count ?? 0,
                 instances: measuredForget.count, length: T, retainTerm: objective.retain != nil,
                 refusals: objective.forget.roles.contains(.refusal), exact: exact)
         evaluation = try evaluationLayout.map { try EvalRows(root, names: $0.names, attributes: $0.attributes) }
@@ -240,6 +241,8 @@ private struct RecordRows {
     struct PerSet {
         let value, gradNorm2, total, termForget, termRetain: H5RowWriter<Double>
         let tensor, block, group, tiedInput, tiedOutput: H5RowWriter<Double>
+        /// Per head [L, H], MLP unit group [L, 8] and block rest [L] (none without blocks).
+        let head, mlpGroup, blockRest: H5RowWriter<Double>?
         /// Exact mode only.
         let exact: Exact?
         struct Exact {
@@ -255,7 +258,7 @@ private struct RecordRows {
     let layout: ParameterLayout, blocks: Int
 
     init(
-        _ root: H5Group, sets names: [String], layout: ParameterLayout, blocks: Int, instances N: Int,
+        _ root: H5Group, sets names: [String], layout: ParameterLayout, blocks: Int, heads: Int, instances N: Int,
         length T: Int, retainTerm: Bool, refusals: Bool, exact: Bool
     ) throws {
         let P = layout.slots.count
@@ -292,6 +295,9 @@ private struct RecordRows {
                 group: group,
                 tiedInput: try ge.createExtendible("tied_input", rowShape: []),
                 tiedOutput: try ge.createExtendible("tied_output", rowShape: []),
+                head: blocks > 0 ? try ge.createExtendible("head", rowShape: [blocks, heads]) : nil,
+                mlpGroup: blocks > 0 ? try ge.createExtendible("mlp_group", rowShape: [blocks, BlockUnits.mlpGroupCount]) : nil,
+                blockRest: blocks > 0 ? try ge.createExtendible("block_rest", rowShape: [blocks]) : nil,
                 exact: perInstance)
         }
         let w = try root.createGroup("weights")
@@ -318,6 +324,9 @@ private struct RecordRows {
             try rows.group.append(r.groups, flush: false)
             try rows.tiedInput.append([r.tiedInput ?? .nan], flush: false)
             try rows.tiedOutput.append([r.tiedOutput ?? .nan], flush: false)
+            try rows.head?.append(r.units.head, flush: false)
+            try rows.mlpGroup?.append(r.units.mlpGroup, flush: false)
+            try rows.blockRest?.append(r.units.rest, flush: false)
             if let exact = rows.exact {
                 let u = updates?[i]
                 try exact.updateTotal.append([u?.total ?? .nan], flush: false)

@@ -276,6 +276,7 @@ package final class UnlearningExperiment {
             try check([r.value], "the risk of \(r.name)")
             try check([r.gradNorm2], "the gradient of the risk of \(r.name)")
             try check(r.tensor + [r.forgetTerm, r.retainTerm], "the G-effect on \(r.name)")
+            try check(r.units.head + r.units.mlpGroup + r.units.rest, "a per-head or per-MLP-group G-effect on \(r.name)")
             try check(r.instance + r.token + r.refusalToken, "a per-instance or per-token G-effect on \(r.name)")
             try check(r.pgEffect, "a PG-effect on \(r.name)")
         }

@@ -44,6 +44,7 @@ package final class GPT: OutputArenaModel {
     package var vocabSize: Int { config.vocabSize }
     package var contextLength: Int { config.blockSize }
     package var blockCount: Int { config.nLayer }
+    package var blockUnits: [BlockUnits] { config.blockUnits(layout) }
     package var width: Int { config.nEmbd }
 
     /// A model with the same configuration and a copy of the parameters.

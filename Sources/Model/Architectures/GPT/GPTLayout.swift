@@ -38,3 +38,21 @@ extension GPTConfig {
         return layout
     }
 }
+
+extension GPTConfig {
+    /// The heads and MLP unit groups of every block (``BlockUnits``): head h owns rows
+    /// `h·hs`, `C + h·hs`, `2C + h·hs` (+ hs) of `c_attn` and its bias, columns `h·hs` (+ hs) of
+    /// `attn.c_proj`; the MLP's 4C units are the rows of `c_fc` and the columns of `mlp.c_proj`.
+    package func blockUnits(_ layout: ParameterLayout) -> [BlockUnits] {
+        (0..<nLayer).map { l in
+            func at(_ name: String) -> TensorSlot { layout["h.\(l)." + name]! }
+            let qkv = [at("attn.c_attn.weight"), at("attn.c_attn.bias")]
+            return BlockUnits(
+                layout: layout, block: l, heads: nHead, kvHeads: nHead, headSize: headSize,
+                queries: qkv.map { .init($0) },
+                keysValues: qkv.flatMap { [.init($0, first: nEmbd), .init($0, first: 2 * nEmbd)] },
+                output: at("attn.c_proj.weight"), mlpInputs: [at("mlp.c_fc.weight"), at("mlp.c_fc.bias")],
+                mlpOutput: at("mlp.c_proj.weight"))
+        }
+    }
+}

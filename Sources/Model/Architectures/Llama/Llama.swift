@@ -57,6 +57,7 @@ package final class Llama: OutputArenaModel {
     /// `config.contextLength`: the block size, capped at a sliding window.
     package var contextLength: Int { config.contextLength }
     package var blockCount: Int { config.nLayer }
+    package var blockUnits: [BlockUnits] { config.blockUnits(layout) }
     package var width: Int { config.nEmbd }
 
     /// A model with the same configuration and a copy of the parameters.

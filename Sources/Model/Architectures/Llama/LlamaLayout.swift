@@ -107,3 +107,27 @@ struct LlamaSlots {
         }
     }
 }
+
+extension LlamaConfig {
+    /// The heads and MLP unit groups of every block (``BlockUnits``): head h owns its rows of
+    /// `q_proj` and its key/value head's rows of `k_proj` and `v_proj` (shared by nHead/nKVHead
+    /// heads), their biases' entries, and its columns of `o_proj`; the MLP's units are the rows
+    /// of `gate_proj` and `up_proj` and the columns of `down_proj`.
+    package func blockUnits(_ layout: ParameterLayout) -> [BlockUnits] {
+        (0..<nLayer).map { l in
+            let p = "model.layers.\(l)."
+            func at(_ name: String) -> TensorSlot? { layout[p + name] }
+            func projections(_ kind: String) -> [BlockUnits.HeadRows] {
+                ["weight", "bias"].compactMap { at("self_attn.\(kind)_proj.\($0)").map { .init($0) } }
+            }
+            return BlockUnits(
+                layout: layout, block: l, heads: nHead, kvHeads: nKVHead, headSize: headSize,
+                queries: projections("q"), keysValues: projections("k") + projections("v"),
+                output: at("self_attn.o_proj.weight"),
+                mlpInputs: ["gate_proj.weight", "up_proj.weight", "gate_proj.bias", "up_proj.bias"].compactMap {
+                    at("mlp." + $0)
+                },
+                mlpOutput: at("mlp.down_proj.weight")!)
+        }
+    }
+}

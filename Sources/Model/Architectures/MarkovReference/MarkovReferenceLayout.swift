@@ -77,3 +77,19 @@ struct MarkovReferenceSlots {
         }
     }
 }
+
+extension MarkovReferenceConfig {
+    /// The units of every block (``BlockUnits``): one head of width C owning `_queries`, `_keys`
+    /// and `_values` (the block has no output projection); the MLP's C units are the rows of
+    /// `_mlps.{l}.0` (and its bias) and the columns of `_mlps.{l}.2`.
+    package func blockUnits(_ layout: ParameterLayout) -> [BlockUnits] {
+        (0..<nLayer).map { l in
+            func at(_ name: String) -> TensorSlot { layout["transformer." + name]! }
+            return BlockUnits(
+                layout: layout, block: l, heads: 1, kvHeads: 1, headSize: nEmbd,
+                queries: [.init(at("_queries.\(l).weight"))],
+                keysValues: [.init(at("_keys.\(l).weight")), .init(at("_values.\(l).weight"))], output: nil,
+                mlpInputs: [at("_mlps.\(l).0.weight"), at("_mlps.\(l).0.bias")], mlpOutput: at("_mlps.\(l).2.weight"))
+        }
+    }
+}

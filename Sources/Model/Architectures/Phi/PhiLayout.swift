@@ -88,3 +88,23 @@ struct PhiSlots {
         }
     }
 }
+
+extension PhiConfig {
+    /// The heads and MLP unit groups of every block (``BlockUnits``): head h owns its rows of
+    /// `q_proj` and its key/value head's rows of `k_proj` and `v_proj`, their biases' entries, and
+    /// its columns of `dense`; the MLP's units are the rows of `fc1` (and its bias) and the
+    /// columns of `fc2`.
+    package func blockUnits(_ layout: ParameterLayout) -> [BlockUnits] {
+        (0..<nLayer).map { l in
+            func at(_ name: String) -> TensorSlot { layout["model.layers.\(l)." + name]! }
+            func projections(_ kind: String) -> [BlockUnits.HeadRows] {
+                [.init(at("self_attn.\(kind)_proj.weight")), .init(at("self_attn.\(kind)_proj.bias"))]
+            }
+            return BlockUnits(
+                layout: layout, block: l, heads: nHead, kvHeads: nKVHead, headSize: headSize,
+                queries: projections("q"), keysValues: projections("k") + projections("v"),
+                output: at("self_attn.dense.weight"), mlpInputs: [at("mlp.fc1.weight"), at("mlp.fc1.bias")],
+                mlpOutput: at("mlp.fc2.weight"))
+        }
+    }
+}
