@@ -2,7 +2,8 @@
 package struct FigureOptions: Sendable, Equatable {
     /// The recorded steps `instances` pools (nil: three spread steps).
     package var steps: [Int]?
-    /// The recorded step of the `weights` token heat map and the `heads` block × head map (nil: the last).
+    /// The recorded step of the `weights` token heat map, the `heads` block × head map and the
+    /// `interference` maps (nil: the last).
     package var step: Int?
     /// Whether `geffect` plots running sums over recorded steps.
     package var cumulative: Bool
@@ -53,7 +54,7 @@ package enum FigureCatalog {
         case .compare: return try CompareFigure.build(runs)
         case .tradeoff: return try TradeoffFigure.build(runs)
         case .markov: return try MarkovFigure.build(runs)
-        case .layers, .blocks, .heads, .instances, .weights, .groups, .fidelity:
+        case .layers, .blocks, .heads, .interference, .instances, .weights, .groups, .fidelity:
             preconditionFailure("\(kind) is drawn per run")
         }
     }
@@ -65,6 +66,7 @@ package enum FigureCatalog {
         case .layers: return try LayersFigure.build(run, name: name)
         case .blocks: return try BlocksFigure.build(run, name: name)
         case .heads: return try HeadsFigure.build(run, name: name, step: options.step)
+        case .interference: return try InterferenceFigure.build(run, name: name, step: options.step)
         case .instances: return try InstancesFigure.build(run, name: name, steps: options.steps)
         case .weights: return try WeightsFigure.build(run, name: name, step: options.step)
         case .groups: return try GroupsFigure.build(run, name: name)

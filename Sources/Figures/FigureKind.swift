@@ -1,6 +1,6 @@
 /// The figures `gscope plot` draws, with what each one shows.
 package enum FigureKind: String, CaseIterable, Sendable {
-    case geffect, layers, blocks, heads, instances, weights, groups, fidelity, compare, tradeoff, markov
+    case geffect, layers, blocks, heads, interference, instances, weights, groups, fidelity, compare, tradeoff, markov
 
     /// One line on what the figure shows and how to read it (for `--help`).
     package var summary: String {
@@ -17,6 +17,9 @@ package enum FigureKind: String, CaseIterable, Sendable {
         case .heads:
             return "Heat maps of the forget and retain G-effect per attention head: block x head at --step (default the last "
                 + "recorded step), and every head against the step. Which heads carry unlearning, and which the damage."
+        case .interference:
+            return "Heat maps of the forget x set interference I[i,j] = <grad l_j, grad(gamma L_i)> at --step (default the last "
+                + "measured step), lines between authors or chains: blue pairs are retained items a forget instance damages."
         case .instances:
             return "Per-instance unlearning PG-effect (x) vs retaining PG-effect (y), pooled over --steps, coloured by "
                 + "instance-weight quartile. Lower-left points: forgetting them also raises the retain risk."
@@ -45,7 +48,7 @@ package enum FigureKind: String, CaseIterable, Sendable {
     /// rather than all runs together.
     var isPerRun: Bool {
         switch self {
-        case .layers, .blocks, .heads, .instances, .weights, .groups, .fidelity: return true
+        case .layers, .blocks, .heads, .interference, .instances, .weights, .groups, .fidelity: return true
         case .geffect, .compare, .tradeoff, .markov: return false
         }
     }

@@ -48,6 +48,13 @@ package struct RunData: Sendable {
     package let pgeffectInstance: [String: Matrix]
     /// The forget term's G-effect split by instance, [S, N], per risk set (`/geffect/<set>/instance`).
     package let geffectInstance: [String: Matrix]
+    /// The steps the forget × set interference was measured at (`/interference/steps`; [] when none).
+    package let interferenceSteps: [Int]
+    /// The interference `I[i, j]`, one [N_f, N_set] matrix per step of `interferenceSteps`, per
+    /// set (`/interference/<set>/instance`).
+    package let interference: [String: [Matrix]]
+    /// Each item's author or chain, per set, when the file says (`/data/<set>/author`, `group`).
+    package let itemGroups: [String: [String]]
     /// The group of every measured forget instance (`/data/forget/group`: Markov's forget1,
     /// forget2), or nil.
     package let forgetGroups: [String]?
@@ -185,6 +192,23 @@ package struct RunData: Sendable {
         geffectInstance = instance.compactMapValues { $0 }
         geffectHeads = heads.filter { !$0.value.isEmpty }
         forgetGroups = root.contains("data/forget/group") ? try root.readStrings("data/forget/group") : nil
+        interferenceSteps = layout.interferenceSteps
+        var interference: [String: [Matrix]] = [:], itemGroups: [String: [String]] = [:]
+        let interferenceSets = root.contains("interference") ? try root.group("interference").memberNames() : []
+        for set in interferenceSets where set != "steps" {
+            interference[set] = try reader.slices("interference/\(set)/instance", rows: interferenceSteps.count)
+        }
+        for set in Set(interferenceSets + ["forget"]) {
+            if root.contains("data/\(set)/group") {
+                itemGroups[set] = try root.readStrings("data/\(set)/group")
+            } else if root.contains("data/\(set)/author") {
+                itemGroups[set] = try reader.vector("data/\(set)/author", rows: Int.max).map {
+                    $0.isFinite && abs($0) < 1e15 ? "author \(Int($0))" : "author ?"   // a hand-edited file may hold anything
+                }
+            }
+        }
+        self.interference = interference.filter { !$0.value.isEmpty }
+        self.itemGroups = itemGroups
         self.groupNames = groupNames
         instanceWeights = try reader.matrix("weights/instance", rows: rows)
         tokenWeights = try reader.slices("weights/token", rows: rows)

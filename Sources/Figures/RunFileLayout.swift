@@ -30,6 +30,8 @@ package struct RunFileLayout: Sendable {
     package let trainSteps: [Int]
     /// `/eval/steps`, or nil when absent.
     package let evalSteps: [Int]?
+    /// `/interference/steps` ([] when absent).
+    package let interferenceSteps: [Int]
 
     /// The largest step number accepted: far beyond any real run, far from overflowing.
     package static let maximumStep = 1 << 40
@@ -78,9 +80,14 @@ package struct RunFileLayout: Sendable {
         let steps = try structure.stepVector("/steps") ?? []
         let trainSteps = try structure.stepVector("/train/step") ?? []
         let evalSteps = try structure.stepVector("/eval/steps")
-        try structure.checkRows(steps: steps.count, trainSteps: trainSteps.count, evalSteps: evalSteps?.count)
+        let interferenceSteps = try structure.stepVector("/interference/steps") ?? []
+        try structure.checkRows(
+            steps: steps.count, trainSteps: trainSteps.count, evalSteps: evalSteps?.count,
+            interferenceSteps: interferenceSteps.count)
         try structure.checkWidths()
-        return RunFileLayout(path: file.path, shapes: walk.shapes, steps: steps, trainSteps: trainSteps, evalSteps: evalSteps)
+        return RunFileLayout(
+            path: file.path, shapes: walk.shapes, steps: steps, trainSteps: trainSteps, evalSteps: evalSteps,
+            interferenceSteps: interferenceSteps)
     }
 
     /// The size of the file at `path` in bytes (0 when it cannot be told).
@@ -193,10 +200,15 @@ package struct RunFileLayout: Sendable {
 
         static let perStepRoots = ["/loss/", "/risk/", "/geffect/", "/pgeffect/", "/update_effect/", "/weights/"]
 
-        /// Every per-step, `/train` and `/eval` dataset has a row for each of its steps.
-        func checkRows(steps: Int, trainSteps: Int, evalSteps: Int?) throws {
+        /// Every per-step, `/train`, `/eval` and `/interference` dataset has a row for each of its
+        /// steps.
+        func checkRows(steps: Int, trainSteps: Int, evalSteps: Int?, interferenceSteps: Int) throws {
             for path in shapes.keys.sorted() {
-                if Self.perStepRoots.contains(where: path.hasPrefix) || path == "/instance_nll" {
+                if path.hasPrefix("/interference/"), path != "/interference/steps" {
+                    let rank = path.hasSuffix("/token") ? 4 : 3
+                    try requireNumbers(path, ranks: rank...rank)
+                    try requireRows(path, interferenceSteps, of: "/interference/steps")
+                } else if Self.perStepRoots.contains(where: path.hasPrefix) || path == "/instance_nll" {
                     let rank = Self.perStepRank(path)
                     try requireNumbers(path, ranks: rank.map { $0...$0 } ?? 1...8)
                     try requireRows(path, steps, of: "/steps")

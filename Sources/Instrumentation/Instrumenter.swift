@@ -17,6 +17,8 @@ import Unlearning
 package final class Instrumenter {
     package let unlearner: Unlearner
     package let riskSets: [RiskSet]
+    /// The risk sets whose interference with each forget instance `measureInterference` gives.
+    package let interferenceSets: [RiskSet]
     /// The fixed retain samples the objective's retain term is measured on.
     package let retainSet: [FormattedSample]
     /// Rows per forward/backward pass.
@@ -56,11 +58,19 @@ package final class Instrumenter {
     ///   per-instance and per-token values are what `measure` reports.
     /// - mode: `.paper` draws its retain micro-batches from the risk sets after the first, `forget`
     ///   (which must be the measured forget instances).
+    /// - interference: the names of the risk sets whose interference with each forget instance
+    ///   `measureInterference` gives.
     package init(
         unlearner: Unlearner, riskSets: [RiskSet], retainSet: [FormattedSample], chunk: Int = 16,
-        measuredForget: [Int]? = nil, mode: GEffectMode = .exact
+        measuredForget: [Int]? = nil, mode: GEffectMode = .exact, interference: [String] = []
     ) {
         precondition(chunk >= 1)
+        interferenceSets = interference.map { name in
+            guard let set = riskSets.first(where: { $0.name == name }) else {
+                preconditionFailure("no risk set \(name) to measure interference on")
+            }
+            return set
+        }
         let data = unlearner.data
         self.measuredForget = measuredForget ?? Array(data.forget.indices)
         measuredData =
@@ -170,6 +180,20 @@ package final class Instrumenter {
             loss: loss,
             forget: forget.value, retain: retainValue, instanceWeights: forget.instanceWeights,
             instanceNLL: forget.instanceNLL, tokenWeights: forget.tokenWeights)
+    }
+
+    /// Forget × risk-set interference at the model's current parameters θ_t (after `step`
+    /// updates), for each of `interferenceSets` (``Interference``). Like `measure`, it uses the
+    /// model's gradient buffer as scratch and changes nothing the run's steps read.
+    package func measureInterference(step: Int) throws -> InterferenceMeasurement {
+        let model = unlearner.model
+        model.inputEmbeddingGradient = nil
+        let matrices = try Interference.compute(
+            unlearner.objective, model: model, reference: unlearner.reference, referenceCache: referenceCache,
+            data: measuredData, forgetIndices: measuredForget, sets: interferenceSets, length: length, chunk: chunk)
+        return InterferenceMeasurement(
+            step: step,
+            sets: zip(interferenceSets, matrices).map { .init(name: $0.name, instance: $1.instance, token: $1.token) })
     }
 
     /// `⟨∇R_k, g_p⟩` for each risk set k and tensor p, with g the gradient in `model.gradients`,

@@ -108,3 +108,17 @@ extension ParameterLayout {
     }
 
 }
+
+/// Forget × risk-set interference at one recorded step θ_t (``Interference``).
+package struct InterferenceMeasurement: Sendable {
+    /// One risk set's matrix.
+    package struct PerSet: Sendable {
+        package let name: String
+        /// (N_f, N_r): `I[i, j] = ⟨∇ℓ_j, ∇(γ·L_i)⟩`; row i sums to instance i's G-effect on the set.
+        package let instance: [Double]
+        /// (N_f, N_r, T): `I[i, j]` split by item j's answer positions.
+        package let token: [Double]
+    }
+    package let step: Int
+    package let sets: [PerSet]
+}

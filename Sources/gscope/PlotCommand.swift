@@ -47,7 +47,9 @@ struct Plot: ParsableCommand {
     @OptionGroup var output: OutputDirectoryOptions
     @Option(help: "Recorded steps the instances figure pools, comma-separated (default: three spread steps).") var steps: String?
     @Option(
-        help: "Recorded step of the weights figure's token heat map and the heads figure's block x head map (default: the last).")
+        help:
+            "Recorded step of the weights figure's token map, the heads figure's block x head map and the interference maps (default: the last)."
+    )
     var step: Int?
     @Flag(help: "geffect: plot the running sums of the G-effects over recorded steps.") var cumulative = false
     @Option(help: "Legend name of each run, in the order of the files (repeat; default: the objective).") var label: [String] = []

@@ -171,6 +171,9 @@ struct Unlearn: ParsableCommand {
                 measured: { step, seconds in
                     if !quiet { bar.log(String(format: "  G-effects at step %d: %.1f s", step, seconds)) }
                 },
+                measuredInterference: { step, seconds in
+                    if !quiet { bar.log(String(format: "  interference at step %d: %.1f s", step, seconds)) }
+                },
                 stopRequested: Signals.stopRequested)
         } catch let stop as RunInterrupted {
             throw fail(stop.description, exitCode: stop.exitStatus)
@@ -204,6 +207,7 @@ struct Unlearn: ParsableCommand {
                 + "run file %.2f s, checkpoints %.2f s",
             t.updates, t.measurements, t.measurementCount, t.evaluations, t.evaluationCount, t.answerNLL, t.runFile,
             t.checkpoints)
+            + (t.interferenceCount > 0 ? String(format: ", interference %.1f s (%d)", t.interference, t.interferenceCount) : "")
     }
 
     /// The headline values of an evaluation: forget quality and model utility, or the Markov KLs.

@@ -60,11 +60,19 @@ struct SyntheticTests {
             "forget01_perturbed.json": 40, "forget05_perturbed.json": 200, "forget10_perturbed.json": 400,
             "retain_perturbed.json": 400, "real_authors.json": 30, "real_authors_perturbed.json": 30,
             "world_facts.json": 30, "world_facts_perturbed.json": 30, "idontknow.jsonl": 30,
-            "holdout01.json": 40, "holdout05.json": 200, "holdout10.json": 400,
+            "holdout01.json": 40, "holdout05.json": 200, "holdout10.json": 400, "attributes.jsonl": 4000,
         ]
         #expect(Set(expected.keys) == Set(SyntheticTOFU.fileNames))
         for (name, n) in expected { #expect(try Self.lines(dir, name).count == n, "\(name)") }
         let full = try Self.samples(dir, "full.json")
+        // attributes.jsonl: item g is author g / 20's question of type g % 20, whose answer states the value.
+        let attributes = try Self.objects(dir, "attributes.jsonl")
+        for (g, line) in attributes.enumerated() {
+            #expect(line["author"] as? Int == g / 20 && line["question_type"] as? Int == g % 20, "attributes line \(g)")
+            let value = try #require(line["value"] as? String)
+            #expect(full[g].answer.contains(value), "item \(g): \(full[g].answer) does not state \(value)")
+        }
+        #expect(Set(attributes.map { $0["value"] as! String }).count > 1000)
         // Holdout authors are in no other split; the smaller holdout splits are prefixes of holdout10.
         let holdout = try Self.samples(dir, "holdout10.json")
         #expect(Set(holdout.map(\.question)).isDisjoint(with: Set(full.map(\.question))))

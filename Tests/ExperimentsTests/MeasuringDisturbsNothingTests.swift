@@ -5,7 +5,7 @@ import TestSupport
 
 /// Measuring never disturbs: a run's trajectory — every checkpoint, every `/train/…` row and the
 /// final weights — has the same bits whether G-effects are recorded at every step, every k steps
-/// or never, and whether the run evaluates along the way or not.
+/// or never (with the interference or without), and whether the run evaluates along the way or not.
 @Suite("Measuring disturbs nothing")
 struct MeasuringDisturbsNothingTests {
     /// The bits of a run's trajectory: its checkpoints' bytes and its `/train/…` rows.
@@ -39,7 +39,7 @@ struct MeasuringDisturbsNothingTests {
 
     /// NPO + KL: a frozen reference model (whose log-probabilities are cached) and a retain term,
     /// on mini-batches, recorded every step, every third step and never, evaluated every second
-    /// step or not.
+    /// step or not, with the forget × set interference every second step.
     @Test func recordingAndEvaluatingLeaveTheTrajectoryAlone() throws {
         try withFixedThreadCount {
             let objective = ["objective.forget.name=npo", "objective.retain.name=kl", "run.forget_batch=4"]
@@ -51,6 +51,10 @@ struct MeasuringDisturbsNothingTests {
             for variant in [
                 ["run.record_every=1"], ["run.record_every=3"], ["run.record_every=0"] + evaluate,
                 ["run.record_every=1"] + evaluate,
+                [
+                    "run.record_every=1", "run.interference_every=2", "run.geffect_forget_size=8",
+                    "run.interference_sets=[retain,forget]",
+                ],
             ] {
                 let measured = try Self.trajectory(objective + variant)
                 #expect(measured == plain, "\(variant): \(Self.differences(measured, plain)) differ")

@@ -75,6 +75,24 @@ struct FigureDataTests {
         }
     }
 
+    /// The interference figure's tables hold `/interference/<set>/instance` at the last measured
+    /// step, forget first; authors are read from `/data/<set>/author`.
+    @Test func theInterferenceTablesHoldThePairs() throws {
+        let root = try H5File.open(FigureFixtures.npo).root
+        #expect(npo.interferenceSteps == [0, 3])
+        for (block, set) in ["forget", "retain"].enumerated() {
+            let (I, shape) = try root.read("interference/\(set)/instance", as: Double.self)
+            let table = dataBlock(try figure(.interference, [npo]).data, index: block)
+            let (Nf, N) = (shape[1], shape[2])
+            #expect(table.count == Nf * N)
+            for row in table { #expect(agrees(row[2], I[(1 * Nf + Int(row[1])) * N + Int(row[0])])) }
+            let atZero = dataBlock(try figure(.interference, [npo], FigureOptions(step: 0)).data, index: block)
+            #expect(zip(atZero.map { $0[2] }, (0..<Nf).flatMap { i in (0..<N).map { I[i * N + $0] } }).allSatisfy(agrees))
+        }
+        #expect(npo.itemGroups["forget"]?.count == 16 && npo.itemGroups["retain"]?.count == 8)
+        #expect(throws: FigureUnavailable.self) { try figure(.interference, [npo], FigureOptions(step: 1)) }
+    }
+
     @Test func theFidelityTablePredictsWithTheLearningRate() throws {
         let rows = dataBlock(try figure(.fidelity, [npo]).data, index: 0)
         let risk = npo.risk["forget"]!, e = npo.geffectTotal["forget"]!, u = npo.updateEffect["forget"]!

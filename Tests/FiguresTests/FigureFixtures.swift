@@ -27,8 +27,11 @@ enum FigureFixtures {
         return out + "/run.h5"
     }
 
-    /// NPO with a KL retain term and a third risk set (world facts).
-    static let npo = run(["objective.forget.name=npo", "objective.retain.name=kl", "run.risk_sets=[world_facts]"])
+    /// NPO with a KL retain term and a third risk set (world facts); the interference at steps 0 and 3.
+    static let npo = run([
+        "objective.forget.name=npo", "objective.retain.name=kl", "run.risk_sets=[world_facts]", "run.interference_every=3",
+        "run.interference_sets=[forget,retain]",
+    ])
     /// Plain gradient ascent.
     static let ga = run(["objective.forget.name=ga"])
 

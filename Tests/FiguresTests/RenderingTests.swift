@@ -34,7 +34,7 @@ struct RenderingTests {
 
     @Test func oneRunDrawsItsFigures() throws {
         let (_, drawn, skipped) = try renderAll([try RunData(path: FigureFixtures.npo)], label: "npo")
-        #expect(drawn == ["geffect", "layers", "blocks", "heads", "instances", "weights", "fidelity"])
+        #expect(drawn == ["geffect", "layers", "blocks", "heads", "interference", "instances", "weights", "fidelity"])
         #expect(skipped == ["groups", "compare", "tradeoff", "markov"])
     }
 

@@ -24,7 +24,7 @@ struct GEffectTests {
     static func instrumenter(
         _ objective: UnlearningObjective, optimizer: Optimizer? = nil, lr: Float = 1e-3,
         forgetBatch: Int = 7, chunk: Int = 16, data: UnlearningData = data,
-        riskSets: [RiskSet]? = nil, mode: GEffectMode = .exact
+        riskSets: [RiskSet]? = nil, mode: GEffectMode = .exact, interference: [String] = []
     ) throws -> Instrumenter {
         let model = try GPT(config: config)
         var rng = RNG(seed: 4)
@@ -42,7 +42,7 @@ struct GEffectTests {
                 RiskSet(name: "forget", samples: data.forget),
                 RiskSet(name: "retain", samples: data.retain),
             ],
-            retainSet: data.retain, chunk: chunk, mode: mode)
+            retainSet: data.retain, chunk: chunk, mode: mode, interference: interference)
     }
 
     /// [GE]: for GA and the risk set equal to the forget set, e_u = −‖∇R_u‖² exactly.

@@ -53,7 +53,7 @@ package struct SyntheticTOFU: Sendable {
         "retain90.json", "retain95.json", "retain99.json",
         "forget01_perturbed.json", "forget05_perturbed.json", "forget10_perturbed.json", "retain_perturbed.json",
         "real_authors.json", "real_authors_perturbed.json", "world_facts.json", "world_facts_perturbed.json",
-        "idontknow.jsonl", "holdout01.json", "holdout05.json", "holdout10.json",
+        "idontknow.jsonl", "holdout01.json", "holdout05.json", "holdout10.json", "attributes.jsonl",
     ]
 
     /// Authors in the forget split of `percent` % (TOFU: 1, 5, 10): `max(1, round(n · k / 100))`.
@@ -242,7 +242,24 @@ package struct SyntheticTOFU: Sendable {
             let k = Self.forgetAuthors(authors.count, percent: p)
             out.append((String(format: "holdout%02d.json", p), lines(Array(holdoutItems.prefix(k).joined()).map(Self.plainLine))))
         }
+        out.append(("attributes.jsonl", lines(attributeLines())))
         return out
+    }
+
+    /// `attributes.jsonl` (not a TOFU file): one line per item of `full.json`, in its order,
+    /// `{"author":a,"question_type":k,"value":v}`: the item's author (its place in `full.json` ÷ 20),
+    /// its question type (0–19, the template it was written from) and the attribute value its
+    /// answer states. Items of one type with the same value state the same fact of two authors
+    /// (both born in 1968, both write fantasy): what an analysis of which items interfere needs.
+    func attributeLines() -> [String] {
+        authors.enumerated().flatMap { a, author in
+            SyntheticTemplates.all.enumerated().map { k, template in
+                JSONText.object([
+                    ("author", String(a)), ("question_type", String(k)),
+                    ("value", JSONText.quoted(template.value(author), style: .asciiEscaped(escapeSlash: true))),
+                ])
+            }
+        }
     }
 
     /// Writes every file of `fileNames` into `directory`, all or nothing.

@@ -99,6 +99,25 @@ extension ExperimentConfig {
         atLeast(run.geffectRetainSize, 0, "run.geffect_retain_size")
         atLeast(run.geffectForgetSize, 0, "run.geffect_forget_size")
         atLeast(run.chunk, 1, "run.chunk")
+        atLeast(run.interferenceEvery, 0, "run.interference_every")
+        if run.interferenceEvery > 0 {
+            if run.recordEvery == 0 || run.interferenceEvery % run.recordEvery != 0 {
+                fail(
+                    .conflict, "run.interference_every",
+                    "is measured at recorded steps: make it a multiple of run.record_every (\(run.recordEvery)), got \(run.interferenceEvery)"
+                )
+            }
+            if run.geffectMode != .exact {
+                fail(
+                    .conflict, "run.interference_every",
+                    "needs run.geffect_mode exact (the paper's mode has no whole-set gradients)")
+            }
+            if run.interferenceSets.isEmpty || run.interferenceSets.contains("steps") {
+                fail(
+                    .outOfRange, "run.interference_sets",
+                    "name risk sets (retain, forget or sets of run.risk_sets; none called steps), got \(run.interferenceSets)")
+            }
+        }
         nonEmpty(run.out, "run.out")
         atLeast(eval.every, 0, "eval.every")
         atLeast(eval.maxNewTokens, 1, "eval.max_new_tokens")

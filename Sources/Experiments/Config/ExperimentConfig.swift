@@ -238,13 +238,21 @@ extension ExperimentConfig {
         package var geffectMode: GEffectModeName
         /// Rows per forward/backward pass when measuring over whole sets.
         package var chunk: Int
+        /// Measure the forget × retain interference (`/interference`) every this many steps (and
+        /// at step 0 and the last step); a multiple of `record_every`; 0: never. Costs about one
+        /// backward pass per measured forget instance and a forward-mode pass over each set.
+        package var interferenceEvery: Int
+        /// The risk sets the interference is measured on: `retain`, `forget` (how unlearning one
+        /// forget instance moves the others) and any of `risk_sets`.
+        package var interferenceSets: [String]
         /// The output directory.
         package var out: String
 
         package init(
             steps: Int?, epochs: Int?, forgetBatch: Int, retainBatch: Int, checkpointEvery: Int,
             recordEvery: Int, geffectRetainSize: Int = 100, geffectForgetSize: Int = 0, riskSets: [String] = [],
-            geffectMode: GEffectModeName = .exact, chunk: Int = 16, out: String
+            geffectMode: GEffectModeName = .exact, chunk: Int = 16, interferenceEvery: Int = 0,
+            interferenceSets: [String] = ["retain"], out: String
         ) {
             self.steps = steps
             self.epochs = epochs
@@ -257,6 +265,8 @@ extension ExperimentConfig {
             self.riskSets = riskSets
             self.geffectMode = geffectMode
             self.chunk = chunk
+            self.interferenceEvery = interferenceEvery
+            self.interferenceSets = interferenceSets
             self.out = out
         }
 
@@ -276,6 +286,7 @@ extension ExperimentConfig {
             case checkpointEvery = "checkpoint_every", recordEvery = "record_every"
             case geffectRetainSize = "geffect_retain_size", geffectForgetSize = "geffect_forget_size"
             case riskSets = "risk_sets", geffectMode = "geffect_mode", chunk
+            case interferenceEvery = "interference_every", interferenceSets = "interference_sets"
             case out
         }
     }

@@ -24,6 +24,7 @@ package final class UnlearningRunFile {
     private var train: TrainRows?
     private var record: RecordRows?
     private var evaluation: EvalRows?
+    private var interference: InterferenceRows?
     /// The evaluation reports' JSON (TOFU) by step, written as `/eval/step-NNNNNN/eval_json`
     /// when the run ends: HDF5 1.10 cannot add groups to a file in SWMR mode.
     private var evaluationReports: [(step: Int, json: String)] = []
@@ -53,6 +54,7 @@ package final class UnlearningRunFile {
         data: UnlearningData, measuredForget: [Int], forgetGroups: [String]? = nil, forgetBatch: Int, riskSets: [RiskSet],
         exact: Bool,
         length T: Int, evaluation evaluationLayout: EvaluationLayout? = nil,
+        interference sets: [(name: String, items: Int)] = [],
         answerNLLBefore: (forget: Double, retain: Double) = (.nan, .nan)
     ) throws {
         file = try H5File.create(path, singleWriterMultipleReaders: true)
@@ -92,6 +94,10 @@ package final class UnlearningRunFile {
             try Self.writeSamples(set, padding: data.padding, length: T, into: dataGroup.createGroup(set.name))
         }
         if let groups = forgetGroups { try dataGroup.group("forget").write("group", measuredForget.map { groups[$0] }) }
+        // A TOFU-shaped split holds each author's 20 questions in a row, authors in order.
+        for set in stored where Self.isAuthorSplit(set.name, config.data) {
+            try dataGroup.group(set.name).write("author", set.indices.map { Int64($0 / Self.questionsPerAuthor) })
+        }
 
         let o = try root.createGroup("objective")
         try o.setAttribute("forget", objective.forget.name)
@@ -110,8 +116,23 @@ package final class UnlearningRunFile {
                 instances: measuredForget.count, length: T, retainTerm: objective.retain != nil,
                 refusals: objective.forget.roles.contains(.refusal), exact: exact)
         evaluation = try evaluationLayout.map { try EvalRows(root, names: $0.names, attributes: $0.attributes) }
+        interference = sets.isEmpty ? nil : try InterferenceRows(root, sets: sets, instances: measuredForget.count, length: T)
         try file.flush()
         try file.startSingleWriterMultipleReaders()
+    }
+
+    /// The questions per author of a TOFU-shaped split (TOFU's and the synthetic benchmark's).
+    static let questionsPerAuthor = 20
+
+    /// Whether the run's `set` (`forget`, `retain`) is a TOFU-shaped split of whole authors, not a
+    /// file of the user's own or Markov sequences.
+    static func isAuthorSplit(_ set: String, _ data: ExperimentConfig.DataConfig) -> Bool {
+        guard data.kind == .qa else { return false }
+        switch set {
+        case "forget": return data.forgetFile == nil
+        case "retain": return data.retainFile == nil
+        default: return false
+        }
     }
 
     /// Writes the samples of `set` padded to `length` into `group` as the model reads them:
@@ -140,6 +161,9 @@ package final class UnlearningRunFile {
     package func append(_ m: StepMeasurement, updateEffects: [UpdateEffect]?) throws {
         try record?.append(m, updateEffects)
     }
+
+    /// Appends the interference measured at one recorded step to `/interference/…`.
+    package func append(_ m: InterferenceMeasurement) throws { try interference?.append(m) }
 
     /// The time the run started, ISO 8601 in UTC. When `SOURCE_DATE_EPOCH` (seconds since 1970)
     /// is set it replaces the clock, as in reproducible builds: two runs of the same configuration
@@ -193,6 +217,7 @@ package final class UnlearningRunFile {
         train = nil
         record = nil
         evaluation = nil
+        interference = nil
         try file.close()
     }
 
@@ -341,6 +366,32 @@ private struct RecordRows {
         try tokenWeight.append(m.tokenWeights, flush: false)
         try instanceNLL.append(m.instanceNLL, flush: false)
         try steps.append([Int64(m.step)])   // last, and flushes: a row is complete once its step is written
+    }
+}
+
+/// `/interference/…`: one row per step the interference is measured at.
+private struct InterferenceRows {
+    let steps: H5RowWriter<Int64>
+    let sets: [(instance: H5RowWriter<Double>, token: H5RowWriter<Double>)]
+
+    init(_ root: H5Group, sets: [(name: String, items: Int)], instances N: Int, length T: Int) throws {
+        let g = try root.createGroup("interference")
+        self.sets = try sets.map { set in
+            let group = try g.createGroup(set.name)
+            return (
+                try group.createExtendible("instance", rowShape: [N, set.items]),
+                try group.createExtendible("token", rowShape: [N, set.items, T])
+            )
+        }
+        steps = try g.createExtendible("steps", rowShape: [])
+    }
+
+    func append(_ m: InterferenceMeasurement) throws {
+        for (rows, set) in zip(sets, m.sets) {
+            try rows.instance.append(set.instance, flush: false)
+            try rows.token.append(set.token, flush: false)
+        }
+        try steps.append([Int64(m.step)])   // last, and flushes
     }
 }
 

@@ -56,6 +56,14 @@ package final class UnlearningExperiment {
             forgetBatch: config.run.forgetBatch, retainBatch: config.run.retainBatch,
             learningRate: Float(o.lr), schedule: schedule, maxGradientNorm: o.maxGradNorm,
             seed: UInt64(config.seed))
+        if config.run.interferenceEvery > 0 {
+            let known = ["forget", "retain"] + data.extraRiskSets.map(\.name)
+            if let unknown = config.run.interferenceSets.first(where: { !known.contains($0) }) {
+                throw UnlearningError.invalid(
+                    "run.interference_sets names \(unknown), which is not a risk set of the run (\(known.joined(separator: ", ")))"
+                )
+            }
+        }
         unlearner = try Unlearner(
             model: model, objective: objective, optimizer: optimizer, data: data.unlearning, options: options)
         evaluation = try RunEvaluation(config: config, data: data, blockSize: model.contextLength)
@@ -99,7 +107,8 @@ package final class UnlearningExperiment {
         let mode: GEffectMode = paper ? .paper(PaperProtocol(seed: rng.next())) : .exact
         return Instrumenter(
             unlearner: unlearner, riskSets: [forget, retain] + extra, retainSet: retain.samples,
-            chunk: config.run.chunk, measuredForget: measured, mode: mode)
+            chunk: config.run.chunk, measuredForget: measured, mode: mode,
+            interference: config.run.interferenceEvery > 0 ? config.run.interferenceSets : [])
     }()
 
     /// The paper's code draws its retain micro-batches from `retain[400:]`.
@@ -118,7 +127,9 @@ package final class UnlearningExperiment {
     /// file (HDF5) and the checkpoints.
     package struct Times: Sendable {
         package var answerNLL = 0.0, updates = 0.0, measurements = 0.0, evaluations = 0.0, runFile = 0.0, checkpoints = 0.0
-        package var measurementCount = 0, evaluationCount = 0
+        /// The forget × retain interference measurements (`run.interference_every`).
+        package var interference = 0.0
+        package var measurementCount = 0, evaluationCount = 0, interferenceCount = 0
         /// The seconds of the last `add`.
         private(set) var last = 0.0
 
@@ -154,6 +165,7 @@ package final class UnlearningExperiment {
     package func run(
         into directory: String, runFile runPath: String? = nil, progress: Progress,
         evaluated: EvaluationProgress = { _, _, _ in }, measured: MeasurementProgress = { _, _ in },
+        measuredInterference: MeasurementProgress = { _, _ in },
         stopRequested: () -> Int32? = { nil }
     ) throws -> Outcome {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -174,7 +186,19 @@ package final class UnlearningExperiment {
         try checkStop(before: 1)
         let before = try times.add(\.answerNLL) { try answerNLL() }
         try checkStop(before: 1)
+        /// The interference at recorded step `step`, when `run.interference_every` asks for it.
+        func interference(_ step: Int, _ inst: Instrumenter) throws -> InterferenceMeasurement? {
+            let every = config.run.interferenceEvery
+            guard every > 0, step % every == 0 || step == unlearner.totalSteps else { return nil }
+            let m = try times.add(\.interference) { try inst.measureInterference(step: step) }
+            times.interferenceCount += 1
+            measuredInterference(step, times.last)
+            try Self.checkFinite(m, objective: objectiveName)
+            return m
+        }
         var pending = try inst.map { try measure(0, $0) }
+        try checkStop(before: 1)
+        let firstInterference = try inst.flatMap { try interference(0, $0) }
         try checkStop(before: 1)
         let first = try times.add(\.evaluations) { try evaluation?.evaluate(unlearner.model) }
         let firstSeconds = times.last
@@ -189,8 +213,10 @@ package final class UnlearningExperiment {
                 riskSets: inst?.riskSets ?? [], exact: inst?.mode == .exact,
                 length: inst?.length ?? data.unlearning.sequenceLength,
                 evaluation: first.map { .init(names: $0.values.map(\.0), attributes: evaluation!.attributes) },
+                interference: inst?.interferenceSets.map { (name: $0.name, items: $0.samples.count) } ?? [],
                 answerNLLBefore: before)
         }
+        if let firstInterference { try times.add(\.runFile) { try runFile.append(firstInterference) } }
         var current = 0   // the step in flight: nothing of it is in the file yet
         do {
             let total = unlearner.totalSteps, every = config.run.recordEvery, checkpointEvery = config.run.checkpointEvery
@@ -227,6 +253,7 @@ package final class UnlearningExperiment {
                 }
                 if let inst, s % every == 0 || s == total {
                     pending = try measure(s, inst)
+                    if let m = try interference(s, inst) { try times.add(\.runFile) { try runFile.append(m) } }
                 }
                 if checkpointEvery > 0, s % checkpointEvery == 0, s < total {
                     try times.add(\.checkpoints) {
@@ -279,6 +306,17 @@ package final class UnlearningExperiment {
             try check(r.units.head + r.units.mlpGroup + r.units.rest, "a per-head or per-MLP-group G-effect on \(r.name)")
             try check(r.instance + r.token + r.refusalToken, "a per-instance or per-token G-effect on \(r.name)")
             try check(r.pgEffect, "a PG-effect on \(r.name)")
+        }
+    }
+
+    /// Throws ``UnlearningError/diverged(objective:step:quantity:value:)`` when an interference
+    /// value is not finite.
+    static func checkFinite(_ m: InterferenceMeasurement, objective: String) throws {
+        for set in m.sets {
+            if let bad = (set.instance + set.token).first(where: { !$0.isFinite }) {
+                throw UnlearningError.diverged(
+                    objective: objective, step: m.step, quantity: "the interference with \(set.name)", value: bad)
+            }
         }
     }
 
