@@ -127,6 +127,7 @@ package final class Instrumenter {
                 riskGradients[k].base.update(from: model.gradients.base, count: P)
             }
         }
+        let norms = restrictToTheMask()
         forgetInputSide?.zero()
         model.inputEmbeddingGradient = forgetInputSide
         let forget = try PhaseClock.measure("objective's forget term") {
@@ -168,7 +169,7 @@ package final class Instrumenter {
             }
             let tiedInput = forgetTiedInput[k].map { $0 + retainTiedInput[k]! }
             return RiskMeasurement(
-                name: riskSets[k].name, value: values[k], gradNorm2: Reduce.dot(g.base, g.base, count: P),
+                name: riskSets[k].name, value: values[k], gradNorm2: norms[k],
                 tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +),
                 token: token, refusalToken: refusal, instance: instance, pgEffect: forget.pgEffects[k],
                 tiedInput: tiedInput, units: retainUnits.map { forgetUnits[k] + $0[k] } ?? forgetUnits[k],
@@ -190,10 +191,21 @@ package final class Instrumenter {
         model.inputEmbeddingGradient = nil
         let matrices = try Interference.compute(
             unlearner.objective, model: model, reference: unlearner.reference, referenceCache: referenceCache,
-            data: measuredData, forgetIndices: measuredForget, sets: interferenceSets, length: length, chunk: chunk)
+            data: measuredData, forgetIndices: measuredForget, sets: interferenceSets, length: length, chunk: chunk,
+            mask: unlearner.mask)
         return InterferenceMeasurement(
             step: step,
             sets: zip(interferenceSets, matrices).map { .init(name: $0.name, instance: $1.instance, token: $1.token) })
+    }
+
+    /// ‖∇R_k‖² of each risk gradient; then, when the run's updates are restricted to a mask, each
+    /// risk gradient restricted to it, `m ⊙ ∇R_k`: every G-effect is then that of the masked
+    /// update, `⟨∇R, m ⊙ ∇L⟩ = ⟨m ⊙ ∇R, ∇L⟩` (per tensor, instance and token alike), and update
+    /// effects are unchanged (the update is 0 off the mask).
+    func restrictToTheMask() -> [Double] {
+        let norms = riskGradients.map { Reduce.dot($0.base, $0.base, count: $0.count) }
+        if let mask = unlearner.mask { riskGradients.forEach(mask.restrict) }
+        return norms
     }
 
     /// `⟨∇R_k, g_p⟩` for each risk set k and tensor p, with g the gradient in `model.gradients`,

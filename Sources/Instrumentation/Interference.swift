@@ -22,11 +22,12 @@ import Unlearning
 /// objective logit gradient again for every retain item.
 enum Interference {
     /// `I[i, j]` (N_f, N_r) and `I[i, j, t]` (N_f, N_r, T) for each of `sets`; leaves
-    /// `model.gradients` holding the last instance's gradient.
+    /// `model.gradients` holding the last instance's gradient. With a `mask`, of the masked
+    /// update: `⟨∇ℓ_j, m ⊙ ∇(γ·L_i)⟩`.
     static func compute(
         _ objective: UnlearningObjective, model: any CausalLanguageModel, reference: (any CausalLanguageModel)?,
         referenceCache: ReferenceCache, data: UnlearningData, forgetIndices: [Int], sets: [RiskSet], length T: Int,
-        chunk: Int
+        chunk: Int, mask: UpdateMask? = nil
     ) throws -> [(instance: [Double], token: [Double])] {
         let needsRefusal = objective.forget.roles.contains(.refusal)
         var totals: [BatchRole: ObjectiveBatch.Denominator] = [.forget: .init(of: data.forget)]
@@ -50,6 +51,7 @@ enum Interference {
                     model: model, reference: reference, batch: batch, part: .forget, referenceCache: referenceCache)
             }
             direction.base.update(from: model.gradients.base, count: direction.count)
+            mask?.restrict(direction)
             for (k, set) in sets.enumerated() {
                 let N = Double(set.answerTokens), Nr = set.samples.count
                 guard N > 0 else { continue }

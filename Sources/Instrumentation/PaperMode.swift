@@ -94,6 +94,7 @@ extension Instrumenter {
             retainInputSide?.zero()
         }
         measured = true
+        let norms = restrictToTheMask()
 
         let n = Double(starts.count), slots = model.layout.slots
         let risks = riskSets.indices.map { k in
@@ -105,7 +106,7 @@ extension Instrumenter {
                     + Reduce.dot(g.base + s.offset, retainInputSide!.base, count: s.count)
             }
             return RiskMeasurement(
-                name: riskSets[k].name, value: riskValues[k] / n, gradNorm2: Reduce.dot(g.base, g.base, count: P),
+                name: riskSets[k].name, value: riskValues[k] / n, gradNorm2: norms[k],
                 tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +),
                 token: [], refusalToken: [], instance: [], pgEffect: [], tiedInput: tiedInput,
                 units: UnitProducts(g.base, forgetGradient.base, units: units)

@@ -34,3 +34,17 @@ package enum GEffectModeName: String, NamedChoice {
     package static let kind = "G-effect mode"
     package init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
 }
+
+/// How an update mask ranks the weights (`optimizer.mask.method`): `none` updates every weight.
+package enum MaskMethodName: String, NamedChoice {
+    case none, wagle, magnitude, random, geffect
+    package static let kind = "mask method"
+    package init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
+}
+
+/// Whether a mask ranks all weights together or each tensor alone (`optimizer.mask.scope`).
+package enum MaskScopeName: String, NamedChoice {
+    case global, tensor
+    package static let kind = "mask scope"
+    package init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
+}

@@ -99,6 +99,14 @@ extension ExperimentConfig {
         atLeast(run.geffectRetainSize, 0, "run.geffect_retain_size")
         atLeast(run.geffectForgetSize, 0, "run.geffect_forget_size")
         atLeast(run.chunk, 1, "run.chunk")
+        if !(optimizer.mask.ratio > 0 && optimizer.mask.ratio <= 1) {
+            fail(
+                .outOfRange, "optimizer.mask.ratio",
+                "is the fraction of weights updated: above 0, at most 1, got \(optimizer.mask.ratio)")
+        }
+        if !(optimizer.mask.gamma > 0 && optimizer.mask.gamma.isFinite) {
+            fail(.outOfRange, "optimizer.mask.gamma", "must be positive, got \(optimizer.mask.gamma)")
+        }
         atLeast(run.interferenceEvery, 0, "run.interference_every")
         if run.interferenceEvery > 0 {
             if run.recordEvery == 0 || run.interferenceEvery % run.recordEvery != 0 {

@@ -172,10 +172,12 @@ extension ExperimentConfig {
         package var eps: Double
         /// Clip the global gradient norm to this; nil = no clipping.
         package var maxGradNorm: Double?
+        /// The weights the updates may change (WAGLE): all of them by default.
+        package var mask: MaskConfig
 
         package init(
             name: OptimizerName, lr: Double, weightDecay: Double, betas: [Double], eps: Double,
-            maxGradNorm: Double?
+            maxGradNorm: Double?, mask: MaskConfig = MaskConfig()
         ) {
             self.name = name
             self.lr = lr
@@ -183,6 +185,7 @@ extension ExperimentConfig {
             self.betas = betas
             self.eps = eps
             self.maxGradNorm = maxGradNorm
+            self.mask = mask
         }
 
         enum CodingKeys: String, CodingKey {
@@ -190,6 +193,28 @@ extension ExperimentConfig {
             case weightDecay = "weight_decay"
             case betas, eps
             case maxGradNorm = "max_grad_norm"
+            case mask
+        }
+    }
+
+    /// `optimizer.mask:` — restricting the update to a fraction of the weights, chosen once at
+    /// θ_0 (WAGLE, Jia et al., NeurIPS 2024).
+    package struct MaskConfig: Codable, Equatable, Sendable {
+        /// `none`, `wagle`, `magnitude`, `random` or `geffect` (`Instrumentation.MaskScore`).
+        package var method: MaskMethodName
+        /// ρ: the fraction of the weights the update changes (WAGLE's "ratio": 0.8 updates 80 %).
+        package var ratio: Double
+        /// `global`: the largest scores of all weights together (WAGLE's code); `tensor`: of each
+        /// tensor alone.
+        package var scope: MaskScopeName
+        /// WAGLE's γ, the retain loss's Hessian diagonal `γ·I` (its code's μ, default 1e-6).
+        package var gamma: Double
+
+        package init(method: MaskMethodName = .none, ratio: Double = 0.8, scope: MaskScopeName = .global, gamma: Double = 1e-6) {
+            self.method = method
+            self.ratio = ratio
+            self.scope = scope
+            self.gamma = gamma
         }
     }
 

@@ -54,7 +54,7 @@ package final class UnlearningRunFile {
         data: UnlearningData, measuredForget: [Int], forgetGroups: [String]? = nil, forgetBatch: Int, riskSets: [RiskSet],
         exact: Bool,
         length T: Int, evaluation evaluationLayout: EvaluationLayout? = nil,
-        interference sets: [(name: String, items: Int)] = [],
+        interference sets: [(name: String, items: Int)] = [], mask: [UInt8]? = nil,
         answerNLLBefore: (forget: Double, retain: Double) = (.nan, .nan)
     ) throws {
         file = try H5File.create(path, singleWriterMultipleReaders: true)
@@ -105,6 +105,15 @@ package final class UnlearningRunFile {
         try o.setAttribute("forget_weight", objective.forgetWeight)
         try o.setAttribute("retain_weight", objective.retainWeight)
         if let rmu = objective.forget as? RMU { try o.write("rmu_u", rmu.u) }
+        if let mask {
+            let m = config.optimizer.mask, group = try root.createGroup("mask")
+            try group.setAttribute("method", m.method.rawValue)
+            try group.setAttribute("ratio", m.ratio)
+            try group.setAttribute("scope", m.scope.rawValue)
+            try group.setAttribute("gamma", m.gamma)
+            try group.setAttribute("kept", mask.reduce(0) { $0 + Int($1) })
+            try group.createExtendible("keep", rowShape: [mask.count], of: UInt8.self).append(mask)
+        }
 
         train = try TrainRows(root, forgetBatch: min(forgetBatch, data.forget.count), retainTerm: objective.retain != nil)
         record =

@@ -68,6 +68,32 @@ package final class UnlearningExperiment {
             model: model, objective: objective, optimizer: optimizer, data: data.unlearning, options: options)
         evaluation = try RunEvaluation(config: config, data: data, blockSize: model.contextLength)
         self.config = config
+        try restrictTheUpdate()
+    }
+
+    /// `optimizer.mask`: scores every weight at θ_0 (`WeightAttribution`) on the whole forget set
+    /// and the retain risk set, and restricts every update to the largest `ratio` of them.
+    private func restrictTheUpdate() throws {
+        let m = config.optimizer.mask
+        guard let method = MaskScore(rawValue: m.method.rawValue) else { return }
+        let d = data.unlearning
+        var rng = RNG(seed: UInt64(config.seed)).fork(3), randomScores = RNG(seed: UInt64(config.seed)).fork(4)
+        let scores = try WeightAttribution.scores(
+            method, unlearner: unlearner, forget: RiskSet(name: "forget", samples: d.forget),
+            retain: retainRiskSet(paper: false, rng: &rng), gamma: m.gamma, seed: randomScores.next(),
+            chunk: config.run.chunk)
+        let keep = WeightAttribution.keepLargest(
+            scores, ratio: m.ratio, perTensor: m.scope == .tensor, layout: unlearner.model.layout)
+        unlearner.mask = UpdateMask(keep: keep, parameters: unlearner.model.parameters)
+    }
+
+    /// The retain risk set, drawn with `rng`'s next value: `run.geffect_retain_size` retain samples
+    /// (0: all); in the paper's mode the pool after the first `paperRetainOffset` samples.
+    private func retainRiskSet(paper: Bool, rng: inout RNG) -> RiskSet {
+        let d = data.unlearning
+        let size = paper || config.run.geffectRetainSize == 0 ? nil : config.run.geffectRetainSize
+        let offset = paper && d.retain.count > Self.paperRetainOffset ? Self.paperRetainOffset : 0
+        return RiskSet(name: "retain", from: d.retain, offset: offset, size: size, seed: rng.next())
     }
 
     /// The token-mean answer NLL of the whole forget set and of the first retain samples.
@@ -92,8 +118,7 @@ package final class UnlearningExperiment {
         let d = data.unlearning, paper = config.run.geffectMode == .paper
         let size = paper || config.run.geffectRetainSize == 0 ? nil : config.run.geffectRetainSize
         var rng = RNG(seed: UInt64(config.seed)).fork(3)
-        let retainOffset = paper && d.retain.count > Self.paperRetainOffset ? Self.paperRetainOffset : 0
-        let retain = RiskSet(name: "retain", from: d.retain, offset: retainOffset, size: size, seed: rng.next())
+        let retain = retainRiskSet(paper: paper, rng: &rng)
         let extra = data.extraRiskSets.map { RiskSet(name: $0.name, from: $0.samples, size: size, seed: rng.next()) }
         let forgetSize = config.run.geffectForgetSize
         var forgetRNG = RNG(seed: rng.next())
@@ -214,6 +239,7 @@ package final class UnlearningExperiment {
                 length: inst?.length ?? data.unlearning.sequenceLength,
                 evaluation: first.map { .init(names: $0.values.map(\.0), attributes: evaluation!.attributes) },
                 interference: inst?.interferenceSets.map { (name: $0.name, items: $0.samples.count) } ?? [],
+                mask: unlearner.mask?.keep,
                 answerNLLBefore: before)
         }
         if let firstInterference { try times.add(\.runFile) { try runFile.append(firstInterference) } }

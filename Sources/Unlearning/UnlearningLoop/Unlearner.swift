@@ -85,6 +85,8 @@ package final class Unlearner {
     package let data: UnlearningData
     package let options: UnlearningOptions
     package let totalSteps: Int
+    /// The weights the updates may change (nil: all of them); set before the first step.
+    package var mask: UpdateMask?
     private let forgetSchedule: BatchSchedule
     private let retainSchedule: BatchSchedule?
     private var forgetEpochCache: (epoch: Int, batches: [[Int]])?
@@ -157,7 +159,8 @@ package final class Unlearner {
         return try update(step: step, evaluation: evaluation, forgetIndices: batch.forgetIndices)
     }
 
-    /// Clipping and the optimiser's update from the gradient in `model.gradients`.
+    /// Clipping and the optimiser's update from the gradient in `model.gradients`, restricted to
+    /// `mask` when there is one.
     private func update(step: Int, evaluation: ObjectiveEvaluation, forgetIndices: [Int]) throws -> UnlearningStepRecord {
         guard evaluation.loss.isFinite else {
             throw UnlearningError.diverged(objective: objective.name, step: step, quantity: "the loss", value: evaluation.loss)
@@ -167,7 +170,9 @@ package final class Unlearner {
             throw UnlearningError.diverged(objective: objective.name, step: step, quantity: "the gradient norm", value: norm)
         }
         let lr = options.schedule.rate(step: step, totalSteps: totalSteps, base: options.learningRate)
+        mask?.restrict(model.gradients)
         optimizer.step(parameters: model.parameters, gradients: model.gradients, lr: lr)
+        mask?.restoreFrozen(model.parameters)
         return UnlearningStepRecord(
             step: step, totalSteps: totalSteps, epoch: epoch(ofStep: step), learningRate: lr,
             evaluation: evaluation, gradientNorm: norm, forgetIndices: forgetIndices)
