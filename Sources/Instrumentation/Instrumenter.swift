@@ -156,12 +156,13 @@ package final class Instrumenter {
             (retainTensor, retainTiedInput, retainUnits) = (products.tensor, products.tiedInput, products.units)
         }
         model.inputEmbeddingGradient = nil
+        let l1 = objective.sparsity == nil ? nil : PhaseClock.measure("per-tensor inner products") { l1Products(step: step) }
         parametersBefore.base.update(from: model.parameters.base, count: P)
         measured = true
 
         let risks = riskSets.indices.map { k in
             let g = riskGradients[k]
-            let f = forgetTensor[k], r = retainTensor[k]
+            let f = forgetTensor[k], r = zip(retainTensor[k], l1?.tensor[k] ?? retainTensor[k].map { _ in 0 }).map(+)
             let token = forget.tokenShares[k], refusal = forget.refusalShares[k]
             let instance = (0..<data.forget.count).map { i in
                 token[(i * T)..<((i + 1) * T)].reduce(0, +)
@@ -170,17 +171,21 @@ package final class Instrumenter {
             let tiedInput = forgetTiedInput[k].map { $0 + retainTiedInput[k]! }
             return RiskMeasurement(
                 name: riskSets[k].name, value: values[k], gradNorm2: norms[k],
-                tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +),
-                token: token, refusalToken: refusal, instance: instance, pgEffect: forget.pgEffects[k],
-                tiedInput: tiedInput, units: retainUnits.map { forgetUnits[k] + $0[k] } ?? forgetUnits[k],
+                tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: retainTensor[k].reduce(0, +),
+                l1Term: l1?.tensor[k].reduce(0, +) ?? 0, token: token, refusalToken: refusal, instance: instance,
+                pgEffect: forget.pgEffects[k],
+                tiedInput: tiedInput,
+                units: [retainUnits?[k], l1?.units[k]].compactMap { $0 }.reduce(forgetUnits[k], +),
                 layout: model.layout)
         }
-        let loss = objective.forgetWeight * forget.value + objective.retainWeight * (retainValue ?? 0)
-        return StepMeasurement(
+        let loss = objective.forgetWeight * forget.value + objective.retainWeight * (retainValue ?? 0) + (l1?.value ?? 0)
+        var m = StepMeasurement(
             step: step, risks: risks,
             loss: loss,
             forget: forget.value, retain: retainValue, instanceWeights: forget.instanceWeights,
             instanceNLL: forget.instanceNLL, tokenWeights: forget.tokenWeights)
+        m.l1 = l1?.value
+        return m
     }
 
     /// Forget × risk-set interference at the model's current parameters θ_t (after `step`
@@ -196,6 +201,19 @@ package final class Instrumenter {
         return InterferenceMeasurement(
             step: step,
             sets: zip(interferenceSets, matrices).map { .init(name: $0.name, instance: $1.instance, token: $1.token) })
+    }
+
+    /// The objective's ℓ1 penalty at θ_t for the update that follows it (step t + 1's α_e): its
+    /// value α_e·‖θ_t‖₁, and `⟨∇R_k, α_e·sign(θ_t)⟩` per risk set and tensor and per unit.
+    func l1Products(step: Int) -> (value: Double, tensor: [[Double]], units: [UnitProducts]) {
+        let model = unlearner.model, slots = model.layout.slots
+        let g = FloatBuffer(count: model.parameterCount)
+        let value = L1Sparsity.apply(weight: unlearner.l1Weight(step: step + 1), parameters: model.parameters, addingTo: g)
+        return (
+            value,
+            riskGradients.map { r in slots.map { Reduce.dot(r.base + $0.offset, g.base + $0.offset, count: $0.count) } },
+            riskGradients.map { UnitProducts($0.base, g.base, units: units) }
+        )
     }
 
     /// ‖∇R_k‖² of each risk gradient; then, when the run's updates are restricted to a mask, each

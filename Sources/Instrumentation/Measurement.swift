@@ -13,6 +13,8 @@ package struct RiskMeasurement: Sendable {
     package let tensor: [Double]
     /// The G-effect of each scaled term: `⟨∇R, γ∇L_f⟩` and `⟨∇R, α∇L_r⟩` (0 without a retain term).
     package let forgetTerm: Double, retainTerm: Double
+    /// The G-effect of the ℓ1 penalty, `⟨∇R, α_e·sign(θ)⟩` (0 without one); `tensor` includes it.
+    package let l1Term: Double
     /// The forget term's G-effect split additively by output position: (N, T) on each forget
     /// instance's row and, for objectives that read refusal answers (PO, IdkDPO), (N, T) on its
     /// refusal row (empty otherwise). Position n's share is `⟨∂(γL_f)/∂outputs_n, J_n·∇R⟩`.
@@ -36,11 +38,12 @@ package struct RiskMeasurement: Sendable {
     /// The names of `groups`.
     package static let groupNames = ["embed", "shallow", "middle", "deep", "lm"]
 
-    /// e = Σ_p e_p = forget term + retain term.
+    /// e = Σ_p e_p = forget term + retain term (+ ℓ1 term).
     package var total: Double { tensor.reduce(0, +) }
 
     init(
         name: String, value: Double, gradNorm2: Double, tensor: [Double], forgetTerm: Double, retainTerm: Double,
+        l1Term: Double = 0,
         token: [Double], refusalToken: [Double], instance: [Double], pgEffect: [Double], tiedInput: Double?,
         units: UnitProducts, layout: ParameterLayout
     ) {
@@ -50,6 +53,7 @@ package struct RiskMeasurement: Sendable {
         self.tensor = tensor
         self.forgetTerm = forgetTerm
         self.retainTerm = retainTerm
+        self.l1Term = l1Term
         self.token = token
         self.refusalToken = refusalToken
         self.instance = instance
@@ -93,6 +97,8 @@ package struct StepMeasurement: Sendable {
     /// The objective over the whole forget set (and the fixed retain set) at θ_t: γ·forget +
     /// α·retain, and the two unscaled terms.
     package let loss: Double, forget: Double, retain: Double?
+    /// The ℓ1 penalty α_e·‖θ_t‖₁ of the update that follows θ_t (nil without one); `loss` includes it.
+    package var l1: Double? = nil
     /// Per forget instance: the objective's instance weight and the answer NLL; (N, T) token
     /// weights (0 off the mask and where the objective has none on the true answers).
     package let instanceWeights: [Double], instanceNLL: [Double], tokenWeights: [Double]

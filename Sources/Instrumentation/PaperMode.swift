@@ -95,30 +95,35 @@ extension Instrumenter {
         }
         measured = true
         let norms = restrictToTheMask()
+        let l1 = objective.sparsity == nil ? nil : l1Products(step: step)
 
         let n = Double(starts.count), slots = model.layout.slots
         let risks = riskSets.indices.map { k in
             let g = riskGradients[k]
             let f = slots.map { Reduce.dot(g.base + $0.offset, forgetGradient.base + $0.offset, count: $0.count) }
-            let r = slots.map { Reduce.dot(g.base + $0.offset, retainGradient.base + $0.offset, count: $0.count) }
+            let retainOnly = slots.map { Reduce.dot(g.base + $0.offset, retainGradient.base + $0.offset, count: $0.count) }
+            let r = zip(retainOnly, l1?.tensor[k] ?? retainOnly.map { _ in 0 }).map(+)
             let tiedInput = tiedSlot.map { s in
                 Reduce.dot(g.base + s.offset, forgetInputSide!.base, count: s.count)
                     + Reduce.dot(g.base + s.offset, retainInputSide!.base, count: s.count)
             }
             return RiskMeasurement(
                 name: riskSets[k].name, value: riskValues[k] / n, gradNorm2: norms[k],
-                tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: r.reduce(0, +),
+                tensor: zip(f, r).map(+), forgetTerm: f.reduce(0, +), retainTerm: retainOnly.reduce(0, +),
+                l1Term: l1?.tensor[k].reduce(0, +) ?? 0,
                 token: [], refusalToken: [], instance: [], pgEffect: [], tiedInput: tiedInput,
-                units: UnitProducts(g.base, forgetGradient.base, units: units)
-                    + UnitProducts(g.base, retainGradient.base, units: units),
+                units: [UnitProducts(g.base, retainGradient.base, units: units), l1?.units[k]].compactMap { $0 }
+                    .reduce(UnitProducts(g.base, forgetGradient.base, units: units), +),
                 layout: model.layout)
         }
         let retain = objective.retain == nil ? nil : retainValue / n
-        return StepMeasurement(
+        var m = StepMeasurement(
             step: step, risks: risks,
-            loss: objective.forgetWeight * forgetValue / n + objective.retainWeight * (retain ?? 0),
+            loss: objective.forgetWeight * forgetValue / n + objective.retainWeight * (retain ?? 0) + (l1?.value ?? 0),
             forget: forgetValue / n, retain: retain, instanceWeights: instanceWeights,
             instanceNLL: instanceNLL, tokenWeights: tokenWeights)
+        m.l1 = l1?.value
+        return m
     }
 
     /// `count` samples drawn at random without replacement (all of them when there are fewer).

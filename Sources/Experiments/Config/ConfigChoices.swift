@@ -48,3 +48,10 @@ package enum MaskScopeName: String, NamedChoice {
     package static let kind = "mask scope"
     package init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
 }
+
+/// The schedule of the ℓ1 penalty's weight over the epochs (`objective.l1.schedule`).
+package enum L1ScheduleName: String, NamedChoice {
+    case linear, constant
+    package static let kind = "l1 schedule"
+    package init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
+}

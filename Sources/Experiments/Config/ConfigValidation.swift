@@ -99,6 +99,10 @@ extension ExperimentConfig {
         atLeast(run.geffectRetainSize, 0, "run.geffect_retain_size")
         atLeast(run.geffectForgetSize, 0, "run.geffect_forget_size")
         atLeast(run.chunk, 1, "run.chunk")
+        if !(objective.l1.alpha >= 0 && objective.l1.alpha.isFinite) {
+            fail(.outOfRange, "objective.l1.alpha", "must be 0 (no penalty) or positive, got \(objective.l1.alpha)")
+        }
+        atLeast(objective.l1.noL1Epochs, 0, "objective.l1.no_l1_epochs")
         if !(optimizer.mask.ratio > 0 && optimizer.mask.ratio <= 1) {
             fail(
                 .outOfRange, "optimizer.mask.ratio",

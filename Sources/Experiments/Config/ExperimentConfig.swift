@@ -145,17 +145,45 @@ extension ExperimentConfig {
         package var forgetWeight: Double
         /// α in `γ·forget + α·retain`; unused when the retain term is `none`.
         package var retainWeight: Double
+        /// ℓ1-sparse unlearning: a penalty `α_e·‖θ‖₁` on the retain side (alpha 0: none).
+        package var l1: L1Config
 
-        package init(forget: ForgetObjective, retain: RetainTerm, forgetWeight: Double, retainWeight: Double) {
+        package init(
+            forget: ForgetObjective, retain: RetainTerm, forgetWeight: Double, retainWeight: Double, l1: L1Config = L1Config()
+        ) {
             self.forget = forget
             self.retain = retain
             self.forgetWeight = forgetWeight
             self.retainWeight = retainWeight
+            self.l1 = l1
         }
 
         enum CodingKeys: String, CodingKey {
             case forget, retain
             case forgetWeight = "forget_weight", retainWeight = "retain_weight"
+            case l1
+        }
+    }
+
+    /// `objective.l1:` — ℓ1-sparse unlearning (`Unlearning.L1Sparsity`, the schedule of
+    /// OPTML-Group/Unlearn-Sparse's `FT_l1`).
+    package struct L1Config: Codable, Equatable, Sendable {
+        /// α; 0: no penalty.
+        package var alpha: Double
+        /// `linear`: α·(1 − e/(E − no_l1_epochs)) in epoch e, 0 in the last `no_l1_epochs`;
+        /// `constant`: α throughout.
+        package var schedule: L1ScheduleName
+        package var noL1Epochs: Int
+
+        package init(alpha: Double = 0, schedule: L1ScheduleName = .linear, noL1Epochs: Int = 0) {
+            self.alpha = alpha
+            self.schedule = schedule
+            self.noL1Epochs = noL1Epochs
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case alpha, schedule
+            case noL1Epochs = "no_l1_epochs"
         }
     }
 

@@ -8,6 +8,9 @@ extension ExperimentConfig.ObjectiveConfig {
         let shape = ObjectiveModelShape(width: width, blocks: blocks)
         return UnlearningObjective(
             forget: forget.makeTerm(shape: shape, rng: &rng), retain: retain.makeTerm(shape: shape),
-            forgetWeight: forgetWeight, retainWeight: retainWeight)
+            forgetWeight: forgetWeight, retainWeight: retainWeight,
+            sparsity: l1.alpha > 0
+                ? L1Sparsity(alpha: l1.alpha, schedule: l1.schedule == .linear ? .linear : .constant, noL1Epochs: l1.noL1Epochs)
+                : nil)
     }
 }

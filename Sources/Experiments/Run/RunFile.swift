@@ -115,14 +115,16 @@ package final class UnlearningRunFile {
             try group.createExtendible("keep", rowShape: [mask.count], of: UInt8.self).append(mask)
         }
 
-        train = try TrainRows(root, forgetBatch: min(forgetBatch, data.forget.count), retainTerm: objective.retain != nil)
+        train = try TrainRows(
+            root, forgetBatch: min(forgetBatch, data.forget.count), retainTerm: objective.retain != nil,
+            l1: objective.sparsity != nil)
         record =
             riskSets.isEmpty
             ? nil
             : try RecordRows(
                 root, sets: riskSets.map(\.name), layout: model.layout, blocks: model.blockCount,
                 heads: model.blockUnits.first?.heads.count ?? 0,
-                instances: measuredForget.count, length: T, retainTerm: objective.retain != nil,
+                instances: measuredForget.count, length: T, retainTerm: objective.retain != nil, l1: objective.sparsity != nil,
                 refusals: objective.forget.roles.contains(.refusal), exact: exact)
         evaluation = try evaluationLayout.map { try EvalRows(root, names: $0.names, attributes: $0.attributes) }
         interference = sets.isEmpty ? nil : try InterferenceRows(root, sets: sets, instances: measuredForget.count, length: T)
@@ -240,17 +242,18 @@ package final class UnlearningRunFile {
 private struct TrainRows {
     let step: H5RowWriter<Int64>
     let lr, gradNorm, total, forget: H5RowWriter<Double>
-    let retain: H5RowWriter<Double>?
+    let retain, l1: H5RowWriter<Double>?
     let forgetIndex: H5RowWriter<Int64>, instanceWeight: H5RowWriter<Double>
     let forgetBatch: Int
 
-    init(_ root: H5Group, forgetBatch: Int, retainTerm: Bool) throws {
+    init(_ root: H5Group, forgetBatch: Int, retainTerm: Bool, l1 l1Term: Bool) throws {
         let g = try root.createGroup("train")
         lr = try g.createExtendible("lr", rowShape: [])
         gradNorm = try g.createExtendible("grad_norm", rowShape: [])
         total = try g.createExtendible("loss/total", rowShape: [])
         forget = try g.createExtendible("loss/forget", rowShape: [])
         retain = retainTerm ? try g.createExtendible("loss/retain", rowShape: []) : nil
+        l1 = l1Term ? try g.createExtendible("loss/l1", rowShape: []) : nil
         forgetIndex = try g.createExtendible("forget_index", rowShape: [forgetBatch])
         instanceWeight = try g.createExtendible("instance_weight", rowShape: [forgetBatch])
         step = try g.createExtendible("step", rowShape: [])
@@ -266,6 +269,7 @@ private struct TrainRows {
         try total.append([r.evaluation.loss], flush: false)
         try forget.append([r.evaluation.forget.value], flush: false)
         try retain?.append([r.evaluation.retain?.value ?? .nan], flush: false)
+        try l1?.append([r.l1Penalty], flush: false)
         try step.append([Int64(r.step)])   // last, and flushes: a row is complete once its step is written
     }
 }
@@ -274,6 +278,7 @@ private struct TrainRows {
 private struct RecordRows {
     struct PerSet {
         let value, gradNorm2, total, termForget, termRetain: H5RowWriter<Double>
+        let termL1: H5RowWriter<Double>?
         let tensor, block, group, tiedInput, tiedOutput: H5RowWriter<Double>
         /// Per head [L, H], MLP unit group [L, 8] and block rest [L] (none without blocks).
         let head, mlpGroup, blockRest: H5RowWriter<Double>?
@@ -286,19 +291,20 @@ private struct RecordRows {
     }
     let steps: H5RowWriter<Int64>
     let total, forget: H5RowWriter<Double>
-    let retain: H5RowWriter<Double>?
+    let retain, l1: H5RowWriter<Double>?
     let sets: [PerSet]
     let instanceWeight, tokenWeight, instanceNLL: H5RowWriter<Double>
     let layout: ParameterLayout, blocks: Int
 
     init(
         _ root: H5Group, sets names: [String], layout: ParameterLayout, blocks: Int, heads: Int, instances N: Int,
-        length T: Int, retainTerm: Bool, refusals: Bool, exact: Bool
+        length T: Int, retainTerm: Bool, l1 l1Term: Bool, refusals: Bool, exact: Bool
     ) throws {
         let P = layout.slots.count
         total = try root.createExtendible("loss/total", rowShape: [])
         forget = try root.createExtendible("loss/forget", rowShape: [])
         retain = retainTerm ? try root.createExtendible("loss/retain", rowShape: []) : nil
+        l1 = l1Term ? try root.createExtendible("loss/l1", rowShape: []) : nil
         sets = try names.map { name in
             let risk = try root.groupCreatingIfNeeded("risk").createGroup(name)
             let ge = try root.groupCreatingIfNeeded("geffect").createGroup(name)
@@ -324,6 +330,7 @@ private struct RecordRows {
                 total: try ge.createExtendible("total", rowShape: []),
                 termForget: try ge.createExtendible("term/forget", rowShape: []),
                 termRetain: try ge.createExtendible("term/retain", rowShape: []),
+                termL1: l1Term ? try ge.createExtendible("term/l1", rowShape: []) : nil,
                 tensor: try ge.createExtendible("tensor", rowShape: [P]),
                 block: try ge.createExtendible("block", rowShape: [max(blocks, 1)]),
                 group: group,
@@ -347,12 +354,14 @@ private struct RecordRows {
         try total.append([m.loss], flush: false)
         try forget.append([m.forget], flush: false)
         try retain?.append([m.retain ?? .nan], flush: false)
+        try l1?.append([m.l1 ?? .nan], flush: false)
         for (i, (rows, r)) in zip(sets, m.risks).enumerated() {
             try rows.value.append([r.value], flush: false)
             try rows.gradNorm2.append([r.gradNorm2], flush: false)
             try rows.total.append([r.total], flush: false)
             try rows.termForget.append([r.forgetTerm], flush: false)
             try rows.termRetain.append([r.retainTerm], flush: false)
+            try rows.termL1?.append([r.l1Term], flush: false)
             try rows.tensor.append(r.tensor, flush: false)
             try rows.block.append(blocks > 0 ? layout.blockSums(r.tensor, blocks: blocks) : [.nan], flush: false)
             try rows.group.append(r.groups, flush: false)

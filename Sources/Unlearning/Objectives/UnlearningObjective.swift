@@ -14,18 +14,26 @@ package struct UnlearningObjective: Sendable {
     package var forgetWeight: Double
     /// α.
     package var retainWeight: Double
+    /// An ℓ1 penalty on the parameters on the retain side (nil: none). It acts on θ directly, not
+    /// through a batch: the unlearner adds it to each step's gradient, the instrumentation to the
+    /// objective it measures.
+    package var sparsity: L1Sparsity?
 
     package init(
-        forget: any ObjectiveTerm, retain: (any ObjectiveTerm)? = nil, forgetWeight: Double = 1, retainWeight: Double = 1
+        forget: any ObjectiveTerm, retain: (any ObjectiveTerm)? = nil, forgetWeight: Double = 1, retainWeight: Double = 1,
+        sparsity: L1Sparsity? = nil
     ) {
         self.forget = forget
         self.retain = retain
         self.forgetWeight = forgetWeight
         self.retainWeight = retainWeight
+        self.sparsity = sparsity
     }
 
-    /// A name such as "npo+kl".
-    package var name: String { retain.map { "\(forget.name)+\($0.name)" } ?? forget.name }
+    /// A name such as "npo+kl", or "ga+gd+l1" with an ℓ1 penalty.
+    package var name: String {
+        (retain.map { "\(forget.name)+\($0.name)" } ?? forget.name) + (sparsity == nil ? "" : "+l1")
+    }
 
     var terms: [any ObjectiveTerm] { [forget] + (retain.map { [$0] } ?? []) }
 

@@ -61,6 +61,8 @@ package struct UnlearningStepRecord: Sendable {
     package let evaluation: ObjectiveEvaluation
     /// The global gradient norm before clipping.
     package let gradientNorm: Double
+    /// The ℓ1 penalty `α_e·‖θ‖₁` of the step (0 without one); `evaluation.loss` includes it.
+    package let l1Penalty: Double
     /// The forget-set index of each forget row of the batch.
     package let forgetIndices: [Int]
 }
@@ -140,6 +142,14 @@ package final class Unlearner {
     /// The epoch (0-based, over the forget set) of 1-based step `step`.
     package func epoch(ofStep step: Int) -> Int { (step - 1) / forgetSchedule.batchesPerEpoch }
 
+    /// The epochs the run's steps reach into: the last step's epoch + 1.
+    package var totalEpochs: Int { epoch(ofStep: totalSteps) + 1 }
+
+    /// The ℓ1 weight α_e of step `step` (1-based; 0 without a penalty).
+    package func l1Weight(step: Int) -> Double {
+        objective.sparsity?.weight(epoch: epoch(ofStep: min(max(step, 1), totalSteps)), epochs: totalEpochs) ?? 0
+    }
+
     /// The batch of 1-based step `step`: its forget rows (with their refusals) and retain rows.
     package func batch(step: Int) -> ObjectiveBatch {
         let forget = Self.indices(step: step, schedule: forgetSchedule, cache: &forgetEpochCache)
@@ -155,13 +165,22 @@ package final class Unlearner {
     /// One step: the objective's gradient on the step's batch, optional clipping, one update.
     package func step(_ step: Int) throws -> UnlearningStepRecord {
         let batch = batch(step: step)
-        let evaluation = try objective.evaluate(model: model, reference: reference, batch: batch, referenceCache: referenceCache)
-        return try update(step: step, evaluation: evaluation, forgetIndices: batch.forgetIndices)
+        var evaluation = try objective.evaluate(model: model, reference: reference, batch: batch, referenceCache: referenceCache)
+        var penalty = 0.0
+        if objective.sparsity != nil {
+            penalty = L1Sparsity.apply(weight: l1Weight(step: step), parameters: model.parameters, addingTo: model.gradients)
+            evaluation = ObjectiveEvaluation(
+                loss: evaluation.loss + penalty, forget: evaluation.forget, retain: evaluation.retain,
+                hiddenGradients: evaluation.hiddenGradients)
+        }
+        return try update(step: step, evaluation: evaluation, forgetIndices: batch.forgetIndices, l1Penalty: penalty)
     }
 
     /// Clipping and the optimiser's update from the gradient in `model.gradients`, restricted to
     /// `mask` when there is one.
-    private func update(step: Int, evaluation: ObjectiveEvaluation, forgetIndices: [Int]) throws -> UnlearningStepRecord {
+    private func update(step: Int, evaluation: ObjectiveEvaluation, forgetIndices: [Int], l1Penalty: Double) throws
+        -> UnlearningStepRecord
+    {
         guard evaluation.loss.isFinite else {
             throw UnlearningError.diverged(objective: objective.name, step: step, quantity: "the loss", value: evaluation.loss)
         }
@@ -175,7 +194,7 @@ package final class Unlearner {
         mask?.restoreFrozen(model.parameters)
         return UnlearningStepRecord(
             step: step, totalSteps: totalSteps, epoch: epoch(ofStep: step), learningRate: lr,
-            evaluation: evaluation, gradientNorm: norm, forgetIndices: forgetIndices)
+            evaluation: evaluation, gradientNorm: norm, l1Penalty: l1Penalty, forgetIndices: forgetIndices)
     }
 
     /// Runs every step, calling `progress` after each.
