@@ -54,6 +54,7 @@ package enum FigureCatalog {
         case .compare: return try CompareFigure.build(runs)
         case .tradeoff: return try TradeoffFigure.build(runs)
         case .markov: return try MarkovFigure.build(runs)
+        case .recovery: return try RecoveryFigure.build(runs)
         case .layers, .blocks, .heads, .interference, .instances, .weights, .groups, .fidelity:
             preconditionFailure("\(kind) is drawn per run")
         }
@@ -71,7 +72,7 @@ package enum FigureCatalog {
         case .weights: return try WeightsFigure.build(run, name: name, step: options.step)
         case .groups: return try GroupsFigure.build(run, name: name)
         case .fidelity: return try FidelityFigure.build(run, name: name)
-        case .geffect, .compare, .tradeoff, .markov:
+        case .geffect, .compare, .tradeoff, .markov, .recovery:
             preconditionFailure("\(kind) draws all runs together")
         }
     }

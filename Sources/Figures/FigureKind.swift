@@ -1,6 +1,6 @@
 /// The figures `gscope plot` draws, with what each one shows.
 package enum FigureKind: String, CaseIterable, Sendable {
-    case geffect, layers, blocks, heads, interference, instances, weights, groups, fidelity, compare, tradeoff, markov
+    case geffect, layers, blocks, heads, interference, instances, weights, groups, fidelity, compare, tradeoff, markov, recovery
 
     /// One line on what the figure shows and how to read it (for `--help`).
     package var summary: String {
@@ -38,6 +38,9 @@ package enum FigureKind: String, CaseIterable, Sendable {
         case .tradeoff:
             return "TOFU forget quality (log scale) vs model utility at every evaluated step, one curve per run; "
                 + "open circle = first evaluation, filled = last. Up and right is better."
+        case .recovery:
+            return "Relearning runs (gscope relearn): the answer NLL of the whole forget split, and TOFU's forget_Q_A_Prob, "
+                + "against the relearning step, one curve per attacked objective: how fast each objective's forgetting is undone."
         case .markov:
             return "Markov simulations: forget KL vs retain KL per evaluated step (solid forget1, dashed forget2), with "
                 + "the retrained (squares) and Bayes-optimal (diamonds) references. Up and left is better."
@@ -49,7 +52,7 @@ package enum FigureKind: String, CaseIterable, Sendable {
     var isPerRun: Bool {
         switch self {
         case .layers, .blocks, .heads, .interference, .instances, .weights, .groups, .fidelity: return true
-        case .geffect, .compare, .tradeoff, .markov: return false
+        case .geffect, .compare, .tradeoff, .markov, .recovery: return false
         }
     }
 }

@@ -17,6 +17,10 @@ package struct RunData: Sendable {
     package var label: String
     /// The root attribute `objective` (e.g. `npo+kl`), or nil.
     package let objective: String?
+    /// A relearning run (`gscope relearn`): the objective of the unlearned model it attacked
+    /// (root attribute `relearned_objective`) and the risk set of the whole forget split
+    /// (`relearn_risk_set`); nil otherwise.
+    package let relearnedObjective: String?, relearnRiskSet: String?
     /// The root attribute `status` (`running`, `complete`, `diverged at step N`,
     /// `interrupted at step N`), or nil when the file has none.
     package let status: String?
@@ -94,6 +98,9 @@ package struct RunData: Sendable {
         package let attributes: [String: Double]
     }
 
+    /// A relearning run's legend: `--label` when given, else the objective it attacked.
+    var relearnedLabel: String { label != objective ? label : relearnedObjective ?? label }
+
     /// The realised change R(θ_{t'}) − R(θ_t) of `set` between consecutive recorded steps t < t'.
     package func realisedRiskChange(_ set: String) -> [Double] {
         guard let values = risk[set], values.count >= 2 else { return [] }
@@ -150,6 +157,8 @@ package struct RunData: Sendable {
         objective = root.hasAttribute("objective") ? try root.stringAttribute("objective") : nil
         self.label = label ?? objective ?? URL(fileURLWithPath: path).lastPathComponent
         status = root.hasAttribute("status") ? try root.stringAttribute("status") : nil
+        relearnedObjective = root.hasAttribute("relearned_objective") ? try root.stringAttribute("relearned_objective") : nil
+        relearnRiskSet = root.hasAttribute("relearn_risk_set") ? try root.stringAttribute("relearn_risk_set") : nil
         func rootNumber(_ name: String) throws -> Double { root.hasAttribute(name) ? try root.doubleAttribute(name) : .nan }
         answerNLL = AnswerNLL(
             forgetBefore: try rootNumber("forget_nll_before"), forgetAfter: try rootNumber("forget_nll_after"),

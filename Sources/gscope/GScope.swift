@@ -18,7 +18,8 @@ struct GScope: ParsableCommand {
             HDF5 file per run. Start with `make demo`; every subcommand has its own --help.
             """,
         subcommands: [
-            Train.self, Unlearn.self, Objectives.self, Eval.self, Generate.self, Score.self, Inspect.self, Plot.self,
+            Train.self, Unlearn.self, Relearn.self, Objectives.self, Eval.self, Generate.self, Score.self, Inspect.self,
+            Plot.self,
             DataCommand.self, TokenizerCommand.self, ModelCommand.self, SweepCommand.self, Bench.self,
         ])
 

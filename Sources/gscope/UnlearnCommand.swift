@@ -122,6 +122,15 @@ struct Unlearn: ParsableCommand {
         let resolved =
             try config.map { try ExperimentConfig.load(path: $0, overrides: all) }
             ?? ExperimentConfig.load(yaml: "", file: "<defaults>", overrides: all)
+        try Self.execute(resolved, force: force, quiet: quiet)
+    }
+
+    /// Runs the experiment `resolved` describes into its `run.out`, with progress on stdout: what
+    /// `gscope unlearn` and `gscope relearn` do once their configuration is resolved. `attributes`
+    /// are written as root attributes of the run file.
+    static func execute(
+        _ resolved: ExperimentConfig, force: Bool, quiet: Bool, attributes: [(String, String)] = [], verb: String = "unlearning"
+    ) throws {
         Parallel.configure(threads: resolved.threads)
         let outDir = resolved.run.out
         try OutputDirectory.claim(outDir)   // before anything in OUT is opened, written or deleted
@@ -135,7 +144,7 @@ struct Unlearn: ParsableCommand {
         let writing = exists ? runPath + ".partial" : runPath
         let u = experiment.unlearner
         print(
-            "unlearning \(resolved.model.checkpoint) (\(u.model.parameterCount) parameters) with \(u.objective.name): "
+            "\(verb) \(resolved.model.checkpoint) (\(u.model.parameterCount) parameters) with \(u.objective.name): "
                 + "\(u.totalSteps) steps, forget batch \(resolved.run.forgetBatch), lr \(resolved.optimizer.lr), \(resolved.threads) threads"
         )
         print("data: \(experiment.data.summary)")
@@ -148,7 +157,7 @@ struct Unlearn: ParsableCommand {
         let outcome: UnlearningExperiment.Outcome
         do {
             outcome = try experiment.run(
-                into: outDir, runFile: writing,
+                into: outDir, runFile: writing, attributes: attributes,
                 progress: { r, measured in
                     if !quiet || r.step == 1 || r.step % 10 == 0 || r.step == r.totalSteps {
                         let e = r.evaluation

@@ -58,7 +58,7 @@ extension ExperimentConfig {
         for (key, problem) in objective.retain.parameters.problems() {
             fail(.outOfRange, "objective.retain.\(key)", problem)
         }
-        number(objective.forgetWeight, "objective.forget_weight", nonNegative: true)
+        number(objective.forgetWeight, "objective.forget_weight")   // −1 with ga: fine-tuning on the forget set (relearning)
         number(objective.retainWeight, "objective.retain_weight", nonNegative: true)
 
         number(optimizer.lr, "optimizer.lr", positive: true)
@@ -110,6 +110,10 @@ extension ExperimentConfig {
         }
         if !(optimizer.mask.gamma > 0 && optimizer.mask.gamma.isFinite) {
             fail(.outOfRange, "optimizer.mask.gamma", "must be positive, got \(optimizer.mask.gamma)")
+        }
+        atLeast(data.forgetSubset, 0, "data.forget_subset")
+        if data.forgetSubset > 0 && data.kind == .markov {
+            fail(.conflict, "data.forget_subset", "is for question–answer data; Markov runs draw a pool with data.forget_pool")
         }
         atLeast(run.interferenceEvery, 0, "run.interference_every")
         if run.interferenceEvery > 0 {

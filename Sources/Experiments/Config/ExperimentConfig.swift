@@ -108,11 +108,16 @@ extension ExperimentConfig {
         /// of forget1 ∪ forget2 drawn with the run's seed, so about as many from each chain (0:
         /// the whole forget set; a pool larger than the set takes it whole).
         package var forgetPool: Int
+        /// For `kind: qa`: unlearn (or, with `gscope relearn`, fine-tune on) only this many forget
+        /// items, drawn with the run's seed and kept in the split's order (0: all of them). The
+        /// evaluation still covers the whole forget split.
+        package var forgetSubset: Int
 
         package init(
             kind: DataKind, dir: String, tokenizer: String, forgetSplit: TOFUForgetSet?,
             retainSplit: TOFURetainSet?, forgetFile: String? = nil, retainFile: String? = nil, maxLength: Int,
-            markov: MarkovExperiment, markovSeed: Int = 0, forgetPool: Int = 0, chatFormat: ChatFormatChoice = .auto
+            markov: MarkovExperiment, markovSeed: Int = 0, forgetPool: Int = 0, chatFormat: ChatFormatChoice = .auto,
+            forgetSubset: Int = 0
         ) {
             self.kind = kind
             self.dir = dir
@@ -126,6 +131,7 @@ extension ExperimentConfig {
             self.markov = markov
             self.markovSeed = markovSeed
             self.forgetPool = forgetPool
+            self.forgetSubset = forgetSubset
         }
 
         enum CodingKeys: String, CodingKey {
@@ -134,6 +140,7 @@ extension ExperimentConfig {
             case forgetFile = "forget_file", retainFile = "retain_file"
             case maxLength = "max_length"
             case markov, markovSeed = "markov_seed", forgetPool = "forget_pool"
+            case forgetSubset = "forget_subset"
         }
     }
 

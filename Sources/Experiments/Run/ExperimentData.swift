@@ -17,6 +17,9 @@ package struct ExperimentData: Sendable {
     package var tokenizer: (any TextTokenizer)?
     /// Markov data: the group (`forget1`, `forget2`) of every forget sample; nil for QA data.
     package var forgetGroups: [String]?
+    /// With `data.forget_subset`: each forget sample's index in the whole forget split, and the
+    /// split's size (nil: the forget set is the whole split).
+    package var forgetSubset: (indices: [Int], splitSize: Int)?
 
     /// Loads the data a configuration names.
     ///
@@ -150,10 +153,18 @@ package struct ExperimentData: Sendable {
                 formatter.qa.format(question: $0.question, answer: answers[rng.below(answers.count)])
             }
         }
-        let forgetSamples = formatter.format(forget)
+        var forgetSamples = formatter.format(forget)
         try requireAnswerTokens(
             forgetSamples, split: forget.isSplit ? forget.name : "forget_file", file: forget.file,
             maxLength: maxLength, configured: config.maxLength)
+        var subset: (indices: [Int], splitSize: Int)?
+        if config.forgetSubset > 0 && config.forgetSubset < forgetSamples.count {
+            var draw = RNG(seed: rng.next())
+            let kept = Array(IndexOrder.shuffled(count: forgetSamples.count, rng: &draw).prefix(config.forgetSubset)).sorted()
+            subset = (kept, forgetSamples.count)
+            forgetSamples = kept.map { forgetSamples[$0] }
+            if !refusalSamples.isEmpty { refusalSamples = kept.map { refusalSamples[$0] } }
+        }
         let retainSamples = formatter.format(retain)
         let data = UnlearningData(
             forget: forgetSamples, refusal: refusalSamples, retain: retainSamples, padding: tokenizer.special.padding)
@@ -161,6 +172,7 @@ package struct ExperimentData: Sendable {
             unlearning: data, vocabSize: tokenizer.vocabSize,
             summary: summary(forget, forgetSamples, retain, retainSamples, dir: config.dir, maxLength: maxLength))
         result.tokenizer = tokenizer
+        result.forgetSubset = subset
         var names: Set<String> = ["forget", "retain"]
         result.extraRiskSets = try riskSets.map { entry in
             let set: SetSource, name: String

@@ -54,7 +54,8 @@ package final class UnlearningRunFile {
         data: UnlearningData, measuredForget: [Int], forgetGroups: [String]? = nil, forgetBatch: Int, riskSets: [RiskSet],
         exact: Bool,
         length T: Int, evaluation evaluationLayout: EvaluationLayout? = nil,
-        interference sets: [(name: String, items: Int)] = [], mask: [UInt8]? = nil,
+        interference sets: [(name: String, items: Int)] = [], mask: [UInt8]? = nil, attributes: [(String, String)] = [],
+        forgetSubset: (indices: [Int], splitSize: Int)? = nil,
         answerNLLBefore: (forget: Double, retain: Double) = (.nan, .nan)
     ) throws {
         file = try H5File.create(path, singleWriterMultipleReaders: true)
@@ -75,6 +76,7 @@ package final class UnlearningRunFile {
         // Filled when the run completes (NaN until then).
         try root.setAttribute("forget_nll_after", Double.nan)
         try root.setAttribute("retain_nll_after", Double.nan)
+        for (name, value) in attributes { try root.setAttribute(name, value) }
 
         let m = try root.createGroup("model")
         let slots = model.layout.slots
@@ -84,8 +86,12 @@ package final class UnlearningRunFile {
         try m.setAttribute("config", model.configurationJSON)
 
         let dataGroup = try root.createGroup("data")
+        /// The measured forget instances (or their refusals), indexed in the whole forget split.
         func measured(_ split: [FormattedSample], _ name: String) -> RiskSet {
-            RiskSet(name: name, samples: measuredForget.map { split[$0] }, indices: measuredForget, splitSize: split.count)
+            RiskSet(
+                name: name, samples: measuredForget.map { split[$0] },
+                indices: forgetSubset.map { s in measuredForget.map { s.indices[$0] } } ?? measuredForget,
+                splitSize: forgetSubset?.splitSize ?? split.count)
         }
         var stored = [measured(data.forget, "forget")]
         if objective.roles.contains(.refusal) { stored.append(measured(data.refusal, "refusal")) }

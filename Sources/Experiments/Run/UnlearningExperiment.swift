@@ -188,7 +188,7 @@ package final class UnlearningExperiment {
     ///   is written, and ``RunInterrupted`` is thrown.
     /// Any other error (a full disk) closes every handle of the file before it is rethrown.
     package func run(
-        into directory: String, runFile runPath: String? = nil, progress: Progress,
+        into directory: String, runFile runPath: String? = nil, attributes: [(String, String)] = [], progress: Progress,
         evaluated: EvaluationProgress = { _, _, _ in }, measured: MeasurementProgress = { _, _ in },
         measuredInterference: MeasurementProgress = { _, _ in },
         stopRequested: () -> Int32? = { nil }
@@ -239,7 +239,7 @@ package final class UnlearningExperiment {
                 length: inst?.length ?? data.unlearning.sequenceLength,
                 evaluation: first.map { .init(names: $0.values.map(\.0), attributes: evaluation!.attributes) },
                 interference: inst?.interferenceSets.map { (name: $0.name, items: $0.samples.count) } ?? [],
-                mask: unlearner.mask?.keep,
+                mask: unlearner.mask?.keep, attributes: attributes, forgetSubset: data.forgetSubset,
                 answerNLLBefore: before)
         }
         if let firstInterference { try times.add(\.runFile) { try runFile.append(firstInterference) } }
