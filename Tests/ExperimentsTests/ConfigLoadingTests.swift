@@ -103,14 +103,17 @@ struct ConfigLoadingTests {
         }
         #expect(
             text.contains(
-                "run:\n  steps: 20\n  epochs: null\n  forget_batch: 4\n  retain_batch: 4\n  checkpoint_every: 0\n  record_every: 1\n  geffect_retain_size: 100\n  geffect_forget_size: 0\n  risk_sets: []\n  geffect_mode: exact\n  chunk: 16\n  out: runs/experiment\n"
+                "run:\n  steps: 20\n  epochs: null\n  forget_batch: 4\n  retain_batch: 4\n  checkpoint_every: 0\n  record_every: 1\n  geffect_retain_size: 100\n  geffect_forget_size: 0\n  risk_sets: []\n  geffect_mode: exact\n  chunk: 16\n  interference_every: 0\n  interference_sets: [retain]\n  out: runs/experiment\n"
             ))
         #expect(
             text.hasSuffix(
                 "eval:\n  every: 0\n  generate: true\n  retain_model: null\n  holdout_split: null\n  max_new_tokens: 200\n  markov_test_size: 256\n"
             ))
         #expect(text.contains("  retain_split: retain99\n  forget_file: null\n  retain_file: null\n  max_length: 128\n"))
-        #expect(text.split(separator: "\n").count == 56, "one line per key and section")
+        #expect(text.contains("  l1:\n    alpha: 0.0\n    schedule: linear\n    no_l1_epochs: 0\n"))
+        #expect(text.contains("  mask:\n    method: none\n    ratio: 0.8\n    scope: global\n    gamma: 1.0e-06\n"))
+        #expect(text.contains("  forget_subset: 0\n"))
+        #expect(text.split(separator: "\n").count == 68, "one line per key and section")
     }
 
     @Test func aFullFileRoundTripsThroughResolvedYAML() throws {
@@ -272,7 +275,10 @@ struct ConfigLoadingTests {
             ("objective:\n  forget:\n    name: rmu\n    layer: -1\n", "objective.forget.layer", .outOfRange, 4),
             ("objective:\n  forget:\n    alpha: 1\n", "objective.forget.alpha", .conflict, 3),
             ("objective:\n  retain:\n    name: kl\n    layer: 1\n", "objective.retain.layer", .conflict, 4),
-            ("objective:\n  forget_weight: -1\n", "objective.forget_weight", .outOfRange, 2),
+            ("objective:\n  forget_weight: .inf\n", "objective.forget_weight", .outOfRange, 2),
+            ("objective:\n  l1:\n    alpha: -1\n", "objective.l1.alpha", .outOfRange, 3),
+            ("optimizer:\n  mask:\n    ratio: 0\n", "optimizer.mask.ratio", .outOfRange, 3),
+            ("data:\n  forget_subset: -2\n", "data.forget_subset", .outOfRange, 2),
             ("schedule:\n  warmup_steps: 5\n", "schedule.warmup_steps", .conflict, 2),
             ("schedule:\n  name: linear\n  warmup_steps: 50\n", "schedule.warmup_steps", .outOfRange, 3),
         ]

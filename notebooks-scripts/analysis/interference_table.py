@@ -2,6 +2,7 @@
 """Which forget x set pairs interfere: the table behind the README's interference section.
 
     python3 notebooks-scripts/analysis/interference_table.py DATA_DIR RUN.h5 [RUN.h5 ...]
+    python3 notebooks-scripts/analysis/interference_table.py --over-runs DATA_DIR RUN.h5 [RUN.h5 ...]
 
 DATA_DIR is the synthetic benchmark the runs unlearned (`gscope data synth`), whose
 attributes.jsonl gives every item of full.json its author, question type (0-19) and the value its
@@ -15,6 +16,11 @@ share of negative pairs and the mean |I|:
   author, another type.
   forget x retain: same type and same value (shared attribute); same type, another value; another
   type. (TOFU's forget and retain splits hold different authors: no pair shares one.)
+
+With --over-runs, runs of one objective (several seeds) are pooled: each row gives the mean over
+the runs of each run's category mean, with the smallest and largest run mean, and how many times
+the category's mean |I| is the "other question type" pairs' mean |I| (pooled over the runs: the
+mean I of the other pairs is near 0, its sign varying, so a ratio of means would say nothing).
 
 Only h5py and numpy are needed. Forget splits are the last authors of full.json and retain
 splits the first, so item i of a forget split of n items is full.json item len(full) - n + i.
@@ -60,13 +66,8 @@ def categories(set_name, a, b, same_index):
 ORDER = ["same author", "shared attribute", "same question type, other value", "other question type"]
 
 
-def main():
-    if len(sys.argv) < 3:
-        sys.exit(__doc__)
-    data_dir, paths = sys.argv[1], sys.argv[2:]
-    attributes = load_attributes(data_dir)
-    print("| run | set | step | pairs | category | mean I | median I | negative | mean abs I |")
-    print("|---|---|---:|---|---|---:|---:|---:|---:|")
+def rows(data_dir, paths, attributes):
+    """(objective, set, step, category, values) for every run, set, measured step and category."""
     for path in paths:
         with h5py.File(path, "r", libver="latest", swmr=True) as run:
             objective = run.attrs["objective"]
@@ -90,9 +91,37 @@ def main():
                         if c not in labels:
                             continue
                         i, j = np.array(labels[c]).T
-                        v = matrix[k][i, j]
-                        print(f"| {objective} | {set_name} | {step} | {len(v)} | {c} | {v.mean():+.3e} | "
-                              f"{np.median(v):+.3e} | {100 * (v < 0).mean():.0f} % | {np.abs(v).mean():.3e} |")
+                        yield objective, set_name, int(step), c, matrix[k][i, j]
+
+
+def main():
+    pooled = "--over-runs" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--over-runs"]
+    if len(args) < 2:
+        sys.exit(__doc__)
+    data_dir, paths = args[0], args[1:]
+    attributes = load_attributes(data_dir)
+    if not pooled:
+        print("| run | set | step | pairs | category | mean I | median I | negative | mean abs I |")
+        print("|---|---|---:|---|---|---:|---:|---:|---:|")
+        for objective, set_name, step, c, v in rows(data_dir, paths, attributes):
+            print(f"| {objective} | {set_name} | {step} | {len(v)} | {c} | {v.mean():+.3e} | "
+                  f"{np.median(v):+.3e} | {100 * (v < 0).mean():.0f} % | {np.abs(v).mean():.3e} |")
+        return
+    groups = {}
+    for objective, set_name, step, c, v in rows(data_dir, paths, attributes):
+        groups.setdefault((objective, set_name, step), {}).setdefault(c, []).append((len(v), v.mean(), np.abs(v).mean()))
+    print("| objective | set | step | category | pairs per run | mean I (mean over runs) | range over runs | mean abs I / other's |")
+    print("|---|---|---:|---|---:|---:|---|---:|")
+    for (objective, set_name, step), by_category in groups.items():
+        base = by_category.get("other question type")
+        for c in ORDER:
+            if c not in by_category:
+                continue
+            counts, means, sizes = zip(*by_category[c])
+            ratio = np.mean(sizes) / np.mean([b[2] for b in base]) if base else float("nan")
+            print(f"| {objective} | {set_name} | {step} | {c} | {np.mean(counts):.0f} | {np.mean(means):+.3e} | "
+                  f"{min(means):+.2e} .. {max(means):+.2e} | {ratio:.1f} |")
 
 
 if __name__ == "__main__":
