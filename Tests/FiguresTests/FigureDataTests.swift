@@ -93,6 +93,18 @@ struct FigureDataTests {
         #expect(throws: FigureUnavailable.self) { try figure(.interference, [npo], FigureOptions(step: 1)) }
     }
 
+    /// The recovery table holds the whole forget split's risk (the set `relearn_risk_set` names)
+    /// against the step, one block per relearning run; plain runs are left out.
+    @Test func theRecoveryTableHoldsTheForgetSplitsRisk() throws {
+        let relearning = try RunData(path: try FigureFixtures.relearning())
+        let built = try figure(.recovery, [relearning, npo])
+        let rows = dataBlock(built.data, index: 0)
+        #expect(rows.map { $0[0] } == [0, 1, 2, 3])
+        #expect(zip(rows.map { $0[1] }, npo.risk["world_facts"]!).allSatisfy(agrees))
+        #expect(built.script.contains("npo (attacked)") && !built.data.contains(FigureFixtures.npo))
+        #expect(throws: FigureUnavailable.self) { try figure(.recovery, [npo]) }
+    }
+
     @Test func theFidelityTablePredictsWithTheLearningRate() throws {
         let rows = dataBlock(try figure(.fidelity, [npo]).data, index: 0)
         let risk = npo.risk["forget"]!, e = npo.geffectTotal["forget"]!, u = npo.updateEffect["forget"]!

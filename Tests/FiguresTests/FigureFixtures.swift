@@ -55,6 +55,17 @@ enum FigureFixtures {
         return root + "/run/run.h5"
     }()
 
+    /// The NPO run marked as a relearning run (`gscope relearn`'s root attributes), its whole
+    /// forget split being the `world_facts` risk set; a copy in a new directory.
+    static func relearning(objective: String = "npo (attacked)") throws -> String {
+        var image = try RunFileImage(path: npo)
+        image.setAttribute("relearned_objective", of: "", .strings([objective]))
+        image.setAttribute("relearn_risk_set", of: "", .strings(["world_facts"]))
+        let path = temporaryDirectory("figures-relearn") + "/run.h5"
+        try image.write(to: path)
+        return path
+    }
+
     /// A file with only `/eval`: TOFU's forget quality and model utility and the Markov KL metrics
     /// with their reference attributes, at steps 0, 5, 10.
     static let evaluations: String = {

@@ -17,9 +17,10 @@ struct GnuplotSafetyTests {
 
     static let gscope = gscopeBinary
 
-    /// The three fixture files with every name and attribute made hostile, under a directory and
-    /// with file names that are hostile too: NPO (every per-run figure but groups), Markov (groups;
-    /// no `objective`, so its label is its file name) and the evaluations (tradeoff, markov).
+    /// The fixture files with every name and attribute made hostile, under a directory and with
+    /// file names that are hostile too: NPO (every per-run figure but groups), Markov (groups; no
+    /// `objective`, so its label is its file name), the evaluations (tradeoff, markov) and the NPO
+    /// run marked as a relearning run (recovery).
     static func hostileRuns(in root: String) throws -> [String] {
         let directory = root + "/runs `touch CANARY` $(touch CANARY) 'q' \"d\""
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -39,6 +40,9 @@ struct GnuplotSafetyTests {
             markov.datasets["data/forget/group"] = .init(elements: .strings(labels.map { hostile($0) }), shape: [labels.count])
         }
         markov.renameComponent("retain", to: hostile("retain"))
+        var relearning = npo
+        relearning.setAttribute("relearned_objective", of: "", .strings([hostile("relearned")]))
+        relearning.setAttribute("relearn_risk_set", of: "", .strings([hostile("set")]))
         var evaluations = try RunFileImage(path: FigureFixtures.evaluations)
         evaluations.setAttribute("objective", of: "", .strings([hostile("eval-objective")]))
         evaluations.setNumbers([1, 2, 3], of: "eval/" + hostile("metric"), shape: [3])
@@ -46,10 +50,12 @@ struct GnuplotSafetyTests {
             directory + "/npo `touch CANARY` 'a' \"b\" $(touch CANARY).h5",
             directory + "/markov `touch CANARY`\n$(touch CANARY) 'c'.h5",
             directory + "/eval `touch CANARY`.h5",
+            directory + "/relearn `touch CANARY` $(touch CANARY).h5",
         ]
         try npo.write(to: paths[0])
         try markov.write(to: paths[1])
         try evaluations.write(to: paths[2])
+        try relearning.write(to: paths[3])
         return paths
     }
 

@@ -35,7 +35,15 @@ struct RenderingTests {
     @Test func oneRunDrawsItsFigures() throws {
         let (_, drawn, skipped) = try renderAll([try RunData(path: FigureFixtures.npo)], label: "npo")
         #expect(drawn == ["geffect", "layers", "blocks", "heads", "interference", "instances", "weights", "fidelity"])
-        #expect(skipped == ["groups", "compare", "tradeoff", "markov"])
+        #expect(skipped == ["groups", "compare", "tradeoff", "markov", "recovery"])
+    }
+
+    /// A relearning run (the NPO fixture marked as `gscope relearn` marks its runs) draws the
+    /// recovery curves, alone and beside a plain run.
+    @Test func aRelearningRunDrawsItsRecovery() throws {
+        let path = try FigureFixtures.relearning()
+        let (_, drawn, _) = try renderAll([try RunData(path: path), try RunData(path: FigureFixtures.ga)], label: "relearn")
+        #expect(drawn.contains("recovery"))
     }
 
     @Test func aMarkovRunDrawsItsGroups() throws {

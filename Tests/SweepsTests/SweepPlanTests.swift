@@ -163,6 +163,7 @@ struct SweepPlanTests {
         let expected = [
             "geffect-paper-synthetic.yaml": 27, "geffect-paper-tofu-smollm2.yaml": 12, "simnpo-markov.yaml": 40,
             "simnpo-markov-protocol-gpt.yaml": 40, "simnpo-markov-protocol-reference.yaml": 40,
+            "wagle-masks-synthetic.yaml": 30,
         ]
         let files = try FileManager.default.contentsOfDirectory(atPath: root + "/data/sweeps").filter { $0.hasSuffix(".yaml") }
         #expect(Set(files) == Set(expected.keys))
