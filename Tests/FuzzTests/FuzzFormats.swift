@@ -279,11 +279,13 @@ enum FuzzFormats {
         }
     }
 
-    /// Run files read by `gscope inspect` (summary or `--table`).
+    /// Run files read by `gscope inspect` (summary, `--table` or `--interference`).
     static func runInspect() throws -> FuzzFormat {
         FuzzFormat(
             name: "run-inspect", seedDirectory: try FuzzSeeds.runFile.get(), mutate: mutateRunFile,
-            arguments: { dir, index in ["inspect", dir + "/run.h5"] + (index % 4 == 3 ? ["--table"] : []) })
+            arguments: { dir, index in
+                ["inspect", dir + "/run.h5"] + (index % 4 == 3 ? ["--table"] : index % 4 == 1 ? ["--interference"] : [])
+            })
     }
 
     /// Run files read by `gscope plot` (every figure; every third case with a second, intact run).

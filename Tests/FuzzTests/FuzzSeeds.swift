@@ -111,6 +111,8 @@ enum FuzzSeeds {
           geffect_forget_size: 8
           geffect_retain_size: 8
           risk_sets: [world_facts]
+          interference_every: 3
+          interference_sets: [forget, retain]
           out: \(out)
         eval:
           every: 0
@@ -128,8 +130,9 @@ enum FuzzSeeds {
         return dir
     }
 
-    /// A directory holding `run.h5` (the YAML seed's three-step run, with TOFU and Markov
-    /// evaluations and Markov instance groups added so that every figure has data) and
+    /// A directory holding `run.h5` (the YAML seed's three-step run with its interference, with
+    /// TOFU and Markov evaluations, Markov instance groups and the relearning attributes added so
+    /// that every figure has data) and
     /// `second.h5`, an unchanged copy for the two-run figures.
     static let runFile: Result<String, Error> = Result {
         let source = try yaml.get() + "/out/run.h5"
@@ -150,6 +153,9 @@ enum FuzzSeeds {
             eval.datasets.append((name, RunFileTree.Dataset(values: .float64(values), shape: [3], attributes: [])))
         }
         tree.root.groups.append(("eval", eval))
+        // Marked as a relearning run too, so that the recovery figure reads it.
+        tree.root.attributes.append(("relearned_objective", .strings(["npo+kl"])))
+        tree.root.attributes.append(("relearn_risk_set", .strings(["world_facts"])))
         tree.withGroup("data/forget") { g in
             let instances = g.datasets.first { $0.0 == "index" }?.1.values.count ?? 0
             let groups = (0..<instances).map { $0 % 2 == 0 ? "forget1" : "forget2" }

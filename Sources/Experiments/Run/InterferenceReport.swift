@@ -38,6 +38,10 @@ package enum InterferenceReport {
                 continue
             }
             let items = try Items(root, set: set, config: config, tokenizer: tokenizer)
+            guard shape[2] == items.count else {
+                out.append("\(set): /interference/\(set)/instance has shape \(shape), /data/\(set) holds \(items.count) items")
+                continue
+            }
             let (Nf, Nr) = (shape[1], shape[2])
             let pairs = Array(values[(row * Nf * Nr)..<((row + 1) * Nf * Nr)])
             let negative = pairs.filter { $0 < 0 }.count
@@ -88,26 +92,29 @@ package enum InterferenceReport {
             self.index = index
             let (tokens, shape) = try root.read(data + "/tokens", as: Int32.self)
             let mask = try root.read(data + "/mask", as: Float.self).values
-            let T = shape.count == 2 ? shape[1] : 0
+            // A hand-edited file may disagree with itself: text only where tokens and mask fit the index.
+            let T = shape.count == 2 && shape[0] == index.count && mask.count == tokens.count ? shape[1] : 0
+            var found: [String?]
             if root.contains(data + "/group") {
-                groups = try root.readStrings(data + "/group")
+                found = try root.readStrings(data + "/group")
                 groupKind = "chain"
             } else if config?.data.kind == .markov {
-                groups = index.map { _ in set }
+                found = index.map { _ in set }
                 groupKind = "chain"
             } else if root.contains(data + "/author") {
-                groups = try root.read(data + "/author", as: Int64.self).values.map { "\(set) author \($0)" }
+                found = try root.read(data + "/author", as: Int64.self).values.map { "\(set) author \($0)" }
                 groupKind = "author"
             } else {
-                groups = index.map { _ in nil }
+                found = []
                 groupKind = "author"
             }
+            groups = found.count == index.count ? found : index.map { _ in nil }
             text = index.indices.map { n in
                 guard let tokenizer, T > 0 else { return "(item \(index[n]))" }
                 let row = Array(tokens[(n * T)..<((n + 1) * T)]), m = Array(mask[(n * T)..<((n + 1) * T)])
                 let answerStart = m.firstIndex { $0 != 0 } ?? T
                 func clean(_ ids: ArraySlice<Int32>) -> String {
-                    tokenizer.decode(ids.filter { $0 >= 0 && $0 != tokenizer.special.padding })
+                    tokenizer.decode(ids.filter { $0 >= 0 && $0 < tokenizer.vocabSize && $0 != tokenizer.special.padding })
                         .split(whereSeparator: \.isWhitespace).joined(separator: " ")
                 }
                 let answerEnd = m.lastIndex { $0 != 0 }.map { $0 + 2 } ?? T
