@@ -29,15 +29,7 @@ enum CompareFigure {
             ]
         for (column, set) in sets.enumerated() {
             body.append("set title \(GnuplotString.literal(PlotParts.title(ofRiskSet: set)))")
-            body.append(
-                PlotParts.plot(
-                    runs.indices.compactMap { r in
-                        indices[r][column].map {
-                            PlotParts.series(
-                                index: $0, using: "1:2", with: "linespoints linetype \(PlotParts.lineType(ofRun: r))",
-                                title: runs[r].label)
-                        }
-                    }))
+            body.append(PlotParts.plotRuns(indices.map { $0[column] }, titles: runs.map(\.label)))
         }
         let name = "compare"
         return Figure(

@@ -24,6 +24,17 @@ enum PlotParts {
             + (title.map { "title \(GnuplotString.literal($0))" } ?? "notitle")
     }
 
+    /// A `plot` command with one `linespoints` line (columns 1:2) per run that has a data block:
+    /// `blocks[r]` is run r's block (nil: none), drawn in run r's colour and titled `titles[r]`.
+    static func plotRuns(_ blocks: [Int?], titles: [String]) -> String {
+        plot(
+            blocks.indices.compactMap { r in
+                blocks[r].map {
+                    series(index: $0, using: "1:2", with: "linespoints linetype \(lineType(ofRun: r))", title: titles[r])
+                }
+            })
+    }
+
     /// A `plot` command of several clauses, one per line.
     static func plot(_ clauses: [String]) -> String {
         "plot " + clauses.joined(separator: ", \\\n       ")

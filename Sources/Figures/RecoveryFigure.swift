@@ -12,7 +12,7 @@ enum RecoveryFigure {
             throw FigureUnavailable("no relearning run among the files (gscope relearn writes the attribute relearn_risk_set)")
         }
         var table = DataTable()
-        var nll: [Int] = [], probability: [Int?] = []
+        var nll: [Int?] = [], probability: [Int?] = []
         for run in attacks {
             let set = run.relearnRiskSet!, values = run.risk[set]!
             nll.append(
@@ -36,25 +36,13 @@ enum RecoveryFigure {
                 GnuplotScript.keyRight,
                 "set title \(GnuplotString.quoted("answer NLL of the whole forget split"))",
                 "set ylabel \(GnuplotString.quoted("nats per answer token"))",
-                PlotParts.plot(
-                    attacks.indices.map { r in
-                        PlotParts.series(
-                            index: nll[r], using: "1:2", with: "linespoints linetype \(PlotParts.lineType(ofRun: r))",
-                            title: attacks[r].relearnedLabel)
-                    }),
+                PlotParts.plotRuns(nll, titles: attacks.map(\.relearnedLabel)),
             ]
         if panels == 2 {
             body += [
                 "set title \(GnuplotString.quoted("probability of the forget answers (TOFU's forget Q-A Prob)"))",
                 "set ylabel \(GnuplotString.quoted("probability of the answer"))",
-                PlotParts.plot(
-                    attacks.indices.compactMap { r in
-                        probability[r].map {
-                            PlotParts.series(
-                                index: $0, using: "1:2", with: "linespoints linetype \(PlotParts.lineType(ofRun: r))",
-                                title: attacks[r].relearnedLabel)
-                        }
-                    }),
+                PlotParts.plotRuns(probability, titles: attacks.map(\.relearnedLabel)),
             ]
         }
         let name = "recovery"

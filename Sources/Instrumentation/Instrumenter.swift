@@ -161,7 +161,6 @@ package final class Instrumenter {
         measured = true
 
         let risks = riskSets.indices.map { k in
-            let g = riskGradients[k]
             let f = forgetTensor[k], r = zip(retainTensor[k], l1?.tensor[k] ?? retainTensor[k].map { _ in 0 }).map(+)
             let token = forget.tokenShares[k], refusal = forget.refusalShares[k]
             let instance = (0..<data.forget.count).map { i in

@@ -42,7 +42,7 @@ extension Instrumenter {
     /// measured instance.
     func measureAsThePaper(step: Int, _ paper: PaperProtocol) throws -> StepMeasurement {
         let model = unlearner.model, objective = unlearner.objective, data = measuredData
-        let T = length, P = model.parameterCount, B = paper.microBatch
+        let T = length, B = paper.microBatch
         var rng = RNG(seed: paper.seed).fork(UInt64(step))
         let inputSide = tiedSlot.map { FloatBuffer(count: $0.count) }   // this micro-batch's, per term
         var riskValues = [Double](repeating: 0, count: riskSets.count)
