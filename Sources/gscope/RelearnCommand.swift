@@ -19,8 +19,7 @@ struct Relearn: ParsableCommand {
 
             The run file has the schema of gscope unlearn's, with the G-effects of the relearning \
             steps on the relearned items (forget), the retain risk set and the whole forget split (a \
-            risk set named after it, e.g. forget01: how fast the forgetting is undone on items the \
-            attack never saw), and, with --eval-every, TOFU's metrics on the whole split. Root \
+            risk set named after it, e.g. forget01, never capped: run.risk_set_size 0), and, with --eval-every, TOFU's metrics on the whole split. Root \
             attributes relearned_from, relearned_objective and relearn_risk_set say what was attacked; \
             gscope plot --figure recovery draws several relearning runs together.
 
@@ -75,7 +74,7 @@ struct Relearn: ParsableCommand {
         var settings = [
             "model.checkpoint=\(Unlearn.quoted(model))", "name=relearn-\(base.name)", "optimizer.mask.method=none",
             "data.forget_subset=\(size)", "run.steps=\(steps)", "run.epochs=null",
-            "run.record_every=1", "run.geffect_forget_size=0", "run.interference_every=0",
+            "run.record_every=1", "run.geffect_forget_size=0", "run.interference_every=0", "run.risk_set_size=0",
             "run.out=\(Unlearn.quoted(out ?? (parent.isEmpty ? "." : parent) + "/relearn"))",
         ]
         if let wholeForget, !base.run.riskSets.contains(wholeForget) {

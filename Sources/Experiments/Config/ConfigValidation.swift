@@ -98,6 +98,7 @@ extension ExperimentConfig {
         atLeast(run.recordEvery, 0, "run.record_every")
         atLeast(run.geffectRetainSize, 0, "run.geffect_retain_size")
         atLeast(run.geffectForgetSize, 0, "run.geffect_forget_size")
+        if let size = run.riskSetSize { atLeast(size, 0, "run.risk_set_size") }
         atLeast(run.chunk, 1, "run.chunk")
         if !(objective.l1.alpha >= 0 && objective.l1.alpha.isFinite) {
             fail(.outOfRange, "objective.l1.alpha", "must be 0 (no penalty) or positive, got \(objective.l1.alpha)")

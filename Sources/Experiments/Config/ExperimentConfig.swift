@@ -293,6 +293,9 @@ extension ExperimentConfig {
         /// question–answer or text rows (an entry ending in `.json` or `.jsonl`, or holding a `/`;
         /// the set is named after the file without its extension).
         package var riskSets: [String]
+        /// The items each set of `risk_sets` is capped at, drawn with the seed (0: whole sets;
+        /// null: `geffect_retain_size`).
+        package var riskSetSize: Int?
         /// `exact`, or `paper`: as the G-effect paper's public code (micro-batches of 4, smoothed
         /// gradients, retain samples drawn at random from the retain split after its first 400).
         package var geffectMode: GEffectModeName
@@ -312,7 +315,7 @@ extension ExperimentConfig {
             steps: Int?, epochs: Int?, forgetBatch: Int, retainBatch: Int, checkpointEvery: Int,
             recordEvery: Int, geffectRetainSize: Int = 100, geffectForgetSize: Int = 0, riskSets: [String] = [],
             geffectMode: GEffectModeName = .exact, chunk: Int = 16, interferenceEvery: Int = 0,
-            interferenceSets: [String] = ["retain"], out: String
+            interferenceSets: [String] = ["retain"], riskSetSize: Int? = nil, out: String
         ) {
             self.steps = steps
             self.epochs = epochs
@@ -323,6 +326,7 @@ extension ExperimentConfig {
             self.geffectRetainSize = geffectRetainSize
             self.geffectForgetSize = geffectForgetSize
             self.riskSets = riskSets
+            self.riskSetSize = riskSetSize
             self.geffectMode = geffectMode
             self.chunk = chunk
             self.interferenceEvery = interferenceEvery
@@ -345,7 +349,7 @@ extension ExperimentConfig {
             case forgetBatch = "forget_batch", retainBatch = "retain_batch"
             case checkpointEvery = "checkpoint_every", recordEvery = "record_every"
             case geffectRetainSize = "geffect_retain_size", geffectForgetSize = "geffect_forget_size"
-            case riskSets = "risk_sets", geffectMode = "geffect_mode", chunk
+            case riskSets = "risk_sets", riskSetSize = "risk_set_size", geffectMode = "geffect_mode", chunk
             case interferenceEvery = "interference_every", interferenceSets = "interference_sets"
             case out
         }

@@ -119,7 +119,8 @@ package final class UnlearningExperiment {
         let size = paper || config.run.geffectRetainSize == 0 ? nil : config.run.geffectRetainSize
         var rng = RNG(seed: UInt64(config.seed)).fork(3)
         let retain = retainRiskSet(paper: paper, rng: &rng)
-        let extra = data.extraRiskSets.map { RiskSet(name: $0.name, from: $0.samples, size: size, seed: rng.next()) }
+        let extraSize = paper ? nil : config.run.riskSetSize.map { $0 == 0 ? nil : $0 } ?? size
+        let extra = data.extraRiskSets.map { RiskSet(name: $0.name, from: $0.samples, size: extraSize, seed: rng.next()) }
         let forgetSize = config.run.geffectForgetSize
         var forgetRNG = RNG(seed: rng.next())
         let measured =
