@@ -75,7 +75,8 @@ package enum WeightAttribution {
             let k = Int(Double(range.count) * ratio)
             guard k > 0 else { continue }
             let threshold = scores[range].sorted(by: >)[k - 1]
-            var ties = k - scores[range].filter { $0 > threshold }.count
+            var ties = k
+            for i in range where scores[i] > threshold { ties -= 1 }
             for i in range {
                 if scores[i] > threshold {
                     keep[i] = 1
