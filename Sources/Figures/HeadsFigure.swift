@@ -6,10 +6,6 @@
 /// strongly blue heads says unlearning acts through them; blue in the same cells of the retain map
 /// says those heads also carry the damage.
 enum HeadsFigure {
-    /// Each row (x, y, value) as a unit square: unlike `with image`, it draws a grid of one head
-    /// or one block too.
-    static let cells = "1:2:(0.5):(0.5):3", cellStyle = "boxxyerror fillcolor palette fillstyle solid 1.0 noborder"
-
     static func build(_ run: RunData, name: String, step requested: Int?) throws(FigureUnavailable) -> Figure {
         let sets = ["forget", "retain"].filter { run.geffectHeads[$0]?.isEmpty == false }
         guard let first = sets.first.flatMap({ run.geffectHeads[$0] }) else {
@@ -36,7 +32,7 @@ enum HeadsFigure {
                 "set tics front", "set grid noxtics noytics", "set colorbox",
             ]
             body += GnuplotScript.colourScale(map.values)
-            body.append(PlotParts.plot([PlotParts.series(index: index, using: cells, with: cellStyle, title: nil)]))
+            body.append(PlotParts.plot([PlotParts.cells(index: index)]))
         }
         for set in sets {
             let maps = run.geffectHeads[set]!
@@ -57,7 +53,7 @@ enum HeadsFigure {
                 "set xrange [-0.5:\(maps.count) - 0.5]", "set yrange [-0.5:\(blocks * heads) - 0.5]",
             ]
             body += GnuplotScript.colourScale(maps.flatMap(\.values))
-            body.append(PlotParts.plot([PlotParts.series(index: index, using: cells, with: cellStyle, title: nil)]))
+            body.append(PlotParts.plot([PlotParts.cells(index: index)]))
         }
         return Figure(
             name: name, data: table.text,

@@ -53,9 +53,7 @@ enum InterferenceFigure {
             }
             body += GnuplotScript.colourScale(map.values)
             body.append(
-                PlotParts.plot([
-                    PlotParts.series(index: index, using: HeadsFigure.cells, with: HeadsFigure.cellStyle, title: nil)
-                ]))
+                PlotParts.plot([PlotParts.cells(index: index)]))
         }
         return Figure(
             name: name, data: table.text,

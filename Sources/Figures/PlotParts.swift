@@ -24,6 +24,14 @@ enum PlotParts {
             + (title.map { "title \(GnuplotString.literal($0))" } ?? "notitle")
     }
 
+    /// A heat map's clause: each row (x, y, value) of block `index` as a unit square coloured by
+    /// the palette. Unlike `with image`, it also draws a grid one cell wide or high.
+    static func cells(index: Int) -> String {
+        series(
+            index: index, using: "1:2:(0.5):(0.5):3", with: "boxxyerror fillcolor palette fillstyle solid 1.0 noborder",
+            title: nil)
+    }
+
     /// A `plot` command with one `linespoints` line (columns 1:2) per run that has a data block:
     /// `blocks[r]` is run r's block (nil: none), drawn in run r's colour and titled `titles[r]`.
     static func plotRuns(_ blocks: [Int?], titles: [String]) -> String {

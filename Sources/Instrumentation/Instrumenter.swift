@@ -161,7 +161,7 @@ package final class Instrumenter {
         measured = true
 
         let risks = riskSets.indices.map { k in
-            let f = forgetTensor[k], r = zip(retainTensor[k], l1?.tensor[k] ?? retainTensor[k].map { _ in 0 }).map(+)
+            let f = forgetTensor[k], r = Self.adding(retainTensor[k], l1?.tensor[k])
             let token = forget.tokenShares[k], refusal = forget.refusalShares[k]
             let instance = (0..<data.forget.count).map { i in
                 token[(i * T)..<((i + 1) * T)].reduce(0, +)
@@ -214,6 +214,9 @@ package final class Instrumenter {
             riskGradients.map { UnitProducts($0.base, g.base, units: units) }
         )
     }
+
+    /// `a + b` element by element, or `a` when there is no `b` (a term the objective lacks).
+    static func adding(_ a: [Double], _ b: [Double]?) -> [Double] { b.map { zip(a, $0).map(+) } ?? a }
 
     /// ‖∇R_k‖² of each risk gradient; then, when the run's updates are restricted to a mask, each
     /// risk gradient restricted to it, `m ⊙ ∇R_k`: every G-effect is then that of the masked

@@ -102,7 +102,7 @@ extension Instrumenter {
             let g = riskGradients[k]
             let f = slots.map { Reduce.dot(g.base + $0.offset, forgetGradient.base + $0.offset, count: $0.count) }
             let retainOnly = slots.map { Reduce.dot(g.base + $0.offset, retainGradient.base + $0.offset, count: $0.count) }
-            let r = zip(retainOnly, l1?.tensor[k] ?? retainOnly.map { _ in 0 }).map(+)
+            let r = Self.adding(retainOnly, l1?.tensor[k])
             let tiedInput = tiedSlot.map { s in
                 Reduce.dot(g.base + s.offset, forgetInputSide!.base, count: s.count)
                     + Reduce.dot(g.base + s.offset, retainInputSide!.base, count: s.count)

@@ -54,7 +54,7 @@ package final class UnlearningRunFile {
         data: UnlearningData, measuredForget: [Int], forgetGroups: [String]? = nil, forgetBatch: Int, riskSets: [RiskSet],
         exact: Bool,
         length T: Int, evaluation evaluationLayout: EvaluationLayout? = nil,
-        interference sets: [(name: String, items: Int)] = [], mask: [UInt8]? = nil, attributes: [(String, String)] = [],
+        interference sets: [(name: String, items: Int)] = [], mask: UpdateMask? = nil, attributes: [(String, String)] = [],
         forgetSubset: (indices: [Int], splitSize: Int)? = nil,
         answerNLLBefore: (forget: Double, retain: Double) = (.nan, .nan)
     ) throws {
@@ -117,8 +117,8 @@ package final class UnlearningRunFile {
             try group.setAttribute("ratio", m.ratio)
             try group.setAttribute("scope", m.scope.rawValue)
             try group.setAttribute("gamma", m.gamma)
-            try group.setAttribute("kept", mask.reduce(0) { $0 + Int($1) })
-            try group.createExtendible("keep", rowShape: [mask.count], of: UInt8.self).append(mask)
+            try group.setAttribute("kept", mask.keptCount)
+            try group.createExtendible("keep", rowShape: [mask.keep.count], of: UInt8.self).append(mask.keep)
         }
 
         train = try TrainRows(

@@ -240,7 +240,7 @@ package final class UnlearningExperiment {
                 length: inst?.length ?? data.unlearning.sequenceLength,
                 evaluation: first.map { .init(names: $0.values.map(\.0), attributes: evaluation!.attributes) },
                 interference: inst?.interferenceSets.map { (name: $0.name, items: $0.samples.count) } ?? [],
-                mask: unlearner.mask?.keep, attributes: attributes, forgetSubset: data.forgetSubset,
+                mask: unlearner.mask, attributes: attributes, forgetSubset: data.forgetSubset,
                 answerNLLBefore: before)
         }
         if let firstInterference { try times.add(\.runFile) { try runFile.append(firstInterference) } }
